@@ -1,0 +1,62 @@
+/* Golden tests of one detector: test-detect CATEGORY FILE.
+ *
+ * FILE holds one case a line: "+ input" must be detected, "- input" must not;
+ * "#" starts a comment; \n \r \t \\ \xHH are decoded. Every case is also run
+ * with a where-flag of POL_IN_QUERY and the computed character mask, as the
+ * engine calls detectors. Prints each failing case and a summary; exits 1 on
+ * any failure, or when the file has fewer than 5 cases of either kind (a file
+ * that cannot fail is not a test).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detect_table.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: test-detect CATEGORY FILE\n");
+		return 2;
+	}
+	pol_detector_fn fn = detect_lookup(argv[1]);
+	FILE *f = fopen(argv[2], "r");
+	if (!fn || !f) {
+		fprintf(stderr, "test-detect: unknown category or unreadable file\n");
+		return 2;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0, pos = 0, neg = 0, bad = 0;
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len < 2 || line[0] == '#' || (line[0] != '+' && line[0] != '-'))
+			continue;
+		int want = line[0] == '+';
+		char *in = line + 2;
+		size_t n = detect_unescape(in, (size_t)len - 2);
+		struct pol_ctx ctx = {pol_charmask(in, n), POL_IN_QUERY};
+		struct pol_hit hit = {0};
+		int got = fn(in, n, &ctx, &hit);
+		want ? pos++ : neg++;
+		if (got != want) {
+			bad++;
+			printf("%s:%u: %s: %s\n", argv[2], lineno,
+			       want ? "missed" : "false positive", line + 2);
+		} else if (got && (hit.off > n || hit.len > n - hit.off || !hit.rule)) {
+			bad++;
+			printf("%s:%u: bad hit span or rule\n", argv[2], lineno);
+		}
+	}
+	free(line);
+	fclose(f);
+	printf("%s: %u positive, %u negative cases, %u failed\n", argv[1], pos, neg, bad);
+	if (pos < 5 || neg < 5) {
+		printf("%s: too few cases to mean anything\n", argv[1]);
+		return 1;
+	}
+	return bad ? 1 : 0;
+}
