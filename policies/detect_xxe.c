@@ -1,12 +1,347 @@
-/* Detector: xxe. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: xxe (XML external entities and their relatives).
+ *
+ * An XML document only reaches outside itself through a few grammar
+ * productions, so we parse those and nothing else: the DOCTYPE's external
+ * identifier, entity declarations (general or parameter, internal or
+ * SYSTEM/PUBLIC), parameter-entity references in the internal subset,
+ * XInclude elements, XSLT functions that open documents or call out, and
+ * SVG references to local schemes. Plain XML without a DTD, and the W3C's
+ * own XHTML/SVG doctypes, stay clean.
+ *
+ * One pass over the input: each declaration parser returns where it stopped
+ * and the scan resumes there, so every byte is looked at a bounded number of
+ * times. Nothing is allocated.
+ */
+#include <string.h>
+
 #include "detect.h"
+
+/* Findings from strongest to weakest; the detector reports the strongest. */
+enum xxe_kind {
+	XXE_NONE,
+	XXE_ENTITY_DECL,   /* internal entity declared: a probe */
+	XXE_SVG_LOCAL,     /* SVG element fetching a local or odd scheme */
+	XXE_XSLT,          /* XSLT reaching outside the document */
+	XXE_EXTERNAL_DTD,  /* DOCTYPE with a foreign external DTD */
+	XXE_XINCLUDE,
+	XXE_EXPANSION,     /* entities referencing entities: billion laughs */
+	XXE_PARAM_ENTITY,  /* %name; in the DTD: out-of-band exfiltration */
+	XXE_EXTERNAL,      /* SYSTEM/PUBLIC entity */
+};
+
+static const struct {
+	const char *rule;
+	enum pol_severity sev;
+	uint8_t conf;
+} xxe_rules[] = {
+	[XXE_NONE] = {NULL, POL_SEV_INFO, 0},
+	[XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
+	[XXE_SVG_LOCAL] = {"xxe.svg_external_ref", POL_SEV_HIGH, 80},
+	[XXE_XSLT] = {"xxe.xslt_external", POL_SEV_HIGH, 85},
+	[XXE_EXTERNAL_DTD] = {"xxe.external_dtd", POL_SEV_HIGH, 85},
+	[XXE_XINCLUDE] = {"xxe.xinclude", POL_SEV_HIGH, 90},
+	[XXE_EXPANSION] = {"xxe.entity_expansion", POL_SEV_HIGH, 90},
+	[XXE_PARAM_ENTITY] = {"xxe.parameter_entity", POL_SEV_CRITICAL, 92},
+	[XXE_EXTERNAL] = {"xxe.external_entity", POL_SEV_CRITICAL, 95},
+};
+
+struct xxe_scan {
+	const char *s;
+	size_t n;
+	enum xxe_kind best;
+	size_t off, end;
+};
+
+static void note(struct xxe_scan *x, enum xxe_kind k, size_t off, size_t end)
+{
+	if (k > x->best) {
+		x->best = k;
+		x->off = off;
+		x->end = end > x->n ? x->n : end;
+	}
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Does s[i..) start with the lowercase word w (case-insensitively)? */
+static int at(const struct xxe_scan *x, size_t i, const char *w)
+{
+	size_t k = strlen(w);
+	if (i > x->n || x->n - i < k)
+		return 0;
+	for (size_t j = 0; j < k; j++)
+		if (lower((unsigned char)x->s[i + j]) != w[j])
+			return 0;
+	return 1;
+}
+
+/* Case-insensitive search for w from i; returns its offset or n. */
+static size_t find(const struct xxe_scan *x, size_t i, const char *w)
+{
+	int first = w[0];
+	for (; i < x->n; i++)
+		if (lower((unsigned char)x->s[i]) == first && at(x, i, w))
+			return i;
+	return x->n;
+}
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_space(const struct xxe_scan *x, size_t i)
+{
+	while (i < x->n && is_space((unsigned char)x->s[i]))
+		i++;
+	return i;
+}
+
+static int name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80;
+}
+
+static size_t skip_name(const struct xxe_scan *x, size_t i)
+{
+	while (i < x->n && name_char((unsigned char)x->s[i]))
+		i++;
+	return i;
+}
+
+/* A quoted literal at i: sets [*b, *e) to its content and returns the index
+ * after the closing quote, or i when there is none at i. An unterminated
+ * literal runs to the end. */
+static size_t literal(const struct xxe_scan *x, size_t i, size_t *b, size_t *e)
+{
+	if (i >= x->n || (x->s[i] != '"' && x->s[i] != '\''))
+		return i;
+	char q = x->s[i];
+	size_t j = i + 1;
+	while (j < x->n && x->s[j] != q)
+		j++;
+	*b = i + 1;
+	*e = j;
+	return j < x->n ? j + 1 : j;
+}
+
+/* A system identifier is harmless only when it points at the W3C's own DTDs
+ * (XHTML, SVG, MathML doctypes copied from real documents) or is HTML5's
+ * legacy-compat marker. */
+static int w3c_uri(const struct xxe_scan *x, size_t b, size_t e)
+{
+	struct xxe_scan sub = {x->s + b, e - b, XXE_NONE, 0, 0};
+	return at(&sub, 0, "http://www.w3.org/") || at(&sub, 0, "https://www.w3.org/") ||
+	       at(&sub, 0, "about:legacy-compat");
+}
+
+/* SYSTEM "uri" or PUBLIC "id" "uri" at i; returns the index after it, or i.
+ * *ext is set when there is an external identifier, *w3c when it is the
+ * W3C's. */
+static size_t external_id(const struct xxe_scan *x, size_t i, int *ext, int *w3c)
+{
+	size_t b = 0, e = 0, j;
+	*ext = *w3c = 0;
+	if (at(x, i, "system")) {
+		j = literal(x, skip_space(x, i + 6), &b, &e);
+	} else if (at(x, i, "public")) {
+		j = literal(x, skip_space(x, i + 6), &b, &e);
+		if (j == i)
+			return i;
+		size_t pb = b, pe = e;
+		size_t k = literal(x, skip_space(x, j), &b, &e);
+		if (k == skip_space(x, j)) { /* public id alone */
+			b = pb;
+			e = pe;
+		}
+		j = k;
+	} else {
+		return i;
+	}
+	*ext = 1;
+	*w3c = e > b && w3c_uri(x, b, e);
+	return j;
+}
+
+/* Entity references (&name; or %name;) inside an entity's literal value. */
+static unsigned count_refs(const struct xxe_scan *x, size_t b, size_t e)
+{
+	unsigned refs = 0;
+	for (size_t i = b; i + 2 < e; i++) {
+		if (x->s[i] != '&' && x->s[i] != '%')
+			continue;
+		size_t j = skip_name(x, i + 1);
+		if (j > i + 1 && j < e && x->s[j] == ';' && x->s[i + 1] != '#')
+			refs++;
+	}
+	return refs;
+}
+
+/* "<!ENTITY" at i: parses the declaration and returns where it ends. */
+static size_t entity_decl(struct xxe_scan *x, size_t i)
+{
+	size_t j = skip_space(x, i + 8);
+	int param = 0;
+	if (j < x->n && x->s[j] == '%') {
+		param = 1;
+		j = skip_space(x, j + 1);
+	}
+	j = skip_space(x, skip_name(x, j));
+	int ext, w3c;
+	size_t k = external_id(x, j, &ext, &w3c);
+	if (ext) {
+		note(x, XXE_EXTERNAL, i, k);
+		return k;
+	}
+	size_t b = 0, e = 0;
+	k = literal(x, j, &b, &e);
+	if (k == j) {
+		note(x, XXE_ENTITY_DECL, i, j);
+		return j;
+	}
+	/* a value that declares entities or references parameter entities is
+	 * the out-of-band exfiltration pattern */
+	struct xxe_scan sub = {x->s + b, e - b, XXE_NONE, 0, 0};
+	if (find(&sub, 0, "<!entity") < sub.n || find(&sub, 0, "&#x25;") < sub.n ||
+	    find(&sub, 0, "&#37;") < sub.n)
+		note(x, XXE_PARAM_ENTITY, i, k);
+	else if (count_refs(x, b, e) >= 3 || (param && count_refs(x, b, e) >= 1))
+		note(x, XXE_EXPANSION, i, k);
+	else if (e - b >= 4096)
+		note(x, XXE_EXPANSION, i, k); /* quadratic blowup: one huge entity */
+	else
+		note(x, XXE_ENTITY_DECL, i, k);
+	return k;
+}
+
+/* "<!DOCTYPE" at i: the root name and external identifier. Returns where the
+ * scan continues; *subset is set when an internal subset "[" opens. */
+static size_t doctype_decl(struct xxe_scan *x, size_t i, int *subset)
+{
+	size_t j = skip_space(x, skip_name(x, skip_space(x, i + 9)));
+	int ext, w3c;
+	size_t k = external_id(x, j, &ext, &w3c);
+	if (ext && !w3c)
+		note(x, XXE_EXTERNAL_DTD, i, k);
+	k = skip_space(x, k);
+	*subset = k < x->n && x->s[k] == '[';
+	return *subset ? k + 1 : k;
+}
+
+static const char *const local_schemes[] = {
+	"file:", "php:", "expect:", "jar:", "netdoc:", "gopher:", "phar:", "data:",
+};
+
+/* href="..." of an SVG element: does it fetch a local file or odd scheme? */
+static void svg_ref(struct xxe_scan *x, size_t i)
+{
+	size_t lim = i + 512 < x->n ? i + 512 : x->n;
+	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0};
+	size_t h = find(&tag, i, "href");
+	if (h >= lim)
+		return;
+	size_t j = skip_space(x, h + 4);
+	if (j >= x->n || x->s[j] != '=')
+		return;
+	size_t b = 0, e = 0;
+	j = skip_space(x, j + 1);
+	if (literal(x, j, &b, &e) == j)
+		return;
+	b = skip_space(x, b);
+	for (size_t k = 0; k < sizeof(local_schemes) / sizeof(local_schemes[0]); k++)
+		if (at(x, b, local_schemes[k]) &&
+		    !(k == 7 && at(x, b, "data:image/")))
+			note(x, XXE_SVG_LOCAL, i, e);
+}
+
+/* Whole-document features: XInclude and XSLT reaching out. */
+static void document_features(struct xxe_scan *x)
+{
+	size_t p = find(x, 0, "2001/xinclude");
+	if (p < x->n) {
+		note(x, XXE_XINCLUDE, p, p + 13);
+		return;
+	}
+	p = find(x, 0, "<xi:include");
+	if (p < x->n)
+		note(x, XXE_XINCLUDE, p, p + 11);
+
+	size_t xsl = find(x, 0, "xsl/transform");
+	if (xsl >= x->n)
+		xsl = find(x, 0, "<xsl:");
+	if (xsl >= x->n)
+		return;
+	static const char *const reach[] = {
+		"document(", "unparsed-text(", "php:function", "<xsl:include", "<xsl:import",
+		"system-property(", "xalan/java", "saxon/java", "java:", "rt:exec", "runtime",
+		"php.net/xsl",
+	};
+	for (size_t k = 0; k < sizeof(reach) / sizeof(reach[0]); k++) {
+		size_t r = find(x, xsl, reach[k]);
+		if (r < x->n) {
+			note(x, XXE_XSLT, r, r + strlen(reach[k]));
+			return;
+		}
+	}
+}
 
 int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
-	return 0;
+	if (!(ctx->chars & POL_CH_LT))
+		return 0;
+	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
+	int subset = 0;
+	size_t i = 0;
+	while (i < n) {
+		char c = s[i];
+		if (c == '<' && i + 1 < n && s[i + 1] == '!') {
+			if (at(&x, i + 2, "doctype")) {
+				i = doctype_decl(&x, i, &subset);
+				continue;
+			}
+			if (at(&x, i + 2, "entity")) {
+				i = entity_decl(&x, i);
+				continue;
+			}
+			if (at(&x, i + 2, "--")) { /* parsers skip comments: so do we */
+				size_t e = find(&x, i + 4, "-->");
+				i = e < n ? e + 3 : n;
+				continue;
+			}
+		} else if (c == '<' && (at(&x, i + 1, "image") || at(&x, i + 1, "use") ||
+					at(&x, i + 1, "feimage") || at(&x, i + 1, "svg:image"))) {
+			svg_ref(&x, i);
+		} else if (c == '%' && subset) {
+			size_t j = skip_name(&x, i + 1);
+			if (j > i + 1 && j < n && s[j] == ';') {
+				note(&x, XXE_PARAM_ENTITY, i, j + 1);
+				i = j + 1;
+				continue;
+			}
+		} else if (c == ']' && subset) {
+			size_t j = skip_space(&x, i + 1);
+			if (j < n && s[j] == '>')
+				subset = 0;
+		} else if ((c == '"' || c == '\'') && subset) {
+			size_t b, e, j = literal(&x, i, &b, &e);
+			i = j > i ? j : i + 1; /* literals in the subset are not references */
+			continue;
+		}
+		i++;
+	}
+	if (x.best < XXE_XINCLUDE)
+		document_features(&x);
+	if (x.best == XXE_NONE)
+		return 0;
+	hit->rule = xxe_rules[x.best].rule;
+	hit->category = POL_CAT_XXE;
+	hit->severity = xxe_rules[x.best].sev;
+	hit->confidence = xxe_rules[x.best].conf;
+	hit->off = (uint32_t)x.off;
+	hit->len = (uint32_t)(x.end - x.off);
+	return 1;
 }
