@@ -1,12 +1,741 @@
-/* Detector: sqli. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: sqli.
+ *
+ * The input is tokenized as SQL three times: as if the application pasted
+ * it outside any literal, inside '...', and inside "..." (an injection
+ * breaks out of the literal it was put in, so the text before the first
+ * quote is the end of that literal). Each token stream is then read by a
+ * handful of grammar rules over token classes, not over words:
+ *
+ *  - a break-out (the end of the literal, or a leading number) followed by
+ *    SQL: a boolean with a comparison or a call, a comment that truncates
+ *    the query, a stacked statement, union, order/group by, having, into;
+ *  - anywhere: union select with a select list, complete statements
+ *    (drop table x, insert into x values, ...), calls of functions that
+ *    only attacks use (sleep, benchmark, extractvalue, ...), waitfor delay.
+ *
+ * English stays clean because the rules want shapes English does not make:
+ * SQL never puts two plain words side by side in an expression, and a
+ * select list is followed by from, a comma or the end, not by more words.
+ *
+ * Cost: each pass reads every byte a bounded number of times and evaluates
+ * the rules over a sliding window of tokens held in a fixed ring; the rules
+ * look at most SQ_LOOK tokens ahead. No heap, no recursion.
+ */
+#include <strings.h>
+
 #include "detect.h"
+
+#include "detect_sqli_lex.h"
+
+#define SQ_LOOK 20 /* tokens a rule may look ahead */
+#define SQ_RING 32 /* tokens kept: the window plus one behind */
+
+struct sq_scan {
+	struct sq_lex lx;
+	struct sq_tok ring[SQ_RING];
+	size_t count; /* tokens read so far */
+	int done;     /* the lexer reached the end */
+	struct sq_tok end;
+	size_t lit_end; /* quoted passes: where the starting literal closes */
+};
+
+/* Token j of the stream; past the end it is an SQ_END token. */
+static const struct sq_tok *T(const struct sq_scan *sc, size_t j)
+{
+	if (j >= sc->count)
+		return &sc->end;
+	return &sc->ring[j % SQ_RING];
+}
+
+static int is_type(const struct sq_scan *sc, size_t j, enum sq_type ty)
+{
+	return T(sc, j)->type == ty;
+}
+
+static int is_kw(const struct sq_scan *sc, size_t j, enum sqw_role role)
+{
+	const struct sq_tok *t = T(sc, j);
+	return t->type == SQ_KW && t->role == role;
+}
+
+/* Tokens that can end an injected fragment: the query's own rest is cut
+ * off or continues harmlessly after them. */
+static int is_stop(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *t = T(sc, j);
+	return t->type == SQ_END || t->type == SQ_COMMENT || t->type == SQ_SEMI ||
+	       t->type == SQ_RP || t->type == SQ_LOGIC;
+}
+
+/* What an operand contained. */
+enum {
+	OI_LIT = 1u << 0,
+	OI_BARE = 1u << 1,
+	OI_CALL = 1u << 2,   /* call of a known function */
+	OI_STRONG = 1u << 3, /* call of a function attacks use */
+	OI_SELECT = 1u << 4, /* a subquery */
+	OI_CATALOG = 1u << 5,
+	OI_VAR = 1u << 6,    /* @@system variable */
+	OI_CMP = 1u << 7, /* a parenthesized comparison */
+};
+
+static size_t group_end(const struct sq_scan *sc, size_t j, size_t lim, unsigned *info)
+{
+	int depth = 0;
+	for (; j < lim; j++) {
+		const struct sq_tok *t = T(sc, j);
+		if (t->type == SQ_END)
+			return j;
+		if (t->type == SQ_LP)
+			depth++;
+		else if (t->type == SQ_RP && --depth <= 0)
+			return j + 1;
+		else if (t->type == SQ_KW && t->role == SQW_SELECT)
+			*info |= OI_SELECT;
+		else if (t->type == SQ_FUNC && t->fn != SQF_NONE)
+			*info |= t->fn == SQF_STRONG ? OI_CALL | OI_STRONG : OI_CALL;
+		else if (t->type == SQ_VAR)
+			*info |= (t->flags & SQ_F_DBLAT) ? OI_VAR | OI_LIT : OI_LIT;
+		else if (t->type == SQ_NUM || t->type == SQ_STR)
+			*info |= OI_LIT;
+		else if (t->type == SQ_CMP)
+			*info |= OI_CMP;
+		else if (t->type == SQ_BARE)
+			*info |= OI_BARE;
+		if (t->flags & SQ_F_CATALOG)
+			*info |= OI_CATALOG;
+	}
+	return lim; /* the window ends inside: take it as closed */
+}
+
+#define SQ_FAIL ((size_t)-1)
+
+/* One primary: literal, variable, name, call or parenthesized group. */
+static size_t primary(const struct sq_scan *sc, size_t j, size_t lim, unsigned *info)
+{
+	for (int k = 0; k < 4 && j < lim; k++) {
+		const struct sq_tok *t = T(sc, j);
+		if (t->type == SQ_NOT || (t->type == SQ_OP && !(t->flags & SQ_F_STAR)))
+			j++; /* unary - + ~ ! not */
+		else
+			break;
+	}
+	if (j >= lim)
+		return SQ_FAIL;
+	const struct sq_tok *t = T(sc, j);
+	switch (t->type) {
+	case SQ_NUM:
+	case SQ_STR:
+		*info |= OI_LIT;
+		return j + 1;
+	case SQ_VAR:
+		*info |= (t->flags & SQ_F_DBLAT) ? OI_VAR | OI_LIT : OI_LIT;
+		return j + 1;
+	case SQ_KW:
+		/* words that also name columns: user, time, table */
+		if (t->role != SQW_OBJECT && t->role != SQW_DELAY)
+			return SQ_FAIL;
+		*info |= OI_BARE;
+		return j + 1;
+	case SQ_BARE:
+		*info |= OI_BARE;
+		if (t->flags & SQ_F_CATALOG)
+			*info |= OI_CATALOG;
+		return j + 1;
+	case SQ_FUNC:
+		if (t->fn != SQF_NONE)
+			*info |= t->fn == SQF_STRONG ? OI_CALL | OI_STRONG : OI_CALL;
+		else
+			*info |= OI_BARE;
+		return is_type(sc, j + 1, SQ_LP) ? group_end(sc, j + 1, lim, info) : j + 1;
+	case SQ_LP:
+		return group_end(sc, j, lim, info);
+	default:
+		return SQ_FAIL;
+	}
+}
+
+/* An operand: primaries joined by arithmetic (1+1, 'a'||'b', x->>'k'). */
+static size_t operand(const struct sq_scan *sc, size_t j, size_t lim, unsigned *info)
+{
+	j = primary(sc, j, lim, info);
+	for (int k = 0; k < 4 && j != SQ_FAIL && j < lim && is_type(sc, j, SQ_OP); k++) {
+		unsigned more = 0;
+		size_t e = primary(sc, j + 1, lim, &more);
+		if (e == SQ_FAIL)
+			break;
+		*info |= more;
+		j = e;
+	}
+	return j;
+}
+
+/* Is what follows a logical operator at j an SQL condition? Strict: no
+ * literal on its own unless a comment or ';' ends it (English says
+ * "1950 or 1960" and "where's"). */
+static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
+{
+	unsigned a = 0, b = 0;
+	size_t e = operand(sc, j, lim, &a);
+	if (e == SQ_FAIL)
+		return 0;
+	if (is_type(sc, e, SQ_NOT))
+		e++; /* not like, not in */
+	if (is_type(sc, e, SQ_CMP)) {
+		size_t c = e + 1;
+		if (is_type(sc, c, SQ_NOT) || is_type(sc, c, SQ_CMP))
+			c++; /* is not null, sounds like */
+		size_t f = operand(sc, c, lim, &b);
+		if (f == SQ_FAIL)
+			return 0;
+		/* word = word reads as English unless something SQL ends it;
+		 * "where seldom is heard" never does */
+		if (!((a | b) & ~(unsigned)OI_BARE))
+			return !(T(sc, e)->flags & SQ_F_WORD) && is_stop(sc, f);
+		return 1;
+	}
+	if (a & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR))
+		return 1;
+	if ((a & OI_CMP) && (a & OI_LIT))
+		return 1; /* or ('1'='1' */
+	if ((a & OI_LIT) && !(a & OI_BARE)) {
+		const struct sq_tok *t = T(sc, e);
+		const struct sq_tok *l = T(sc, e - 1);
+		if (t->type == SQ_COMMENT || t->type == SQ_SEMI)
+			return 1;
+		/* ' or 1, ' or @x: not ' or 'anything', which quotes do in prose */
+		if (!strict && l->type != SQ_STR && is_stop(sc, e))
+			return 1;
+		if (t->type == SQ_KW && (t->role == SQW_UNION || t->role == SQW_ORDER ||
+					 t->role == SQW_LIMIT || t->role == SQW_HAVING ||
+					 t->role == SQW_INTO))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the select list starting at j read as SQL (select 1,2 / select a
+ * from t / select @@version), rather than English (select one from the
+ * list)? Strict, for a select that is the whole input: it has to name a
+ * table or a column list, not just a literal ("select 'and'"). */
+static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int strict)
+{
+	if (is_kw(sc, j, SQW_ALL))
+		j++;
+	const struct sq_tok *t = T(sc, j);
+	const struct sq_tok *nx = T(sc, j + 1);
+	if ((t->flags & SQ_F_CATALOG) || t->type == SQ_VAR ||
+	    (t->type == SQ_FUNC && t->fn != SQF_NONE))
+		return 1;
+	if (t->type == SQ_OP && (t->flags & SQ_F_STAR))
+		return nx->type == SQ_COMMA || nx->type == SQ_END || nx->type == SQ_COMMENT ||
+		       nx->type == SQ_SEMI || (nx->type == SQ_KW && nx->role == SQW_FROM);
+	if (t->type != SQ_BARE && t->type != SQ_KW) {
+		/* a literal or an expression: judged by what it holds and
+		 * what follows it */
+		unsigned info = 0;
+		size_t e = operand(sc, j, lim, &info);
+		if (e == SQ_FAIL)
+			return 0;
+		if (info & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR | OI_CMP))
+			return 1;
+		const struct sq_tok *f = T(sc, e);
+		if (f->type == SQ_COMMA || f->type == SQ_SEMI)
+			return 1;
+		if (f->type == SQ_KW && (f->role == SQW_FROM || f->role == SQW_UNION ||
+					 f->role == SQW_INTO))
+			return 1;
+		if (strict || !(info & ~(unsigned)OI_BARE))
+			return 0; /* q=select+shoes&page=2 */
+		if (f->type == SQ_END || f->type == SQ_COMMENT || f->type == SQ_RP ||
+		    f->type == SQ_CMP || f->type == SQ_LOGIC)
+			return 1;
+		return f->type == SQ_KW && (f->role == SQW_WHERE || f->role == SQW_LIMIT ||
+					    f->role == SQW_ORDER || f->role == SQW_AS);
+	}
+	/* names: a, b, c from t [where|order|;|end] */
+	for (int k = 0; k < 6 && j + 1 < lim; k++) {
+		unsigned info = 0;
+		size_t e = operand(sc, j, lim, &info);
+		if (e == SQ_FAIL && k == 0 && is_type(sc, j, SQ_KW))
+			e = j + 1, info = OI_BARE;
+		if (e == SQ_FAIL)
+			return 0;
+		if (k > 0 && (info & ~(unsigned)OI_BARE))
+			return 1; /* select a, 2 */
+		if (info & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR))
+			return 1;
+		j = e;
+		if (is_type(sc, j, SQ_COMMA)) {
+			j++;
+			continue;
+		}
+		if (!is_kw(sc, j, SQW_FROM))
+			return 0;
+		const struct sq_tok *tb = T(sc, j + 1);
+		if (tb->type != SQ_BARE)
+			return 0;
+		if (tb->flags & SQ_F_CATALOG)
+			return 1;
+		const struct sq_tok *f = T(sc, j + 2);
+		if (f->type == SQ_END || f->type == SQ_COMMENT || f->type == SQ_SEMI ||
+		    f->type == SQ_RP)
+			return 1;
+		if (strict && f->type == SQ_KW && f->role == SQW_WHERE)
+			return condition(sc, j + 3, lim, 1);
+		return f->type == SQ_KW &&
+		       (f->role == SQW_WHERE || f->role == SQW_ORDER || f->role == SQW_LIMIT ||
+			f->role == SQW_JOIN || f->role == SQW_UNION || f->role == SQW_HAVING);
+	}
+	return 0;
+}
+
+/* union [all|distinct] [(] select <list> */
+static int union_select(const struct sq_scan *sc, size_t i, size_t lim)
+{
+	size_t j = i + 1;
+	if (is_kw(sc, j, SQW_ALL))
+		j++;
+	while (j < i + 4 && is_type(sc, j, SQ_LP))
+		j++;
+	if (!is_kw(sc, j, SQW_SELECT))
+		return 0;
+	if (select_list(sc, j + 1, lim, 0))
+		return 1;
+	/* after a literal or a closing parenthesis any column will do */
+	const struct sq_tok *p = i ? T(sc, i - 1) : NULL;
+	return p && (p->type == SQ_STR || p->type == SQ_NUM || p->type == SQ_RP) &&
+	       is_type(sc, j + 1, SQ_BARE);
+}
+
+/* A complete statement starting at j, shaped as only SQL shapes it.
+ * Strict, when the statement is the whole input: a bare "shutdown" or
+ * "exec's" is a word, not a command. */
+static int statement(const struct sq_scan *sc, size_t j, size_t lim, int strict)
+{
+	const struct sq_tok *t = T(sc, j);
+	if (t->type != SQ_KW)
+		return 0;
+	switch (t->role) {
+	case SQW_SELECT:
+		return select_list(sc, j + 1, lim, strict);
+	case SQW_DROP:
+	case SQW_CREATE:
+		return (is_kw(sc, j + 1, SQW_OBJECT) || is_kw(sc, j + 1, SQW_PROC)) &&
+		       (is_type(sc, j + 2, SQ_BARE) || is_type(sc, j + 2, SQ_FUNC) ||
+			is_kw(sc, j + 2, SQW_IF));
+	case SQW_DELETE:
+		return is_kw(sc, j + 1, SQW_FROM) && is_type(sc, j + 2, SQ_BARE) &&
+		       (is_kw(sc, j + 3, SQW_WHERE) || is_type(sc, j + 3, SQ_END) ||
+			is_type(sc, j + 3, SQ_SEMI) || is_type(sc, j + 3, SQ_COMMENT));
+	case SQW_INSERT:
+		return is_kw(sc, j + 1, SQW_INTO) &&
+		       ((is_type(sc, j + 2, SQ_BARE) &&
+			 (is_type(sc, j + 3, SQ_LP) || is_kw(sc, j + 3, SQW_VALUES) ||
+			  is_kw(sc, j + 3, SQW_SELECT) || is_kw(sc, j + 3, SQW_SET))) ||
+			is_type(sc, j + 2, SQ_FUNC));
+	case SQW_UPDATE:
+		return is_type(sc, j + 1, SQ_BARE) && is_kw(sc, j + 2, SQW_SET) &&
+		       is_type(sc, j + 3, SQ_BARE) && is_type(sc, j + 4, SQ_CMP);
+	case SQW_EXEC: {
+		const struct sq_tok *a = T(sc, j + 1);
+		if (a->type == SQ_STR && !(a->flags & SQ_F_UNCLOSED))
+			return 1;
+		if (a->type == SQ_VAR || a->type == SQ_LP ||
+		    (a->type == SQ_FUNC && a->fn == SQF_STRONG))
+			return 1;
+		if (a->type != SQ_BARE)
+			return 0;
+		/* procedure names: xp_cmdshell, sp_x, master..xp_x, dbo.p */
+		const unsigned char *w = sc->lx.s + a->off;
+		for (uint32_t k = 0; k < a->len; k++)
+			if (w[k] == '_' || w[k] == '.')
+				return 1;
+		return 0;
+	}
+	case SQW_DECLARE:
+		return is_type(sc, j + 1, SQ_VAR);
+	case SQW_SET:
+		return is_type(sc, j + 1, SQ_VAR) && is_type(sc, j + 2, SQ_CMP);
+	case SQW_SHUTDOWN:
+		return !strict && (is_type(sc, j + 1, SQ_END) || is_type(sc, j + 1, SQ_COMMENT) ||
+				   is_type(sc, j + 1, SQ_SEMI));
+	case SQW_WAITFOR:
+		return is_kw(sc, j + 1, SQW_DELAY);
+	default:
+		return 0;
+	}
+}
+
+struct sq_found {
+	const char *rule;
+	enum pol_severity sev;
+	uint8_t conf;
+	size_t from, to; /* token indexes */
+};
+
+static int found(struct sq_found *f, const char *rule, uint8_t conf, size_t from, size_t to)
+{
+	f->rule = rule;
+	f->sev = conf >= 90 ? POL_SEV_CRITICAL : POL_SEV_HIGH;
+	f->conf = conf;
+	f->from = from;
+	f->to = to;
+	return 1;
+}
+
+/* if((1=1),...) or another known call over a comparison or subquery, as
+ * a statement of its own after ';'. */
+static int guarded_call(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	unsigned info = 0;
+	if (!is_type(sc, j, SQ_FUNC) || T(sc, j)->fn == SQF_NONE)
+		return 0;
+	operand(sc, j, lim, &info);
+	return (info & (OI_CMP | OI_SELECT)) != 0;
+}
+
+/* char(65)||char(66), chr(65)+chr(66): text spelt in character codes */
+static int is_char_call(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *t = T(sc, j);
+	if (t->type != SQ_FUNC || (t->len != 3 && t->len != 4))
+		return 0;
+	const unsigned char *w = sc->lx.s + t->off;
+	return (w[0] | 0x20) == 'c' && (w[1] | 0x20) == 'h' &&
+	       (t->len == 3 ? (w[2] | 0x20) == 'r'
+			    : (w[2] | 0x20) == 'a' && (w[3] | 0x20) == 'r');
+}
+
+/* The literal the query's own closing quote completes: an unclosed
+ * string of at most one character in the starting quote, at the end. */
+static int is_rejoin(const struct sq_scan *sc, size_t k)
+{
+	const struct sq_tok *u = T(sc, k);
+	return u->type == SQ_STR && (u->flags & SQ_F_UNCLOSED) && u->len <= 2 &&
+	       sc->lx.quote && sc->lx.s[u->off] == (unsigned char)sc->lx.quote &&
+	       is_type(sc, k + 1, SQ_END);
+}
+
+/* ' or ''-', '||'x'||', ' xor '0: operators and operands that lead back
+ * into the literal the query closes. */
+static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
+{
+	for (int steps = 0; steps < 8 && k < lim; steps++) {
+		const struct sq_tok *t = T(sc, k);
+		if (t->type != SQ_LOGIC && t->type != SQ_OP &&
+		    !(t->type == SQ_CMP && !(t->flags & SQ_F_WORD)))
+			return 0;
+		k++;
+		if (is_rejoin(sc, k))
+			return 1;
+		unsigned info = 0;
+		size_t e = operand(sc, k, lim, &info);
+		if (e == SQ_FAIL || (info & OI_BARE))
+			return 0;
+		if (is_rejoin(sc, e - 1))
+			return 1;
+		k = e;
+	}
+	return 0;
+}
+
+/* Rules right after a break-out at token i: the end of the literal the
+ * input started in (quoted), or a leading number (numeric context). */
+static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct sq_found *f)
+{
+	size_t lim = i + SQ_LOOK - 1, j = i;
+	int closers = 0;
+	while (closers < 6 && is_type(sc, j, SQ_RP)) {
+		j++;
+		closers++;
+	}
+	const struct sq_tok *t = T(sc, j);
+	if (quoted && rejoins(sc, j, lim))
+		return found(f, "sqli.rejoin", 80, i, j + 3);
+	switch (t->type) {
+	case SQ_LOGIC:
+		if (condition(sc, j + 1, lim, !quoted))
+			return found(f, "sqli.boolean", 90, i, j + 4);
+		return 0;
+	case SQ_CMP: {
+		if (!quoted && !closers)
+			return 0;
+		unsigned info = 0;
+		size_t e = operand(sc, j + 1, lim, &info);
+		if (e == SQ_FAIL)
+			return 0;
+		if (info & (OI_CALL | OI_SELECT | OI_VAR))
+			return found(f, "sqli.tautology", 85, i, e);
+		/* x' like 0 --, but not "Ch'in's" or "\"IS\" STAMP" */
+		const struct sq_tok *l = T(sc, e - 1);
+		if ((t->flags & SQ_F_WORD) && (l->type == SQ_STR || (info & OI_BARE)))
+			return 0;
+		if (is_stop(sc, e))
+			return found(f, "sqli.tautology", 85, i, e);
+		return 0;
+	}
+	case SQ_OP: {
+		unsigned info = 0;
+		size_t e = operand(sc, j + 1, lim, &info);
+		if (e == SQ_FAIL)
+			return 0;
+		if (info & (OI_STRONG | OI_SELECT))
+			return found(f, "sqli.expression", 90, i, e);
+		/* '-' '+1+' : only a number, or the empty literal the query's own
+		 * closing quote completes; "boys' - 'girls" is prose */
+		const struct sq_tok *l = T(sc, e - 1);
+		if (l->type == SQ_STR &&
+		    (l->len > 2 || sc->lx.s[l->off] != (unsigned char)sc->lx.quote))
+			return 0;
+		if (quoted && (info & (OI_CALL | OI_LIT)) && !(info & OI_BARE) &&
+		    (is_type(sc, e, SQ_END) || is_type(sc, e, SQ_COMMENT) ||
+		     is_type(sc, e, SQ_LOGIC) || is_type(sc, e, SQ_OP)))
+			return found(f, "sqli.expression", 70, i, e);
+		return 0;
+	}
+	case SQ_SEMI:
+		if (quoted && is_type(sc, j + 1, SQ_COMMENT))
+			return found(f, "sqli.comment", 75, i, j + 2);
+		if (statement(sc, j + 1, lim, 0) || guarded_call(sc, j + 1, lim))
+			return found(f, "sqli.stacked", 95, i, j + 4);
+		return 0;
+	case SQ_COMMENT:
+		/* admin'-- : a one-word literal cut short; "SOAP 1 '#" is not */
+		if (closers || (quoted && (t->flags & SQ_F_SHORT) && sc->lit_end <= 32 &&
+				!memchr(sc->lx.s, ' ', sc->lit_end)))
+			return found(f, "sqli.comment", 80, i, j + 1);
+		return 0;
+	case SQ_KW:
+		break;
+	default:
+		return 0;
+	}
+	if (quoted && statement(sc, j, lim, 0))
+		return found(f, "sqli.stacked", 90, i, j + 3);
+	switch (t->role) {
+	case SQW_UNION:
+		if (union_select(sc, j, lim) ||
+		    (is_kw(sc, j + 1, SQW_ALL) && is_kw(sc, j + 2, SQW_SELECT)))
+			return found(f, "sqli.union", 95, i, j + 4);
+		return 0;
+	case SQW_ORDER: {
+		if (!is_kw(sc, j + 1, SQW_BY))
+			return 0;
+		unsigned info = 0;
+		size_t e = operand(sc, j + 2, lim, &info);
+		if (e != SQ_FAIL && (is_stop(sc, e) || is_type(sc, e, SQ_COMMA) ||
+				     is_kw(sc, e, SQW_LIMIT) || is_kw(sc, e, SQW_HAVING)))
+			return found(f, "sqli.order_by", 85, i, e);
+		return 0;
+	}
+	case SQW_HAVING:
+	case SQW_WHERE:
+		if (condition(sc, j + 1, lim, 1))
+			return found(f, "sqli.boolean", 85, i, j + 4);
+		return 0;
+	case SQW_LIMIT:
+		if (is_type(sc, j + 1, SQ_NUM) &&
+		    (is_stop(sc, j + 2) || is_type(sc, j + 2, SQ_COMMA)))
+			return found(f, "sqli.limit", 75, i, j + 2);
+		return 0;
+	case SQW_INTO:
+		if (is_kw(sc, j + 1, SQW_OUTFILE))
+			return found(f, "sqli.outfile", 95, i, j + 3);
+		return 0;
+	case SQW_PROC:
+		if (is_type(sc, j + 1, SQ_FUNC) && T(sc, j + 1)->fn == SQF_STRONG)
+			return found(f, "sqli.function", 90, i, j + 2);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Rules that hold wherever the token sits. */
+static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_found *f)
+{
+	size_t lim = i + SQ_LOOK - 1;
+	const struct sq_tok *t = T(sc, i);
+	const struct sq_tok *p = i ? T(sc, i - 1) : NULL;
+
+	switch (t->type) {
+	case SQ_FUNC: {
+		if (is_char_call(sc, i) && is_type(sc, i + 1, SQ_LP) && is_type(sc, i + 2, SQ_NUM)) {
+			unsigned info = 0;
+			size_t e = group_end(sc, i + 1, lim, &info);
+			if ((is_type(sc, e, SQ_OP) || is_type(sc, e, SQ_LOGIC)) && is_char_call(sc, e + 1))
+				return found(f, "sqli.encoding", 85, i, e + 2);
+		}
+		if (t->fn != SQF_STRONG || !is_type(sc, i + 1, SQ_LP))
+			return 0;
+		const struct sq_tok *a = T(sc, i + 2);
+		if (a->type == SQ_BARE && T(sc, i + 3)->type == SQ_BARE)
+			return 0; /* sleep(well enough) */
+		if (a->type == SQ_NUM || a->type == SQ_STR || a->type == SQ_VAR ||
+		    a->type == SQ_LP || a->type == SQ_FUNC || a->type == SQ_BARE ||
+		    a->type == SQ_OP || a->type == SQ_NOT ||
+		    (a->type == SQ_KW && a->role == SQW_SELECT))
+			return found(f, "sqli.function", 90, i, i + 3);
+		return 0;
+	}
+	case SQ_SEMI:
+		if (statement(sc, i + 1, lim, 0))
+			return found(f, "sqli.stacked", 95, i, i + 4);
+		return 0;
+	case SQ_LOGIC: {
+		/* x or 1=1, x or 'a'='a' (a literal compared with itself), and
+		 * x and ascii(...)=5, x or 1=@@version */
+		if (!unquoted)
+			return 0;
+		const struct sq_tok *a = T(sc, i + 1), *c = T(sc, i + 2), *b = T(sc, i + 3);
+		if (c->type == SQ_CMP && a->type == b->type &&
+		    (a->type == SQ_NUM || (a->type == SQ_STR && !(b->flags & SQ_F_UNCLOSED))) &&
+		    a->len == b->len &&
+		    memcmp(sc->lx.s + a->off, sc->lx.s + b->off, a->len) == 0)
+			return found(f, "sqli.tautology", 90, i, i + 4);
+		unsigned ia = 0, ib = 0;
+		size_t e = operand(sc, i + 1, lim, &ia);
+		if (e == SQ_FAIL || !is_type(sc, e, SQ_CMP))
+			return 0;
+		if (operand(sc, e + 1, lim, &ib) != SQ_FAIL &&
+		    ((ia | ib) & (OI_CALL | OI_SELECT | OI_VAR | OI_CATALOG)))
+			return found(f, "sqli.boolean", 85, i, e + 2);
+		return 0;
+	}
+	case SQ_KW:
+		break;
+	default:
+		return 0;
+	}
+	switch (t->role) {
+	case SQW_UNION:
+		if (union_select(sc, i, lim))
+			return found(f, "sqli.union", 95, i, i + 4);
+		return 0;
+	case SQW_WAITFOR:
+		if (is_kw(sc, i + 1, SQW_DELAY) && is_type(sc, i + 2, SQ_STR))
+			return found(f, "sqli.time", 95, i, i + 3);
+		return 0;
+	case SQW_OUTFILE:
+		if (p && p->type == SQ_KW && p->role == SQW_INTO && is_type(sc, i + 1, SQ_STR))
+			return found(f, "sqli.outfile", 95, i - 1, i + 2);
+		return 0;
+	case SQW_SELECT:
+		/* a select where an expression may start, or a whole query */
+		if (p && p->type != SQ_LP && p->type != SQ_OP && p->type != SQ_CMP &&
+		    p->type != SQ_LOGIC && p->type != SQ_COMMENT && p->type != SQ_STR &&
+		    p->type != SQ_NUM && p->type != SQ_RP)
+			return 0;
+		if (select_list(sc, i + 1, lim, !p))
+			return found(f, "sqli.select", 85, i, i + 4);
+		return 0;
+	case SQW_CASE:
+		/* case when 1=1 then */
+		if (is_type(sc, i + 1, SQ_BARE) && T(sc, i + 1)->len == 4 &&
+		    strncasecmp((const char *)sc->lx.s + T(sc, i + 1)->off, "when", 4) == 0 &&
+		    condition(sc, i + 2, lim, 1))
+			return found(f, "sqli.case", 80, i, i + 5);
+		return 0;
+	default:
+		/* a statement opening the input, or after something that ends
+		 * an SQL clause; "please drop table 5" follows a plain word */
+		if (!p ? statement(sc, i, lim, 1)
+		       : (p->type == SQ_SEMI || p->type == SQ_LP || p->type == SQ_RP ||
+			  p->type == SQ_KW || p->type == SQ_COMMENT || p->type == SQ_STR ||
+			  p->type == SQ_NUM) &&
+			     statement(sc, i, lim, 0))
+			return found(f, "sqli.statement", 85, i, i + 4);
+		return 0;
+	}
+}
+
+/* Evaluates the rules at token i of one pass. */
+static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
+{
+	if (i == 1 && quote)
+		return after_breakout(sc, 1, 1, f) || anywhere(sc, i, 0, f);
+	/* input appended after a value: " or 1=1", " union select ..." */
+	if (i == 0 && !quote && after_breakout(sc, 0, 0, f))
+		return 1;
+	/* numeric context: 1 or..., -1 union..., 5) and ..., foo) or ... */
+	if (!quote && i == 1 && T(sc, 0)->type == SQ_NUM && after_breakout(sc, 1, 0, f))
+		return 1;
+	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_RP &&
+	    after_breakout(sc, 1, 0, f))
+		return 1;
+	if (!quote && i == 2 && T(sc, 0)->type == SQ_OP && T(sc, 1)->type == SQ_NUM &&
+	    after_breakout(sc, 2, 0, f))
+		return 1;
+	return anywhere(sc, i, !quote, f);
+}
+
+static int pass(const char *s, size_t n, char quote, struct sq_found *f, struct sq_scan *sc)
+{
+	sq_lex_init(&sc->lx, s, n, quote);
+	sc->count = 0;
+	sc->done = 0;
+	memset(&sc->end, 0, sizeof(sc->end));
+	sc->end.off = (uint32_t)n;
+
+	if (quote) {
+		/* The literal the input started in must end inside it. */
+		sq_lex_next(&sc->lx, &sc->ring[0]);
+		sc->count = 1;
+		if (sc->ring[0].flags & SQ_F_UNCLOSED)
+			return 0;
+		sc->lit_end = sc->ring[0].len ? sc->ring[0].len - 1 : 0;
+	}
+	for (size_t i = quote ? 1 : 0;; i++) {
+		while (!sc->done && sc->count < i + SQ_LOOK) {
+			if (sq_lex_next(&sc->lx, &sc->ring[sc->count % SQ_RING]))
+				sc->count++;
+			else
+				sc->done = 1;
+		}
+		if (i >= sc->count)
+			return 0;
+		if (rules_at(sc, i, quote, f))
+			return 1;
+	}
+}
 
 int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
+	static const char quotes[3] = {0, '\'', '"'};
+	struct sq_scan sc;
+	struct sq_found f;
+	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
+
+	/* SQL needs at least two tokens, and a word, a digit or a quote. */
+	if (n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
+		return 0;
+	for (int q = 0; q < 3; q++) {
+		if (quotes[q] == '\'' && !(chars & POL_CH_SQUOTE))
+			continue;
+		if (quotes[q] == '"' && !(chars & POL_CH_DQUOTE))
+			continue;
+		if (!pass(s, n, quotes[q], &f, &sc))
+			continue;
+		const struct sq_tok *a = T(&sc, f.from);
+		size_t to = f.to > f.from ? f.to - 1 : f.from;
+		while (to > f.from && T(&sc, to)->type == SQ_END)
+			to--;
+		const struct sq_tok *b = T(&sc, to);
+		size_t off = a->off, end = (size_t)b->off + b->len;
+		if (quotes[q] && f.from == 1 && off > sc.lit_end)
+			off = sc.lit_end; /* show the closing quote */
+		if (off > n)
+			off = n;
+		if (end > n || end < off)
+			end = n;
+		hit->rule = f.rule;
+		hit->category = POL_CAT_SQLI;
+		hit->severity = f.sev;
+		hit->confidence = f.conf;
+		hit->off = (uint32_t)off;
+		hit->len = (uint32_t)(end - off);
+		return 1;
+	}
 	return 0;
 }

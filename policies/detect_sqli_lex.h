@@ -1,0 +1,427 @@
+/* The SQL tokenizer of the sqli detector. Private to detect_sqli.c.
+ *
+ * It reads one input the way a SQL parser would, in one of three starting
+ * contexts: outside any literal, or already inside a '...' or "..." literal
+ * (the application put the input between quotes, and an injection has to
+ * break out of them). Inline comments (including MySQL's executable
+ * comments) read as white space, the way the server reads them; line
+ * comments and an unterminated block comment are tokens, since truncating
+ * the rest of the query is what an attacker uses them for. Every token is
+ * found in time linear in its length, and nothing is read past n.
+ *
+ * Its functions are static and defined here, included by detect_sqli.c
+ * alone: the build lists one source file per detector.
+ */
+#ifndef POL_DETECT_SQLI_LEX_H
+#define POL_DETECT_SQLI_LEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sq_type {
+	SQ_END,     /* past the input */
+	SQ_STR,     /* string literal */
+	SQ_NUM,     /* number, or null/true/false */
+	SQ_BARE,    /* identifier, or a word SQL gives no role */
+	SQ_VAR,     /* @x or @@x */
+	SQ_FUNC,    /* a name followed by '(' */
+	SQ_KW,      /* keyword; the role says which */
+	SQ_LOGIC,   /* and or xor && || */
+	SQ_NOT,     /* not ! */
+	SQ_OP,      /* arithmetic, bitwise, casts, JSON operators */
+	SQ_CMP,     /* = < > <> != like in is ... */
+	SQ_LP,
+	SQ_RP,
+	SQ_COMMA,
+	SQ_SEMI,
+	SQ_COMMENT, /* -- # or an unterminated block comment, to end of line/input */
+	SQ_OTHER,   /* punctuation SQL has no use for */
+};
+
+enum {
+	SQ_F_UNCLOSED = 1u << 0, /* string or comment ran to the end of the input */
+	SQ_F_SHORT = 1u << 1,    /* comment whose text is (nearly) empty */
+	SQ_F_CATALOG = 1u << 2,  /* identifier names a system catalogue */
+	SQ_F_STAR = 1u << 3,     /* the operator is '*' */
+	SQ_F_EQ = 1u << 4,       /* the comparison is '=' or '==' */
+	SQ_F_DBLAT = 1u << 5,    /* variable is @@system */
+	SQ_F_WORD = 1u << 6,     /* comparison spelt as a word: like, is, in... */
+};
+
+struct sq_tok {
+	uint32_t off, len;
+	uint8_t type;  /* enum sq_type */
+	uint8_t role;  /* enum sqw_role, for SQ_KW */
+	uint8_t fn;    /* enum sqw_fn, for SQ_FUNC */
+	uint8_t flags; /* SQ_F_* */
+};
+
+struct sq_lex {
+	const unsigned char *s;
+	size_t n, pos;
+	char quote;  /* starting context: 0, '\'' or '"' */
+	int started; /* the first token has been read */
+	int in_exec; /* inside a MySQL executable comment */
+};
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_sqli_words.h"
+
+#define SQ_WORD_MAX 40 /* longer words are no SQL keyword or known function */
+
+static void sq_lex_init(struct sq_lex *lx, const char *s, size_t n, char quote)
+{
+	lx->s = (const unsigned char *)s;
+	lx->n = n;
+	lx->pos = 0;
+	lx->quote = quote;
+	lx->started = 0;
+	lx->in_exec = 0;
+}
+
+static int sq_is_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$' || c >= 0x80;
+}
+
+static int sq_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Skips white space and terminated inline comments; MySQL's executable
+ * comment markers vanish and leave their content to be read as SQL. */
+static void sq_skip_gap(struct sq_lex *lx)
+{
+	const unsigned char *s = lx->s;
+	size_t n = lx->n, p = lx->pos;
+
+	while (p < n) {
+		unsigned char c = s[p];
+		if (c <= 0x20 || c == 0x7f) {
+			p++;
+		} else if (c == 0xc2 && p + 1 < n && s[p + 1] == 0xa0) {
+			p += 2; /* no-break space */
+		} else if (c == '/' && p + 1 < n && s[p + 1] == '*') {
+			if (p + 2 < n && s[p + 2] == '!') {
+				p += 3;
+				while (p < n && sq_is_digit(s[p]))
+					p++;
+				lx->in_exec = 1;
+				continue;
+			}
+			const unsigned char *e = memmem(s + p + 2, n - p - 2, "*/", 2);
+			if (!e)
+				break; /* unterminated: a comment token */
+			p = (size_t)(e - s) + 2;
+		} else if (c == '*' && lx->in_exec && p + 1 < n && s[p + 1] == '/') {
+			p += 2;
+			lx->in_exec = 0;
+		} else {
+			break;
+		}
+	}
+	lx->pos = p;
+}
+
+static int sq_word_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct sqw_word *)elem)->w);
+}
+
+static int sq_cat_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static const struct sqw_word *sq_word_find(const char *lower)
+{
+	return bsearch(lower, sqw_words, sizeof(sqw_words) / sizeof(sqw_words[0]),
+		       sizeof(sqw_words[0]), sq_word_cmp);
+}
+
+/* Lower-cases s[0..len) into buf; returns 0 when the word is too long to be
+ * one SQL knows. */
+static int sq_lower(const unsigned char *s, size_t len, char *buf)
+{
+	if (len >= SQ_WORD_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	buf[len] = '\0';
+	return 1;
+}
+
+/* Scans a quoted literal whose body starts at p; backslash escapes and
+ * doubled quotes stay inside. Returns the index just past it. */
+static size_t sq_scan_quoted(struct sq_lex *lx, size_t p, unsigned char q, struct sq_tok *t)
+{
+	const unsigned char *s = lx->s;
+	size_t n = lx->n;
+	while (p < n) {
+		if (s[p] == '\\' && q != '`') {
+			p += 2;
+		} else if (s[p] == q) {
+			if (p + 1 < n && s[p + 1] == q) {
+				p += 2;
+				continue;
+			}
+			return p + 1;
+		} else {
+			p++;
+		}
+	}
+	t->flags |= SQ_F_UNCLOSED;
+	return n;
+}
+
+static size_t sq_scan_line(struct sq_lex *lx, size_t p, struct sq_tok *t)
+{
+	const unsigned char *s = lx->s;
+	size_t body = 0;
+	while (p < lx->n && s[p] != '\n' && s[p] != '\r') {
+		if (s[p] > 0x20 && s[p] != '-')
+			body++;
+		p++;
+	}
+	if (body <= 2)
+		t->flags |= SQ_F_SHORT;
+	return p;
+}
+
+/* Classifies the word s[a..b): keyword, function, literal or identifier. */
+static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
+{
+	char w[SQ_WORD_MAX];
+	const struct sqw_word *kw = NULL;
+	t->type = SQ_BARE;
+	if (!sq_lower(lx->s + a, b - a, w))
+		return;
+	kw = sq_word_find(w);
+	const char *dot = strchr(w, '.');
+	if (!kw && dot) {
+		const char *last = strrchr(w, '.') + 1;
+		kw = sq_word_find(last);
+		if (kw && kw->fn == SQF_NONE)
+			kw = NULL; /* a.from is a column, not a keyword */
+	}
+	/* A catalogue is named by the first part of a dotted name, or by the
+	 * whole name (mysql.user, sys.tables). */
+	char first[SQ_WORD_MAX];
+	size_t fl = dot ? (size_t)(dot - w) : strlen(w);
+	memcpy(first, w, fl);
+	first[fl] = '\0';
+	size_t ncat = sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]);
+	if (bsearch(first, sqw_catalogs, ncat, sizeof(sqw_catalogs[0]), sq_cat_cmp) ||
+	    bsearch(w, sqw_catalogs, ncat, sizeof(sqw_catalogs[0]), sq_cat_cmp))
+		t->flags |= SQ_F_CATALOG;
+
+	/* Does a '(' follow? Peek past white space and inline comments. */
+	struct sq_lex peek = *lx;
+	peek.pos = b;
+	sq_skip_gap(&peek);
+	int call = peek.pos < lx->n && lx->s[peek.pos] == '(';
+	if (call && (!kw || kw->fn != SQF_NONE)) {
+		/* Unknown names count as calls only when the '(' is glued on:
+		 * English puts a space before its parentheses. */
+		if (kw || peek.pos == b) {
+			t->type = SQ_FUNC;
+			t->fn = kw ? kw->fn : SQF_NONE;
+			return;
+		}
+	}
+	if (!kw)
+		return;
+	switch (kw->role) {
+	case SQW_NONE: return;
+	case SQW_LOGIC: t->type = SQ_LOGIC; return;
+	case SQW_NOT: t->type = SQ_NOT; return;
+	case SQW_CMP:
+		/* in is a comparison only before its list */
+		if (strcmp(w, "in") == 0 && !call)
+			return;
+		t->type = SQ_CMP;
+		t->flags |= SQ_F_WORD;
+		return;
+	case SQW_LIT: t->type = SQ_NUM; return;
+	default: t->type = SQ_KW; t->role = kw->role; return;
+	}
+}
+
+/* String-literal prefixes: N'..' X'..' B'..' E'..' and _charset'..'. */
+static int sq_is_str_prefix(const unsigned char *s, size_t len)
+{
+	if (len == 1) {
+		unsigned char c = s[0] | 0x20;
+		return c == 'n' || c == 'x' || c == 'b' || c == 'e' || c == 'q';
+	}
+	return len > 1 && s[0] == '_';
+}
+
+static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
+{
+	const unsigned char *s = lx->s;
+	size_t n = lx->n, start = p;
+	if (s[p] == '0' && p + 1 < n && (s[p + 1] | 0x20) == 'x') {
+		p += 2;
+		while (p < n && (sq_is_digit(s[p]) || ((s[p] | 0x20) >= 'a' && (s[p] | 0x20) <= 'f')))
+			p++;
+	} else {
+		while (p < n && sq_is_digit(s[p]))
+			p++;
+		if (p < n && s[p] == '.') {
+			p++;
+			while (p < n && sq_is_digit(s[p]))
+				p++;
+		}
+		if (p + 1 < n && (s[p] | 0x20) == 'e' &&
+		    (sq_is_digit(s[p + 1]) ||
+		     ((s[p + 1] == '+' || s[p + 1] == '-') && p + 2 < n && sq_is_digit(s[p + 2])))) {
+			p += 2;
+			while (p < n && sq_is_digit(s[p]))
+				p++;
+		}
+	}
+	t->type = SQ_NUM;
+	if (p < n && sq_is_word(s[p]) && !sq_is_digit(s[p])) {
+		/* 1union: MySQL reads a number and a keyword; 5pm is a word. */
+		size_t q = p;
+		char w[SQ_WORD_MAX];
+		while (q < n && sq_is_word(s[q]))
+			q++;
+		const struct sqw_word *kw = sq_lower(s + p, q - p, w) ? sq_word_find(w) : NULL;
+		if (!kw || kw->role == SQW_NONE) {
+			t->type = SQ_BARE;
+			p = q;
+		}
+	}
+	(void)start;
+	return p;
+}
+
+struct sq_opdef {
+	char text[4];
+	uint8_t type;
+	uint8_t flags;
+};
+
+/* Longest first. */
+static const struct sq_opdef sq_ops[] = {
+	{"<=>", SQ_CMP, 0}, {"->>", SQ_OP, 0},  {"#>>", SQ_OP, 0},  {"<>", SQ_CMP, 0},
+	{"!=", SQ_CMP, 0},  {"<=", SQ_CMP, 0},  {">=", SQ_CMP, 0},  {"==", SQ_CMP, SQ_F_EQ},
+	{"@>", SQ_CMP, 0},  {"<@", SQ_CMP, 0},  {"?|", SQ_CMP, 0},  {"?&", SQ_CMP, 0},
+	{"!~", SQ_CMP, 0},  {"~*", SQ_CMP, 0},  {"||", SQ_LOGIC, 0}, {"&&", SQ_LOGIC, 0},
+	{"->", SQ_OP, 0},   {"#>", SQ_OP, 0},   {"::", SQ_OP, 0},   {":=", SQ_OP, 0},
+	{"<<", SQ_OP, 0},   {">>", SQ_OP, 0},   {"=", SQ_CMP, SQ_F_EQ}, {"<", SQ_CMP, 0},
+	{">", SQ_CMP, 0},   {"+", SQ_OP, 0},    {"-", SQ_OP, 0},    {"*", SQ_OP, SQ_F_STAR},
+	{"/", SQ_OP, 0},    {"%", SQ_OP, 0},    {"^", SQ_OP, 0},    {"&", SQ_OP, 0},
+	{"|", SQ_OP, 0},    {"~", SQ_OP, 0},    {"!", SQ_NOT, 0},   {"(", SQ_LP, 0},
+	{")", SQ_RP, 0},    {",", SQ_COMMA, 0}, {";", SQ_SEMI, 0},
+};
+
+static size_t sq_scan_op(struct sq_lex *lx, size_t p, struct sq_tok *t)
+{
+	const unsigned char *s = lx->s;
+	size_t left = lx->n - p;
+	for (size_t i = 0; i < sizeof(sq_ops) / sizeof(sq_ops[0]); i++) {
+		size_t l = strlen(sq_ops[i].text);
+		if (l <= left && memcmp(s + p, sq_ops[i].text, l) == 0) {
+			t->type = sq_ops[i].type;
+			t->flags |= sq_ops[i].flags;
+			return p + l;
+		}
+	}
+	t->type = SQ_OTHER;
+	return p + 1;
+}
+
+/* Reads the next token; returns 0 at the end of the input (t is SQ_END). */
+static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
+{
+	const unsigned char *s = lx->s;
+	size_t n = lx->n, p;
+
+	memset(t, 0, sizeof(*t));
+	if (!lx->started && lx->quote) {
+		/* Inside a literal already: its body runs to the first quote. */
+		lx->started = 1;
+		t->type = SQ_STR;
+		lx->pos = sq_scan_quoted(lx, 0, (unsigned char)lx->quote, t);
+		t->len = (uint32_t)lx->pos;
+		return 1;
+	}
+	lx->started = 1;
+	sq_skip_gap(lx);
+	p = lx->pos;
+	t->off = (uint32_t)p;
+	if (p >= n) {
+		t->type = SQ_END;
+		return 0;
+	}
+	unsigned char c = s[p];
+	if (c == '\'' || c == '"') {
+		t->type = SQ_STR;
+		p = sq_scan_quoted(lx, p + 1, c, t);
+	} else if (c == '`') {
+		t->type = SQ_BARE;
+		p = sq_scan_quoted(lx, p + 1, c, t);
+	} else if (c == '[') {
+		/* [name]: a bracketed identifier (SQL Server, Access) */
+		size_t q = p + 1;
+		while (q < n && q - p < 130 && (sq_is_word(s[q]) || s[q] == ' ' || s[q] == '.' ||
+						(s[q] == ']' && q + 2 < n && s[q + 1] == '.' &&
+						 s[q + 2] == '[')))
+			q += s[q] == ']' ? 3 : 1; /* [sys].[tables] */
+		if (q < n && s[q] == ']' && q > p + 1) {
+			t->type = SQ_BARE;
+			p = q + 1;
+		} else {
+			t->type = SQ_OTHER;
+			p++;
+		}
+	} else if (sq_is_digit(c) || (c == '.' && p + 1 < n && sq_is_digit(s[p + 1]))) {
+		p = sq_scan_number(lx, p, t);
+	} else if (c == '@' && p + 1 < n && (sq_is_word(s[p + 1]) || s[p + 1] == '@')) {
+		t->type = SQ_VAR;
+		p++;
+		if (s[p] == '@') {
+			t->flags |= SQ_F_DBLAT;
+			p++;
+		}
+		while (p < n && (sq_is_word(s[p]) || s[p] == '.'))
+			p++;
+	} else if (sq_is_word(c)) {
+		size_t b = p;
+		while (b < n && (sq_is_word(s[b]) || (s[b] == '.' && b + 1 < n &&
+						      (sq_is_word(s[b + 1]) || s[b + 1] == '.'))))
+			b++;
+		if (b < n && (s[b] == '\'' || s[b] == '"') && sq_is_str_prefix(s + p, b - p)) {
+			t->type = SQ_STR;
+			p = sq_scan_quoted(lx, b + 1, s[b], t);
+		} else {
+			sq_word(lx, p, b, t);
+			p = b;
+		}
+	} else if ((c == '-' && p + 1 < n && s[p + 1] == '-') ||
+		   (c == '#' && !(p + 1 < n && s[p + 1] == '>'))) {
+		t->type = SQ_COMMENT;
+		p = sq_scan_line(lx, p + (c == '#' ? 1 : 2), t);
+	} else if (c == '/' && p + 1 < n && s[p + 1] == '*') {
+		/* the gap skipper leaves only unterminated block comments */
+		t->type = SQ_COMMENT;
+		t->flags |= SQ_F_UNCLOSED;
+		if (n - p <= 4)
+			t->flags |= SQ_F_SHORT;
+		p = n;
+	} else {
+		p = sq_scan_op(lx, p, t);
+	}
+	t->len = (uint32_t)(p - t->off);
+	lx->pos = p;
+	return 1;
+}
+
+#endif
