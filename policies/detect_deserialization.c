@@ -1,12 +1,745 @@
-/* Detector: deserialization. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: deserialization (serialized objects where data is expected).
+ *
+ * Each serializer has a grammar its attacks must follow, so we look for
+ * that grammar, not for payloads:
+ *   - binary streams by their headers: Java (AC ED 00 05), .NET
+ *     BinaryFormatter (00 01 00 00 00 FF FF FF FF), Python pickle (80 0N ...
+ *     with GLOBAL and REDUCE opcodes), Ruby Marshal (04 08 with objects),
+ *     LosFormatter (FF 01 32);
+ *   - the same streams base64-encoded, and gzip-then-base64 (H4sI): base64
+ *     runs are decoded (only a prefix, into a fixed stack buffer) and
+ *     inflated (a bounded output, zlib allocating from a stack arena);
+ *   - text serializers: PHP (O:8:"stdClass":1:{...}), node-serialize
+ *     (_$$ND_FUNC$$_), YAML language tags (!!python/object/apply:,
+ *     !ruby/object:), Python text pickles (cos\nsystem\n);
+ *   - polymorphic type hints in JSON and XML (@type, @class, $type,
+ *     XMLDecoder's <object class=...>) naming a class, and the well-known
+ *     gadget classes (InvokerTransformer, TemplatesImpl, JdbcRowSetImpl,
+ *     ObjectDataProvider, ...).
+ * Every scan is linear; decoding looks at most DSR_B64_PREFIX characters of
+ * each base64 run, and each run is visited once.
+ */
+#include <string.h>
+#include <zlib.h>
+
 #include "detect.h"
 
-int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+#define DSR_B64_MIN 12       /* shorter runs are words, not blobs */
+#define DSR_B64_PREFIX 256   /* characters of a run decoded to look for a header */
+#define DSR_GZ_IN 3072       /* bytes of a gzip stream fed to inflate */
+#define DSR_GZ_OUT 512       /* bytes inflated: enough to see a header */
+#define DSR_ARENA (16 * 1024) /* zlib's state and a 512-byte window */
+
+enum dsr_kind {
+	DSR_NONE,
+	DSR_REDUCE_TEXT,   /* __reduce__ in text */
+	DSR_GADGET_NAME,   /* a gadget class named in passing */
+	DSR_TYPE_HINT,     /* polymorphic type hint naming a class */
+	DSR_MARSHAL,       /* Ruby Marshal object */
+	DSR_VIEWSTATE,     /* LosFormatter wrapping BinaryFormatter */
+	DSR_PICKLE_DATA,   /* pickle without code-calling opcodes */
+	DSR_PHP_OBJECT,
+	DSR_JAVA_HEX,      /* aced0005 spelled in hex */
+	DSR_GADGET_TYPED,  /* a gadget class in a type hint or object element */
+	DSR_YAML_TAG,
+	DSR_PICKLE,        /* pickle that imports and calls */
+	DSR_NODE,          /* node-serialize function */
+	DSR_DOTNET,
+	DSR_JAVA,
+};
+
+static const struct {
+	const char *rule;
+	enum pol_severity sev;
+	uint8_t conf;
+} dsr_rules[] = {
+	[DSR_NONE] = {NULL, POL_SEV_INFO, 0},
+	[DSR_REDUCE_TEXT] = {"deserialization.python_reduce", POL_SEV_MEDIUM, 65},
+	[DSR_GADGET_NAME] = {"deserialization.gadget_class", POL_SEV_HIGH, 80},
+	[DSR_TYPE_HINT] = {"deserialization.type_hint", POL_SEV_HIGH, 80},
+	[DSR_MARSHAL] = {"deserialization.ruby_marshal", POL_SEV_HIGH, 80},
+	[DSR_VIEWSTATE] = {"deserialization.losformatter", POL_SEV_HIGH, 85},
+	[DSR_PICKLE_DATA] = {"deserialization.python_pickle_data", POL_SEV_HIGH, 80},
+	[DSR_PHP_OBJECT] = {"deserialization.php_object", POL_SEV_CRITICAL, 92},
+	[DSR_JAVA_HEX] = {"deserialization.java_serialized_hex", POL_SEV_HIGH, 90},
+	[DSR_GADGET_TYPED] = {"deserialization.gadget_type", POL_SEV_CRITICAL, 95},
+	[DSR_YAML_TAG] = {"deserialization.yaml_language_tag", POL_SEV_CRITICAL, 95},
+	[DSR_PICKLE] = {"deserialization.python_pickle", POL_SEV_CRITICAL, 95},
+	[DSR_NODE] = {"deserialization.node_serialize", POL_SEV_CRITICAL, 97},
+	[DSR_DOTNET] = {"deserialization.dotnet_binaryformatter", POL_SEV_CRITICAL, 97},
+	[DSR_JAVA] = {"deserialization.java_serialized", POL_SEV_CRITICAL, 97},
+};
+
+struct dsr_best {
+	enum dsr_kind kind;
+	size_t off, end;
+};
+
+/* Where findings in a decoded buffer are reported: the span of the
+ * original input it came from. */
+struct dsr_span {
+	size_t off, end;
+	int decoded;
+};
+
+static void note(struct dsr_best *b, enum dsr_kind k, const struct dsr_span *sp, size_t off,
+		 size_t end)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
+	if (k <= b->kind)
+		return;
+	b->kind = k;
+	b->off = sp->decoded ? sp->off : off;
+	b->end = sp->decoded ? sp->end : end;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int ident_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
+}
+
+static int has(const char *s, size_t n, size_t i, const char *w)
+{
+	size_t k = strlen(w);
+	return i <= n && n - i >= k && memcmp(s + i, w, k) == 0;
+}
+
+static int hexval(int c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Like has(), but each byte of s may also be spelled \uXXXX or \xHH, as
+ * JavaScript and JSON parsers will decode it (node-serialize payloads hide
+ * their marker that way). Returns the end of the match or 0. */
+static size_t has_escaped(const char *s, size_t n, size_t i, const char *w)
+{
+	for (; *w; w++) {
+		if (i >= n)
+			return 0;
+		int c = (unsigned char)s[i];
+		size_t len = 1;
+		if (c == '\\' && i + 1 < n && (s[i + 1] == 'u' || s[i + 1] == 'x')) {
+			size_t digits = s[i + 1] == 'u' ? 4 : 2;
+			int v = 0;
+			if (i + 2 + digits > n)
+				return 0;
+			for (size_t k = 0; k < digits; k++) {
+				int h = hexval((unsigned char)s[i + 2 + k]);
+				if (h < 0)
+					return 0;
+				v = v * 16 + h;
+			}
+			c = v;
+			len = 2 + digits;
+		}
+		if (c != (unsigned char)*w)
+			return 0;
+		i += len;
+	}
+	return i;
+}
+
+/* ---- binary headers ------------------------------------------------- */
+
+static const unsigned char java_magic[4] = {0xac, 0xed, 0x00, 0x05};
+static const unsigned char dotnet_magic[9] = {0x00, 0x01, 0x00, 0x00, 0x00,
+					      0xff, 0xff, 0xff, 0xff};
+
+static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b);
+static int text_pickle(const char *s, size_t n, size_t i);
+static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
+			 struct dsr_best *b, const char *b64, size_t b64len);
+
+/* A pickle: protocol 2-5 header, then does it import (GLOBAL 'c',
+ * STACK_GLOBAL 0x93, INST 'i') and call (REDUCE 'R', OBJ 'o', BUILD 'b')? */
+static enum dsr_kind pickle_kind(const unsigned char *d, size_t n)
+{
+	if (n < 3 || d[0] != 0x80 || d[1] < 2 || d[1] > 5)
+		return DSR_NONE;
+	int imports = 0, calls = 0;
+	for (size_t i = 2; i < n; i++) {
+		if (d[i] == 0x93 || (d[i] == 'c' && i + 1 < n && d[i + 1] >= 'a' && d[i + 1] <= 'z'))
+			imports = 1;
+		if (imports && (d[i] == 'R' || d[i] == 0x81 || d[i] == 'o'))
+			calls = 1;
+	}
+	return imports && calls ? DSR_PICKLE : DSR_PICKLE_DATA;
+}
+
+/* A Ruby Marshal 4.8 stream holding an object ('o' + symbol ':' + name). */
+static enum dsr_kind marshal_kind(const unsigned char *d, size_t n)
+{
+	if (n < 4 || d[0] != 0x04 || d[1] != 0x08)
+		return DSR_NONE;
+	for (size_t i = 2; i + 2 < n; i++)
+		if (d[i] == 'o' && d[i + 1] == ':' && d[i + 3 < n ? i + 3 : i + 2] >= 'A' &&
+		    d[i + 3 < n ? i + 3 : i + 2] <= 'Z')
+			return DSR_MARSHAL;
+	return DSR_NONE;
+}
+
+/* Headers at the start of a decoded buffer (or of a raw binary input). */
+static void header_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
+			struct dsr_best *b)
+{
+	if (n >= 4 && memcmp(d, java_magic, 4) == 0)
+		note(b, DSR_JAVA, sp, 0, n);
+	else if (n >= 9 && memcmp(d, dotnet_magic, 9) == 0)
+		note(b, DSR_DOTNET, sp, 0, n);
+	else if (n >= 3 && d[0] == 0xff && d[1] == 0x01 && d[2] == 0x32)
+		note(b, DSR_VIEWSTATE, sp, 0, n);
+	else if (n >= 8 && d[0] == 'c' && text_pickle((const char *)d, n, 0))
+		note(b, DSR_PICKLE, sp, 0, n); /* protocols 0 and 1 */
+	else
+		note(b, pickle_kind(d, n), sp, 0, n);
+	note(b, marshal_kind(d, n), sp, 0, n);
+}
+
+/* ---- gzip, inflated from a stack arena ------------------------------ */
+
+struct dsr_arena {
+	unsigned char mem[DSR_ARENA];
+	size_t used;
+};
+
+static voidpf arena_alloc(voidpf opaque, uInt items, uInt size)
+{
+	struct dsr_arena *a = opaque;
+	size_t want = (size_t)items * size;
+	want = (want + 15) & ~(size_t)15;
+	if (want > sizeof(a->mem) - a->used)
+		return Z_NULL;
+	void *p = a->mem + a->used;
+	a->used += want;
+	return p;
+}
+
+static void arena_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	(void)p;
+}
+
+/* Inflates the start of a gzip stream and scans what comes out. A 512-byte
+ * window suffices: back-references cannot reach before the first 512
+ * bytes of output, which is all we ask for. */
+static void gzip_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
+		      struct dsr_best *b)
+{
+	struct dsr_arena arena;
+	unsigned char out[DSR_GZ_OUT];
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	arena.used = 0;
+	z.zalloc = arena_alloc;
+	z.zfree = arena_free;
+	z.opaque = &arena;
+	if (inflateInit2(&z, 16 + 9) != Z_OK)
+		return;
+	z.next_in = (Bytef *)d;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = sizeof(out);
+	int rc = inflate(&z, Z_SYNC_FLUSH);
+	size_t got = sizeof(out) - z.avail_out;
+	inflateEnd(&z);
+	if ((rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && got > 0)
+		decoded_scan(out, got, sp, b, NULL, 0);
+}
+
+/* ---- base64 --------------------------------------------------------- */
+
+static int b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (is_digit(c))
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decodes up to cap bytes from the base64 text s[0..n) (stops at '=' or
+ * any other byte); returns the number of bytes written. */
+static size_t b64_decode(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < n && o < cap; i++) {
+		int v = b64_value((unsigned char)s[i]);
+		if (v < 0)
+			break;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return o;
+}
+
+/* Base64 of AC ED 00 05 at the three byte alignments: a Java stream may be
+ * embedded anywhere in a larger blob. */
+static int java_b64_inside(const char *s, size_t n)
+{
+	static const char *const sig[] = {"rO0AB", "KztAA", "s7QAF"};
+	for (size_t i = 0; i + 5 <= n; i++)
+		for (size_t k = 0; k < COUNT(sig); k++)
+			if (s[i] == sig[k][0] && memcmp(s + i, sig[k], 5) == 0)
+				return 1;
 	return 0;
+}
+
+static void b64_run(const char *s, size_t n, size_t off, struct dsr_best *b)
+{
+	struct dsr_span sp = {off, off + n, 1};
+	if (java_b64_inside(s, n)) {
+		note(b, DSR_JAVA, &sp, 0, 0);
+		return;
+	}
+	if (n < DSR_B64_MIN)
+		return;
+	unsigned char buf[DSR_B64_PREFIX * 3 / 4];
+	size_t len = b64_decode(s, n < DSR_B64_PREFIX ? n : DSR_B64_PREFIX, buf, sizeof(buf));
+	decoded_scan(buf, len, &sp, b, s, n);
+}
+
+/* Scans a decoded buffer: headers, gzip, and the text grammars (the decoded
+ * text is not base64-decoded again). */
+static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
+			 struct dsr_best *b, const char *b64, size_t b64len)
+{
+	header_scan(d, n, sp, b);
+	if (b64 && n >= 3 && d[0] == 0x1f && d[1] == 0x8b && d[2] == 0x08) {
+		unsigned char gz[DSR_GZ_IN];
+		size_t gl = b64_decode(b64, b64len < DSR_GZ_IN * 4 / 3 ? b64len : DSR_GZ_IN * 4 / 3,
+				       gz, sizeof(gz));
+		gzip_scan(gz, gl, sp, b);
+	}
+	/* text inside: only if it looks like text, so random bytes of images
+	 * and tokens cannot spell a grammar by accident */
+	size_t printable = 0;
+	for (size_t i = 0; i < n; i++)
+		printable += (d[i] >= 0x20 && d[i] < 0x7f) || d[i] == '\n' || d[i] == '\r' ||
+			     d[i] == '\t';
+	if (n >= 8 && printable * 10 >= n * 9)
+		text_scan((const char *)d, n, sp, b);
+}
+
+static int b64_char(int c)
+{
+	return b64_value(c) >= 0 || c == '=';
+}
+
+/* Every base64-looking run of the input, each visited once. */
+static void b64_scan(const char *s, size_t n, struct dsr_best *b)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (!b64_char((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		int upper = 0, lower = 0, digit = 0;
+		while (j < n && b64_char((unsigned char)s[j])) {
+			int c = (unsigned char)s[j];
+			upper |= c >= 'A' && c <= 'Z';
+			lower |= c >= 'a' && c <= 'z';
+			digit |= is_digit(c);
+			j++;
+		}
+		/* a run of one letter case is a word or a hex string, not base64 */
+		if (j - i >= 5 && upper && (lower || digit))
+			b64_run(s + i, j - i, i, b);
+		if (b->kind >= DSR_JAVA)
+			return;
+		i = j;
+	}
+}
+
+/* ---- text grammars -------------------------------------------------- */
+
+/* PHP serialize(): O:<len>:"<class>":<count>:{ (also C: for Serializable);
+ * the length must match the class name for unserialize() to accept it. */
+static size_t php_object(const char *s, size_t n, size_t i, enum dsr_kind *k)
+{
+	size_t j = i + 2, len = 0, digits = 0;
+	while (j < n && is_digit((unsigned char)s[j]) && digits < 4) {
+		len = len * 10 + (size_t)(s[j] - '0');
+		j++;
+		digits++;
+	}
+	if (!digits || j + 1 >= n || s[j] != ':' || s[j + 1] != '"')
+		return 0;
+	size_t name = j + 2;
+	if (name + len + 3 > n || s[name + len] != '"' || s[name + len + 1] != ':')
+		return 0;
+	for (size_t c = name; c < name + len; c++)
+		if (!ident_char((unsigned char)s[c]) && s[c] != '\\')
+			return 0;
+	size_t e = name + len + 2;
+	while (e < n && is_digit((unsigned char)s[e]))
+		e++;
+	if (e + 1 >= n || e == name + len + 2 || s[e] != ':' || s[e + 1] != '{')
+		return 0;
+	*k = DSR_PHP_OBJECT;
+	return e + 2;
+}
+
+/* Gadget classes and packages of the public exploit chains (Java, .NET,
+ * Ruby), matched case-sensitively at the start of a name. */
+static const char *const gadgets[] = {
+	"org.apache.commons.collections.functors", "org.apache.commons.collections4.functors",
+	"org.apache.commons.beanutils.BeanComparator", "org.apache.commons.configuration",
+	"InvokerTransformer", "ChainedTransformer", "ConstantTransformer",
+	"InstantiateTransformer", "InstantiateFactory", "CloneTransformer", "ForClosure",
+	"WhileClosure", "PrototypeCloneFactory", "PrototypeSerializationFactory",
+	"com.sun.org.apache.xalan",
+	"TemplatesImpl", "com.sun.rowset.JdbcRowSetImpl", "JdbcRowSetImpl",
+	"org.springframework.beans.factory.config.PropertyPathFactoryBean",
+	"org.springframework.beans.factory.ObjectFactory", "org.apache.xbean.propertyeditor",
+	"com.mchange.v2.c3p0", "org.codehaus.groovy.runtime", "MethodClosure",
+	"ch.qos.logback.core.db.JNDIConnectionSource", "org.apache.ibatis.datasource.jndi",
+	"br.com.anteros", "com.zaxxer.hikari.HikariConfig", "BadAttributeValueExpException",
+	"sun.reflect.annotation.AnnotationInvocationHandler", "AnnotationInvocationHandler",
+	"java.rmi.server.UnicastRemoteObject", "sun.rmi.server", "sun.rmi.transport",
+	"com.sun.jndi.rmi", "com.sun.jndi.ldap", "org.hibernate.property", "java.beans.EventHandler",
+	"javax.script.ScriptEngineManager", "java.net.URLClassLoader", "org.mozilla.javascript",
+	"bsh.XThis", "clojure.core", "org.python.core", "org.apache.wicket.util.upload",
+	"org.apache.tomcat.dbcp", "org.apache.commons.dbcp", "com.alibaba.fastjson",
+	"javax.naming.InitialContext", "javax.management.remote", "java.lang.ProcessBuilder",
+	"java.lang.Runtime", "oracle.jdbc.rowset", "org.apache.openjpa.ee", "org.jboss.util",
+	"com.caucho.naming", "org.apache.aries.transaction", "org.apache.log4j.receivers",
+	"com.ibatis.sqlmap", "org.apache.shiro.jndi", "weblogic.jms", "weblogic.rjvm",
+	"net.sf.ehcache.transaction", "org.apache.cocoon", "org.apache.axis2",
+	"System.Windows.Data.ObjectDataProvider", "ObjectDataProvider",
+	"System.Diagnostics.Process", "System.Configuration.Install.AssemblyInstaller",
+	"System.Windows.Forms.BindingSource", "TextFormattingRunProperties",
+	"System.Security.Principal.WindowsIdentity", "System.Management.Automation",
+	"System.Activities.Presentation.WorkflowDesigner", "System.Windows.ResourceDictionary",
+	"System.Data.Services.Internal.ExpandedWrapper", "ExpandedWrapper",
+	"System.IdentityModel.Tokens.SessionSecurityToken", "TypeConfuseDelegate",
+	"ActivitySurrogateSelector", "System.Web.Security.RolePrincipal",
+	"System.Workflow.ComponentModel", "System.Xml.XmlDocument", "System.Data.DataSet",
+	"Gem::Installer", "Gem::Requirement", "Gem::StubSpecification", "Gem::Source::SpecificFile",
+	"Gem::RequestSet", "Net::WriteAdapter", "Net::BufferedIO",
+	"ActiveSupport::Deprecation::DeprecatedInstanceVariableProxy",
+	"ActionDispatch::Routing::RouteSet", "Rack::Session", "Sequel::Model",
+};
+
+/* gadgets[] indexes grouped by first byte, built once before main() (as
+ * charmask.c builds its table) so that a lookup only tries the few names
+ * sharing the first letter. */
+static uint8_t gadget_order[COUNT(gadgets)];
+static uint8_t gadget_first[257]; /* gadget_order[first[c] .. first[c + 1]) */
+
+static void __attribute__((constructor)) gadget_index(void)
+{
+	size_t o = 0;
+	for (unsigned c = 0; c < 256; c++) {
+		gadget_first[c] = (uint8_t)o;
+		for (size_t k = 0; k < COUNT(gadgets); k++)
+			if ((unsigned char)gadgets[k][0] == c)
+				gadget_order[o++] = (uint8_t)k;
+	}
+	gadget_first[256] = (uint8_t)o;
+}
+
+/* Length of the gadget name starting at s[i], or 0. */
+static size_t gadget_at(const char *s, size_t n, size_t i)
+{
+	unsigned c = (unsigned char)s[i];
+	for (size_t o = gadget_first[c]; o < gadget_first[c + 1]; o++) {
+		const char *g = gadgets[gadget_order[o]];
+		if (has(s, n, i, g))
+			return strlen(g);
+	}
+	return 0;
+}
+
+/* A Java or .NET class name: dotted identifiers with at least two dots
+ * ("com.acme.Type", "System.IO.FileInfo"), fastjson's "Lcom.x.Y;" and
+ * array "[com.x.Y" forms included. Returns its length or 0. */
+static size_t class_name(const char *s, size_t n, size_t i)
+{
+	size_t j = i, dots = 0, seg = 0;
+	if (j < n && (s[j] == '[' || s[j] == 'L') && j + 1 < n && s[j + 1] >= 'a' && s[j + 1] <= 'z')
+		j++;
+	for (; j < n; j++) {
+		int c = (unsigned char)s[j];
+		if (ident_char(c) || c == '$') {
+			if (seg == 0 && is_digit(c))
+				return 0; /* Java and .NET names never start with a digit */
+			seg++;
+		} else if (c == '.' && seg) {
+			dots++;
+			seg = 0;
+		} else {
+			break;
+		}
+	}
+	return dots >= 2 && seg ? j - i : 0;
+}
+
+/* After a JSON key "@type"/"@class"/"$type"/"__type"/"@c": the value. */
+static void type_hint(const char *s, size_t n, size_t i, const struct dsr_span *sp,
+		      struct dsr_best *b)
+{
+	size_t j = i;
+	while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+		j++;
+	if (j >= n || (s[j] != ':' && s[j] != '='))
+		return;
+	j++;
+	while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r' || s[j] == '\'' ||
+			 s[j] == '"'))
+		j++;
+	if (j >= n)
+		return;
+	for (size_t k = j; k < n && k < j + 160 && s[k] != '"' && s[k] != '\''; k++)
+		if (gadget_at(s, n, k)) {
+			note(b, DSR_GADGET_TYPED, sp, i, k);
+			return;
+		}
+	size_t cl = class_name(s, n, j);
+	if (cl && !(j + cl < n && s[j + cl] == '/'))
+		note(b, DSR_TYPE_HINT, sp, i, j + cl);
+}
+
+static const char *const yaml_safe_tags[] = {
+	"str", "int", "float", "bool", "null", "map", "seq", "binary", "timestamp", "set",
+	"omap", "pairs", "merge", "value", "yaml",
+};
+
+/* !!tag or !lang/...: YAML tags that make a loader build language objects. */
+static int yaml_tag(const char *s, size_t n, size_t i)
+{
+	size_t j = i + 1;
+	int dbl = j < n && s[j] == '!';
+	if (dbl)
+		j++;
+	if (has(s, n, j, "python/") || has(s, n, j, "ruby/") || has(s, n, j, "perl/") ||
+	    has(s, n, j, "php/") || has(s, n, j, "java/"))
+		return 1;
+	if (has(s, n, j, "<tag:yaml.org,2002:") &&
+	    (has(s, n, j + 19, "python/") || has(s, n, j + 19, "ruby/")))
+		return 1;
+	if (!dbl)
+		return 0;
+	size_t e = j;
+	while (e < n && (ident_char((unsigned char)s[e]) || s[e] == '.' || s[e] == ':'))
+		e++;
+	if (e == j)
+		return 0;
+	for (size_t k = 0; k < COUNT(yaml_safe_tags); k++)
+		if (e - j == strlen(yaml_safe_tags[k]) && has(s, n, j, yaml_safe_tags[k]))
+			return 0;
+	for (size_t k = j; k < e; k++)
+		if (s[k] == '.') /* !!javax.script.ScriptEngineManager */
+			return 1;
+	return 0;
+}
+
+/* A protocol-0/1 pickle: GLOBAL c<module>\n<name>\n, then REDUCE. */
+static int text_pickle(const char *s, size_t n, size_t i)
+{
+	size_t j = i + 1, m = j;
+	while (m < n && (ident_char((unsigned char)s[m]) || s[m] == '.'))
+		m++;
+	if (m == j || m >= n || s[m] != '\n')
+		return 0;
+	size_t f = m + 1, g = f;
+	while (g < n && ident_char((unsigned char)s[g]))
+		g++;
+	if (g == f || g >= n || s[g] != '\n')
+		return 0;
+	/* a call (REDUCE) on an argument tuple (TUPLE, EMPTY_TUPLE, TUPLE1-3,
+	 * or one memoised by BINPUT) must follow within the pickle */
+	for (size_t k = g + 1; k < n && k < g + 512; k++) {
+		if (s[k] != 'R')
+			continue;
+		unsigned char p = (unsigned char)s[k - 1];
+		if (p == 't' || p == ')' || p == 0x85 || p == 0x86 || p == 0x87 ||
+		    (k >= g + 3 && s[k - 2] == 'q') || /* BINPUT n */
+		    (p == '\n' && k >= g + 3 && is_digit((unsigned char)s[k - 2]))) /* PUT n\n */
+			return 1;
+	}
+	return 0;
+}
+
+/* XMLDecoder and XStream: <java class="java.beans.XMLDecoder">,
+ * <object class="java.lang.ProcessBuilder">, <dynamic-proxy>, elements
+ * named after classes (<java.util.PriorityQueue>), class="a.b.C" attributes.
+ * Looks at most 256 bytes into the tag. */
+static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span *sp,
+		       struct dsr_best *b)
+{
+	if (has(s, n, i, "<dynamic-proxy") || has(s, n, i, "<java.beans.EventHandler")) {
+		note(b, DSR_GADGET_TYPED, sp, i, i + 14);
+		return;
+	}
+	size_t name = i + 1, cl = name < n ? class_name(s, n, name) : 0;
+	if (cl && name + cl < n && (s[name + cl] == '>' || s[name + cl] == ' ' || s[name + cl] == '/'))
+		note(b, gadget_at(s, n, name) ? DSR_GADGET_TYPED : DSR_TYPE_HINT, sp, i, name + cl);
+	size_t lim = i + 256 < n ? i + 256 : n;
+	for (size_t k = name; k + 7 < lim && s[k] != '>' && s[k] != '<'; k++) {
+		if (s[k] != ' ' || !has(s, n, k + 1, "class=\""))
+			continue;
+		size_t v = k + 8;
+		if (gadget_at(s, n, v) || has(s, n, v, "java.beans.XMLDecoder"))
+			note(b, DSR_GADGET_TYPED, sp, i, v);
+		else if (class_name(s, n, v))
+			note(b, DSR_TYPE_HINT, sp, i, v);
+		return;
+	}
+}
+
+/* Jackson's default typing as an array: ["com.acme.Type", {...}]. */
+static void json_typed_array(const char *s, size_t n, size_t i, const struct dsr_span *sp,
+			     struct dsr_best *b)
+{
+	size_t j = i + 1;
+	while (j < n && (s[j] == ' ' || s[j] == '\n'))
+		j++;
+	if (j >= n || s[j] != '"')
+		return;
+	size_t cl = class_name(s, n, j + 1);
+	size_t e = j + 1 + cl;
+	if (!cl || e >= n || s[e] != '"')
+		return;
+	for (e++; e < n && (s[e] == ' ' || s[e] == '\n'); e++)
+		;
+	if (e >= n || s[e] != ',')
+		return;
+	for (e++; e < n && (s[e] == ' ' || s[e] == '\n'); e++)
+		;
+	if (e < n && (s[e] == '{' || s[e] == '['))
+		note(b, gadget_at(s, n, j + 1) ? DSR_GADGET_TYPED : DSR_TYPE_HINT, sp, i, e);
+}
+
+static int hex_java(const char *s, size_t n, size_t i)
+{
+	static const char *const forms[] = {"aced0005", "ACED0005", "\\xac\\xed\\x00\\x05"};
+	for (size_t k = 0; k < COUNT(forms); k++)
+		if (has(s, n, i, forms[k]))
+			return 1;
+	return 0;
+}
+
+static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		int start = i == 0 || !ident_char((unsigned char)s[i - 1]);
+		switch (c) {
+		case 'O':
+		case 'C':
+			if (i + 2 < n && s[i + 1] == ':' && is_digit((unsigned char)s[i + 2])) {
+				enum dsr_kind k = DSR_NONE;
+				size_t e = php_object(s, n, i, &k);
+				if (e)
+					note(b, k, sp, i, e);
+			}
+			break;
+		case '_':
+			if (has_escaped(s, n, i, "_$$ND_FUNC$$_") || has(s, n, i, "__js_function"))
+				note(b, DSR_NODE, sp, i, i + 13);
+			else if (has(s, n, i, "__reduce__") || has(s, n, i, "__reduce_ex__"))
+				note(b, DSR_REDUCE_TEXT, sp, i, i + 10);
+			break;
+		case '!':
+			if (yaml_tag(s, n, i))
+				note(b, DSR_YAML_TAG, sp, i, i + 2);
+			break;
+		case '"':
+		case '\'':
+			if (has(s, n, i + 1, "@type") || has(s, n, i + 1, "@class") ||
+			    has(s, n, i + 1, "$type") || has(s, n, i + 1, "__type") ||
+			    has(s, n, i + 1, "@c\"") || has(s, n, i + 1, "javaClass")) {
+				size_t k = i + 1;
+				while (k < n && k < i + 12 && s[k] != c)
+					k++;
+				if (k < n && s[k] == c)
+					type_hint(s, n, k + 1, sp, b);
+			}
+			break;
+		case '<':
+			xml_object(s, n, i, sp, b);
+			break;
+		case '[':
+			json_typed_array(s, n, i, sp, b);
+			break;
+		case 'c':
+			if ((i == 0 || s[i - 1] == '\n' || s[i - 1] == '(') && text_pickle(s, n, i))
+				note(b, DSR_PICKLE, sp, i, i + 1);
+			break;
+		case 'a':
+		case 'A':
+		case '\\':
+			if (hex_java(s, n, i))
+				note(b, DSR_JAVA_HEX, sp, i, i + 8);
+			break;
+		default:
+			break;
+		}
+		if (start && c >= 'A' && c != '_') {
+			size_t g = gadget_at(s, n, i);
+			if (g)
+				note(b, DSR_GADGET_NAME, sp, i, i + g);
+		}
+	}
+}
+
+int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ctx,
+			       struct pol_hit *hit)
+{
+	struct dsr_best best = {DSR_NONE, 0, 0};
+	struct dsr_span raw = {0, n, 0};
+	uint32_t m = ctx->chars;
+	const unsigned char *u = (const unsigned char *)s;
+
+	/* binary input: a stream may start anywhere (Java) or at the start */
+	if (m & (POL_CH_HIGH | POL_CH_CTRL)) {
+		for (size_t i = 0; i + 4 <= n; i++)
+			if (u[i] == 0xac && memcmp(u + i, java_magic, 4) == 0) {
+				note(&best, DSR_JAVA, &raw, i, n);
+				break;
+			}
+		header_scan(u, n, &raw, &best);
+	}
+	if (best.kind < DSR_JAVA)
+		text_scan(s, n, &raw, &best);
+	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)))
+		b64_scan(s, n, &best);
+	if (best.kind == DSR_NONE)
+		return 0;
+	hit->rule = dsr_rules[best.kind].rule;
+	hit->category = POL_CAT_DESERIALIZATION;
+	hit->severity = dsr_rules[best.kind].sev;
+	hit->confidence = dsr_rules[best.kind].conf;
+	if (best.end > n)
+		best.end = n;
+	if (best.off > best.end)
+		best.off = best.end;
+	hit->off = (uint32_t)best.off;
+	hit->len = (uint32_t)(best.end - best.off);
+	return 1;
 }
