@@ -1,0 +1,138 @@
+/* example-function: a minimal Lambda custom runtime (a "bootstrap") in C.
+ *
+ * It loops on the Runtime API at $AWS_LAMBDA_RUNTIME_API: takes the next
+ * event, prints what it got, and answers {"message":"hello, NAME",...}. An
+ * event with "fail": true is answered with a function error instead, the way
+ * a handler's exception would be. */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct buf {
+	char *d;
+	size_t n;
+};
+
+static size_t collect(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct buf *b = ud;
+	size_t n = sz * nm;
+	char *d = realloc(b->d, b->n + n + 1);
+	if (!d)
+		return 0;
+	memcpy(d + b->n, p, n);
+	b->d = d;
+	b->n += n;
+	d[b->n] = '\0';
+	return n;
+}
+
+/* Keeps the request id from the headers of invocation/next. */
+static size_t header(char *p, size_t sz, size_t nm, void *ud)
+{
+	static const char name[] = "Lambda-Runtime-Aws-Request-Id:";
+	size_t n = sz * nm;
+	if (n > sizeof(name) && !strncasecmp(p, name, sizeof(name) - 1)) {
+		size_t l = n - (sizeof(name) - 1);
+		const char *v = p + sizeof(name) - 1;
+		while (l && (*v == ' ')) {
+			v++;
+			l--;
+		}
+		while (l && (v[l - 1] == '\r' || v[l - 1] == '\n'))
+			l--;
+		snprintf(ud, 64, "%.*s", (int)l, v);
+	}
+	return n;
+}
+
+static size_t discard(char *p, size_t sz, size_t nm, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return sz * nm;
+}
+
+static long post(CURL *c, const char *url, const char *body, struct curl_slist *h)
+{
+	long status = 0;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+int main(void)
+{
+	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+	char url[512], id[64];
+	CURL *c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!api) {
+		fprintf(stderr, "example-function: AWS_LAMBDA_RUNTIME_API is not set\n");
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	c = curl_easy_init();
+	printf("example-function: initialised, waiting for events\n");
+	for (;;) {
+		struct buf ev = {0};
+		long status = 0;
+		id[0] = '\0';
+		snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/next", api);
+		curl_easy_reset(c);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &ev);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, id);
+		if (curl_easy_perform(c) != CURLE_OK ||
+		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
+		    status != 200) {
+			fprintf(stderr, "example-function: invocation/next failed (%ld)\n", status);
+			return 1;
+		}
+		printf("example-function: request %s, event %s\n", id, ev.d ? ev.d : "");
+
+		cJSON *event = cJSON_Parse(ev.d ? ev.d : "");
+		cJSON *name = cJSON_GetObjectItemCaseSensitive(event, "name");
+		bool fail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(event, "fail"));
+		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+		if (fail) {
+			h = curl_slist_append(h, "Lambda-Runtime-Function-Error-Type: Function.Example");
+			snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/%s/error",
+				 api, id);
+			status = post(c, url,
+				      "{\"errorMessage\":\"the event asked to fail\","
+				      "\"errorType\":\"ExampleError\"}",
+				      h);
+			printf("example-function: reported an error (%ld)\n", status);
+		} else {
+			cJSON *out = cJSON_CreateObject();
+			char msg[300];
+			snprintf(msg, sizeof(msg), "hello, %s",
+				 cJSON_IsString(name) ? name->valuestring : "world");
+			cJSON_AddStringToObject(out, "message", msg);
+			cJSON_AddStringToObject(out, "requestId", id);
+			char *text = cJSON_PrintUnformatted(out);
+			snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/%s/response",
+				 api, id);
+			status = post(c, url, text, h);
+			printf("example-function: responded %s (%ld)\n", text, status);
+			cJSON_free(text);
+			cJSON_Delete(out);
+		}
+		curl_slist_free_all(h);
+		cJSON_Delete(event);
+		free(ev.d);
+	}
+}
