@@ -144,7 +144,7 @@ static int resolve(const char *spec, struct sockaddr_storage *ss, socklen_t *len
 }
 
 static struct MHD_Daemon *listen_on(struct sbx *s, const char *spec, MHD_AccessHandlerCallback fn,
-				    unsigned limit, char *addr, size_t addrn)
+				    unsigned limit, unsigned idle_s, char *addr, size_t addrn)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -161,7 +161,8 @@ static struct MHD_Daemon *listen_on(struct sbx *s, const char *spec, MHD_AccessH
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, fn, s, MHD_OPTION_SOCK_ADDR, &ss,
 			     MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+			     idle_s, MHD_OPTION_END);
 	if (!d) {
 		vg_log_error("cannot listen on %s", spec);
 		return NULL;
@@ -187,15 +188,19 @@ static struct MHD_Daemon *listen_on(struct sbx *s, const char *spec, MHD_AccessH
 
 int sbx_api_start(struct sbx *s)
 {
-	s->api_daemon = listen_on(s, s->opts->api, api_access, API_CONNECTIONS, s->api_addr,
+	/* No idle timeout: a runtime keeps its connection for as long as its
+	 * handler runs, and the APIs' long polls have none (as in Lambda). */
+	s->api_daemon = listen_on(s, s->opts->api, api_access, API_CONNECTIONS, 0, s->api_addr,
 				  sizeof(s->api_addr));
 	return s->api_daemon ? 0 : -EADDRNOTAVAIL;
 }
 
 int sbx_invoke_http_start(struct sbx *s)
 {
-	s->invoke_daemon = listen_on(s, s->opts->listen, sbx_invoke_access, 32, s->invoke_addr,
-				     sizeof(s->invoke_addr));
+	/* Idle callers are dropped after two minutes; a running invoke is not
+	 * idle (its thread is in the handler). */
+	s->invoke_daemon = listen_on(s, s->opts->listen, sbx_invoke_access, 32, 120,
+				     s->invoke_addr, sizeof(s->invoke_addr));
 	return s->invoke_daemon ? 0 : -EADDRNOTAVAIL;
 }
 

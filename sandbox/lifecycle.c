@@ -170,22 +170,33 @@ static const char *launch_extensions(struct sbx *s)
 	char dir[4096], path[8192];
 	struct dirent **list = NULL;
 	const char *err = NULL;
-	int n, i;
+	int n, i, files = 0;
 
 	snprintf(dir, sizeof(dir), "%s/extensions", s->opts->opt_dir);
 	n = scandir(dir, &list, name_filter, alphasort);
 	if (n < 0)
 		return NULL; /* no extensions folder: no extensions */
+	/* Subfolders hold support files; every other entry is launched. */
 	for (i = 0; i < n; i++) {
 		struct stat st;
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			continue; /* subfolders hold support files */
-		if (s->n_ext == SBX_MAX_EXTENSIONS) {
-			vg_log_error("more than %d extensions in %s", SBX_MAX_EXTENSIONS, dir);
-			err = "Extension.LaunchError";
-			break;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			free(list[i]);
+			list[i] = NULL;
+		} else {
+			files++;
 		}
+	}
+	if (files > SBX_MAX_EXTENSIONS) {
+		/* Lambda fails the init before launching anything. */
+		vg_log_error("%d extensions in %s: at most %d (TooManyExtensions)", files, dir,
+			     SBX_MAX_EXTENSIONS);
+		err = "Extension.LaunchError";
+	}
+	for (i = 0; i < n && !err; i++) {
+		if (!list[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 		struct sbx_ext *e = &s->ext[s->n_ext++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", list[i]->d_name);
@@ -389,6 +400,10 @@ static void shutdown_phase(struct sbx *s, const char *reason, bool final)
 	}
 	vg_log_info("shutdown phase done: reason %s, %s", reason, clean ? "clean" : "not clean");
 
+	/* A leader that exited may leave children in its group: none of them
+	 * outlives the environment. */
+	for (struct sbx_proc *p = s->procs; p; p = p->next)
+		kill(-p->pid, SIGKILL);
 	for (unsigned i = 0; i < s->n_ext; i++) {
 		struct sbx_ext *e = &s->ext[i];
 		report_extension(s, e);
@@ -611,14 +626,22 @@ static void result_error(struct sbx_result *res, const char *type, char *body, s
 	snprintf(res->content_type, sizeof(res->content_type), "application/json");
 }
 
-static void record_invocation(struct sbx *s, const struct sbx_result *res)
+/* The invocation's line in the report, with the metrics of its
+ * platform.report. */
+static void record_invocation(struct sbx *s, const struct sbx_result *res, uint64_t peak_rss,
+			      double init_ms)
 {
 	cJSON *o = cJSON_CreateObject();
+	double billed = ceil(res->duration_ms);
 	cJSON_AddStringToObject(o, "requestId", res->request_id);
 	cJSON_AddStringToObject(o, "status", res->status);
 	if (res->error_type[0])
 		cJSON_AddStringToObject(o, "errorType", res->error_type);
 	cJSON_AddNumberToObject(o, "durationMs", round(res->duration_ms * 1000.0) / 1000.0);
+	cJSON_AddNumberToObject(o, "billedDurationMs", billed < 1 ? 1 : billed);
+	cJSON_AddNumberToObject(o, "maxMemoryUsedMB", ceil((double)peak_rss / 1048576.0));
+	if (init_ms >= 0)
+		cJSON_AddNumberToObject(o, "initDurationMs", round(init_ms * 1000.0) / 1000.0);
 	sbx_report_add(s, s->rep_invocations, o);
 }
 
@@ -722,7 +745,7 @@ int sbx_invoke(struct sbx *s, const struct sbx_invoke_req *req, struct sbx_resul
 		s->init.body = NULL;
 		res->duration_ms = (double)(vg_mono_ns() - t0) / 1e6;
 		sbx_rec_report(s, res, 0, -1);
-		record_invocation(s, res);
+		record_invocation(s, res, 0, -1);
 		pthread_mutex_unlock(&s->lock);
 		release(s);
 		return 0;
@@ -736,7 +759,7 @@ int sbx_invoke(struct sbx *s, const struct sbx_invoke_req *req, struct sbx_resul
 		s->init.report_pending = false;
 	}
 	sbx_rec_report(s, res, s->peak_rss, init_ms);
-	record_invocation(s, res);
+	record_invocation(s, res, s->peak_rss, init_ms);
 	bool quit = s->quit;
 	pthread_mutex_unlock(&s->lock);
 

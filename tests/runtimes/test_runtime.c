@@ -9,12 +9,14 @@
  *                                   X-Ray cause header; body {"errorMessage":"boom",...}
  *   {"action":"sleep","ms":N}       sleep N ms, then echo
  *   {"action":"exit","code":N}      exit(N) without answering
- *   {"action":"alloc","mb":N}       allocate and touch N MiB (1 MiB per ms), hold
- *                                   for 3 s, then respond {"allocated":N}
+ *   {"action":"alloc","mb":N,"hold_ms":H}
+ *                                   allocate and touch N MiB (1 MiB per ms), hold
+ *                                   for H ms (default 3000), respond {"allocated":N}
  *   {"action":"stream","error":B}   streamed response (chunked, 3 chunks "chunk-1\n"..);
  *                                   with B true, error trailers Function.StreamError
  *   {"action":"big","bytes":N}      respond with a body of N bytes
  *   {"action":"log","lines":N}      print N lines to stdout and N to stderr, then echo
+ *   {"action":"longline","bytes":N} print one line of N 'y' bytes, then echo
  *   {"action":"headers"}            respond with the invocation headers as JSON
  *   {"action":"twice"}              respond, then respond again with the same id and
  *                                   print "test-runtime: second response status S"
@@ -233,7 +235,8 @@ static void handle(const char *id, const char *event, size_t len, const char *hd
 			memset(p, (int)i + 1, 1 << 20); /* touched: resident */
 			usleep(1000);
 		}
-		sleep(3);
+		cJSON *hold = cJSON_GetObjectItemCaseSensitive(ev, "hold_ms");
+		usleep((useconds_t)(cJSON_IsNumber(hold) ? hold->valuedouble * 1000 : 3000000));
 		char out[64];
 		int n = snprintf(out, sizeof(out), "{\"allocated\":%zu}", mb);
 		respond(id, out, (size_t)n);
@@ -255,6 +258,14 @@ static void handle(const char *id, const char *event, size_t len, const char *hd
 			fprintf(stderr, "test-runtime: err line %d\n", i);
 		}
 		fflush(stdout);
+		respond(id, event, len);
+	} else if (!strcmp(action, "longline")) {
+		char *l = malloc((size_t)num + 2);
+		memset(l, 'y', (size_t)num);
+		l[(size_t)num] = '\n';
+		fwrite(l, 1, (size_t)num + 1, stdout);
+		fflush(stdout);
+		free(l);
 		respond(id, event, len);
 	} else if (!strcmp(action, "headers")) {
 		static const char *const names[] = {

@@ -3,6 +3,7 @@
  * test (argv[1] names the check tcase) so that they run in parallel. */
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,6 +478,24 @@ START_TEST(bad_input)
 	ck_assert_int_eq(r.status, 405);
 	th_resp_fini(&r);
 
+	/* A 40,000-byte log line reaches stderr in capped pieces. */
+	invoke_expect("{\"action\":\"longline\",\"bytes\":40000}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "[function] yyyyyyyy", 5000, NULL, 0), 0);
+	char *text = th_file_read(sb.err_path, NULL);
+	int pieces = 0;
+	size_t total = 0;
+	for (char *p = text; (p = strstr(p, "[function] yyyy")); pieces++) {
+		p += strlen("[function] ");
+		size_t n = strspn(p, "y");
+		ck_assert_uint_le(n, 16384);
+		total += n;
+		p += n;
+	}
+	free(text);
+	ck_assert_int_eq(pieces, 3);
+	ck_assert_uint_eq(total, 40000);
+
 	/* Malformed event bytes are the function's business. */
 	invoke_expect("{not json", NULL, &r);
 	ck_assert_str_eq(r.body, "{not json");
@@ -575,6 +594,117 @@ START_TEST(exec_wrapper_and_freeze)
 }
 END_TEST
 
+START_TEST(extension_launch_errors)
+{
+	const char *many[] = {"e01-ok", "e02-ok", "e03-ok", "e04-ok", "e05-ok", "e06-ok",
+			      "e07-ok", "e08-ok", "e09-ok", "e10-ok", "e11-ok", NULL};
+	struct th_resp r;
+	start(many, NULL);
+	ck_assert_int_ge(count("(TooManyExtensions)"), 1);
+	ck_assert_int_eq(count(": launched (pid"), 0); /* nothing was started */
+	invoke_expect("{}", "Extension.LaunchError", &r);
+	th_resp_fini(&r);
+	cJSON_Delete(stop_and_report());
+	th_sandbox_fini(&sb);
+	th_rmtree(opt);
+	started = false;
+
+	/* A file that is not executable fails the whole init. */
+	const char *one[] = {"ext-ok", NULL};
+	char readme[600];
+	make_opt(one);
+	snprintf(readme, sizeof(readme), "%s/extensions/README", opt);
+	FILE *f = fopen(readme, "w");
+	fputs("not a program\n", f);
+	fclose(f);
+	mkdir(strcat(strcpy(readme, opt), "/extensions/support"), 0755); /* ignored */
+	const char *rt[] = {th_bin("tests/runtimes/test-runtime"), NULL};
+	ck_assert_int_eq(th_sandbox_start(&sb, opt, NULL, rt), 0);
+	started = true;
+	ck_assert_int_ge(count("extension README: cannot launch"), 1);
+	ck_assert_int_eq(count("extension support"), 0);
+	invoke_expect("{}", "Extension.LaunchError", &r);
+	th_resp_fini(&r);
+	cJSON *rep = stop_and_report();
+	ck_assert_str_eq(str(report_ext(rep, "README"), "state"), "LaunchError");
+	cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(runtime_init_hang)
+{
+	const char *extra[] = {"--env", "TEST_RUNTIME_INIT=hang", "--init-timeout", "1",
+			       "--timeout", "1", NULL};
+	struct th_resp r;
+	start(NULL, extra);
+	ck_assert_int_eq(count("Phase: init Status: timeout Error Type: Sandbox.Timeout"), 1);
+	invoke_expect("{}", "Sandbox.Timeout", &r);
+	th_resp_fini(&r);
+	cJSON *rep = stop_and_report();
+	cJSON *inv = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rep, "invocations"), 0);
+	ck_assert_str_eq(str(inv, "status"), "timeout");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "resets")), 2);
+	cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(memory_and_report_metrics)
+{
+	struct th_resp r;
+	start(NULL, NULL);
+	invoke_expect("{\"action\":\"alloc\",\"mb\":40,\"hold_ms\":100}", NULL, &r);
+	ck_assert_str_eq(r.body, "{\"allocated\":40}");
+	th_resp_fini(&r);
+	invoke_expect("{}", NULL, &r);
+	th_resp_fini(&r);
+	cJSON *rep = stop_and_report();
+	cJSON *inv = cJSON_GetObjectItemCaseSensitive(rep, "invocations");
+	cJSON *first = cJSON_GetArrayItem(inv, 0), *second = cJSON_GetArrayItem(inv, 1);
+	double used = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "maxMemoryUsedMB"));
+	ck_assert_msg(used >= 40 && used < 128, "maxMemoryUsedMB %.0f", used);
+	double dur = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "durationMs"));
+	double billed =
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "billedDurationMs"));
+	ck_assert(dur >= 100 && billed >= dur && billed < dur + 1);
+	/* initDurationMs only on the first invoke after an init. */
+	ck_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(first, "initDurationMs")));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(second, "initDurationMs"));
+	cJSON_Delete(rep);
+}
+END_TEST
+
+static void *invoke_thread(void *arg)
+{
+	struct th_resp *r = arg;
+	th_sandbox_invoke(&sb, "{\"action\":\"sleep\",\"ms\":100}", r);
+	return NULL;
+}
+
+START_TEST(concurrent_invokes)
+{
+	pthread_t t[4];
+	struct th_resp r[4];
+	char ids[4][64];
+	start(NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, invoke_thread, &r[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	/* One environment serves one invoke at a time: all succeed, in turn. */
+	for (int i = 0; i < 4; i++) {
+		char fe[32];
+		ck_assert_int_eq(r[i].status, 200);
+		ck_assert(!th_resp_header(&r[i], "X-Amz-Function-Error", fe, sizeof(fe)));
+		ck_assert(th_resp_header(&r[i], "X-Amzn-RequestId", ids[i], sizeof(ids[i])));
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(ids[i], ids[j]);
+		th_resp_fini(&r[i]);
+	}
+	ck_assert_int_eq(count("INIT_START"), 1);
+	cJSON_Delete(stop_and_report());
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("sandbox-integration");
@@ -598,6 +728,10 @@ int main(int argc, char **argv)
 		{"bad_input", bad_input},
 		{"batch_mode", batch_mode},
 		{"exec_wrapper_and_freeze", exec_wrapper_and_freeze},
+		{"extension_launch_errors", extension_launch_errors},
+		{"runtime_init_hang", runtime_init_hang},
+		{"memory_and_report_metrics", memory_and_report_metrics},
+		{"concurrent_invokes", concurrent_invokes},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
