@@ -1,0 +1,432 @@
+/* Strict iterative JSON parser: see json.h for why it is ours. */
+#include "json.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Bytes that end the fast part of a string scan: the quote, the backslash
+ * and control characters (which JSON forbids raw inside strings). */
+static const uint8_t str_stop[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+struct parser {
+	struct pol_json *d;
+	const char *s;
+	size_t n, i;
+	uint32_t *stack; /* open containers (node indices) */
+	size_t depth, stack_cap;
+	const char *key; /* member name waiting for its value */
+	uint32_t key_len;
+};
+
+static int fail(struct parser *p, const char *why)
+{
+	p->d->err = why;
+	p->d->err_off = p->i;
+	return -EINVAL;
+}
+
+static inline void skip_ws(struct parser *p)
+{
+	while (p->i < p->n) {
+		char c = p->s[p->i];
+		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+			break;
+		p->i++;
+	}
+}
+
+static int node_add(struct parser *p, uint8_t type, uint32_t *out)
+{
+	struct pol_json *d = p->d;
+	if (d->n == d->cap) {
+		uint32_t cap = d->cap ? d->cap * 2 : 64;
+		if (cap < d->cap || cap > UINT32_MAX / 2)
+			return -ENOMEM;
+		struct pol_jnode *nn = realloc(d->nodes, (size_t)cap * sizeof(*nn));
+		if (!nn)
+			return -ENOMEM;
+		d->nodes = nn;
+		d->cap = cap;
+	}
+	struct pol_jnode *nd = &d->nodes[d->n];
+	memset(nd, 0, sizeof(*nd));
+	nd->type = type;
+	nd->key = p->key;
+	nd->key_len = p->key_len;
+	nd->src_off = (uint32_t)p->i;
+	nd->end = d->n + 1;
+	p->key = NULL;
+	p->key_len = 0;
+	if (p->depth)
+		d->nodes[p->stack[p->depth - 1]].count++;
+	*out = d->n++;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int read_u16(struct parser *p, unsigned *out)
+{
+	if (p->n - p->i < 4)
+		return fail(p, "truncated \\u escape");
+	unsigned v = 0;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval(p->s[p->i + k]);
+		if (h < 0)
+			return fail(p, "bad \\u escape");
+		v = v << 4 | (unsigned)h;
+	}
+	p->i += 4;
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* At the opening quote. A string without escapes points into the input; one
+ * with escapes is decoded into the arena (never longer than its source, so
+ * the arena sized by the input always has room). */
+static int parse_string(struct parser *p, const char **out, uint32_t *out_len)
+{
+	size_t start = ++p->i;
+	while (p->i < p->n && !str_stop[(uint8_t)p->s[p->i]])
+		p->i++;
+	if (p->i >= p->n)
+		return fail(p, "unterminated string");
+	if (p->s[p->i] == '"') {
+		*out = p->s + start;
+		*out_len = (uint32_t)(p->i - start);
+		p->i++;
+		return 0;
+	}
+	struct pol_json *d = p->d;
+	char *o = d->text + d->text_len, *o0 = o;
+	memcpy(o, p->s + start, p->i - start);
+	o += p->i - start;
+	for (;;) {
+		if (p->i >= p->n)
+			return fail(p, "unterminated string");
+		unsigned char c = (unsigned char)p->s[p->i];
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return fail(p, "control character in string");
+		if (c != '\\') {
+			*o++ = (char)c;
+			p->i++;
+			continue;
+		}
+		if (++p->i >= p->n)
+			return fail(p, "unterminated string");
+		char e = p->s[p->i++];
+		switch (e) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+			int r = read_u16(p, &cp);
+			if (r)
+				return r;
+			if (cp >= 0xd800 && cp < 0xdc00 && p->n - p->i >= 6 &&
+			    p->s[p->i] == '\\' && p->s[p->i + 1] == 'u') {
+				size_t save = p->i;
+				p->i += 2;
+				if (read_u16(p, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				} else {
+					p->i = save; /* lone high surrogate; the next escape stands alone */
+					p->d->err = NULL;
+					cp = 0xfffd;
+				}
+			} else if (cp >= 0xd800 && cp < 0xe000) {
+				cp = 0xfffd; /* lone surrogate: what decoders substitute */
+			}
+			/* A \uXXXX escape is 6 bytes: its UTF-8 (at most 3, or 4 for
+			 * a 12-byte pair) always fits in the space it took. */
+			o += put_utf8(o, cp);
+			break;
+		}
+		default:
+			p->i--;
+			return fail(p, "bad escape in string");
+		}
+	}
+	p->i++;
+	*out = o0;
+	*out_len = (uint32_t)(o - o0);
+	d->text_len += (size_t)(o - o0);
+	return 0;
+}
+
+static int parse_number(struct parser *p)
+{
+	size_t i = p->i;
+	const char *s = p->s;
+	if (i < p->n && s[i] == '-')
+		i++;
+	if (i >= p->n)
+		goto bad;
+	if (s[i] == '0') {
+		i++;
+	} else if (s[i] >= '1' && s[i] <= '9') {
+		while (i < p->n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	} else {
+		goto bad;
+	}
+	if (i < p->n && s[i] == '.') {
+		i++;
+		if (i >= p->n || s[i] < '0' || s[i] > '9')
+			goto bad;
+		while (i < p->n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < p->n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < p->n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= p->n || s[i] < '0' || s[i] > '9')
+			goto bad;
+		while (i < p->n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	p->i = i;
+	return 0;
+bad:
+	p->i = i;
+	return fail(p, "bad number");
+}
+
+static int literal(struct parser *p, const char *lit, size_t len)
+{
+	if (p->n - p->i < len || memcmp(p->s + p->i, lit, len) != 0)
+		return fail(p, "unexpected character");
+	p->i += len;
+	return 0;
+}
+
+static int push(struct parser *p, uint32_t idx)
+{
+	if (p->depth == p->stack_cap) {
+		size_t cap = p->stack_cap ? p->stack_cap * 2 : 32;
+		uint32_t *ns = realloc(p->stack, cap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		p->stack = ns;
+		p->stack_cap = cap;
+	}
+	p->stack[p->depth++] = idx;
+	return 0;
+}
+
+static int parse_key(struct parser *p)
+{
+	skip_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '"')
+		return fail(p, "expected a member name");
+	int r = parse_string(p, &p->key, &p->key_len);
+	if (r)
+		return r;
+	skip_ws(p);
+	if (p->i >= p->n || p->s[p->i] != ':')
+		return fail(p, "expected ':'");
+	p->i++;
+	return 0;
+}
+
+static int parse(struct parser *p)
+{
+	struct pol_json *d = p->d;
+	uint32_t idx;
+	int r;
+value:
+	skip_ws(p);
+	if (p->i >= p->n)
+		return fail(p, "unexpected end of input");
+	switch (p->s[p->i]) {
+	case '{':
+	case '[': {
+		bool obj = p->s[p->i] == '{';
+		if ((r = node_add(p, obj ? POL_J_OBJ : POL_J_ARR, &idx)) || (r = push(p, idx)))
+			return r;
+		p->i++;
+		skip_ws(p);
+		if (p->i < p->n && p->s[p->i] == (obj ? '}' : ']'))
+			goto close;
+		if (obj && (r = parse_key(p)))
+			return r;
+		goto value;
+	}
+	case '"': {
+		if ((r = node_add(p, POL_J_STR, &idx)))
+			return r;
+		const char *str;
+		uint32_t len;
+		if ((r = parse_string(p, &str, &len)))
+			return r;
+		d->nodes[idx].str = str;
+		d->nodes[idx].len = len;
+		break;
+	}
+	case 't':
+		if ((r = node_add(p, POL_J_TRUE, &idx)) || (r = literal(p, "true", 4)))
+			return r;
+		break;
+	case 'f':
+		if ((r = node_add(p, POL_J_FALSE, &idx)) || (r = literal(p, "false", 5)))
+			return r;
+		break;
+	case 'n':
+		if ((r = node_add(p, POL_J_NULL, &idx)) || (r = literal(p, "null", 4)))
+			return r;
+		break;
+	default:
+		if ((r = node_add(p, POL_J_NUM, &idx)) || (r = parse_number(p)))
+			return r;
+		d->nodes[idx].str = p->s + d->nodes[idx].src_off;
+		d->nodes[idx].len = (uint32_t)(p->i - d->nodes[idx].src_off);
+		break;
+	}
+	d->nodes[idx].src_end = (uint32_t)p->i;
+after:
+	if (p->depth == 0) {
+		skip_ws(p);
+		return p->i == p->n ? 0 : fail(p, "trailing bytes after the value");
+	}
+	skip_ws(p);
+	if (p->i >= p->n)
+		return fail(p, "unexpected end of input");
+	{
+		uint32_t top = p->stack[p->depth - 1];
+		bool obj = d->nodes[top].type == POL_J_OBJ;
+		char c = p->s[p->i];
+		if (c == ',') {
+			p->i++;
+			if (obj && (r = parse_key(p)))
+				return r;
+			goto value;
+		}
+		if (c != (obj ? '}' : ']'))
+			return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+close:
+	idx = p->stack[--p->depth];
+	p->i++;
+	d->nodes[idx].end = d->n;
+	d->nodes[idx].src_end = (uint32_t)p->i;
+	goto after;
+}
+
+int pol_json_parse(struct pol_json *d, const char *s, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	if (n >= UINT32_MAX) {
+		d->err = "document too large";
+		return -EINVAL;
+	}
+	d->text = malloc(n ? n : 1);
+	if (!d->text)
+		return -ENOMEM;
+	struct parser p = {.d = d, .s = s, .n = n};
+	int r = parse(&p);
+	free(p.stack);
+	return r;
+}
+
+void pol_json_fini(struct pol_json *d)
+{
+	free(d->nodes);
+	free(d->text);
+	d->nodes = NULL;
+	d->text = NULL;
+	d->n = d->cap = 0;
+}
+
+int64_t pol_json_get(const struct pol_json *d, uint32_t obj, const char *key)
+{
+	return pol_json_getn(d, obj, key, strlen(key));
+}
+
+int64_t pol_json_getn(const struct pol_json *d, uint32_t obj, const char *key, size_t kl)
+{
+	if (obj >= d->n || d->nodes[obj].type != POL_J_OBJ)
+		return -1;
+	for (uint32_t c = obj + 1; c < d->nodes[obj].end; c = d->nodes[c].end)
+		if (d->nodes[c].key_len == kl && memcmp(d->nodes[c].key, key, kl) == 0)
+			return c;
+	return -1;
+}
+
+int64_t pol_json_get_ci(const struct pol_json *d, uint32_t obj, const char *key)
+{
+	if (obj >= d->n || d->nodes[obj].type != POL_J_OBJ)
+		return -1;
+	size_t kl = strlen(key);
+	for (uint32_t c = obj + 1; c < d->nodes[obj].end; c = d->nodes[c].end)
+		if (d->nodes[c].key_len == kl && strncasecmp(d->nodes[c].key, key, kl) == 0)
+			return c;
+	return -1;
+}
+
+const char *pol_json_get_str(const struct pol_json *d, uint32_t obj, const char *key, size_t *len)
+{
+	int64_t c = pol_json_get(d, obj, key);
+	if (c < 0 || d->nodes[c].type != POL_J_STR)
+		return NULL;
+	*len = d->nodes[c].len;
+	return d->nodes[c].str;
+}
+
+unsigned pol_json_line(const char *s, size_t n, size_t off)
+{
+	unsigned line = 1;
+	for (size_t i = 0; i < off && i < n; i++)
+		line += s[i] == '\n';
+	return line;
+}

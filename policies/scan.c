@@ -1,0 +1,286 @@
+/* One input at a time: detectors, user rules, exclusions, findings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pol-private.h"
+#include "vg_time.h"
+
+static const pol_detector_fn detectors[POL_CAT_CODE_INJECTION + 1] = {
+	[POL_CAT_SQLI] = pol_detect_sqli,
+	[POL_CAT_XSS] = pol_detect_xss,
+	[POL_CAT_CMDI] = pol_detect_cmdi,
+	[POL_CAT_PATH_TRAVERSAL] = pol_detect_path_traversal,
+	[POL_CAT_SSRF] = pol_detect_ssrf,
+	[POL_CAT_NOSQLI] = pol_detect_nosqli,
+	[POL_CAT_PROTO_POLLUTION] = pol_detect_proto_pollution,
+	[POL_CAT_JNDI] = pol_detect_jndi,
+	[POL_CAT_SSTI] = pol_detect_ssti,
+	[POL_CAT_XXE] = pol_detect_xxe,
+	[POL_CAT_DESERIALIZATION] = pol_detect_deserialization,
+	[POL_CAT_CODE_INJECTION] = pol_detect_code_injection,
+};
+
+/* The lowest confidence a detector's hit needs at each paranoia level:
+ * higher levels let weaker signals through. */
+static const uint8_t paranoia_floor[5] = {50, 50, 30, 15, 1};
+
+unsigned pol_score(enum pol_severity sev, unsigned confidence)
+{
+	static const unsigned weight[] = {0, 3, 5, 8, 10};
+	unsigned w = weight[sev <= POL_SEV_CRITICAL ? sev : POL_SEV_CRITICAL];
+	return (w * (confidence > 100 ? 100 : confidence) + 50) / 100;
+}
+
+bool pol_glob(const char *p, const char *s)
+{
+	/* Iterative with one backtrack point: linear for patterns with one
+	 * star, at most |p|*|s| otherwise (both are short). */
+	const char *star = NULL, *retry = NULL;
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			retry = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++retry;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+bool pol_globs_match(const struct pol_globs *g, const char *s)
+{
+	if (g->n == 0)
+		return true;
+	for (size_t i = 0; i < g->n; i++)
+		if (pol_glob(g->v[i], s))
+			return true;
+	return false;
+}
+
+static size_t path_put(struct pol_scan *sc, const char *s, size_t n)
+{
+	size_t old = sc->plen;
+	if (sc->plen >= POL_PATH_MAX)
+		return old;
+	if (sc->plen + n > POL_PATH_MAX) {
+		n = POL_PATH_MAX - sc->plen;
+		memcpy(sc->path + sc->plen, s, n);
+		memcpy(sc->path + POL_PATH_MAX, "...", 4);
+		sc->plen = POL_PATH_MAX + 3;
+		return old;
+	}
+	memcpy(sc->path + sc->plen, s, n);
+	sc->plen += n;
+	sc->path[sc->plen] = '\0';
+	return old;
+}
+
+size_t pol_path_key(struct pol_scan *sc, const char *k, size_t n)
+{
+	size_t old = sc->plen;
+	if (sc->plen && sc->path[sc->plen - 1] != '>')
+		path_put(sc, ".", 1);
+	/* a key longer than 64 bytes is itself an attack on readability */
+	if (n > 64) {
+		path_put(sc, k, 61);
+		path_put(sc, "...", 3);
+	} else {
+		path_put(sc, k, n);
+	}
+	return old;
+}
+
+size_t pol_path_idx(struct pol_scan *sc, size_t i)
+{
+	char b[24];
+	int k = snprintf(b, sizeof(b), "[%zu]", i);
+	size_t old = sc->plen;
+	path_put(sc, b, (size_t)k);
+	return old;
+}
+
+size_t pol_path_raw(struct pol_scan *sc, const char *s)
+{
+	size_t old = sc->plen;
+	path_put(sc, s, strlen(s));
+	return old;
+}
+
+static bool excluded(const struct pol_scan *sc, const char *rule, enum pol_category cat)
+{
+	const struct pol_policy *p = sc->pol;
+	for (size_t i = 0; i < p->nexcl; i++) {
+		const struct pol_exclusion *x = &p->excl[i];
+		if (!(x->sources & (1u << sc->res->source)))
+			continue;
+		if (!pol_globs_match(&x->paths, sc->path))
+			continue;
+		if (x->rules.n && !pol_globs_match(&x->rules, rule) &&
+		    !pol_globs_match(&x->rules, pol_category_name(cat)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static char *excerpt(const char *s, size_t n, uint32_t off, uint32_t len)
+{
+	if (off > n)
+		off = (uint32_t)n;
+	if (len > n - off)
+		len = (uint32_t)(n - off);
+	size_t start = off, end = (size_t)off + len;
+	if (end - start > POL_EXCERPT_MAX) {
+		end = start + POL_EXCERPT_MAX;
+	} else {
+		/* widen around the match to show its context */
+		size_t room = POL_EXCERPT_MAX - (end - start);
+		size_t before = room / 2 < start ? room / 2 : start;
+		start -= before;
+		room -= before;
+		end = end + room < n ? end + room : n;
+		if (end - start < POL_EXCERPT_MAX)
+			start = end > POL_EXCERPT_MAX ? end - POL_EXCERPT_MAX : 0;
+	}
+	char *e = malloc(end - start + 1);
+	if (!e)
+		return NULL;
+	/* control bytes would only make the alert unreadable */
+	for (size_t i = start; i < end; i++) {
+		unsigned char c = (unsigned char)s[i];
+		e[i - start] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	e[end - start] = '\0';
+	return e;
+}
+
+static void add_finding(struct pol_scan *sc, const char *rule, enum pol_category cat,
+			enum pol_severity sev, uint8_t conf, enum pol_action act, unsigned score,
+			const char *s, size_t n, uint32_t off, uint32_t len)
+{
+	struct pol_result *r = sc->res;
+	/* the same rule at the same path counts once */
+	for (size_t i = 0; i < r->nf; i++)
+		if (r->f[i].category == cat && strcmp(r->f[i].rule, rule) == 0 &&
+		    strcmp(r->f[i].path, sc->path) == 0)
+			return;
+	if (act == POL_ACT_OFF)
+		return;
+	r->score += score;
+	if (r->nf >= sc->pol->limits.findings) {
+		r->dropped++;
+		return;
+	}
+	if (r->nf == r->capf) {
+		size_t cap = r->capf ? r->capf * 2 : 8;
+		struct pol_finding *nf = realloc(r->f, cap * sizeof(*nf));
+		if (!nf)
+			return;
+		r->f = nf;
+		r->capf = cap;
+	}
+	struct pol_finding *f = &r->f[r->nf];
+	f->rule = rule;
+	f->category = cat;
+	f->severity = sev;
+	f->confidence = conf;
+	f->action = act;
+	f->score = (uint16_t)(score > 65535 ? 65535 : score);
+	f->path = strdup(sc->path);
+	f->excerpt = excerpt(s, n, off, len);
+	if (!f->path || !f->excerpt) {
+		free((char *)f->path);
+		free((char *)f->excerpt);
+		return;
+	}
+	r->nf++;
+}
+
+void pol_scan_limit(struct pol_scan *sc, enum pol_category cat, const char *rule)
+{
+	const struct pol_policy *p = sc->pol;
+	if (excluded(sc, rule, cat))
+		return;
+	/* A limit finding alone flags the event (score at the threshold) but
+	 * never blocks it: the budget is ours, not the attacker's verdict. */
+	add_finding(sc, rule, cat, POL_SEV_MEDIUM, 100, POL_ACT_ALERT, p->threshold, "", 0, 0, 0);
+}
+
+/* Checks the clock every few inputs: reading it costs about as much as
+ * running the detectors on a short string. */
+static bool over_budget(struct pol_scan *sc)
+{
+	if (sc->stop)
+		return true;
+	if ((++sc->tick & 15) == 0 && vg_mono_ns() > sc->deadline_ns) {
+		sc->stop = true;
+		sc->res->exhausted = 1;
+		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.time_budget");
+	}
+	return sc->stop;
+}
+
+static void run_rules(struct pol_scan *sc, const char *s, size_t n)
+{
+	const struct pol_policy *p = sc->pol;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct pol_rule *r = &p->rules[i];
+		if (r->action == POL_ACT_OFF || r->paranoia > p->paranoia ||
+		    !(r->sources & (1u << sc->res->source)) || !pol_globs_match(&r->paths, sc->path))
+			continue;
+		uint32_t off = 0, len = 0;
+		if (pol_rule_match(sc->eng, r, s, n, &off, &len) != 1)
+			continue;
+		if (excluded(sc, r->id, r->category))
+			continue;
+		unsigned score = r->score ? r->score : pol_score(r->severity, r->confidence);
+		add_finding(sc, r->id, r->category, r->severity, r->confidence, r->action, score, s,
+			    n, off, len);
+	}
+}
+
+void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
+{
+	const struct pol_policy *p = sc->pol;
+	if (over_budget(sc))
+		return;
+	if (++sc->strings > p->limits.strings) {
+		if (!sc->over_strings) {
+			sc->over_strings = true;
+			pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.strings");
+		}
+		sc->stop = true;
+		return;
+	}
+	if (n > p->limits.string_bytes)
+		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.string_bytes");
+	if (n == 0)
+		return;
+	struct pol_ctx ctx = {pol_charmask(s, n), where};
+	uint32_t srcbit = 1u << sc->res->source;
+	for (int c = 0; c <= POL_CAT_CODE_INJECTION; c++) {
+		const struct pol_detector_cfg *d = &p->det[c];
+		if (d->action == POL_ACT_OFF || !(d->sources & srcbit))
+			continue;
+		struct pol_hit hit = {0};
+		if (!detectors[c](s, n, &ctx, &hit) || !hit.rule)
+			continue;
+		if (hit.confidence < paranoia_floor[p->paranoia <= 4 ? p->paranoia : 4])
+			continue;
+		if (excluded(sc, hit.rule, hit.category))
+			continue;
+		add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence, d->action,
+			    pol_score(hit.severity, hit.confidence), s, n, hit.off, hit.len);
+	}
+	if (p->nrules)
+		run_rules(sc, s, n);
+}

@@ -1,0 +1,625 @@
+/* The inspection engine: JSON parsing, source classification, extraction
+ * with field paths and decodings, limits, verdicts, block responses, policy
+ * files. Extraction is tested with a phrase rule ("vigilmarker") so that the
+ * expected findings do not depend on any detector's judgement. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "json.h"
+#include "pol.h"
+
+static const char *corpora(void)
+{
+	const char *c = getenv("VIGIL_CORPORA");
+	return c ? c : "../shared/corpora";
+}
+
+static char *read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = malloc((size_t)len + 1);
+	*n = fread(s, 1, (size_t)len, f);
+	s[*n] = '\0';
+	fclose(f);
+	return s;
+}
+
+static char tmpdir[64];
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[128];
+	if (!tmpdir[0]) {
+		strcpy(tmpdir, "/tmp/vigil-pol-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	}
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char marker_policy[] =
+	"{\n"
+	"  \"rules\": [{\"id\": \"test.marker\", \"category\": \"sqli\", \"severity\": \"critical\",\n"
+	"              \"confidence\": 100, \"phrases\": [\"vigilmarker\", \"vigil marker\"]}]\n"
+	"}\n";
+
+static struct pol_engine *marker_engine(enum pol_mode mode)
+{
+	const char *p = write_tmp("marker.json", marker_policy);
+	struct pol_engine *e;
+	char err[256];
+	ck_assert_msg(pol_engine_new(&e, &p, 1, mode, err, sizeof(err)) == 0, "%s", err);
+	return e;
+}
+
+/* Inspects ev; returns the path of the marker finding (or "" when none). */
+static char found_path[600];
+static enum pol_source found_src;
+
+static const char *marker_path(const struct pol_engine *e, const char *ev)
+{
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	found_path[0] = '\0';
+	found_src = pol_result_source(r);
+	for (size_t i = 0; i < pol_result_count(r); i++) {
+		const struct pol_finding *f = pol_result_finding(r, i);
+		if (strcmp(f->rule, "test.marker") == 0) {
+			snprintf(found_path, sizeof(found_path), "%s", f->path);
+			break;
+		}
+	}
+	pol_result_free(r);
+	return found_path;
+}
+
+static char *b64(const char *s, size_t n)
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *o = malloc(n / 3 * 4 + 5), *p = o;
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 | (unsigned char)s[i + 2];
+		*p++ = t[v >> 18];
+		*p++ = t[v >> 12 & 63];
+		*p++ = t[v >> 6 & 63];
+		*p++ = t[v & 63];
+	}
+	if (i < n) {
+		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
+		*p++ = t[v >> 18];
+		*p++ = t[v >> 12 & 63];
+		*p++ = i + 1 < n ? t[v >> 6 & 63] : '=';
+		*p++ = '=';
+	}
+	*p = '\0';
+	return o;
+}
+
+static char *gzip_b64(const char *s)
+{
+	unsigned char out[4096];
+	z_stream z = {0};
+	ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)(uintptr_t)s;
+	z.avail_in = (unsigned)strlen(s);
+	z.next_out = out;
+	z.avail_out = sizeof(out);
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t n = sizeof(out) - z.avail_out;
+	deflateEnd(&z);
+	return b64((char *)out, n);
+}
+
+/* ---- JSON ---- */
+
+START_TEST(json_testsuite)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/JSONTestSuite/test_parsing", corpora());
+	DIR *d = opendir(dir);
+	ck_assert_msg(d != NULL, "no JSONTestSuite at %s", dir);
+	struct dirent *e;
+	int yes = 0, no = 0;
+	while ((e = readdir(d))) {
+		char kind = e->d_name[0];
+		if ((kind != 'y' && kind != 'n') || e->d_name[1] != '_')
+			continue;
+		char path[1024];
+		size_t n;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		char *s = read_file(path, &n);
+		ck_assert_ptr_nonnull(s);
+		struct pol_json j;
+		int r = pol_json_parse(&j, s, n);
+		pol_json_fini(&j);
+		free(s);
+		if (kind == 'y')
+			ck_assert_msg(r == 0, "%s must parse", e->d_name);
+		else
+			ck_assert_msg(r == -EINVAL, "%s must be refused", e->d_name);
+		kind == 'y' ? yes++ : no++;
+	}
+	closedir(d);
+	ck_assert_int_gt(yes, 90);
+	ck_assert_int_gt(no, 180);
+}
+END_TEST
+
+START_TEST(json_paths_and_escapes)
+{
+	const char s[] = "{\"a\":[1,{\"b\\u00e9\":\"x\\ny\"}],\"c\":true}";
+	struct pol_json j;
+	ck_assert_int_eq(pol_json_parse(&j, s, sizeof(s) - 1), 0);
+	ck_assert_int_eq(j.nodes[0].type, POL_J_OBJ);
+	ck_assert_uint_eq(j.nodes[0].count, 2);
+	int64_t a = pol_json_get(&j, 0, "a");
+	ck_assert_int_ge(a, 0);
+	ck_assert_uint_eq(j.nodes[a].count, 2);
+	int64_t o = pol_json_get(&j, (uint32_t)a + 2, "b\xc3\xa9");
+	ck_assert_int_ge(o, 0);
+	ck_assert_uint_eq(j.nodes[o].len, 3);
+	ck_assert(memcmp(j.nodes[o].str, "x\ny", 3) == 0);
+	ck_assert_int_eq(j.nodes[pol_json_get(&j, 0, "c")].type, POL_J_TRUE);
+	pol_json_fini(&j);
+
+	/* never reads past n: a value cut short is an error, not a read */
+	char *cut = malloc(5);
+	memcpy(cut, "[123", 4);
+	ck_assert_int_eq(pol_json_parse(&j, cut, 4), -EINVAL);
+	pol_json_fini(&j);
+	free(cut);
+}
+END_TEST
+
+START_TEST(json_deep_nesting_is_iterative)
+{
+	size_t n = 200000;
+	char *s = malloc(2 * n);
+	memset(s, '[', n);
+	memset(s + n, ']', n);
+	struct pol_json j;
+	ck_assert_int_eq(pol_json_parse(&j, s, 2 * n), 0);
+	ck_assert_uint_eq(j.n, n);
+	pol_json_fini(&j);
+	free(s);
+}
+END_TEST
+
+/* ---- sources ---- */
+
+START_TEST(sources_of_sample_events)
+{
+	static const struct {
+		const char *file, *source;
+	} cases[] = {
+		{"aws-lambda-go/events/testdata/apigw-request.json", "apigw-v1"},
+		{"aws-lambda-go/events/testdata/apigw-v2-request-iam.json", "apigw-v2"},
+		{"aws-lambda-go/events/testdata/lambda-urls-request.json", "function-url"},
+		{"aws-lambda-go/events/testdata/alb-lambda-target-request-headers-only.json", "alb"},
+		{"aws-lambda-go/events/testdata/apigw-custom-auth-request.json", "apigw-authorizer"},
+		{"aws-lambda-go/events/testdata/apigw-v2-custom-authorizer-v2-request.json", "apigw-authorizer"},
+		{"aws-lambda-go/events/testdata/apigw-websocket-request.json", "apigw-websocket"},
+		{"aws-lambda-go/events/testdata/sqs-event.json", "sqs"},
+		{"aws-lambda-go/events/testdata/sns-event.json", "sns"},
+		{"aws-lambda-go/events/testdata/s3-event.json", "s3"},
+		{"aws-lambda-go/events/testdata/dynamodb-event.json", "dynamodb"},
+		{"aws-lambda-go/events/testdata/kinesis-event.json", "kinesis"},
+		{"powertools-lambda-python/tests/events/eventBridgeEvent.json", "eventbridge"},
+		{"aws-lambda-go/events/testdata/cognito-event-userpools-presignup.json", "cognito"},
+		{"powertools-lambda-python/tests/events/appSyncResolverEvent.json", "appsync"},
+		{"powertools-lambda-python/tests/events/appSyncBatchEvent.json", "appsync"},
+		{"aws-lambda-go/events/testdata/kafka-event.json", "msk"},
+		{"aws-lambda-go/events/testdata/cloudwatch-logs-event.json", "cloudwatch-logs"},
+		{"aws-lambda-go/events/testdata/config-event.json", "unknown"},
+	};
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_MONITOR, NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[512];
+		size_t n;
+		snprintf(path, sizeof(path), "%s/%s", corpora(), cases[i].file);
+		char *s = read_file(path, &n);
+		ck_assert_msg(s != NULL, "missing %s", path);
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, s, n, &r), 0);
+		ck_assert_msg(strcmp(pol_source_name(pol_result_source(r)), cases[i].source) == 0,
+			      "%s: %s, want %s", cases[i].file, pol_source_name(pol_result_source(r)),
+			      cases[i].source);
+		ck_assert_int_eq(pol_result_verdict(r), POL_PASS);
+		pol_result_free(r);
+		free(s);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
+/* ---- extraction ---- */
+
+START_TEST(extract_http_fields)
+{
+	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"queryStringParameters\":{\"q\":\"a vigilmarker\"}}"),
+			 "queryStringParameters.q");
+	ck_assert_int_eq(found_src, POL_SRC_APIGW_V1);
+	/* multi-value: only values the single map does not already show */
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"queryStringParameters\":{\"q\":\"b\"},"
+				     "\"multiValueQueryStringParameters\":{\"q\":[\"a\",\"vigilmarker\"]}}"),
+			 "multiValueQueryStringParameters.q[1]");
+	/* a key is an input too */
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"queryStringParameters\":{\"vigilmarker\":\"1\"}}"),
+			 "queryStringParameters.vigilmarker");
+	/* cookies: the header split into names */
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"headers\":{\"Cookie\":\"a=b; sid=vigil%6darker\"}}"),
+			 "headers.Cookie>sid");
+	ck_assert_str_eq(marker_path(e, "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/\","
+				     "\"cookies\":[\"x=1\",\"y=vigilmarker\"],"
+				     "\"requestContext\":{\"http\":{\"method\":\"GET\"}}}"),
+			 "cookies[1]>y");
+	ck_assert_int_eq(found_src, POL_SRC_APIGW_V2);
+	/* ALB leaves the query encoded; the handler decodes it */
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"path\":\"/\",\"requestContext\":{\"elb\":{}},"
+				     "\"queryStringParameters\":{\"q\":\"vigil%20marker\"}}"),
+			 "queryStringParameters.q");
+	ck_assert_int_eq(found_src, POL_SRC_ALB);
+	/* the path, percent-decoded */
+	ck_assert_str_eq(marker_path(e, "{\"version\":\"2.0\",\"routeKey\":\"$default\","
+				     "\"rawPath\":\"/files/vigil%6Darker\",\"requestContext\":{"
+				     "\"domainName\":\"abc.lambda-url.us-east-1.on.aws\",\"http\":{}}}"),
+			 "rawPath");
+	ck_assert_int_eq(found_src, POL_SRC_FUNCTION_URL);
+	pol_engine_free(e);
+}
+END_TEST
+
+START_TEST(extract_bodies)
+{
+	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
+	char ev[2048];
+	const char *json = "{\"user\":{\"name\":\"vigilmarker\"}}";
+	char *enc = b64(json, strlen(json));
+	snprintf(ev, sizeof(ev),
+		 "{\"version\":\"2.0\",\"routeKey\":\"POST /\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{}},"
+		 "\"body\":\"%s\",\"isBase64Encoded\":true}", enc);
+	free(enc);
+	ck_assert_str_eq(marker_path(e, ev), "body>$.user.name");
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"headers\":{\"content-type\":\"application/x-www-form-urlencoded\"},"
+				     "\"body\":\"a=1&name=vigil+marker\"}"),
+			 "body>name");
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"headers\":{\"Content-Type\":\"multipart/form-data; boundary=XyZ\"},"
+				     "\"body\":\"--XyZ\\r\\nContent-Disposition: form-data; name=\\\"a\\\"\\r\\n\\r\\n"
+				     "hello\\r\\n--XyZ\\r\\nContent-Disposition: form-data; name=\\\"bio\\\"\\r\\n\\r\\n"
+				     "I am vigilmarker\\r\\n--XyZ--\\r\\n\"}"),
+			 "body>bio");
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"body\":\"[{\\\"a\\\":[\\\"x\\\",\\\"vigilmarker\\\"]}]\"}"),
+			 "body>$[0].a[1]");
+	/* plain text stays whole */
+	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+				     "\"body\":\"just vigilmarker\"}"),
+			 "body");
+	pol_engine_free(e);
+}
+END_TEST
+
+START_TEST(extract_queues_and_streams)
+{
+	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
+	/* SNS inside SQS: JSON in a JSON string in a JSON string */
+	ck_assert_str_eq(
+		marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\"},"
+			       "{\"eventSource\":\"aws:sqs\",\"body\":\"x\"},"
+			       "{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"Type\\\":\\\"Notification\\\","
+			       "\\\"TopicArn\\\":\\\"arn:aws:sns:x\\\",\\\"Message\\\":\\\"{\\\\\\\"q\\\\\\\":"
+			       "\\\\\\\"vigilmarker\\\\\\\"}\\\"}\"}]}"),
+		"Records[2].body>Message>$.q");
+	ck_assert_int_eq(found_src, POL_SRC_SQS);
+	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\","
+				     "\"messageAttributes\":{\"a\":{\"stringValue\":\"vigilmarker\"}}}]}"),
+			 "Records[0].messageAttributes.a.stringValue");
+	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"EventSource\":\"aws:sns\",\"Sns\":{"
+				     "\"Message\":\"vigilmarker\"}}]}"),
+			 "Records[0].Sns.Message");
+	/* S3 keys: '+' is a space */
+	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:s3\",\"s3\":{\"object\":{"
+				     "\"key\":\"uploads/vigil+marker.txt\"}}}]}"),
+			 "Records[0].s3.object.key");
+	/* DynamoDB typed values: type letters are not in the path */
+	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:dynamodb\",\"dynamodb\":{"
+				     "\"NewImage\":{\"doc\":{\"M\":{\"tags\":{\"L\":[{\"S\":\"a\"},"
+				     "{\"S\":\"vigilmarker\"}]}}}}}}]}"),
+			 "Records[0].dynamodb.NewImage.doc.tags[1]");
+	char ev[4096];
+	const char *doc = "{\"q\":\"vigilmarker\"}";
+	char *enc = b64(doc, strlen(doc));
+	snprintf(ev, sizeof(ev), "{\"Records\":[{\"eventSource\":\"aws:kinesis\",\"kinesis\":{\"data\":\"%s\"}}]}",
+		 enc);
+	ck_assert_str_eq(marker_path(e, ev), "Records[0].kinesis.data>$.q");
+	snprintf(ev, sizeof(ev),
+		 "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[{\"key\":\"eA==\",\"value\":\"%s\"}]}}", enc);
+	ck_assert_str_eq(marker_path(e, ev), "records.t-0[0].value>$.q");
+	ck_assert_int_eq(found_src, POL_SRC_MSK);
+	free(enc);
+	enc = gzip_b64("{\"logGroup\":\"g\",\"logEvents\":[{\"id\":\"1\",\"message\":\"ok\"},"
+		       "{\"id\":\"2\",\"message\":\"GET /?q=vigilmarker\"}]}");
+	snprintf(ev, sizeof(ev), "{\"awslogs\":{\"data\":\"%s\"}}", enc);
+	free(enc);
+	ck_assert_str_eq(marker_path(e, ev), "awslogs.data>logEvents[1].message");
+	ck_assert_str_eq(marker_path(e, "{\"source\":\"app\",\"detail-type\":\"x\",\"detail\":{\"a\":[\"vigilmarker\"]}}"),
+			 "detail.a[0]");
+	ck_assert_str_eq(marker_path(e, "{\"triggerSource\":\"PreSignUp_SignUp\",\"userPoolId\":\"p\","
+				     "\"request\":{\"userAttributes\":{\"name\":\"vigilmarker\"}}}"),
+			 "request.userAttributes.name");
+	ck_assert_str_eq(marker_path(e, "{\"arguments\":{\"id\":\"vigilmarker\"},\"info\":{\"fieldName\":\"f\"}}"),
+			 "arguments.id");
+	ck_assert_int_eq(found_src, POL_SRC_APPSYNC);
+	/* unknown: every string and key */
+	ck_assert_str_eq(marker_path(e, "{\"a\":{\"b\":[0,{\"c\":\"vigilmarker\"}]}}"), "a.b[1].c");
+	ck_assert_int_eq(found_src, POL_SRC_UNKNOWN);
+	pol_engine_free(e);
+}
+END_TEST
+
+/* ---- limits ---- */
+
+static int has_rule(const struct pol_result *r, const char *rule)
+{
+	for (size_t i = 0; i < pol_result_count(r); i++)
+		if (strcmp(pol_result_finding(r, i)->rule, rule) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(limits_are_reported_and_inspection_goes_on)
+{
+	struct pol_engine *e = marker_engine(POL_MODE_BLOCK);
+	/* 100 levels deep (limit 64), a marker at the bottom, one after */
+	char ev[4096] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(ev, "{\"a\":");
+	strcat(ev, "\"vigilmarker\"");
+	for (int i = 0; i < 100; i++)
+		strcat(ev, "}");
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	ck_assert(has_rule(r, "limit.depth"));
+	ck_assert(has_rule(r, "test.marker"));
+	ck_assert_int_eq(pol_result_verdict(r), POL_BLOCK);
+	pol_result_free(r);
+	pol_engine_free(e);
+
+	/* a limit alone flags the event but never blocks it */
+	const char *p = write_tmp("small.json", "{\"limits\":{\"event_bytes\":1024,\"strings\":3}}");
+	char err[256];
+	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	char big[2048];
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "[\"a\",\"b\",\"c\",\"d\",\"e\"]", 21);
+	ck_assert_int_eq(pol_inspect(e, big, sizeof(big), &r), 0);
+	ck_assert(has_rule(r, "limit.event_bytes"));
+	ck_assert(has_rule(r, "limit.strings"));
+	ck_assert_int_eq(pol_result_verdict(r), POL_ALERT);
+	pol_result_free(r);
+	pol_engine_free(e);
+}
+END_TEST
+
+START_TEST(malformed_event_is_an_error_verdict)
+{
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_BLOCK, NULL, 0), 0);
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, "{\"a\":", 5, &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_ERROR);
+	ck_assert(has_rule(r, "malformed.json"));
+	pol_result_free(r);
+	pol_engine_free(e);
+}
+END_TEST
+
+/* ---- verdicts and block responses ---- */
+
+static const char *block_doc(const struct pol_engine *e, const char *ev, int *http, const char **type)
+{
+	static char out[1024];
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_BLOCK);
+	struct vg_buf b = VG_BUF_INIT(4096);
+	*http = pol_block_response(r, &b, type);
+	ck_assert_int_ge(*http, 0);
+	snprintf(out, sizeof(out), "%s", b.data);
+	vg_buf_fini(&b);
+	pol_result_free(r);
+	/* every refusal is itself valid JSON */
+	struct pol_json j;
+	ck_assert_int_eq(pol_json_parse(&j, out, strlen(out)), 0);
+	pol_json_fini(&j);
+	return out;
+}
+
+START_TEST(block_responses_per_source)
+{
+	struct pol_engine *e = marker_engine(POL_MODE_BLOCK);
+	int http;
+	const char *type;
+	const char *d = block_doc(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+				  "\"queryStringParameters\":{\"q\":\"vigilmarker\"}}", &http, &type);
+	ck_assert_int_eq(http, 1);
+	ck_assert_ptr_null(type);
+	ck_assert_ptr_nonnull(strstr(d, "\"statusCode\":403"));
+	d = block_doc(e, "{\"httpMethod\":\"GET\",\"path\":\"/\",\"requestContext\":{\"elb\":{}},"
+		      "\"multiValueHeaders\":{},\"queryStringParameters\":{\"q\":\"vigilmarker\"}}", &http, &type);
+	ck_assert_ptr_nonnull(strstr(d, "\"statusDescription\":\"403 Forbidden\""));
+	ck_assert_ptr_nonnull(strstr(d, "\"multiValueHeaders\""));
+	d = block_doc(e, "{\"type\":\"TOKEN\",\"authorizationToken\":\"vigilmarker\","
+		      "\"methodArn\":\"arn:aws:execute-api:r:1:a/s/GET/\"}", &http, &type);
+	ck_assert_int_eq(http, 1);
+	ck_assert_ptr_nonnull(strstr(d, "\"Effect\":\"Deny\""));
+	ck_assert_ptr_nonnull(strstr(d, "arn:aws:execute-api:r:1:a/s/GET/"));
+	d = block_doc(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"vigilmarker\"}]}", &http, &type);
+	ck_assert_int_eq(http, 0);
+	ck_assert_str_eq(type, "Vigil.Blocked");
+	ck_assert_ptr_nonnull(strstr(d, "\"errorType\":\"Vigil.Blocked\""));
+	ck_assert_ptr_nonnull(strstr(d, "Records[0].body"));
+	ck_assert_ptr_null(strstr(d, "vigilmarker")); /* never the payload */
+	pol_engine_free(e);
+
+	/* monitor mode alerts on the same event */
+	e = marker_engine(POL_MODE_MONITOR);
+	struct pol_result *r;
+	const char *ev = "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"vigilmarker\"}]}";
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_ALERT);
+	ck_assert_uint_ge(pol_result_score(r), 5);
+	pol_result_free(r);
+	pol_engine_free(e);
+}
+END_TEST
+
+START_TEST(weak_signals_add_up)
+{
+	const char *p = write_tmp("weak.json",
+		"{\"threshold\": 6, \"rules\": [{\"id\": \"weak.a\", \"category\": \"xss\", \"score\": 3,"
+		" \"phrases\": [\"alpha\"]}, {\"id\": \"weak.b\", \"category\": \"xss\", \"score\": 3,"
+		" \"action\": \"alert\", \"phrases\": [\"beta\"]}]}");
+	struct pol_engine *e;
+	char err[256];
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)) == 0, "%s", err);
+	struct pol_result *r;
+	const char *one = "{\"a\":\"alpha\"}", *two = "{\"a\":\"alpha\",\"b\":\"beta\"}";
+	ck_assert_int_eq(pol_inspect(e, one, strlen(one), &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_PASS);
+	ck_assert_uint_eq(pol_result_count(r), 1);
+	pol_result_free(r);
+	ck_assert_int_eq(pol_inspect(e, two, strlen(two), &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_BLOCK);
+	ck_assert_uint_eq(pol_result_score(r), 6);
+	pol_result_free(r);
+	pol_engine_free(e);
+}
+END_TEST
+
+/* ---- policy files ---- */
+
+START_TEST(policy_rules_regex_targets_exclusions)
+{
+	const char *p = write_tmp("rules.json",
+		"{\"rules\": [{\"id\": \"app.admin\", \"category\": \"sqli\", \"severity\": \"critical\",\n"
+		"  \"regex\": \"adm[i1]n\\\\s*--\", \"transforms\": [\"url_decode\", \"lowercase\"],\n"
+		"  \"targets\": {\"sources\": [\"apigw-*\"], \"paths\": [\"queryStringParameters.*\"]}}],\n"
+		" \"exclusions\": [{\"rules\": [\"app.*\"], \"paths\": [\"queryStringParameters.safe\"]}]}\n");
+	char err[256];
+	struct pol_engine *e;
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s", err);
+	static const struct {
+		const char *ev;
+		int hit;
+	} cases[] = {
+		{"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+		 "\"queryStringParameters\":{\"u\":\"ADM1N%20--\"}}", 1},
+		{"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+		 "\"queryStringParameters\":{\"safe\":\"admin --\"}}", 0},
+		{"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+		 "\"headers\":{\"x\":\"admin --\"}}", 0},
+		{"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"admin --\"}]}", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, cases[i].ev, strlen(cases[i].ev), &r), 0);
+		ck_assert_msg(has_rule(r, "app.admin") == cases[i].hit, "case %zu", i);
+		pol_result_free(r);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
+START_TEST(policy_check_names_file_line_cause)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"{\n \"threshold\": 5,\n \"thresold\": 3\n}", ":3: unknown member \"thresold\""},
+		{"{\n \"rules\": [\n  {\"id\": \"x\", \"category\": \"sqli\",\n   \"regex\": \"(a\"}]}",
+		 ":4: rule \"x\": regex:"},
+		{"{\n \"limits\": {\"depth\": 100000}}", ":2: \"depth\" must be an integer from 1 to 256"},
+		{"{\n \"rules\": [{\"id\": \"x\", \"category\": \"nope\", \"phrases\": [\"a\"]}]}",
+		 ":2: \"category\" must name"},
+		{"{\n \"detectors\": {\"sqli\": {\"sources\": [\"kafka\"]}}}", ":2: \"kafka\" names no event source"},
+		{"{\n \"rules\": [{\"id\": \"x\", \"category\": \"xss\"}]}", ":2: rule \"x\" needs a \"regex\" or \"phrases\""},
+		{"{\n \"rules\": [\n}", ":3: not valid JSON"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *p = write_tmp("bad.json", cases[i].text);
+		char err[512];
+		ck_assert_int_eq(pol_policy_check(p, err, sizeof(err)), -EINVAL);
+		ck_assert_msg(strncmp(err, p, strlen(p)) == 0 && strstr(err, cases[i].want),
+			      "case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
+	}
+	const char *ok = write_tmp("ok.json",
+		"{\"paranoia\": 2, \"threshold\": 8, \"limits\": {\"depth\": 32, \"budget_us\": 2000},\n"
+		" \"detectors\": {\"xss\": \"alert\", \"ssrf\": {\"action\": \"off\"}}}");
+	char err[256];
+	ck_assert_int_eq(pol_policy_check(ok, err, sizeof(err)), 0);
+	ck_assert_int_eq(pol_policy_check("/nonexistent/policy.json", err, sizeof(err)), -ENOENT);
+}
+END_TEST
+
+static Suite *policies_suite(void)
+{
+	Suite *s = suite_create("policies");
+	TCase *t = tcase_create("engine");
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, json_testsuite);
+	tcase_add_test(t, json_paths_and_escapes);
+	tcase_add_test(t, json_deep_nesting_is_iterative);
+	tcase_add_test(t, sources_of_sample_events);
+	tcase_add_test(t, extract_http_fields);
+	tcase_add_test(t, extract_bodies);
+	tcase_add_test(t, extract_queues_and_streams);
+	tcase_add_test(t, limits_are_reported_and_inspection_goes_on);
+	tcase_add_test(t, malformed_event_is_an_error_verdict);
+	tcase_add_test(t, block_responses_per_source);
+	tcase_add_test(t, weak_signals_add_up);
+	tcase_add_test(t, policy_rules_regex_targets_exclusions);
+	tcase_add_test(t, policy_check_names_file_line_cause);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(policies_suite());
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (tmpdir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+	return failed ? 1 : 0;
+}
