@@ -1,12 +1,735 @@
-/* Detector: xss. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: xss.
+ *
+ * An HTML tokenizer in the manner of a browser's, reduced to what decides
+ * whether markup would run script:
+ *
+ *  - tags: '<' followed by a letter opens one (so "a < b", "<3" and "<<"
+ *    stay text); its attributes are read the way HTML5 reads them ('/'
+ *    separates, quotes optional, an unclosed tag still counts since the
+ *    page's own markup will close it). Script, frames, objects, embeds,
+ *    base, meta refresh and link imports are executable or take over the
+ *    page; other tags matter only through their attributes.
+ *  - attributes: event handlers (on...) with a script-like value,
+ *    javascript:/vbscript: URLs and script-bearing data: URLs after the
+ *    browser's own clean-up (references decoded, tabs and newlines
+ *    dropped, leading blanks trimmed), CSS expression(), behaviours and
+ *    bindings, srcdoc with markup.
+ *  - contexts without '<': an input that closes the attribute value it was
+ *    put in (" onmouseover=alert(1) x="), or the script string it was put
+ *    in ('-alert(1)-', ";alert(1)//), or that is itself a javascript: URL.
+ *
+ * The input is read once as is and, when it holds references or UTF-7
+ * forms, once more with them decoded (markup encoded once more than the
+ * page decodes). Each pass is linear; nothing is allocated.
+ */
+#include <string.h>
+
 #include "detect.h"
+#include "detect_xss_read.h"
+
+struct xs_found {
+	const char *rule;
+	uint8_t conf;
+	size_t off, end;
+};
+
+static int xs_hit(struct xs_found *f, const char *rule, uint8_t conf, size_t off, size_t end)
+{
+	f->rule = rule;
+	f->conf = conf;
+	f->off = off;
+	f->end = end;
+	return 1;
+}
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* A rolling window over the significant characters of a value or a style
+ * sheet (lower-cased; blanks, CSS comments and backslashes dropped), to
+ * spot keywords however long the text around them. */
+enum {
+	XW_JS = 1u << 0,      /* javascript: vbscript: livescript: */
+	XW_EXPR = 1u << 1,    /* expression( */
+	XW_BINDING = 1u << 2, /* behavior: -moz-binding: */
+	XW_IMPORT = 1u << 3,  /* @import */
+	XW_CALL = 1u << 4,    /* ( or ` : something is called */
+	XW_LT = 1u << 5,      /* markup inside: < */
+	XW_BINDURL = 1u << 6, /* behavior:url( binding:url( */
+	XW_URLJS = 1u << 7,   /* url(javascript */
+};
+
+struct xs_win {
+	int esc;        /* after a backslash: CSS escape being read */
+	unsigned esc_val, esc_digits;
+	char w[16];
+	unsigned len;   /* characters seen */
+	unsigned bits;  /* XW_* found so far */
+	int comment;    /* inside a CSS comment */
+	int prev_star;  /* comment: last char was '*' */
+	int prev_slash; /* last char was '/', maybe a comment opener */
+};
+
+static int win_ends(const struct xs_win *w, const char *word)
+{
+	size_t l = strlen(word);
+	if (w->len < l)
+		return 0;
+	for (size_t i = 0; i < l; i++)
+		if (w->w[(w->len - l + i) % sizeof(w->w)] != word[i])
+			return 0;
+	return 1;
+}
+
+static void win_add(struct xs_win *w, int c);
+
+/* CSS escapes: \65 or \000065 is 'e', \x is 'x'. */
+static void win_push(struct xs_win *w, int c)
+{
+	if (w->esc && !w->comment) {
+		int d = c >= 0 && c < 0x80 ? xr_hex((unsigned char)c) : -1;
+		if (d >= 0 && w->esc_digits < 6) {
+			w->esc_val = w->esc_val * 16 + (unsigned)d;
+			w->esc_digits++;
+			return;
+		}
+		w->esc = 0;
+		if (w->esc_digits) {
+			win_add(w, w->esc_val > 0 && w->esc_val < 0x80 ? (int)w->esc_val : XR_OTHER);
+			if (is_space(c))
+				return; /* one blank ends an escape */
+		}
+	}
+	if (c == '\\' && !w->comment) {
+		w->esc = 1;
+		w->esc_val = 0;
+		w->esc_digits = 0;
+		return;
+	}
+	win_add(w, c);
+}
+
+static void win_add(struct xs_win *w, int c)
+{
+	if (w->comment) {
+		if (w->prev_star && c == '/')
+			w->comment = 0;
+		w->prev_star = c == '*';
+		return;
+	}
+	if (w->prev_slash && c == '*') {
+		w->comment = 1;
+		w->prev_slash = 0;
+		w->prev_star = 0;
+		w->len--; /* the '/' opened a comment */
+		return;
+	}
+	w->prev_slash = c == '/';
+	if (c < 0 || is_space(c) || c == 0)
+		return;
+	if (c == '(' || c == '`')
+		w->bits |= XW_CALL;
+	if (c == '<')
+		w->bits |= XW_LT;
+	w->w[w->len % sizeof(w->w)] = (char)xr_lower(c);
+	w->len++;
+	if (c == ':' && (win_ends(w, "javascript:") || win_ends(w, "vbscript:") ||
+			 win_ends(w, "livescript:")))
+		w->bits |= XW_JS;
+	if (c == ':' && (win_ends(w, "behavior:") || win_ends(w, "behaviour:") ||
+			 win_ends(w, "binding:")))
+		w->bits |= XW_BINDING;
+	if (c == '(' && win_ends(w, ":expression("))
+		w->bits |= XW_EXPR;
+	if (c == '(' && (win_ends(w, "behavior:url(") || win_ends(w, "behaviour:url(") ||
+			 win_ends(w, "binding:url(")))
+		w->bits |= XW_BINDURL;
+	if (c == 't' && (win_ends(w, "url(javascript") || win_ends(w, "url(vbscript")))
+		w->bits |= XW_JS | XW_URLJS;
+	if (c == 't' && win_ends(w, "@import"))
+		w->bits |= XW_IMPORT;
+}
+
+/* The start of a URL as the browser resolves it: leading blanks and
+ * controls trimmed, tabs and newlines anywhere dropped, lower-cased. */
+struct xs_url {
+	char u[24];
+	unsigned len;
+};
+
+static void url_push(struct xs_url *u, int c)
+{
+	/* browsers drop tabs and newlines; old ones dropped every control */
+	if (c >= 0 && c < 0x20)
+		return;
+	if (u->len == 0 && (c <= 0x20 || c == '`' || c >= 0x80))
+		return; /* blanks, including Unicode ones, before the scheme */
+	if (u->len < sizeof(u->u))
+		u->u[u->len++] = (char)xr_lower(c);
+}
+
+static int url_is(const struct xs_url *u, const char *prefix)
+{
+	size_t l = strlen(prefix);
+	return u->len >= l && memcmp(u->u, prefix, l) == 0;
+}
+
+static int url_scripted(const struct xs_url *u)
+{
+	return url_is(u, "javascript:") || url_is(u, "vbscript:") || url_is(u, "livescript:") ||
+	       url_is(u, "mocha:");
+}
+
+/* data: URLs whose content a browser would run or render as a document */
+static int url_data_doc(const struct xs_url *u)
+{
+	return url_is(u, "data:text/html") || url_is(u, "data:image/svg") ||
+	       url_is(u, "data:application/x") || url_is(u, "data:text/xml") ||
+	       url_is(u, "data:text/javascript") || url_is(u, "data:application/javascript") ||
+	       url_is(u, "data:text/x-scriptlet") || url_is(u, "data:,");
+}
+
+/* Event handlers seen in the wild whatever their value looks like. */
+static int common_handler(const char *name)
+{
+	static const char *const names[] = {
+		"onerror",     "onload",      "onclick",    "onmouseover", "onfocus",
+		"onblur",      "onmouseenter", "onbegin",   "ontoggle",    "onpageshow",
+		"onstart",     "onanimationstart", "onpointerover", "onscroll", "onfinish",
+		"onmouseout",  "onmousemove", "oninput",    "onchange",    "onsubmit",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* on + at least three letters; old browsers ignored junk after the name
+ * (onload!#$%=...) */
+static int is_handler_name(const char *name, size_t len)
+{
+	size_t i = 2;
+	if (len < 5 || name[0] != 'o' || name[1] != 'n')
+		return 0;
+	while (i < len && name[i] >= 'a' && name[i] <= 'z')
+		i++;
+	return i >= 5;
+}
+
+/* What a tag's attributes told about it. */
+struct xs_tag {
+	char name[16];
+	size_t name_len;
+	int refresh;   /* http-equiv=refresh */
+	int import;    /* rel=import */
+	int has_attrs;
+	int stylesheet; /* rel=stylesheet */
+	int in_tag;     /* a real tag, not a guessed attribute context */
+};
+
+static int name_is(const char *name, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(name, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads one attribute value (after '='), judging it as it goes. */
+static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs_tag *tag,
+		      size_t attr_off, struct xs_found *f)
+{
+	struct xs_win win = {0};
+	struct xs_url url = {0};
+	char small[16];
+	size_t small_len = 0;
+	int c = xr_peek(r, 1), quote = 0;
+	if (c == '"' || c == '\'' || c == '`') {
+		quote = c;
+		xr_get(r, 1);
+	}
+	size_t nonblank = 0;
+	for (;;) {
+		size_t before = r->pos;
+		c = xr_peek(r, 1);
+		if (c == XR_EOF)
+			break;
+		/* a quote that a reference produced does not end the value */
+		int literal = r->s[before] == (unsigned char)c;
+		/* a '<' ends the value too: markup inside a value is judged as
+		 * markup (a browser in another context, or a filter that strips
+		 * part of it, will see it so) and it keeps the scan linear */
+		if (literal && (quote ? c == quote : (is_space(c) || c == '>' || c == '`')))
+			break;
+		if (literal && c == '<')
+			break;
+		xr_get(r, 1);
+		win_push(&win, c);
+		url_push(&url, c);
+		if (!is_space(c))
+			nonblank++;
+		if (small_len < sizeof(small) - 1)
+			small[small_len++] = (char)xr_lower(c);
+	}
+	if (quote && c == quote && r->s[r->pos] == (unsigned char)c)
+		xr_get(r, 1);
+	small[small_len] = '\0';
+	size_t end = r->pos;
+
+	/* x:ontimer, ev:onload: the local name decides */
+	const char *local = memchr(attr, ':', attr_len);
+	for (const char *a = attr; local && a < local; a++)
+		if (!xr_is_alpha(*a))
+			local = NULL; /* not a namespace prefix */
+	if (local) {
+		attr_len -= (size_t)(local + 1 - attr);
+		local++;
+	} else {
+		local = attr;
+	}
+	/* <set attributeName=onmouseover to=...>: SVG animation writes a handler */
+	if (strcmp(attr, "attributename") == 0 && is_handler_name(small, strlen(small)))
+		return xs_hit(f, "xss.handler", 85, attr_off, end);
+	/* inside a real tag any handler counts; a guessed attribute context
+	 * needs a value that looks like script */
+	if (is_handler_name(local, attr_len) && nonblank &&
+	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) || common_handler(local) ||
+	     strchr(small, '=')))
+		return xs_hit(f, "xss.handler", 90, attr_off, end);
+	if (url_scripted(&url))
+		return xs_hit(f, "xss.js_url", 95, attr_off, end);
+	static const char *const url_attrs[] = {
+		"href", "src", "data", "action", "formaction", "xlink:href", "background",
+		"poster", "lowsrc", "dynsrc", "code", "codebase", "values", "to", "from",
+		"srcset", "object", "archive", "ping", "cite",
+	};
+	if (url_data_doc(&url) && name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0])))
+		return xs_hit(f, "xss.data_url", 85, attr_off, end);
+	if (strcmp(attr, "style") == 0 && (win.bits & (XW_EXPR | XW_BINDING | XW_JS)))
+		return xs_hit(f, "xss.css", 85, attr_off, end);
+	if (strcmp(attr, "srcdoc") == 0 && (win.bits & XW_LT))
+		return xs_hit(f, "xss.srcdoc", 85, attr_off, end);
+	if ((strcmp(attr, "content") == 0 || strcmp(attr, "values") == 0) && (win.bits & XW_JS))
+		return xs_hit(f, "xss.js_url", 90, attr_off, end);
+	if (strcmp(attr, "http-equiv") == 0 && strcmp(small, "refresh") == 0)
+		tag->refresh = 1;
+	if (strcmp(attr, "rel") == 0 && strcmp(small, "import") == 0)
+		tag->import = 1;
+	if (strcmp(attr, "rel") == 0 && strcmp(small, "stylesheet") == 0)
+		tag->stylesheet = 1;
+	return 0;
+}
+
+/* Reads attributes up to '>' or the end of the input. Used inside a tag,
+ * and for an input that starts inside an attribute value. Returns 1 on a
+ * finding; *closed says whether a '>' ended the tag. */
+static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int *closed)
+{
+	*closed = 0;
+	for (;;) {
+		int c = xr_peek(r, 0);
+		while (c != XR_EOF && (is_space(c) || c == '/' || c == '"' || c == '\'')) {
+			xr_get(r, 0);
+			c = xr_peek(r, 0);
+		}
+		if (c == XR_EOF || c == '<')
+			return 0; /* '<': the next tag starts; see read_value */
+		if (c == '>') {
+			xr_get(r, 0);
+			*closed = 1;
+			return 0;
+		}
+		char attr[32];
+		size_t len = 0, attr_off = r->pos;
+		/* HTML lets a name start with '='; it ends at blanks, '/', '>', '=' */
+		do {
+			xr_get(r, 0);
+			if (len < sizeof(attr) - 1)
+				attr[len++] = (char)xr_lower(c);
+			c = xr_peek(r, 0);
+		} while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '=' && c != '<');
+		attr[len] = '\0';
+		tag->has_attrs = 1;
+		while (c != XR_EOF && is_space(c)) {
+			xr_get(r, 0);
+			c = xr_peek(r, 0);
+		}
+		if (c != '=')
+			continue;
+		xr_get(r, 0);
+		c = xr_peek(r, 0);
+		while (c != XR_EOF && is_space(c)) {
+			xr_get(r, 0);
+			c = xr_peek(r, 0);
+		}
+		if (read_value(r, attr, len, tag, attr_off, f))
+			return 1;
+	}
+}
+
+static int tag_executable(const struct xs_tag *tag)
+{
+	static const char *const always[] = {
+		"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
+		"portal", "layer", "ilayer", "xml", "import",
+	};
+	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
+		return 1;
+	if (strcmp(tag->name, "meta") == 0 && tag->refresh)
+		return 1;
+	if (strcmp(tag->name, "link") == 0 && (tag->import || tag->stylesheet))
+		return 1;
+	return 0;
+}
+
+/* After <style>: the style sheet up to </style, judged as CSS. */
+static int read_style(struct xr *r, size_t off, struct xs_found *f)
+{
+	struct xs_win win = {0};
+	for (;;) {
+		int c = xr_get(r, 0);
+		if (c == XR_EOF || (c == '<' && xr_peek(r, 0) == '/'))
+			break;
+		win_push(&win, c);
+		if (win.bits & (XW_EXPR | XW_BINDING | XW_JS | XW_IMPORT))
+			return xs_hit(f, "xss.css", 85, off, r->pos);
+	}
+	return 0;
+}
+
+/* One pass over the input as markup. */
+static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
+{
+	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	while (r.pos < n) {
+		size_t off = r.pos;
+		if (!decode) {
+			const unsigned char *lt = memchr(r.s + r.pos, '<', n - r.pos);
+			if (!lt)
+				return 0;
+			off = (size_t)(lt - r.s);
+			r.pos = off + 1;
+		} else if (xr_get(&r, 0) != '<') {
+			continue;
+		}
+		int c = xr_peek(&r, 0), end_tag = 0;
+		if (c == '/') {
+			end_tag = 1;
+			xr_get(&r, 0);
+			c = xr_peek(&r, 0);
+		}
+		if (!xr_is_alpha(c))
+			continue; /* "a < b", "<3", "<<": text */
+		struct xs_tag tag = {.in_tag = 1};
+		while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '<') {
+			xr_get(&r, 0);
+			if (tag.name_len < sizeof(tag.name) - 1)
+				tag.name[tag.name_len++] = (char)xr_lower(c);
+			else
+				tag.name_len = sizeof(tag.name); /* too long for any we know */
+			c = xr_peek(&r, 0);
+		}
+		if (c == '<')
+			continue; /* <scr<script>: a filter that strips the inner tag
+				   * leaves the outer one; judge the inner first */
+		if (tag.name_len >= sizeof(tag.name))
+			tag.name[0] = '\0';
+		else
+			tag.name[tag.name_len] = '\0';
+		if (end_tag) {
+			/* </script> leaves a script block for the page's markup */
+			if (strcmp(tag.name, "script") == 0 && c == '>')
+				return xs_hit(f, "xss.script_close", 75, off, r.pos + 1);
+			continue;
+		}
+		int closed;
+		if (read_attrs(&r, &tag, f, &closed)) {
+			f->off = off;
+			return 1;
+		}
+		if (tag_executable(&tag))
+			return xs_hit(f, "xss.tag", tag.name[0] == 's' ? 95 : 85, off, r.pos);
+		if (closed && strcmp(tag.name, "style") == 0 && read_style(&r, off, f))
+			return 1;
+	}
+	return 0;
+}
+
+/* An input that starts inside an attribute value, quoted with q (or
+ * unquoted, q == ' ': the value ends at the first blank). */
+static int scan_attr_breakout(const char *s, size_t n, char q, int decode, struct xs_found *f)
+{
+	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	for (;;) {
+		int c = xr_get(&r, 1);
+		if (c == XR_EOF)
+			return 0;
+		if (q == ' ' ? is_space(c) : c == q)
+			break;
+	}
+	size_t off = r.pos ? r.pos - 1 : 0;
+	struct xs_tag tag = {0};
+	int closed;
+	if (read_attrs(&r, &tag, f, &closed)) {
+		if (f->off > off)
+			f->off = off;
+		return 1;
+	}
+	return 0;
+}
+
+static int ident_char(int c)
+{
+	return xr_is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '.';
+}
+
+/* Functions and objects script injections reach for. */
+static int js_sink(const char *id, size_t len)
+{
+	static const char *const calls[] = {
+		"alert", "prompt", "confirm", "eval", "print", "fetch", "import", "settimeout",
+		"setinterval", "function", "atob", "open", "write", "writeln", "fromcharcode",
+		"constructor", "execscript",
+	};
+	static const char *const objects[] = {
+		"document", "window", "top", "self", "parent", "frames", "globalthis", "location",
+		"this", "string", "navigator", "xmlhttprequest",
+	};
+	char buf[32];
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	const char *last = strrchr(buf, '.');
+	last = last ? last + 1 : buf;
+	if (name_is(last, calls, sizeof(calls) / sizeof(calls[0])))
+		return 1;
+	char *dot = strchr(buf, '.');
+	if (dot) {
+		*dot = '\0';
+		return name_is(buf, objects, sizeof(objects) / sizeof(objects[0]));
+	}
+	return 0;
+}
+
+/* The sinks proofs of concept call, for script positions without quotes. */
+static int js_sink_strict(const char *id, size_t len)
+{
+	static const char *const calls[] = {
+		"alert", "prompt", "confirm", "eval", "settimeout", "setinterval", "execscript",
+	};
+	char buf[16];
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	return name_is(buf, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+/* A call of a sink: ident( or ident`. Reads the identifier at r; returns
+ * 1 when it is a sink and a call follows. */
+static int sink_call(struct xr *r, int strict)
+{
+	char id[32];
+	size_t len = 0;
+	int c = xr_peek(r, 1);
+	if (!xr_is_alpha(c) && c != '_' && c != '$')
+		return 0;
+	while (c != XR_EOF && ident_char(c)) {
+		xr_get(r, 1);
+		if (len < sizeof(id))
+			id[len] = (char)xr_lower(c);
+		len++;
+		c = xr_peek(r, 1);
+	}
+	if (len > sizeof(id))
+		return 0;
+	if (strict)
+		return (c == '(' || c == '`') && js_sink_strict(id, len);
+	/* what an injection reads to steal a session */
+	if ((len == 15 && memcmp(id, "document.cookie", 15) == 0) ||
+	    (len == 15 && memcmp(id, "document.domain", 15) == 0))
+		return 1;
+	return (c == '(' || c == '`' || c == '=') && js_sink(id, len) &&
+	       (c != '=' || memchr(id, '.', len));
+}
+
+/* An input that starts inside a script string quoted with q: after the
+ * closing quote, operators or statement ends, then a sink call
+ * ('-alert(1)-', ";alert(1)//, '};top.location='x'//). */
+static int scan_js_breakout(const char *s, size_t n, char q, int decode, struct xs_found *f)
+{
+	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	for (;;) {
+		int c = xr_get(&r, 1);
+		if (c == XR_EOF)
+			return 0;
+		if (c == q)
+			break;
+	}
+	size_t off = r.pos ? r.pos - 1 : 0;
+	int seps = 0;
+	for (int k = 0; k < 16; k++) {
+		int c = xr_peek(&r, 1);
+		if (c == XR_EOF)
+			return 0;
+		if (is_space(c)) {
+			xr_get(&r, 1);
+			continue;
+		}
+		if (c == 0 || !strchr("-+*/%|&^,;:?)}]!~(", c))
+			break;
+		seps++;
+		xr_get(&r, 1);
+	}
+	if (seps && sink_call(&r, 0))
+		return xs_hit(f, "xss.js_breakout", 85, off, r.pos);
+	return 0;
+}
+
+/* Was the identifier just read (before the '=' at r) a handler name? */
+static int handler_before(const struct xr *r)
+{
+	size_t e = r->pos, b = e;
+	char name[32];
+	while (b > 0 && xr_is_alpha(r->s[b - 1]) && e - b < sizeof(name) - 1)
+		b--;
+	for (size_t i = b; i < e; i++)
+		name[i - b] = (char)xr_lower(r->s[i]);
+	name[e - b] = '\0';
+	return is_handler_name(name, e - b);
+}
+
+/* A script position without quotes (x;alert(1)//, 1)}alert`1`): a
+ * statement end, then one of the calls proofs of concept make. */
+static int scan_js_statement(const char *s, size_t n, int decode, struct xs_found *f)
+{
+	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	for (;;) {
+		int c = xr_get(&r, 1);
+		if (c == XR_EOF)
+			return 0;
+		if (c != ';' && c != ')' && c != '}' && c != '|')
+			continue;
+		size_t off = r.pos - 1;
+		while (r.pos < n && is_space(r.s[r.pos]))
+			r.pos++;
+		if (sink_call(&r, 1))
+			return xs_hit(f, "xss.js_breakout", 80, off, r.pos);
+		/* ;onfocus=eval(...): a handler assigned a sink call */
+		if (r.pos + 1 < n && r.s[r.pos] == '=' && handler_before(&r)) {
+			r.pos++;
+			if (sink_call(&r, 0))
+				return xs_hit(f, "xss.js_breakout", 80, off, r.pos);
+		}
+	}
+}
+
+/* The whole input is a script URL, or a bare proof-of-concept call. */
+static int scan_whole(const char *s, size_t n, struct xs_found *f)
+{
+	struct xr r = {(const unsigned char *)s, n, 0, 1};
+	struct xs_url url = {0};
+	while (url.len < sizeof(url.u) && r.pos < n)
+		url_push(&url, xr_get(&r, 1));
+	/* "JavaScript: The Good Parts" is a title, not a URL */
+	if ((url_scripted(&url) && url.len > 11 && url.u[strchr(url.u, ':') - url.u + 1] != ' ') ||
+	    url_is(&url, "data:text/html"))
+		return xs_hit(f, "xss.js_url", 90, 0, n < 24 ? n : 24);
+	r.pos = 0;
+	while (r.pos < n && is_space(r.s[r.pos]))
+		r.pos++;
+	char id[8];
+	size_t len = 0;
+	int c;
+	while ((c = xr_peek(&r, 1)) != XR_EOF && xr_is_alpha(c) && len < sizeof(id) - 1) {
+		id[len++] = (char)xr_lower(c);
+		xr_get(&r, 1);
+	}
+	id[len] = '\0';
+	c = xr_peek(&r, 1);
+	if ((c == '(' || c == '`') &&
+	    (strcmp(id, "alert") == 0 || strcmp(id, "prompt") == 0 || strcmp(id, "confirm") == 0))
+		return xs_hit(f, "xss.js_call", 70, 0, r.pos + 1);
+	return 0;
+}
+
+/* CSS expression() or a binding where a style value is injected. */
+static int scan_css(const char *s, size_t n, struct xs_found *f)
+{
+	struct xs_win win = {0};
+	for (size_t i = 0; i < n; i++) {
+		win_push(&win, (unsigned char)s[i]);
+		if (win.bits & (XW_EXPR | XW_BINDURL | XW_URLJS))
+			return xs_hit(f, "xss.css", 80, i >= 14 ? i - 14 : 0, i + 1);
+		/* url=javascript:x, ?javascript:x: a script URL as a parameter */
+		if ((win.bits & XW_JS) && i + 1 < n && !is_space(s[i + 1]) && win.len >= 12) {
+			char before = win.w[(win.len - 12) % sizeof(win.w)];
+			if (strchr("=?,(\"'", before))
+				return xs_hit(f, "xss.js_url", 80, i >= 11 ? i - 11 : 0, i + 1);
+		}
+		win.bits = 0;
+	}
+	return 0;
+}
+
+static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
+{
+	int refs = (chars & (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH |
+			     POL_CH_HIGH)) != 0;
+	for (int decode = 0; decode <= refs; decode++) {
+		if (((chars & POL_CH_LT) || decode) && scan_markup(s, n, decode, f))
+			return 1;
+		if (chars & POL_CH_EQUALS || decode) {
+			if ((chars & POL_CH_DQUOTE) && scan_attr_breakout(s, n, '"', decode, f))
+				return 1;
+			if ((chars & POL_CH_SQUOTE) && scan_attr_breakout(s, n, '\'', decode, f))
+				return 1;
+			if ((chars & (POL_CH_SPACE | POL_CH_NEWLINE)) &&
+			    scan_attr_breakout(s, n, ' ', decode, f))
+				return 1;
+		}
+		if (chars & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS) || decode) {
+			if ((chars & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', decode, f))
+				return 1;
+			if ((chars & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', decode, f))
+				return 1;
+			if ((chars & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', decode, f))
+				return 1;
+			if (scan_js_statement(s, n, decode, f))
+				return 1;
+		}
+	}
+	if (scan_whole(s, n, f))
+		return 1;
+	if ((chars & (POL_CH_PAREN | POL_CH_COLON)) && scan_css(s, n, f))
+		return 1;
+	return 0;
+}
 
 int pol_detect_xss(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
-	return 0;
+	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
+	struct xs_found f;
+
+	/* Script needs markup, a URL scheme, a call or an assignment. */
+	if (n < 3 || !(chars & (POL_CH_LT | POL_CH_COLON | POL_CH_PAREN | POL_CH_BACKTICK |
+				POL_CH_EQUALS | POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT |
+				POL_CH_BSLASH)))
+		return 0;
+	if (!detect(s, n, chars, &f))
+		return 0;
+	if (f.off > n)
+		f.off = n;
+	if (f.end > n || f.end < f.off)
+		f.end = n;
+	hit->rule = f.rule;
+	hit->category = POL_CAT_XSS;
+	hit->severity = f.conf >= 90 ? POL_SEV_CRITICAL : POL_SEV_HIGH;
+	hit->confidence = f.conf;
+	hit->off = (uint32_t)f.off;
+	hit->len = (uint32_t)(f.end - f.off);
+	return 1;
 }

@@ -1,0 +1,205 @@
+/* Character reading for the xss detector. Private to detect_xss.c, which
+ * alone includes it (the build lists one source file per detector).
+ *
+ * A reader walks the input byte by byte; in decoding mode it turns HTML
+ * character references (&#106; &#x6A; &colon; &lt...) and the UTF-7 forms
+ * of < > " ' into the characters a browser, or a careless decoding layer,
+ * would see. Every reference costs time linear in its own length, so a
+ * reader over n bytes does O(n) work in all. Decoding also undoes one more
+ * layer of percent-encoding and the \xHH / \uHHHH escapes of script and
+ * JSON strings: inputs encoded once more than their consumer decodes are a
+ * classic way past filters.
+ */
+#ifndef POL_DETECT_XSS_READ_H
+#define POL_DETECT_XSS_READ_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define XR_EOF (-1)
+#define XR_OTHER 0x80 /* a decoded character outside ASCII */
+
+struct xr {
+	const unsigned char *s;
+	size_t n, pos;
+	int decode; /* decode references in markup too, not only in values */
+};
+
+struct xr_named {
+	const char *name;
+	unsigned char c;
+};
+
+/* The references attacks use to hide markup and URL schemes. */
+static const struct xr_named xr_names[] = {
+	{"amp", '&'},     {"apos", '\''},  {"bsol", '\\'},  {"colon", ':'},   {"comma", ','},
+	{"equals", '='},  {"excl", '!'},   {"grave", '`'},  {"gt", '>'},      {"lbrace", '{'},
+	{"lpar", '('},    {"lsqb", '['},   {"lt", '<'},     {"nbsp", ' '},    {"newline", '\n'},
+	{"num", '#'},     {"period", '.'}, {"plus", '+'},   {"quot", '"'},    {"rbrace", '}'},
+	{"rpar", ')'},    {"rsqb", ']'},   {"semi", ';'},   {"sol", '/'},     {"tab", '\t'},
+};
+
+static int xr_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int xr_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Decodes the reference at s[*p] == '&'; on success advances *p past it
+ * and returns the character, else returns -1 and leaves *p. */
+static int xr_entity(const unsigned char *s, size_t n, size_t *p)
+{
+	size_t q = *p + 1;
+	if (q < n && s[q] == '#') {
+		unsigned long v = 0;
+		int hex = 0, digits = 0;
+		q++;
+		if (q < n && (s[q] | 0x20) == 'x') {
+			hex = 1;
+			q++;
+		}
+		for (; q < n; q++, digits++) {
+			unsigned c = s[q], d;
+			if (c >= '0' && c <= '9')
+				d = c - '0';
+			else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+				d = (c | 0x20) - 'a' + 10;
+			else
+				break;
+			if (v < 0x110000)
+				v = v * (hex ? 16 : 10) + d;
+		}
+		if (!digits)
+			return -1;
+		if (q < n && s[q] == ';')
+			q++;
+		*p = q;
+		return v < 0x80 && v > 0 ? (int)v : XR_OTHER;
+	}
+	char name[8];
+	size_t k = 0;
+	while (q < n && k < sizeof(name) - 1 && xr_is_alpha(s[q]))
+		name[k++] = (char)xr_lower(s[q++]);
+	name[k] = '\0';
+	for (size_t i = 0; k && i < sizeof(xr_names) / sizeof(xr_names[0]); i++) {
+		if (strcmp(name, xr_names[i].name) != 0)
+			continue;
+		if (q < n && s[q] == ';')
+			q++;
+		*p = q;
+		return xr_names[i].c;
+	}
+	return -1;
+}
+
+/* UTF-7 spellings of markup characters: +ADw- is '<'. */
+static int xr_utf7(const unsigned char *s, size_t n, size_t *p)
+{
+	static const struct {
+		char code[5];
+		char c;
+	} forms[] = {{"ADw-", '<'}, {"AD4-", '>'}, {"ACI-", '"'}, {"ACc-", '\''}};
+	if (*p + 5 > n)
+		return -1;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (memcmp(s + *p + 1, forms[i].code, 4) == 0) {
+			*p += 5;
+			return forms[i].c;
+		}
+	}
+	return -1;
+}
+
+static int xr_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A code point as ASCII: fullwidth forms (U+FF01-FF5E, which
+ * normalising back ends fold to ASCII) become their ASCII twins. */
+static int xr_fold(unsigned v)
+{
+	if (v >= 0xff01 && v <= 0xff5e)
+		return (int)(v - 0xfee0);
+	return v < 0x80 ? (int)v : XR_OTHER;
+}
+
+/* %HH, %uHHHH, \xHH, \uHHHH at s[*p]; -1 when there is none. */
+static int xr_escape(const unsigned char *s, size_t n, size_t *p)
+{
+	size_t q = *p;
+	unsigned v = 0;
+	int digits;
+	if (s[q] == '%' && q + 1 < n && (s[q + 1] | 0x20) == 'u') {
+		q += 2; /* %uFF1C, as IIS decodes */
+		digits = 4;
+	} else if (s[q] == '%') {
+		q++;
+		digits = 2;
+	} else if (q + 1 < n && s[q + 1] == 'x') {
+		q += 2;
+		digits = 2;
+	} else if (q + 1 < n && s[q + 1] == 'u') {
+		q += 2;
+		digits = 4;
+	} else {
+		return -1;
+	}
+	if (q + (size_t)digits > n)
+		return -1;
+	for (int i = 0; i < digits; i++) {
+		int d = xr_hex(s[q + (size_t)i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + (unsigned)d;
+	}
+	*p = q + (size_t)digits;
+	return xr_fold(v);
+}
+
+/* Next character; references decode when the reader decodes or when
+ * `value` says the character belongs to an attribute value. */
+static int xr_get(struct xr *r, int value)
+{
+	if (r->pos >= r->n)
+		return XR_EOF;
+	unsigned char c = r->s[r->pos];
+	if (c == '&' && (r->decode || value)) {
+		int d = xr_entity(r->s, r->n, &r->pos);
+		if (d >= 0)
+			return d;
+	} else if (c == '+' && r->decode) {
+		int d = xr_utf7(r->s, r->n, &r->pos);
+		if (d >= 0)
+			return d;
+	} else if ((c == '%' || c == '\\') && r->decode) {
+		int d = xr_escape(r->s, r->n, &r->pos);
+		if (d >= 0)
+			return d;
+	} else if (c == 0xef && r->decode && r->pos + 2 < r->n &&
+		   (r->s[r->pos + 1] == 0xbc || r->s[r->pos + 1] == 0xbd) &&
+		   (r->s[r->pos + 2] & 0xc0) == 0x80) {
+		/* UTF-8 of a fullwidth form */
+		unsigned v = 0xf000u | (unsigned)(r->s[r->pos + 1] & 0x3f) << 6 |
+			     (unsigned)(r->s[r->pos + 2] & 0x3f);
+		r->pos += 3;
+		return xr_fold(v);
+	}
+	r->pos++;
+	return c;
+}
+
+static int xr_peek(const struct xr *r, int value)
+{
+	struct xr t = *r;
+	return xr_get(&t, value);
+}
+
+#endif
