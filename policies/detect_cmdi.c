@@ -1,12 +1,918 @@
-/* Detector: cmdi. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: cmdi (OS command injection).
+ *
+ * An injection needs two things: a place where the shell starts a new
+ * command (a separator such as ; | || && & or a newline, a substitution
+ * such as $(...), `...` or <(...), a brace expansion) and, in that place, a
+ * word the shell runs: a program attackers use (cat, id, curl, sh...) or an
+ * absolute path to one. We find those places and read the command word the
+ * way the shell would, undoing its quoting tricks (c'a't, c\at, c$@at,
+ * c${x}at, cat${IFS}/etc/passwd, {cat,/etc/passwd}, w^h^o^a^m^i), then judge
+ * by what follows it. English uses the same characters ("salt & pepper",
+ * "this | that", "see below; cat food"), so a common word after a loose
+ * separator needs shell-looking arguments (-x, /path, $VAR, a redirection)
+ * before it counts, while a tight separator (";id", "|id|") or a program
+ * name that is no English word ("whoami") counts on its own.
+ *
+ * The input is decoded first (percent encoding up to three layers, HTML
+ * entities, literal \n and \r) into a stack window of CMDI_WIN bytes; windows
+ * overlap by CMDI_KEEP bytes so that nothing straddling a boundary is lost.
+ * Every position is examined with a bounded look-ahead, so the cost is
+ * linear in the input.
+ */
+#include <string.h>
+
 #include "detect.h"
+
+#define CMDI_WIN 4096
+#define CMDI_KEEP 256 /* bytes of look-ahead a judgement may need */
+#define CMDI_WORD 32  /* longest command word we compare */
+#define CMDI_HOPS 3   /* sudo/env/xargs... prefixes followed at most */
+#define CMDI_ENOUGH 85 /* a finding this sure ends the scan */
+
+/* Flags of the program table. */
+enum {
+	W_EN = 1u << 0,     /* also an English word: needs shell-looking arguments */
+	W_RECON = 1u << 1,  /* reconnaissance command, telling even with no argument */
+	W_PREFIX = 1u << 2, /* runs the next word as a command (sudo, xargs...) */
+};
+
+static const struct {
+	const char *name;
+	unsigned flags;
+} programs[] = {
+	/* shells and interpreters */
+	{"sh", 0}, {"bash", 0}, {"dash", W_EN}, {"zsh", 0}, {"ksh", 0}, {"csh", 0},
+	{"tcsh", 0}, {"busybox", W_PREFIX}, {"python", W_EN}, {"python2", 0},
+	{"python3", 0}, {"perl", W_EN}, {"php", W_EN}, {"ruby", W_EN}, {"node", W_EN},
+	{"nodejs", 0}, {"lua", W_EN}, {"java", W_EN}, {"powershell", 0}, {"pwsh", 0},
+	{"cmd", W_EN}, {"cscript", 0}, {"wscript", 0}, {"mshta", 0}, {"rundll32", 0},
+	{"regsvr32", 0}, {"certutil", 0}, {"bitsadmin", 0}, {"wmic", 0}, {"msiexec", 0},
+	/* reconnaissance */
+	{"id", W_EN | W_RECON}, {"whoami", W_RECON}, {"uname", W_RECON},
+	{"hostname", W_EN | W_RECON}, {"ifconfig", W_RECON}, {"ipconfig", W_RECON},
+	{"netstat", W_RECON}, {"systeminfo", W_RECON}, {"sysinfo", W_RECON},
+	{"tasklist", W_RECON}, {"printenv", W_RECON}, {"env", W_EN | W_PREFIX},
+	{"pwd", W_RECON}, {"ls", 0}, {"dir", W_EN}, {"ps", W_EN}, {"who", W_EN},
+	{"w", W_EN}, {"last", W_EN}, {"getent", 0}, {"lsof", 0}, {"net", W_EN},
+	{"netsh", 0}, {"ver", W_EN}, {"arp", W_EN}, {"route", W_EN}, {"nslookup", 0},
+	{"dig", W_EN}, {"whois", W_EN}, {"host", W_EN}, {"which", W_EN | W_PREFIX},
+	{"phpinfo", W_RECON}, {"set", W_EN},
+	/* reading and writing files */
+	{"cat", W_EN}, {"tac", 0}, {"more", W_EN}, {"less", W_EN}, {"head", W_EN},
+	{"tail", W_EN}, {"nl", 0}, {"od", 0}, {"xxd", 0}, {"base64", 0}, {"strings", W_EN},
+	{"grep", 0}, {"egrep", 0}, {"find", W_EN}, {"locate", W_EN}, {"awk", 0}, {"gawk", 0},
+	{"sed", 0}, {"sort", W_EN}, {"cut", W_EN}, {"tee", W_EN}, {"type", W_EN},
+	{"echo", W_EN}, {"printf", 0}, {"touch", W_EN}, {"cp", 0}, {"mv", 0}, {"rm", 0},
+	{"chmod", 0}, {"chown", 0}, {"mkdir", 0}, {"mkfifo", 0}, {"mknod", 0}, {"ln", 0},
+	{"tar", W_EN}, {"zip", W_EN}, {"unzip", 0}, {"dd", 0}, {"copy", W_EN},
+	{"del", W_EN}, {"crontab", 0}, {"useradd", 0}, {"usermod", 0},
+	{"reg", W_EN}, {"vi", 0}, {"vim", 0}, {"gcc", 0},
+	/* network */
+	{"curl", 0}, {"wget", 0}, {"nc", 0}, {"ncat", 0}, {"netcat", 0}, {"socat", 0},
+	{"telnet", 0}, {"ssh", 0}, {"scp", 0}, {"ftp", W_EN}, {"tftp", 0}, {"nmap", 0},
+	{"ping", W_EN}, {"traceroute", 0}, {"tracert", 0}, {"aws", W_EN},
+	/* control */
+	{"sleep", W_EN}, {"timeout", W_EN | W_PREFIX}, {"kill", W_EN}, {"pkill", 0},
+	{"killall", 0}, {"nohup", W_PREFIX}, {"sudo", W_PREFIX}, {"su", W_EN},
+	{"xargs", W_PREFIX}, {"exec", W_EN | W_PREFIX}, {"eval", W_EN | W_PREFIX},
+	{"time", W_EN | W_PREFIX}, {"nice", W_EN | W_PREFIX}, {"command", W_EN | W_PREFIX},
+	{"start", W_EN | W_PREFIX}, {"call", W_EN | W_PREFIX}, {"shutdown", W_EN},
+	{"reboot", W_EN}, {"systemctl", 0}, {"service", W_EN}, {"taskkill", 0},
+	{"strace", W_PREFIX}, {"ltrace", W_PREFIX}, {"flock", W_PREFIX}, {"gdb", W_EN},
+	{"irb", 0}, {"trap", W_EN}, {"alias", W_EN}, {"setsid", W_PREFIX}, {"chroot", 0},
+	{"iwr", 0}, {"iex", 0}, {"invoke-expression", 0}, {"invoke-webrequest", 0},
+	{"start-process", 0}, {"wsl", 0}, {"bitsadmin", 0}, {"schtasks", 0},
+};
+
+/* English words that, with these subcommands, are Windows administration. */
+static const struct {
+	const char *program, *verb;
+} admin_verbs[] = {
+	{"net", "user"}, {"net", "localgroup"}, {"net", "group"}, {"net", "view"},
+	{"net", "share"}, {"net", "use"}, {"net", "start"}, {"net", "stop"},
+	{"net", "session"}, {"net", "accounts"}, {"reg", "add"}, {"reg", "query"},
+	{"reg", "delete"}, {"reg", "save"}, {"reg", "export"}, {"netsh", "firewall"},
+	{"netsh", "advfirewall"}, {"netsh", "interface"}, {"netsh", "wlan"},
+};
+
+/* Functions of scripting languages that hand a string to the shell. */
+static const char *const exec_calls[] = {
+	"system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec",
+	"os.system", "os.popen", "subprocess.call", "subprocess.run", "subprocess.popen",
+	"subprocess.check_output", "child_process.exec", "child_process.execsync",
+	"getruntime().exec", "execsync", "spawnsync", "eval",
+};
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z');
+}
+
+/* Compares l bytes of s with the lower-case literal lit, ignoring case. */
+static int same_ci(const char *s, const char *lit, size_t l)
+{
+	for (size_t k = 0; k < l; k++)
+		if (lower((unsigned char)s[k]) != lit[k])
+			return 0;
+	return 1;
+}
+
+/* ---- decoding into a window ---- */
+
+struct window {
+	unsigned char t[CMDI_WIN];
+	uint32_t at[CMDI_WIN]; /* input offset of each decoded byte */
+	size_t m;
+};
+
+static const struct {
+	const char *name;
+	char c;
+} entities[] = {
+	{"lt", '<'}, {"gt", '>'}, {"amp", '&'}, {"quot", '"'}, {"apos", '\''},
+	{"semi", ';'}, {"verbar", '|'}, {"vert", '|'}, {"grave", '`'}, {"dollar", '$'},
+	{"lpar", '('}, {"rpar", ')'}, {"newline", '\n'}, {"sol", '/'},
+};
+
+/* Decodes one byte of s at *i (percent escapes up to three layers deep, HTML
+ * entities, literal \n and \r) and advances *i past what it consumed. */
+static int decode_one(const char *s, size_t n, size_t *i)
+{
+	size_t p = *i;
+	int c = (unsigned char)s[p];
+	if (c == '%') {
+		/* %XX, %25XX and %2525XX all mean the byte XX */
+		size_t q = p + 1;
+		for (int layer = 0; layer < 3; layer++) {
+			if (q + 3 < n && s[q] == '2' && s[q + 1] == '5' && hexval(s[q + 2]) >= 0 &&
+			    hexval(s[q + 3]) >= 0) {
+				q += 2;
+				continue;
+			}
+			break;
+		}
+		if (q + 1 < n && hexval(s[q]) >= 0 && hexval(s[q + 1]) >= 0) {
+			*i = q + 2;
+			return hexval(s[q]) * 16 + hexval(s[q + 1]);
+		}
+		if (q + 4 < n && (s[q] == 'u' || s[q] == 'U') && s[q + 1] == '0' && s[q + 2] == '0' &&
+		    hexval(s[q + 3]) >= 0 && hexval(s[q + 4]) >= 0) {
+			*i = q + 5;
+			return hexval(s[q + 3]) * 16 + hexval(s[q + 4]);
+		}
+	} else if (c == '&' && p + 2 < n) {
+		if (s[p + 1] == '#') {
+			size_t q = p + 2;
+			int hex = 0, v = 0, d = 0;
+			if (q < n && (s[q] == 'x' || s[q] == 'X')) {
+				hex = 1;
+				q++;
+			}
+			for (; q < n && d < 6; q++, d++) {
+				int h = hex ? hexval(s[q]) : (s[q] >= '0' && s[q] <= '9' ? s[q] - '0' : -1);
+				if (h < 0)
+					break;
+				v = v * (hex ? 16 : 10) + h;
+			}
+			if (d > 0 && v > 0 && v < 128) {
+				*i = q < n && s[q] == ';' ? q + 1 : q;
+				return v;
+			}
+		} else if (lower((unsigned char)s[p + 1]) >= 'a' && lower((unsigned char)s[p + 1]) <= 'z') {
+			for (size_t e = 0; e < sizeof(entities) / sizeof(entities[0]); e++) {
+				size_t l = strlen(entities[e].name);
+				if (entities[e].name[0] == lower((unsigned char)s[p + 1]) && p + 1 + l < n && s[p + 1 + l] == ';' &&
+				    same_ci(s + p + 1, entities[e].name, l)) {
+					*i = p + 2 + l;
+					return entities[e].c;
+				}
+			}
+		}
+	} else if (c == '\\' && p + 1 < n && (s[p + 1] == 'n' || s[p + 1] == 'r')) {
+		/* "\n" written out, as payload lists and JSON-in-JSON carry it */
+		*i = p + 2;
+		return '\n';
+	}
+	*i = p + 1;
+	return c;
+}
+
+/* Fills the window from s at *i: decoded bytes until the window is full or
+ * the input ends. */
+static void window_fill(struct window *w, const char *s, size_t n, size_t *i)
+{
+	while (*i < n && w->m < CMDI_WIN) {
+		size_t from = *i;
+		int c = decode_one(s, n, i);
+		w->t[w->m] = (unsigned char)c;
+		w->at[w->m] = (uint32_t)from;
+		w->m++;
+	}
+}
+
+/* ---- reading a command word the way the shell does ---- */
+
+struct word {
+	char w[CMDI_WORD + 1];
+	size_t len;
+	size_t end;    /* window index after the word */
+	int toolong;
+	int abs;       /* an absolute path: /bin/cat, c:\windows\system32\cmd.exe */
+	int glob;      /* holds ? or * (or a [...] class): /???/c?t */
+	int ifs;       /* $IFS separated it from its argument */
+	int obfuscated; /* quotes, backslashes or empty expansions inside the word */
+};
+
+static void word_put(struct word *wd, int c)
+{
+	if (wd->len < CMDI_WORD)
+		wd->w[wd->len++] = (char)lower(c);
+	else
+		wd->toolong = 1;
+}
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
+
+/* Ends a word outside quotes. */
+static int is_word_end(int c)
+{
+	return is_space(c) || c == '\n' || c == '\r' || c == ';' || c == '|' || c == '&' ||
+	       c == '<' || c == '>' || c == '(' || c == ')' || c == '`' || c == '}' || c == '{' ||
+	       c == 0;
+}
+
+static int is_name_char(int c)
+{
+	return is_alnum(c) || c == '_';
+}
+
+/* At t[k] == '$': consumes an expansion that is empty or $IFS in an attack
+ * (c$@at, c${x}at, c$()at, ${IFS}, $IFS$9). Returns the index after it, or k
+ * when it is something else; *ifs is set for $IFS. */
+static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *ifs)
+{
+	if (k + 1 >= m)
+		return k;
+	int c = t[k + 1];
+	if (c == '@' || c == '*' || c == '?' || c == '!' || c == '_' || c == '-' || c == '#' || c == '$' ||
+	    (c >= '0' && c <= '9'))
+		return k + 2; /* special parameters: c$@at, c$?at, c$!at */
+	if (c == '(' && k + 2 < m && t[k + 2] == ')')
+		return k + 3;
+	if (c == '{') {
+		size_t e = k + 2;
+		while (e < m && e < k + 40 && is_name_char(t[e]))
+			e++;
+		if (e - (k + 2) == 3 && memcmp(t + k + 2, "IFS", 3) == 0) {
+			/* ${IFS}, ${IFS%??}, ${IFS:0:1} */
+			while (e < m && e < k + 24 && t[e] != '}')
+				e++;
+			*ifs = 1;
+			return e < m && t[e] == '}' ? e + 1 : k;
+		}
+		if (e > k + 2 && e < m && t[e] == '}')
+			return e + 1;
+		return k;
+	}
+	if (c == '_' || (lower(c) >= 'a' && lower(c) <= 'z')) {
+		size_t e = k + 1;
+		while (e < m && e < k + 40 && is_name_char(t[e]))
+			e++;
+		if (e - (k + 1) == 3 && memcmp(t + k + 1, "IFS", 3) == 0)
+			*ifs = 1;
+		return e;
+	}
+	return k;
+}
+
+static void read_word(const unsigned char *t, size_t m, size_t k, struct word *wd)
+{
+	memset(wd, 0, sizeof(*wd));
+	size_t limit = k + 96 < m ? k + 96 : m;
+	int brace = 0, quote = 0, split = 0;
+	size_t qlen = 0, qk = 0; /* the word before an opening quote */
+	if (k < m && t[k] == '{') { /* brace expansion: {cat,/etc/passwd} */
+		brace = 1;
+		k++;
+	}
+	while (k < limit) {
+		int c = t[k];
+		if (quote) {
+			if (c == quote) {
+				/* "c'a't" splits a word; "'cat'" merely quotes it */
+				quote = 0;
+				wd->obfuscated |= split || (k + 1 < m && !is_word_end(t[k + 1]));
+			} else {
+				word_put(wd, c);
+			}
+			k++;
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			quote = c;
+			split = wd->len > 0;
+			qlen = wd->len;
+			qk = k;
+			k++;
+			continue;
+		}
+		if (c == '\\' && k + 1 < m && !wd->abs && wd->len > 0 && is_alnum(t[k + 1]) &&
+		    !(wd->len >= 2 && wd->w[1] == ':')) {
+			/* c\at; not inside a Windows path, whose backslashes separate */
+			word_put(wd, t[k + 1]);
+			wd->obfuscated = 1;
+			k += 2;
+			continue;
+		}
+		if (c == '`' && k + 1 < m && t[k + 1] == '`' && wd->len > 0) { /* pi``ng */
+			wd->obfuscated = 1;
+			k += 2;
+			continue;
+		}
+		if (c == '^' && k + 1 < m && is_alnum(t[k + 1])) { /* cmd.exe escape: w^h^o^a^m^i */
+			wd->obfuscated = 1;
+			k++;
+			continue;
+		}
+		if (c == '$') {
+			int ifs = 0;
+			size_t e = skip_expansion(t, m, k, &ifs);
+			if (e == k)
+				break;
+			k = e;
+			if (ifs) {
+				wd->ifs = 1;
+				break;
+			}
+			wd->obfuscated = 1;
+			continue;
+		}
+		if ((brace && c == ',') || is_word_end(c))
+			break;
+		if (c == '[') { /* a glob class stands for one character */
+			size_t e = k + 1;
+			while (e < limit && e < k + 12 && t[e] != ']')
+				e++;
+			if (e < limit && t[e] == ']') {
+				word_put(wd, '?');
+				wd->glob = 1;
+				k = e + 1;
+				continue;
+			}
+		}
+		if (c == '?' || c == '*')
+			wd->glob = 1;
+		if (wd->len == 0 && (c == '/' || c == '\\'))
+			wd->abs = 1;
+		if (wd->len == 1 && c == ':' && k + 1 < m && (t[k + 1] == '\\' || t[k + 1] == '/'))
+			wd->abs = 1;
+		word_put(wd, c);
+		k++;
+	}
+	if (quote) { /* an apostrophe (I'd) or the closing quote of the payload: id' */
+		wd->len = qlen;
+		k = qk;
+	}
+	if (brace && !(k < m && t[k] == ','))
+		wd->len = 0; /* a brace group that is no expansion */
+	else if (brace && k + 1 < m && strchr("/-$.~'\"", t[k + 1]))
+		wd->obfuscated = 1; /* {cat,/etc/passwd}: a command line without spaces */
+	wd->end = k;
+	wd->w[wd->len] = 0;
+}
+
+/* ---- the program table ---- */
+
+static int glob_match(const char *p, const char *s)
+{
+	/* bounded: patterns and names are at most CMDI_WORD bytes, one star
+	 * backtrack point at a time */
+	const char *star = NULL, *ss = NULL;
+	while (*s) {
+		if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (*p == '*') {
+			star = p++;
+			ss = s;
+		} else if (star) {
+			p = star + 1;
+			s = ++ss;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == 0;
+}
+
+/* The program the word names, or -1. base is the part after the last slash,
+ * without ".exe". */
+static int program_lookup(const struct word *wd, int *bindir)
+{
+	const char *w = wd->w, *base = w;
+	for (const char *p = w; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	size_t bl = strlen(base);
+	char name[CMDI_WORD + 1];
+	memcpy(name, base, bl + 1);
+	if (bl > 4 && memcmp(name + bl - 4, ".exe", 4) == 0)
+		name[bl - 4] = 0;
+	*bindir = 0;
+	if (wd->abs && base > w) {
+		static const char *const dirs[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/",
+						   "/usr/local/bin/", "\\system32\\"};
+		for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+			size_t dl = strlen(dirs[d]);
+			if ((size_t)(base - w) >= dl && memcmp(base - dl, dirs[d], dl) == 0)
+				*bindir = 1;
+		}
+	}
+	if (!name[0])
+		return -1;
+	if (wd->glob) {
+		/* c?t and /???/c?t are obfuscations; "***" and "[I]n" are prose */
+		size_t lit = 0;
+		for (const char *p = name; *p; p++)
+			lit += *p != '?' && *p != '*';
+		if (lit < 2 && !(wd->abs && strchr(w + 1, '/')))
+			return -1;
+	}
+	for (size_t e = 0; e < sizeof(programs) / sizeof(programs[0]); e++) {
+		if (!wd->glob && programs[e].name[0] != name[0])
+			continue;
+		if (wd->glob ? glob_match(name, programs[e].name)
+			     : strcmp(name, programs[e].name) == 0)
+			return (int)e;
+	}
+	return -1;
+}
+
+/* ---- what follows the command word ---- */
+
+enum follow {
+	F_END,    /* end of the command: ;id; */
+	F_ARGS,   /* shell-looking argument: -x /path $V `...` >file C:\ %VAR% url */
+	F_QUOTED, /* a quoted argument */
+	F_PLAIN,  /* an ordinary word, as English continues */
+};
+
+struct next {
+	enum follow kind;
+	size_t at;  /* where the argument starts */
+	int ifs;
+};
+
+static int is_sep(int c)
+{
+	return c == ';' || c == '|' || c == '&' || c == '\n' || c == '\r' || c == '`' ||
+	       c == ')' || c == '}';
+}
+
+static struct next classify_next(const unsigned char *t, size_t m, size_t k, int ifs)
+{
+	struct next nx = {F_END, k, ifs};
+	for (;;) {
+		while (k < m && is_space(t[k]))
+			k++;
+		if (k < m && t[k] == '$') {
+			int f = 0;
+			size_t e = skip_expansion(t, m, k, &f);
+			if (f) {
+				nx.ifs = 1;
+				k = e;
+				continue;
+			}
+		}
+		break;
+	}
+	nx.at = k;
+	if (k >= m)
+		return nx;
+	int c = t[k], d = k + 1 < m ? t[k + 1] : 0;
+	if (is_sep(c))
+		return nx;
+	if (c == '\'' || c == '"') {
+		if (d == c || is_sep(d) || k + 1 >= m) /* ";id" or ';id;' : the quote closes */
+			return nx;
+		nx.kind = F_QUOTED;
+		/* echo "<?php ... ?>" > shell.php: a redirection after the string */
+		size_t e = k + 1;
+		while (e < m && e < k + 160 && t[e] != c)
+			e++;
+		for (e++; e < m && is_space(t[e]); e++)
+			;
+		if (e < m && (t[e] == '>' || t[e] == '|'))
+			nx.kind = F_ARGS;
+		return nx;
+	}
+	nx.kind = F_ARGS;
+	if ((c == '-' && (is_alnum(d) || (d == '-' && k + 2 < m && is_alnum(t[k + 2])))) || c == '/' || c == '$' || c == '<' ||
+	    c == '>' || c == '*' || (c == '~' && d == '/') || (c == '.' && (d == '/' || d == '.')) ||
+	    (c == '%' && is_alnum(d)) || (c == '\\' && d == '\\') ||
+	    (is_alnum(c) && d == ':' && k + 2 < m && (t[k + 2] == '\\' || t[k + 2] == '/')) ||
+	    ((c == '1' || c == '2') && d == '>'))
+		return nx;
+	if (c >= '0' && c <= '9') {
+		size_t e = k, dots = 0;
+		while (e < m && e < k + 40 && ((t[e] >= '0' && t[e] <= '9') || t[e] == '.'))
+			dots += t[e++] == '.';
+		while (e < m && is_space(t[e]))
+			e++;
+		if (dots >= 3 || e >= m || is_sep(t[e]) || t[e] == '\'' || t[e] == '"')
+			return nx; /* sleep 5; ping 10.0.0.1 */
+	}
+	/* a word: a URL or an assignment-looking flag still counts */
+	size_t e = k;
+	while (e < m && e < k + 64 && !is_word_end(t[e])) {
+		if (t[e] == ':' && e + 2 < m && t[e + 1] == '/' && t[e + 2] == '/')
+			return nx;
+		e++;
+	}
+	nx.kind = F_PLAIN;
+	return nx;
+}
+
+/* ---- judging a command position ---- */
+
+enum strength {
+	ST_START, /* the start of the input: only a whole command line counts */
+	ST_LOOSE, /* a separator English also uses: "salt & pepper", "x; cat food" */
+	ST_TIGHT, /* a separator only a shell uses that way: ";id", "$(", "&&" */
+	ST_CALL,  /* the string argument of system(), popen()...: a command line */
+};
+
+struct scan {
+	const struct window *w;
+	int final; /* the window reaches the end of the input */
+	struct pol_hit *hit;
+	int found;
+};
+
+static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+{
+	if (sc->found && sc->hit->confidence >= conf)
+		return;
+	const struct window *w = sc->w;
+	if (to <= from)
+		to = from + 1;
+	if (to > w->m)
+		to = w->m;
+	if (from >= w->m)
+		from = w->m - 1;
+	sc->hit->rule = rule;
+	sc->hit->category = POL_CAT_CMDI;
+	sc->hit->severity = conf >= 80 ? POL_SEV_CRITICAL : POL_SEV_HIGH;
+	sc->hit->confidence = (uint8_t)conf;
+	sc->hit->off = w->at[from];
+	sc->hit->len = w->at[to - 1] + 1 - w->at[from];
+	sc->found = 1;
+}
+
+static int word_is(const struct word *wd, const char *lit)
+{
+	return strcmp(wd->w, lit) == 0;
+}
+
+/* cmd.exe's FOR and IF statements and shell alias definitions: grammar
+ * English does not have ("for /f %a in", "if not exist", "alias x=curl"). */
+static int judge_statement(struct scan *sc, const struct word *wd, struct next nx,
+			   enum strength st, size_t from)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, k = nx.at;
+	int conf = st == ST_START ? 65 : 85;
+	if (k >= m)
+		return 0;
+	if (word_is(wd, "for")) {
+		/* for [/d|/r|/l|/f ["opts"]] %var in ( */
+		while (k + 1 < m && t[k] == '/' && is_alnum(t[k + 1])) {
+			k += 2;
+			while (k < m && is_space(t[k]))
+				k++;
+			if (k < m && t[k] == '"')
+				for (k++; k < m && k < nx.at + 160 && t[k] != '"'; k++)
+					;
+			if (k < m && t[k] == '"')
+				k++;
+			while (k < m && is_space(t[k]))
+				k++;
+		}
+		if (k + 1 < m && t[k] == '%') {
+			size_t e = k + 1;
+			while (e < m && e < k + 40 && !is_space(t[e]))
+				e++;
+			while (e < m && is_space(t[e]))
+				e++;
+			if (e + 2 < m && lower(t[e]) == 'i' && lower(t[e + 1]) == 'n' &&
+			    (is_space(t[e + 2]) || t[e + 2] == '(')) {
+				report(sc, "cmdi.cmd_for", conf, from, e + 2);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	if (word_is(wd, "if")) {
+		static const char *const conds[] = {"exist ", "not exist ", "not defined ",
+						    "defined ", "errorlevel ", "not errorlevel ",
+						    "/i ", "%", "\"%", "[%"};
+		for (size_t c = 0; c < sizeof(conds) / sizeof(conds[0]); c++) {
+			size_t l = strlen(conds[c]);
+			if (k + l <= m && same_ci((const char *)t + k, conds[c], l)) {
+				report(sc, "cmdi.cmd_if", conf, from, k + l);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	if (word_is(wd, "alias")) {
+		/* alias [-p] name=value */
+		if (k + 1 < m && t[k] == '-' && t[k + 1] == 'p')
+			for (k += 2; k < m && is_space(t[k]); k++)
+				;
+		size_t e = k;
+		while (e < m && e < k + 40 && !is_space(t[e]) && t[e] != '=')
+			e++;
+		if (e > k && e < m && t[e] == '=') {
+			report(sc, "cmdi.alias", conf, from, e + 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void judge(struct scan *sc, size_t k, enum strength st, int hops)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, from;
+	while (k < m && is_space(t[k]))
+		k++;
+	/* env assignments before the command: FOO=1 cmd */
+	from = k;
+	struct word wd;
+	read_word(t, m, k, &wd);
+	if (wd.len == 0 || wd.toolong)
+		return;
+	int bindir, e = program_lookup(&wd, &bindir);
+	struct next nx = classify_next(t, m, wd.end, wd.ifs);
+	size_t to = nx.at > wd.end ? nx.at : wd.end;
+	if (judge_statement(sc, &wd, nx, st, from))
+		return;
+	if (e < 0) {
+		if (wd.abs && bindir) /* /bin/anything */
+			report(sc, "cmdi.binary_path", st == ST_START ? 60 : 85, from, to);
+		return;
+	}
+	unsigned fl = programs[e].flags;
+	int english = (fl & W_EN) != 0;
+	if (wd.abs && (bindir || wd.glob)) {
+		report(sc, "cmdi.binary_path", st == ST_START ? 70 : 90, from, to);
+		return;
+	}
+	if (nx.ifs) {
+		report(sc, "cmdi.ifs", 95, from, to);
+		return;
+	}
+	if (wd.obfuscated || (wd.glob && st != ST_START && st != ST_LOOSE)) {
+		report(sc, "cmdi.obfuscated", st == ST_START ? 75 : 90, from, to);
+		return;
+	}
+	if (wd.glob)
+		return;
+	for (size_t v = 0; nx.kind == F_PLAIN && v < sizeof(admin_verbs) / sizeof(admin_verbs[0]);
+	     v++) {
+		size_t l = strlen(admin_verbs[v].verb);
+		if (word_is(&wd, admin_verbs[v].program)) {
+			if (nx.at + l <= m && same_ci((const char *)t + nx.at, admin_verbs[v].verb, l) &&
+			    (nx.at + l == m || is_word_end(t[nx.at + l]))) {
+				report(sc, "cmdi.command", st == ST_START ? 65 : 85, from, nx.at + l);
+				return;
+			}
+		}
+	}
+	int hit = 0, conf = 0;
+	switch (st) {
+	case ST_CALL:
+		hit = 1;
+		conf = 85;
+		break;
+	case ST_TIGHT:
+		hit = !english || nx.kind != F_PLAIN;
+		conf = english ? 85 : 90;
+		break;
+	case ST_LOOSE:
+		hit = nx.kind == F_ARGS || (!english && nx.kind != F_PLAIN);
+		conf = english ? 70 : 80;
+		break;
+	case ST_START:
+		hit = nx.kind == F_ARGS || ((fl & W_RECON) && nx.kind == F_END && !english);
+		conf = 60;
+		break;
+	}
+	if (hit) {
+		report(sc, "cmdi.command", conf, from, to);
+		return;
+	}
+	/* sudo cat, which python, xargs sh: the next word is a command too */
+	if ((fl & W_PREFIX) && nx.kind == F_PLAIN && hops < CMDI_HOPS) {
+		struct word nw;
+		read_word(t, m, nx.at, &nw);
+		int nb, ne = nw.len && !nw.toolong ? program_lookup(&nw, &nb) : -1;
+		struct next nn = ne >= 0 ? classify_next(t, m, nw.end, nw.ifs) : nx;
+		if (ne >= 0 && (!(programs[ne].flags & W_EN) || nn.kind != F_PLAIN))
+			report(sc, "cmdi.command", st == ST_START ? 60 : 80, from, nw.end);
+		else
+			judge(sc, nx.at, st, hops + 1);
+	}
+}
+
+/* How much a separator at t[i] (ending at t[j-1]) says: a doubled one or one
+ * hugged by shell syntax is tight; one between English words with spaces
+ * is loose. */
+static enum strength sep_strength(const unsigned char *t, size_t m, size_t i, size_t j)
+{
+	size_t p = i;
+	int spaced = j < m && is_space(t[j]);
+	while (p > 0 && i - p < 8 && is_space(t[p - 1]))
+		p--;
+	spaced |= p < i;
+	if (p == 0)
+		return ST_TIGHT;
+	int q = t[p - 1];
+	if (j - i > 1)
+		return ST_TIGHT; /* && || */
+	if (is_alnum(q) || q == '.' || q == ',' || q == '!' || q == '?' || q == ':' ||
+	    (q & 0x80))
+		return spaced ? ST_LOOSE : (t[i] == '\n' || t[i] == '\r' ? ST_LOOSE : ST_TIGHT);
+	return ST_TIGHT;
+}
+
+static int at_word_start(const unsigned char *t, size_t i)
+{
+	return i == 0 || !is_name_char(t[i - 1]);
+}
+
+/* system('id'), os.popen("ls"), Runtime.getRuntime().exec("sh"): a call that
+ * hands its string to the shell, and the string is a command. */
+static void judge_exec_call(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	for (size_t e = 0; e < sizeof(exec_calls) / sizeof(exec_calls[0]); e++) {
+		size_t l = strlen(exec_calls[e]);
+		if (i + l >= m || !same_ci((const char *)t + i, exec_calls[e], l))
+			continue;
+		size_t k = i + l;
+		while (k < m && is_space(t[k]))
+			k++;
+		if (k + 1 >= m || t[k] != '(')
+			continue;
+		k++;
+		while (k < m && is_space(t[k]))
+			k++;
+		if (k < m && (t[k] == '\'' || t[k] == '"' || t[k] == '`' || t[k] == '$')) {
+			size_t before = sc->found;
+			if (t[k] == '$')
+				report(sc, "cmdi.exec_call", 75, i, k + 1);
+			else
+				judge(sc, k + 1, ST_CALL, 0);
+			if (sc->found && !before)
+				sc->hit->rule = "cmdi.exec_call";
+		}
+		return;
+	}
+}
+
+static void scan_window(struct scan *sc, int first)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	/* positions whose look-ahead the window cuts are judged in the next one */
+	size_t limit = sc->final ? m : m - CMDI_KEEP;
+	if (first) {
+		size_t k = 0;
+		while (k < m && (is_space(t[k]) || t[k] == '\'' || t[k] == '"'))
+			k++;
+		judge(sc, k, ST_START, 0);
+	}
+	for (size_t i = 0; i < limit; i++) {
+		int c = t[i], d = i + 1 < m ? t[i + 1] : 0;
+		switch (c) {
+		case ';':
+		case '\n':
+		case '\r':
+			judge(sc, i + 1, sep_strength(t, m, i, i + 1), 0);
+			break;
+		case '|':
+		case '&': {
+			size_t j = d == c ? i + 2 : i + 1;
+			if (c == '&' && d == '>') /* &> redirection */
+				break;
+			judge(sc, j, sep_strength(t, m, i, j), 0);
+			i = j - 1;
+			break;
+		}
+		case '`': /* markdown quotes code in backticks too: "the `id` field" */
+			judge(sc, i + 1,
+			      i == 0 || t[i - 1] == '=' || t[i - 1] == '(' || t[i - 1] == '\'' ||
+				      t[i - 1] == '"' || t[i - 1] == '$'
+				  ? ST_TIGHT
+				  : ST_LOOSE,
+			      0);
+			break;
+		case '$':
+		case '<':
+		case '>':
+			if (d == '(' && !(i + 2 < m && t[i + 2] == '('))
+				judge(sc, i + 2, ST_TIGHT, 0);
+			if (c == '<' && i + 8 < m && same_ci((const char *)t + i, "<!--#exec", 9))
+				report(sc, "cmdi.ssi_exec", 90, i, i + 9);
+			break;
+		case '(':
+			if (d == ')' && i + 2 < m && t[i + 2] == '{' && i + 3 < m &&
+			    (is_space(t[i + 3]) || t[i + 3] == ':'))
+				report(sc, "cmdi.function_def", 80, i, i + 3); /* :(){ :|:& };: */
+			else if (d == ')' && i + 3 < m && t[i + 2] == ' ' && t[i + 3] == '{' &&
+			    sep_strength(t, m, i, i + 1) == ST_TIGHT && (i == 0 || !is_alnum(t[i - 1])))
+				report(sc, "cmdi.shellshock", 95, i, i + 4); /* () { :;}; */
+			else
+				judge(sc, i + 1, ST_LOOSE, 0);
+			break;
+		case '{':
+			judge(sc, i, ST_TIGHT, 0); /* only a {word,arg} expansion reads a word */
+			break;
+		default:
+			if ((lower(c) == 's' || lower(c) == 'e' || lower(c) == 'p' || lower(c) == 'o' ||
+			     lower(c) == 'c' || lower(c) == 'g') &&
+			    at_word_start(t, i))
+				judge_exec_call(sc, i);
+			break;
+		}
+		if (sc->found && sc->hit->confidence >= CMDI_ENOUGH)
+			return;
+	}
+}
 
 int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
-	return 0;
+	/* every attack needs a separator, a substitution, quoting or a call */
+	const uint32_t need = POL_CH_SEMI | POL_CH_PIPE | POL_CH_AMP | POL_CH_BACKTICK |
+			      POL_CH_DOLLAR | POL_CH_NEWLINE | POL_CH_PAREN | POL_CH_LBRACE |
+			      POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_SLASH | POL_CH_SQUOTE |
+			      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
+			      POL_CH_STAR | POL_CH_QMARK;
+	struct window w;
+	struct scan sc = {&w, 0, hit, 0};
+	size_t i = 0;
+	w.m = 0;
+	int first = 1;
+	if (ctx && !(ctx->chars & need)) {
+		/* letters and spaces: only a lone reconnaissance command can be here */
+		size_t k = n < 64 ? n : 64;
+		memcpy(w.t, s, k);
+		for (size_t j = 0; j < k; j++)
+			w.at[j] = (uint32_t)j;
+		w.m = k;
+		sc.final = 1;
+		if (k)
+			judge(&sc, 0, ST_START, 0);
+		return sc.found;
+	}
+	while (i < n || first) {
+		window_fill(&w, s, n, &i);
+		sc.final = i >= n;
+		if (w.m > 0)
+			scan_window(&sc, first);
+		first = 0;
+		if (sc.found && hit->confidence >= CMDI_ENOUGH)
+			break;
+		if (i >= n)
+			break;
+		/* keep the tail as look-ahead context for the next window */
+		memmove(w.t, w.t + w.m - CMDI_KEEP, CMDI_KEEP);
+		memmove(w.at, w.at + w.m - CMDI_KEEP, CMDI_KEEP * sizeof(w.at[0]));
+		w.m = CMDI_KEEP;
+	}
+	return sc.found;
 }
