@@ -281,6 +281,20 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence, d->action,
 			    pol_score(hit.severity, hit.confidence), s, n, hit.off, hit.len);
 	}
+	/* {"constructor": {"prototype": ...}}: the key "prototype" is harmless
+	 * alone; judged with its parents' names, it is the polluting path. */
+	if ((where & POL_IN_KEY) && n == 9 && memcmp(s, "prototype", 9) == 0 &&
+	    p->det[POL_CAT_PROTO_POLLUTION].action != POL_ACT_OFF) {
+		size_t from = sc->plen > 64 ? sc->plen - 64 : 0;
+		const char *tail = sc->path + from;
+		size_t tn = sc->plen - from;
+		struct pol_ctx pctx = {pol_charmask(tail, tn), POL_IN_PATH};
+		struct pol_hit hit = {0};
+		if (pol_detect_proto_pollution(tail, tn, &pctx, &hit) && !excluded(sc, hit.rule, hit.category))
+			add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence,
+				    p->det[POL_CAT_PROTO_POLLUTION].action,
+				    pol_score(hit.severity, hit.confidence), tail, tn, hit.off, hit.len);
+	}
 	if (p->nrules)
 		run_rules(sc, s, n);
 }
