@@ -5,7 +5,9 @@
  * between the queues that hold it. Queues are bounded (SBX_TEL_QUEUE_FACTOR
  * times a subscriber's buffering); what does not fit is counted and reported
  * to that subscriber as platform.logsDropped once it takes records again.
- * The delivery thread (telemetry_deliver.c) turns queues into batches.
+ * The delivery thread (telemetry_deliver.c) turns queues into batches;
+ * telemetry_subscribe.c validates subscribe bodies. The three files build
+ * together, with curl_dep, cjson_dep, mhd_dep (for vg_http), threads_dep.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -355,19 +357,22 @@ unsigned sbx_tel_subscribe(struct sbx_tel *t, const char *ext_name, const char *
 		reply_error(reply, TEL_ERR_STUB, "Telemetry API is not supported");
 		return 202;
 	}
-	if (sbx_tel_sub_parse(body, len, &req, msg, sizeof(msg)) != 0) {
-		reply_error(reply, TEL_ERR_INVALID, msg);
-		return 400;
-	}
-	if (!ext_name || !*ext_name || strlen(ext_name) >= SBX_TEL_NAME_MAX) {
-		reply_error(reply, TEL_ERR_INVALID, "extension name is missing or too long");
-		return 400;
-	}
 	pthread_mutex_lock(&t->mu);
+	/* Closed wins over a bad body: after init nothing is looked at. */
 	if (t->closed) {
 		reply_error(reply, TEL_ERR_CLOSED,
 			    "subscriptions are accepted only during the init phase");
 		status = 403;
+		goto out;
+	}
+	if (sbx_tel_sub_parse(body, len, &req, msg, sizeof(msg)) != 0) {
+		reply_error(reply, TEL_ERR_INVALID, msg);
+		status = 400;
+		goto out;
+	}
+	if (!ext_name || !*ext_name || strlen(ext_name) >= SBX_TEL_NAME_MAX) {
+		reply_error(reply, TEL_ERR_INVALID, "extension name is missing or too long");
+		status = 400;
 		goto out;
 	}
 	s = sub_find(t, ext_name);
@@ -510,6 +515,12 @@ void sbx_tel_flush(struct sbx_tel *t, uint64_t deadline_ns)
 	if (!t || t->cfg.stub)
 		return;
 	pthread_mutex_lock(&t->mu);
+	if (t->nsubs == 0) {
+		/* The common case between invokes of a function without
+		 * telemetry extensions: nothing to wake the thread for. */
+		pthread_mutex_unlock(&t->mu);
+		return;
+	}
 	target = t->next_seq;
 	if (target > t->flush_seq)
 		t->flush_seq = target;

@@ -259,6 +259,8 @@ START_TEST(test_subscribe_closed)
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "errorType")),
 			 "Telemetry.SubscriptionClosed");
 	cJSON_Delete(o);
+	/* After init even a bad body is simply refused as too late. */
+	ck_assert_uint_eq(sbx_tel_subscribe(t, "ext", "{", 1, &reply), 403);
 	sbx_tel_reopen_subscriptions(t);
 	ck_assert_uint_eq(subscribe(t, "ext", l, "[\"platform\"]", 1000, 262144, 25), 200);
 	vg_buf_fini(&reply);
