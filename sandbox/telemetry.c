@@ -244,9 +244,9 @@ struct sbx_tel_batch *sbx_tel_batch_build(struct sbx_tel_subscriber *s)
 			break;
 		if (batch_add(b, r->json, r->len) != 0)
 			break;
-		b->items++;
+		if (b->items++ == 0)
+			b->first_seq = r->seq;
 		b->bytes += r->len;
-		b->last_seq = r->seq;
 		sbx_tel_rec_unref(sbx_tel_queue_pop(q));
 	}
 	if (vg_buf_putc(&b->body, ']') != 0)
@@ -496,7 +496,7 @@ static bool drained(const struct sbx_tel *t, uint64_t seq)
 
 		if (s->failures > 0)
 			continue;
-		if (s->batch && s->batch->last_seq <= seq)
+		if (s->batch && s->batch->first_seq <= seq)
 			return false;
 		if (s->queue.head && s->queue.head->rec->seq <= seq)
 			return false;

@@ -149,9 +149,11 @@ static void finish(struct sbx_tel *t, struct sbx_tel_subscriber *s, bool ok)
 	s->batch = NULL;
 }
 
-static void collect(struct sbx_tel *t)
+/* Returns how many POSTs ended: their subscribers may have more to send. */
+static unsigned collect(struct sbx_tel *t)
 {
 	CURLMsg *m;
+	unsigned ended = 0;
 	int left;
 
 	while ((m = curl_multi_info_read(t->multi, &left))) {
@@ -165,6 +167,7 @@ static void collect(struct sbx_tel *t)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 		ok = m->data.result == CURLE_OK && code >= 200 && code < 300;
 		curl_multi_remove_handle(t->multi, m->easy_handle);
+		ended++;
 		if (!s)
 			continue;
 		pthread_mutex_lock(&t->mu);
@@ -172,6 +175,7 @@ static void collect(struct sbx_tel *t)
 		pthread_cond_broadcast(&t->drained);
 		pthread_mutex_unlock(&t->mu);
 	}
+	return ended;
 }
 
 /* Detaches whatever is still in flight when the module stops. */
@@ -210,7 +214,10 @@ void *sbx_tel_deliver_main(void *arg)
 		pthread_cond_broadcast(&t->drained);
 		pthread_mutex_unlock(&t->mu);
 		curl_multi_perform(t->multi, &running);
-		collect(t);
+		/* The wait was computed before these POSTs ended: decide again
+		 * at once, so the next batch follows without a pause. */
+		if (collect(t) > 0)
+			continue;
 		wait_ms = (int)VG_MAX((wait_ns + NS_PER_MS - 1) / NS_PER_MS, 1u);
 		curl_multi_poll(t->multi, NULL, 0, wait_ms, NULL);
 	}

@@ -98,7 +98,7 @@ struct sbx_tel_batch {
 	struct vg_buf body;
 	size_t items;          /* records from the queue (logsDropped not counted) */
 	size_t bytes;          /* their envelope bytes */
-	uint64_t last_seq;     /* newest record in it */
+	uint64_t first_seq;    /* oldest record in it (0: none, logsDropped only) */
 	size_t carried_records; /* the logsDropped record it carries, if any */
 	size_t carried_bytes;
 	unsigned attempts;

@@ -394,6 +394,25 @@ START_TEST(test_batch_by_items)
 }
 END_TEST
 
+START_TEST(test_flush_delivers_all)
+{
+	struct sbx_tel *t = tel_new(0);
+	struct listener *l = listener_new();
+
+	/* Three full batches (one in flight while the others wait) and a
+	 * short tail: when flush returns, all of it has been received, one
+	 * batch right after the other. */
+	ck_assert_uint_eq(subscribe(t, "ext", l, "[\"function\"]", 1000, 1048576, 30000), 200);
+	for (unsigned i = 0; i < 3010; i++)
+		log_line(t, "line", i);
+	sbx_tel_flush(t, vg_mono_ns() + 1500000000u);
+	ck_assert_uint_eq(listener_wait_records(l, 3010, 0), 3010);
+	ck_assert_uint_eq(listener_nbatches(l), 4);
+	sbx_tel_free(t);
+	listener_free(l);
+}
+END_TEST
+
 START_TEST(test_batch_by_bytes)
 {
 	struct sbx_tel *t = tel_new(0);
@@ -717,6 +736,7 @@ static Suite *suite(void)
 	tcase_add_test(d, test_delivery_envelope);
 	tcase_add_test(d, test_types_filter);
 	tcase_add_test(d, test_batch_by_items);
+	tcase_add_test(d, test_flush_delivers_all);
 	tcase_add_test(d, test_batch_by_bytes);
 	tcase_add_test(d, test_batch_by_timeout);
 	tcase_add_test(d, test_retry_after_failures);
