@@ -1,12 +1,572 @@
-/* Detector: path_traversal. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: path_traversal (directory traversal and local file inclusion).
+ *
+ * We first bring the input to the form a file API would finally see:
+ * percent escapes are undone repeatedly (%2e, %252e, %%32%65), so are %uXXXX
+ * escapes and dotdotpwn's "0x2e"; UTF-8 is decoded leniently, so overlong
+ * forms (%c0%ae, %e0%80%ae, %c1%9c) and look-alikes (full-width dots and
+ * slashes, U+2215, U+2216) become the ASCII they stand for; backslashes
+ * become slashes and NUL bytes vanish (C APIs stop there, so "..%00/" is
+ * "../" to them). Then:
+ *   - a run of two or more dots between separators ("../", "..\", "....//",
+ *     ".../", "..;/") is a traversal step; how many, whether they had to be
+ *     decoded, and what they lead to set the confidence;
+ *   - an absolute path to a file an attacker wants (/proc/self/environ,
+ *     where a Lambda function's credentials live, /etc/passwd, /var/task/,
+ *     c:\windows\win.ini) at the start of a value is an inclusion attempt;
+ *   - file:// URLs and PHP stream wrappers (php://filter, phar://, expect://)
+ *     read local files by design.
+ * Version strings (1.2.3), ellipses in prose and relative paths without
+ * dot-dot steps do not match any of these.
+ *
+ * The input is canonicalised in a stack window of PT_WIN bytes with
+ * PT_KEEP bytes of overlap; every pass and check is linear.
+ */
+#include <string.h>
+
 #include "detect.h"
 
-int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+#define PT_WIN 4096
+#define PT_KEEP 256
+#define PT_PASSES 4   /* layers of encoding undone */
+#define PT_ENOUGH 90  /* a finding this sure ends the scan */
+
+struct window {
+	unsigned char t[PT_WIN];
+	uint32_t at[PT_WIN]; /* input offset of each byte */
+	size_t m;
+	int decoded; /* some escape or look-alike was undone */
+};
+
+static int hexval(int c)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
-	return 0;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z');
+}
+
+/* Code points that file APIs or normalisers treat as a dot or a slash. */
+static int fold_codepoint(uint32_t cp)
+{
+	switch (cp) {
+	case 0xff0e: /* full-width full stop */
+	case 0x2024: /* one dot leader */
+	case 0xfe52: /* small full stop */
+		return '.';
+	case 0xff0f: /* full-width solidus */
+	case 0x2215: /* division slash */
+	case 0x2044: /* fraction slash */
+		return '/';
+	case 0xff3c: /* full-width reverse solidus */
+	case 0x2216: /* set minus */
+	case 0xfe68: /* small reverse solidus */
+		return '\\';
+	}
+	return cp < 0x80 ? (int)cp : -1;
+}
+
+/* One decoding pass in place; returns whether anything changed. */
+static int decode_pass(struct window *w)
+{
+	unsigned char *t = w->t;
+	size_t m = w->m, o = 0;
+	int changed = 0;
+	for (size_t i = 0; i < m;) {
+		int c = t[i], v = -1;
+		size_t used = 1;
+		if (c == '%' && i + 2 < m && hexval(t[i + 1]) >= 0 && hexval(t[i + 2]) >= 0) {
+			v = hexval(t[i + 1]) * 16 + hexval(t[i + 2]);
+			used = 3;
+		} else if (c == '%' && i + 5 < m && lower(t[i + 1]) == 'u' && hexval(t[i + 2]) >= 0 &&
+			   hexval(t[i + 3]) >= 0 && hexval(t[i + 4]) >= 0 && hexval(t[i + 5]) >= 0) {
+			uint32_t cp = (uint32_t)(hexval(t[i + 2]) << 12 | hexval(t[i + 3]) << 8 |
+						 hexval(t[i + 4]) << 4 | hexval(t[i + 5]));
+			v = fold_codepoint(cp);
+			if (v < 0)
+				v = '?';
+			used = 6;
+		} else if (c == '0' && i + 3 < m && lower(t[i + 1]) == 'x') {
+			/* dotdotpwn's 0x2e0x2e0x2f */
+			int h = hexval(t[i + 2]) * 16 + hexval(t[i + 3]);
+			if (hexval(t[i + 2]) >= 0 && hexval(t[i + 3]) >= 0 &&
+			    (h == '.' || h == '/' || h == '\\')) {
+				v = h;
+				used = 4;
+			}
+		} else if (c >= 0xc0 && c < 0xfe) {
+			/* lenient UTF-8, up to the old six-byte forms: overlong
+			 * encodings decode to their ASCII */
+			size_t len = c >= 0xfc ? 6 : c >= 0xf8 ? 5 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (i + len <= m) {
+				uint32_t cp = (uint32_t)c & (0x7fu >> len);
+				size_t k;
+				for (k = 1; k < len; k++) {
+					int d = t[i + k];
+					if (len == 2 && (d == '.' || d == '/' || d == '\\'))
+						break; /* %c0. and %c0/ as IIS read them */
+					if ((d & 0xc0) != 0x80)
+						break;
+					cp = cp << 6 | (uint32_t)(d & 0x3f);
+				}
+				if (k == len) {
+					int f = fold_codepoint(cp);
+					if (f >= 0 && (f == '.' || f == '/' || f == '\\' || cp < 0x80)) {
+						v = f;
+						used = len;
+					}
+				} else if (len == 2 && k == 1 && (c == 0xc0 || c == 0xc1)) {
+					/* IIS kept the low bits of any second byte: %c0%6e, %c0. */
+					v = ((c & 1) << 6) | (t[i + 1] & 0x3f);
+					if (v != '.' && v != '/' && v != '\\')
+						v = -1;
+					else
+						used = 2;
+				}
+			}
+		}
+		if (v >= 0) {
+			changed = 1;
+			t[o] = (unsigned char)v;
+			w->at[o++] = w->at[i];
+			i += used;
+		} else {
+			t[o] = t[i];
+			w->at[o++] = w->at[i++];
+		}
+	}
+	w->m = o;
+	return changed;
+}
+
+/* Backslashes to slashes, lower case, NUL bytes dropped. */
+static int fold_pass(struct window *w)
+{
+	size_t o = 0;
+	int nul = 0;
+	for (size_t i = 0; i < w->m; i++) {
+		int c = w->t[i];
+		if (c == 0) {
+			nul = 1;
+			continue;
+		}
+		w->t[o] = (unsigned char)(c == '\\' ? '/' : lower(c));
+		w->at[o++] = w->at[i];
+	}
+	w->m = o;
+	return nul;
+}
+
+/* ---- what a path leads to ---- */
+
+#define T(path, rule, conf) {path, sizeof(path) - 1, rule, conf}
+static const struct {
+	const char *path; /* after the leading slash, lower case */
+	size_t len;
+	const char *rule;
+	uint8_t conf;     /* as an absolute path at the start of a value */
+} targets[] = {
+	T("proc/self/environ", "pt.lambda_credentials", 95),
+	T("proc/self/", "pt.proc_self", 90),
+	T("proc/thread-self/", "pt.proc_self", 90),
+	T("proc/1/", "pt.proc", 85),
+	T("proc/version", "pt.proc", 85),
+	T("proc/", "pt.proc", 75),
+	T("dev/fd/", "pt.proc_self", 85),
+	T("var/task/", "pt.lambda_code", 85),
+	T("var/task", "pt.lambda_code", 70),
+	T("var/runtime/", "pt.lambda_runtime", 85),
+	T("var/runtime", "pt.lambda_runtime", 70),
+	T("opt/extensions", "pt.lambda_layer", 80),
+	T("opt/", "pt.lambda_layer", 55),
+	T("etc/passwd", "pt.etc", 95),
+	T("etc/shadow", "pt.etc", 95),
+	T("etc/", "pt.etc", 75),
+	T("root/", "pt.home", 80),
+	T("var/log/", "pt.logs", 75),
+	T("var/www/", "pt.webroot", 60),
+	T("var/lib/", "pt.system", 60),
+	T("usr/local/etc/", "pt.etc", 75),
+	T("usr/local/apache", "pt.webroot", 70),
+	T("sys/", "pt.system", 70),
+	T("tmp/", "pt.tmp", 40),
+	T(".aws/", "pt.credentials", 90),
+	T(".ssh/", "pt.credentials", 90),
+	T(".env", "pt.credentials", 70),
+	T("windows/win.ini", "pt.windows", 95),
+	T("windows/system32", "pt.windows", 90),
+	T("windows/", "pt.windows", 80),
+	T("winnt/", "pt.windows", 80),
+	T("boot.ini", "pt.windows", 95),
+	T("inetpub/", "pt.windows", 75),
+	T("xampp/", "pt.webroot", 70),
+	T("wamp/", "pt.webroot", 70),
+	T("apache/", "pt.webroot", 65),
+	T("apache2/", "pt.webroot", 65),
+	T("private/etc/", "pt.etc", 80),
+	T("private/var/", "pt.logs", 70),
+	T("program files", "pt.windows", 70),
+	T("documents and settings", "pt.windows", 70),
+};
+
+/* The target t[k..] names (k just after a slash), or -1. */
+static int target_at(const unsigned char *t, size_t m, size_t k)
+{
+	for (size_t e = 0; e < sizeof(targets) / sizeof(targets[0]); e++) {
+		size_t l = targets[e].len;
+		if (targets[e].path[0] == t[k] && k + l <= m && memcmp(t + k, targets[e].path, l) == 0)
+			return (int)e;
+	}
+	return -1;
+}
+
+/* ---- the scan ---- */
+
+struct scan {
+	const struct window *w;
+	struct pol_hit *hit;
+	int found;
+};
+
+static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+{
+	if (sc->found && sc->hit->confidence >= conf)
+		return;
+	const struct window *w = sc->w;
+	if (to > w->m)
+		to = w->m;
+	if (from >= to)
+		from = to ? to - 1 : 0;
+	sc->hit->rule = rule;
+	sc->hit->category = POL_CAT_PATH_TRAVERSAL;
+	sc->hit->severity = conf >= 90 ? POL_SEV_CRITICAL : conf >= 70 ? POL_SEV_HIGH : POL_SEV_MEDIUM;
+	sc->hit->confidence = (uint8_t)(conf > 100 ? 100 : conf);
+	sc->hit->off = w->at[from];
+	sc->hit->len = to > from ? w->at[to - 1] + 1 - w->at[from] : 1;
+	sc->found = 1;
+}
+
+static int is_slash(const unsigned char *t, size_t m, size_t k)
+{
+	/* after folding, a separator is '/'; "..2f" keeps the escape's digits
+	 * where the percent sign was stripped by a filter */
+	return k < m && (t[k] == '/' || (k + 1 < m && ((t[k] == '2' && t[k + 1] == 'f') ||
+						      (t[k] == '5' && t[k + 1] == 'c'))));
+}
+
+static size_t slash_len(const unsigned char *t, size_t k)
+{
+	return t[k] == '/' ? 1 : 2;
+}
+
+/* A dot run may start a traversal step here: at the start, after a
+ * separator, or after punctuation such as = " ' : ( that begins a value. */
+static int step_boundary(const unsigned char *t, size_t i)
+{
+	if (i == 0)
+		return 1;
+	int p = t[i - 1];
+	if (p == '/' || (i >= 2 && ((t[i - 2] == '2' && p == 'f') || (t[i - 2] == '5' && p == 'c'))))
+		return 1;
+	return !is_alnum(p) && p != '.' && p != '-' && p != '_';
+}
+
+/* Absolute paths and file URLs at the start of a value (the input's start,
+ * or after = : quote space). */
+static void check_absolute(struct scan *sc, size_t i, int at_start)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, k = i;
+	if (k + 7 <= m && memcmp(t + k, "file://", 7) == 0) {
+		report(sc, "pt.file_url", 90, k, k + 7);
+		return;
+	}
+	if (k + 5 <= m && memcmp(t + k, "file:", 5) == 0 && k + 5 < m && t[k + 5] == '/')
+		k += 5;
+	if (k + 2 < m && lower(t[k]) >= 'a' && lower(t[k]) <= 'z' && t[k + 1] == ':' && t[k + 2] == '/')
+		k += 2; /* c:/windows after folding c:\windows */
+	int slash = k < m && t[k] == '/';
+	if (!slash && !at_start)
+		return;
+	int authority = slash && k + 1 < m && t[k + 1] == '/' && !(k + 2 < m && t[k + 2] == '/');
+	/* "/./././boot.ini" is "/boot.ini" */
+	while (k < m && (t[k] == '/' || (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
+		k++;
+	int e = target_at(t, m, k);
+	if (e >= 0) {
+		/* "etc/passwd" without its slash still names the file, relative to / */
+		int conf = targets[e].conf - (at_start ? 0 : 20) - (slash ? 0 : 30);
+		if (conf >= 50)
+			report(sc, targets[e].rule, conf, i, k + targets[e].len);
+		return;
+	}
+	if (!slash || !at_start || authority) /* //host/.x is a URL */
+		return;
+	/* a whole value that is an absolute path to a log, configuration or
+	 * history file: what inclusion payload lists try one after another */
+	size_t end = k;
+	while (end < m && t[end] != ' ' && t[end] != '?' && t[end] != '#' && t[end] != '"' &&
+	       t[end] != '\'' && end < k + 256)
+		end++;
+	/* /home/x/.aws/credentials: a credentials folder anywhere in the path */
+	static const char *const secrets[] = {"/.aws/", "/.ssh/", "/.docker/", "/.kube/", "/.git/",
+					      "/.gnupg/"};
+	for (size_t x = k; x < end; x++) {
+		if (t[x] != '/' || x + 1 >= end || t[x + 1] != '.')
+			continue;
+		for (size_t d = 0; d < sizeof(secrets) / sizeof(secrets[0]); d++) {
+			size_t l = strlen(secrets[d]);
+			if (x + l <= end && memcmp(t + x, secrets[d], l) == 0) {
+				report(sc, "pt.credentials", 85, i, end);
+				return;
+			}
+		}
+	}
+	/* /var/adm/sulog, /usr/lib/...: two components under a system folder */
+	static const char *const sysdirs[] = {"var/", "usr/", "lib/", "boot/", "srv/"};
+	for (size_t d = 0; d < sizeof(sysdirs) / sizeof(sysdirs[0]); d++) {
+		size_t l = strlen(sysdirs[d]);
+		if (k + l < end && memcmp(t + k, sysdirs[d], l) == 0 && is_alnum(t[k + l])) {
+			report(sc, "pt.system_path", 60, i, end);
+			return;
+		}
+	}
+	/* /.htpasswd, members/.rhosts: a hidden file at the end */
+	for (size_t x = end; x > k; x--) {
+		if (t[x - 1] == '/') {
+			if (t[x] == '.' && x + 1 < end && is_alnum(t[x + 1])) {
+				report(sc, "pt.hidden_file", 60, i, end);
+				return;
+			}
+			break;
+		}
+	}
+	if (t[k] == '.' && k + 1 < end && is_alnum(t[k + 1])) {
+		report(sc, "pt.hidden_file", 60, i, end);
+		return;
+	}
+	static const char *const exts[] = {".log", ".ini", ".conf", ".cnf", ".cfg", ".pem",
+					   ".key", ".htpasswd", ".htaccess", "_history", ".netrc",
+					   ".bashrc", ".profile", "access_log", "error_log"};
+	for (size_t x = 0; x < sizeof(exts) / sizeof(exts[0]); x++) {
+		size_t l = strlen(exts[x]);
+		if (end - k >= l && memcmp(t + end - l, exts[x], l) == 0) {
+			report(sc, "pt.sensitive_file", 65, i, end);
+			return;
+		}
+	}
+}
+
+#define W(s) {s, sizeof(s) - 1}
+static const struct {
+	const char *s;
+	size_t len;
+} wrappers[] = {
+	W("php://filter"), W("php://input"), W("php://fd"), W("php://memory"), W("php://temp"),
+	W("phar://"), W("zip://"), W("compress.zlib://"), W("compress.bzip2://"),
+	W("expect://"), W("glob://"), W("data://text/plain"), W("data:text/plain;base64"),
+	W("convert.iconv."), W("convert.base64-"), W("string.rot13"), W("jar:file:"),
+	W("netdoc:"),
+};
+
+static void check_wrapper(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++) {
+		size_t l = wrappers[e].len;
+		if (wrappers[e].s[0] == t[i] && i + l <= m && memcmp(t + i, wrappers[e].s, l) == 0 &&
+		    (i == 0 || !is_alnum(t[i - 1]))) {
+			report(sc, "pt.stream_wrapper", 85, i, i + l);
+			return;
+		}
+	}
+}
+
+/* Names of files probes try, however the separators before them are
+ * mangled: "etc%c1%pcpasswd", "?.%bg%qfboot.ini". */
+static void check_probe_target(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	static const char *const files[] = {"boot.ini", "win.ini", "system.ini"};
+	static const char *const etc_files[] = {"passwd", "shadow", "issue", "hosts", "group"};
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		if (files[f][0] != t[i])
+			continue;
+		size_t l = strlen(files[f]);
+		if (i + l <= m && memcmp(t + i, files[f], l) == 0 && (i == 0 || t[i - 1] != '-') &&
+		    (i + l == m || !(is_alnum(t[i + l]) || t[i + l] == '.'))) {
+			report(sc, "pt.probe_target", 75, i, i + l);
+			return;
+		}
+	}
+	if (t[i] == 'e' && i + 4 < m && t[i + 1] == 't' && t[i + 2] == 'c') {
+		/* a separator of 1..12 bytes that is not a word, then the file */
+		size_t k = i + 3, junk = 0;
+		while (k < m && k < i + 15 && t[k] != ' ' &&
+		       !(t[k] >= 'a' && t[k] <= 'z' && k + 2 < m && t[k + 1] >= 'a' && t[k + 2] >= 'a' &&
+			 !(t[k - 1] == '%')))
+			junk += !is_alnum(t[k++]);
+		if (!junk)
+			return;
+		for (size_t f = 0; f < sizeof(etc_files) / sizeof(etc_files[0]); f++) {
+			size_t l = strlen(etc_files[f]);
+			if (k + l <= m && memcmp(t + k, etc_files[f], l) == 0) {
+				report(sc, "pt.probe_target", 80, i, k + l);
+				return;
+			}
+		}
+	}
+}
+
+/* A value that is base64 of "../" or "/etc/": what a handler decoding its
+ * parameter will then open. Read before folding changed the case, so the
+ * raw input is consulted through the offsets. */
+static void check_base64(struct scan *sc, size_t k)
+{
+	static const char *const prefixes[] = {
+		"li4v",     /* ../ */
+		"li5c",     /* ..\ */
+		"l2v0yy9",  /* /etc/ */
+		"l3byb2mv", /* /proc/ */
+		"l3zhci90", /* /var/t(ask) */
+	};
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+		size_t l = strlen(prefixes[p]);
+		if (k + l + 4 <= m && memcmp(t + k, prefixes[p], l) == 0) {
+			size_t e = k + l;
+			while (e < m && (is_alnum(t[e]) || t[e] == '+' || t[e] == '/' || t[e] == '='))
+				e++;
+			if (e == m || t[e] == '"' || t[e] == '\'' || t[e] == '&') {
+				report(sc, "pt.base64", 75, k, e);
+				return;
+			}
+		}
+	}
+}
+
+static void scan_window(struct scan *sc, int first, size_t limit, int nul)
+{
+	const struct window *w = sc->w;
+	const unsigned char *t = w->t;
+	size_t m = w->m;
+	size_t steps = 0, first_step = 0, last_end = 0, runs = 0;
+	if (first) {
+		size_t k = 0;
+		while (k < m && (t[k] == ' ' || t[k] == '\t' || t[k] == '"' || t[k] == '\''))
+			k++;
+		check_absolute(sc, k, 1);
+		check_base64(sc, k);
+	}
+	for (size_t i = 0; i < limit; i++) {
+		int c = t[i];
+		if (c == '.' && step_boundary(t, i)) {
+			size_t j = i;
+			while (j < m && t[j] == '.')
+				j++;
+			size_t dots = j - i;
+			if (j < m && t[j] == ';') /* Tomcat's path parameter: ..;/ */
+				j++;
+			int sep = is_slash(t, m, j);
+			if (dots >= 2 && (j >= m || (!is_alnum(t[j]) && t[j] != ' ')))
+				runs++; /* "..?..?" with a separator no decoder knows */
+			int end = j >= m || t[j] == '"' || t[j] == '\'' || t[j] == '&';
+			if (dots >= 2 && (sep || (end && i > 0 && t[i - 1] == '/'))) {
+				if (!steps)
+					first_step = i;
+				steps++;
+				last_end = sep ? j + slash_len(t, j) : j;
+				/* what the steps lead to */
+				size_t k = last_end;
+				while (k < m && (t[k] == '/' || (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
+					k++;
+				int e = k < m ? target_at(t, m, k) : -1;
+				if (e >= 0)
+					report(sc, targets[e].rule, 95, first_step,
+					       k + targets[e].len);
+			}
+			i = j > i ? j - 1 : i;
+			continue;
+		}
+		if ((c == '=' || c == ':' || c == '"' || c == '\'' || c == ' ' || c == '(') && i + 1 < m)
+			check_absolute(sc, i + 1, c == '=');
+		if (c == 'p' || c == 'z' || c == 'c' || c == 'e' || c == 'g' || c == 'd' || c == 's' ||
+		    c == 'j' || c == 'n')
+			check_wrapper(sc, i);
+		if (c == 'e' || c == 'b' || c == 'w' || c == 's')
+			check_probe_target(sc, i);
+		if (sc->found && sc->hit->confidence >= PT_ENOUGH)
+			return;
+	}
+	if (!steps && runs >= 3 && w->decoded)
+		report(sc, "pt.dot_dot_encoded", 75, 0, limit);
+	if (steps) {
+		int conf = steps >= 3 ? 90 : steps == 2 ? 80 : 55;
+		if (w->decoded)
+			conf += 15; /* nobody encodes dots but to get past a filter */
+		if (nul)
+			conf += 10;
+		report(sc, "pt.dot_dot", conf, first_step, last_end);
+	}
+}
+
+int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx,
+			      struct pol_hit *hit)
+{
+	/* a traversal needs a dot or an escape; an inclusion needs a slash */
+	const uint32_t need = POL_CH_DOT | POL_CH_PERCENT | POL_CH_SLASH | POL_CH_BSLASH |
+			      POL_CH_HIGH | POL_CH_COLON | POL_CH_DIGIT /* 0x2e */;
+	if (ctx && !(ctx->chars & need))
+		return 0;
+	struct window w;
+	struct scan sc = {&w, hit, 0};
+	size_t i = 0;
+	int first = 1;
+	w.m = 0;
+	while (i < n) {
+		/* fill from the input; keep raw bytes, decode in place */
+		while (i < n && w.m < PT_WIN) {
+			w.t[w.m] = (unsigned char)s[i];
+			w.at[w.m++] = (uint32_t)i++;
+		}
+		int final = i >= n;
+		/* every layer of decoding is judged: decoding once more than
+		 * the server does can destroy what it would have seen */
+		size_t limit;
+		int nul = 0;
+		w.decoded = 0;
+		for (int p = 0;; p++) {
+			nul |= fold_pass(&w);
+			limit = final || w.m <= PT_KEEP ? w.m : w.m - PT_KEEP;
+			scan_window(&sc, first, limit, nul);
+			if (p == PT_PASSES || (sc.found && hit->confidence >= PT_ENOUGH) ||
+			    !decode_pass(&w))
+				break;
+			w.decoded = 1;
+		}
+		first = 0;
+		if (final || (sc.found && hit->confidence >= PT_ENOUGH))
+			break;
+		/* the next window starts again from the raw input under the
+		 * unscanned tail, so that no escape or path is cut in two */
+		if (limit < w.m)
+			i = w.at[limit];
+		w.m = 0;
+	}
+	return sc.found;
 }
