@@ -158,7 +158,15 @@ static int javascript(const char *s, size_t n, struct pol_hit *hit)
 		/* statement break then return <value>: ";return true", "0;return" */
 		if (c == ';') {
 			size_t k = skip_ws(s, n, i + 1);
-			if (word_at(s, n, k, "return")) {
+			/* the statement broken out of is a string or a number:
+			 * "';return", "0;return" (code such as "f(); return 0"
+			 * ends in a call) */
+			size_t b = i;
+			while (b > 0 && s[b - 1] == ' ')
+				b--;
+			int breaks_out = b == 0 || s[b - 1] == '\'' || s[b - 1] == '"' ||
+					 (s[b - 1] >= '0' && s[b - 1] <= '9');
+			if (breaks_out && word_at(s, n, k, "return")) {
 				size_t v = skip_ws(s, n, k + 6);
 				if (v < n && (s[v] == '(' || s[v] == '\'' || s[v] == '"' ||
 					      (s[v] >= '0' && s[v] <= '9') || word_at(s, n, v, "true") ||

@@ -211,8 +211,13 @@ void pol_scan_limit(struct pol_scan *sc, enum pol_category cat, const char *rule
 	if (excluded(sc, rule, cat))
 		return;
 	/* A limit finding alone flags the event (score at the threshold) but
-	 * never blocks it: the budget is ours, not the attacker's verdict. */
-	add_finding(sc, rule, cat, POL_SEV_MEDIUM, 100, POL_ACT_ALERT, p->threshold, "", 0, 0, 0);
+	 * never blocks it: the budget is ours, not the attacker's verdict. A
+	 * field that does not decode as its service says (a base64 body that
+	 * is not base64) is reported without weight: the raw bytes are still
+	 * inspected, and sample events of real services do this. */
+	bool weightless = cat == POL_CAT_MALFORMED && strcmp(rule, "malformed.json") != 0;
+	add_finding(sc, rule, cat, weightless ? POL_SEV_INFO : POL_SEV_MEDIUM, 100, POL_ACT_ALERT,
+		    weightless ? 0 : p->threshold, "", 0, 0, 0);
 }
 
 /* Checks the clock every few inputs: reading it costs about as much as
