@@ -176,7 +176,7 @@ static int javascript(const char *s, size_t n, struct pol_hit *hit)
 			/* ';sleep(5000) and busy loops */
 			if (word_at(s, n, k, "sleep") && k + 5 < n && s[k + 5] == '(')
 				return set(hit, "nosqli.js_sleep", POL_SEV_HIGH, 85, i, 7);
-			if (k > 0 && (s[i - 1] == '\'' || s[i - 1] == '"') && n - k > 3 &&
+			if (i > 0 && (s[i - 1] == '\'' || s[i - 1] == '"') && n - k > 3 &&
 			    (memcmp(s + k, "it=", 3) == 0 || word_at(s, n, k, "var") ||
 			     word_at(s, n, k, "while") || word_at(s, n, k, "do")))
 				return set(hit, "nosqli.js_statement", POL_SEV_HIGH, 75, i - 1, k + 2 - i);
