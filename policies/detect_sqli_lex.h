@@ -137,8 +137,25 @@ static int sq_cat_cmp(const void *key, const void *elem)
 	return strcmp(key, *(const char *const *)elem);
 }
 
-static const struct sqw_word *sq_word_find(const char *lower)
+/* Which word lengths occur per first letter: most words of a text are
+ * turned away by one bit test instead of a search. */
+static uint64_t sq_len_mask[26];
+
+static void __attribute__((constructor)) sq_words_init(void)
 {
+	for (size_t i = 0; i < sizeof(sqw_words) / sizeof(sqw_words[0]); i++) {
+		const char *w = sqw_words[i].w;
+		size_t l = strlen(w);
+		if (w[0] >= 'a' && w[0] <= 'z' && l < 64)
+			sq_len_mask[w[0] - 'a'] |= (uint64_t)1 << l;
+	}
+}
+
+static const struct sqw_word *sq_word_find(const char *lower, size_t l)
+{
+	if (lower[0] < 'a' || lower[0] > 'z' || l >= 64 ||
+	    !(sq_len_mask[lower[0] - 'a'] & ((uint64_t)1 << l)))
+		return NULL;
 	return bsearch(lower, sqw_words, sizeof(sqw_words) / sizeof(sqw_words[0]),
 		       sizeof(sqw_words[0]), sq_word_cmp);
 }
@@ -197,27 +214,32 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 {
 	char w[SQ_WORD_MAX];
 	const struct sqw_word *kw = NULL;
+	size_t len = b - a;
 	t->type = SQ_BARE;
-	if (!sq_lower(lx->s + a, b - a, w))
+	if (!sq_lower(lx->s + a, len, w))
 		return;
-	kw = sq_word_find(w);
-	const char *dot = strchr(w, '.');
+	kw = sq_word_find(w, len);
+	const char *dot = memchr(w, '.', len);
 	if (!kw && dot) {
 		const char *last = strrchr(w, '.') + 1;
-		kw = sq_word_find(last);
+		kw = sq_word_find(last, len - (size_t)(last - w));
 		if (kw && kw->fn == SQF_NONE)
 			kw = NULL; /* a.from is a column, not a keyword */
 	}
 	/* A catalogue is named by the first part of a dotted name, or by the
-	 * whole name (mysql.user, sys.tables). */
-	char first[SQ_WORD_MAX];
-	size_t fl = dot ? (size_t)(dot - w) : strlen(w);
-	memcpy(first, w, fl);
-	first[fl] = '\0';
-	size_t ncat = sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]);
-	if (bsearch(first, sqw_catalogs, ncat, sizeof(sqw_catalogs[0]), sq_cat_cmp) ||
-	    bsearch(w, sqw_catalogs, ncat, sizeof(sqw_catalogs[0]), sq_cat_cmp))
-		t->flags |= SQ_F_CATALOG;
+	 * whole name (mysql.user, sys.tables); every one holds '_' or '.', or
+	 * starts sys / msys, which spares the search for most words. */
+	if (dot || memchr(w, '_', len) || (len > 5 && (memcmp(w, "sys", 3) == 0 ||
+						      memcmp(w, "msys", 4) == 0))) {
+		char first[SQ_WORD_MAX];
+		size_t fl = dot ? (size_t)(dot - w) : len;
+		size_t ncat = sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]);
+		memcpy(first, w, fl);
+		first[fl] = '\0';
+		if (bsearch(first, sqw_catalogs, ncat, sizeof(sqw_catalogs[0]), sq_cat_cmp) ||
+		    bsearch(w, sqw_catalogs, ncat, sizeof(sqw_catalogs[0]), sq_cat_cmp))
+			t->flags |= SQ_F_CATALOG;
+	}
 
 	/* Does a '(' follow? Peek past white space and inline comments. */
 	struct sq_lex peek = *lx;
@@ -292,7 +314,7 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 		char w[SQ_WORD_MAX];
 		while (q < n && sq_is_word(s[q]))
 			q++;
-		const struct sqw_word *kw = sq_lower(s + p, q - p, w) ? sq_word_find(w) : NULL;
+		const struct sqw_word *kw = sq_lower(s + p, q - p, w) ? sq_word_find(w, q - p) : NULL;
 		if (!kw || kw->role == SQW_NONE) {
 			t->type = SQ_BARE;
 			p = q;
@@ -302,37 +324,87 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 	return p;
 }
 
-struct sq_opdef {
-	char text[4];
-	uint8_t type;
-	uint8_t flags;
-};
-
-/* Longest first. */
-static const struct sq_opdef sq_ops[] = {
-	{"<=>", SQ_CMP, 0}, {"->>", SQ_OP, 0},  {"#>>", SQ_OP, 0},  {"<>", SQ_CMP, 0},
-	{"!=", SQ_CMP, 0},  {"<=", SQ_CMP, 0},  {">=", SQ_CMP, 0},  {"==", SQ_CMP, SQ_F_EQ},
-	{"@>", SQ_CMP, 0},  {"<@", SQ_CMP, 0},  {"?|", SQ_CMP, 0},  {"?&", SQ_CMP, 0},
-	{"!~", SQ_CMP, 0},  {"~*", SQ_CMP, 0},  {"||", SQ_LOGIC, 0}, {"&&", SQ_LOGIC, 0},
-	{"->", SQ_OP, 0},   {"#>", SQ_OP, 0},   {"::", SQ_OP, 0},   {":=", SQ_OP, 0},
-	{"<<", SQ_OP, 0},   {">>", SQ_OP, 0},   {"=", SQ_CMP, SQ_F_EQ}, {"<", SQ_CMP, 0},
-	{">", SQ_CMP, 0},   {"+", SQ_OP, 0},    {"-", SQ_OP, 0},    {"*", SQ_OP, SQ_F_STAR},
-	{"/", SQ_OP, 0},    {"%", SQ_OP, 0},    {"^", SQ_OP, 0},    {"&", SQ_OP, 0},
-	{"|", SQ_OP, 0},    {"~", SQ_OP, 0},    {"!", SQ_NOT, 0},   {"(", SQ_LP, 0},
-	{")", SQ_RP, 0},    {",", SQ_COMMA, 0}, {";", SQ_SEMI, 0},
-};
-
+/* Operators, longest match first. */
 static size_t sq_scan_op(struct sq_lex *lx, size_t p, struct sq_tok *t)
 {
 	const unsigned char *s = lx->s;
-	size_t left = lx->n - p;
-	for (size_t i = 0; i < sizeof(sq_ops) / sizeof(sq_ops[0]); i++) {
-		size_t l = strlen(sq_ops[i].text);
-		if (l <= left && memcmp(s + p, sq_ops[i].text, l) == 0) {
-			t->type = sq_ops[i].type;
-			t->flags |= sq_ops[i].flags;
-			return p + l;
+	unsigned char c = s[p], d = p + 1 < lx->n ? s[p + 1] : 0;
+	unsigned char e = p + 2 < lx->n ? s[p + 2] : 0;
+	t->type = SQ_OP;
+	switch (c) {
+	case '(': t->type = SQ_LP; return p + 1;
+	case ')': t->type = SQ_RP; return p + 1;
+	case ',': t->type = SQ_COMMA; return p + 1;
+	case ';': t->type = SQ_SEMI; return p + 1;
+	case '=':
+		t->type = SQ_CMP;
+		t->flags |= SQ_F_EQ;
+		return p + (d == '=' ? 2 : 1);
+	case '<':
+		t->type = SQ_CMP;
+		if (d == '=' && e == '>')
+			return p + 3; /* <=> */
+		if (d == '>' || d == '=' || d == '@')
+			return p + 2;
+		if (d == '<') {
+			t->type = SQ_OP;
+			return p + 2;
 		}
+		return p + 1;
+	case '>':
+		if (d == '>')
+			return p + 2;
+		t->type = SQ_CMP;
+		return p + (d == '=' ? 2 : 1);
+	case '!':
+		if (d == '=' || d == '~') {
+			t->type = SQ_CMP;
+			return p + 2;
+		}
+		t->type = SQ_NOT;
+		return p + 1;
+	case '@':
+		if (d == '>') {
+			t->type = SQ_CMP;
+			return p + 2;
+		}
+		break;
+	case '?':
+		if (d == '|' || d == '&') {
+			t->type = SQ_CMP;
+			return p + 2;
+		}
+		break;
+	case '~':
+		if (d == '*') {
+			t->type = SQ_CMP;
+			return p + 2;
+		}
+		return p + 1;
+	case '|':
+	case '&':
+		if (d == c) {
+			t->type = SQ_LOGIC;
+			return p + 2;
+		}
+		return p + 1;
+	case '-':
+		if (d == '>')
+			return p + (e == '>' ? 3 : 2); /* -> ->> */
+		return p + 1;
+	case '#':
+		return p + (e == '>' ? 3 : 2); /* #> #>> (the lexer saw the '>') */
+	case ':':
+		if (d == ':' || d == '=')
+			return p + 2;
+		break;
+	case '*':
+		t->flags |= SQ_F_STAR;
+		return p + 1;
+	case '+': case '/': case '%': case '^':
+		return p + 1;
+	default:
+		break;
 	}
 	t->type = SQ_OTHER;
 	return p + 1;
