@@ -59,6 +59,7 @@ enum {
 	XW_LT = 1u << 5,      /* markup inside: < */
 	XW_BINDURL = 1u << 6, /* behavior:url( binding:url( */
 	XW_URLJS = 1u << 7,   /* url(javascript */
+	XW_EXPRANY = 1u << 8, /* expression( after anything */
 };
 
 struct xs_win {
@@ -141,8 +142,11 @@ static void win_add(struct xs_win *w, int c)
 	if (c == ':' && (win_ends(w, "behavior:") || win_ends(w, "behaviour:") ||
 			 win_ends(w, "binding:")))
 		w->bits |= XW_BINDING;
-	if (c == '(' && win_ends(w, ":expression("))
-		w->bits |= XW_EXPR;
+	if (c == '(' && win_ends(w, "expression(")) {
+		w->bits |= XW_EXPRANY;
+		if (win_ends(w, ":expression("))
+			w->bits |= XW_EXPR;
+	}
 	if (c == '(' && (win_ends(w, "behavior:url(") || win_ends(w, "behaviour:url(") ||
 			 win_ends(w, "binding:url(")))
 		w->bits |= XW_BINDURL;
@@ -251,6 +255,7 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		xr_get(r, 1);
 	}
 	size_t nonblank = 0;
+	int js_entity = 0;
 	for (;;) {
 		size_t before = r->pos;
 		c = xr_peek(r, 1);
@@ -265,6 +270,8 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 			break;
 		if (literal && c == '<')
 			break;
+		if (r->s[before] == '&' && before + 1 < r->n && r->s[before + 1] == '{')
+			js_entity = 1; /* &{...}: script entities of old Netscape */
 		xr_get(r, 1);
 		win_push(&win, c);
 		url_push(&url, c);
@@ -289,12 +296,17 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	} else {
 		local = attr;
 	}
-	/* <set attributeName=onmouseover to=...>: SVG animation writes a handler */
-	if (strcmp(attr, "attributename") == 0 && is_handler_name(small, strlen(small)))
+	/* <set attributeName=onmouseover to=...>: SVG animation writes a
+	 * handler, or markup */
+	if (strcmp(attr, "attributename") == 0 &&
+	    (is_handler_name(small, strlen(small)) || strcmp(small, "innerhtml") == 0))
 		return xs_hit(f, "xss.handler", 85, attr_off, end);
+	if (js_entity && (win.bits & XW_CALL))
+		return xs_hit(f, "xss.js_entity", 85, attr_off, end);
 	/* inside a real tag any handler counts; a guessed attribute context
 	 * needs a value that looks like script */
-	if (is_handler_name(local, attr_len) && nonblank &&
+	int cut = r->pos < r->n && r->s[r->pos] == '<'; /* value stopped at markup */
+	if (is_handler_name(local, attr_len) && (nonblank || (cut && tag->in_tag)) &&
 	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) || common_handler(local) ||
 	     strchr(small, '=')))
 		return xs_hit(f, "xss.handler", 90, attr_off, end);
@@ -307,13 +319,15 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	};
 	if (url_data_doc(&url) && name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0])))
 		return xs_hit(f, "xss.data_url", 85, attr_off, end);
-	if (strcmp(attr, "style") == 0 && (win.bits & (XW_EXPR | XW_BINDING | XW_JS)))
+	if (strcmp(attr, "style") == 0 && (win.bits & (XW_EXPRANY | XW_BINDING | XW_JS)))
 		return xs_hit(f, "xss.css", 85, attr_off, end);
 	if (strcmp(attr, "srcdoc") == 0 && (win.bits & XW_LT))
 		return xs_hit(f, "xss.srcdoc", 85, attr_off, end);
 	if ((strcmp(attr, "content") == 0 || strcmp(attr, "values") == 0) && (win.bits & XW_JS))
 		return xs_hit(f, "xss.js_url", 90, attr_off, end);
-	if (strcmp(attr, "http-equiv") == 0 && strcmp(small, "refresh") == 0)
+	/* http-equiv refresh redirects; Link loads a style sheet */
+	if (strcmp(attr, "http-equiv") == 0 &&
+	    (strcmp(small, "refresh") == 0 || strcmp(small, "link") == 0))
 		tag->refresh = 1;
 	if (strcmp(attr, "rel") == 0 && strcmp(small, "import") == 0)
 		tag->import = 1;
@@ -369,8 +383,14 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 	}
 }
 
-static int tag_executable(const struct xs_tag *tag)
+static int tag_executable(const struct xs_tag *tag_in)
 {
+	/* html:script is script in XHTML */
+	struct xs_tag local = *tag_in;
+	const struct xs_tag *tag = &local;
+	const char *colon = strchr(local.name, ':');
+	if (colon)
+		memmove(local.name, colon + 1, strlen(colon + 1) + 1);
 	static const char *const always[] = {
 		"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
 		"portal", "layer", "ilayer", "xml", "import",
@@ -389,9 +409,10 @@ static int read_style(struct xr *r, size_t off, struct xs_found *f)
 {
 	struct xs_win win = {0};
 	for (;;) {
-		int c = xr_get(r, 0);
-		if (c == XR_EOF || (c == '<' && xr_peek(r, 0) == '/'))
+		/* any '<' ends it here: in SVG a style holds markup */
+		if (xr_peek(r, 0) == '<' || xr_peek(r, 0) == XR_EOF)
 			break;
+		int c = xr_get(r, 0);
 		win_push(&win, c);
 		if (win.bits & (XW_EXPR | XW_BINDING | XW_JS | XW_IMPORT))
 			return xs_hit(f, "xss.css", 85, off, r->pos);
@@ -431,6 +452,8 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 				tag.name_len = sizeof(tag.name); /* too long for any we know */
 			c = xr_peek(&r, 0);
 		}
+		if (c == '<' && !end_tag && strcmp(tag.name, "script") == 0)
+			return xs_hit(f, "xss.tag", 90, off, r.pos); /* <script<{...} */
 		if (c == '<')
 			continue; /* <scr<script>: a filter that strips the inner tag
 				   * leaves the outer one; judge the inner first */
@@ -438,17 +461,16 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			tag.name[0] = '\0';
 		else
 			tag.name[tag.name_len] = '\0';
-		if (end_tag) {
-			/* </script> leaves a script block for the page's markup */
-			if (strcmp(tag.name, "script") == 0 && c == '>')
-				return xs_hit(f, "xss.script_close", 75, off, r.pos + 1);
-			continue;
-		}
+		/* </script> leaves a script block for the page's markup */
+		if (end_tag && strcmp(tag.name, "script") == 0 && c == '>')
+			return xs_hit(f, "xss.script_close", 75, off, r.pos + 1);
 		int closed;
 		if (read_attrs(&r, &tag, f, &closed)) {
 			f->off = off;
 			return 1;
 		}
+		if (end_tag)
+			continue; /* attributes of an end tag count, nothing else */
 		if (tag_executable(&tag))
 			return xs_hit(f, "xss.tag", tag.name[0] == 's' ? 95 : 85, off, r.pos);
 		if (closed && strcmp(tag.name, "style") == 0 && read_style(&r, off, f))
@@ -641,7 +663,7 @@ static int scan_whole(const char *s, size_t n, struct xs_found *f)
 	r.pos = 0;
 	while (r.pos < n && is_space(r.s[r.pos]))
 		r.pos++;
-	char id[8];
+	char id[32];
 	size_t len = 0;
 	int c;
 	while ((c = xr_peek(&r, 1)) != XR_EOF && xr_is_alpha(c) && len < sizeof(id) - 1) {
@@ -651,8 +673,12 @@ static int scan_whole(const char *s, size_t n, struct xs_found *f)
 	id[len] = '\0';
 	c = xr_peek(&r, 1);
 	if ((c == '(' || c == '`') &&
-	    (strcmp(id, "alert") == 0 || strcmp(id, "prompt") == 0 || strcmp(id, "confirm") == 0))
+	    (strcmp(id, "alert") == 0 || strcmp(id, "prompt") == 0 ||
+	     strcmp(id, "confirm") == 0 || strcmp(id, "eval") == 0))
 		return xs_hit(f, "xss.js_call", 70, 0, r.pos + 1);
+	/* onmouseover=alert(1): a handler's source, for an attribute-name slot */
+	if (c == '=' && is_handler_name(id, len) && (memchr(s, '(', n) || memchr(s, '`', n)))
+		return xs_hit(f, "xss.handler", 70, 0, r.pos + 1);
 	return 0;
 }
 
@@ -660,8 +686,10 @@ static int scan_whole(const char *s, size_t n, struct xs_found *f)
 static int scan_css(const char *s, size_t n, struct xs_found *f)
 {
 	struct xs_win win = {0};
-	for (size_t i = 0; i < n; i++) {
-		win_push(&win, (unsigned char)s[i]);
+	struct xr r = {(const unsigned char *)s, n, 0, 1};
+	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
+		size_t i = r.pos - 1;
+		win_push(&win, c);
 		if (win.bits & (XW_EXPR | XW_BINDURL | XW_URLJS))
 			return xs_hit(f, "xss.css", 80, i >= 14 ? i - 14 : 0, i + 1);
 		/* url=javascript:x, ?javascript:x: a script URL as a parameter */
@@ -680,23 +708,25 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	int refs = (chars & (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH |
 			     POL_CH_HIGH)) != 0;
 	for (int decode = 0; decode <= refs; decode++) {
-		if (((chars & POL_CH_LT) || decode) && scan_markup(s, n, decode, f))
+		/* decoding can produce any character: no shortcuts then */
+		uint32_t m = decode ? UINT32_MAX : chars;
+		if ((m & POL_CH_LT) && scan_markup(s, n, decode, f))
 			return 1;
-		if (chars & POL_CH_EQUALS || decode) {
-			if ((chars & POL_CH_DQUOTE) && scan_attr_breakout(s, n, '"', decode, f))
+		if (m & POL_CH_EQUALS) {
+			if ((m & POL_CH_DQUOTE) && scan_attr_breakout(s, n, '"', decode, f))
 				return 1;
-			if ((chars & POL_CH_SQUOTE) && scan_attr_breakout(s, n, '\'', decode, f))
+			if ((m & POL_CH_SQUOTE) && scan_attr_breakout(s, n, '\'', decode, f))
 				return 1;
-			if ((chars & (POL_CH_SPACE | POL_CH_NEWLINE)) &&
+			if ((m & (POL_CH_SPACE | POL_CH_NEWLINE)) &&
 			    scan_attr_breakout(s, n, ' ', decode, f))
 				return 1;
 		}
-		if (chars & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS) || decode) {
-			if ((chars & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', decode, f))
+		if (m & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS)) {
+			if ((m & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', decode, f))
 				return 1;
-			if ((chars & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', decode, f))
+			if ((m & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', decode, f))
 				return 1;
-			if ((chars & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', decode, f))
+			if ((m & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', decode, f))
 				return 1;
 			if (scan_js_statement(s, n, decode, f))
 				return 1;
@@ -704,7 +734,8 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	}
 	if (scan_whole(s, n, f))
 		return 1;
-	if ((chars & (POL_CH_PAREN | POL_CH_COLON)) && scan_css(s, n, f))
+	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
+	    scan_css(s, n, f))
 		return 1;
 	return 0;
 }

@@ -78,7 +78,7 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 		if (q < n && s[q] == ';')
 			q++;
 		*p = q;
-		return v < 0x80 && v > 0 ? (int)v : XR_OTHER;
+		return v < 0x80 ? (int)v : XR_OTHER;
 	}
 	char name[8];
 	size_t k = 0;
