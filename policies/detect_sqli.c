@@ -421,6 +421,9 @@ static int is_rejoin(const struct sq_scan *sc, size_t k)
  * into the literal the query closes. */
 static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 {
+	/* '' ': the empty literal, then the query's own quote */
+	if (k == 1 && sc->lit_end == 0 && is_rejoin(sc, k))
+		return 1;
 	for (int steps = 0; steps < 8 && k < lim; steps++) {
 		const struct sq_tok *t = T(sc, k);
 		if (t->type != SQ_LOGIC && t->type != SQ_OP &&
@@ -434,6 +437,9 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 		if (e == SQ_FAIL || (info & OI_BARE))
 			return 0;
 		if (is_rejoin(sc, e - 1))
+			return 1;
+		/* ' or '' ': adjacent literals concatenate */
+		if (T(sc, e - 1)->type == SQ_STR && is_rejoin(sc, e))
 			return 1;
 		k = e;
 	}
