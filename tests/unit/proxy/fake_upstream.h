@@ -1,0 +1,50 @@
+/* A fake Runtime API for the proxy's tests and benchmark: a libmicrohttpd
+ * server on a kernel-chosen port that serves GET .../invocation/next with a
+ * configurable event and the Lambda headers, answers every POST with a
+ * configurable status, and records what it received. */
+#ifndef FAKE_UPSTREAM_H
+#define FAKE_UPSTREAM_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vg_buf.h"
+
+struct fake_up {
+	struct MHD_Daemon *d;
+	uint16_t port;
+	char hostport[32];
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	/* configuration (set before requests arrive, or under m) */
+	const char *event; /* body of /next; NULL: {"hello":"world"} */
+	size_t event_len;
+	unsigned post_status;     /* answer to POSTs; 0: 202 */
+	const char *post_body;    /* NULL: {"status":"OK"} */
+	unsigned next_hold;       /* answer /next only once this many wait */
+	bool next_hang;           /* never answer /next (until stopped) */
+	unsigned next_limit;      /* hang from /next number next_limit+1 on; 0: never */
+	bool stopping;
+	bool released;            /* next_hold was reached once */
+	/* records (read under m) */
+	unsigned n_conn, n_next, n_waiting, n_requests;
+	size_t bytes_seen;   /* upload bytes of the request in progress */
+	char method[16];
+	char url[1024];      /* path plus the raw query string */
+	struct vg_buf headers;  /* "name: value\n" lines of the last request */
+	struct vg_buf trailers; /* same for its trailers */
+	struct vg_buf body;     /* its body */
+	char error_urls[4096];  /* every .../error path seen, space-separated */
+};
+
+int fake_up_start(struct fake_up *f);
+void fake_up_stop(struct fake_up *f);
+/* Wait, bounded by timeout_ms, until the request in progress has delivered
+ * n body bytes / until n requests wait in /next. true when reached. */
+bool fake_up_wait_bytes(struct fake_up *f, size_t n, unsigned timeout_ms);
+bool fake_up_wait_waiting(struct fake_up *f, unsigned n, unsigned timeout_ms);
+
+#endif
