@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "px_client.h"
 #include "vg_http.h"
+#include "vg_time.h"
 
 #define BODY_CAP (16u * 1024 * 1024)
 
@@ -77,6 +79,119 @@ static vg_mhd_result serve_next(struct fake_up *f, struct MHD_Connection *c)
 	return ret;
 }
 
+static bool probe_ready(uint16_t port)
+{
+	char hp[32];
+	struct px_pool p;
+	struct px_resp r;
+	snprintf(hp, sizeof(hp), "127.0.0.1:%u", port);
+	px_pool_init(&p, hp);
+	px_resp_init(&r);
+	int ret = px_request(&p, "GET", "/vigil/ready", NULL, NULL, 0, &r, 4096, 2000);
+	bool ok = ret == 0 && r.status == 200;
+	px_resp_fini(&r);
+	px_pool_fini(&p);
+	return ok;
+}
+
+static bool port_bound(uint16_t port)
+{
+	char hp[32];
+	struct px_pool p;
+	struct px_conn *c;
+	snprintf(hp, sizeof(hp), "127.0.0.1:%u", port);
+	px_pool_init(&p, hp);
+	bool ok = px_pool_connect(&p, &c) == 0;
+	if (ok)
+		px_pool_put(&p, c, false);
+	px_pool_fini(&p);
+	return ok;
+}
+
+static const char *hdr(struct MHD_Connection *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+	return v ? v : "";
+}
+
+static vg_mhd_result serve_extension(struct fake_up *f, struct MHD_Connection *c,
+				     const char *url, const char *method,
+				     const struct vg_http_req *req)
+{
+	const char *body = req->body.data ? req->body.data : "";
+	if (!strcmp(url, "/2020-01-01/extension/register")) {
+		uint64_t t = vg_mono_ns();
+		bool ready = f->probe_proxy_port && probe_ready(f->probe_proxy_port);
+		bool bound = f->probe_telemetry_port && port_bound(f->probe_telemetry_port);
+		pthread_mutex_lock(&f->m);
+		f->n_register++;
+		f->t_register_ns = t;
+		f->proxy_ready_at_register = ready;
+		f->telemetry_bound_at_register = bound;
+		snprintf(f->ext_name, sizeof(f->ext_name), "%s", hdr(c, "Lambda-Extension-Name"));
+		snprintf(f->ext_events, sizeof(f->ext_events), "%s", body);
+		pthread_mutex_unlock(&f->m);
+		static const char reply[] =
+			"{\"functionName\":\"fn\",\"functionVersion\":\"$LATEST\",\"handler\":\"h\"}\n";
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+			sizeof(reply) - 1, (void *)reply, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Lambda-Extension-Identifier",
+					"6f1a2b3c-0000-4000-8000-00000000abcd");
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		vg_mhd_result ret = MHD_queue_response(c, 200, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (!strcmp(url, "/2022-07-01/telemetry")) {
+		pthread_mutex_lock(&f->m);
+		f->n_subscribe++;
+		snprintf(f->subscription, sizeof(f->subscription), "%s", body);
+		pthread_mutex_unlock(&f->m);
+		unsigned st = f->telemetry_status ? f->telemetry_status : 200;
+		if (st >= 400)
+			return vg_http_reply_error(c, st, "ValidationError", "refused");
+		return vg_http_reply(c, st, "application/json", "\"OK\"", 4);
+	}
+	if (!strcmp(url, "/2020-01-01/extension/init/error")) {
+		pthread_mutex_lock(&f->m);
+		snprintf(f->init_error_type, sizeof(f->init_error_type), "%s",
+			 hdr(c, "Lambda-Extension-Function-Error-Type"));
+		snprintf(f->init_error_body, sizeof(f->init_error_body), "%s", body);
+		pthread_mutex_unlock(&f->m);
+		return vg_http_reply(c, 202, "application/json", "{\"status\":\"OK\"}", 15);
+	}
+	/* event/next */
+	uint64_t t = vg_mono_ns();
+	pthread_mutex_lock(&f->m);
+	if (!f->n_ext_next++)
+		f->t_first_ext_next_ns = t;
+	pthread_cond_broadcast(&f->cv);
+	while (!f->stopping && !f->shutdown_now) {
+		struct timespec ts;
+		deadline_in(&ts, 100);
+		pthread_cond_timedwait(&f->cv, &f->m, &ts);
+	}
+	bool stop = f->stopping;
+	unsigned budget = f->shutdown_budget_ms ? f->shutdown_budget_ms : 2000;
+	pthread_mutex_unlock(&f->m);
+	if (stop)
+		return MHD_NO;
+	char ev[160];
+	int n = snprintf(ev, sizeof(ev),
+			 "{\"eventType\":\"SHUTDOWN\",\"deadlineMs\":%lld,\"shutdownReason\":\"spindown\"}",
+			 (long long)(vg_epoch_ms() + budget));
+	return vg_http_reply(c, 200, NULL, ev, (size_t)n);
+}
+
+void fake_up_shutdown(struct fake_up *f, unsigned budget_ms)
+{
+	pthread_mutex_lock(&f->m);
+	f->shutdown_budget_ms = budget_ms;
+	f->shutdown_now = true;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->m);
+}
+
 static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				const char *method, const char *version, const char *upload,
 				size_t *upload_size, void **con_cls)
@@ -114,6 +229,8 @@ static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char 
 	}
 	pthread_mutex_unlock(&f->m);
 
+	if (!strncmp(url, "/2020-01-01/extension/", 22) || !strcmp(url, "/2022-07-01/telemetry"))
+		return serve_extension(f, c, url, method, req);
 	if (!strcmp(method, "GET") && strstr(url, "/invocation/next"))
 		return serve_next(f, c);
 	if (!strcmp(method, "POST")) {
@@ -169,6 +286,14 @@ void fake_up_stop(struct fake_up *f)
 	vg_buf_fini(&f->body);
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->m);
+}
+
+static bool wait_for(struct fake_up *f, const size_t *bytes, const unsigned *waiting, size_t n,
+		     unsigned timeout_ms);
+
+bool fake_up_wait_ext_next(struct fake_up *f, unsigned n, unsigned timeout_ms)
+{
+	return wait_for(f, NULL, &f->n_ext_next, n, timeout_ms);
 }
 
 static bool wait_for(struct fake_up *f, const size_t *bytes, const unsigned *waiting, size_t n,

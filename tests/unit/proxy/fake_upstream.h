@@ -38,7 +38,27 @@ struct fake_up {
 	struct vg_buf trailers; /* same for its trailers */
 	struct vg_buf body;     /* its body */
 	char error_urls[4096];  /* every .../error path seen, space-separated */
+
+	/* The Extensions and Telemetry APIs, for the extension's tests. */
+	uint16_t probe_proxy_port;     /* at register: is the proxy ready here? */
+	uint16_t probe_telemetry_port; /* at register: is this port bound? */
+	unsigned telemetry_status;     /* answer to the subscription; 0: 200 */
+	bool proxy_ready_at_register, telemetry_bound_at_register;
+	unsigned n_register, n_subscribe, n_ext_next;
+	char ext_name[256];
+	char ext_events[256];      /* the register body */
+	char subscription[1024];   /* the subscription body */
+	char init_error_type[128]; /* Lambda-Extension-Function-Error-Type */
+	char init_error_body[1024];
+	bool shutdown_now;         /* answer the pending event/next with SHUTDOWN */
+	unsigned shutdown_budget_ms;
+	uint64_t t_register_ns, t_first_ext_next_ns; /* CLOCK_MONOTONIC */
 };
+
+/* Releases the extension's pending event/next with a SHUTDOWN event. */
+void fake_up_shutdown(struct fake_up *f, unsigned budget_ms);
+/* Waits, bounded, until the extension called event/next n times. */
+bool fake_up_wait_ext_next(struct fake_up *f, unsigned n, unsigned timeout_ms);
 
 int fake_up_start(struct fake_up *f);
 void fake_up_stop(struct fake_up *f);

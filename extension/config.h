@@ -1,0 +1,39 @@
+/* The extension's configuration: one declarative table of environment
+ * variables (name, type, default, bounds, help), parsed and validated once at
+ * start. The README's table is generated from it (`vigil config --markdown`)
+ * and a test compares the two. */
+#ifndef EXT_CONFIG_H
+#define EXT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vg_log.h"
+
+enum ext_mode { EXT_MODE_MONITOR = 0, EXT_MODE_BLOCK };
+enum ext_fail { EXT_FAIL_OPEN = 0, EXT_FAIL_CLOSED };
+
+struct ext_config {
+	enum ext_mode mode;
+	const char *policy;          /* NULL: the built-in policy only */
+	uint16_t proxy_port;
+	uint16_t telemetry_port;
+	const char *collector_url;   /* NULL: alerts go to stdout only */
+	const char *collector_token; /* secret: never logged */
+	enum ext_fail fail;
+	enum vg_log_level log_level;
+	int64_t telemetry_max_items;
+	int64_t telemetry_max_bytes;
+	int64_t telemetry_timeout_ms;
+};
+
+/* Reads the environment into c. 0, or -EINVAL with a one-line message in
+ * err naming the variable, the value and what is allowed. The strings in c
+ * point into the environment. */
+int ext_config_load(struct ext_config *c, char *err, size_t errn);
+/* The table as Markdown (the README's configuration table). */
+void ext_config_markdown(FILE *out);
+
+#endif

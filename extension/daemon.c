@@ -1,0 +1,160 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "config.h"
+#include "ext_api.h"
+#include "listener.h"
+#include "px_proxy.h"
+#include "vg_log.h"
+#include "vg_time.h"
+
+struct daemon {
+	struct ext_config cfg;
+	struct ext_api api;
+	struct px_proxy *proxy;
+	struct ext_listener *listener;
+	uint64_t t0;
+};
+
+static void health(void *ctx, const char *category, const char *rid, const char *msg)
+{
+	struct ext_alert a = {
+		.kind = "health",
+		.category = category,
+		.rule = "vigil.proxy",
+		.request_id = rid,
+		.summary = msg,
+	};
+	ext_alert_print(stdout, &a);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static double since_ms(const struct daemon *d)
+{
+	return (double)(vg_mono_ns() - d->t0) / 1e6;
+}
+
+/* Both sockets are bound before register: Lambda starts the runtime as soon
+ * as the last extension has registered, and the wrapper probes the proxy at
+ * that moment. A proxy that cannot start never breaks the function: the
+ * wrapper then leaves the runtime on the direct endpoint. */
+static void start_sockets(struct daemon *d, const char *upstream)
+{
+	struct px_proxy_opts o = {
+		.upstream = upstream,
+		.port = d->cfg.proxy_port,
+		.inspector = NULL, /* the policies engine plugs in here */
+		.block = d->cfg.mode == EXT_MODE_BLOCK,
+		.fail_closed = d->cfg.fail == EXT_FAIL_CLOSED,
+		.health = health,
+	};
+	int r = px_proxy_new(&o, &d->proxy);
+	if (r < 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "proxy not started on 127.0.0.1:%u (%s); the runtime talks to Lambda directly",
+			 d->cfg.proxy_port, strerror(-r));
+		vg_log_error("%s", msg);
+		struct ext_alert a = {.kind = "health", .category = "proxy_bypassed",
+				      .rule = "vigil.proxy", .severity = "ERROR", .summary = msg};
+		ext_alert_print(stdout, &a);
+	}
+	r = ext_listener_start(d->cfg.telemetry_port, &d->listener);
+	if (r < 0)
+		vg_log_error("telemetry listener not started on port %u (%s)",
+			     d->cfg.telemetry_port, strerror(-r));
+}
+
+static void subscribe(struct daemon *d)
+{
+	if (!d->listener)
+		return;
+	int r = ext_api_subscribe(&d->api, d->cfg.telemetry_port, d->cfg.telemetry_max_items,
+				  d->cfg.telemetry_max_bytes, d->cfg.telemetry_timeout_ms);
+	if (r == 200)
+		vg_log_debug("subscribed to the Telemetry API at %.3f ms", since_ms(d));
+	else if (r == 202)
+		/* A local emulator's stub: no telemetry will come; go on. */
+		vg_log_info("Telemetry API not supported here (202); telemetry alerts are off");
+	else if (r >= 400 && r < 500)
+		vg_log_error("Telemetry API refused the subscription (%d); telemetry alerts are off",
+			     r);
+	else
+		vg_log_error("Telemetry API subscription failed (%d); telemetry alerts are off", r);
+}
+
+/* Budget: everything must be done by deadline_ms, with a margin for exit.
+ * Nothing is buffered yet (the exporter is a later piece), so this only
+ * accounts for the time and returns. */
+static void shutdown_phase(struct daemon *d, const struct ext_event *ev)
+{
+	int64_t left = ev->deadline_ms ? ev->deadline_ms - vg_epoch_ms() : 0;
+	vg_log_debug("SHUTDOWN (%s), %lld ms left", ev->reason[0] ? ev->reason : "no reason",
+		     (long long)left);
+}
+
+static int config_failure(struct daemon *d, const char *name, const char *msg)
+{
+	int status = 0;
+	vg_log_error("invalid configuration: %s", msg);
+	/* init/error needs an identifier: register first, then report. */
+	if (ext_api_register(&d->api, name, &status) < 0) {
+		vg_log_error("register failed (status %d)", status);
+		return 1;
+	}
+	ext_api_init_error(&d->api, "Extension.ConfigInvalid", msg);
+	return 1;
+}
+
+int ext_daemon_run(const char *argv0)
+{
+	struct daemon d = {.t0 = vg_mono_ns()};
+	const char *name = basename_of(argv0);
+	const char *runtime_api = getenv("AWS_LAMBDA_RUNTIME_API");
+	char err[256];
+	int status = 0, r;
+
+	signal(SIGPIPE, SIG_IGN);
+	int cfg_r = ext_config_load(&d.cfg, err, sizeof(err));
+	vg_log_init("vigil", cfg_r == 0 ? d.cfg.log_level : VG_LOG_INFO);
+	if (!runtime_api || ext_api_init(&d.api, runtime_api) < 0) {
+		vg_log_error("AWS_LAMBDA_RUNTIME_API is %s: not started by Lambda?",
+			     runtime_api ? "not host:port" : "unset");
+		return 1;
+	}
+	if (cfg_r < 0)
+		return config_failure(&d, name, err);
+
+	start_sockets(&d, runtime_api);
+	r = ext_api_register(&d.api, name, &status);
+	if (r < 0) {
+		vg_log_error("register as %s failed: %s (status %d)", name, strerror(-r), status);
+		return 1;
+	}
+	vg_log_debug("registered as %s at %.3f ms", name, since_ms(&d));
+	subscribe(&d);
+
+	for (;;) {
+		struct ext_event ev;
+		r = ext_api_next(&d.api, &ev, &status);
+		if (r < 0) {
+			/* 500 means the environment is beyond repair: quit. */
+			vg_log_error("event/next failed: %s (status %d)", strerror(-r), status);
+			return 1;
+		}
+		if (ev.type == EXT_EVENT_SHUTDOWN) {
+			shutdown_phase(&d, &ev);
+			return 0;
+		}
+	}
+}

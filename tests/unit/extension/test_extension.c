@@ -1,0 +1,530 @@
+/* The extension: its configuration table, the alert record, and the real
+ * vigil process against a fake Lambda (Extensions, Telemetry and Runtime
+ * APIs): sockets bound before register, the name it registers under, the
+ * subscription, the proxy in between, SHUTDOWN, a bad configuration. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "config.h"
+#include "fake_upstream.h"
+#include "px_client.h"
+#include "vg_buf.h"
+#include "vg_time.h"
+
+static const char *const all_vars[] = {
+	"VIGIL_MODE", "VIGIL_POLICY", "VIGIL_PROXY_PORT", "VIGIL_TELEMETRY_PORT",
+	"VIGIL_COLLECTOR_URL", "VIGIL_COLLECTOR_TOKEN", "VIGIL_FAIL", "VIGIL_LOG_LEVEL",
+	"VIGIL_TELEMETRY_MAX_ITEMS", "VIGIL_TELEMETRY_MAX_BYTES", "VIGIL_TELEMETRY_TIMEOUT_MS",
+};
+
+static void clear_env(void)
+{
+	for (size_t i = 0; i < sizeof(all_vars) / sizeof(all_vars[0]); i++)
+		unsetenv(all_vars[i]);
+}
+
+/* --- the configuration table ------------------------------------------- */
+
+START_TEST(config_defaults)
+{
+	struct ext_config c;
+	char err[256] = "";
+	clear_env();
+	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.mode, EXT_MODE_MONITOR);
+	ck_assert_ptr_null(c.policy);
+	ck_assert_uint_eq(c.proxy_port, 9009);
+	ck_assert_uint_eq(c.telemetry_port, 4243);
+	ck_assert_ptr_null(c.collector_url);
+	ck_assert_int_eq(c.fail, EXT_FAIL_OPEN);
+	ck_assert_int_eq(c.log_level, VG_LOG_INFO);
+	ck_assert_int_eq(c.telemetry_max_items, 1000);
+	ck_assert_int_eq(c.telemetry_max_bytes, 262144);
+	ck_assert_int_eq(c.telemetry_timeout_ms, 25);
+}
+END_TEST
+
+START_TEST(config_accepts_valid_values)
+{
+	struct ext_config c;
+	char err[256] = "";
+	clear_env();
+	setenv("VIGIL_MODE", "BLOCK", 1);
+	setenv("VIGIL_FAIL", "closed", 1);
+	setenv("VIGIL_PROXY_PORT", "65535", 1);
+	setenv("VIGIL_TELEMETRY_PORT", "1", 1);
+	setenv("VIGIL_COLLECTOR_URL", "https://c.example:4318/v1/logs", 1);
+	setenv("VIGIL_LOG_LEVEL", "debug", 1);
+	setenv("VIGIL_TELEMETRY_TIMEOUT_MS", "30000", 1);
+	setenv("VIGIL_POLICY", "/opt/a.yaml:/opt/rules", 1);
+	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.mode, EXT_MODE_BLOCK);
+	ck_assert_int_eq(c.fail, EXT_FAIL_CLOSED);
+	ck_assert_uint_eq(c.proxy_port, 65535);
+	ck_assert_uint_eq(c.telemetry_port, 1);
+	ck_assert_str_eq(c.collector_url, "https://c.example:4318/v1/logs");
+	ck_assert_int_eq(c.log_level, VG_LOG_DEBUG);
+	ck_assert_int_eq(c.telemetry_timeout_ms, 30000);
+	ck_assert_str_eq(c.policy, "/opt/a.yaml:/opt/rules");
+	clear_env();
+}
+END_TEST
+
+static const struct {
+	const char *name, *value, *expect;
+} bad[] = {
+	{"VIGIL_MODE", "blok", "VIGIL_MODE=\"blok\" is not one of monitor|block"},
+	{"VIGIL_FAIL", "maybe", "VIGIL_FAIL=\"maybe\" is not one of open|closed"},
+	{"VIGIL_LOG_LEVEL", "loud", "VIGIL_LOG_LEVEL"},
+	{"VIGIL_PROXY_PORT", "0", "VIGIL_PROXY_PORT=\"0\" is not a whole number in 1..65535"},
+	{"VIGIL_PROXY_PORT", "65536", "VIGIL_PROXY_PORT"},
+	{"VIGIL_PROXY_PORT", "90 09", "VIGIL_PROXY_PORT"},
+	{"VIGIL_TELEMETRY_PORT", "-4", "VIGIL_TELEMETRY_PORT"},
+	{"VIGIL_TELEMETRY_PORT", "9001", "reserved"},
+	{"VIGIL_TELEMETRY_PORT", "9009", "both 9009"},
+	{"VIGIL_COLLECTOR_URL", "ftp://x", "VIGIL_COLLECTOR_URL"},
+	{"VIGIL_TELEMETRY_MAX_ITEMS", "999", "1000..10000"},
+	{"VIGIL_TELEMETRY_MAX_BYTES", "2000000", "262144..1048576"},
+	{"VIGIL_TELEMETRY_TIMEOUT_MS", "24", "25..30000"},
+};
+
+START_TEST(config_rejects_invalid_values)
+{
+	struct ext_config c;
+	char err[256] = "";
+	clear_env();
+	setenv(bad[_i].name, bad[_i].value, 1);
+	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, bad[_i].expect), "message \"%s\" lacks \"%s\"", err,
+		      bad[_i].expect);
+	clear_env();
+}
+END_TEST
+
+START_TEST(config_markdown_lists_every_variable)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+	ext_config_markdown(f);
+	fclose(f);
+	ck_assert_int_eq(strncmp(out, "| variable | type | default | allowed | meaning |\n", 50), 0);
+	for (size_t i = 0; i < sizeof(all_vars) / sizeof(all_vars[0]); i++) {
+		char cell[64];
+		snprintf(cell, sizeof(cell), "| `%s` |", all_vars[i]);
+		ck_assert_msg(strstr(out, cell), "%s missing", all_vars[i]);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "| `VIGIL_PROXY_PORT` | port | `9009` | 1..65535 |"));
+	free(out);
+}
+END_TEST
+
+/* Every README that carries the configuration table carries exactly the
+ * table the code generates. */
+START_TEST(readme_table_matches_the_code)
+{
+	static const char *const readmes[] = {"README.md", "layer/README.md"};
+	const char *root = getenv("VIGIL_SOURCE_ROOT");
+	char *table = NULL;
+	size_t tn = 0;
+	FILE *f = open_memstream(&table, &tn);
+	unsigned checked = 0;
+	ext_config_markdown(f);
+	fclose(f);
+	ck_assert_ptr_nonnull(root);
+	for (size_t i = 0; i < 2; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", root, readmes[i]);
+		FILE *r = fopen(path, "r");
+		if (!r)
+			continue;
+		struct vg_buf b = VG_BUF_INIT(1u << 20);
+		char buf[4096];
+		size_t got;
+		while ((got = fread(buf, 1, sizeof(buf), r)) > 0)
+			vg_buf_append(&b, buf, got);
+		fclose(r);
+		const char *start = b.data ? strstr(b.data, "| variable | type | default |") : NULL;
+		if (start) {
+			ck_assert_msg(!strncmp(start, table, tn),
+				      "%s: the configuration table differs from `vigil config "
+				      "--markdown`",
+				      readmes[i]);
+			checked++;
+		}
+		vg_buf_fini(&b);
+	}
+	ck_assert_uint_ge(checked, 1);
+	free(table);
+}
+END_TEST
+
+/* --- the alert record ----------------------------------------------------- */
+
+START_TEST(alert_record_shape_and_stable_id)
+{
+	struct vg_buf b1 = VG_BUF_INIT(65536), b2 = VG_BUF_INIT(65536), b3 = VG_BUF_INIT(65536);
+	struct ext_alert a = {.kind = "health", .category = "internal_error", .rule = "vigil.proxy",
+			      .request_id = "req-1", .summary = "inspection \"failed\"\n",
+			      .time_ns = 1700000000000000001ull};
+	setenv("AWS_LAMBDA_FUNCTION_NAME", "fn", 1);
+	setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128", 1);
+	setenv("AWS_REGION", "eu-west-1", 1);
+	ck_assert_int_eq(ext_alert_format(&b1, &a), 0);
+	a.time_ns = 1700000000000000999ull; /* the same alert, sent again later */
+	ck_assert_int_eq(ext_alert_format(&b2, &a), 0);
+	a.request_id = "req-2";
+	ck_assert_int_eq(ext_alert_format(&b3, &a), 0);
+	ck_assert_ptr_null(strchr(b1.data, '\n'));
+
+	cJSON *j1 = cJSON_Parse(b1.data), *j2 = cJSON_Parse(b2.data), *j3 = cJSON_Parse(b3.data);
+	ck_assert_ptr_nonnull(j1);
+	cJSON *res = cJSON_GetObjectItem(j1, "resource");
+	cJSON *at = cJSON_GetObjectItem(j1, "attributes");
+	ck_assert_str_eq(cJSON_GetObjectItem(res, "service.name")->valuestring, "vigil");
+	ck_assert_str_eq(cJSON_GetObjectItem(res, "cloud.provider")->valuestring, "aws");
+	ck_assert_str_eq(cJSON_GetObjectItem(res, "cloud.region")->valuestring, "eu-west-1");
+	ck_assert_str_eq(cJSON_GetObjectItem(res, "faas.name")->valuestring, "fn");
+	ck_assert_int_eq(cJSON_GetObjectItem(res, "faas.max_memory")->valuedouble, 134217728);
+	ck_assert_str_eq(cJSON_GetObjectItem(j1, "timeUnixNano")->valuestring,
+			 "1700000000000000001");
+	ck_assert_int_eq(cJSON_GetObjectItem(j1, "severityNumber")->valueint, 13);
+	ck_assert_str_eq(cJSON_GetObjectItem(j1, "severityText")->valuestring, "WARN");
+	ck_assert_str_eq(cJSON_GetObjectItem(j1, "body")->valuestring, "inspection \"failed\"\n");
+	ck_assert_str_eq(cJSON_GetObjectItem(at, "vigil.kind")->valuestring, "health");
+	ck_assert_str_eq(cJSON_GetObjectItem(at, "vigil.category")->valuestring, "internal_error");
+	ck_assert_str_eq(cJSON_GetObjectItem(at, "vigil.rule.id")->valuestring, "vigil.proxy");
+	ck_assert_str_eq(cJSON_GetObjectItem(at, "vigil.action")->valuestring, "alert");
+	ck_assert_str_eq(cJSON_GetObjectItem(at, "faas.invocation_id")->valuestring, "req-1");
+	const char *id1 = cJSON_GetObjectItem(at, "vigil.alert.id")->valuestring;
+	const char *id2 = cJSON_GetObjectItem(cJSON_GetObjectItem(j2, "attributes"),
+					      "vigil.alert.id")->valuestring;
+	const char *id3 = cJSON_GetObjectItem(cJSON_GetObjectItem(j3, "attributes"),
+					      "vigil.alert.id")->valuestring;
+	ck_assert_uint_eq(strlen(id1), 32);
+	ck_assert_str_eq(id1, id2);
+	ck_assert_str_ne(id1, id3);
+	cJSON_Delete(j1);
+	cJSON_Delete(j2);
+	cJSON_Delete(j3);
+	vg_buf_fini(&b1);
+	vg_buf_fini(&b2);
+	vg_buf_fini(&b3);
+}
+END_TEST
+
+/* --- the vigil process against a fake Lambda ------------------------------ */
+
+static struct fake_up up;
+
+static uint16_t free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t al = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &al);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static const char *vigil_path(void)
+{
+	static char p[4096];
+	snprintf(p, sizeof(p), "%s/extension/vigil", getenv("VIGIL_BUILD_ROOT"));
+	return p;
+}
+
+struct proc {
+	pid_t pid;
+	char out[64], err[64]; /* files holding stdout and stderr */
+};
+
+/* Starts vigil as Lambda does: argv[0] is the file's path, no arguments. */
+static void spawn(struct proc *p, const char *argv0, const char *const *env, const char *arg)
+{
+	strcpy(p->out, "/tmp/vigil-test-out-XXXXXX");
+	strcpy(p->err, "/tmp/vigil-test-err-XXXXXX");
+	int fo = mkstemp(p->out), fe = mkstemp(p->err);
+	p->pid = fork();
+	ck_assert_int_ge(p->pid, 0);
+	if (p->pid == 0) {
+		dup2(fo, 1);
+		dup2(fe, 2);
+		char *argv[] = {(char *)argv0, (char *)arg, NULL};
+		execve(vigil_path(), argv, (char **)env);
+		_exit(127);
+	}
+	close(fo);
+	close(fe);
+}
+
+/* Exit status, or -1 when it has not exited within timeout_ms (then it is
+ * killed). */
+static int reap(struct proc *p, unsigned timeout_ms)
+{
+	uint64_t end = vg_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	int st;
+	while (vg_mono_ns() < end) {
+		if (waitpid(p->pid, &st, WNOHANG) == p->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		vg_sleep_ms(5);
+	}
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, &st, 0);
+	return -1;
+}
+
+static char *slurp(const char *path)
+{
+	struct vg_buf b = VG_BUF_INIT(1u << 20);
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	vg_buf_puts(&b, "");
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		vg_buf_append(&b, buf, n);
+	if (f)
+		fclose(f);
+	unlink(path);
+	return vg_buf_steal(&b, &n);
+}
+
+static char env_api[64], env_pp[64], env_tp[64];
+static uint16_t proxy_port, tel_port;
+
+static void proc_setup(void)
+{
+	memset(&up, 0, sizeof(up));
+	ck_assert_int_eq(fake_up_start(&up), 0);
+	proxy_port = free_port();
+	do
+		tel_port = free_port();
+	while (tel_port == proxy_port);
+	up.probe_proxy_port = proxy_port;
+	up.probe_telemetry_port = tel_port;
+	snprintf(env_api, sizeof(env_api), "AWS_LAMBDA_RUNTIME_API=%s", up.hostport);
+	snprintf(env_pp, sizeof(env_pp), "VIGIL_PROXY_PORT=%u", proxy_port);
+	snprintf(env_tp, sizeof(env_tp), "VIGIL_TELEMETRY_PORT=%u", tel_port);
+}
+
+static void proc_teardown(void)
+{
+	fake_up_stop(&up);
+}
+
+START_TEST(lifecycle_register_subscribe_proxy_shutdown)
+{
+	const char *env[] = {env_api, env_pp, env_tp, "VIGIL_LOG_LEVEL=debug", NULL};
+	struct proc p;
+	spawn(&p, "/opt/extensions/my-ext", env, NULL);
+	ck_assert(fake_up_wait_ext_next(&up, 1, 20000));
+	/* Sockets bound before register; the name is the file's basename. */
+	ck_assert(up.proxy_ready_at_register);
+	ck_assert(up.telemetry_bound_at_register);
+	ck_assert_str_eq(up.ext_name, "my-ext");
+	ck_assert_str_eq(up.ext_events, "{\"events\":[\"INVOKE\",\"SHUTDOWN\"]}");
+	/* Subscribed before the first event/next. */
+	ck_assert_uint_eq(up.n_subscribe, 1);
+	cJSON *s = cJSON_Parse(up.subscription);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(cJSON_GetObjectItem(s, "schemaVersion")->valuestring, "2022-12-13");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(s, "types")), 3);
+	cJSON *buf = cJSON_GetObjectItem(s, "buffering");
+	ck_assert_int_eq(cJSON_GetObjectItem(buf, "maxItems")->valueint, 1000);
+	ck_assert_int_eq(cJSON_GetObjectItem(buf, "maxBytes")->valueint, 262144);
+	ck_assert_int_eq(cJSON_GetObjectItem(buf, "timeoutMs")->valueint, 25);
+	char uri[96];
+	snprintf(uri, sizeof(uri), "http://sandbox.localdomain:%u/telemetry", tel_port);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "destination"), "URI")->valuestring,
+			 uri);
+	cJSON_Delete(s);
+
+	/* An invocation through the proxy of the running vigil. */
+	char hp[32];
+	struct px_pool pool;
+	struct px_resp r;
+	snprintf(hp, sizeof(hp), "127.0.0.1:%u", proxy_port);
+	px_pool_init(&pool, hp);
+	px_resp_init(&r);
+	ck_assert_int_eq(px_request(&pool, "GET", "/2018-06-01/runtime/invocation/next", NULL,
+				    NULL, 0, &r, 1 << 20, 10000),
+			 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(px_resp_header(&r, "Lambda-Runtime-Aws-Request-Id"), "req-1");
+	ck_assert_int_eq(px_request(&pool, "POST", "/2018-06-01/runtime/invocation/req-1/response",
+				    NULL, "done", 4, &r, 1 << 20, 10000),
+			 0);
+	ck_assert_int_eq(r.status, 202);
+	ck_assert_str_eq(up.body.data, "done");
+	px_resp_fini(&r);
+	px_pool_fini(&pool);
+
+	/* SHUTDOWN: exit 0 well inside the deadline. */
+	uint64_t t = vg_mono_ns();
+	fake_up_shutdown(&up, 2000);
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	ck_assert_uint_lt(vg_mono_ns() - t, 2000000000ull);
+	free(slurp(p.out));
+	char *err = slurp(p.err);
+	ck_assert_ptr_nonnull(strstr(err, "registered as my-ext"));
+	free(err);
+}
+END_TEST
+
+START_TEST(invalid_configuration_reported_through_init_error)
+{
+	const char *env[] = {env_api, env_pp, env_tp, "VIGIL_MODE=strict", NULL};
+	struct proc p;
+	spawn(&p, "/opt/extensions/vigil", env, NULL);
+	ck_assert_int_eq(reap(&p, 20000), 1);
+	ck_assert_str_eq(up.ext_name, "vigil");
+	ck_assert_str_eq(up.init_error_type, "Extension.ConfigInvalid");
+	cJSON *j = cJSON_Parse(up.init_error_body);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "errorType")->valuestring, "Extension.ConfigInvalid");
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "errorMessage")->valuestring,
+			 "VIGIL_MODE=\"strict\" is not one of monitor|block");
+	cJSON_Delete(j);
+	ck_assert_uint_eq(up.n_ext_next, 0);
+	ck_assert(!up.proxy_ready_at_register);
+	free(slurp(p.out));
+	free(slurp(p.err));
+}
+END_TEST
+
+START_TEST(telemetry_not_supported_or_refused_is_not_fatal)
+{
+	static const unsigned codes[] = {202, 400};
+	up.telemetry_status = codes[_i];
+	const char *env[] = {env_api, env_pp, env_tp, NULL};
+	struct proc p;
+	spawn(&p, "/opt/extensions/vigil", env, NULL);
+	ck_assert(fake_up_wait_ext_next(&up, 1, 20000));
+	fake_up_shutdown(&up, 2000);
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	free(slurp(p.out));
+	char *err = slurp(p.err);
+	ck_assert_ptr_nonnull(strstr(err, codes[_i] == 202 ? "not supported" : "refused"));
+	free(err);
+}
+END_TEST
+
+START_TEST(busy_proxy_port_bypasses_but_never_breaks)
+{
+	/* Someone holds the proxy port: vigil still registers and runs, and
+	 * says the proxy is bypassed. */
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(proxy_port)};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s, 1), 0);
+	up.probe_proxy_port = 0;
+	const char *env[] = {env_api, env_pp, env_tp, NULL};
+	struct proc p;
+	spawn(&p, "/opt/extensions/vigil", env, NULL);
+	ck_assert(fake_up_wait_ext_next(&up, 1, 20000));
+	fake_up_shutdown(&up, 2000);
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	close(s);
+	char *out = slurp(p.out);
+	ck_assert_ptr_nonnull(strstr(out, "\"vigil.category\":\"proxy_bypassed\""));
+	free(out);
+	free(slurp(p.err));
+}
+END_TEST
+
+START_TEST(probe_subcommand)
+{
+	const char *env[] = {env_api, env_pp, env_tp, NULL};
+	struct proc d, p;
+	spawn(&d, "/opt/extensions/vigil", env, NULL);
+	ck_assert(fake_up_wait_ext_next(&up, 1, 20000));
+	spawn(&p, "vigil", env, "probe");
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	free(slurp(p.out));
+	free(slurp(p.err));
+	fake_up_shutdown(&up, 2000);
+	ck_assert_int_eq(reap(&d, 10000), 0);
+	free(slurp(d.out));
+	free(slurp(d.err));
+	/* Nobody listens now. */
+	spawn(&p, "vigil", env, "probe");
+	ck_assert_int_eq(reap(&p, 10000), 1);
+	char *out = slurp(p.out), *err = slurp(p.err);
+	ck_assert_ptr_nonnull(strstr(err, "did not answer"));
+	ck_assert_ptr_nonnull(strstr(out, "\"vigil.category\":\"proxy_bypassed\""));
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(offline_subcommands)
+{
+	const char *env[] = {NULL};
+	struct proc p;
+	spawn(&p, "vigil", env, "version");
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	char *out = slurp(p.out);
+	ck_assert_int_eq(strncmp(out, "vigil ", 6), 0);
+	free(out);
+	free(slurp(p.err));
+	spawn(&p, "vigil", env, "frobnicate");
+	ck_assert_int_eq(reap(&p, 10000), 2);
+	free(slurp(p.out));
+	char *err = slurp(p.err);
+	ck_assert_ptr_nonnull(strstr(err, "unknown command"));
+	free(err);
+	/* Without AWS_LAMBDA_RUNTIME_API there is nothing to register with. */
+	spawn(&p, "/opt/extensions/vigil", env, NULL);
+	ck_assert_int_eq(reap(&p, 10000), 1);
+	free(slurp(p.out));
+	free(slurp(p.err));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("extension");
+	TCase *t = tcase_create("config");
+	tcase_add_test(t, config_defaults);
+	tcase_add_test(t, config_accepts_valid_values);
+	tcase_add_loop_test(t, config_rejects_invalid_values, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(t, config_markdown_lists_every_variable);
+	tcase_add_test(t, readme_table_matches_the_code);
+	tcase_add_test(t, alert_record_shape_and_stable_id);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("process");
+	tcase_add_checked_fixture(t, proc_setup, proc_teardown);
+	tcase_set_timeout(t, 90);
+	tcase_add_test(t, lifecycle_register_subscribe_proxy_shutdown);
+	tcase_add_test(t, invalid_configuration_reported_through_init_error);
+	tcase_add_loop_test(t, telemetry_not_supported_or_refused_is_not_fatal, 0, 2);
+	tcase_add_test(t, busy_proxy_port_bypasses_but_never_breaks);
+	tcase_add_test(t, probe_subcommand);
+	tcase_add_test(t, offline_subcommands);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
