@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "pol_cli.h"
 #include "probe.h"
 
 #ifndef VIGIL_VERSION
@@ -14,6 +15,8 @@
 static int usage(FILE *out)
 {
 	fputs("usage: vigil                    run as a Lambda extension (what Lambda does)\n"
+	      "       vigil inspect [--policy FILE]... [--mode monitor|block] [--ndjson] [FILE|-]...\n"
+	      "       vigil policy check FILE...\n"
 	      "       vigil version\n"
 	      "       vigil config --markdown  the configuration variables as a Markdown table\n"
 	      "       vigil probe [--timeout-ms N]  is the proxy ready? (used by vigil-wrapper)\n",
@@ -34,6 +37,9 @@ int main(int argc, char **argv)
 		ext_config_markdown(stdout);
 		return 0;
 	}
+	/* The offline inspection commands belong to the policies engine. */
+	if (!strcmp(cmd, "inspect") || !strcmp(cmd, "policy"))
+		return pol_cli_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "probe"))
 		return ext_probe_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))

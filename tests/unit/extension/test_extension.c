@@ -253,7 +253,8 @@ struct proc {
 };
 
 /* Starts vigil as Lambda does: argv[0] is the file's path, no arguments. */
-static void spawn(struct proc *p, const char *argv0, const char *const *env, const char *arg)
+static void spawn2(struct proc *p, const char *argv0, const char *const *env, const char *arg,
+		   const char *arg2)
 {
 	strcpy(p->out, "/tmp/vigil-test-out-XXXXXX");
 	strcpy(p->err, "/tmp/vigil-test-err-XXXXXX");
@@ -263,12 +264,17 @@ static void spawn(struct proc *p, const char *argv0, const char *const *env, con
 	if (p->pid == 0) {
 		dup2(fo, 1);
 		dup2(fe, 2);
-		char *argv[] = {(char *)argv0, (char *)arg, NULL};
+		char *argv[] = {(char *)argv0, (char *)arg, (char *)arg2, NULL};
 		execve(vigil_path(), argv, (char **)env);
 		_exit(127);
 	}
 	close(fo);
 	close(fe);
+}
+
+static void spawn(struct proc *p, const char *argv0, const char *const *env, const char *arg)
+{
+	spawn2(p, argv0, env, arg, NULL);
 }
 
 /* Exit status, or -1 when it has not exited within timeout_ms (then it is
@@ -487,6 +493,18 @@ START_TEST(offline_subcommands)
 	char *err = slurp(p.err);
 	ck_assert_ptr_nonnull(strstr(err, "unknown command"));
 	free(err);
+	/* inspect is the policies engine's command, reached through vigil. */
+	char ev[] = "/tmp/vigil-test-ev-XXXXXX";
+	int fd = mkstemp(ev);
+	ck_assert_int_eq(write(fd, "{\"a\":1}", 7), 7);
+	close(fd);
+	spawn2(&p, "vigil", env, "inspect", ev);
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	char *o = slurp(p.out);
+	ck_assert_ptr_nonnull(strstr(o, "\"verdict\":\"pass\""));
+	free(o);
+	free(slurp(p.err));
+	unlink(ev);
 	/* Without AWS_LAMBDA_RUNTIME_API there is nothing to register with. */
 	spawn(&p, "/opt/extensions/vigil", env, NULL);
 	ck_assert_int_eq(reap(&p, 10000), 1);
