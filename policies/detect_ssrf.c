@@ -1,12 +1,735 @@
-/* Detector: ssrf. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
+/* Detector: ssrf (server-side request forgery).
+ *
+ * A URL in an input is only dangerous for where it leads. We parse every
+ * URL the way lenient clients do (scheme, userinfo@, host, port; "http:host"
+ * and "http:/host" without both slashes; backslashes), normalise the host
+ * (inet_aton's decimal, octal, hex, short and overflowing forms; IPv6 with
+ * embedded, mapped and compatible IPv4 and zone ids; circled and full-width
+ * digits and letters; ideographic full stops) and judge the address:
+ *   - the instance metadata services (169.254.169.254, fd00:ec2::254,
+ *     169.254.170.2 for containers, 192.0.0.192, metadata.google.internal...),
+ *     where a function's credentials are one request away;
+ *   - the Lambda Runtime API (127.0.0.1:9001 in every Lambda sandbox; the
+ *     detector is a pure function, so it knows the address by its port and
+ *     its /2018-06-01/runtime path, not from the environment);
+ *   - loopback, the unspecified address, link-local, private and shared
+ *     ranges, names that resolve there (localhost, 127.0.0.1.nip.io...);
+ *   - schemes that reach other protocols (gopher, dict, file, ldap, jar,
+ *     netdoc, tftp, php, expect...).
+ * Parsers disagree about "http://a.com:80 &@b.com# @127.0.0.1/", so every
+ * host after "//" and after an "@" in the same URL is judged.
+ *
+ * A bare address without a scheme (an event's sourceIp is often private)
+ * counts only where the field is said to hold a URL, or when its spelling
+ * is an obfuscation or a metadata address. Public URLs stay clean.
+ *
+ * The input is decoded in a stack window of SSRF_WIN bytes that overlap by
+ * SSRF_KEEP; each URL is parsed with bounded look-ahead: linear time.
+ */
+#include <string.h>
+
 #include "detect.h"
+
+#define SSRF_WIN 4096
+#define SSRF_KEEP 512
+#define SSRF_HOST 256  /* longest host we normalise */
+#define SSRF_ENOUGH 90 /* a finding this sure ends the scan */
+
+struct window {
+	unsigned char t[SSRF_WIN];
+	uint32_t at[SSRF_WIN];
+	size_t m;
+};
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_alpha(int c)
+{
+	return lower(c) >= 'a' && lower(c) <= 'z';
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+/* ---- decoding ---- */
+
+/* Percent escapes in place, once; returns whether anything changed. */
+static int percent_pass(struct window *w)
+{
+	size_t o = 0;
+	int changed = 0;
+	for (size_t i = 0; i < w->m;) {
+		if (w->t[i] == '%' && i + 2 < w->m && hexval(w->t[i + 1]) >= 0 &&
+		    hexval(w->t[i + 2]) >= 0) {
+			w->t[o] = (unsigned char)(hexval(w->t[i + 1]) * 16 + hexval(w->t[i + 2]));
+			w->at[o++] = w->at[i];
+			i += 3;
+			changed = 1;
+			continue;
+		}
+		w->t[o] = w->t[i];
+		w->at[o++] = w->at[i++];
+	}
+	w->m = o;
+	return changed;
+}
+
+/* What a code point stands for in a host name, or -1 to keep it. */
+static int fold_codepoint(uint32_t cp)
+{
+	if (cp >= 0x2460 && cp <= 0x2468) /* circled 1..9 */
+		return (int)('1' + cp - 0x2460);
+	if (cp == 0x24ea || cp == 0x24ff) /* circled 0 */
+		return '0';
+	if (cp >= 0x2776 && cp <= 0x277e) /* dingbat negative circled 1..9 */
+		return (int)('1' + cp - 0x2776);
+	if (cp >= 0x24b6 && cp <= 0x24cf) /* circled A..Z */
+		return (int)('a' + cp - 0x24b6);
+	if (cp >= 0x24d0 && cp <= 0x24e9) /* circled a..z */
+		return (int)('a' + cp - 0x24d0);
+	if (cp >= 0xff10 && cp <= 0xff19) /* full-width digits */
+		return (int)('0' + cp - 0xff10);
+	if (cp >= 0xff21 && cp <= 0xff3a)
+		return (int)('a' + cp - 0xff21);
+	if (cp >= 0xff41 && cp <= 0xff5a)
+		return (int)('a' + cp - 0xff41);
+	if (cp == 0x3002 || cp == 0xff0e || cp == 0xff61) /* ideographic and full-width stops */
+		return '.';
+	if (cp == 0xff1a)
+		return ':';
+	if (cp == 0xff0f)
+		return '/';
+	return -1;
+}
+
+/* Lower case, and look-alike characters to the ASCII they stand for. */
+static void fold_pass(struct window *w)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < w->m;) {
+		int c = w->t[i];
+		if (c >= 0xe0 && c < 0xf0 && i + 2 < w->m && (w->t[i + 1] & 0xc0) == 0x80 &&
+		    (w->t[i + 2] & 0xc0) == 0x80) {
+			uint32_t cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(w->t[i + 1] & 0x3f) << 6 |
+				      (uint32_t)(w->t[i + 2] & 0x3f);
+			int f = fold_codepoint(cp);
+			if (f >= 0) {
+				w->t[o] = (unsigned char)f;
+				w->at[o++] = w->at[i];
+				i += 3;
+				continue;
+			}
+		}
+		w->t[o] = (unsigned char)lower(c);
+		w->at[o++] = w->at[i++];
+	}
+	w->m = o;
+}
+
+/* ---- addresses ---- */
+
+enum verdict {
+	V_PUBLIC,
+	V_PRIVATE,   /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
+	V_SHARED,    /* 100.64/10 */
+	V_LINKLOCAL, /* 169.254/16, fe80::/10 */
+	V_LOOPBACK,  /* 127/8, ::1, 0.0.0.0, :: */
+	V_METADATA,  /* 169.254.169.254 and friends */
+};
+
+static const char *const verdict_rule[] = {
+	"ssrf.public", "ssrf.private", "ssrf.shared", "ssrf.link_local", "ssrf.loopback",
+	"ssrf.metadata",
+};
+static const uint8_t verdict_conf[] = {0, 75, 65, 85, 85, 95};
+
+static enum verdict judge_v4(uint32_t a)
+{
+	unsigned b0 = a >> 24, b1 = (a >> 16) & 0xff;
+	if (a == 0xa9fea9fe || a == 0xa9feaa02 || a == 0xc00000c0 || a == 0xa9fea97b)
+		return V_METADATA; /* 169.254.169.254, 169.254.170.2, 192.0.0.192, 169.254.169.123 */
+	if (b0 == 127 || a == 0) /* 0.0.0.0 reaches the local host on Linux */
+		return V_LOOPBACK;
+	if (b0 == 169 && b1 == 254)
+		return V_LINKLOCAL;
+	if (b0 == 10 || (b0 == 172 && (b1 & 0xf0) == 16) || (b0 == 192 && b1 == 168))
+		return V_PRIVATE;
+	if (b0 == 100 && (b1 & 0xc0) == 64)
+		return V_SHARED;
+	return V_PUBLIC;
+}
+
+/* inet_aton's grammar: one to four parts, each decimal, octal (leading 0)
+ * or hex (0x), the last filling the remaining bytes. Returns 1 with *a set,
+ * *odd set when the spelling is anything but plain dotted decimal. Parts
+ * that overflow keep their low bits, as some parsers do. */
+static int parse_v4(const unsigned char *h, size_t n, uint32_t *a, int *odd)
+{
+	uint64_t part[4];
+	size_t parts = 0, i = 0;
+	*odd = 0;
+	if (n == 0)
+		return 0;
+	while (i < n) {
+		if (parts == 4)
+			return 0;
+		uint64_t v = 0;
+		int base = 10, digits = 0;
+		if (h[i] == '0' && i + 1 < n && lower(h[i + 1]) == 'x') {
+			base = 16;
+			i += 2;
+			*odd = 1;
+		} else if (h[i] == '0' && i + 1 < n && is_digit(h[i + 1])) {
+			base = 8;
+			*odd = 1;
+		}
+		for (; i < n && h[i] != '.'; i++, digits++) {
+			int d = base == 16 ? hexval(h[i]) : is_digit(h[i]) ? h[i] - '0' : -1;
+			if (d < 0 || d >= base || digits > 40)
+				return 0;
+			v = v * (uint64_t)base + (uint64_t)d;
+			if (v >> 40) {
+				v &= 0xffffffffffull; /* overflow: keep the low bits */
+				*odd = 1;
+			}
+		}
+		if (digits == 0 && base != 16)
+			return 0;
+		part[parts++] = v;
+		if (i < n && h[i] == '.') {
+			i++;
+			if (i == n) /* a trailing dot: "127.0.0.1." */
+				break;
+		}
+	}
+	uint32_t r = 0;
+	for (size_t p = 0; p + 1 < parts; p++) {
+		if (part[p] > 255)
+			*odd = 1;
+		r |= (uint32_t)(part[p] & 0xff) << (24 - 8 * p);
+	}
+	uint64_t last = part[parts - 1];
+	unsigned bits = (unsigned)(32 - 8 * (parts - 1));
+	if (bits < 32 && last >> bits)
+		*odd = 1;
+	if (bits == 32 && last >> 32)
+		*odd = 1;
+	r |= (uint32_t)(last & (bits == 32 ? 0xffffffffu : ((1u << bits) - 1)));
+	if (parts != 4)
+		*odd = 1;
+	*a = r;
+	return 1;
+}
+
+/* IPv6 text (no brackets, no zone) to 16 bytes; 1 if it parses. */
+static int parse_v6(const unsigned char *h, size_t n, uint8_t out[16])
+{
+	uint16_t g[8] = {0};
+	int ng = 0, gap = -1;
+	size_t i = 0;
+	if (n >= 2 && h[0] == ':' && h[1] == ':') {
+		gap = 0;
+		i = 2;
+	} else if (n && h[0] == ':') {
+		return 0;
+	}
+	while (i < n) {
+		if (ng == 8)
+			return 0;
+		/* an embedded IPv4 at the end */
+		size_t e = i;
+		int dots = 0;
+		while (e < n && h[e] != ':')
+			dots += h[e++] == '.';
+		if (dots && e == n) {
+			uint32_t a;
+			int odd;
+			if (ng > 6 || !parse_v4(h + i, n - i, &a, &odd))
+				return 0;
+			g[ng++] = (uint16_t)(a >> 16);
+			g[ng++] = (uint16_t)(a & 0xffff);
+			i = n;
+			break;
+		}
+		unsigned v = 0;
+		int digits = 0;
+		for (; i < n && h[i] != ':'; i++, digits++) {
+			int d = hexval(h[i]);
+			if (d < 0 || digits == 4)
+				return 0;
+			v = v * 16 + (unsigned)d;
+		}
+		if (!digits)
+			return 0;
+		g[ng++] = (uint16_t)v;
+		if (i < n) { /* at ':' */
+			i++;
+			if (i < n && h[i] == ':') {
+				if (gap >= 0)
+					return 0;
+				gap = ng;
+				i++;
+			} else if (i == n) {
+				return 0;
+			}
+		}
+	}
+	if (gap < 0 && ng != 8)
+		return 0;
+	uint16_t full[8] = {0};
+	if (gap >= 0) {
+		int tail = ng - gap;
+		for (int k = 0; k < gap; k++)
+			full[k] = g[k];
+		for (int k = 0; k < tail; k++)
+			full[8 - tail + k] = g[gap + k];
+	} else {
+		memcpy(full, g, sizeof(full));
+	}
+	for (int k = 0; k < 8; k++) {
+		out[2 * k] = (uint8_t)(full[k] >> 8);
+		out[2 * k + 1] = (uint8_t)full[k];
+	}
+	return 1;
+}
+
+static enum verdict judge_v6(const uint8_t b[16])
+{
+	static const uint8_t ec2[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+	if (memcmp(b, ec2, 16) == 0)
+		return V_METADATA;
+	int zero10 = 1;
+	for (int k = 0; k < 10; k++)
+		zero10 &= b[k] == 0;
+	uint32_t v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+	if (zero10 && b[10] == 0 && b[11] == 0) {
+		if (v4 <= 1)
+			return V_LOOPBACK; /* :: and ::1 */
+		return judge_v4(v4); /* IPv4-compatible ::a.b.c.d */
+	}
+	if (zero10 && b[10] == 0xff && b[11] == 0xff)
+		return judge_v4(v4); /* IPv4-mapped */
+	if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
+		return judge_v4(v4); /* NAT64 64:ff9b::/96 */
+	if ((b[0] & 0xfe) == 0xfc)
+		return V_PRIVATE;
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return V_LINKLOCAL;
+	return V_PUBLIC;
+}
+
+/* Names that lead inside. */
+static const struct {
+	const char *name;
+	enum verdict v;
+	int suffix; /* also matches as the last labels of a longer name */
+} names[] = {
+	{"localhost", V_LOOPBACK, 1},
+	{"localhost.localdomain", V_LOOPBACK, 0},
+	{"ip6-localhost", V_LOOPBACK, 0},
+	{"ip6-loopback", V_LOOPBACK, 0},
+	{"localtest.me", V_LOOPBACK, 1},
+	{"lvh.me", V_LOOPBACK, 1},
+	{"vcap.me", V_LOOPBACK, 1},
+	{"metadata", V_METADATA, 0},
+	{"metadata.google.internal", V_METADATA, 0},
+	{"metadata.goog", V_METADATA, 0},
+	{"instance-data", V_METADATA, 0},
+	{"instance-data.ec2.internal", V_METADATA, 0},
+	{"metadata.packet.net", V_METADATA, 0},
+	{"metadata.platformequinix.com", V_METADATA, 0},
+	{"metadata.tencentyun.com", V_METADATA, 0},
+	{"kubernetes.default.svc", V_PRIVATE, 0},
+	{"internal", V_PRIVATE, 1},
+};
+
+/* Services that echo an IP written in the name back as its address. */
+static const char *const rebind_domains[] = {
+	".nip.io", ".xip.io", ".sslip.io", ".traefik.me", ".localtest.me", ".1u.ms",
+	".rbndr.us", ".xip.name",
+};
+
+struct host_verdict {
+	enum verdict v;
+	int odd; /* an obfuscated spelling of the address */
+	const char *rule;
+};
+
+static int ends_with(const unsigned char *h, size_t n, const char *suf)
+{
+	size_t l = strlen(suf);
+	return n >= l && memcmp(h + n - l, suf, l) == 0;
+}
+
+/* Judges a normalised host name (lower case, no brackets, no port). */
+static struct host_verdict judge_host(const unsigned char *h, size_t n, int bracketed)
+{
+	struct host_verdict hv = {V_PUBLIC, 0, NULL};
+	while (n && h[n - 1] == '.')
+		n--;
+	if (!n)
+		return hv;
+	size_t colons = 0;
+	for (size_t k = 0; k < n; k++)
+		colons += h[k] == ':';
+	if (bracketed || colons >= 2) {
+		size_t e = 0;
+		while (e < n && h[e] != '%') /* zone id */
+			e++;
+		uint8_t b[16];
+		if (parse_v6(h, e, b)) {
+			hv.v = judge_v6(b);
+			hv.odd = e < n;
+		}
+		return hv;
+	}
+	uint32_t a;
+	if (is_digit(h[0]) && parse_v4(h, n, &a, &hv.odd)) {
+		hv.v = judge_v4(a);
+		return hv;
+	}
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t l = strlen(names[k].name);
+		if ((n == l && memcmp(h, names[k].name, l) == 0) ||
+		    (names[k].suffix && n > l && h[n - l - 1] == '.' &&
+		     memcmp(h + n - l, names[k].name, l) == 0)) {
+			hv.v = names[k].v;
+			return hv;
+		}
+	}
+	for (size_t k = 0; k < sizeof(rebind_domains) / sizeof(rebind_domains[0]); k++) {
+		if (!ends_with(h, n, rebind_domains[k]))
+			continue;
+		/* 127.0.0.1.nip.io, 10-0-0-1.sslip.io, app.169.254.169.254.nip.io */
+		size_t l = n - strlen(rebind_domains[k]);
+		for (size_t s = 0; s < l; s++) {
+			if (s && h[s - 1] != '.' && h[s - 1] != '-')
+				continue;
+			unsigned char ip[32];
+			size_t q = 0;
+			for (size_t k2 = s; k2 < l && q < sizeof(ip); k2++)
+				ip[q++] = h[k2] == '-' ? '.' : h[k2];
+			int odd;
+			if (q && is_digit(ip[0]) && parse_v4(ip, q, &a, &odd) && !odd) {
+				hv.v = judge_v4(a);
+				hv.rule = hv.v != V_PUBLIC ? "ssrf.rebinding_name" : NULL;
+				return hv;
+			}
+		}
+		return hv;
+	}
+	return hv;
+}
+
+/* ---- schemes ---- */
+
+static const struct {
+	const char *name;
+	uint8_t conf; /* for any host, public included */
+	const char *rule;
+} schemes[] = {
+	{"gopher", 90, "ssrf.scheme_gopher"},   {"dict", 85, "ssrf.scheme_dict"},
+	{"file", 85, "ssrf.scheme_file"},       {"local_file", 90, "ssrf.scheme_file"},
+	{"ldap", 80, "ssrf.scheme_ldap"},       {"ldaps", 80, "ssrf.scheme_ldap"},
+	{"ldapi", 80, "ssrf.scheme_ldap"},      {"jar", 85, "ssrf.scheme_jar"},
+	{"netdoc", 85, "ssrf.scheme_netdoc"},   {"tftp", 80, "ssrf.scheme_tftp"},
+	{"php", 85, "ssrf.scheme_php"},         {"expect", 85, "ssrf.scheme_php"},
+	{"phar", 80, "ssrf.scheme_php"},        {"sftp", 60, "ssrf.scheme_other"},
+	{"ftp", 50, "ssrf.scheme_ftp"},         {"smb", 70, "ssrf.scheme_other"},
+	{"telnet", 70, "ssrf.scheme_other"},    {"redis", 85, "ssrf.scheme_other"},
+	{"mysql", 70, "ssrf.scheme_other"},     {"ssh", 50, "ssrf.scheme_other"},
+	{"rsync", 60, "ssrf.scheme_other"},     {"imap", 50, "ssrf.scheme_other"},
+	{"pop3", 50, "ssrf.scheme_other"},      {"irc", 40, "ssrf.scheme_other"},
+	{"rtmp", 40, "ssrf.scheme_other"},      {"acap", 60, "ssrf.scheme_other"},
+	{"xri", 60, "ssrf.scheme_other"},       {"ws", 0, NULL},
+	{"wss", 0, NULL},                       {"http", 0, NULL},
+	{"https", 0, NULL},
+};
+
+static int scheme_lookup(const unsigned char *s, size_t l)
+{
+	for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+		if (strlen(schemes[k].name) == l && memcmp(s, schemes[k].name, l) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* ---- the scan ---- */
+
+struct scan {
+	const struct window *w;
+	uint32_t where;
+	struct pol_hit *hit;
+	int found;
+};
+
+static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+{
+	if (conf > 100)
+		conf = 100;
+	if (conf <= 0 || (sc->found && sc->hit->confidence >= conf))
+		return;
+	const struct window *w = sc->w;
+	if (to > w->m)
+		to = w->m;
+	if (from >= to)
+		from = to ? to - 1 : 0;
+	sc->hit->rule = rule;
+	sc->hit->category = POL_CAT_SSRF;
+	sc->hit->severity = conf >= 90 ? POL_SEV_CRITICAL : conf >= 70 ? POL_SEV_HIGH : POL_SEV_MEDIUM;
+	sc->hit->confidence = (uint8_t)conf;
+	sc->hit->off = w->at[from];
+	sc->hit->len = to > from ? w->at[to - 1] + 1 - w->at[from] : 1;
+	sc->found = 1;
+}
+
+static int ends_host(int c)
+{
+	return c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '"' || c == '\'' ||
+	       c == '<' || c == '>' || c == '\n' || c == '\r' || c == '&' || c == ',' || c == ';' ||
+	       c == ')' || c == '`' || c == '{' || c == '}' || c == '|';
+}
+
+/* Reads the host and port starting at t[k] (after "//" or "@"), undoing
+ * backslash escapes (\l\o\c\a\l\h\o\s\t); judges it and reports. Returns
+ * the index after the authority. */
+static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int scheme_conf,
+			      const char *scheme_rule, int has_scheme)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	unsigned char h[SSRF_HOST];
+	size_t hn = 0, e = k;
+	int bracketed = 0, port = -1;
+	/* userinfo: the last '@' before the end of the authority */
+	size_t at = (size_t)-1;
+	for (size_t j = k; j < m && j < k + SSRF_HOST && !ends_host(t[j]); j++)
+		if (t[j] == '@')
+			at = j;
+	if (at != (size_t)-1)
+		e = k = at + 1;
+	if (e < m && t[e] == '[') {
+		bracketed = 1;
+		for (e++; e < m && e < k + SSRF_HOST && t[e] != ']'; e++)
+			if (hn < sizeof(h))
+				h[hn++] = t[e];
+		if (e < m && t[e] == ']')
+			e++;
+	} else {
+		for (; e < m && e < k + SSRF_HOST && !ends_host(t[e]); e++) {
+			int c = t[e];
+			if (c == '\\') {
+				if (e + 1 < m && (is_alnum(t[e + 1]) || t[e + 1] == '\\'))
+					continue; /* \l\o\c\a\l: an escape a lenient parser drops */
+				break;
+			}
+			if (hn < sizeof(h))
+				h[hn++] = (unsigned char)c;
+		}
+		/* a port after the last colon, unless the host is IPv6 */
+		size_t colons = 0, last = 0;
+		for (size_t j = 0; j < hn; j++)
+			if (h[j] == ':') {
+				colons++;
+				last = j;
+			}
+		if (colons == 1) {
+			int p = 0, ok = last + 1 < hn;
+			for (size_t j = last + 1; j < hn; j++) {
+				if (!is_digit(h[j]) || p > 99999) {
+					ok = 0;
+					break;
+				}
+				p = p * 10 + (h[j] - '0');
+			}
+			if (ok)
+				port = p;
+			hn = last;
+		}
+	}
+	if (bracketed && e < m && t[e] == ':') {
+		int p = 0, d = 0;
+		for (e++; e < m && is_digit(t[e]) && d < 6; e++, d++)
+			p = p * 10 + (t[e] - '0');
+		if (d)
+			port = p;
+	}
+	struct host_verdict hv = judge_host(h, hn, bracketed);
+	int urlish = (sc->where & POL_IN_URLISH) != 0;
+	if (hv.v != V_PUBLIC) {
+		int conf = verdict_conf[hv.v] + (urlish ? 5 : 0) + (hv.odd ? 10 : 0);
+		const char *rule = hv.rule ? hv.rule : verdict_rule[hv.v];
+		if (hv.odd && !hv.rule)
+			rule = "ssrf.obfuscated_ip";
+		if (hv.v == V_LOOPBACK && port == 9001) {
+			rule = "ssrf.runtime_api";
+			conf = 95;
+		}
+		static const char api[] = "/2018-06-01/runtime";
+		if (hv.v == V_LOOPBACK && e + sizeof(api) - 1 <= m &&
+		    memcmp(t + e, api, sizeof(api) - 1) == 0) {
+			rule = "ssrf.runtime_api";
+			conf = 95;
+		}
+		if (!has_scheme && !urlish) {
+			/* a bare address is data (an event's sourceIp), unless it is
+			 * a dotted metadata address or an obfuscated spelling */
+			size_t dots = 0;
+			int hex = 0;
+			for (size_t j = 0; j < hn; j++) {
+				dots += h[j] == '.';
+				hex |= h[j] == 'x';
+			}
+			/* "10.5" and "10.0.1" are numbers and versions; a hex
+			 * part, or a metadata address in any spelling, is not */
+			int telling = is_digit(h[0]) && ((dots >= 2 && hv.v == V_METADATA) ||
+							 (dots >= 1 && hex) ||
+							 (dots == 3 && hv.odd));
+			conf = telling ? conf - 20 : 0;
+		}
+		report(sc, rule, conf, url_from, e);
+	} else if (scheme_rule && scheme_conf) {
+		report(sc, scheme_rule, scheme_conf + (urlish ? 5 : 0), url_from, e);
+	}
+	return e;
+}
+
+/* At t[i] == ':' : a URL's scheme ends here? */
+static void judge_url(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, b = i;
+	while (b > 0 && i - b < 16 && (is_alnum(t[b - 1]) || t[b - 1] == '_' || t[b - 1] == '+' ||
+				       t[b - 1] == '-' || t[b - 1] == '.'))
+		b--;
+	if (b == i || !is_alpha(t[b]))
+		return;
+	int s = scheme_lookup(t + b, i - b);
+	size_t k = i + 1, slashes = 0;
+	while (k < m && (t[k] == '/' || t[k] == '\\') && slashes < 3) {
+		k++;
+		slashes++;
+	}
+	int special = s >= 0 && (strcmp(schemes[s].name, "http") == 0 ||
+				 strcmp(schemes[s].name, "https") == 0);
+	int conf = s >= 0 ? schemes[s].conf : 0;
+	const char *rule = s >= 0 ? schemes[s].rule : NULL;
+	if (s >= 0 && strcmp(schemes[s].name, "jar") == 0) {
+		/* jar:http://... fetches the archive; "cookie jar: empty" does not */
+		size_t e = k;
+		while (e < m && e < k + 12 && is_alpha(t[e]))
+			e++;
+		if (e > k && e < m && t[e] == ':' && scheme_lookup(t + k, e - k) >= 0)
+			report(sc, rule, conf, b, e + 1);
+		return;
+	}
+	if (s >= 0 && (strcmp(schemes[s].name, "php") == 0 || strcmp(schemes[s].name, "file") == 0 ||
+		       strcmp(schemes[s].name, "netdoc") == 0 ||
+		       strcmp(schemes[s].name, "expect") == 0 ||
+		       strcmp(schemes[s].name, "local_file") == 0) &&
+	    slashes >= 2) {
+		report(sc, rule, conf, b, k);
+		return;
+	}
+	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
+		size_t e = judge_authority(sc, k, b, conf, rule, 1);
+		/* parser differentials ("http://a.com:80 &@b.com# @127.0.0.1/"):
+		 * once the authority ended oddly, every later '@' starts a host
+		 * some parser will use */
+		int odd_end = 0;
+		for (size_t j = e; j < m && j < e + SSRF_HOST; j++) {
+			if (t[j] == ' ' || t[j] == '#' || t[j] == '\\' || t[j] == '&')
+				odd_end = 1;
+			if (t[j] == '@' && j + 1 < m && odd_end)
+				judge_authority(sc, j + 1, b, 0, NULL, 1);
+			if (t[j] == ':' && j + 2 < m && t[j + 1] == '/' && t[j + 2] == '/')
+				break; /* the next URL */
+			if (t[j] == '\n' || t[j] == '"')
+				break;
+		}
+	} else if (s >= 0 && conf && slashes == 0 && !special && (k < m && is_alnum(t[k]))) {
+		/* dict:127.0.0.1:11211 style without slashes: judge the host */
+		judge_authority(sc, k, b, 0, NULL, 1);
+	}
+}
+
+static void scan_window(struct scan *sc, int first, size_t limit)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	if (first) {
+		/* a bare host, or "//host" */
+		size_t k = 0;
+		while (k < m && (t[k] == ' ' || t[k] == '"' || t[k] == '\''))
+			k++;
+		if (k + 2 < m && t[k] == '/' && t[k + 1] == '/')
+			judge_authority(sc, k + 2, k, 0, NULL, 1);
+		else if (k < m && (is_digit(t[k]) || t[k] == '[' || is_alpha(t[k]))) {
+			/* only if the whole value is one token */
+			size_t e = k;
+			while (e < m && !ends_host(t[e]))
+				e++;
+			if (e == m || t[e] == '/' || t[e] == '"' || t[e] == '\'')
+				judge_authority(sc, k, k, 0, NULL, 0);
+		}
+	}
+	for (size_t i = 0; i < limit; i++) {
+		if (t[i] == ':' && i > 0)
+			judge_url(sc, i);
+		if (sc->found && sc->hit->confidence >= SSRF_ENOUGH)
+			return;
+	}
+}
 
 int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
-	return 0;
+	/* a URL needs a colon; a bare address a digit, a dot or a bracket */
+	if (ctx && !(ctx->chars & (POL_CH_COLON | POL_CH_DIGIT | POL_CH_DOT | POL_CH_BRACKET |
+				   POL_CH_PERCENT | POL_CH_HIGH)) &&
+	    !(ctx->where & POL_IN_URLISH))
+		return 0;
+	struct window w;
+	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0};
+	size_t i = 0;
+	int first = 1;
+	while (i < n) {
+		w.m = 0;
+		while (i < n && w.m < SSRF_WIN) {
+			w.t[w.m] = (unsigned char)s[i];
+			w.at[w.m++] = (uint32_t)i++;
+		}
+		int final = i >= n;
+		for (int p = 0; p < 2 && percent_pass(&w); p++)
+			;
+		fold_pass(&w);
+		size_t limit = final || w.m <= SSRF_KEEP ? w.m : w.m - SSRF_KEEP;
+		scan_window(&sc, first, limit);
+		first = 0;
+		if (final || (sc.found && hit->confidence >= SSRF_ENOUGH))
+			break;
+		if (limit < w.m)
+			i = w.at[limit];
+	}
+	return sc.found;
 }
