@@ -1,12 +1,768 @@
-/* Detector: code_injection. Placeholder until its engineer lands the real detector;
- * it reports nothing, and the golden tests in tests/data/detect/ say so. */
-#include "detect.h"
+/* Detector: code_injection (Node, Python, PHP, Ruby, Perl and Java code
+ * where data is expected).
+ *
+ * Code is recognised by the grammar of calling something dangerous, not by
+ * keywords: a name from the execution families (system, exec, eval,
+ * popen, execSync, getRuntime, __import__, base64_decode ...) followed,
+ * across blanks and comments, by "(" and an argument that looks like code
+ * (a string, a variable, another call, nothing at all), as in
+ * "';require('child_process').exec('id')//". Beside calls, the constructs
+ * no prose contains: PHP tags, superglobals, variable functions and stream
+ * wrappers; Python object-model walks (().__class__.__bases__[0]...) and
+ * imports of os/subprocess; Node's process.mainModule, global.process and
+ * constructor.constructor; Perl @{[ ]} and qx//; Java's java.lang.Runtime.
+ *
+ * One pass over the input; the lookahead after a dangerous name is capped
+ * at CI_LOOKAHEAD bytes, so the cost is linear.
+ */
+#include <string.h>
 
-int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+#include "detect.h"
+#include "detect_code_injection_kw.h"
+
+#define CI_LOOKAHEAD 256 /* blanks and comments skipped between a name and "(" */
+
+enum ci_kind {
+	CI_NONE,
+	CI_NODE_ENV,     /* process.env: reading configuration, weak */
+	CI_JAVA_NAMES,   /* java.* and Runtime/ProcessBuilder together */
+	CI_OBFUSCATION,  /* chr(112).chr(104), String.fromCharCode, base64_decode(...) */
+	CI_PHP_VAR,      /* superglobals, variable variables */
+	CI_PHP_WRAPPER,  /* php://input, phar://, expect:// */
+	CI_BARE_CALL,    /* system 'id' (Perl/Ruby call without parentheses) */
+	CI_STRING_CALL,  /* "sys"."tem"('id'), (system)('id') */
+	CI_VAR_CALL,     /* $f(...), $_GET['a']($_GET['b']) */
+	CI_PERL,         /* @{[ ... ]}, qx{...}, %x(...) */
+	CI_IMPORT,       /* import os / from subprocess import ... */
+	CI_JAVA,         /* java.lang.Runtime, ProcessBuilder, getRuntime() */
+	CI_PHP_TAG,      /* <?php, <?= */
+	CI_NODE,         /* process.mainModule, constructor.constructor, require('child_process') */
+	CI_PY_WALK,      /* __class__.__bases__[0].__subclasses__() */
+	CI_CALL,         /* system('id'), eval($x), execSync('id') */
+};
+
+static const struct {
+	const char *rule;
+	enum pol_severity sev;
+	uint8_t conf;
+} ci_rules[] = {
+	[CI_NONE] = {NULL, POL_SEV_INFO, 0},
+	[CI_NODE_ENV] = {"code_injection.node_env", POL_SEV_MEDIUM, 60},
+	[CI_JAVA_NAMES] = {"code_injection.java_names", POL_SEV_MEDIUM, 70},
+	[CI_OBFUSCATION] = {"code_injection.obfuscation", POL_SEV_HIGH, 80},
+	[CI_PHP_VAR] = {"code_injection.php_variable", POL_SEV_HIGH, 80},
+	[CI_PHP_WRAPPER] = {"code_injection.php_wrapper", POL_SEV_HIGH, 85},
+	[CI_BARE_CALL] = {"code_injection.bare_call", POL_SEV_HIGH, 80},
+	[CI_STRING_CALL] = {"code_injection.string_call", POL_SEV_HIGH, 85},
+	[CI_VAR_CALL] = {"code_injection.variable_call", POL_SEV_HIGH, 85},
+	[CI_PERL] = {"code_injection.perl_ruby_exec", POL_SEV_HIGH, 88},
+	[CI_IMPORT] = {"code_injection.python_import", POL_SEV_HIGH, 88},
+	[CI_JAVA] = {"code_injection.java_runtime", POL_SEV_CRITICAL, 90},
+	[CI_PHP_TAG] = {"code_injection.php_tag", POL_SEV_CRITICAL, 90},
+	[CI_NODE] = {"code_injection.node_runtime", POL_SEV_CRITICAL, 95},
+	[CI_PY_WALK] = {"code_injection.python_object_walk", POL_SEV_CRITICAL, 95},
+	[CI_CALL] = {"code_injection.call", POL_SEV_CRITICAL, 93},
+};
+
+struct ci_scan {
+	const char *s;
+	size_t n;
+	enum ci_kind best;
+	size_t off, end;
+	int dunders;      /* Python object-model attributes seen */
+	size_t last_exec; /* end of the last execution-family name, or 0 */
+	int runtime_word; /* child_process / getRuntime seen: method calls are real */
+};
+
+static void note(struct ci_scan *x, enum ci_kind k, size_t off, size_t end)
 {
-	(void)s;
-	(void)n;
-	(void)ctx;
-	(void)hit;
-	return 0;
+	if (k > x->best) {
+		x->best = k;
+		x->off = off;
+		x->end = end > x->n ? x->n : end;
+	}
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int ident_start(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int ident_char(int c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Case-insensitive: does s[i..) start with the lowercase w? */
+static int at(const struct ci_scan *x, size_t i, const char *w)
+{
+	size_t k = strlen(w);
+	if (i > x->n || x->n - i < k)
+		return 0;
+	for (size_t j = 0; j < k; j++)
+		if (lower((unsigned char)x->s[i + j]) != w[j])
+			return 0;
+	return 1;
+}
+
+static int word_is(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	if (n != k)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s[i]) != w[i])
+			return 0;
+	return 1;
+}
+
+
+/* Skips blanks and comments (C, C++, shell/PHP/Python) from i, looking at
+ * most CI_LOOKAHEAD bytes; PHP and JS allow them between a name and "(". */
+static size_t skip_filler(const struct ci_scan *x, size_t i)
+{
+	size_t lim = i + CI_LOOKAHEAD < x->n ? i + CI_LOOKAHEAD : x->n;
+	while (i < lim) {
+		char c = x->s[i];
+		if (is_space((unsigned char)c)) {
+			i++;
+		} else if (c == '/' && i + 1 < lim && x->s[i + 1] == '*') {
+			size_t j = i + 2;
+			while (j + 1 < lim && !(x->s[j] == '*' && x->s[j + 1] == '/'))
+				j++;
+			i = j + 2;
+		} else if ((c == '/' && i + 1 < lim && x->s[i + 1] == '/') || c == '#') {
+			while (i < lim && x->s[i] != '\n')
+				i++;
+		} else {
+			break;
+		}
+	}
+	return i < x->n ? i : x->n;
+}
+
+/* Names that run code or commands when called. */
+static const char *const exec_names[] = {
+	"system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec", "eval",
+	"assert", "create_function", "execsync", "spawnsync", "spawn", "execfile",
+	"execfilesync", "__import__", "getruntime", "call_user_func", "call_user_func_array",
+	"preg_replace", "include", "include_once", "require_once", "file_put_contents",
+	"fsockopen", "check_output", "check_call", "getoutput", "getstatusoutput",
+	"instance_eval", "class_eval", "module_eval", "syscall", "array_map", "usort",
+	"register_shutdown_function", "register_tick_function", "_load", "runinthiscontext",
+	"runinnewcontext", "compile", "execv", "execve", "execl", "execlp", "spawnv",
+	"posix_spawn", "startfile", "capture2", "capture3", "popen2", "popen3", "readpipe",
+	"dlopen", "loadlibrary", "ob_start", "mb_ereg_replace", "array_filter", "uasort",
+	"uksort", "array_walk", "unserialize",
+};
+
+/* Calls that hide or fetch code rather than run it. */
+static const char *const obf_names[] = {
+	"base64_decode", "gzinflate", "gzuncompress", "gzdecode", "str_rot13", "bzdecompress",
+	"hex2bin", "fromcharcode", "atob", "phpinfo", "readfile", "file_get_contents",
+	"show_source", "highlight_file", "convert_uudecode", "getattr", "globals", "locals",
+	"fopen", "fwrite", "copy", "move_uploaded_file", "curl_exec", "stream_get_contents",
+	"symlink", "chmod", "chroot", "mail", "putenv", "ini_set", "set_time_limit",
+	"settimeout", "setinterval", "fromhex", "b64decode", "decompress", "loads",
+};
+
+/* Modules whose import means reaching the system. */
+static const char *const danger_modules[] = {
+	"os", "subprocess", "pty", "socket", "commands", "ctypes", "builtins", "importlib",
+	"posix", "nt", "child_process", "shutil", "sys", "pickle", "marshal", "multiprocessing",
+	"platform", "code", "runpy", "fs", "vm", "net", "http", "worker_threads", "process",
+};
+
+/* Role bits of the keyword table: which lists a word is on. */
+enum {
+	R_EXEC = 1u << 0,     /* exec_names */
+	R_OBF = 1u << 1,      /* obf_names */
+	R_MODULE = 1u << 2,   /* danger_modules */
+	R_RECEIVER = 1u << 3, /* exec_receivers */
+	R_DUNDER = 1u << 4,   /* dunders */
+	R_RUNNER = 1u << 5,   /* runner_modules */
+	R_SPECIAL = 1u << 6,  /* special_words: judged one by one in identifier() */
+};
+
+static struct kw_table ci_kw;
+static struct kw_entry ci_entries[KW_SLOTS / 2];
+static size_t ci_nentries;
+
+static uint32_t roles_of(const char *s, size_t n)
+{
+	return kw_roles(&ci_kw, ci_entries, s, n);
+}
+
+/* Is the argument after "(" at i code-like? A string, a variable, a call,
+ * an empty list, a list literal, a number followed by ")" or ",". */
+static int code_arg_from(const struct ci_scan *x, size_t i, int prose_guard)
+{
+	i = skip_filler(x, i);
+	if (i >= x->n)
+		return 0;
+	int c = (unsigned char)x->s[i];
+	if (c == '\'' || c == '"' || c == '`' || c == '$' || c == ')' || c == '[' || c == '{' ||
+	    c == '@' || c == '(')
+		return 1;
+	if (is_digit(c)) {
+		size_t b = i;
+		while (i < x->n && is_digit((unsigned char)x->s[i]))
+			i++;
+		if (prose_guard && i - b == 1 && i < x->n && x->s[i] == ')')
+			return 0; /* chroot(2): a manual section, not an argument */
+		return i < x->n && (x->s[i] == ')' || x->s[i] == ',');
+	}
+	if (!ident_start(c))
+		return 0;
+	size_t b = i;
+	while (i < x->n && ident_char((unsigned char)x->s[i]))
+		i++;
+	if (i >= x->n)
+		return 0;
+	/* "system(s)": an English plural, not an argument */
+	if (x->s[i] == ')' && (word_is(x->s + b, i - b, "s") || word_is(x->s + b, i - b, "es")))
+		return 0;
+	c = (unsigned char)x->s[i];
+	if (c == '(' || c == '.' || c == ')' || c == '[' || c == ',' || c == '+' ||
+	    (c == '-' && i + 1 < x->n && x->s[i + 1] == '>') || (c == ':' && i + 1 < x->n && x->s[i + 1] == ':'))
+		return 1;
+	size_t j = skip_filler(x, i);
+	return j < x->n && j > i && (x->s[j] == ')' || x->s[j] == '+' || x->s[j] == '.');
+}
+
+static int code_arg(const struct ci_scan *x, size_t i)
+{
+	return code_arg_from(x, i, 1);
+}
+
+/* Method receivers that make x.exec(...) a command and not a regex. */
+static const char *const exec_receivers[] = {
+	"child_process", "cp", "proc", "process", "runtime", "getruntime", "os", "subprocess",
+	"kernel", "io", "open3", "shell", "pty", "commands", "ctypes",
+};
+
+/* name at [b, e): a dangerous callable? Judges the call that follows. */
+static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
+{
+	size_t p = skip_filler(x, e);
+	const char *s = x->s;
+	if (p < x->n && s[p] == '(' && code_arg(x, p + 1)) {
+		if (!exec_class) {
+			note(x, CI_OBFUSCATION, b, p + 1);
+			return;
+		}
+		/* a method call: is the receiver something that runs commands? */
+		/* "x.exec(" is a method; "'.exec(" is PHP concatenation */
+		if (b >= 2 && s[b - 1] == '.' && !x->runtime_word &&
+		    (ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')' || s[b - 2] == ']')) {
+			size_t r = b - 1;
+			while (r > 0 && (s[r - 1] == ')' || s[r - 1] == '('))
+				r--; /* getRuntime().exec */
+			size_t re = r;
+			while (r > 0 && ident_char((unsigned char)s[r - 1]))
+				r--;
+			if (!(roles_of(s + r, re - r) & R_RECEIVER))
+				return; /* regex.exec(input), db.exec(sql): not a command */
+		}
+		note(x, CI_CALL, b, p + 1);
+		return;
+	}
+	/* Perl and Ruby call without parentheses: system 'id', exec "ls" */
+	size_t prev = b;
+	while (prev > 0 && is_space((unsigned char)s[prev - 1]))
+		prev--;
+	int stmt_start = prev == 0 || strchr(";{[(|&`=+./}", s[prev - 1]);
+	if (exec_class && stmt_start && p > e && p < x->n && (s[p] == '\'' || s[p] == '"') &&
+	    (word_is(s + b, e - b, "system") || word_is(s + b, e - b, "exec") ||
+	     word_is(s + b, e - b, "eval") || word_is(s + b, e - b, "spawn")))
+		note(x, CI_BARE_CALL, b, p + 1);
+}
+
+/* Modules whose every function reaches the system: subprocess.call(...),
+ * Open3.popen3(...), Kernel.spawn(...). */
+static const char *const runner_modules[] = {
+	"subprocess", "pty", "commands", "open3", "kernel", "child_process", "posix",
+};
+
+/* Ruby's dynamic dispatch: send(:system, ...), public_send("eval", ...). */
+static void ruby_send(struct ci_scan *x, size_t b, size_t e)
+{
+	size_t p = skip_filler(x, e);
+	if (p >= x->n || x->s[p] != '(')
+		return;
+	size_t q = skip_filler(x, p + 1);
+	if (q < x->n && (x->s[q] == ':' || x->s[q] == '\'' || x->s[q] == '"'))
+		q++;
+	size_t w = q;
+	while (w < x->n && ident_char((unsigned char)x->s[w]))
+		w++;
+	if ((roles_of(x->s + q, w - q) & R_EXEC))
+		note(x, CI_CALL, b, w);
+}
+
+/* Perl and Ruby open with a pipe: open(F, "|cmd"), open("|cmd"). */
+static void pipe_open(struct ci_scan *x, size_t b, size_t e)
+{
+	size_t p = skip_filler(x, e);
+	if (p >= x->n || x->s[p] != '(')
+		return;
+	for (size_t q = p + 1; q < x->n && q < p + 24 && x->s[q] != ')'; q++)
+		if ((x->s[q] == '\'' || x->s[q] == '"') && q + 1 < x->n &&
+		    (x->s[q + 1] == '|' || (x->s[q + 1] == '-' && q + 2 < x->n && x->s[q + 2] == '|'))) {
+			note(x, CI_CALL, b, q + 2);
+			return;
+		}
+}
+
+/* A code-execution backtick: `cmd` right after an operator that puts it in
+ * an expression (';`id`', '.`id`', '=`id`'). Markdown's `code` spans come
+ * after words and stay clean. */
+static void backtick(struct ci_scan *x, size_t i)
+{
+	size_t prev = i;
+	while (prev > 0 && is_space((unsigned char)x->s[prev - 1]))
+		prev--;
+	if (prev == 0 || (!strchr(";+.=,?:}", x->s[prev - 1]) &&
+			  !(prev >= 2 && x->s[prev - 1] == '{' && x->s[prev - 2] == '$')))
+		return;
+	size_t e = i + 1;
+	while (e < x->n && e - i < 128 && x->s[e] != '`')
+		e++;
+	if (e < x->n && x->s[e] == '`' && e > i + 1 && x->s[i + 1] >= 'a' && x->s[i + 1] <= 'z')
+		note(x, CI_BARE_CALL, i, e + 1);
+}
+
+/* require('child_process'), import('fs'), require(x): Node module loading. */
+static void node_require(struct ci_scan *x, size_t b, size_t e)
+{
+	size_t p = skip_filler(x, e);
+	if (p >= x->n || x->s[p] != '(')
+		return;
+	size_t q = skip_filler(x, p + 1);
+	if (q >= x->n)
+		return;
+	char c = x->s[q];
+	if (c == '\'' || c == '"' || c == '`') {
+		size_t m = q + 1, me = m;
+		while (me < x->n && me - m < 32 && x->s[me] != c)
+			me++;
+		if (me < x->n && x->s[me] == c &&
+		    (roles_of(x->s + m, me - m) & R_MODULE))
+			note(x, CI_NODE, b, me + 1);
+	} else if (ident_start((unsigned char)c) && word_is(x->s + b, e - b, "require")) {
+		note(x, CI_CALL, b, q); /* require(variable) */
+	}
+}
+
+/* import os / from subprocess import Popen / import subprocess as s */
+static void python_import(struct ci_scan *x, size_t b, size_t e)
+{
+	size_t p = e;
+	if (p >= x->n || (x->s[p] != ' ' && x->s[p] != '\t'))
+		return;
+	while (p < x->n && (x->s[p] == ' ' || x->s[p] == '\t'))
+		p++;
+	size_t m = p;
+	while (p < x->n && ident_char((unsigned char)x->s[p]))
+		p++;
+	if (p > m && (roles_of(x->s + m, p - m) & R_MODULE) &&
+	    (p == x->n || !ident_char((unsigned char)x->s[p])) && (p == x->n || x->s[p] != '\''))
+		note(x, CI_IMPORT, b, p);
+}
+
+/* Python dunder attributes that walk to the interpreter's internals. */
+static const char *const dunders[] = {
+	"__class__", "__bases__", "__base__", "__mro__", "__subclasses__", "__globals__",
+	"__builtins__", "__getattribute__", "__code__", "__init__", "__dict__", "__reduce__",
+	"__loader__", "__spec__", "__self__", "__func__", "__getitem__",
+};
+
+static void identifier(struct ci_scan *x, size_t b, size_t e)
+{
+	const char *w = x->s + b;
+	size_t wl = e - b;
+	const char *s = x->s;
+	int dot_before = b > 0 && s[b - 1] == '.';
+	int dot_after = e < x->n && s[e] == '.';
+
+	uint32_t roles = roles_of(w, wl);
+	if (!roles)
+		return; /* most words of most inputs */
+	if (roles & R_DUNDER) {
+		x->dunders++;
+		if (x->dunders >= 2 || word_is(w, wl, "__subclasses__") ||
+		    word_is(w, wl, "__globals__") || word_is(w, wl, "__builtins__"))
+			note(x, CI_PY_WALK, b, e);
+	}
+	if (roles & R_EXEC) {
+		x->last_exec = e;
+		name_call(x, b, e, 1);
+	} else if (roles & R_OBF) {
+		name_call(x, b, e, 0);
+	}
+	if (!(roles & (R_SPECIAL | R_RUNNER)))
+		return;
+	if (word_is(w, wl, "require") || word_is(w, wl, "import")) {
+		node_require(x, b, e);
+		if (word_is(w, wl, "import"))
+			python_import(x, b, e);
+	}
+	if (word_is(w, wl, "from"))
+		python_import(x, b, e);
+	/* "x.subprocess" is an attribute, "'.subprocess" a concatenation */
+	int attribute = dot_before && b >= 2 && ident_char((unsigned char)s[b - 2]);
+	if (dot_after && !attribute && (roles & R_RUNNER)) {
+		size_t m = e + 1;
+		while (m < x->n && ident_char((unsigned char)s[m]))
+			m++;
+		if (m > e + 1)
+			name_call(x, e + 1, m, 1);
+	}
+	if (word_is(w, wl, "send") || word_is(w, wl, "public_send") || word_is(w, wl, "__send__"))
+		ruby_send(x, b, e);
+	if (word_is(w, wl, "open"))
+		pipe_open(x, b, e);
+	if (wl == 8 && memcmp(w, "Function", 8) == 0) {
+		size_t p = skip_filler(x, e);
+		int after_new = b >= 4 && memcmp(s + b - 4, "new ", 4) == 0;
+		if (p < x->n && s[p] == '(' && (after_new || code_arg(x, p + 1)))
+			note(x, CI_CALL, b, p + 1);
+	}
+	if (word_is(w, wl, "process") && dot_after) {
+		if (at(x, e + 1, "mainmodule") || at(x, e + 1, "binding") || at(x, e + 1, "dlopen") ||
+		    at(x, e + 1, "kill") || at(x, e + 1, "exit"))
+			note(x, CI_NODE, b, e + 8);
+		else if (at(x, e + 1, "env"))
+			note(x, CI_NODE_ENV, b, e + 4);
+	}
+	if (word_is(w, wl, "process") && e + 1 < x->n && s[e] == '[' &&
+	    (s[e + 1] == '"' || s[e + 1] == '\'' || ident_start((unsigned char)s[e + 1])))
+		note(x, CI_NODE_ENV, b, e + 1); /* process["env"], process[req.query.a] */
+	if ((word_is(w, wl, "global") || word_is(w, wl, "globalthis")) && dot_after &&
+	    at(x, e + 1, "process"))
+		note(x, CI_NODE, b, e + 8);
+	if (word_is(w, wl, "constructor") && dot_after && at(x, e + 1, "constructor"))
+		note(x, CI_NODE, b, e + 12);
+	if (word_is(w, wl, "module") && dot_after && at(x, e + 1, "constructor"))
+		note(x, CI_NODE, b, e + 12);
+	if (word_is(w, wl, "child_process") || word_is(w, wl, "getruntime"))
+		x->runtime_word = 1;
+	if (word_is(w, wl, "java") && dot_after && e + 1 < x->n && ident_start((unsigned char)s[e + 1])) {
+		if (at(x, e + 1, "lang.runtime") || at(x, e + 1, "lang.processbuilder") ||
+		    at(x, e + 1, "lang.reflect") || at(x, e + 1, "lang.system") ||
+		    at(x, e + 1, "lang.class"))
+			note(x, CI_JAVA, b, e + 13);
+		else
+			for (size_t k = e + 1; k < x->n && k < e + 64 && !is_space((unsigned char)s[k]); k++)
+				if ((s[k - 1] == '.' || s[k - 1] == '"' || s[k - 1] == '=') &&
+				    (at(x, k, "runtime") || at(x, k, "processbuilder"))) {
+					note(x, CI_JAVA_NAMES, b, k + 7);
+					break;
+				}
+	}
+	if (word_is(w, wl, "javax") && dot_after && at(x, e + 1, "script"))
+		note(x, CI_JAVA, b, e + 7);
+	if ((wl == 14 && memcmp(w, "ProcessBuilder", 14) == 0) && !dot_before) {
+		size_t p = skip_filler(x, e);
+		if (p < x->n && s[p] == '(')
+			note(x, CI_JAVA, b, p + 1);
+	}
+	/* chr(112).chr(104): a string assembled from character codes */
+	if ((word_is(w, wl, "chr") || word_is(w, wl, "char")) && e + 1 < x->n && s[e] == '(') {
+		size_t p = e + 1;
+		while (p < x->n && is_digit((unsigned char)s[p]))
+			p++;
+		if (p > e + 1 && p + 2 < x->n && s[p] == ')' && (s[p + 1] == '.' || s[p + 1] == '+')) {
+			size_t q = skip_filler(x, p + 2);
+			if (at(x, q, "chr(") || at(x, q, "char("))
+				note(x, CI_OBFUSCATION, b, q);
+		}
+	}
+	/* qx{id} (Perl) */
+	if (wl == 2 && w[0] == 'q' && w[1] == 'x' && e < x->n && strchr("{([/|'\"", s[e]) &&
+	    (b == 0 || !ident_char((unsigned char)s[b - 1])))
+		note(x, CI_PERL, b, e + 1);
+}
+
+static const char *const superglobals[] = {
+	"_GET", "_POST", "_REQUEST", "_COOKIE", "_SERVER", "_FILES", "_ENV", "_SESSION",
+	"GLOBALS", "HTTP_RAW_POST_DATA", "http_response_header", "HTTP_GET_VARS",
+	"HTTP_POST_VARS",
+};
+
+/* "$" at i: PHP variables, variable variables and variable functions. */
+static void dollar(struct ci_scan *x, size_t i)
+{
+	const char *s = x->s;
+	size_t j = i + 1;
+	while (j < x->n && s[j] == '$')
+		j++; /* $$name */
+	if (j < x->n && ident_start((unsigned char)s[j])) {
+		size_t b = j;
+		while (j < x->n && ident_char((unsigned char)s[j]))
+			j++;
+		for (size_t k = 0; k < COUNT(superglobals); k++)
+			if (strlen(superglobals[k]) == j - b && memcmp(s + b, superglobals[k], j - b) == 0 &&
+			    (j == x->n || !ident_char((unsigned char)s[j])))
+				note(x, CI_PHP_VAR, i, j);
+		/* $name[...]{...}(: calling whatever the variable holds; PHP
+		 * allows blanks and comments between the pieces */
+		size_t p = skip_filler(x, j);
+		for (int guard = 0; p < x->n && (s[p] == '[' || s[p] == '{') && guard < 4; guard++) {
+			char open = s[p], close = open == '[' ? ']' : '}';
+			size_t q = p + 1;
+			int depth = 0;
+			for (; q < x->n && q - p < 64; q++) {
+				if (s[q] == open)
+					depth++;
+				else if (s[q] == close && depth-- == 0)
+					break;
+			}
+			if (q >= x->n || s[q] != close)
+				return;
+			p = skip_filler(x, q + 1);
+		}
+		if (p < x->n && s[p] == '(' && code_arg_from(x, p + 1, 0) &&
+		    !(p + 1 < x->n && s[p + 1] == ')' && j - b <= 1 && p == j))
+			note(x, CI_VAR_CALL, i, p + 1);
+		return;
+	}
+	/* ${'na'.'me'} / $ {$a}: variable variables */
+	size_t p = j;
+	while (p < x->n && p - j < 32 && is_space((unsigned char)s[p]))
+		p++;
+	if (p < x->n && s[p] == '{') {
+		size_t q = p + 1;
+		while (q < x->n && q - p < 32 && is_space((unsigned char)s[q]))
+			q++;
+		if (q < x->n && (s[q] == '\'' || s[q] == '"' || s[q] == '$' || s[q] == '@' ||
+				 s[q] == '_' || (p > j && ident_start((unsigned char)s[q])))) {
+			note(x, CI_PHP_VAR, i, q + 1);
+			/* ${...}(...): a variable variable called */
+			size_t r = q;
+			while (r < x->n && r - q < 64 && s[r] != '}')
+				r++;
+			if (r < x->n && s[r] == '}') {
+				size_t t = skip_filler(x, r + 1);
+				while (t < x->n && s[t] == '[') { /* ${$s}['k'](...) */
+					size_t u = t + 1;
+					while (u < x->n && u - t < 64 && s[u] != ']')
+						u++;
+					if (u >= x->n)
+						return;
+					t = skip_filler(x, u + 1);
+				}
+				if (t < x->n && s[t] == '(' && code_arg_from(x, t + 1, 0))
+					note(x, CI_VAR_CALL, i, t + 1);
+			}
+		}
+	}
+}
+
+static const char *const php_wrappers[] = {
+	"php://", "phar://", "expect://", "zip://", "glob://", "data://", "compress.zlib://",
+	"compress.bzip2://", "ogg://", "rar://", "ssh2.shell://", "ssh2.exec://",
+};
+
+/* An expression that is called: PHP accepts strings, groups and array
+ * elements as callables. Called when s[i] closes a string literal (at b the
+ * opening quote), a group ")" or an index "]". */
+static void called_expression(struct ci_scan *x, size_t b, size_t i)
+{
+	const char *s = x->s;
+	size_t p = skip_filler(x, i + 1);
+	if (p >= x->n || s[p] != '(' || !code_arg(x, p + 1))
+		return;
+	if (s[i] == ')' || s[i] == ']' || s[i] == '}') {
+		/* (system)(ls), [system][0](ls): when the group names a command
+		 * runner, so that "(see)(1)" in prose stays prose */
+		if (x->last_exec && i >= x->last_exec && i - x->last_exec < 64) {
+			note(x, CI_STRING_CALL, b, p + 1);
+			return;
+		}
+		/* ($y)('uname'), (sy.(st).em)('id'), (z)[0]('id'): a compact
+		 * group called with a string or a variable */
+		size_t q = skip_filler(x, p + 1);
+		if (q >= x->n || (s[q] != '\'' && s[q] != '"' && s[q] != '$'))
+			return;
+		if (s[q] != '$') { /* the whole argument is the literal: ('id') */
+			size_t r = q + 1;
+			while (r < x->n && r - q < 128 && s[r] != s[q])
+				r++;
+			r = r < x->n ? skip_filler(x, r + 1) : r;
+			if (r >= x->n || (s[r] != ')' && s[r] != ','))
+				return;
+		}
+		char open = s[i] == ')' ? '(' : s[i] == ']' ? '[' : '{';
+		int depth = 0;
+		for (size_t k = i; k > 0 && i - k < 32; k--) {
+			char c = s[k - 1];
+			if (is_space((unsigned char)c))
+				return;
+			if (c == s[i])
+				depth++;
+			else if (c == open && depth-- == 0) {
+				if (k < i)
+					note(x, CI_STRING_CALL, k - 1, p + 1);
+				return;
+			}
+		}
+		return;
+	}
+	/* "system"(ls), "\x73y\x73tem"(ls), "sys"."tem"('id'): a name in a
+	 * string, called right away or built by concatenation */
+	int name = 1;
+	for (size_t k = b + 1; k < i; k++)
+		if (!ident_char((unsigned char)s[k]) && s[k] != '\\')
+			name = 0;
+	size_t prev = b;
+	while (prev > 0 && is_space((unsigned char)s[prev - 1]))
+		prev--;
+	int concatenated = prev > 0 && s[prev - 1] == '.';
+	if (name && (p == i + 1 || concatenated))
+		note(x, CI_STRING_CALL, b, p + 1);
+}
+
+/* Words identifier() judges individually (besides the lists above). */
+static const char *const special_words[] = {
+	"require", "import", "from", "function", "process", "global", "globalthis",
+	"constructor", "module", "child_process", "getruntime", "java", "javax",
+	"processbuilder", "chr", "char", "qx", "send", "public_send", "__send__", "open",
+};
+
+static void ci_add(const char *const *list, size_t count, uint32_t roles)
+{
+	for (size_t k = 0; k < count && ci_nentries < COUNT(ci_entries); k++)
+		ci_entries[ci_nentries++] = (struct kw_entry){list[k], roles};
+}
+
+/* Built once before main(), as charmask.c builds its table. */
+static void __attribute__((constructor)) ci_kw_init(void)
+{
+	ci_add(exec_names, COUNT(exec_names), R_EXEC);
+	ci_add(obf_names, COUNT(obf_names), R_OBF);
+	ci_add(danger_modules, COUNT(danger_modules), R_MODULE);
+	ci_add(exec_receivers, COUNT(exec_receivers), R_RECEIVER);
+	ci_add(dunders, COUNT(dunders), R_DUNDER);
+	ci_add(runner_modules, COUNT(runner_modules), R_RUNNER);
+	ci_add(special_words, COUNT(special_words), R_SPECIAL);
+	kw_build(&ci_kw, ci_entries, ci_nentries);
+}
+
+int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx,
+			      struct pol_hit *hit)
+{
+	uint32_t m = ctx->chars;
+	/* every construct needs a call, a sigil, a tag or a dotted chain */
+	if (!(m & (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON |
+		   POL_CH_AT | POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH |
+		   POL_CH_BACKTICK)))
+		return 0;
+	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0};
+	/* a first pass marks whether command-running receivers are named at all */
+	for (size_t i = 0; i + 12 < n; i++)
+		if ((s[i] == 'c' && memcmp(s + i, "child_process", 13) == 0) ||
+		    (s[i] == 'g' && i + 10 <= n && memcmp(s + i, "getRuntime", 10) == 0)) {
+			x.runtime_word = 1;
+			break;
+		}
+	size_t i = 0;
+	while (i < n) {
+		int c = (unsigned char)s[i];
+		if (ident_start(c) && (i == 0 || !ident_char((unsigned char)s[i - 1]))) {
+			size_t e = i;
+			while (e < n && ident_char((unsigned char)s[e]))
+				e++;
+			identifier(&x, i, e);
+			i = e;
+			continue;
+		}
+		switch (c) {
+		case '$':
+			dollar(&x, i);
+			break;
+		case '<':
+			if (i + 1 < n && s[i + 1] == '?') {
+				/* <?php, <?=, and the short tag "<? code" (but not <?xml) */
+				size_t p = i + 2;
+				int short_tag = p < n && is_space((unsigned char)s[p]);
+				p = skip_filler(&x, p);
+				if (at(&x, i + 2, "php") || (i + 2 < n && s[i + 2] == '=') ||
+				    (short_tag && p < n && (ident_start((unsigned char)s[p]) || s[p] == '$') &&
+				     !at(&x, p, "xml")))
+					note(&x, CI_PHP_TAG, i, i + 5);
+			}
+			break;
+		case ':':
+			if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') {
+				for (size_t k = 0; k < COUNT(php_wrappers); k++) {
+					size_t wl = strlen(php_wrappers[k]) - 3;
+					if (i >= wl && at(&x, i - wl, php_wrappers[k]) &&
+					    (i == wl || !ident_char((unsigned char)s[i - wl - 1])))
+						note(&x, CI_PHP_WRAPPER, i - wl, i + 3);
+				}
+			}
+			break;
+		case '@':
+			if (i + 2 < n && s[i + 1] == '{') { /* Perl @{[ code ]} */
+				size_t p = skip_filler(&x, i + 2);
+				if (p < n && s[p] == '[')
+					note(&x, CI_PERL, i, p + 1);
+			}
+			break;
+		case '%':
+			if (i + 2 < n && s[i + 1] == 'x' && strchr("({[", s[i + 2]) &&
+			    (i == 0 || !ident_char((unsigned char)s[i - 1])))
+				note(&x, CI_PERL, i, i + 3); /* Ruby %x(cmd) */
+			break;
+		case '\'':
+		case '"': {
+			size_t e = i + 1;
+			while (e < n && e - i < 64 && s[e] != c && s[e] != '\n')
+				e++;
+			/* the literal's content is scanned too: break-out payloads
+			 * start with a quote */
+			if (e < n && s[e] == c && e > i + 1)
+				called_expression(&x, i, e);
+			break;
+		}
+		case '`':
+			backtick(&x, i);
+			break;
+		case ')':
+		case ']':
+		case '}':
+			called_expression(&x, i, i);
+			break;
+		default:
+			break;
+		}
+		i++;
+	}
+	if (x.best == CI_NONE)
+		return 0;
+	hit->rule = ci_rules[x.best].rule;
+	hit->category = POL_CAT_CODE_INJECTION;
+	hit->severity = ci_rules[x.best].sev;
+	hit->confidence = ci_rules[x.best].conf;
+	hit->off = (uint32_t)x.off;
+	hit->len = (uint32_t)(x.end - x.off);
+	return 1;
 }

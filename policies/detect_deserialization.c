@@ -259,19 +259,31 @@ static void gzip_scan(const unsigned char *d, size_t n, const struct dsr_span *s
 
 /* ---- base64 --------------------------------------------------------- */
 
+/* Base64 digit values (standard and URL-safe alphabets), -1 for others;
+ * filled before main() with the gadget index. */
+static int8_t b64_table[256];
+
+static void b64_table_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		int v = -1;
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (is_digit(c))
+			v = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			v = 62;
+		else if (c == '/' || c == '_')
+			v = 63;
+		b64_table[c] = (int8_t)v;
+	}
+}
+
 static int b64_value(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (is_digit(c))
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
+	return b64_table[c & 0xff];
 }
 
 /* Decodes up to cap bytes from the base64 text s[0..n) (stops at '=' or
@@ -302,7 +314,7 @@ static int java_b64_inside(const char *s, size_t n)
 	static const char *const sig[] = {"rO0AB", "KztAA", "s7QAF"};
 	for (size_t i = 0; i + 5 <= n; i++)
 		for (size_t k = 0; k < COUNT(sig); k++)
-			if (s[i] == sig[k][0] && memcmp(s + i, sig[k], 5) == 0)
+			if (s[i] == sig[k][0] && s[i + 1] == sig[k][1] && memcmp(s + i, sig[k], 5) == 0)
 				return 1;
 	return 0;
 }
@@ -450,10 +462,16 @@ static const char *const gadgets[] = {
  * sharing the first letter. */
 static uint8_t gadget_order[COUNT(gadgets)];
 static uint8_t gadget_first[257]; /* gadget_order[first[c] .. first[c + 1]) */
+static uint8_t gadget_len[COUNT(gadgets)];
+
+static void b64_table_init(void);
 
 static void __attribute__((constructor)) gadget_index(void)
 {
 	size_t o = 0;
+	b64_table_init();
+	for (size_t k = 0; k < COUNT(gadgets); k++)
+		gadget_len[k] = (uint8_t)strlen(gadgets[k]);
 	for (unsigned c = 0; c < 256; c++) {
 		gadget_first[c] = (uint8_t)o;
 		for (size_t k = 0; k < COUNT(gadgets); k++)
@@ -468,9 +486,10 @@ static size_t gadget_at(const char *s, size_t n, size_t i)
 {
 	unsigned c = (unsigned char)s[i];
 	for (size_t o = gadget_first[c]; o < gadget_first[c + 1]; o++) {
-		const char *g = gadgets[gadget_order[o]];
-		if (has(s, n, i, g))
-			return strlen(g);
+		size_t k = gadget_order[o], len = gadget_len[k];
+		const char *g = gadgets[k];
+		if (n - i >= len && s[i + 1] == g[1] && memcmp(s + i, g, len) == 0)
+			return len;
 	}
 	return 0;
 }
@@ -558,8 +577,28 @@ static int yaml_tag(const char *s, size_t n, size_t i)
 	return 0;
 }
 
+/* Next REDUCE ('R') at or after from that follows an argument tuple
+ * (TUPLE, EMPTY_TUPLE, TUPLE1-3, or one memoised by BINPUT n / PUT n\n);
+ * *cache keeps the last answer so that repeated calls stay linear. */
+static size_t next_reduce(const char *s, size_t n, size_t from, size_t *cache)
+{
+	if (*cache != (size_t)-1 && *cache >= from)
+		return *cache;
+	size_t k = from > 2 ? from : 2;
+	for (; k < n; k++) {
+		if (s[k] != 'R')
+			continue;
+		unsigned char p = (unsigned char)s[k - 1];
+		if (p == 't' || p == ')' || p == 0x85 || p == 0x86 || p == 0x87 || s[k - 2] == 'q' ||
+		    (p == '\n' && is_digit((unsigned char)s[k - 2])))
+			break;
+	}
+	*cache = k;
+	return k;
+}
+
 /* A protocol-0/1 pickle: GLOBAL c<module>\n<name>\n, then REDUCE. */
-static int text_pickle(const char *s, size_t n, size_t i)
+static int text_pickle_at(const char *s, size_t n, size_t i, size_t *cache)
 {
 	size_t j = i + 1, m = j;
 	while (m < n && (ident_char((unsigned char)s[m]) || s[m] == '.'))
@@ -571,18 +610,15 @@ static int text_pickle(const char *s, size_t n, size_t i)
 		g++;
 	if (g == f || g >= n || s[g] != '\n')
 		return 0;
-	/* a call (REDUCE) on an argument tuple (TUPLE, EMPTY_TUPLE, TUPLE1-3,
-	 * or one memoised by BINPUT) must follow within the pickle */
-	for (size_t k = g + 1; k < n && k < g + 512; k++) {
-		if (s[k] != 'R')
-			continue;
-		unsigned char p = (unsigned char)s[k - 1];
-		if (p == 't' || p == ')' || p == 0x85 || p == 0x86 || p == 0x87 ||
-		    (k >= g + 3 && s[k - 2] == 'q') || /* BINPUT n */
-		    (p == '\n' && k >= g + 3 && is_digit((unsigned char)s[k - 2]))) /* PUT n\n */
-			return 1;
-	}
-	return 0;
+	/* a call on an argument tuple must follow within the pickle */
+	size_t k = next_reduce(s, n, g + 3, cache);
+	return k < n && k < g + 512;
+}
+
+static int text_pickle(const char *s, size_t n, size_t i)
+{
+	size_t cache = (size_t)-1;
+	return text_pickle_at(s, n, i, &cache);
 }
 
 /* XMLDecoder and XStream: <java class="java.beans.XMLDecoder">,
@@ -644,27 +680,66 @@ static int hex_java(const char *s, size_t n, size_t i)
 	return 0;
 }
 
+/* One identifier-like token s[b..e): the grammars that start with a word. */
+static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_span *sp,
+		  struct dsr_best *best, size_t *reduce_cache)
+{
+	int c = (unsigned char)s[b];
+	/* gadget classes: CamelCase names and dotted/qualified names */
+	if ((c >= 'A' && c <= 'Z') || (e < n && (s[e] == '.' || s[e] == ':'))) {
+		size_t g = gadget_at(s, n, b);
+		if (g)
+			note(best, DSR_GADGET_NAME, sp, b, b + g);
+	}
+	/* PHP: ...O:8:"Name":1:{ (the O may end a longer token: ";O:") */
+	if (e < n && s[e] == ':' && (s[e - 1] == 'O' || s[e - 1] == 'C') && e + 1 < n &&
+	    is_digit((unsigned char)s[e + 1])) {
+		enum dsr_kind k = DSR_NONE;
+		size_t end = php_object(s, n, e - 1, &k);
+		if (end)
+			note(best, k, sp, e - 1, end);
+	}
+	if (c == '_') {
+		if (has_escaped(s, n, b, "_$$ND_FUNC$$_") || has(s, n, b, "__js_function"))
+			note(best, DSR_NODE, sp, b, b + 13);
+		else if (has(s, n, b, "__reduce__") || has(s, n, b, "__reduce_ex__"))
+			note(best, DSR_REDUCE_TEXT, sp, b, b + 10);
+	}
+	/* a protocol 0/1 pickle starts a line (or follows a MARK) */
+	if (c == 'c' && (b == 0 || s[b - 1] == '\n' || s[b - 1] == '(') &&
+	    text_pickle_at(s, n, b, reduce_cache))
+		note(best, DSR_PICKLE, sp, b, b + 1);
+	/* aced0005 spelled in hex, also after 0x */
+	size_t h = (c == '0' && e - b > 2 && (s[b + 1] == 'x' || s[b + 1] == 'X')) ? b + 2 : b;
+	if (e - h >= 8 && (s[h] == 'a' || s[h] == 'A') && hex_java(s, n, h))
+		note(best, DSR_JAVA_HEX, sp, h, h + 8);
+}
+
+static uint8_t word_byte[256]; /* ident_char() as a table, filled before main() */
+
+static void __attribute__((constructor)) word_byte_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		word_byte[c] = (uint8_t)ident_char(c);
+}
+
+/* The text grammars, token by token: words are skipped in a tight loop and
+ * only their boundaries and the punctuation that starts a grammar are
+ * looked at. */
 static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t reduce_cache = (size_t)-1;
+	size_t i = 0;
+	while (i < n) {
 		int c = (unsigned char)s[i];
-		int start = i == 0 || !ident_char((unsigned char)s[i - 1]);
+		if (word_byte[c]) {
+			size_t t = i;
+			while (i < n && word_byte[(unsigned char)s[i]])
+				i++;
+			token(s, n, t, i, sp, b, &reduce_cache);
+			continue;
+		}
 		switch (c) {
-		case 'O':
-		case 'C':
-			if (i + 2 < n && s[i + 1] == ':' && is_digit((unsigned char)s[i + 2])) {
-				enum dsr_kind k = DSR_NONE;
-				size_t e = php_object(s, n, i, &k);
-				if (e)
-					note(b, k, sp, i, e);
-			}
-			break;
-		case '_':
-			if (has_escaped(s, n, i, "_$$ND_FUNC$$_") || has(s, n, i, "__js_function"))
-				note(b, DSR_NODE, sp, i, i + 13);
-			else if (has(s, n, i, "__reduce__") || has(s, n, i, "__reduce_ex__"))
-				note(b, DSR_REDUCE_TEXT, sp, i, i + 10);
-			break;
 		case '!':
 			if (yaml_tag(s, n, i))
 				note(b, DSR_YAML_TAG, sp, i, i + 2);
@@ -687,24 +762,14 @@ static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct
 		case '[':
 			json_typed_array(s, n, i, sp, b);
 			break;
-		case 'c':
-			if ((i == 0 || s[i - 1] == '\n' || s[i - 1] == '(') && text_pickle(s, n, i))
-				note(b, DSR_PICKLE, sp, i, i + 1);
-			break;
-		case 'a':
-		case 'A':
 		case '\\':
-			if (hex_java(s, n, i))
+			if (i + 1 < n && s[i + 1] == 'x' && hex_java(s, n, i))
 				note(b, DSR_JAVA_HEX, sp, i, i + 8);
 			break;
 		default:
 			break;
 		}
-		if (start && c >= 'A' && c != '_') {
-			size_t g = gadget_at(s, n, i);
-			if (g)
-				note(b, DSR_GADGET_NAME, sp, i, i + g);
-		}
+		i++;
 	}
 }
 

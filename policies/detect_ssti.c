@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_code_injection_kw.h"
 
 #define SSTI_MAX_EXPR 2048 /* longer "expressions" are prose between braces */
 
@@ -165,6 +166,36 @@ static const char *const ruby_names[] = {
 	"file", "io", "dir", "kernel", "open3", "process", "object", "class", "module",
 };
 
+/* Role bits: which of the lists above a word is on, in one lookup. */
+enum {
+	R_EXEC = 1u << 0,
+	R_CALL = 1u << 1,
+	R_GLOBAL = 1u << 2,
+	R_STMT = 1u << 3,
+	R_RUBY = 1u << 4,
+};
+
+static struct kw_table ssti_kw;
+static struct kw_entry ssti_entries[KW_SLOTS / 2];
+static size_t ssti_nentries;
+
+static void ssti_add(const char *const *list, size_t count, uint32_t roles)
+{
+	for (size_t k = 0; k < count && ssti_nentries < COUNT(ssti_entries); k++)
+		ssti_entries[ssti_nentries++] = (struct kw_entry){list[k], roles};
+}
+
+/* Built once before main(), as charmask.c builds its table. */
+static void __attribute__((constructor)) ssti_kw_init(void)
+{
+	ssti_add(exec_names, COUNT(exec_names), R_EXEC);
+	ssti_add(call_names, COUNT(call_names), R_CALL);
+	ssti_add(global_names, COUNT(global_names), R_GLOBAL);
+	ssti_add(stmt_names, COUNT(stmt_names), R_STMT);
+	ssti_add(ruby_names, COUNT(ruby_names), R_RUBY);
+	kw_build(&ssti_kw, ssti_entries, ssti_nentries);
+}
+
 struct expr_scan {
 	int dunder, exec, call, global, filter, backtick, stmt, dotted_class, nested;
 	int numbers, ops, others, idents;
@@ -204,28 +235,29 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 				x.dunder = 1;
 			else if (wl >= 5 && w[0] == '_' && w[1] == '_' && ident_is(w, wl, "__import__"))
 				x.exec = 1;
-			if (ident_in(w, wl, exec_names, COUNT(exec_names)))
+			uint32_t roles = kw_roles(&ssti_kw, ssti_entries, w, wl);
+			if (roles & R_EXEC)
 				x.exec = 1;
 			/* a string that names a primitive: filter('system'),
 			 * registerUndefinedFilterCallback("exec") */
 			if (b > 0 && i < n && (s[b - 1] == '\'' || s[b - 1] == '"') && s[i] == s[b - 1] &&
-			    ident_in(w, wl, call_names, COUNT(call_names)))
+			    (roles & R_CALL))
 				x.exec = 1;
-			if (ident_in(w, wl, call_names, COUNT(call_names)) &&
+			if ((roles & R_CALL) &&
 			    (next == '(' || (j > i && (next == '\'' || next == '"' || next == '`'))))
 				x.call = 1;
 			if (wl == 1 && w[0] == 'T' && next == '(') /* SpEL type reference */
 				x.exec = 1;
 			/* config.items(), self|attr, request['x']; bare only for the
 			 * two classic probes {{config}} and {{self}} */
-			if (first_ident && ident_in(w, wl, global_names, COUNT(global_names)) &&
+			if (first_ident && (roles & R_GLOBAL) &&
 			    (next == '.' || next == '|' || next == '[' || next == '(' ||
 			     (next == 0 && (ident_is(w, wl, "config") || ident_is(w, wl, "self")))))
 				x.global = 1;
-			if (first_ident && ident_in(w, wl, stmt_names, COUNT(stmt_names)) &&
+			if (first_ident && (roles & R_STMT) &&
 			    (next == 0 || j > i || next == '(' || next == '$'))
 				x.stmt = 1;
-			if (ident_in(w, wl, ruby_names, COUNT(ruby_names)) && w[0] >= 'A' &&
+			if ((roles & R_RUBY) && w[0] >= 'A' &&
 			    w[0] <= 'Z' && next == '.')
 				x.dotted_class = 1;
 			if (ident_is(w, wl, "class") && next == '.' && b > 0 && s[b - 1] == '.')
@@ -319,7 +351,11 @@ static void pass(const char *s, size_t n, const char *open, const char *close,
 	size_t ol = strlen(open), cl = strlen(close), cache = (size_t)-1;
 	size_t i = 0;
 	while (i + ol <= n) {
-		if (s[i] != open[0] || memcmp(s + i, open, ol) != 0) {
+		const char *p = memchr(s + i, open[0], n - i - ol + 1);
+		if (!p)
+			return;
+		i = (size_t)(p - s);
+		if (memcmp(s + i, open, ol) != 0) {
 			i++;
 			continue;
 		}
@@ -362,8 +398,12 @@ static void directive_pass(const char *s, size_t n, const char *open, char close
 	size_t ol = strlen(open), cache = (size_t)-1;
 	char cs[2] = {close, 0};
 	for (size_t i = 0; i + ol < n;) {
+		const char *p = memchr(s + i, open[0], n - i - ol);
+		if (!p)
+			return;
+		i = (size_t)(p - s);
 		int after = (unsigned char)s[i + ol];
-		if (s[i] != open[0] || memcmp(s + i, open, ol) != 0 ||
+		if (memcmp(s + i, open, ol) != 0 ||
 		    !(ident_start(after) || after == '(' || after == ' ')) {
 			i++;
 			continue;
@@ -428,7 +468,11 @@ static void chain_pass(const char *s, size_t n, struct ssti_best *best)
 static void smarty_pass(const char *s, size_t n, struct ssti_best *best)
 {
 	for (size_t i = 0; i + 2 < n; i++) {
-		if (s[i] != '{' || (i > 0 && (s[i - 1] == '{' || s[i - 1] == '$' || s[i - 1] == '#')) ||
+		const char *brace = memchr(s + i, '{', n - i - 2);
+		if (!brace)
+			return;
+		i = (size_t)(brace - s);
+		if ((i > 0 && (s[i - 1] == '{' || s[i - 1] == '$' || s[i - 1] == '#')) ||
 		    s[i + 1] == '{' || s[i + 1] == '%')
 			continue;
 		size_t b = i + 1, e = b;
@@ -464,8 +508,10 @@ static void include_pass(const char *s, size_t n, struct ssti_best *best)
 	static const char *const weak[] = {"echo", "config", "set", "fsize", "flastmod",
 					   "if", "elif", "else", "endif"};
 	for (size_t i = 0; i + 5 < n; i++) {
-		if (s[i] != '<')
-			continue;
+		const char *lt = memchr(s + i, '<', n - i - 5);
+		if (!lt)
+			return;
+		i = (size_t)(lt - s);
 		size_t b;
 		int esi = 0;
 		if (memcmp(s + i + 1, "!--#", 4) == 0) {

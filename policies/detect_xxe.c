@@ -239,7 +239,9 @@ static const char *const local_schemes[] = {
 /* href="..." of an SVG element: does it fetch a local file or odd scheme? */
 static void svg_ref(struct xxe_scan *x, size_t i)
 {
-	size_t lim = i + 512 < x->n ? i + 512 : x->n;
+	size_t lim = i + 1;
+	while (lim < x->n && lim - i < 512 && x->s[lim] != '>' && x->s[lim] != '<')
+		lim++; /* only this tag's attributes */
 	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0};
 	size_t h = find(&tag, i, "href");
 	if (h >= lim)
@@ -294,9 +296,21 @@ int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 	if (!(ctx->chars & POL_CH_LT))
 		return 0;
 	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
-	int subset = 0;
+	int subset = 0, xml_app = 0;
 	size_t i = 0;
 	while (i < n) {
+		if (!subset) { /* outside a DTD only tags matter */
+			const char *lt = memchr(s + i, '<', n - i);
+			if (!lt)
+				break;
+			i = (size_t)(lt - s);
+			/* <xsl:...>, <xi:include>, <x:include xmlns:x=...XInclude> */
+			size_t t = i + 1;
+			while (t < n && t - i < 32 && name_char((unsigned char)s[t]) && s[t] != ':')
+				t++;
+			if (t < n && s[t] == ':' && t > i + 1)
+				xml_app = 1;
+		}
 		char c = s[i];
 		if (c == '<' && i + 1 < n && s[i + 1] == '!') {
 			if (at(&x, i + 2, "doctype")) {
@@ -333,7 +347,7 @@ int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 		}
 		i++;
 	}
-	if (x.best < XXE_XINCLUDE)
+	if (x.best < XXE_XINCLUDE && xml_app)
 		document_features(&x);
 	if (x.best == XXE_NONE)
 		return 0;
