@@ -146,6 +146,9 @@ unsigned pol_score(enum pol_severity sev, unsigned confidence);
 
 /* Policy files (policy.c). Loads the file at path over pol. */
 int pol_policy_load(struct pol_policy *pol, const char *path, char *err, size_t errn);
+/* Same, from memory; name stands for the file in messages. */
+int pol_policy_load_text(struct pol_policy *pol, const char *name, const char *text, size_t n,
+			 char *err, size_t errn);
 void pol_policy_fini(struct pol_policy *pol);
 /* User rules (rules.c). */
 int pol_rule_compile(struct pol_rule *r, const char *re, size_t n, char *why, size_t whyn);

@@ -475,6 +475,26 @@ static int read_file(const char *path, char **out, size_t *n)
 	return *out ? 0 : -ENOMEM;
 }
 
+int pol_policy_load_text(struct pol_policy *pol, const char *name, const char *text, size_t n,
+			 char *err, size_t errn)
+{
+	struct pol_json d;
+	struct loader L = {name, text, n, &d, err, errn};
+	if (n > POLICY_FILE_MAX) {
+		if (err && errn)
+			snprintf(err, errn, "%s:0: larger than 4 MiB", name);
+		return -EINVAL;
+	}
+	int r = pol_json_parse(&d, text, n);
+	if (r == -EINVAL && err && errn)
+		snprintf(err, errn, "%s:%u: not valid JSON: %s", name,
+			 pol_json_line(text, n, d.err_off), d.err);
+	else if (!r)
+		r = load_doc(&L, pol);
+	pol_json_fini(&d);
+	return r;
+}
+
 static int load_file(struct pol_policy *pol, const char *path, char *err, size_t errn)
 {
 	char *text;
@@ -486,15 +506,7 @@ static int load_file(struct pol_policy *pol, const char *path, char *err, size_t
 				 r == -ENOBUFS ? "larger than 4 MiB" : strerror(-r));
 		return r == -ENOBUFS ? -EINVAL : r;
 	}
-	struct pol_json d;
-	struct loader L = {path, text, n, &d, err, errn};
-	r = pol_json_parse(&d, text, n);
-	if (r == -EINVAL && err && errn)
-		snprintf(err, errn, "%s:%u: not valid JSON: %s", path,
-			 pol_json_line(text, n, d.err_off), d.err);
-	else if (!r)
-		r = load_doc(&L, pol);
-	pol_json_fini(&d);
+	r = pol_policy_load_text(pol, path, text, n, err, errn);
 	free(text);
 	return r;
 }
