@@ -295,6 +295,11 @@ static int load_rule(struct loader *L, uint32_t o, struct pol_rule *rule)
 		const struct pol_jnode *nd = J(L, c);
 		int r = 0, e;
 		uint64_t v;
+		/* a member given twice is a mistake; the second would not win
+		 * cleanly (phrases would mix) */
+		for (uint32_t p = o + 1; p < c; p = J(L, p)->end)
+			if (J(L, p)->key_len == nd->key_len && memcmp(J(L, p)->key, nd->key, nd->key_len) == 0)
+				return bad(L, c, "\"%.*s\" given twice", (int)nd->key_len, nd->key);
 		if (key_is(nd, "id")) {
 			if (nd->type != POL_J_STR || nd->len == 0 || nd->len > 128)
 				return bad(L, c, "\"id\" must be a string of 1 to 128 bytes");

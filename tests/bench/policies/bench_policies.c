@@ -1,0 +1,216 @@
+/* Speed of the inspection engine, a program run by hand:
+ *
+ *   build/tests/bench/policies/bench-policies [CORPORA]
+ *
+ * Prints µs per event (p50, p99) for a typical event of each source (the
+ * AWS sample events), MB/s on 64 KB and 1 MB events, and the cost of
+ * adversarial inputs at growing sizes (deep nesting, runs of quotes, huge
+ * key counts, escape-heavy strings) as ns per byte: flat columns mean the
+ * cost is linear. Use a release-like build (the default debugoptimized).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pol.h"
+#include "vg_buf.h"
+#include "vg_time.h"
+
+static struct pol_engine *eng;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ns per inspection, median and 99th percentile over iters runs */
+static void time_event(const char *s, size_t n, unsigned iters, double *p50, double *p99)
+{
+	uint64_t *t = malloc(iters * sizeof(*t));
+	for (unsigned i = 0; i < iters; i++) {
+		struct pol_result *r;
+		uint64_t a = vg_mono_ns();
+		if (pol_inspect(eng, s, n, &r) == 0)
+			pol_result_free(r);
+		t[i] = vg_mono_ns() - a;
+	}
+	qsort(t, iters, sizeof(*t), cmp_u64);
+	*p50 = (double)t[iters / 2];
+	*p99 = (double)t[iters * 99 / 100];
+	free(t);
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct vg_buf b = VG_BUF_INIT(1 << 24);
+	char chunk[65536];
+	size_t k;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		vg_buf_append(&b, chunk, k);
+	fclose(f);
+	return vg_buf_steal(&b, n);
+}
+
+/* An API Gateway v2 event whose JSON body holds records of realistic user
+ * data, about size bytes in all. */
+static void big_event(struct vg_buf *o, size_t size)
+{
+	struct vg_buf body = VG_BUF_INIT(size * 2);
+	vg_buf_puts(&body, "{\"orders\":[");
+	for (unsigned i = 0; body.len < size - 400; i++)
+		vg_buf_printf(&body, "%s{\"id\":%u,\"customer\":{\"name\":\"Mary O'Brien\",\"email\":"
+				     "\"mary.obrien%u@example.com\"},\"note\":\"Please select the blue one "
+				     "and drop it at the union office, near the door.\",\"items\":[{\"sku\":"
+				     "\"AB-%u\",\"qty\":2,\"price\":19.99}],\"url\":\"https://shop.example.com/p/%u\"}",
+			      i ? "," : "", i, i, i, i);
+	vg_buf_puts(&body, "]}");
+	vg_buf_reset(o);
+	vg_buf_puts(o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
+		       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
+		       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
+	vg_buf_json_str(o, body.data, body.len);
+	vg_buf_putc(o, '}');
+	vg_buf_fini(&body);
+}
+
+typedef void (*gen_fn)(struct vg_buf *o, size_t n);
+
+static void gen_deep(struct vg_buf *o, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++)
+		vg_buf_putc(o, '[');
+	for (size_t i = 0; i < n / 2; i++)
+		vg_buf_putc(o, ']');
+}
+
+static void gen_quotes(struct vg_buf *o, size_t n)
+{
+	vg_buf_puts(o, "{\"q\":\"");
+	for (size_t i = 0; i < n; i++)
+		vg_buf_putc(o, i % 3 ? '\'' : '"' == 0 ? 'x' : '\'');
+	vg_buf_puts(o, "\"}");
+}
+
+static void gen_keys(struct vg_buf *o, size_t n)
+{
+	vg_buf_putc(o, '{');
+	for (size_t i = 0; o->len < n; i++)
+		vg_buf_printf(o, "%s\"k%zu\":\"v\"", i ? "," : "", i);
+	vg_buf_putc(o, '}');
+}
+
+static void gen_escapes(struct vg_buf *o, size_t n)
+{
+	vg_buf_puts(o, "{\"e\":\"");
+	for (size_t i = 0; o->len < n; i++)
+		vg_buf_puts(o, i % 2 ? "\\u0027\\\"" : "\\\\'--");
+	vg_buf_puts(o, "\"}");
+}
+
+static void gen_nested_json(struct vg_buf *o, size_t n)
+{
+	/* a JSON string holding JSON, holding JSON...: each layer escapes */
+	struct vg_buf in = VG_BUF_INIT(1 << 28), tmp = VG_BUF_INIT(1 << 28);
+	gen_keys(&in, n / 8);
+	for (int l = 0; l < 3; l++) {
+		vg_buf_reset(&tmp);
+		vg_buf_puts(&tmp, "{\"m\":");
+		vg_buf_json_str(&tmp, in.data, in.len);
+		vg_buf_putc(&tmp, '}');
+		vg_buf_reset(&in);
+		vg_buf_append(&in, tmp.data, tmp.len);
+	}
+	vg_buf_append(o, in.data, in.len);
+	vg_buf_fini(&in);
+	vg_buf_fini(&tmp);
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : getenv("VIGIL_CORPORA");
+	if (!c)
+		c = "../shared/corpora";
+	if (pol_engine_new(&eng, NULL, 0, POL_MODE_BLOCK, NULL, 0))
+		return 1;
+	static const char *const samples[] = {
+		"aws-lambda-go/events/testdata/apigw-request.json",
+		"aws-lambda-go/events/testdata/apigw-v2-request-no-authorizer.json",
+		"aws-lambda-go/events/testdata/lambda-urls-request.json",
+		"aws-lambda-go/events/testdata/alb-lambda-target-request-multivalue-headers.json",
+		"aws-lambda-go/events/testdata/apigw-custom-auth-request-type-request.json",
+		"aws-lambda-go/events/testdata/apigw-websocket-request.json",
+		"powertools-lambda-python/tests/events/snsSqsEvent.json",
+		"aws-lambda-go/events/testdata/sns-event.json",
+		"aws-lambda-go/events/testdata/s3-event.json",
+		"aws-lambda-go/events/testdata/dynamodb-event.json",
+		"aws-lambda-go/events/testdata/kinesis-event.json",
+		"powertools-lambda-python/tests/events/eventBridgeEvent.json",
+		"aws-lambda-go/events/testdata/cognito-event-userpools-presignup.json",
+		"powertools-lambda-python/tests/events/appSyncResolverEvent.json",
+		"aws-lambda-go/events/testdata/kafka-event.json",
+		"aws-lambda-go/events/testdata/cloudwatch-logs-event.json",
+		"aws-lambda-go/events/testdata/config-event.json",
+	};
+	printf("typical events (AWS samples), 5000 runs each\n");
+	printf("  %-16s %8s %9s %9s\n", "source", "bytes", "p50 us", "p99 us");
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		char path[1024];
+		size_t n;
+		snprintf(path, sizeof(path), "%s/%s", c, samples[i]);
+		char *s = slurp(path, &n);
+		if (!s) {
+			fprintf(stderr, "bench: missing %s\n", path);
+			continue;
+		}
+		struct pol_result *r;
+		pol_inspect(eng, s, n, &r);
+		const char *src = pol_source_name(pol_result_source(r));
+		pol_result_free(r);
+		double p50, p99;
+		time_event(s, n, 5000, &p50, &p99);
+		printf("  %-16s %8zu %9.1f %9.1f\n", src, n, p50 / 1000, p99 / 1000);
+		free(s);
+	}
+
+	printf("throughput (API Gateway v2, JSON body of order records)\n");
+	struct vg_buf ev = VG_BUF_INIT(1 << 28);
+	static const size_t sizes[] = {64 << 10, 1 << 20};
+	for (size_t i = 0; i < 2; i++) {
+		big_event(&ev, sizes[i]);
+		double p50, p99;
+		unsigned iters = sizes[i] > 100000 ? 50 : 500;
+		time_event(ev.data, ev.len, iters, &p50, &p99);
+		printf("  %7zu bytes  p50 %8.1f us  %7.1f MB/s\n", ev.len, p50 / 1000,
+		       (double)ev.len / (p50 / 1e9) / 1e6);
+	}
+
+	printf("adversarial inputs: ns per byte at growing sizes (flat = linear)\n");
+	static const struct {
+		const char *name;
+		gen_fn fn;
+	} adv[] = {
+		{"deep nesting", gen_deep},     {"runs of quotes", gen_quotes},
+		{"huge key count", gen_keys},   {"escapes", gen_escapes},
+		{"JSON in JSON x3", gen_nested_json},
+	};
+	static const size_t advsz[] = {16 << 10, 256 << 10, 4 << 20};
+	printf("  %-16s %12s %12s %12s\n", "input", "16 KB", "256 KB", "4 MB");
+	for (size_t a = 0; a < sizeof(adv) / sizeof(adv[0]); a++) {
+		printf("  %-16s", adv[a].name);
+		for (size_t k = 0; k < 3; k++) {
+			vg_buf_reset(&ev);
+			adv[a].fn(&ev, advsz[k]);
+			double p50, p99;
+			time_event(ev.data, ev.len, k == 2 ? 5 : 30, &p50, &p99);
+			printf(" %12.2f", p50 / (double)ev.len);
+		}
+		printf("\n");
+	}
+	vg_buf_fini(&ev);
+	pol_engine_free(eng);
+	return 0;
+}
