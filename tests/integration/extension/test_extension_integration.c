@@ -1,0 +1,389 @@
+/* vigil in the sandbox: the development layer (build/layer/opt) with its
+ * wrapper, the C test runtime talking to the Runtime API through the proxy.
+ * Each case is its own meson test (argv[1] names the tcase), so they run in
+ * parallel, each with its own sandbox and ports. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct th_sandbox sb;
+static bool started;
+static char opt[600], env_wrapper[700], env_pp[64], env_tp[64], proxy_api[64];
+
+static uint16_t free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t al = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &al);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* Starts the sandbox with the layer, its wrapper, free ports for vigil and
+ * the extra options (NULL-terminated). */
+static void start_with(uint16_t pp, const char *const more[])
+{
+	uint16_t tp;
+	do
+		tp = free_port();
+	while (tp == pp);
+	snprintf(opt, sizeof(opt), "%s", th_bin("layer/opt"));
+	snprintf(env_wrapper, sizeof(env_wrapper), "AWS_LAMBDA_EXEC_WRAPPER=%s/vigil-wrapper", opt);
+	snprintf(env_pp, sizeof(env_pp), "VIGIL_PROXY_PORT=%u", pp);
+	snprintf(env_tp, sizeof(env_tp), "VIGIL_TELEMETRY_PORT=%u", tp);
+	snprintf(proxy_api, sizeof(proxy_api), "api 127.0.0.1:%u", pp);
+	const char *extra[16] = {"--timeout", "10", "--env", env_wrapper, "--env", env_pp,
+				 "--env", env_tp};
+	size_t n = 8;
+	for (size_t i = 0; more && more[i] && n < 15; i++)
+		extra[n++] = more[i];
+	extra[n] = NULL;
+	const char *rt[] = {th_bin("tests/runtimes/test-runtime"), NULL};
+	ck_assert_int_eq(th_sandbox_start(&sb, opt, extra, rt), 0);
+	started = true;
+}
+
+static void start(const char *const more[])
+{
+	start_with(free_port(), more);
+}
+
+static void teardown(void)
+{
+	if (started) {
+		th_sandbox_stop(&sb);
+		if (getenv("TH_SHOW"))
+			fprintf(stderr, "%s", th_file_read(sb.err_path, NULL));
+		th_sandbox_fini(&sb);
+		started = false;
+	}
+}
+
+static const char *str(cJSON *o, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void invoke_expect(const char *event, const char *error_type, struct th_resp *r)
+{
+	char fe[64];
+	ck_assert_int_eq(th_sandbox_invoke(&sb, event, r), 0);
+	ck_assert_int_eq(r->status, 200);
+	if (!error_type) {
+		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
+			      "unexpected function error: %.300s", r->body);
+		return;
+	}
+	ck_assert(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)));
+	cJSON *o = cJSON_Parse(r->body);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_msg(strstr(str(o, "errorType"), error_type), "errorType %s, not %s",
+		      str(o, "errorType"), error_type);
+	cJSON_Delete(o);
+}
+
+static cJSON *stop_and_report(void)
+{
+	th_sandbox_stop(&sb);
+	ck_assert(WIFEXITED(sb.proc.status));
+	char *text = th_file_read(sb.report, NULL);
+	ck_assert_ptr_nonnull(text);
+	cJSON *rep = cJSON_Parse(text);
+	free(text);
+	ck_assert_ptr_nonnull(rep);
+	return rep;
+}
+
+static cJSON *report_vigil(cJSON *rep)
+{
+	cJSON *it, *found = NULL;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rep, "extensions"))
+		if (!strcmp(str(it, "name"), "vigil"))
+			found = it;
+	ck_assert_ptr_nonnull(found);
+	return found;
+}
+
+static bool through_proxy(void)
+{
+	return th_file_contains(sb.err_path, proxy_api);
+}
+
+/* --- cases ----------------------------------------------------------------- */
+
+START_TEST(buffered_through_proxy)
+{
+	struct th_resp r;
+	start(NULL);
+	invoke_expect("{\"action\":\"echo\",\"n\":1}", NULL, &r);
+	ck_assert_str_eq(r.body, "{\"action\":\"echo\",\"n\":1}");
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+	/* Every invocation header reaches the runtime. */
+	invoke_expect("{\"action\":\"headers\"}", NULL, &r);
+	cJSON *h = cJSON_Parse(r.body);
+	ck_assert_ptr_nonnull(h);
+	char rid[64];
+	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
+	ck_assert_msg(strstr(r.body, rid), "request id %s not in %s", rid, r.body);
+	ck_assert_ptr_nonnull(strcasestr(r.body, "deadline"));
+	ck_assert_ptr_nonnull(strcasestr(r.body, "arn:aws:lambda:"));
+	cJSON_Delete(h);
+	th_resp_fini(&r);
+	/* A 1 MB response. */
+	invoke_expect("{\"action\":\"big\",\"bytes\":1048576}", NULL, &r);
+	ck_assert_uint_eq(r.len, 1048576);
+	th_resp_fini(&r);
+	cJSON *rep = stop_and_report();
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "invocations")), 3);
+	cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(six_mb_event)
+{
+	size_t n = 6 * 1000 * 1000;
+	char *ev = malloc(n + 1);
+	struct th_resp r;
+	/* Room for the sanitized test runtime's copies of a 6 MB event. */
+	const char *more[] = {"--memory", "1024", NULL};
+	start(more);
+	memset(ev, 'x', n);
+	memcpy(ev, "{\"action\":\"echo\",\"pad\":\"", 24);
+	memcpy(ev + n - 2, "\"}", 2);
+	ev[n] = '\0';
+	invoke_expect(ev, NULL, &r);
+	ck_assert_uint_eq(r.len, n);
+	ck_assert_int_eq(memcmp(r.body, ev, n), 0);
+	th_resp_fini(&r);
+	free(ev);
+	ck_assert(through_proxy());
+}
+END_TEST
+
+START_TEST(oversized_response_gets_lambdas_error)
+{
+	struct th_resp r;
+	start(NULL);
+	invoke_expect("{\"action\":\"big\",\"bytes\":6291557}", "Function.ResponseSizeTooLarge", &r);
+	th_resp_fini(&r);
+	/* The runtime saw the upstream's 413, relayed unchanged. */
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: big status 413", 5000, NULL, 0), 0);
+	invoke_expect("{\"still\":\"alive\"}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+}
+END_TEST
+
+START_TEST(handler_error_with_xray_cause)
+{
+	struct th_resp r;
+	start(NULL);
+	invoke_expect("{\"action\":\"error\"}", "TestError", &r);
+	cJSON *o = cJSON_Parse(r.body);
+	ck_assert_str_eq(str(o, "errorMessage"), "boom");
+	cJSON_Delete(o);
+	th_resp_fini(&r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: error status 202", 5000, NULL, 0), 0);
+	ck_assert(!th_file_contains(sb.err_path, "X-Ray error cause over"));
+	ck_assert(through_proxy());
+}
+END_TEST
+
+START_TEST(runtime_init_error)
+{
+	struct th_resp r;
+	const char *more[] = {"--env", "TEST_RUNTIME_INIT=error", NULL};
+	start(more);
+	invoke_expect("{}", "TestInitError", &r);
+	th_resp_fini(&r);
+	ck_assert_int_ge(th_file_count(sb.err_path, "runtime: init/error Runtime.TestInitError"), 1);
+	ck_assert(through_proxy());
+}
+END_TEST
+
+START_TEST(streamed_response_with_error_trailer)
+{
+	struct th_resp r;
+	start(NULL);
+	invoke_expect("{\"action\":\"stream\"}", NULL, &r);
+	ck_assert_str_eq(r.body, "chunk-1\nchunk-2\nchunk-3\n");
+	th_resp_fini(&r);
+	invoke_expect("{\"action\":\"stream\",\"error\":true}", "StreamError", &r);
+	cJSON *o = cJSON_Parse(r.body);
+	ck_assert_str_eq(str(o, "errorMessage"), "mid-stream");
+	cJSON_Delete(o);
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+}
+END_TEST
+
+static void *invoke_thread(void *arg)
+{
+	th_sandbox_invoke(&sb, "{\"action\":\"sleep\",\"ms\":50}", arg);
+	return NULL;
+}
+
+START_TEST(concurrent_invokes)
+{
+	pthread_t t[4];
+	struct th_resp r[4];
+	start(NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, invoke_thread, &r[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		char fe[32];
+		ck_assert_int_eq(r[i].status, 200);
+		ck_assert(!th_resp_header(&r[i], "X-Amz-Function-Error", fe, sizeof(fe)));
+		th_resp_fini(&r[i]);
+	}
+	ck_assert(through_proxy());
+}
+END_TEST
+
+START_TEST(upstream_refusals_relayed)
+{
+	struct th_resp r;
+	start(NULL);
+	/* The Runtime API's 400s reach the runtime as they are. */
+	invoke_expect("{\"action\":\"bad-id\"}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: bad id status 400", 5000, NULL, 0), 0);
+	invoke_expect("{\"action\":\"twice\"}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: second response status 400", 5000,
+				      NULL, 0), 0);
+	ck_assert(through_proxy());
+}
+END_TEST
+
+START_TEST(sigkill_mid_invocation)
+{
+	char line[256];
+	pthread_t t;
+	struct th_resp r;
+	start(NULL);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "extension vigil: launched (pid ", 10000, line,
+				      sizeof(line)), 0);
+	int pid = atoi(strstr(line, "(pid ") + 5);
+	ck_assert_int_gt(pid, 1);
+	pthread_create(&t, NULL, invoke_thread, &r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: invoke", 10000, NULL, 0), 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	pthread_join(t, NULL);
+	/* That invocation ends (an extension crashed: Lambda resets). */
+	ck_assert_int_eq(r.status, 200);
+	th_resp_fini(&r);
+	/* After the reset the function completes again. */
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	ck_assert_str_eq(r.body, "{\"action\":\"echo\"}");
+	th_resp_fini(&r);
+	ck_assert_int_ge(th_file_count(sb.err_path, "extension vigil: launched (pid "), 2);
+}
+END_TEST
+
+START_TEST(wrong_configuration_value)
+{
+	struct th_resp r;
+	const char *more[] = {"--env", "VIGIL_FAIL=sometimes", NULL};
+	start(more);
+	invoke_expect("{}", "Extension.InitError", &r);
+	th_resp_fini(&r);
+	ck_assert(th_file_contains(sb.err_path,
+				   "invalid configuration: VIGIL_FAIL=\"sometimes\" is not one of open|closed"));
+	cJSON *rep = stop_and_report();
+	cJSON *v = report_vigil(rep);
+	ck_assert_str_eq(str(v, "errorType"), "Extension.ConfigInvalid");
+	cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(shutdown_inside_deadline)
+{
+	struct th_resp r;
+	start(NULL);
+	invoke_expect("{}", NULL, &r);
+	th_resp_fini(&r);
+	cJSON *rep = stop_and_report();
+	cJSON *sd = cJSON_GetObjectItemCaseSensitive(rep, "shutdown");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sd, "clean")));
+	cJSON *v = report_vigil(rep);
+	ck_assert_str_eq(str(v, "state"), "Exited");
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "exitStatus")), 0);
+	cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(wrapper_falls_back_to_direct)
+{
+	/* Something that accepts connections but never answers holds the
+	 * proxy port: vigil cannot bind it, the wrapper's probe gets no
+	 * answer, and the runtime talks to the Runtime API directly. */
+	uint16_t pp = free_port();
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(pp)};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s, 8), 0);
+	struct th_resp r;
+	start_with(pp, NULL);
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert(!through_proxy());
+	ck_assert(th_file_contains(sb.err_path, "the runtime talks to Lambda directly"));
+	ck_assert(th_file_contains(sb.err_path, "\"vigil.category\":\"proxy_bypassed\""));
+	close(s);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	Suite *s = suite_create("extension-integration");
+	struct {
+		const char *name;
+		const TTest *fn;
+	} cases[] = {
+		{"buffered_through_proxy", buffered_through_proxy},
+		{"six_mb_event", six_mb_event},
+		{"oversized_response_gets_lambdas_error", oversized_response_gets_lambdas_error},
+		{"handler_error_with_xray_cause", handler_error_with_xray_cause},
+		{"runtime_init_error", runtime_init_error},
+		{"streamed_response_with_error_trailer", streamed_response_with_error_trailer},
+		{"concurrent_invokes", concurrent_invokes},
+		{"upstream_refusals_relayed", upstream_refusals_relayed},
+		{"sigkill_mid_invocation", sigkill_mid_invocation},
+		{"wrong_configuration_value", wrong_configuration_value},
+		{"shutdown_inside_deadline", shutdown_inside_deadline},
+		{"wrapper_falls_back_to_direct", wrapper_falls_back_to_direct},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, NULL, teardown);
+		tcase_set_timeout(tc, 60);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	SRunner *sr = srunner_create(s);
+	srunner_run(sr, NULL, argc > 1 ? argv[1] : NULL, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	int run = srunner_ntests_run(sr);
+	srunner_free(sr);
+	return failed == 0 && run > 0 ? 0 : 1;
+}
