@@ -203,7 +203,11 @@ int pol_detect_nosqli(const char *s, size_t n, const struct pol_ctx *ctx, struct
 	uint32_t ch = ctx->chars;
 	if ((ch & POL_CH_DOLLAR) && operator_key(s, n, ctx, hit))
 		return 1;
-	if (ch & (POL_CH_PIPE | POL_CH_AMP | POL_CH_SEMI | POL_CH_DOLLAR | POL_CH_DOT))
+	if (ch & (POL_CH_PIPE | POL_CH_AMP | POL_CH_SEMI | POL_CH_DOLLAR))
+		return javascript(s, n, hit);
+	/* with dots alone only db.<coll>.<method>( is possible: look for it
+	 * with memmem rather than walking every byte (URLs, e-mails) */
+	if ((ch & POL_CH_DOT) && (ch & POL_CH_PAREN) && memmem(s, n, "db.", 3))
 		return javascript(s, n, hit);
 	return 0;
 }
