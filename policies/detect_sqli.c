@@ -188,6 +188,10 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		size_t f = operand(sc, c, lim, &b);
 		if (f == SQ_FAIL)
 			return 0;
+		/* "where 'x' is your ...": a plain word after the comparison is
+		 * prose going on, never SQL */
+		if (is_type(sc, f, SQ_BARE) && sc->lx.s[T(sc, f)->off] < 0x80)
+			return 0;
 		/* word = word reads as English unless something SQL ends it;
 		 * "where seldom is heard" never does */
 		if (!((a | b) & ~(unsigned)OI_BARE))
@@ -412,9 +416,12 @@ static int is_char_call(const struct sq_scan *sc, size_t j)
 static int is_rejoin(const struct sq_scan *sc, size_t k)
 {
 	const struct sq_tok *u = T(sc, k);
-	return u->type == SQ_STR && (u->flags & SQ_F_UNCLOSED) && u->len <= 2 &&
-	       sc->lx.quote && sc->lx.s[u->off] == (unsigned char)sc->lx.quote &&
-	       is_type(sc, k + 1, SQ_END);
+	if (u->type != SQ_STR || !(u->flags & SQ_F_UNCLOSED) || u->len > 2 || !sc->lx.quote ||
+	    sc->lx.s[u->off] != (unsigned char)sc->lx.quote || !is_type(sc, k + 1, SQ_END))
+		return 0;
+	/* '  or '0 ; not the ', that ends a quoted list item */
+	unsigned char c = u->len == 2 ? sc->lx.s[u->off + 1] : '0';
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
 /* ' or ''-', '||'x'||', ' xor '0: operators and operands that lead back
@@ -491,8 +498,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
-		if (l->type == SQ_STR &&
-		    (l->len > 2 || sc->lx.s[l->off] != (unsigned char)sc->lx.quote))
+		if (l->type == SQ_STR && !is_rejoin(sc, e - 1))
 			return 0;
 		if (quoted && (info & (OI_CALL | OI_LIT)) && !(info & OI_BARE) &&
 		    (is_type(sc, e, SQ_END) || is_type(sc, e, SQ_COMMENT) ||

@@ -606,8 +606,12 @@ static int scan_js_breakout(const char *s, size_t n, char q, int decode, struct 
 		seps++;
 		xr_get(&r, 1);
 	}
-	if (seps && sink_call(&r, 0))
+	if (seps && sink_call(&r, 0)) {
+		/* `--eval`: a code span in prose, not a template literal call */
+		if (q == '`' && r.pos < n && r.s[r.pos] == '`')
+			return 0;
 		return xs_hit(f, "xss.js_breakout", 85, off, r.pos);
+	}
 	return 0;
 }
 
