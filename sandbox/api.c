@@ -88,12 +88,11 @@ static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char 
 	(void)version;
 
 	if (!r) {
-		bool other;
 		size_t cap;
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
-		r->route = route_find(url, method, r->path_id, sizeof(r->path_id), &other);
+		r->route = route_find(url, method, r->path_id, sizeof(r->path_id), &r->wrong_method);
 		cap = r->route ? r->route->cap : 0;
 		if (r->route && r->route->suffix) {
 			/* A body for an invocation that is not under way is
@@ -105,7 +104,6 @@ static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char 
 				cap = 0;
 		}
 		vg_buf_init(&r->body, cap);
-		r->too_large = other; /* reused below as "wrong method" when no route */
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -116,7 +114,7 @@ static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char 
 		return MHD_YES;
 	}
 	if (!r->route) {
-		if (r->too_large)
+		if (r->wrong_method)
 			return vg_http_reply_error(c, 405, "MethodNotAllowed", "%s is not allowed on %s",
 						   method, url);
 		return vg_http_reply_error(c, 404, "NotFound", "no route %s %s", method, url);

@@ -15,6 +15,7 @@ struct sbx_req {
 	const struct sbx_route *route;
 	char path_id[64];   /* {AwsRequestId} of runtime invocation routes */
 	bool id_ok;         /* path_id named the invocation under way */
+	bool wrong_method;  /* the path exists with another method */
 	int invoke_route;   /* invoke endpoint: 1 matched, 2 wrong method */
 };
 
