@@ -61,8 +61,8 @@ static size_t id_header(char *p, size_t sz, size_t nm, void *ud)
 
 /* The telemetry listener: prints the type of each record of a batch. */
 static mhd_result on_telemetry(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
 	struct buf *b = *con_cls;
 	(void)cls;
@@ -89,14 +89,15 @@ static mhd_result on_telemetry(void *cls, struct MHD_Connection *c, const char *
 	free(b->d);
 	free(b);
 	*con_cls = NULL;
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	mhd_result ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 static long call(CURL *c, const char *method, const char *url, struct curl_slist *h,
-		 const char *body, struct buf *out, char *id)
+                 const char *body, struct buf *out, char *id)
 {
 	long status = 0;
 	curl_easy_reset(c);
@@ -133,9 +134,9 @@ int main(int argc, char **argv)
 
 	/* Listen before registering: the runtime starts right after. */
 	listener = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_telemetry,
-				    NULL, MHD_OPTION_END);
+	                            NULL, MHD_OPTION_END);
 	const union MHD_DaemonInfo *info =
-		listener ? MHD_get_daemon_info(listener, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+	    listener ? MHD_get_daemon_info(listener, MHD_DAEMON_INFO_BIND_PORT) : NULL;
 
 	struct buf out = {0};
 	snprintf(url, sizeof(url), "http://%s/2020-01-01/extension/register", api);
@@ -153,15 +154,16 @@ int main(int argc, char **argv)
 	if (info) {
 		char body[512];
 		snprintf(body, sizeof(body),
-			 "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
-			 "\"buffering\":{\"maxItems\":1000,\"maxBytes\":262144,\"timeoutMs\":25},"
-			 "\"destination\":{\"protocol\":\"HTTP\","
-			 "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
-			 (unsigned)info->port);
+		         "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
+		         "\"buffering\":{\"maxItems\":1000,\"maxBytes\":262144,\"timeoutMs\":25},"
+		         "\"destination\":{\"protocol\":\"HTTP\","
+		         "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
+		         (unsigned)info->port);
 		struct buf sub = {0};
 		snprintf(url, sizeof(url), "http://%s/2022-07-01/telemetry", api);
 		st = call(c, "PUT", url, h, body, &sub, NULL);
-		printf("example-extension: telemetry subscription: %ld %s\n", st, sub.d ? sub.d : "");
+		printf("example-extension: telemetry subscription: %ld %s\n", st,
+		       sub.d ? sub.d : "");
 		free(sub.d);
 	}
 
@@ -174,10 +176,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		cJSON *e = cJSON_Parse(ev.d ? ev.d : "");
-		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "eventType"));
+		const char *type =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "eventType"));
 		if (type && !strcmp(type, "SHUTDOWN")) {
 			printf("example-extension: SHUTDOWN, reason %s; goodbye\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "shutdownReason")));
+			       cJSON_GetStringValue(
+			           cJSON_GetObjectItemCaseSensitive(e, "shutdownReason")));
 			cJSON_Delete(e);
 			free(ev.d);
 			break;

@@ -108,24 +108,25 @@ int main(void)
 		bool fail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(event, "fail"));
 		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 		if (fail) {
-			h = curl_slist_append(h, "Lambda-Runtime-Function-Error-Type: Function.Example");
-			snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/%s/error",
-				 api, id);
+			h = curl_slist_append(
+			    h, "Lambda-Runtime-Function-Error-Type: Function.Example");
+			snprintf(url, sizeof(url),
+			         "http://%s/2018-06-01/runtime/invocation/%s/error", api, id);
 			status = post(c, url,
-				      "{\"errorMessage\":\"the event asked to fail\","
-				      "\"errorType\":\"ExampleError\"}",
-				      h);
+			              "{\"errorMessage\":\"the event asked to fail\","
+			              "\"errorType\":\"ExampleError\"}",
+			              h);
 			printf("example-function: reported an error (%ld)\n", status);
 		} else {
 			cJSON *out = cJSON_CreateObject();
 			char msg[300];
 			snprintf(msg, sizeof(msg), "hello, %s",
-				 cJSON_IsString(name) ? name->valuestring : "world");
+			         cJSON_IsString(name) ? name->valuestring : "world");
 			cJSON_AddStringToObject(out, "message", msg);
 			cJSON_AddStringToObject(out, "requestId", id);
 			char *text = cJSON_PrintUnformatted(out);
-			snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/%s/response",
-				 api, id);
+			snprintf(url, sizeof(url),
+			         "http://%s/2018-06-01/runtime/invocation/%s/response", api, id);
 			status = post(c, url, text, h);
 			printf("example-function: responded %s (%ld)\n", text, status);
 			cJSON_free(text);

@@ -15,16 +15,16 @@
 #define API_CONNECTIONS 64
 
 static const struct sbx_route routes[] = {
-	{"POST", "/2020-01-01/extension/register", NULL, SBX_SMALL_BODY_MAX, sbx_api_ext_register},
-	{"GET", "/2020-01-01/extension/event/next", NULL, 0, sbx_api_ext_next},
-	{"POST", "/2020-01-01/extension/init/error", NULL, SBX_SMALL_BODY_MAX, sbx_api_ext_init_error},
-	{"POST", "/2020-01-01/extension/exit/error", NULL, SBX_SMALL_BODY_MAX, sbx_api_ext_exit_error},
-	{"GET", "/2018-06-01/runtime/invocation/next", NULL, 0, sbx_api_rt_next},
-	{"POST", "/2018-06-01/runtime/invocation/", "/response", SBX_PAYLOAD_MAX, sbx_api_rt_response},
-	{"POST", "/2018-06-01/runtime/invocation/", "/error", SBX_PAYLOAD_MAX, sbx_api_rt_error},
-	{"POST", "/2018-06-01/runtime/init/error", NULL, SBX_PAYLOAD_MAX, sbx_api_rt_init_error},
-	{"PUT", "/2022-07-01/telemetry", NULL, SBX_SMALL_BODY_MAX, sbx_api_telemetry},
-	{"PUT", "/2020-08-15/logs", NULL, SBX_SMALL_BODY_MAX, sbx_api_logs},
+    {"POST", "/2020-01-01/extension/register", NULL, SBX_SMALL_BODY_MAX, sbx_api_ext_register},
+    {"GET", "/2020-01-01/extension/event/next", NULL, 0, sbx_api_ext_next},
+    {"POST", "/2020-01-01/extension/init/error", NULL, SBX_SMALL_BODY_MAX, sbx_api_ext_init_error},
+    {"POST", "/2020-01-01/extension/exit/error", NULL, SBX_SMALL_BODY_MAX, sbx_api_ext_exit_error},
+    {"GET", "/2018-06-01/runtime/invocation/next", NULL, 0, sbx_api_rt_next},
+    {"POST", "/2018-06-01/runtime/invocation/", "/response", SBX_PAYLOAD_MAX, sbx_api_rt_response},
+    {"POST", "/2018-06-01/runtime/invocation/", "/error", SBX_PAYLOAD_MAX, sbx_api_rt_error},
+    {"POST", "/2018-06-01/runtime/init/error", NULL, SBX_PAYLOAD_MAX, sbx_api_rt_init_error},
+    {"PUT", "/2022-07-01/telemetry", NULL, SBX_SMALL_BODY_MAX, sbx_api_telemetry},
+    {"PUT", "/2020-08-15/logs", NULL, SBX_SMALL_BODY_MAX, sbx_api_logs},
 };
 
 vg_mhd_result sbx_reply_accepted(struct MHD_Connection *c)
@@ -51,8 +51,8 @@ static bool route_match(const struct sbx_route *rt, const char *url, char *id, s
 	return true;
 }
 
-static const struct sbx_route *route_find(const char *url, const char *method, char *id,
-					  size_t idn, bool *other_method)
+static const struct sbx_route *route_find(const char *url, const char *method, char *id, size_t idn,
+                                          bool *other_method)
 {
 	*other_method = false;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -66,7 +66,7 @@ static const struct sbx_route *route_find(const char *url, const char *method, c
 }
 
 static void req_free(void *cls, struct MHD_Connection *c, void **con_cls,
-		     enum MHD_RequestTerminationCode toe)
+                     enum MHD_RequestTerminationCode toe)
 {
 	struct sbx_req *r = *con_cls;
 	(void)cls;
@@ -80,8 +80,8 @@ static void req_free(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
 	struct sbx *s = cls;
 	struct sbx_req *r = *con_cls;
@@ -92,7 +92,8 @@ static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char 
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
-		r->route = route_find(url, method, r->path_id, sizeof(r->path_id), &r->wrong_method);
+		r->route =
+		    route_find(url, method, r->path_id, sizeof(r->path_id), &r->wrong_method);
 		cap = r->route ? r->route->cap : 0;
 		if (r->route && r->route->suffix) {
 			/* A body for an invocation that is not under way is
@@ -115,8 +116,8 @@ static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char 
 	}
 	if (!r->route) {
 		if (r->wrong_method)
-			return vg_http_reply_error(c, 405, "MethodNotAllowed", "%s is not allowed on %s",
-						   method, url);
+			return vg_http_reply_error(c, 405, "MethodNotAllowed",
+			                           "%s is not allowed on %s", method, url);
 		return vg_http_reply_error(c, 404, "NotFound", "no route %s %s", method, url);
 	}
 	return r->route->fn(s, c, r);
@@ -124,7 +125,7 @@ static vg_mhd_result api_access(void *cls, struct MHD_Connection *c, const char 
 
 /* Resolves host:port (port 0 allowed) into a socket address. */
 static int resolve(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *host,
-		   size_t hostn)
+                   size_t hostn)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
 	unsigned port;
@@ -142,7 +143,7 @@ static int resolve(const char *spec, struct sockaddr_storage *ss, socklen_t *len
 }
 
 static struct MHD_Daemon *listen_on(struct sbx *s, const char *spec, MHD_AccessHandlerCallback fn,
-				    unsigned limit, unsigned idle_s, char *addr, size_t addrn)
+                                    unsigned limit, unsigned idle_s, char *addr, size_t addrn)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -158,9 +159,9 @@ static struct MHD_Daemon *listen_on(struct sbx *s, const char *spec, MHD_AccessH
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, fn, s, MHD_OPTION_SOCK_ADDR, &ss,
-			     MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
-			     idle_s, MHD_OPTION_END);
+	                     MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
+	                     MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+	                     idle_s, MHD_OPTION_END);
 	if (!d) {
 		vg_log_error("cannot listen on %s", spec);
 		return NULL;
@@ -189,7 +190,7 @@ int sbx_api_start(struct sbx *s)
 	/* No idle timeout: a runtime keeps its connection for as long as its
 	 * handler runs, and the APIs' long polls have none (as in Lambda). */
 	s->api_daemon = listen_on(s, s->opts->api, api_access, API_CONNECTIONS, 0, s->api_addr,
-				  sizeof(s->api_addr));
+	                          sizeof(s->api_addr));
 	return s->api_daemon ? 0 : -EADDRNOTAVAIL;
 }
 
@@ -197,8 +198,8 @@ int sbx_invoke_http_start(struct sbx *s)
 {
 	/* Idle callers are dropped after two minutes; a running invoke is not
 	 * idle (its thread is in the handler). */
-	s->invoke_daemon = listen_on(s, s->opts->listen, sbx_invoke_access, 32, 120,
-				     s->invoke_addr, sizeof(s->invoke_addr));
+	s->invoke_daemon = listen_on(s, s->opts->listen, sbx_invoke_access, 32, 120, s->invoke_addr,
+	                             sizeof(s->invoke_addr));
 	return s->invoke_daemon ? 0 : -EADDRNOTAVAIL;
 }
 

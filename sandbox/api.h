@@ -13,10 +13,10 @@ struct sbx_req {
 	bool too_large;
 	bool started;
 	const struct sbx_route *route;
-	char path_id[64];   /* {AwsRequestId} of runtime invocation routes */
-	bool id_ok;         /* path_id named the invocation under way */
-	bool wrong_method;  /* the path exists with another method */
-	int invoke_route;   /* invoke endpoint: 1 matched, 2 wrong method */
+	char path_id[64];  /* {AwsRequestId} of runtime invocation routes */
+	bool id_ok;        /* path_id named the invocation under way */
+	bool wrong_method; /* the path exists with another method */
+	int invoke_route;  /* invoke endpoint: 1 matched, 2 wrong method */
 };
 
 typedef vg_mhd_result (*sbx_handler)(struct sbx *s, struct MHD_Connection *c, struct sbx_req *r);
@@ -52,8 +52,8 @@ vg_mhd_result sbx_api_logs(struct sbx *s, struct MHD_Connection *c, struct sbx_r
 
 /* invoke_http.c: the invoke endpoint's access handler. */
 vg_mhd_result sbx_invoke_access(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls);
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls);
 
 /* {"status":"OK"} with 202, the Lambda APIs' "accepted". */
 vg_mhd_result sbx_reply_accepted(struct MHD_Connection *c);

@@ -21,12 +21,13 @@ vg_mhd_result sbx_api_ext_register(struct sbx *s, struct MHD_Connection *c, stru
 
 	if (!name || !*name)
 		return vg_http_reply_error(c, 403, "Extension.InvalidExtensionName",
-					   "Lambda-Extension-Name is missing or empty");
+		                           "Lambda-Extension-Name is missing or empty");
 	if (strlen(name) >= SBX_NAME_MAX)
 		return vg_http_reply_error(c, 403, "Extension.InvalidExtensionName",
-					   "Lambda-Extension-Name is too long");
+		                           "Lambda-Extension-Name is too long");
 	if (r->too_large)
-		return vg_http_reply_error(c, 403, "InvalidRequestFormat", "register body too large");
+		return vg_http_reply_error(c, 403, "InvalidRequestFormat",
+		                           "register body too large");
 	if (sbx_register_parse(r->body.data, r->body.len, &events, &err) < 0)
 		return vg_http_reply_error(c, 403, err.type, "%s", err.message);
 
@@ -39,8 +40,8 @@ vg_mhd_result sbx_api_ext_register(struct sbx *s, struct MHD_Connection *c, stru
 		if (sbx_ext_transition(e->state, SBX_EXT_OP_REGISTER, &to) < 0) {
 			pthread_mutex_unlock(&s->lock);
 			return vg_http_reply_error(c, 403, "Extension.InvalidExtensionState",
-						   "State transition from %s to Registered failed",
-						   sbx_ext_state_name(e->state));
+			                           "State transition from %s to Registered failed",
+			                           sbx_ext_state_name(e->state));
 		}
 		e->state = to;
 	} else {
@@ -70,8 +71,8 @@ vg_mhd_result sbx_api_ext_register(struct sbx *s, struct MHD_Connection *c, stru
 		snprintf(e->name, sizeof(e->name), "%s", name);
 		e->state = SBX_EXT_REGISTERED;
 		vg_log_info("extension %s: registered as an internal extension (no launched file "
-			    "has that name)",
-			    name);
+		            "has that name)",
+		            name);
 	}
 	e->events = events;
 	vg_uuid4(e->id);
@@ -90,7 +91,7 @@ vg_mhd_result sbx_api_ext_register(struct sbx *s, struct MHD_Connection *c, stru
 	pthread_mutex_unlock(&s->lock);
 
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
 	vg_buf_fini(&b);
 	if (!resp)
 		return MHD_NO;
@@ -108,25 +109,25 @@ struct sbx_ext *sbx_api_ext_auth(struct sbx *s, struct MHD_Connection *c, vg_mhd
 
 	if (!id || !*id) {
 		*ret = vg_http_reply_error(c, 403, "Extension.MissingExtensionIdentifier",
-					   "Missing Lambda-Extension-Identifier header");
+		                           "Missing Lambda-Extension-Identifier header");
 		return NULL;
 	}
 	if (!sbx_is_uuid(id)) {
 		*ret = vg_http_reply_error(c, 403, "Extension.InvalidExtensionIdentifier",
-					   "Invalid Lambda-Extension-Identifier");
+		                           "Invalid Lambda-Extension-Identifier");
 		return NULL;
 	}
 	e = sbx_ext_by_id(s, id);
 	if (!e)
 		*ret = vg_http_reply_error(c, 403, "Extension.UnknownExtensionIdentifier",
-					   "Unknown extension identifier");
+		                           "Unknown extension identifier");
 	return e;
 }
 
 static vg_mhd_result reply_event(struct MHD_Connection *c, char *event, size_t len, bool invoke)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, event, MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer(len, event, MHD_RESPMEM_MUST_FREE);
 	vg_mhd_result ret;
 
 	if (!resp) {
@@ -160,8 +161,8 @@ vg_mhd_result sbx_api_ext_next(struct sbx *s, struct MHD_Connection *c, struct s
 		goto out;
 	if (sbx_ext_transition(e->state, SBX_EXT_OP_NEXT, &to) < 0) {
 		ret = vg_http_reply_error(c, 403, "Extension.InvalidExtensionState",
-					  "State transition from %s to Ready failed",
-					  sbx_ext_state_name(e->state));
+		                          "State transition from %s to Ready failed",
+		                          sbx_ext_state_name(e->state));
 		goto out;
 	}
 	e->state = to;
@@ -174,7 +175,7 @@ vg_mhd_result sbx_api_ext_next(struct sbx *s, struct MHD_Connection *c, struct s
 		if (gen == s->gen)
 			e->waiting = false;
 		ret = vg_http_reply_error(c, 500, "InternalServerError",
-					  "the execution environment was reset");
+		                          "the execution environment was reset");
 		goto out;
 	}
 	e->waiting = false;
@@ -204,20 +205,20 @@ static vg_mhd_result ext_error(struct sbx *s, struct MHD_Connection *c, enum sbx
 		goto out;
 	if (!type || !*type) {
 		ret = vg_http_reply_error(c, 403, "Extension.MissingHeader",
-					  "Missing Lambda-Extension-Function-Error-Type header");
+		                          "Missing Lambda-Extension-Function-Error-Type header");
 		goto out;
 	}
 	if (sbx_ext_transition(e->state, op, &to) < 0) {
 		ret = vg_http_reply_error(c, 403, "Extension.InvalidExtensionState",
-					  "State transition from %s to %s failed",
-					  sbx_ext_state_name(e->state),
-					  op == SBX_EXT_OP_INIT_ERROR ? "InitError" : "ExitError");
+		                          "State transition from %s to %s failed",
+		                          sbx_ext_state_name(e->state),
+		                          op == SBX_EXT_OP_INIT_ERROR ? "InitError" : "ExitError");
 		goto out;
 	}
 	e->state = to;
 	snprintf(e->error_type, sizeof(e->error_type), "%s", type);
 	vg_log_warn("extension %s: %s %s", e->name,
-		    op == SBX_EXT_OP_INIT_ERROR ? "init/error" : "exit/error", e->error_type);
+	            op == SBX_EXT_OP_INIT_ERROR ? "init/error" : "exit/error", e->error_type);
 	pthread_cond_broadcast(&s->cond);
 	ret = sbx_reply_accepted(c);
 out:

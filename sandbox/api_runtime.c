@@ -13,12 +13,18 @@
 static const char *rt_state_name(enum sbx_rt_state st)
 {
 	switch (st) {
-	case SBX_RT_NONE: return "None";
-	case SBX_RT_STARTED: return "Started";
-	case SBX_RT_READY: return "Ready";
-	case SBX_RT_INVOKING: return "Invoking";
-	case SBX_RT_RESPONDED: return "Responded";
-	case SBX_RT_INIT_ERROR: return "InitError";
+	case SBX_RT_NONE:
+		return "None";
+	case SBX_RT_STARTED:
+		return "Started";
+	case SBX_RT_READY:
+		return "Ready";
+	case SBX_RT_INVOKING:
+		return "Invoking";
+	case SBX_RT_RESPONDED:
+		return "Responded";
+	case SBX_RT_INIT_ERROR:
+		return "InitError";
 	}
 	return "Unknown";
 }
@@ -46,8 +52,8 @@ vg_mhd_result sbx_api_rt_next(struct sbx *s, struct MHD_Connection *c, struct sb
 	pthread_mutex_lock(&s->lock);
 	if (s->rt.state != SBX_RT_STARTED && s->rt.state != SBX_RT_RESPONDED) {
 		ret = vg_http_reply_error(c, 403, "InvalidStateTransition",
-					  "State transition from %s to Ready failed",
-					  rt_state_name(s->rt.state));
+		                          "State transition from %s to Ready failed",
+		                          rt_state_name(s->rt.state));
 		pthread_mutex_unlock(&s->lock);
 		return ret;
 	}
@@ -60,10 +66,10 @@ vg_mhd_result sbx_api_rt_next(struct sbx *s, struct MHD_Connection *c, struct sb
 	if (gen != s->gen) {
 		pthread_mutex_unlock(&s->lock);
 		return vg_http_reply_error(c, 500, "InternalServerError",
-					   "the execution environment was reset");
+		                           "the execution environment was reset");
 	}
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		inv->event_len, (void *)inv->event, MHD_RESPMEM_MUST_COPY);
+	    inv->event_len, (void *)inv->event, MHD_RESPMEM_MUST_COPY);
 	if (!resp) {
 		pthread_mutex_unlock(&s->lock);
 		return MHD_NO;
@@ -89,7 +95,7 @@ vg_mhd_result sbx_api_rt_next(struct sbx *s, struct MHD_Connection *c, struct sb
 
 /* Records the runtime's answer. Lock held; takes body. */
 static void answer(struct sbx *s, bool is_error, const char *error_type, char *body, size_t len,
-		   const char *content_type)
+                   const char *content_type)
 {
 	struct sbx_inv *inv = &s->inv;
 	free(inv->body);
@@ -118,30 +124,31 @@ static char *doc(const char *type, const char *msg, size_t *len)
 static vg_mhd_result reject_id(struct MHD_Connection *c, const char *id)
 {
 	return vg_http_reply_error(c, 400, "InvalidRequestID",
-				   "Invalid request ID: '%.40s' is not the invocation under way", id);
+	                           "Invalid request ID: '%.40s' is not the invocation under way",
+	                           id);
 }
 
 static vg_mhd_result too_large(struct sbx *s, struct MHD_Connection *c)
 {
 	size_t n;
-	char *d = doc("Function.ResponseSizeTooLarge",
-		      "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
-		      &n);
+	char *d =
+	    doc("Function.ResponseSizeTooLarge",
+	        "Response payload size exceeded maximum allowed payload size (6291556 bytes).", &n);
 	answer(s, true, "Function.ResponseSizeTooLarge", d, n, "application/json");
 	pthread_mutex_unlock(&s->lock);
 	return vg_http_reply_error(c, 413, "RequestEntityTooLarge",
-				   "Exceeded maximum allowed payload size (%u bytes).",
-				   SBX_PAYLOAD_MAX);
+	                           "Exceeded maximum allowed payload size (%u bytes).",
+	                           SBX_PAYLOAD_MAX);
 }
 
 /* A streamed response's error trailers (§3.4). Lock held. true when the
  * stream ended in an error, which has been recorded. */
 static bool stream_error(struct sbx *s, struct MHD_Connection *c)
 {
-	const char *type = MHD_lookup_connection_value(c, MHD_FOOTER_KIND,
-						       "Lambda-Runtime-Function-Error-Type");
-	const char *b64 = MHD_lookup_connection_value(c, MHD_FOOTER_KIND,
-						      "Lambda-Runtime-Function-Error-Body");
+	const char *type =
+	    MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
+	const char *b64 =
+	    MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Body");
 	char norm[SBX_TYPE_MAX];
 	char *body = NULL;
 	size_t len = 0;
@@ -179,12 +186,13 @@ vg_mhd_result sbx_api_rt_response(struct sbx *s, struct MHD_Connection *c, struc
 		return reject_id(c, r->path_id);
 	}
 	if (mode && *mode && strcasecmp(mode, "streaming")) {
-		char *d = doc("Runtime.InvalidResponseModeHeader",
-			      "Lambda-Runtime-Function-Response-Mode must be streaming or absent", &n);
+		char *d =
+		    doc("Runtime.InvalidResponseModeHeader",
+		        "Lambda-Runtime-Function-Response-Mode must be streaming or absent", &n);
 		answer(s, true, "Runtime.InvalidResponseModeHeader", d, n, "application/json");
 		pthread_mutex_unlock(&s->lock);
 		return vg_http_reply_error(c, 400, "InvalidFunctionResponseMode",
-					   "invalid response mode '%.64s'", mode);
+		                           "invalid response mode '%.64s'", mode);
 	}
 	if (r->too_large)
 		return too_large(s, c);
@@ -260,16 +268,16 @@ vg_mhd_result sbx_api_rt_init_error(struct sbx *s, struct MHD_Connection *c, str
 	pthread_mutex_lock(&s->lock);
 	if (s->rt.state != SBX_RT_STARTED) {
 		ret = vg_http_reply_error(c, 403, "InvalidStateTransition",
-					  "State transition from %s to InitError failed",
-					  rt_state_name(s->rt.state));
+		                          "State transition from %s to InitError failed",
+		                          rt_state_name(s->rt.state));
 		pthread_mutex_unlock(&s->lock);
 		return ret;
 	}
 	if (r->too_large) {
 		pthread_mutex_unlock(&s->lock);
 		return vg_http_reply_error(c, 413, "RequestEntityTooLarge",
-					   "Exceeded maximum allowed payload size (%u bytes).",
-					   SBX_PAYLOAD_MAX);
+		                           "Exceeded maximum allowed payload size (%u bytes).",
+		                           SBX_PAYLOAD_MAX);
 	}
 	sbx_error_type_normalize(type, s->rt.error_type, sizeof(s->rt.error_type));
 	free(s->rt.error_body);

@@ -26,11 +26,10 @@ vg_mhd_result sbx_api_telemetry(struct sbx *s, struct MHD_Connection *c, struct 
 	}
 	if (r->too_large)
 		return vg_http_reply_error(c, 400, "ValidationError",
-					   "subscription body over %u bytes", SBX_SMALL_BODY_MAX);
-	status = sbx_tel_subscribe(s->tel, name, r->body.data ? r->body.data : "", r->body.len,
-				   &reply);
-	ret = vg_http_reply(c, status, "application/json", reply.data ? reply.data : "",
-			    reply.len);
+		                           "subscription body over %u bytes", SBX_SMALL_BODY_MAX);
+	status =
+	    sbx_tel_subscribe(s->tel, name, r->body.data ? r->body.data : "", r->body.len, &reply);
+	ret = vg_http_reply(c, status, "application/json", reply.data ? reply.data : "", reply.len);
 	vg_buf_fini(&reply);
 	return ret;
 }

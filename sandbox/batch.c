@@ -41,7 +41,7 @@ void sbx_batch_line(struct vg_buf *out, unsigned n, const struct sbx_result *res
 	cJSON *parsed = res->body ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
 
 	vg_buf_printf(out, "{\"n\":%u,\"requestId\":\"%s\",\"status\":\"%s\"", n, res->request_id,
-		      res->status);
+	              res->status);
 	if (res->error_type[0]) {
 		vg_buf_puts(out, ",\"errorType\":");
 		vg_buf_json_str(out, res->error_type, strlen(res->error_type));
@@ -64,7 +64,8 @@ void sbx_batch_line(struct vg_buf *out, unsigned n, const struct sbx_result *res
 
 int sbx_batch_run(struct sbx *s, const char *path)
 {
-	struct vg_buf line = VG_BUF_INIT(SBX_PAYLOAD_MAX), out = VG_BUF_INIT(7 * (size_t)SBX_PAYLOAD_MAX);
+	struct vg_buf line = VG_BUF_INIT(SBX_PAYLOAD_MAX),
+	              out = VG_BUF_INIT(7 * (size_t)SBX_PAYLOAD_MAX);
 	FILE *f = fopen(path, "r");
 	unsigned n = 0;
 	bool too_long;
@@ -80,11 +81,12 @@ int sbx_batch_run(struct sbx *s, const char *path)
 			continue;
 		n++;
 		if (too_long) {
-			printf("{\"n\":%u,\"requestId\":null,\"status\":\"error\",\"errorType\":"
-			       "\"RequestEntityTooLarge\",\"response\":{\"errorMessage\":\"Exceeded "
-			       "maximum allowed payload size (%u bytes).\",\"errorType\":"
-			       "\"RequestEntityTooLarge\"},\"durationMs\":0}\n",
-			       n, SBX_PAYLOAD_MAX);
+			printf(
+			    "{\"n\":%u,\"requestId\":null,\"status\":\"error\",\"errorType\":"
+			    "\"RequestEntityTooLarge\",\"response\":{\"errorMessage\":\"Exceeded "
+			    "maximum allowed payload size (%u bytes).\",\"errorType\":"
+			    "\"RequestEntityTooLarge\"},\"durationMs\":0}\n",
+			    n, SBX_PAYLOAD_MAX);
 			fflush(stdout);
 			continue;
 		}

@@ -12,9 +12,9 @@
 
 /* Variables Lambda gives the runtime but not extensions. */
 static const char *const runtime_only[] = {
-	"AWS_EXECUTION_ENV",        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-	"AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",   "LAMBDA_RUNTIME_DIR",
-	"LAMBDA_TASK_ROOT",
+    "AWS_EXECUTION_ENV",        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",   "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
 };
 
 /* Host variables passed through so that sanitizer-built test programs
@@ -81,7 +81,7 @@ char **sbx_env_build(struct sbx *s, bool runtime)
 	strftime(day, sizeof(day), "%Y/%m/%d", &tm);
 	vg_uuid4(hex);
 	snprintf(stream, sizeof(stream), "%s/[$LATEST]%.8s%.4s%.4s%.4s%.12s", day, hex, hex + 9,
-		 hex + 14, hex + 19, hex + 24);
+	         hex + 14, hex + 19, hex + 24);
 
 	bad |= env_setf(env, &n, "AWS_LAMBDA_RUNTIME_API", s->api_addr);
 	bad |= env_setf(env, &n, "AWS_LAMBDA_FUNCTION_NAME", o->function_name);
@@ -104,8 +104,8 @@ char **sbx_env_build(struct sbx *s, bool runtime)
 	bad |= env_setf(env, &n, "_AWS_XRAY_DAEMON_PORT", "2000");
 	bad |= env_setf(env, &n, "PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
 	bad |= env_setf(env, &n, "LD_LIBRARY_PATH",
-			"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
-			"/opt/lib");
+	                "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
+	                "/opt/lib");
 	bad |= env_setf(env, &n, "LANG", "en_US.UTF-8");
 	bad |= env_setf(env, &n, "TZ", ":UTC");
 	for (size_t i = 0; i < VG_ARRAY_SIZE(host_pass); i++) {

@@ -43,16 +43,16 @@ int sbx_ext_transition(enum sbx_ext_state from, enum sbx_ext_op op, enum sbx_ext
 const char *sbx_ext_state_name(enum sbx_ext_state s)
 {
 	static const char *const names[] = {
-		[SBX_EXT_STARTED] = "Started",
-		[SBX_EXT_REGISTERED] = "Registered",
-		[SBX_EXT_READY] = "Ready",
-		[SBX_EXT_RUNNING] = "Running",
-		[SBX_EXT_INIT_ERROR] = "InitError",
-		[SBX_EXT_EXIT_ERROR] = "ExitError",
-		[SBX_EXT_EXITED] = "Exited",
-		[SBX_EXT_SHUTDOWN_FAILED] = "ShutdownFailed",
-		[SBX_EXT_LAUNCH_ERROR] = "LaunchError",
-		[SBX_EXT_CRASHED] = "Crashed",
+	    [SBX_EXT_STARTED] = "Started",
+	    [SBX_EXT_REGISTERED] = "Registered",
+	    [SBX_EXT_READY] = "Ready",
+	    [SBX_EXT_RUNNING] = "Running",
+	    [SBX_EXT_INIT_ERROR] = "InitError",
+	    [SBX_EXT_EXIT_ERROR] = "ExitError",
+	    [SBX_EXT_EXITED] = "Exited",
+	    [SBX_EXT_SHUTDOWN_FAILED] = "ShutdownFailed",
+	    [SBX_EXT_LAUNCH_ERROR] = "LaunchError",
+	    [SBX_EXT_CRASHED] = "Crashed",
 	};
 	if ((unsigned)s < sizeof(names) / sizeof(names[0]) && names[s])
 		return names[s];

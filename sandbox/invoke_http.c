@@ -23,16 +23,16 @@ static bool invoke_path(const char *url)
 static vg_mhd_result reply_result(struct MHD_Connection *c, struct sbx_result *res)
 {
 	struct MHD_Response *resp =
-		res->body ? MHD_create_response_from_buffer(res->body_len, res->body,
-							    MHD_RESPMEM_MUST_FREE)
-			  : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	    res->body
+	        ? MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE)
+	        : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	vg_mhd_result ret;
 
 	if (!resp)
 		return MHD_NO;
 	res->body = NULL; /* the response owns it now */
 	MHD_add_response_header(resp, "Content-Type",
-				res->content_type[0] ? res->content_type : "application/json");
+	                        res->content_type[0] ? res->content_type : "application/json");
 	MHD_add_response_header(resp, "X-Amzn-RequestId", res->request_id);
 	MHD_add_response_header(resp, "X-Amz-Executed-Version", "$LATEST");
 	if (strcmp(res->status, "success"))
@@ -43,8 +43,8 @@ static vg_mhd_result reply_result(struct MHD_Connection *c, struct sbx_result *r
 }
 
 vg_mhd_result sbx_invoke_access(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
 	struct sbx *s = cls;
 	struct sbx_req *r = *con_cls;
@@ -72,16 +72,16 @@ vg_mhd_result sbx_invoke_access(void *cls, struct MHD_Connection *c, const char 
 		return vg_http_reply_error(c, 405, "MethodNotAllowed", "use POST");
 	if (r->too_large)
 		return vg_http_reply_error(c, 413, "RequestEntityTooLarge",
-					   "Exceeded maximum allowed payload size (%u bytes).",
-					   SBX_PAYLOAD_MAX);
+		                           "Exceeded maximum allowed payload size (%u bytes).",
+		                           SBX_PAYLOAD_MAX);
 
 	struct sbx_invoke_req req = {
-		.event = r->body.data ? r->body.data : "",
-		.event_len = r->body.len,
-		.content_type = vg_http_header(c, "Content-Type"),
-		.trace_id = vg_http_header(c, "X-Amzn-Trace-Id"),
-		.client_context = vg_http_header(c, "X-Amz-Client-Context"),
-		.cognito = vg_http_header(c, "X-Amz-Cognito-Identity"),
+	    .event = r->body.data ? r->body.data : "",
+	    .event_len = r->body.len,
+	    .content_type = vg_http_header(c, "Content-Type"),
+	    .trace_id = vg_http_header(c, "X-Amzn-Trace-Id"),
+	    .client_context = vg_http_header(c, "X-Amz-Client-Context"),
+	    .cognito = vg_http_header(c, "X-Amz-Cognito-Identity"),
 	};
 	struct sbx_result res;
 	if (sbx_invoke(s, &req, &res) < 0)

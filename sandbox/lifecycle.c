@@ -47,7 +47,7 @@ static void sample_memory(struct sbx *s)
 		s->peak_rss = rss;
 	if (rss > limit && !s->oom && !p->exited) {
 		vg_log_warn("runtime uses %llu MB, over --memory %u MB: killing it",
-			    (unsigned long long)(rss >> 20), s->opts->memory_mb);
+		            (unsigned long long)(rss >> 20), s->opts->memory_mb);
 		s->oom = true;
 		sbx_proc_signal(p, SIGKILL);
 	}
@@ -56,7 +56,7 @@ static void sample_memory(struct sbx *s)
 static void cond_wait_until(struct sbx *s, uint64_t until_ns)
 {
 	struct timespec ts = {.tv_sec = (time_t)(until_ns / 1000000000ull),
-			      .tv_nsec = (long)(until_ns % 1000000000ull)};
+	                      .tv_nsec = (long)(until_ns % 1000000000ull)};
 	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 
@@ -141,7 +141,7 @@ static char *error_doc(struct sbx *s, const char *type, const char *who, size_t 
 		if (s->rt.proc && s->rt.proc->exited)
 			describe_exit(s->rt.proc->status, how, sizeof(how));
 		vg_buf_printf(&msg, "Runtime exited with error: %s",
-			      how[0] ? how : "signal: Killed");
+		              how[0] ? how : "signal: Killed");
 	} else if (!strcmp(type, "Extension.Crash")) {
 		vg_buf_printf(&msg, "Extension %s exited before the shutdown phase", who);
 	} else {
@@ -190,7 +190,7 @@ static const char *launch_extensions(struct sbx *s)
 	if (files > SBX_MAX_EXTENSIONS) {
 		/* Lambda fails the init before launching anything. */
 		vg_log_error("%d extensions in %s: at most %d (TooManyExtensions)", files, dir,
-			     SBX_MAX_EXTENSIONS);
+		             SBX_MAX_EXTENSIONS);
 		err = "Extension.LaunchError";
 	}
 	for (i = 0; i < n && !err; i++) {
@@ -289,7 +289,7 @@ static char *shutdown_event(const char *reason, int64_t deadline_ms, size_t *len
 {
 	struct vg_buf b = VG_BUF_INIT(512);
 	vg_buf_printf(&b, "{\"eventType\":\"SHUTDOWN\",\"deadlineMs\":%lld,\"shutdownReason\":",
-		      (long long)deadline_ms);
+	              (long long)deadline_ms);
 	vg_buf_json_str(&b, reason, strlen(reason));
 	vg_buf_putc(&b, '}');
 	return vg_buf_steal(&b, len);
@@ -326,7 +326,9 @@ static void shutdown_phase(struct sbx *s, const char *reason, bool final)
 			sbx_proc_signal(rt, SIGKILL);
 		} else {
 			sbx_proc_signal(rt, SIGTERM);
-			if (!wait_exit(s, rt, t0 + (internal && !external ? 500 : RUNTIME_SHARE_MS) * MS)) {
+			if (!wait_exit(s, rt,
+			               t0 +
+			                   (internal && !external ? 500 : RUNTIME_SHARE_MS) * MS)) {
 				vg_log_warn("runtime ignored SIGTERM: SIGKILL");
 				sbx_proc_signal(rt, SIGKILL);
 				clean = false;
@@ -378,7 +380,8 @@ static void shutdown_phase(struct sbx *s, const char *reason, bool final)
 			continue;
 		if (!(e->events & SBX_EV_SHUTDOWN))
 			continue; /* killed on purpose */
-		if (e->proc->exited && WIFEXITED(e->proc->status) && WEXITSTATUS(e->proc->status) == 0) {
+		if (e->proc->exited && WIFEXITED(e->proc->status) &&
+		    WEXITSTATUS(e->proc->status) == 0) {
 			e->state = SBX_EXT_EXITED;
 		} else {
 			e->state = SBX_EXT_SHUTDOWN_FAILED;
@@ -389,8 +392,7 @@ static void shutdown_phase(struct sbx *s, const char *reason, bool final)
 	cJSON *rec = cJSON_CreateObject();
 	cJSON_AddStringToObject(rec, "reason", reason);
 	cJSON_AddBoolToObject(rec, "clean", clean);
-	cJSON_AddNumberToObject(rec, "durationMs",
-				round((double)(vg_mono_ns() - t0) / 1e3) / 1e3);
+	cJSON_AddNumberToObject(rec, "durationMs", round((double)(vg_mono_ns() - t0) / 1e3) / 1e3);
 	cJSON_AddNumberToObject(rec, "budgetMs", budget_ms);
 	if (final) {
 		cJSON_Delete(s->rep_shutdown);
@@ -566,9 +568,10 @@ int sbx_init_env(struct sbx *s)
 static char *invoke_event(struct sbx *s, size_t *len)
 {
 	struct vg_buf b = VG_BUF_INIT(8192);
-	vg_buf_printf(&b, "{\"eventType\":\"INVOKE\",\"deadlineMs\":%lld,\"requestId\":\"%s\","
-		      "\"invokedFunctionArn\":",
-		      (long long)s->inv.deadline_ms, s->inv.request_id);
+	vg_buf_printf(&b,
+	              "{\"eventType\":\"INVOKE\",\"deadlineMs\":%lld,\"requestId\":\"%s\","
+	              "\"invokedFunctionArn\":",
+	              (long long)s->inv.deadline_ms, s->inv.request_id);
 	vg_buf_json_str(&b, s->function_arn, strlen(s->function_arn));
 	if (s->inv.trace_id) {
 		vg_buf_puts(&b, ",\"tracing\":{\"type\":\"X-Amzn-Trace-Id\",\"value\":");
@@ -629,7 +632,7 @@ static void result_error(struct sbx_result *res, const char *type, char *body, s
 /* The invocation's line in the report, with the metrics of its
  * platform.report. */
 static void record_invocation(struct sbx *s, const struct sbx_result *res, uint64_t peak_rss,
-			      double init_ms)
+                              double init_ms)
 {
 	cJSON *o = cJSON_CreateObject();
 	double billed = ceil(res->duration_ms);
@@ -648,7 +651,7 @@ static void record_invocation(struct sbx *s, const struct sbx_result *res, uint6
 /* Runs the invocation on an initialised environment. Lock held. Returns the
  * failure that calls for a reset, or NULL. */
 static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
-			      struct sbx_result *res, uint64_t deadline)
+                              struct sbx_result *res, uint64_t deadline)
 {
 	struct sbx_inv *inv = &s->inv;
 	const char *fail = NULL, *who = "runtime";
@@ -663,7 +666,7 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 	inv->event = req->event;
 	inv->event_len = req->event_len;
 	snprintf(inv->content_type, sizeof(inv->content_type), "%s",
-		 req->content_type && *req->content_type ? req->content_type : "application/json");
+	         req->content_type && *req->content_type ? req->content_type : "application/json");
 	inv->trace_id = dup_capped(req->trace_id, 2048);
 	inv->client_context = decode_client_context(req->client_context);
 	inv->cognito = dup_capped(req->cognito, 8192);
@@ -684,9 +687,9 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 			break;
 		if (inv->answered && !done_emitted) {
 			done_emitted = true;
-			sbx_rec_runtime_done(s, inv->request_id, inv->is_error ? inv->error_type : NULL,
-					     (double)(inv->answered_ns - inv->start_ns) / 1e6,
-					     inv->body_len);
+			sbx_rec_runtime_done(
+			    s, inv->request_id, inv->is_error ? inv->error_type : NULL,
+			    (double)(inv->answered_ns - inv->start_ns) / 1e6, inv->body_len);
 		}
 		if (inv->answered && s->rt.state == SBX_RT_READY && all_extensions_ready(s, true))
 			break;
@@ -710,14 +713,14 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 	} else if (inv->is_error) {
 		result_error(res, inv->error_type, inv->body, inv->body_len);
 		snprintf(res->content_type, sizeof(res->content_type), "%s",
-			 inv->body_type[0] ? inv->body_type : "application/json");
+		         inv->body_type[0] ? inv->body_type : "application/json");
 		inv->body = NULL;
 	} else {
 		res->status = "success";
 		res->body = inv->body;
 		res->body_len = inv->body_len;
 		snprintf(res->content_type, sizeof(res->content_type), "%s",
-			 inv->body_type[0] ? inv->body_type : "application/json");
+		         inv->body_type[0] ? inv->body_type : "application/json");
 		inv->body = NULL;
 	}
 	inv_clear(inv);
@@ -826,7 +829,7 @@ int sbx_setup(struct sbx *s, struct sbx_opts *o)
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	snprintf(s->function_arn, sizeof(s->function_arn),
-		 "arn:aws:lambda:us-east-1:123456789012:function:%s", o->function_name);
+	         "arn:aws:lambda:us-east-1:123456789012:function:%s", o->function_name);
 	s->rep_extensions = cJSON_CreateArray();
 	s->rep_invocations = cJSON_CreateArray();
 	s->rep_resets = cJSON_CreateArray();

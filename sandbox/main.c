@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 	if (o.events) {
 		FILE *f = fopen(o.events, "r");
 		if (!f) {
-			fprintf(stderr, "vigil-sandbox: --events %s: %s\n", o.events, strerror(errno));
+			fprintf(stderr, "vigil-sandbox: --events %s: %s\n", o.events,
+			        strerror(errno));
 			sbx_opts_fini(&o);
 			return 2;
 		}
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 
 	sbx_init_env(&s);
 	fprintf(stderr, "vigil-sandbox: ready invoke=%s api=%s\n",
-		o.events ? "none" : s.invoke_addr, s.api_addr);
+	        o.events ? "none" : s.invoke_addr, s.api_addr);
 	fflush(stderr);
 
 	if (o.events) {

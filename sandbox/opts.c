@@ -9,18 +9,18 @@
 #include "vg_util.h"
 
 const char sbx_usage[] =
-	"usage: vigil-sandbox [OPTIONS] [--] BOOTSTRAP [ARG...]\n"
-	"  --listen HOST:PORT     invoke endpoint (default 127.0.0.1:8080; port 0: any)\n"
-	"  --api HOST:PORT        Runtime, Extensions, Telemetry APIs (default 127.0.0.1:9001)\n"
-	"  --opt DIR              layer root; extensions start from DIR/extensions/ (default /opt)\n"
-	"  --timeout SECONDS      function timeout (default 30)\n"
-	"  --init-timeout SECONDS init phase limit (default 10)\n"
-	"  --memory MB            function memory size (default 128)\n"
-	"  --function-name NAME   (default test-function)\n"
-	"  --env KEY=VALUE        extra variable for runtime and extensions (repeatable)\n"
-	"  --events FILE          batch mode: NDJSON events, invoked in order\n"
-	"  --report FILE          JSON record of the run, written at exit\n"
-	"  --telemetry-stub       Telemetry API answers 202 Telemetry.NotSupported (as RIE)\n";
+    "usage: vigil-sandbox [OPTIONS] [--] BOOTSTRAP [ARG...]\n"
+    "  --listen HOST:PORT     invoke endpoint (default 127.0.0.1:8080; port 0: any)\n"
+    "  --api HOST:PORT        Runtime, Extensions, Telemetry APIs (default 127.0.0.1:9001)\n"
+    "  --opt DIR              layer root; extensions start from DIR/extensions/ (default /opt)\n"
+    "  --timeout SECONDS      function timeout (default 30)\n"
+    "  --init-timeout SECONDS init phase limit (default 10)\n"
+    "  --memory MB            function memory size (default 128)\n"
+    "  --function-name NAME   (default test-function)\n"
+    "  --env KEY=VALUE        extra variable for runtime and extensions (repeatable)\n"
+    "  --events FILE          batch mode: NDJSON events, invoked in order\n"
+    "  --report FILE          JSON record of the run, written at exit\n"
+    "  --telemetry-stub       Telemetry API answers 202 Telemetry.NotSupported (as RIE)\n";
 
 static int set_str(char **dst, const char *v)
 {
@@ -108,12 +108,14 @@ int sbx_opts_parse(struct sbx_opts *o, int argc, char **argv, char *err, size_t 
 			r = set_str(&o->opt_dir, v);
 		} else if (!strcmp(a, "--timeout")) {
 			if (parse_uint(v, 1, 900, &o->timeout_s) < 0) {
-				snprintf(err, errn, "--timeout: expected 1..900 seconds, got '%s'", v);
+				snprintf(err, errn, "--timeout: expected 1..900 seconds, got '%s'",
+				         v);
 				goto inval;
 			}
 		} else if (!strcmp(a, "--init-timeout")) {
 			if (parse_uint(v, 1, 900, &o->init_timeout_s) < 0) {
-				snprintf(err, errn, "--init-timeout: expected 1..900 seconds, got '%s'", v);
+				snprintf(err, errn,
+				         "--init-timeout: expected 1..900 seconds, got '%s'", v);
 				goto inval;
 			}
 		} else if (!strcmp(a, "--memory")) {

@@ -8,19 +8,19 @@
 #define SBX_MAX_ENV 64
 
 struct sbx_opts {
-	char *listen;          /* invoke endpoint host:port (port 0: any) */
-	char *api;             /* Runtime/Extensions/Telemetry APIs host:port */
-	char *opt_dir;         /* layer root; extensions in opt_dir/extensions */
-	unsigned timeout_s;    /* function timeout, 1..900 */
+	char *listen;            /* invoke endpoint host:port (port 0: any) */
+	char *api;               /* Runtime/Extensions/Telemetry APIs host:port */
+	char *opt_dir;           /* layer root; extensions in opt_dir/extensions */
+	unsigned timeout_s;      /* function timeout, 1..900 */
 	unsigned init_timeout_s; /* init phase, 1..900 (default 10, as Lambda) */
-	unsigned memory_mb;    /* 64..10240 */
+	unsigned memory_mb;      /* 64..10240 */
 	char *function_name;
 	char *env[SBX_MAX_ENV]; /* KEY=VALUE, owned */
 	unsigned n_env;
-	char *events;          /* batch mode NDJSON file, NULL when serving */
-	char *report;          /* report path, may be NULL */
-	bool telemetry_stub;   /* Telemetry API answers 202 NotSupported */
-	char **argv;           /* BOOTSTRAP ARG..., points into the caller's argv */
+	char *events;        /* batch mode NDJSON file, NULL when serving */
+	char *report;        /* report path, may be NULL */
+	bool telemetry_stub; /* Telemetry API answers 202 NotSupported */
+	char **argv;         /* BOOTSTRAP ARG..., points into the caller's argv */
 	int argc;
 };
 

@@ -35,7 +35,7 @@ static void line_emit(struct sbx_proc *p, struct sbx_line *l)
 		sbx_tel_log(p->tel, p->runtime ? SBX_TEL_FUNCTION : SBX_TEL_EXTENSION, l->buf, n);
 	/* One writev-like write per line keeps concurrent echoes whole. */
 	hn = p->runtime ? snprintf(head, sizeof(head), "[function] ")
-			: snprintf(head, sizeof(head), "[extension:%s] ", p->name);
+	                : snprintf(head, sizeof(head), "[extension:%s] ", p->name);
 	char *out = malloc((size_t)hn + n + 1);
 	if (out) {
 		memcpy(out, head, (size_t)hn);
@@ -86,9 +86,9 @@ static void *reader_main(void *arg)
 	struct sbx_proc *p = arg;
 	struct sbx_line *lines = calloc(2, sizeof(*lines));
 	struct pollfd pfd[3] = {
-		{.fd = p->out_fd, .events = POLLIN},
-		{.fd = p->err_fd, .events = POLLIN},
-		{.fd = p->wake[0], .events = POLLIN},
+	    {.fd = p->out_fd, .events = POLLIN},
+	    {.fd = p->err_fd, .events = POLLIN},
+	    {.fd = p->wake[0], .events = POLLIN},
 	};
 	int open = 2;
 
@@ -126,7 +126,7 @@ static void close_pair(int fd[2])
 }
 
 int sbx_proc_spawn(struct sbx *s, bool runtime, const char *name, char *const argv[],
-		   char *const envp[], struct sbx_proc **out)
+                   char *const envp[], struct sbx_proc **out)
 {
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	posix_spawn_file_actions_t fa;
@@ -164,7 +164,7 @@ int sbx_proc_spawn(struct sbx *s, bool runtime, const char *name, char *const ar
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &def);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
+	                                    POSIX_SPAWN_SETSIGDEF);
 	r = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

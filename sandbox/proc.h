@@ -20,14 +20,14 @@
 
 struct sbx_proc {
 	struct sbx_proc *next;
-	pid_t pid;       /* also the process group id */
-	bool runtime;    /* else an extension */
+	pid_t pid;    /* also the process group id */
+	bool runtime; /* else an extension */
 	char name[SBX_NAME_MAX];
 	bool exited;
-	int status;      /* wait status */
-	long maxrss_kb;  /* from wait4 */
-	bool killed;     /* the sandbox sent SIGKILL */
-	bool stopped;    /* frozen with SIGSTOP */
+	int status;     /* wait status */
+	long maxrss_kb; /* from wait4 */
+	bool killed;    /* the sandbox sent SIGKILL */
+	bool stopped;   /* frozen with SIGSTOP */
 	/* Log reader. */
 	struct sbx_tel *tel;
 	int out_fd, err_fd, wake[2];
@@ -39,7 +39,7 @@ struct sbx_proc {
  * that the reaper, which takes it, cannot miss an early exit). 0 or -errno
  * (the exec error for a file that cannot be run). */
 int sbx_proc_spawn(struct sbx *s, bool runtime, const char *name, char *const argv[],
-		   char *const envp[], struct sbx_proc **out);
+                   char *const envp[], struct sbx_proc **out);
 /* Unlinks p from s->procs, stops its log reader after draining the pipes,
  * and frees it. Caller holds s->lock; it is released while joining. */
 void sbx_proc_release(struct sbx *s, struct sbx_proc *p);

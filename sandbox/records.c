@@ -52,8 +52,7 @@ void sbx_rec_init_start(struct sbx *s, const char *phase)
 }
 
 /* initRuntimeDone, one platform.extension per extension, initReport. */
-void sbx_rec_init_done(struct sbx *s, const char *phase, const char *error_type,
-		       double duration_ms)
+void sbx_rec_init_done(struct sbx *s, const char *phase, const char *error_type, double duration_ms)
 {
 	const char *status = sbx_status_of(error_type);
 	cJSON *r = cJSON_CreateObject();
@@ -73,9 +72,9 @@ void sbx_rec_init_done(struct sbx *s, const char *phase, const char *error_type,
 		add_error(r, e->error_type);
 		sbx_tel_platform(s->tel, "platform.extension", r);
 		vg_log_info("EXTENSION Name: %s State: %s Events: [%s%s%s]", e->name,
-			    sbx_ext_state_name(e->state), e->events & SBX_EV_INVOKE ? "INVOKE" : "",
-			    e->events == (SBX_EV_INVOKE | SBX_EV_SHUTDOWN) ? ", " : "",
-			    e->events & SBX_EV_SHUTDOWN ? "SHUTDOWN" : "");
+		            sbx_ext_state_name(e->state), e->events & SBX_EV_INVOKE ? "INVOKE" : "",
+		            e->events == (SBX_EV_INVOKE | SBX_EV_SHUTDOWN) ? ", " : "",
+		            e->events & SBX_EV_SHUTDOWN ? "SHUTDOWN" : "");
 	}
 
 	r = cJSON_CreateObject();
@@ -87,11 +86,12 @@ void sbx_rec_init_done(struct sbx *s, const char *phase, const char *error_type,
 	cJSON_AddNumberToObject(m, "durationMs", ms3(duration_ms));
 	sbx_tel_platform(s->tel, "platform.initReport", r);
 	if (error_type && *error_type)
-		vg_log_info("INIT_REPORT Init Duration: %.2f ms Phase: %s Status: %s Error Type: %s",
-			    duration_ms, phase, status, error_type);
+		vg_log_info(
+		    "INIT_REPORT Init Duration: %.2f ms Phase: %s Status: %s Error Type: %s",
+		    duration_ms, phase, status, error_type);
 	else
 		vg_log_info("INIT_REPORT Init Duration: %.2f ms Phase: %s Status: %s", duration_ms,
-			    phase, status);
+		            phase, status);
 }
 
 static void add_tracing(cJSON *r, const char *trace)
@@ -114,7 +114,7 @@ void sbx_rec_start(struct sbx *s, const char *request_id, const char *trace)
 }
 
 void sbx_rec_runtime_done(struct sbx *s, const char *request_id, const char *error_type,
-			  double duration_ms, size_t produced)
+                          double duration_ms, size_t produced)
 {
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "requestId", request_id);
@@ -146,13 +146,15 @@ void sbx_rec_report(struct sbx *s, const struct sbx_result *res, uint64_t peak_r
 		cJSON_AddNumberToObject(m, "initDurationMs", ms3(init_ms));
 	sbx_tel_platform(s->tel, "platform.report", r);
 	if (init_ms >= 0)
-		vg_log_info("REPORT RequestId: %s Duration: %.2f ms Billed Duration: %.0f ms Memory "
-			    "Size: %u MB Max Memory Used: %.0f MB Init Duration: %.2f ms",
-			    res->request_id, res->duration_ms, billed < 1 ? 1 : billed,
-			    s->opts->memory_mb, used, init_ms);
+		vg_log_info(
+		    "REPORT RequestId: %s Duration: %.2f ms Billed Duration: %.0f ms Memory "
+		    "Size: %u MB Max Memory Used: %.0f MB Init Duration: %.2f ms",
+		    res->request_id, res->duration_ms, billed < 1 ? 1 : billed, s->opts->memory_mb,
+		    used, init_ms);
 	else
-		vg_log_info("REPORT RequestId: %s Duration: %.2f ms Billed Duration: %.0f ms Memory "
-			    "Size: %u MB Max Memory Used: %.0f MB",
-			    res->request_id, res->duration_ms, billed < 1 ? 1 : billed,
-			    s->opts->memory_mb, used);
+		vg_log_info(
+		    "REPORT RequestId: %s Duration: %.2f ms Billed Duration: %.0f ms Memory "
+		    "Size: %u MB Max Memory Used: %.0f MB",
+		    res->request_id, res->duration_ms, billed < 1 ? 1 : billed, s->opts->memory_mb,
+		    used);
 }

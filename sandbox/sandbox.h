@@ -27,7 +27,7 @@
 #include "vg_buf.h"
 
 /* RIE's MaxPayloadSize: 6 MiB + 100 bytes, for requests and responses. */
-#define SBX_PAYLOAD_MAX    6291556u
+#define SBX_PAYLOAD_MAX 6291556u
 /* Bodies of the extension and telemetry routes. */
 #define SBX_SMALL_BODY_MAX (1u << 20)
 /* X-Ray error cause header (RIE's MaxErrorCauseSizeBytes). */
@@ -36,21 +36,21 @@
 #define SBX_NAME_MAX       256
 #define SBX_TYPE_MAX       128
 /* Report history is bounded; later entries are counted, not kept. */
-#define SBX_HISTORY_MAX    10000
+#define SBX_HISTORY_MAX 10000
 
 struct sbx_proc;
 
 struct sbx_ext {
 	char name[SBX_NAME_MAX];
 	char id[37];
-	bool external;          /* launched from --opt/extensions */
-	struct sbx_proc *proc;  /* external only */
+	bool external;         /* launched from --opt/extensions */
+	struct sbx_proc *proc; /* external only */
 	enum sbx_ext_state state;
-	unsigned events;        /* SBX_EV_* */
-	bool waiting;           /* a `next` is blocked on this extension */
-	char *event;            /* queued event (JSON), owned; NULL when none */
+	unsigned events; /* SBX_EV_* */
+	bool waiting;    /* a `next` is blocked on this extension */
+	char *event;     /* queued event (JSON), owned; NULL when none */
 	size_t event_len;
-	bool event_invoke;      /* the queued event is an INVOKE */
+	bool event_invoke;             /* the queued event is an INVOKE */
 	char error_type[SBX_TYPE_MAX]; /* init/error or exit/error type */
 };
 
@@ -96,10 +96,10 @@ struct sbx_inv {
 
 /* What the last init attempt left behind. */
 struct sbx_init_result {
-	bool done;         /* init succeeded and has not been reset since */
+	bool done; /* init succeeded and has not been reset since */
 	bool failed;
 	char error_type[SBX_TYPE_MAX];
-	char *body;        /* error document, owned */
+	char *body; /* error document, owned */
 	size_t body_len;
 	double duration_ms;
 	bool report_pending; /* initDurationMs goes into the next report */
@@ -108,15 +108,15 @@ struct sbx_init_result {
 struct sbx {
 	struct sbx_opts *opts;
 	struct sbx_tel *tel;
-	char api_addr[64];    /* host:port as given to AWS_LAMBDA_RUNTIME_API */
+	char api_addr[64]; /* host:port as given to AWS_LAMBDA_RUNTIME_API */
 	char invoke_addr[64];
 	char function_arn[256];
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned gen;
-	bool quit;            /* SIGTERM/SIGINT: stop serving */
-	bool busy;            /* an invoke or init holds the environment */
+	bool quit; /* SIGTERM/SIGINT: stop serving */
+	bool busy; /* an invoke or init holds the environment */
 
 	struct sbx_ext ext[SBX_MAX_EXTENSIONS];
 	unsigned n_ext;
@@ -124,10 +124,10 @@ struct sbx {
 	struct sbx_runtime rt;
 	struct sbx_inv inv;
 	struct sbx_init_result init;
-	uint64_t peak_rss;    /* bytes, runtime's process group, this invoke */
+	uint64_t peak_rss; /* bytes, runtime's process group, this invoke */
 	uint64_t last_sample_ns;
 	bool oom;
-	void *api_daemon;     /* struct MHD_Daemon */
+	void *api_daemon; /* struct MHD_Daemon */
 	void *invoke_daemon;
 
 	/* Every process launched and not yet cleaned up. */
@@ -149,9 +149,9 @@ void sbx_teardown(struct sbx *s);
 /* The outcome of one invoke, for the invoke endpoint and batch mode. */
 struct sbx_result {
 	char request_id[37];
-	const char *status;  /* "success", "error", "timeout" */
+	const char *status; /* "success", "error", "timeout" */
 	char error_type[SBX_TYPE_MAX];
-	char *body;          /* owned */
+	char *body; /* owned */
 	size_t body_len;
 	char content_type[SBX_TYPE_MAX];
 	double duration_ms;
@@ -193,12 +193,11 @@ void sbx_http_stop(struct sbx *s);
 /* records.c: platform.* telemetry records. */
 void sbx_rec_init_start(struct sbx *s, const char *phase);
 void sbx_rec_init_done(struct sbx *s, const char *phase, const char *error_type,
-		       double duration_ms);
+                       double duration_ms);
 void sbx_rec_start(struct sbx *s, const char *request_id, const char *trace);
 void sbx_rec_runtime_done(struct sbx *s, const char *request_id, const char *error_type,
-			  double duration_ms, size_t produced);
-void sbx_rec_report(struct sbx *s, const struct sbx_result *res, uint64_t peak_rss,
-		    double init_ms);
+                          double duration_ms, size_t produced);
+void sbx_rec_report(struct sbx *s, const struct sbx_result *res, uint64_t peak_rss, double init_ms);
 /* "success", or the status Lambda gives error_type ("timeout" for
  * Sandbox.Timeout, "failure" for other Sandbox.*, else "error"). */
 const char *sbx_status_of(const char *error_type);

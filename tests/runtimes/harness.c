@@ -30,7 +30,7 @@ static void sleep_ms(long ms)
 }
 
 int th_spawn(struct th_proc *p, char *const argv[], char *const env[], const char *out_path,
-	     const char *err_path)
+             const char *err_path)
 {
 	pid_t pid;
 
@@ -233,7 +233,7 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 int th_http(const char *method, const char *url, const char *const headers[], const char *body,
-	    size_t len, int timeout_ms, struct th_resp *r)
+            size_t len, int timeout_ms, struct th_resp *r)
 {
 	struct sink b = {0}, h = {0};
 	struct curl_slist *hl = NULL;
@@ -303,7 +303,7 @@ void th_resp_fini(struct th_resp *r)
 /* ---- sandbox ---- */
 
 int th_sandbox_start(struct th_sandbox *sb, const char *opt_dir, const char *const extra[],
-		     const char *const runtime[])
+                     const char *const runtime[])
 {
 	const char *argv[96];
 	char line[512];
@@ -344,7 +344,7 @@ int th_sandbox_start(struct th_sandbox *sb, const char *opt_dir, const char *con
 	if (api)
 		sscanf(api, "api=%63s", sb->api);
 	snprintf(sb->invoke_url, sizeof(sb->invoke_url),
-		 "http://%s/2015-03-31/functions/function/invocations", sb->invoke);
+	         "http://%s/2015-03-31/functions/function/invocations", sb->invoke);
 	return 0;
 }
 

@@ -32,7 +32,7 @@ struct th_proc {
  * (NULL: inherit). env: NULL to inherit, else the whole environment.
  * setpgid puts the child in its own process group. 0 or -errno. */
 int th_spawn(struct th_proc *p, char *const argv[], char *const env[], const char *out_path,
-	     const char *err_path);
+             const char *err_path);
 /* Waits up to timeout_ms for the process to exit. 0 when it did. */
 int th_wait(struct th_proc *p, int timeout_ms);
 /* SIGTERM, up to timeout_ms, then SIGKILL of its process group. Returns the
@@ -67,7 +67,7 @@ struct th_resp {
 /* One HTTP request. headers: NULL-terminated "Name: value" strings, may be
  * NULL. timeout_ms 0 means none. 0, or -EIO when no HTTP response came. */
 int th_http(const char *method, const char *url, const char *const headers[], const char *body,
-	    size_t len, int timeout_ms, struct th_resp *r);
+            size_t len, int timeout_ms, struct th_resp *r);
 /* The value of a response header (case-insensitive) into out; false when
  * absent. */
 bool th_resp_header(const struct th_resp *r, const char *name, char *out, size_t n);
@@ -76,11 +76,11 @@ void th_resp_fini(struct th_resp *r);
 /* A running vigil-sandbox on free ports. */
 struct th_sandbox {
 	struct th_proc proc;
-	char dir[512];       /* temp folder for its files */
-	char err_path[600];  /* its stderr */
-	char out_path[600];  /* its stdout */
-	char report[600];    /* --report file */
-	char invoke[64];     /* host:port */
+	char dir[512];      /* temp folder for its files */
+	char err_path[600]; /* its stderr */
+	char out_path[600]; /* its stdout */
+	char report[600];   /* --report file */
+	char invoke[64];    /* host:port */
 	char api[64];
 	char invoke_url[160];
 };
@@ -90,7 +90,7 @@ struct th_sandbox {
  * may be NULL) and -- runtime argv; waits (up to 30 s) for its ready line.
  * 0 or -errno (the sandbox is stopped on failure). */
 int th_sandbox_start(struct th_sandbox *sb, const char *opt_dir, const char *const extra[],
-		     const char *const runtime[]);
+                     const char *const runtime[]);
 /* Invokes with body; 0 or -EIO. */
 int th_sandbox_invoke(struct th_sandbox *sb, const char *body, struct th_resp *r);
 /* SIGTERM and a bounded wait (10 s); returns the wait status. */

@@ -39,19 +39,20 @@ static const char *url(const char *path)
 }
 
 static long do_register(const char *as, const char *body, char *id, size_t idn, char *etype,
-			size_t en)
+                        size_t en)
 {
 	char h1[300];
 	struct th_resp r;
 	snprintf(h1, sizeof(h1), "Lambda-Extension-Name: %s", as);
 	const char *h[] = {h1, "Lambda-Extension-Accept-Feature: accountId", NULL};
 	if (th_http("POST", url("/2020-01-01/extension/register"), h, body, strlen(body), 10000,
-		    &r) < 0)
+	            &r) < 0)
 		return 0;
 	if (id)
 		th_resp_header(&r, "Lambda-Extension-Identifier", id, idn);
 	if (etype) {
-		cJSON *o = cJSON_Parse(r.body), *t = cJSON_GetObjectItemCaseSensitive(o, "errorType");
+		cJSON *o = cJSON_Parse(r.body),
+		      *t = cJSON_GetObjectItemCaseSensitive(o, "errorType");
 		snprintf(etype, en, "%s", cJSON_IsString(t) ? t->valuestring : "");
 		cJSON_Delete(o);
 	}
@@ -64,7 +65,7 @@ static long do_register(const char *as, const char *body, char *id, size_t idn, 
 
 /* A call with an optional id header; returns the status and the errorType. */
 static long call(const char *method, const char *path, const char *id, const char *extra,
-		 char *etype, size_t en)
+                 char *etype, size_t en)
 {
 	char h1[200];
 	const char *h[3] = {NULL, NULL, NULL};
@@ -91,8 +92,8 @@ static void expect(const char *what, long st, const char *etype, long want_st, c
 	if (st == want_st && !strcmp(etype, want))
 		printf("%s: probe ok %s\n", name, what);
 	else
-		printf("%s: probe FAIL %s: got %ld %s, want %ld %s\n", name, what, st, etype, want_st,
-		       want);
+		printf("%s: probe FAIL %s: got %ld %s, want %ld %s\n", name, what, st, etype,
+		       want_st, want);
 }
 
 static void probe(const char *id)
@@ -108,22 +109,23 @@ static void probe(const char *id)
 	expect("bad-json", st, et, 403, "InvalidRequestFormat");
 	st = do_register("probe-internal", "{\"events\":[\"BOGUS\"]}", NULL, 0, et, sizeof(et));
 	expect("bad-event", st, et, 403, "Extension.InvalidEventType");
-	st = do_register("probe-internal", "{\"configurationKeys\":[\"a\"]}", NULL, 0, et, sizeof(et));
+	st = do_register("probe-internal", "{\"configurationKeys\":[\"a\"]}", NULL, 0, et,
+	                 sizeof(et));
 	expect("configuration-keys", st, et, 403, "InvalidRequestFormat");
 	st = call("GET", "/2020-01-01/extension/event/next", NULL, NULL, et, sizeof(et));
 	expect("next-missing-id", st, et, 403, "Extension.MissingExtensionIdentifier");
 	st = call("GET", "/2020-01-01/extension/event/next", "not-a-uuid", NULL, et, sizeof(et));
 	expect("next-invalid-id", st, et, 403, "Extension.InvalidExtensionIdentifier");
 	st = call("GET", "/2020-01-01/extension/event/next", "00000000-0000-4000-8000-000000000000",
-		  NULL, et, sizeof(et));
+	          NULL, et, sizeof(et));
 	expect("next-unknown-id", st, et, 403, "Extension.UnknownExtensionIdentifier");
 	st = call("POST", "/2020-01-01/extension/init/error", id, NULL, et, sizeof(et));
 	expect("init-error-missing-header", st, et, 403, "Extension.MissingHeader");
 	st = call("POST", "/2020-01-01/extension/exit/error", NULL,
-		  "Lambda-Extension-Function-Error-Type: Extension.X", et, sizeof(et));
+	          "Lambda-Extension-Function-Error-Type: Extension.X", et, sizeof(et));
 	expect("exit-error-missing-id", st, et, 403, "Extension.MissingExtensionIdentifier");
 	st = call("PUT", "/2022-07-01/telemetry", "00000000-0000-4000-8000-000000000000", NULL, et,
-		  sizeof(et));
+	          sizeof(et));
 	expect("telemetry-unknown-id", st, et, 403, "Extension.UnknownExtensionIdentifier");
 	st = call("PUT", "/2020-08-15/logs", id, NULL, et, sizeof(et));
 	expect("logs-not-supported", st, et, 202, "Logs.NotSupported");
@@ -159,15 +161,16 @@ int main(int argc, char **argv)
 		char other[300];
 		snprintf(other, sizeof(other), "not-%s", name);
 		long st = do_register(other, "{\"events\":[\"INVOKE\",\"SHUTDOWN\"]}", NULL, 0, et,
-				      sizeof(et));
+		                      sizeof(et));
 		printf("%s: register as %s with SHUTDOWN: %ld %s\n", name, other, st, et);
-		st = do_register(other, "{\"events\":[\"INVOKE\"]}", id, sizeof(id), et, sizeof(et));
+		st =
+		    do_register(other, "{\"events\":[\"INVOKE\"]}", id, sizeof(id), et, sizeof(et));
 		printf("%s: register as %s with INVOKE: %ld\n", name, other, st);
 		for (;;)
 			pause();
 	}
 	const char *events = has("invoke-only") ? "{\"events\":[\"INVOKE\"]}"
-						: "{\"events\":[\"INVOKE\",\"SHUTDOWN\"]}";
+	                                        : "{\"events\":[\"INVOKE\",\"SHUTDOWN\"]}";
 	if (do_register(name, events, id, sizeof(id), NULL, 0) != 200) {
 		printf("%s: register failed\n", name);
 		return 1;
@@ -179,7 +182,8 @@ int main(int argc, char **argv)
 	}
 	if (has("initerror")) {
 		long st = call("POST", "/2020-01-01/extension/init/error", id,
-			       "Lambda-Extension-Function-Error-Type: Extension.TestInit", et, sizeof(et));
+		               "Lambda-Extension-Function-Error-Type: Extension.TestInit", et,
+		               sizeof(et));
 		printf("%s: init/error status %ld\n", name, st);
 		return 1;
 	}
@@ -191,7 +195,8 @@ int main(int argc, char **argv)
 		struct th_resp r;
 		snprintf(h1, sizeof(h1), "Lambda-Extension-Identifier: %s", id);
 		const char *h[] = {h1, NULL};
-		if (th_http("GET", url("/2020-01-01/extension/event/next"), h, NULL, 0, 0, &r) < 0 ||
+		if (th_http("GET", url("/2020-01-01/extension/event/next"), h, NULL, 0, 0, &r) <
+		        0 ||
 		    r.status != 200) {
 			printf("%s: next failed (%ld %s)\n", name, r.status, r.body ? r.body : "");
 			th_resp_fini(&r);
@@ -201,15 +206,17 @@ int main(int argc, char **argv)
 		cJSON *type = cJSON_GetObjectItemCaseSensitive(ev, "eventType");
 		if (cJSON_IsString(type) && !strcmp(type->valuestring, "INVOKE")) {
 			cJSON *rid = cJSON_GetObjectItemCaseSensitive(ev, "requestId");
-			printf("%s: invoke %s\n", name, cJSON_IsString(rid) ? rid->valuestring : "?");
+			printf("%s: invoke %s\n", name,
+			       cJSON_IsString(rid) ? rid->valuestring : "?");
 			if (has("crash-invoke")) {
 				printf("%s: crashing during invoke\n", name);
 				return 1;
 			}
 			if (has("exiterror") && !invoked) {
-				long st = call("POST", "/2020-01-01/extension/exit/error", id,
-					       "Lambda-Extension-Function-Error-Type: Extension.TestExit",
-					       et, sizeof(et));
+				long st =
+				    call("POST", "/2020-01-01/extension/exit/error", id,
+				         "Lambda-Extension-Function-Error-Type: Extension.TestExit",
+				         et, sizeof(et));
 				printf("%s: exit/error status %ld\n", name, st);
 				return 1;
 			}

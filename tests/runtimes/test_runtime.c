@@ -61,7 +61,7 @@ static size_t collect(char *p, size_t sz, size_t nm, void *ud)
 
 /* One request; returns the HTTP status (0 on a transport error). */
 static long request(const char *method, const char *path, struct curl_slist *h, const char *body,
-		    size_t len, struct buf *out, struct buf *hdrs)
+                    size_t len, struct buf *out, struct buf *hdrs)
 {
 	char url[600];
 	long status = 0;
@@ -122,14 +122,15 @@ static long respond(const char *id, const char *body, size_t len)
 static long respond_error(const char *id)
 {
 	static const char body[] =
-		"{\"errorMessage\":\"boom\",\"errorType\":\"TestError\",\"stackTrace\":[\"at test\"]}";
+	    "{\"errorMessage\":\"boom\",\"errorType\":\"TestError\",\"stackTrace\":[\"at test\"]}";
 	char path[256];
 	struct buf out = {0};
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	h = curl_slist_append(h, "Lambda-Runtime-Function-Error-Type: Function.TestError");
-	h = curl_slist_append(h, "Lambda-Runtime-Function-XRay-Error-Cause: {\"working_directory\":"
-				 "\"/var/task\",\"exceptions\":[{\"type\":\"TestError\",\"message\":"
-				 "\"boom\"}],\"paths\":[]}");
+	h = curl_slist_append(h,
+	                      "Lambda-Runtime-Function-XRay-Error-Cause: {\"working_directory\":"
+	                      "\"/var/task\",\"exceptions\":[{\"type\":\"TestError\",\"message\":"
+	                      "\"boom\"}],\"paths\":[]}");
 	snprintf(path, sizeof(path), "/2018-06-01/runtime/invocation/%s/error", id);
 	long st = request("POST", path, h, body, sizeof(body) - 1, &out, NULL);
 	curl_slist_free_all(h);
@@ -157,10 +158,12 @@ static int stream_trailers(struct curl_slist **list, void *ud)
 	struct stream *s = ud;
 	if (s->error) {
 		/* base64 of {"errorMessage":"mid-stream","errorType":"StreamError"} */
-		*list = curl_slist_append(*list, "Lambda-Runtime-Function-Error-Type: Function.StreamError");
 		*list = curl_slist_append(
-			*list, "Lambda-Runtime-Function-Error-Body: "
-			       "eyJlcnJvck1lc3NhZ2UiOiJtaWQtc3RyZWFtIiwiZXJyb3JUeXBlIjoiU3RyZWFtRXJyb3IifQ==");
+		    *list, "Lambda-Runtime-Function-Error-Type: Function.StreamError");
+		*list = curl_slist_append(
+		    *list,
+		    "Lambda-Runtime-Function-Error-Body: "
+		    "eyJlcnJvck1lc3NhZ2UiOiJtaWQtc3RyZWFtIiwiZXJyb3JUeXBlIjoiU3RyZWFtRXJyb3IifQ==");
 	}
 	return CURL_TRAILERFUNC_OK;
 }
@@ -171,11 +174,12 @@ static long respond_stream(const char *id, int error)
 	struct stream s = {0, error};
 	struct buf out = {0};
 	long status = 0;
-	struct curl_slist *h = curl_slist_append(NULL, "Lambda-Runtime-Function-Response-Mode: streaming");
+	struct curl_slist *h =
+	    curl_slist_append(NULL, "Lambda-Runtime-Function-Response-Mode: streaming");
 	h = curl_slist_append(h, "Transfer-Encoding: chunked");
 	h = curl_slist_append(h, "Content-Type: text/plain");
 	h = curl_slist_append(h, "Trailer: Lambda-Runtime-Function-Error-Type, "
-				 "Lambda-Runtime-Function-Error-Body");
+	                         "Lambda-Runtime-Function-Error-Body");
 	h = curl_slist_append(h, "Expect:");
 	snprintf(path, sizeof(path), "/2018-06-01/runtime/invocation/%s/response", id);
 	snprintf(url, sizeof(url), "http://%s%s", api, path);
@@ -268,11 +272,13 @@ static void handle(const char *id, const char *event, size_t len, const char *hd
 		free(l);
 		respond(id, event, len);
 	} else if (!strcmp(action, "headers")) {
-		static const char *const names[] = {
-			"Lambda-Runtime-Aws-Request-Id",   "Lambda-Runtime-Deadline-Ms",
-			"Lambda-Runtime-Invoked-Function-Arn", "Lambda-Runtime-Trace-Id",
-			"Lambda-Runtime-Client-Context",   "Lambda-Runtime-Cognito-Identity",
-			"Content-Type"};
+		static const char *const names[] = {"Lambda-Runtime-Aws-Request-Id",
+		                                    "Lambda-Runtime-Deadline-Ms",
+		                                    "Lambda-Runtime-Invoked-Function-Arn",
+		                                    "Lambda-Runtime-Trace-Id",
+		                                    "Lambda-Runtime-Client-Context",
+		                                    "Lambda-Runtime-Cognito-Identity",
+		                                    "Content-Type"};
 		cJSON *o = cJSON_CreateObject();
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			char v[4096];
@@ -317,12 +323,12 @@ int main(void)
 	printf("test-runtime: started, api %s\n", api);
 	if (init && !strcmp(init, "error")) {
 		static const char body[] = "{\"errorMessage\":\"cannot load handler\","
-					   "\"errorType\":\"TestInitError\"}";
+		                           "\"errorType\":\"TestInitError\"}";
 		struct buf out = {0};
-		struct curl_slist *h =
-			curl_slist_append(NULL, "Lambda-Runtime-Function-Error-Type: Runtime.TestInitError");
-		long st = request("POST", "/2018-06-01/runtime/init/error", h, body, sizeof(body) - 1,
-				  &out, NULL);
+		struct curl_slist *h = curl_slist_append(
+		    NULL, "Lambda-Runtime-Function-Error-Type: Runtime.TestInitError");
+		long st = request("POST", "/2018-06-01/runtime/init/error", h, body,
+		                  sizeof(body) - 1, &out, NULL);
 		printf("test-runtime: init/error status %ld\n", st);
 		return 1;
 	}
@@ -335,7 +341,7 @@ int main(void)
 		struct buf ev = {0}, hdrs = {0};
 		char id[128];
 		long st = request("GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0, &ev,
-				  &hdrs);
+		                  &hdrs);
 		if (st != 200) {
 			printf("test-runtime: next status %ld, exiting\n", st);
 			return 1;

@@ -23,8 +23,9 @@ static void make_opt(const char *const names[])
 {
 	ck_assert_int_eq(th_tempdir(opt, sizeof(opt), "opt"), 0);
 	for (size_t i = 0; names && names[i]; i++)
-		ck_assert_int_eq(th_opt_add_extension(opt, names[i],
-						       th_bin("tests/runtimes/test-extension")), 0);
+		ck_assert_int_eq(
+		    th_opt_add_extension(opt, names[i], th_bin("tests/runtimes/test-extension")),
+		    0);
 }
 
 /* Starts the sandbox with extensions names and extra options. */
@@ -70,7 +71,7 @@ static void invoke_expect(const char *event, const char *error_type, struct th_r
 	ck_assert_int_eq(r->status, 200);
 	if (!error_type) {
 		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
-			      "unexpected function error: %s", r->body);
+		              "unexpected function error: %s", r->body);
 		return;
 	}
 	ck_assert(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)));
@@ -97,9 +98,9 @@ static cJSON *stop_and_report(void)
 static cJSON *report_ext(cJSON *rep, const char *name)
 {
 	cJSON *it, *found = NULL;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rep, "extensions"))
-		if (!strcmp(str(it, "name"), name))
-			found = it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+	                           rep, "extensions")) if (!strcmp(str(it, "name"), name)) found =
+	    it;
 	ck_assert_msg(found != NULL, "no extension %s in the report", name);
 	return found;
 }
@@ -135,20 +136,21 @@ START_TEST(happy_path)
 
 	/* Every header of invocation/next. */
 	const char *h[] = {"X-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
-			   "X-Amz-Client-Context: eyJjdXN0b20iOnsiayI6InYifX0=",
-			   "X-Amz-Cognito-Identity: {\"cognitoIdentityId\":\"id1\"}",
-			   "Content-Type: application/json", NULL};
+	                   "X-Amz-Client-Context: eyJjdXN0b20iOnsiayI6InYifX0=",
+	                   "X-Amz-Cognito-Identity: {\"cognitoIdentityId\":\"id1\"}",
+	                   "Content-Type: application/json", NULL};
 	const char ev[] = "{\"action\":\"headers\"}";
 	ck_assert_int_eq(th_http("POST", sb.invoke_url, h, ev, strlen(ev), 30000, &r), 0);
 	cJSON *o = body_json(&r);
 	ck_assert_int_eq(strlen(str(o, "Lambda-Runtime-Aws-Request-Id")), 36);
 	ck_assert_int_gt(atoll(str(o, "Lambda-Runtime-Deadline-Ms")), 1600000000000LL);
 	ck_assert_str_eq(str(o, "Lambda-Runtime-Invoked-Function-Arn"),
-			 "arn:aws:lambda:us-east-1:123456789012:function:test-function");
+	                 "arn:aws:lambda:us-east-1:123456789012:function:test-function");
 	ck_assert_str_eq(str(o, "Lambda-Runtime-Trace-Id"),
-			 "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
+	                 "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
 	ck_assert_str_eq(str(o, "Lambda-Runtime-Client-Context"), "{\"custom\":{\"k\":\"v\"}}");
-	ck_assert_str_eq(str(o, "Lambda-Runtime-Cognito-Identity"), "{\"cognitoIdentityId\":\"id1\"}");
+	ck_assert_str_eq(str(o, "Lambda-Runtime-Cognito-Identity"),
+	                 "{\"cognitoIdentityId\":\"id1\"}");
 	cJSON_Delete(o);
 	th_resp_fini(&r);
 
@@ -167,8 +169,8 @@ START_TEST(happy_path)
 	ck_assert_str_eq(str(sd, "reason"), "spindown");
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sd, "clean")));
 	ck_assert(cJSON_GetObjectItemCaseSensitive(rep, "telemetry") != NULL);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "ext-ok: shutdown spindown deadline set", 1000,
-				      NULL, 0), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "ext-ok: shutdown spindown deadline set", 1000, NULL, 0), 0);
 	cJSON_Delete(rep);
 }
 END_TEST
@@ -204,8 +206,8 @@ START_TEST(timeout_resets)
 	invoke_expect("{\"action\":\"sleep\",\"ms\":5000}", "Sandbox.Timeout", &r);
 	ck_assert_ptr_nonnull(strstr(r.body, "Task timed out after 1.00 seconds"));
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "ext-ok: shutdown timeout deadline set", 5000,
-				      NULL, 0), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "ext-ok: shutdown timeout deadline set", 5000, NULL, 0), 0);
 	/* The next invoke re-launches runtime and extensions. */
 	invoke_expect("{\"again\":1}", NULL, &r);
 	th_resp_fini(&r);
@@ -272,8 +274,8 @@ START_TEST(extension_errors)
 	const char *exts[] = {"ext-initerror", NULL};
 	struct th_resp r;
 	start(exts, NULL);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "ext-initerror: init/error status 202", 5000,
-				      NULL, 0), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "ext-initerror: init/error status 202", 5000, NULL, 0), 0);
 	invoke_expect("{}", "Extension.InitError", &r);
 	th_resp_fini(&r);
 	cJSON *rep = stop_and_report();
@@ -315,12 +317,13 @@ START_TEST(extension_wrong_name)
 	struct th_resp r;
 	start(exts, extra);
 	ck_assert_int_eq(th_wait_line(sb.err_path,
-				      "register as not-ext-wrongname with SHUTDOWN: 403 "
-				      "Extension.InvalidEventType",
-				      5000, NULL, 0), 0);
-	ck_assert_int_eq(th_wait_line(sb.err_path,
-				      "register as not-ext-wrongname with INVOKE: 200", 5000, NULL,
-				      0), 0);
+	                              "register as not-ext-wrongname with SHUTDOWN: 403 "
+	                              "Extension.InvalidEventType",
+	                              5000, NULL, 0),
+	                 0);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "register as not-ext-wrongname with INVOKE: 200",
+	                              5000, NULL, 0),
+	                 0);
 	invoke_expect("{}", "Sandbox.Timeout", &r);
 	th_resp_fini(&r);
 	cJSON_Delete(stop_and_report());
@@ -359,7 +362,7 @@ START_TEST(shutdown_order_and_deadline)
 	ck_assert_str_eq(str(report_ext(rep, "ext-hang-shutdown"), "state"), "ShutdownFailed");
 	cJSON *io = report_ext(rep, "ext-invoke-only");
 	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(io, "signal")),
-			 SIGKILL);
+	                 SIGKILL);
 	/* The runtime goes first (SIGTERM, ignored, SIGKILL), then SHUTDOWN. */
 	long killed = line_pos("runtime ignored SIGTERM");
 	long shut = line_pos("ext-ok: shutdown spindown deadline set");
@@ -404,7 +407,8 @@ START_TEST(oversized_payload)
 	snprintf(ev, sizeof(ev), "{\"action\":\"big\",\"bytes\":%d}", 6291557);
 	invoke_expect(ev, "Function.ResponseSizeTooLarge", &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: big status 413", 5000, NULL, 0), 0);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: big status 413", 5000, NULL, 0),
+	                 0);
 	/* An oversized event: 413 from the invoke endpoint. */
 	size_t n = 6291557;
 	char *big = malloc(n + 1);
@@ -433,12 +437,13 @@ START_TEST(bad_input)
 	/* Stale, repeated and made-up request ids. */
 	invoke_expect("{\"action\":\"bad-id\"}", NULL, &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: bad id status 400", 5000, NULL, 0),
-			 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "test-runtime: bad id status 400", 5000, NULL, 0), 0);
 	invoke_expect("{\"action\":\"twice\"}", NULL, &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: second response status 400", 5000,
-				      NULL, 0), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "test-runtime: second response status 400", 5000, NULL, 0),
+	    0);
 
 	/* A stranger answering: 400 InvalidRequestID, body dropped. */
 	snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/nope/response", sb.api);
@@ -522,10 +527,22 @@ START_TEST(batch_mode)
 	snprintf(sb.out_path, sizeof(sb.out_path), "%s/stdout", sb.dir);
 	snprintf(sb.err_path, sizeof(sb.err_path), "%s/stderr", sb.dir);
 	snprintf(sb.report, sizeof(sb.report), "%s/report.json", sb.dir);
-	const char *argv[] = {th_bin("sandbox/vigil-sandbox"), "--api", "127.0.0.1:0", "--opt", opt,
-			      "--timeout", "1", "--events", events, "--report", sb.report, "--",
-			      rt[0], NULL};
-	ck_assert_int_eq(th_spawn(&sb.proc, (char *const *)argv, NULL, sb.out_path, sb.err_path), 0);
+	const char *argv[] = {th_bin("sandbox/vigil-sandbox"),
+	                      "--api",
+	                      "127.0.0.1:0",
+	                      "--opt",
+	                      opt,
+	                      "--timeout",
+	                      "1",
+	                      "--events",
+	                      events,
+	                      "--report",
+	                      sb.report,
+	                      "--",
+	                      rt[0],
+	                      NULL};
+	ck_assert_int_eq(th_spawn(&sb.proc, (char *const *)argv, NULL, sb.out_path, sb.err_path),
+	                 0);
 	started = true;
 	ck_assert_int_eq(th_wait(&sb.proc, 30000), 0);
 	ck_assert(WIFEXITED(sb.proc.status) && WEXITSTATUS(sb.proc.status) == 0);
@@ -536,16 +553,16 @@ START_TEST(batch_mode)
 		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
 		cJSON *o = cJSON_Parse(line);
 		ck_assert_msg(o != NULL, "not JSON: %s", line);
-		ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "n")),
-				 lines + 1);
+		ck_assert_int_eq(
+		    (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "n")), lines + 1);
 		ck_assert_int_eq(strlen(str(o, "requestId")), 36);
 		ck_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "durationMs")));
 		const char *want[] = {"success", "error", "timeout"};
 		ck_assert_str_eq(str(o, "status"), want[lines]);
 		if (lines == 0)
 			ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-						 cJSON_GetObjectItemCaseSensitive(o, "response"), "a")),
-					 1);
+			                     cJSON_GetObjectItemCaseSensitive(o, "response"), "a")),
+			                 1);
 		cJSON_Delete(o);
 	}
 	ck_assert_int_eq(lines, 3);
@@ -578,7 +595,8 @@ START_TEST(exec_wrapper_and_freeze)
 	struct th_resp r;
 	invoke_expect("{}", NULL, &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, ": launched (pid ", 1000, line, sizeof(line)), 0);
+	ck_assert_int_eq(th_wait_line(sb.err_path, ": launched (pid ", 1000, line, sizeof(line)),
+	                 0);
 	int pid = atoi(strstr(line, "(pid ") + 5);
 	char path[64], stat[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -597,7 +615,7 @@ END_TEST
 START_TEST(extension_launch_errors)
 {
 	const char *many[] = {"e01-ok", "e02-ok", "e03-ok", "e04-ok", "e05-ok", "e06-ok",
-			      "e07-ok", "e08-ok", "e09-ok", "e10-ok", "e11-ok", NULL};
+	                      "e07-ok", "e08-ok", "e09-ok", "e10-ok", "e11-ok", NULL};
 	struct th_resp r;
 	start(many, NULL);
 	ck_assert_int_ge(count("(TooManyExtensions)"), 1);
@@ -633,8 +651,8 @@ END_TEST
 
 START_TEST(runtime_init_hang)
 {
-	const char *extra[] = {"--env", "TEST_RUNTIME_INIT=hang", "--init-timeout", "1",
-			       "--timeout", "1", NULL};
+	const char *extra[] = {
+	    "--env", "TEST_RUNTIME_INIT=hang", "--init-timeout", "1", "--timeout", "1", NULL};
 	struct th_resp r;
 	start(NULL, extra);
 	ck_assert_int_eq(count("Phase: init Status: timeout Error Type: Sandbox.Timeout"), 1);
@@ -660,11 +678,12 @@ START_TEST(memory_and_report_metrics)
 	cJSON *rep = stop_and_report();
 	cJSON *inv = cJSON_GetObjectItemCaseSensitive(rep, "invocations");
 	cJSON *first = cJSON_GetArrayItem(inv, 0), *second = cJSON_GetArrayItem(inv, 1);
-	double used = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "maxMemoryUsedMB"));
+	double used =
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "maxMemoryUsedMB"));
 	ck_assert_msg(used >= 40 && used < 128, "maxMemoryUsedMB %.0f", used);
 	double dur = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "durationMs"));
 	double billed =
-		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "billedDurationMs"));
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "billedDurationMs"));
 	ck_assert(dur >= 100 && billed >= dur && billed < dur + 1);
 	/* initDurationMs only on the first invoke after an init. */
 	ck_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(first, "initDurationMs")));
@@ -712,26 +731,26 @@ int main(int argc, char **argv)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"happy_path", happy_path},
-		{"function_error", function_error},
-		{"timeout_resets", timeout_resets},
-		{"runtime_init_error", runtime_init_error},
-		{"extension_crash_init", extension_crash_init},
-		{"extension_crash_invoke", extension_crash_invoke},
-		{"extension_errors", extension_errors},
-		{"extension_never_registers", extension_never_registers},
-		{"extension_wrong_name", extension_wrong_name},
-		{"out_of_memory", out_of_memory},
-		{"shutdown_order_and_deadline", shutdown_order_and_deadline},
-		{"streamed_response", streamed_response},
-		{"oversized_payload", oversized_payload},
-		{"bad_input", bad_input},
-		{"batch_mode", batch_mode},
-		{"exec_wrapper_and_freeze", exec_wrapper_and_freeze},
-		{"extension_launch_errors", extension_launch_errors},
-		{"runtime_init_hang", runtime_init_hang},
-		{"memory_and_report_metrics", memory_and_report_metrics},
-		{"concurrent_invokes", concurrent_invokes},
+	    {"happy_path", happy_path},
+	    {"function_error", function_error},
+	    {"timeout_resets", timeout_resets},
+	    {"runtime_init_error", runtime_init_error},
+	    {"extension_crash_init", extension_crash_init},
+	    {"extension_crash_invoke", extension_crash_invoke},
+	    {"extension_errors", extension_errors},
+	    {"extension_never_registers", extension_never_registers},
+	    {"extension_wrong_name", extension_wrong_name},
+	    {"out_of_memory", out_of_memory},
+	    {"shutdown_order_and_deadline", shutdown_order_and_deadline},
+	    {"streamed_response", streamed_response},
+	    {"oversized_payload", oversized_payload},
+	    {"bad_input", bad_input},
+	    {"batch_mode", batch_mode},
+	    {"exec_wrapper_and_freeze", exec_wrapper_and_freeze},
+	    {"extension_launch_errors", extension_launch_errors},
+	    {"runtime_init_hang", runtime_init_hang},
+	    {"memory_and_report_metrics", memory_and_report_metrics},
+	    {"concurrent_invokes", concurrent_invokes},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

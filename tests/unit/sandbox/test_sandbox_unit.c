@@ -164,10 +164,32 @@ START_TEST(options)
 	ck_assert(!o.telemetry_stub);
 	sbx_opts_fini(&o);
 
-	const char *a2[] = {"vigil-sandbox", "--listen", "127.0.0.1:0", "--api", "localhost:0",
-			    "--timeout", "3", "--memory", "256", "--env", "A=1", "--env", "A=2",
-			    "--env", "B=", "--events", "e.ndjson", "--report", "r.json",
-			    "--telemetry-stub", "--function-name", "fn", "--", "node", "--x", NULL};
+	const char *a2[] = {"vigil-sandbox",
+	                    "--listen",
+	                    "127.0.0.1:0",
+	                    "--api",
+	                    "localhost:0",
+	                    "--timeout",
+	                    "3",
+	                    "--memory",
+	                    "256",
+	                    "--env",
+	                    "A=1",
+	                    "--env",
+	                    "A=2",
+	                    "--env",
+	                    "B=",
+	                    "--events",
+	                    "e.ndjson",
+	                    "--report",
+	                    "r.json",
+	                    "--telemetry-stub",
+	                    "--function-name",
+	                    "fn",
+	                    "--",
+	                    "node",
+	                    "--x",
+	                    NULL};
 	ck_assert_int_eq(parse(&o, err, a2), 0);
 	ck_assert_uint_eq(o.timeout_s, 3);
 	ck_assert_uint_eq(o.memory_mb, 256);
@@ -181,15 +203,15 @@ START_TEST(options)
 	sbx_opts_fini(&o);
 
 	const char *bad[][4] = {
-		{"vigil-sandbox", NULL},
-		{"vigil-sandbox", "--timeout", "0", "x"},
-		{"vigil-sandbox", "--timeout", "901", "x"},
-		{"vigil-sandbox", "--memory", "abc", "x"},
-		{"vigil-sandbox", "--listen", "nohost", "x"},
-		{"vigil-sandbox", "--api", "h:70000", "x"},
-		{"vigil-sandbox", "--env", "=v", "x"},
-		{"vigil-sandbox", "--bogus", "1", "x"},
-		{"vigil-sandbox", "--timeout", NULL, NULL},
+	    {"vigil-sandbox", NULL},
+	    {"vigil-sandbox", "--timeout", "0", "x"},
+	    {"vigil-sandbox", "--timeout", "901", "x"},
+	    {"vigil-sandbox", "--memory", "abc", "x"},
+	    {"vigil-sandbox", "--listen", "nohost", "x"},
+	    {"vigil-sandbox", "--api", "h:70000", "x"},
+	    {"vigil-sandbox", "--env", "=v", "x"},
+	    {"vigil-sandbox", "--bogus", "1", "x"},
+	    {"vigil-sandbox", "--timeout", NULL, NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -226,8 +248,8 @@ START_TEST(batch_lines)
 	r.body_len = strlen(r.body);
 	sbx_batch_line(&b, 1, &r);
 	ck_assert_str_eq(b.data, "{\"n\":1,\"requestId\":\"3f6c9d2a-1b2c-4d5e-8f90-a1b2c3d4e5f6\","
-				 "\"status\":\"success\",\"response\":{\"ok\":true},"
-				 "\"durationMs\":1.235}\n");
+	                         "\"status\":\"success\",\"response\":{\"ok\":true},"
+	                         "\"durationMs\":1.235}\n");
 	free(r.body);
 	vg_buf_reset(&b);
 	r.status = "error";
@@ -255,8 +277,9 @@ START_TEST(environments)
 	struct sbx_opts o;
 	struct sbx s;
 	char err[256];
-	const char *args[] = {"vigil-sandbox", "--env", "_HANDLER=index.handler", "--env",
-			      "MY_VAR=1", "--env", "TZ=Europe/Paris", "bootstrap", NULL};
+	const char *args[] = {"vigil-sandbox",   "--env",     "_HANDLER=index.handler",
+	                      "--env",           "MY_VAR=1",  "--env",
+	                      "TZ=Europe/Paris", "bootstrap", NULL};
 
 	ck_assert_int_eq(parse(&o, err, args), 0);
 	memset(&s, 0, sizeof(s));
