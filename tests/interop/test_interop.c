@@ -7,7 +7,9 @@
  * Environment (meson.build sets it): VIGIL_RIC_DIR, the folder holding
  * node_modules/aws-lambda-ric (installed once per build folder), and
  * VIGIL_INTEROP_OPT, an optional layer root for `--opt` (unset: an empty
- * one) so the same cases can run with Vigil's layer in front.
+ * one), and VIGIL_INTEROP_ENV, optional space-separated KEY=VALUE pairs
+ * passed as `--env` (e.g. AWS_LAMBDA_EXEC_WRAPPER=DIR/vigil-wrapper), so
+ * the same cases can run with Vigil's layer in front.
  */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -27,9 +29,19 @@ static void start(const char *handler)
 	const char *ric = getenv("VIGIL_RIC_DIR");
 	const char *layer = getenv("VIGIL_INTEROP_OPT");
 	const char *rt[] = {bootstrap, ric, handler, NULL};
-	/* Node starts in a few hundred milliseconds; a loaded machine may
-	 * take longer. */
-	const char *extra[] = {"--timeout", "30", NULL};
+	const char *env = getenv("VIGIL_INTEROP_ENV");
+	static char envs[4096];
+	const char *extra[64] = {"--timeout", "30"};
+	size_t n = 2;
+
+	/* Variables a layer needs: "--env K=V" for each pair. */
+	snprintf(envs, sizeof(envs), "%s", env ? env : "");
+	for (char *save = NULL, *kv = strtok_r(envs, " ", &save); kv && n + 3 < 64;
+	     kv = strtok_r(NULL, " ", &save)) {
+		extra[n++] = "--env";
+		extra[n++] = kv;
+	}
+	extra[n] = NULL;
 
 	ck_assert_msg(ric != NULL, "VIGIL_RIC_DIR is not set");
 	snprintf(bootstrap, sizeof(bootstrap), "%s/tests/interop/function/bootstrap",
