@@ -226,6 +226,26 @@ START_TEST(test_subscribe_accepts)
 }
 END_TEST
 
+START_TEST(test_subscribe_caps_subscribers)
+{
+	struct sbx_tel *t = tel_new(0);
+	struct listener *l = listener_new();
+	char name[16];
+
+	/* One per extension, and Lambda allows ten extensions. */
+	for (unsigned i = 0; i < SBX_TEL_SUBSCRIBERS_MAX; i++) {
+		snprintf(name, sizeof(name), "ext%u", i);
+		ck_assert_uint_eq(subscribe(t, name, l, "[\"platform\"]", 1000, 262144, 25), 200);
+	}
+	ck_assert_uint_eq(subscribe(t, "one-too-many", l, "[\"platform\"]", 1000, 262144, 25),
+			  400);
+	ck_assert_uint_eq(subscribe(t, "ext3", l, "[\"function\"]", 1000, 262144, 25), 200);
+	ck_assert_int_eq((int)report_num(t, "subscribers"), SBX_TEL_SUBSCRIBERS_MAX);
+	sbx_tel_free(t);
+	listener_free(l);
+}
+END_TEST
+
 START_TEST(test_subscribe_parses_defaults)
 {
 	const char body[] = "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"extension\",\"platform\"],"
@@ -727,6 +747,7 @@ static Suite *suite(void)
 			    (int)(sizeof(bad_bodies) / sizeof(bad_bodies[0])));
 	tcase_add_test(v, test_subscribe_rejects_oversized_and_unterminated);
 	tcase_add_test(v, test_subscribe_accepts);
+	tcase_add_test(v, test_subscribe_caps_subscribers);
 	tcase_add_test(v, test_subscribe_parses_defaults);
 	tcase_add_test(v, test_subscribe_closed);
 	tcase_add_test(v, test_stub_mode);
