@@ -230,6 +230,7 @@ struct xs_tag {
 	int import;    /* rel=import */
 	int has_attrs;
 	int stylesheet; /* rel=stylesheet */
+	int js_type;    /* type=text/javascript */
 	int in_tag;     /* a real tag, not a guessed attribute context */
 };
 
@@ -327,8 +328,15 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		return xs_hit(f, "xss.js_url", 90, attr_off, end);
 	/* http-equiv refresh redirects; Link loads a style sheet */
 	if (strcmp(attr, "http-equiv") == 0 &&
-	    (strcmp(small, "refresh") == 0 || strcmp(small, "link") == 0))
+	    (strcmp(small, "refresh") == 0 || strcmp(small, "link") == 0 ||
+	     strcmp(small, "set-cookie") == 0))
 		tag->refresh = 1;
+	/* <style type=text/javascript>: old Netscape ran it */
+	if (strcmp(attr, "type") == 0 && strncmp(small, "text/javascript", 15) == 0)
+		tag->js_type = 1;
+	/* IE data binding renders bound data as HTML */
+	if (strcmp(attr, "dataformatas") == 0 && strcmp(small, "html") == 0)
+		return xs_hit(f, "xss.databinding", 75, attr_off, end);
 	if (strcmp(attr, "rel") == 0 && strcmp(small, "import") == 0)
 		tag->import = 1;
 	if (strcmp(attr, "rel") == 0 && strcmp(small, "stylesheet") == 0)
@@ -398,6 +406,8 @@ static int tag_executable(const struct xs_tag *tag_in)
 	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
 		return 1;
 	if (strcmp(tag->name, "meta") == 0 && tag->refresh)
+		return 1;
+	if (strcmp(tag->name, "style") == 0 && tag->js_type)
 		return 1;
 	if (strcmp(tag->name, "link") == 0 && (tag->import || tag->stylesheet))
 		return 1;
