@@ -75,7 +75,7 @@ void sbx_tel_queue_clear(struct sbx_tel_queue *q)
 
 /* A new record with refs 0: queue pushes take the references. */
 static struct sbx_tel_rec *rec_new(struct sbx_tel *t, unsigned kind, const char *type,
-				   const char *record, size_t n, bool record_is_json)
+                                   const char *record, size_t n, bool record_is_json)
 {
 	struct vg_buf b = VG_BUF_INIT(SBX_TEL_LINE_MAX * 6 + 256);
 	struct sbx_tel_rec *r = NULL;
@@ -165,7 +165,7 @@ static void publish(struct sbx_tel *t, struct sbx_tel_rec *r)
 /* ---- batches (delivery thread, under mu) ---- */
 
 bool sbx_tel_sub_ready(const struct sbx_tel *t, const struct sbx_tel_subscriber *s, uint64_t now,
-		       uint64_t *wait_ns)
+                       uint64_t *wait_ns)
 {
 	const struct sbx_tel_queue *q = &s->queue;
 	uint64_t due;
@@ -205,11 +205,11 @@ static int batch_add_dropped(struct sbx_tel_batch *b, struct sbx_tel_subscriber 
 
 	vg_iso8601_ms(vg_epoch_ms(), when, sizeof(when));
 	n = snprintf(json, sizeof(json),
-		     "{\"time\":\"%s\",\"type\":\"platform.logsDropped\",\"record\":"
-		     "{\"droppedBytes\":%zu,\"droppedRecords\":%zu,\"reason\":\"%s\"}}",
-		     when, s->dropped_bytes, s->dropped_records,
-		     "the subscriber did not keep up: its queue was full or a batch "
-		     "could not be delivered");
+	             "{\"time\":\"%s\",\"type\":\"platform.logsDropped\",\"record\":"
+	             "{\"droppedBytes\":%zu,\"droppedRecords\":%zu,\"reason\":\"%s\"}}",
+	             when, s->dropped_bytes, s->dropped_records,
+	             "the subscriber did not keep up: its queue was full or a batch "
+	             "could not be delivered");
 	if (n < 0 || (size_t)n >= sizeof(json))
 		return -ENOBUFS;
 	if (batch_add(b, json, (size_t)n) != 0)
@@ -320,7 +320,7 @@ static void reply_error(struct vg_buf *reply, const char *type, const char *msg)
 
 /* The platform.telemetrySubscription record of a successful subscribe. */
 static void publish_subscription(struct sbx_tel *t, const char *name, const char *state,
-				 const char *types_json)
+                                 const char *types_json)
 {
 	struct vg_buf b = VG_BUF_INIT(1024);
 	struct sbx_tel_rec *r;
@@ -329,7 +329,7 @@ static void publish_subscription(struct sbx_tel *t, const char *name, const char
 	vg_buf_json_str(&b, name, strlen(name));
 	vg_buf_printf(&b, ",\"state\":\"%s\",\"types\":%s}", state, types_json);
 	r = rec_new(t, SBX_TEL_KIND_PLATFORM, "platform.telemetrySubscription", b.data, b.len,
-		    true);
+	            true);
 	if (r)
 		publish(t, r);
 	vg_buf_fini(&b);
@@ -345,7 +345,7 @@ static void sub_replay(struct sbx_tel *t, struct sbx_tel_subscriber *s)
 }
 
 unsigned sbx_tel_subscribe(struct sbx_tel *t, const char *ext_name, const char *body, size_t len,
-			   struct vg_buf *reply)
+                           struct vg_buf *reply)
 {
 	struct sbx_tel_sub_req req;
 	struct sbx_tel_subscriber *s;
@@ -361,7 +361,7 @@ unsigned sbx_tel_subscribe(struct sbx_tel *t, const char *ext_name, const char *
 	/* Closed wins over a bad body: after init nothing is looked at. */
 	if (t->closed) {
 		reply_error(reply, TEL_ERR_CLOSED,
-			    "subscriptions are accepted only during the init phase");
+		            "subscriptions are accepted only during the init phase");
 		status = 403;
 		goto out;
 	}
@@ -479,7 +479,7 @@ void sbx_tel_log(struct sbx_tel *t, enum sbx_tel_stream stream, const char *line
 	/* Nobody would ever see it: skip the printing. */
 	if (t->nsubs > 0 || !t->closed) {
 		r = rec_new(t, fn ? SBX_TEL_KIND_FUNCTION : SBX_TEL_KIND_EXTENSION,
-			    fn ? "function" : "extension", line ? line : "", n, false);
+		            fn ? "function" : "extension", line ? line : "", n, false);
 		if (r)
 			publish(t, r);
 	}
@@ -507,8 +507,8 @@ static bool drained(const struct sbx_tel *t, uint64_t seq)
 void sbx_tel_flush(struct sbx_tel *t, uint64_t deadline_ns)
 {
 	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_ns / 1000000000u),
-		.tv_nsec = (long)(deadline_ns % 1000000000u),
+	    .tv_sec = (time_t)(deadline_ns / 1000000000u),
+	    .tv_nsec = (long)(deadline_ns % 1000000000u),
 	};
 	uint64_t target;
 
@@ -551,7 +551,7 @@ struct sbx_tel *sbx_tel_new(const struct sbx_tel_config *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	snprintf(t->loopback, sizeof(t->loopback), "%s",
-		 cfg->loopback_host ? cfg->loopback_host : "127.0.0.1");
+	         cfg->loopback_host ? cfg->loopback_host : "127.0.0.1");
 	t->cfg.loopback_host = t->loopback;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_condattr_init(&ca);

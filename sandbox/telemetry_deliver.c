@@ -140,8 +140,8 @@ static void finish(struct sbx_tel *t, struct sbx_tel_subscriber *s, bool ok)
 	if (b->attempts < SBX_TEL_ATTEMPTS_MAX)
 		return;
 	/* Given up: the batch's records join the next logsDropped. */
-	vg_log_warn("telemetry: %s: batch of %zu records not delivered after %u attempts",
-		    s->name, b->items, b->attempts);
+	vg_log_warn("telemetry: %s: batch of %zu records not delivered after %u attempts", s->name,
+	            b->items, b->attempts);
 	t->dropped += b->items;
 	s->dropped_records += b->items + b->carried_records;
 	s->dropped_bytes += b->bytes + b->carried_bytes;

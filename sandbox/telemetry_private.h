@@ -84,7 +84,7 @@ struct sbx_tel_queue {
 
 /* A validated subscribe request. */
 struct sbx_tel_sub_req {
-	unsigned kinds; /* SBX_TEL_KIND_* mask */
+	unsigned kinds;      /* SBX_TEL_KIND_* mask */
 	char types_json[64]; /* the types as a JSON array, for telemetrySubscription */
 	unsigned max_items;
 	unsigned max_bytes;
@@ -96,9 +96,9 @@ struct sbx_tel_sub_req {
 /* A batch built from a subscriber's queue, in flight or waiting to retry. */
 struct sbx_tel_batch {
 	struct vg_buf body;
-	size_t items;          /* records from the queue (logsDropped not counted) */
-	size_t bytes;          /* their envelope bytes */
-	uint64_t first_seq;    /* oldest record in it (0: none, logsDropped only) */
+	size_t items;           /* records from the queue (logsDropped not counted) */
+	size_t bytes;           /* their envelope bytes */
+	uint64_t first_seq;     /* oldest record in it (0: none, logsDropped only) */
 	size_t carried_records; /* the logsDropped record it carries, if any */
 	size_t carried_bytes;
 	unsigned attempts;
@@ -108,8 +108,8 @@ struct sbx_tel_subscriber {
 	char name[SBX_TEL_NAME_MAX];
 	struct sbx_tel_sub_req req;
 	char url[SBX_TEL_PATH_MAX + 128];
-	unsigned epoch;  /* the init (open period) it last subscribed in */
-	bool removed;    /* waiting for its in-flight POST before it is freed */
+	unsigned epoch; /* the init (open period) it last subscribed in */
+	bool removed;   /* waiting for its in-flight POST before it is freed */
 	struct sbx_tel_queue queue;
 	struct sbx_tel_batch *batch; /* NULL, or in flight, or waiting to retry */
 	bool in_flight;
@@ -150,7 +150,7 @@ struct sbx_tel {
 /* telemetry_subscribe.c: validates a subscribe body. 0, or -EINVAL with a
  * message for the 400 reply in msg (TCP destinations are refused too). */
 int sbx_tel_sub_parse(const char *body, size_t len, struct sbx_tel_sub_req *out, char *msg,
-		      size_t msgn);
+                      size_t msgn);
 
 /* telemetry.c, under mu. */
 void sbx_tel_rec_unref(struct sbx_tel_rec *r);
@@ -162,7 +162,7 @@ struct sbx_tel_batch *sbx_tel_batch_build(struct sbx_tel_subscriber *s);
 void sbx_tel_batch_free(struct sbx_tel_batch *b);
 /* Whether s has a batch to send now. */
 bool sbx_tel_sub_ready(const struct sbx_tel *t, const struct sbx_tel_subscriber *s, uint64_t now,
-		       uint64_t *wait_ns);
+                       uint64_t *wait_ns);
 
 /* Frees a subscriber taken out of the list (its curl state included). */
 void sbx_tel_sub_free(struct sbx_tel_subscriber *s);

@@ -18,9 +18,9 @@ static const struct {
 	const char *name;
 	unsigned kind;
 } type_names[] = {
-	{"platform", SBX_TEL_KIND_PLATFORM},
-	{"function", SBX_TEL_KIND_FUNCTION},
-	{"extension", SBX_TEL_KIND_EXTENSION},
+    {"platform", SBX_TEL_KIND_PLATFORM},
+    {"function", SBX_TEL_KIND_FUNCTION},
+    {"extension", SBX_TEL_KIND_EXTENSION},
 };
 
 static int fail(char *msg, size_t msgn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -47,7 +47,7 @@ static int parse_schema(const cJSON *root, char *msg, size_t msgn)
 		if (strcmp(v->valuestring, schema_versions[i]) == 0)
 			return 0;
 	return fail(msg, msgn, "%s",
-		    "schemaVersion must be one of 2022-07-01, 2022-12-13, 2025-01-29");
+	            "schemaVersion must be one of 2022-07-01, 2022-12-13, 2025-01-29");
 }
 
 static int parse_types(const cJSON *root, struct sbx_tel_sub_req *out, char *msg, size_t msgn)
@@ -70,7 +70,7 @@ static int parse_types(const cJSON *root, struct sbx_tel_sub_req *out, char *msg
 				break;
 		if (i == VG_ARRAY_SIZE(type_names))
 			return fail(msg, msgn, "%s",
-				    "types may hold only platform, function and extension");
+			            "types may hold only platform, function and extension");
 		out->kinds |= type_names[i].kind;
 	}
 	/* Rebuilt from the mask so the echo never carries the caller's bytes. */
@@ -81,8 +81,8 @@ static int parse_types(const cJSON *root, struct sbx_tel_sub_req *out, char *msg
 		for (size_t i = 0; i < VG_ARRAY_SIZE(type_names); i++)
 			if (out->kinds & type_names[i].kind)
 				n += (size_t)snprintf(out->types_json + n,
-						      sizeof(out->types_json) - n, "%s\"%s\"",
-						      n > 1 ? "," : "", type_names[i].name);
+				                      sizeof(out->types_json) - n, "%s\"%s\"",
+				                      n > 1 ? "," : "", type_names[i].name);
 		snprintf(out->types_json + n, sizeof(out->types_json) - n, "]");
 	}
 	return 0;
@@ -90,7 +90,7 @@ static int parse_types(const cJSON *root, struct sbx_tel_sub_req *out, char *msg
 
 /* An integer member of buffering within [min, max]; absent keeps *out. */
 static int parse_bound(const cJSON *buffering, const char *name, unsigned min, unsigned max,
-		       unsigned *out, char *msg, size_t msgn)
+                       unsigned *out, char *msg, size_t msgn)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(buffering, name);
 	double d;
@@ -102,8 +102,7 @@ static int parse_bound(const cJSON *buffering, const char *name, unsigned min, u
 	d = v->valuedouble;
 	/* Range first: only then is the conversion to unsigned defined. */
 	if (!(d >= min && d <= max))
-		return fail(msg, msgn, "buffering.%s must be between %u and %u", name, min,
-			    max);
+		return fail(msg, msgn, "buffering.%s must be between %u and %u", name, min, max);
 	if (d != (double)(unsigned)d)
 		return fail(msg, msgn, "buffering.%s must be an integer", name);
 	*out = (unsigned)d;
@@ -123,13 +122,13 @@ static int parse_buffering(const cJSON *root, struct sbx_tel_sub_req *out, char 
 	if (!cJSON_IsObject(b))
 		return fail(msg, msgn, "%s", "buffering must be an object");
 	rc = parse_bound(b, "maxItems", SBX_TEL_ITEMS_MIN, SBX_TEL_ITEMS_MAX, &out->max_items, msg,
-			 msgn);
+	                 msgn);
 	if (rc == 0)
 		rc = parse_bound(b, "maxBytes", SBX_TEL_BYTES_MIN, SBX_TEL_BYTES_MAX,
-				 &out->max_bytes, msg, msgn);
+		                 &out->max_bytes, msg, msgn);
 	if (rc == 0)
 		rc = parse_bound(b, "timeoutMs", SBX_TEL_TIMEOUT_MIN, SBX_TEL_TIMEOUT_MAX,
-				 &out->timeout_ms, msg, msgn);
+		                 &out->timeout_ms, msg, msgn);
 	return rc;
 }
 
@@ -143,11 +142,12 @@ static int parse_uri(const char *uri, struct sbx_tel_sub_req *out, char *msg, si
 	size_t i;
 
 	if (strncasecmp(uri, "https://", 8) == 0)
-		return fail(msg, msgn, "%s",
-			    "destination.URI must use http: the sandbox does not deliver over https");
+		return fail(
+		    msg, msgn, "%s",
+		    "destination.URI must use http: the sandbox does not deliver over https");
 	if (strncasecmp(uri, "http://", 7) != 0)
 		return fail(msg, msgn, "%s",
-			    "destination.URI must be http://sandbox.localdomain:PORT[/PATH]");
+		            "destination.URI must be http://sandbox.localdomain:PORT[/PATH]");
 	host = uri + 7;
 	path = strchr(host, '/');
 	if (!path)
@@ -163,17 +163,18 @@ static int parse_uri(const char *uri, struct sbx_tel_sub_req *out, char *msg, si
 			break;
 	if (i == VG_ARRAY_SIZE(hosts))
 		return fail(msg, msgn, "%s",
-			    "destination.URI host must be sandbox.localdomain or sandbox");
+		            "destination.URI host must be sandbox.localdomain or sandbox");
 	if (host_end != path &&
 	    vg_parse_i64n(host_end + 1, (size_t)(path - host_end - 1), 1, 65535, &port) != 0)
 		return fail(msg, msgn, "%s", "destination.URI port must be a number in 1..65535");
 	if (port == 9001)
 		return fail(msg, msgn, "%s",
-			    "destination.URI port 9001 is reserved for the Lambda APIs");
+		            "destination.URI port 9001 is reserved for the Lambda APIs");
 	for (p = path; *p; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return fail(msg, msgn, "%s",
-				    "destination.URI path must not hold spaces or control characters");
+			return fail(
+			    msg, msgn, "%s",
+			    "destination.URI path must not hold spaces or control characters");
 	if (strlen(path) + 1 >= sizeof(out->path))
 		return fail(msg, msgn, "%s", "destination.URI is too long");
 	out->port = (unsigned)port;
@@ -181,8 +182,7 @@ static int parse_uri(const char *uri, struct sbx_tel_sub_req *out, char *msg, si
 	return 0;
 }
 
-static int parse_destination(const cJSON *root, struct sbx_tel_sub_req *out, char *msg,
-			     size_t msgn)
+static int parse_destination(const cJSON *root, struct sbx_tel_sub_req *out, char *msg, size_t msgn)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "destination");
 	const cJSON *proto, *uri;
@@ -196,7 +196,7 @@ static int parse_destination(const cJSON *root, struct sbx_tel_sub_req *out, cha
 		return fail(msg, msgn, "%s", "destination.protocol is required (HTTP)");
 	if (strcmp(proto->valuestring, "TCP") == 0)
 		return fail(msg, msgn, "%s",
-			    "destination.protocol TCP is not supported by vigil-sandbox; use HTTP");
+		            "destination.protocol TCP is not supported by vigil-sandbox; use HTTP");
 	if (strcmp(proto->valuestring, "HTTP") != 0)
 		return fail(msg, msgn, "%s", "destination.protocol must be HTTP or TCP");
 	uri = cJSON_GetObjectItemCaseSensitive(d, "URI");
@@ -206,7 +206,7 @@ static int parse_destination(const cJSON *root, struct sbx_tel_sub_req *out, cha
 }
 
 int sbx_tel_sub_parse(const char *body, size_t len, struct sbx_tel_sub_req *out, char *msg,
-		      size_t msgn)
+                      size_t msgn)
 {
 	cJSON *root;
 	int rc;

@@ -45,7 +45,7 @@ static void start(const char *handler)
 
 	ck_assert_msg(ric != NULL, "VIGIL_RIC_DIR is not set");
 	snprintf(bootstrap, sizeof(bootstrap), "%s/tests/interop/function/bootstrap",
-		 getenv("VIGIL_SOURCE_ROOT"));
+	         getenv("VIGIL_SOURCE_ROOT"));
 	own_opt = !layer || !*layer;
 	if (own_opt)
 		ck_assert_int_eq(th_tempdir(opt, sizeof(opt), "interop-opt"), 0);
@@ -87,11 +87,11 @@ static cJSON *invoke_json(const char *event, struct th_resp *r, bool want_error)
 	ck_assert_msg(r->status == 200, "HTTP %ld: %s", r->status, r->body);
 	if (want_error) {
 		ck_assert_msg(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
-			      "no function error: %s", r->body);
+		              "no function error: %s", r->body);
 		ck_assert_str_eq(fe, "Unhandled");
 	} else {
 		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
-			      "unexpected function error: %s", r->body);
+		              "unexpected function error: %s", r->body);
 	}
 	o = cJSON_Parse(r->body);
 	ck_assert_msg(o != NULL, "not JSON: %s", r->body);
@@ -112,17 +112,17 @@ START_TEST(buffered_response)
 	for (int i = 0; i < 3; i++) {
 		o = invoke_json("{\"hello\":\"world\",\"n\":[1,2,3]}", &r, false);
 		ck_assert_str_eq(str(cJSON_GetObjectItem(o, "echo"), "hello"), "world");
-		ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(
-					 cJSON_GetObjectItem(o, "echo"), "n")),
-				 3);
+		ck_assert_int_eq(
+		    cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "echo"), "n")),
+		    3);
 		ck_assert_str_eq(str(o, "functionName"), "test-function");
 		ck_assert_ptr_nonnull(strstr(str(o, "arn"), ":function:test-function"));
 		ck_assert_uint_eq(strlen(str(o, "requestId")), 36);
 		/* The deadline header reached the client: 30 s timeout. */
 		ck_assert_double_gt(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "remainingMs")),
-				    20000);
+		                    20000);
 		ck_assert_double_le(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "remainingMs")),
-				    30000);
+		                    30000);
 		cJSON_Delete(o);
 		th_resp_fini(&r);
 	}
@@ -241,8 +241,9 @@ static int install_ric(void)
 		fprintf(stderr, "interop: VIGIL_SOURCE_ROOT and VIGIL_RIC_DIR must be set\n");
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "sh '%s/tests/interop/npm-install.sh' '%s/tests/interop' '%s' '%s.stamp'",
-		 src, src, ric, ric);
+	snprintf(cmd, sizeof(cmd),
+	         "sh '%s/tests/interop/npm-install.sh' '%s/tests/interop' '%s' '%s.stamp'", src,
+	         src, ric, ric);
 	rc = system(cmd);
 	if (rc != 0)
 		fprintf(stderr, "interop: installing aws-lambda-ric failed (%d)\n", rc);

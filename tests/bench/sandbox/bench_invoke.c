@@ -29,16 +29,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 	return vg_buf_append(user, p, size * n) == 0 ? size * n : 0;
 }
 
-static vg_mhd_result echo(void *cls, struct MHD_Connection *c, const char *url,
-			  const char *method, const char *version, const char *upload,
-			  size_t *upload_size, void **con_cls)
+static vg_mhd_result echo(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                          const char *version, const char *upload, size_t *upload_size,
+                          void **con_cls)
 {
 	struct vg_http_req *req;
 
 	if (!vg_http_collect(con_cls, upload, upload_size, 8u << 20, &req))
 		return MHD_YES;
 	return vg_http_reply(c, 200, "application/json", req->body.data ? req->body.data : "",
-			     req->body.len);
+	                     req->body.len);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -96,7 +96,7 @@ static long arg_num(int argc, char **argv, const char *name, long dflt, long max
 /* POSTs event to url warmup + n times over curl's one connection, checking
  * each reply echoes it; lat[i] gets each timed round trip. */
 static int run(CURL *curl, const char *url, const char *event, size_t len, long warmup, long n,
-	       uint64_t *lat, uint64_t *total_ns)
+               uint64_t *lat, uint64_t *total_ns)
 {
 	struct vg_buf resp = VG_BUF_INIT(8u << 20);
 	uint64_t t_start = vg_mono_ns();
@@ -117,7 +117,7 @@ static int run(CURL *curl, const char *url, const char *event, size_t len, long 
 		    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
 		    code != 200 || resp.len != len || memcmp(resp.data, event, len) != 0) {
 			fprintf(stderr, "bench-sandbox: request %ld to %s failed (HTTP %ld)\n", i,
-				url, code);
+			        url, code);
 			goto out;
 		}
 		if (i >= 0)
@@ -134,12 +134,11 @@ out:
 /* The floor: the same requests to an in-process echo server. */
 static int floor_p50(CURL *curl, const char *event, size_t len, long n, double *p50)
 {
-	struct MHD_Daemon *d =
-		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-				 NULL, NULL, echo, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-				 vg_http_completed, NULL, MHD_OPTION_END);
+	struct MHD_Daemon *d = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, echo,
+	    NULL, MHD_OPTION_NOTIFY_COMPLETED, vg_http_completed, NULL, MHD_OPTION_END);
 	const union MHD_DaemonInfo *info =
-		d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+	    d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
 	uint64_t *lat = calloc((size_t)n, sizeof(*lat)), total;
 	char url[64];
 	int rc = -1;
@@ -205,8 +204,8 @@ int main(int argc, char **argv)
 	       "one keep-alive connection, loopback\n",
 	       invokes, warmup, payload);
 	printf("  p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us\n", p50,
-	       pct_us(lat, (size_t)invokes, 0.90),
-	       pct_us(lat, (size_t)invokes, 0.99), (double)lat[invokes - 1] / 1000.0);
+	       pct_us(lat, (size_t)invokes, 0.90), pct_us(lat, (size_t)invokes, 0.99),
+	       (double)lat[invokes - 1] / 1000.0);
 	printf("  %.0f invokes/s\n", (double)invokes * 1e9 / (double)t_total);
 	if (floor_p50(curl, event, (size_t)payload, VG_MIN(invokes, 5000L), &floor) == 0)
 		printf("  floor: one HTTP round trip to an in-process echo server p50 %.1f us; "

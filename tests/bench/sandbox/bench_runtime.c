@@ -80,7 +80,7 @@ int main(void)
 		if (curl_easy_perform(curl) != CURLE_OK || !c.request_id[0])
 			break;
 		snprintf(url, sizeof(url), "http://%s/2018-06-01/runtime/invocation/%s/response",
-			 api, c.request_id);
+		         api, c.request_id);
 		curl_easy_setopt(curl, CURLOPT_URL, url);
 		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c.body.data ? c.body.data : "");

@@ -87,8 +87,8 @@ static void record_batch(const char *body, size_t len)
 }
 
 static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
 	struct vg_http_req *req;
 
@@ -108,12 +108,11 @@ static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char 
 
 static struct MHD_Daemon *listen_free_port(void)
 {
-	struct MHD_Daemon *d =
-		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-				 NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-				 vg_http_completed, NULL, MHD_OPTION_END);
+	struct MHD_Daemon *d = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	    on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED, vg_http_completed, NULL, MHD_OPTION_END);
 	const union MHD_DaemonInfo *info =
-		d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+	    d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
 
 	if (!info)
 		return NULL;
@@ -132,8 +131,8 @@ static int do_register(void)
 	int ok;
 
 	snprintf(h1, sizeof(h1), "Lambda-Extension-Name: %s", name);
-	if (th_http("POST", api_url("/2020-01-01/extension/register"), h, body, strlen(body),
-		    10000, &r) < 0)
+	if (th_http("POST", api_url("/2020-01-01/extension/register"), h, body, strlen(body), 10000,
+	            &r) < 0)
 		return -1;
 	ok = r.status == 200 &&
 	     th_resp_header(&r, "Lambda-Extension-Identifier", ext_id, sizeof(ext_id));
@@ -152,7 +151,8 @@ static long subscribe(const char *what, const char *body)
 	long st;
 
 	snprintf(h1, sizeof(h1), "Lambda-Extension-Identifier: %s", ext_id);
-	if (th_http("PUT", api_url("/2022-07-01/telemetry"), h, body, strlen(body), 10000, &r) < 0) {
+	if (th_http("PUT", api_url("/2022-07-01/telemetry"), h, body, strlen(body), 10000, &r) <
+	    0) {
 		logf_line("subscribe %s 0 transport-error", what);
 		return 0;
 	}
@@ -168,16 +168,16 @@ static long subscribe(const char *what, const char *body)
 }
 
 static void subscription(char *body, size_t n, const char *types, unsigned items, unsigned bytes,
-			 unsigned timeout_ms, const char *uri)
+                         unsigned timeout_ms, const char *uri)
 {
 	char dflt[128];
 
 	snprintf(dflt, sizeof(dflt), "http://sandbox.localdomain:%u/telemetry", port);
 	snprintf(body, n,
-		 "{\"schemaVersion\":\"2022-12-13\",\"types\":%s,"
-		 "\"buffering\":{\"maxItems\":%u,\"maxBytes\":%u,\"timeoutMs\":%u},"
-		 "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"%s\"}}",
-		 types, items, bytes, timeout_ms, uri ? uri : dflt);
+	         "{\"schemaVersion\":\"2022-12-13\",\"types\":%s,"
+	         "\"buffering\":{\"maxItems\":%u,\"maxBytes\":%u,\"timeoutMs\":%u},"
+	         "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"%s\"}}",
+	         types, items, bytes, timeout_ms, uri ? uri : dflt);
 }
 
 static void try_refused(void)
@@ -187,8 +187,8 @@ static void try_refused(void)
 
 	subscribe("not-json", "{\"schemaVersion\":");
 	subscribe("bad-schema", "{\"schemaVersion\":\"2020-08-15\",\"types\":[\"platform\"],"
-				"\"destination\":{\"protocol\":\"HTTP\","
-				"\"URI\":\"http://sandbox.localdomain:4243\"}}");
+	                        "\"destination\":{\"protocol\":\"HTTP\","
+	                        "\"URI\":\"http://sandbox.localdomain:4243\"}}");
 	subscription(b, sizeof(b), "[]", 1000, 262144, 25, NULL);
 	subscribe("empty-types", b);
 	subscription(b, sizeof(b), "[\"platform\",\"metrics\"]", 1000, 262144, 25, NULL);
@@ -208,7 +208,7 @@ static void try_refused(void)
 	subscription(b, sizeof(b), all, 1000, 262144, 25, "http://sandbox.localdomain:9001/");
 	subscribe("port-9001", b);
 	subscribe("tcp", "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
-			 "\"destination\":{\"protocol\":\"TCP\",\"port\":4243}}");
+	                 "\"destination\":{\"protocol\":\"TCP\",\"port\":4243}}");
 }
 
 static void subscribe_for_name(void)

@@ -32,10 +32,10 @@ static void run_events(struct run *r, const char *name, const char *const events
 	ck_assert_int_eq(th_tempdir(r->opt, sizeof(r->opt), "tel-opt"), 0);
 	ck_assert_int_eq(th_tempdir(r->logdir, sizeof(r->logdir), "tel-log"), 0);
 	snprintf(r->env, sizeof(r->env), "TEL_EXT_DIR=%s", r->logdir);
-	ck_assert_int_eq(th_opt_add_extension(
-				 r->opt, name,
-				 th_bin("tests/integration/sandbox-telemetry/tel-extension")),
-			 0);
+	ck_assert_int_eq(
+	    th_opt_add_extension(r->opt, name,
+	                         th_bin("tests/integration/sandbox-telemetry/tel-extension")),
+	    0);
 	ck_assert_int_eq(th_sandbox_start(&r->sb, r->opt, extra, rt), 0);
 	for (size_t i = 0; events[i]; i++) {
 		struct th_resp resp;
@@ -48,8 +48,8 @@ static void run_events(struct run *r, const char *name, const char *const events
 	snprintf(path, sizeof(path), "%s/%s.log", r->logdir, name);
 	r->log = th_file_read(path, NULL);
 	ck_assert_ptr_nonnull(r->log);
-	ck_assert_msg(strstr(r->log, "\nshutdown\n"), "no shutdown in the extension's log:\n%.2000s",
-		      r->log);
+	ck_assert_msg(strstr(r->log, "\nshutdown\n"),
+	              "no shutdown in the extension's log:\n%.2000s", r->log);
 }
 
 static void run_fini(struct run *r)
@@ -98,9 +98,8 @@ static int find(const cJSON *all, const char *type, int from)
 START_TEST(test_subscription_errors)
 {
 	static const char *const refused[] = {
-		"not-json",    "bad-schema",  "empty-types",  "unknown-type", "items-low",
-		"bytes-high",  "timeout-low", "https",        "foreign-host", "port-9001",
-		"tcp",
+	    "not-json",    "bad-schema", "empty-types",  "unknown-type", "items-low", "bytes-high",
+	    "timeout-low", "https",      "foreign-host", "port-9001",    "tcp",
 	};
 	const char *events[] = {"{\"action\":\"echo\"}", NULL};
 	struct run r;
@@ -113,7 +112,8 @@ START_TEST(test_subscription_errors)
 		ck_assert_msg(strstr(r.log, want), "missing \"%s\" in:\n%.3000s", want, r.log);
 	}
 	ck_assert_ptr_nonnull(strstr(r.log, "subscribe main 200 OK\n"));
-	ck_assert_ptr_nonnull(strstr(r.log, "subscribe after-init 403 Telemetry.SubscriptionClosed\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(r.log, "subscribe after-init 403 Telemetry.SubscriptionClosed\n"));
 	run_fini(&r);
 }
 END_TEST
@@ -157,14 +157,13 @@ START_TEST(test_platform_sequence)
 	rec = cJSON_GetArrayItem(all, init_done);
 	ck_assert_str_eq(cJSON_GetStringValue(field(rec, "status")), "success");
 	rec = cJSON_GetArrayItem(all, init_report);
-	ck_assert_double_gt(cJSON_GetNumberValue(cJSON_GetObjectItem(field(rec, "metrics"),
-								      "durationMs")),
-			    0);
+	ck_assert_double_gt(
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(field(rec, "metrics"), "durationMs")), 0);
 
 	rid = cJSON_GetStringValue(field(cJSON_GetArrayItem(all, start), "requestId"));
 	ck_assert_ptr_nonnull(rid);
 	ck_assert_str_eq(cJSON_GetStringValue(field(cJSON_GetArrayItem(all, done), "requestId")),
-			 rid);
+	                 rid);
 	rec = cJSON_GetArrayItem(all, done);
 	ck_assert_str_eq(cJSON_GetStringValue(field(rec, "status")), "success");
 	rec = cJSON_GetArrayItem(all, report);
@@ -178,9 +177,9 @@ START_TEST(test_platform_sequence)
 		ck_assert_double_gt(dur, 0);
 		ck_assert_double_ge(billed, dur);
 		ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(m, "memorySizeMB")),
-				    128);
+		                    128);
 		ck_assert_double_gt(cJSON_GetNumberValue(cJSON_GetObjectItem(m, "maxMemoryUsedMB")),
-				    0);
+		                    0);
 	}
 
 	/* The function's lines after start, as strings (they are read from
@@ -196,14 +195,14 @@ START_TEST(test_platform_sequence)
 			seen = strcmp(type_of(rec), "function") == 0 &&
 			       cJSON_IsString(cJSON_GetObjectItem(rec, "record")) &&
 			       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(rec, "record")),
-				      line) == 0;
+			              line) == 0;
 		}
 		ck_assert_msg(seen, "no function record \"%s\" after platform.start", line);
 	}
 	for (i = find(all, "extension", 0); i >= 0; i = find(all, "extension", i + 1))
-		if (strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(all, i),
-								     "record")),
-			   "tel-all: subscribed on port"))
+		if (strstr(cJSON_GetStringValue(
+		               cJSON_GetObjectItem(cJSON_GetArrayItem(all, i), "record")),
+		           "tel-all: subscribed on port"))
 			break;
 	ck_assert_msg(i >= 0, "the extension's own line did not come back");
 	cJSON_Delete(all);
@@ -230,7 +229,7 @@ START_TEST(test_limit_max_items)
 	/* The second invoke lets the sandbox read the rest of the runtime's
 	 * pipes while the extension is not frozen. */
 	const char *events[] = {"{\"action\":\"log\",\"lines\":1500}",
-				"{\"action\":\"sleep\",\"ms\":300}", NULL};
+	                        "{\"action\":\"sleep\",\"ms\":300}", NULL};
 	struct run r;
 	int items[256], n, full = 0, total = 0;
 	size_t bytes[256];
@@ -252,7 +251,7 @@ END_TEST
 START_TEST(test_limit_max_bytes)
 {
 	const char *events[] = {"{\"action\":\"log\",\"lines\":3000}",
-				"{\"action\":\"sleep\",\"ms\":300}", NULL};
+	                        "{\"action\":\"sleep\",\"ms\":300}", NULL};
 	struct run r;
 	int items[256], n, full = 0, total = 0;
 	size_t bytes[256];
@@ -277,7 +276,7 @@ START_TEST(test_logs_dropped)
 	 * the flood overflows its queue; the second invoke gives delivery
 	 * time to resume. */
 	const char *events[] = {"{\"action\":\"log\",\"lines\":5000}",
-				"{\"action\":\"sleep\",\"ms\":5000}", NULL};
+	                        "{\"action\":\"sleep\",\"ms\":5000}", NULL};
 	struct run r;
 	cJSON *all, *report;
 	int i;
@@ -299,8 +298,8 @@ START_TEST(test_logs_dropped)
 	ck_assert_ptr_nonnull(rep);
 	report = cJSON_Parse(rep);
 	ck_assert_double_ge(cJSON_GetNumberValue(cJSON_GetObjectItem(
-				    cJSON_GetObjectItem(report, "telemetry"), "recordsDropped")),
-			    dropped);
+	                        cJSON_GetObjectItem(report, "telemetry"), "recordsDropped")),
+	                    dropped);
 	cJSON_Delete(report);
 	free(rep);
 	cJSON_Delete(all);

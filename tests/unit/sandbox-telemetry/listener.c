@@ -25,8 +25,8 @@ struct listener {
 };
 
 static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
 	struct listener *l = cls;
 	struct vg_http_req *req;
@@ -52,8 +52,8 @@ static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char 
 	} else if (l->nbatches < LISTENER_BATCHES_MAX && strcmp(method, "POST") == 0) {
 		struct listener_batch *b = &l->batches[l->nbatches];
 
-		b->array = cJSON_ParseWithLength(req->body.data ? req->body.data : "",
-						 req->body.len);
+		b->array =
+		    cJSON_ParseWithLength(req->body.data ? req->body.data : "", req->body.len);
 		b->body_len = req->body.len;
 		ct = vg_http_header(c, "Content-Type");
 		b->json_type = ct && strcmp(ct, "application/json") == 0;
@@ -81,9 +81,9 @@ struct listener *listener_new(void)
 		return NULL;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
-	l->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-				0, NULL, NULL, on_request, l, MHD_OPTION_NOTIFY_COMPLETED,
-				vg_http_completed, NULL, MHD_OPTION_END);
+	l->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+	                        NULL, NULL, on_request, l, MHD_OPTION_NOTIFY_COMPLETED,
+	                        vg_http_completed, NULL, MHD_OPTION_END);
 	info = l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
 	if (!info) {
 		listener_free(l);

@@ -12,9 +12,9 @@
 #define LISTENER_BATCHES_MAX 4096
 
 struct listener_batch {
-	cJSON *array;      /* the parsed body, a JSON array */
-	size_t body_len;   /* bytes on the wire */
-	bool json_type;    /* Content-Type was application/json */
+	cJSON *array;    /* the parsed body, a JSON array */
+	size_t body_len; /* bytes on the wire */
+	bool json_type;  /* Content-Type was application/json */
 	char path[128];
 };
 

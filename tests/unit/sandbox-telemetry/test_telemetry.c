@@ -30,18 +30,18 @@ static struct sbx_tel *tel_new(int stub)
 
 /* Subscribes ext with the given types and buffering to l; returns status. */
 static unsigned subscribe(struct sbx_tel *t, const char *ext, const struct listener *l,
-			  const char *types, unsigned items, unsigned bytes, unsigned timeout_ms)
+                          const char *types, unsigned items, unsigned bytes, unsigned timeout_ms)
 {
 	char body[512];
 	struct vg_buf reply = VG_BUF_INIT(4096);
 	unsigned status;
 
 	snprintf(body, sizeof(body),
-		 "{\"schemaVersion\":\"2022-12-13\",\"types\":%s,"
-		 "\"buffering\":{\"maxItems\":%u,\"maxBytes\":%u,\"timeoutMs\":%u},"
-		 "\"destination\":{\"protocol\":\"HTTP\","
-		 "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
-		 types, items, bytes, timeout_ms, listener_port(l));
+	         "{\"schemaVersion\":\"2022-12-13\",\"types\":%s,"
+	         "\"buffering\":{\"maxItems\":%u,\"maxBytes\":%u,\"timeoutMs\":%u},"
+	         "\"destination\":{\"protocol\":\"HTTP\","
+	         "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
+	         types, items, bytes, timeout_ms, listener_port(l));
 	status = sbx_tel_subscribe(t, ext, body, strlen(body), &reply);
 	if (status == 200)
 		ck_assert_str_eq(reply.data, "\"OK\"");
@@ -109,6 +109,8 @@ static uint64_t flush_deadline(void)
 
 /* ---- validation ---- */
 
+/* One body per line, so that each case reads whole. */
+/* clang-format off */
 static const char *const bad_bodies[] = {
 	"",
 	"not json",
@@ -156,6 +158,7 @@ static const char *const bad_bodies[] = {
 	"{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243/a b\"}}",
 	"{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],\"destination\":{\"protocol\":\"HTTP\",\"URI\":42}}",
 };
+/* clang-format on */
 
 START_TEST(test_subscribe_rejects)
 {
@@ -169,7 +172,7 @@ START_TEST(test_subscribe_rejects)
 	o = cJSON_Parse(reply.data);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "errorType")),
-			 "ValidationError");
+	                 "ValidationError");
 	ck_assert(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(o, "errorMessage"))) > 10);
 	cJSON_Delete(o);
 	ck_assert_int_eq((int)report_num(t, "subscribers"), 0);
@@ -184,8 +187,9 @@ START_TEST(test_subscribe_rejects_oversized_and_unterminated)
 	struct vg_buf reply = VG_BUF_INIT(4096);
 	size_t n = SBX_TEL_SUBSCRIBE_MAX + 1;
 	char *big = malloc(n);
-	const char ok[] = "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
-			  "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243\"}}";
+	const char ok[] =
+	    "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
+	    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243\"}}";
 
 	memset(big, ' ', n);
 	big[0] = '{';
@@ -203,11 +207,19 @@ END_TEST
 START_TEST(test_subscribe_accepts)
 {
 	static const char *const good[] = {
-		"{\"schemaVersion\":\"2022-07-01\",\"types\":[\"platform\"],\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain:4243/x\"}}",
-		"{\"schemaVersion\":\"2022-12-13\",\"types\":[\"function\",\"extension\"],\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243\"}}",
-		"{\"schemaVersion\":\"2025-01-29\",\"types\":[\"platform\",\"function\",\"extension\"],\"buffering\":{\"maxItems\":1000,\"maxBytes\":262144,\"timeoutMs\":25},\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain:4243/\"}}",
-		"{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],\"buffering\":{\"maxItems\":10000,\"maxBytes\":1048576,\"timeoutMs\":30000},\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"HTTP://Sandbox.LocalDomain:4243\",\"method\":\"POST\",\"encoding\":\"JSON\"}}",
-		"{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],\"buffering\":null,\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain\"}}",
+	    "{\"schemaVersion\":\"2022-07-01\",\"types\":[\"platform\"],\"destination\":{"
+	    "\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain:4243/x\"}}",
+	    "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"function\",\"extension\"],"
+	    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243\"}}",
+	    "{\"schemaVersion\":\"2025-01-29\",\"types\":[\"platform\",\"function\",\"extension\"],"
+	    "\"buffering\":{\"maxItems\":1000,\"maxBytes\":262144,\"timeoutMs\":25},"
+	    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain:4243/\"}}",
+	    "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],\"buffering\":{"
+	    "\"maxItems\":10000,\"maxBytes\":1048576,\"timeoutMs\":30000},\"destination\":{"
+	    "\"protocol\":\"HTTP\",\"URI\":\"HTTP://"
+	    "Sandbox.LocalDomain:4243\",\"method\":\"POST\",\"encoding\":\"JSON\"}}",
+	    "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],\"buffering\":null,"
+	    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox.localdomain\"}}",
 	};
 	struct sbx_tel *t = tel_new(0);
 	struct vg_buf reply = VG_BUF_INIT(4096);
@@ -217,7 +229,7 @@ START_TEST(test_subscribe_accepts)
 
 		snprintf(name, sizeof(name), "ext%zu", i);
 		ck_assert_msg(sbx_tel_subscribe(t, name, good[i], strlen(good[i]), &reply) == 200,
-			      "case %zu: %s", i, reply.data);
+		              "case %zu: %s", i, reply.data);
 		ck_assert_str_eq(reply.data, "\"OK\"");
 	}
 	ck_assert_int_eq((int)report_num(t, "subscribers"), 5);
@@ -237,8 +249,7 @@ START_TEST(test_subscribe_caps_subscribers)
 		snprintf(name, sizeof(name), "ext%u", i);
 		ck_assert_uint_eq(subscribe(t, name, l, "[\"platform\"]", 1000, 262144, 25), 200);
 	}
-	ck_assert_uint_eq(subscribe(t, "one-too-many", l, "[\"platform\"]", 1000, 262144, 25),
-			  400);
+	ck_assert_uint_eq(subscribe(t, "one-too-many", l, "[\"platform\"]", 1000, 262144, 25), 400);
 	ck_assert_uint_eq(subscribe(t, "ext3", l, "[\"function\"]", 1000, 262144, 25), 200);
 	ck_assert_int_eq((int)report_num(t, "subscribers"), SBX_TEL_SUBSCRIBERS_MAX);
 	sbx_tel_free(t);
@@ -248,8 +259,9 @@ END_TEST
 
 START_TEST(test_subscribe_parses_defaults)
 {
-	const char body[] = "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"extension\",\"platform\"],"
-			    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243/t?a=1\"}}";
+	const char body[] =
+	    "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"extension\",\"platform\"],"
+	    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243/t?a=1\"}}";
 	struct sbx_tel_sub_req req;
 	char msg[256];
 
@@ -269,15 +281,16 @@ START_TEST(test_subscribe_closed)
 	struct sbx_tel *t = tel_new(0);
 	struct listener *l = listener_new();
 	struct vg_buf reply = VG_BUF_INIT(4096);
-	const char body[] = "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
-			    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243\"}}";
+	const char body[] =
+	    "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"],"
+	    "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:4243\"}}";
 	cJSON *o;
 
 	sbx_tel_close_subscriptions(t);
 	ck_assert_uint_eq(sbx_tel_subscribe(t, "ext", body, strlen(body), &reply), 403);
 	o = cJSON_Parse(reply.data);
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "errorType")),
-			 "Telemetry.SubscriptionClosed");
+	                 "Telemetry.SubscriptionClosed");
 	cJSON_Delete(o);
 	/* After init even a bad body is simply refused as too late. */
 	ck_assert_uint_eq(sbx_tel_subscribe(t, "ext", "{", 1, &reply), 403);
@@ -297,12 +310,12 @@ START_TEST(test_stub_mode)
 	char body[256];
 
 	snprintf(body, sizeof(body),
-		 "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\",\"function\"],"
-		 "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:%u\"}}",
-		 listener_port(l));
+	         "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\",\"function\"],"
+	         "\"destination\":{\"protocol\":\"HTTP\",\"URI\":\"http://sandbox:%u\"}}",
+	         listener_port(l));
 	ck_assert_uint_eq(sbx_tel_subscribe(t, "ext", body, strlen(body), &reply), 202);
 	ck_assert_str_eq(reply.data, "{\"errorMessage\":\"Telemetry API is not supported\","
-				     "\"errorType\":\"Telemetry.NotSupported\"}");
+	                             "\"errorType\":\"Telemetry.NotSupported\"}");
 	/* Even a bad body gets the stub answer, as in AWS's emulator. */
 	ck_assert_uint_eq(sbx_tel_subscribe(t, "ext", "x", 1, &reply), 202);
 	sbx_tel_platform(t, "platform.start", cJSON_CreateObject());
@@ -327,9 +340,9 @@ START_TEST(test_delivery_envelope)
 	const cJSON *r;
 	const struct listener_batch *b;
 
-	ck_assert_uint_eq(subscribe(t, "ext", l, "[\"platform\",\"function\",\"extension\"]", 1000,
-				    262144, 25),
-			  200);
+	ck_assert_uint_eq(
+	    subscribe(t, "ext", l, "[\"platform\",\"function\",\"extension\"]", 1000, 262144, 25),
+	    200);
 	cJSON_AddStringToObject(rec, "requestId", "r-1");
 	sbx_tel_platform(t, "platform.start", rec);
 	sbx_tel_log(t, SBX_TEL_FUNCTION, "fn \"quoted\" line", 17);
@@ -339,14 +352,14 @@ START_TEST(test_delivery_envelope)
 
 	r = listener_record_at(l, 0);
 	ck_assert_str_eq(rec_type(r), "platform.telemetrySubscription");
-	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "record"),
-								   "state")),
-			 "Subscribed");
+	ck_assert_str_eq(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "record"), "state")),
+	    "Subscribed");
 	r = listener_record_at(l, 1);
 	ck_assert_str_eq(rec_type(r), "platform.start");
-	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "record"),
-								   "requestId")),
-			 "r-1");
+	ck_assert_str_eq(cJSON_GetStringValue(
+	                     cJSON_GetObjectItem(cJSON_GetObjectItem(r, "record"), "requestId")),
+	                 "r-1");
 	/* time: 2022-10-21T14:05:03.165Z */
 	ck_assert_uint_eq(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(r, "time"))), 24);
 	ck_assert_int_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "time"))[23], 'Z');
@@ -512,10 +525,10 @@ START_TEST(test_retry_when_nobody_listens)
 		char body[256];
 
 		snprintf(body, sizeof(body),
-			 "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"function\"],"
-			 "\"buffering\":{\"timeoutMs\":25},\"destination\":{\"protocol\":\"HTTP\","
-			 "\"URI\":\"http://sandbox:%u/\"}}",
-			 port);
+		         "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"function\"],"
+		         "\"buffering\":{\"timeoutMs\":25},\"destination\":{\"protocol\":\"HTTP\","
+		         "\"URI\":\"http://sandbox:%u/\"}}",
+		         port);
 		ck_assert_uint_eq(sbx_tel_subscribe(t, "ext", body, strlen(body), &reply), 200);
 		vg_buf_fini(&reply);
 	}
@@ -566,12 +579,12 @@ START_TEST(test_logs_dropped_and_queue_cap)
 
 			ck_assert_str_eq(rec_type(r), "platform.logsDropped");
 			dropped_reported += (size_t)cJSON_GetNumberValue(
-				cJSON_GetObjectItem(rec, "droppedRecords"));
-			ck_assert_double_ge(cJSON_GetNumberValue(
-						    cJSON_GetObjectItem(rec, "droppedBytes")),
-					    dropped * len);
+			    cJSON_GetObjectItem(rec, "droppedRecords"));
+			ck_assert_double_ge(
+			    cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "droppedBytes")),
+			    dropped * len);
 			ck_assert_ptr_nonnull(
-				cJSON_GetStringValue(cJSON_GetObjectItem(rec, "reason")));
+			    cJSON_GetStringValue(cJSON_GetObjectItem(rec, "reason")));
 		}
 	}
 	ck_assert_uint_eq(dropped_reported, (size_t)dropped);
@@ -600,8 +613,8 @@ START_TEST(test_give_up_then_logs_dropped)
 	r = listener_record_at(l, 0);
 	ck_assert_str_eq(rec_type(r), "platform.logsDropped");
 	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(
-				 cJSON_GetObjectItem(r, "record"), "droppedRecords")),
-			 10);
+	                     cJSON_GetObjectItem(r, "record"), "droppedRecords")),
+	                 10);
 	ck_assert_str_eq(rec_line(listener_record_at(l, 1)), "back 1");
 	sbx_tel_free(t);
 	listener_free(l);
@@ -616,10 +629,10 @@ START_TEST(test_replay_init_records)
 	sbx_tel_platform(t, "platform.initStart", cJSON_CreateObject());
 	sbx_tel_log(t, SBX_TEL_EXTENSION, "ext-b starting", 14);
 	ck_assert_uint_eq(subscribe(t, "a", a, "[\"platform\",\"extension\"]", 1000, 262144, 25),
-			  200);
+	                  200);
 	sbx_tel_log(t, SBX_TEL_FUNCTION, "init log", 8);
 	ck_assert_uint_eq(subscribe(t, "b", b, "[\"platform\",\"function\"]", 1000, 262144, 25),
-			  200);
+	                  200);
 	sbx_tel_close_subscriptions(t);
 	sbx_tel_flush(t, flush_deadline());
 
@@ -662,16 +675,16 @@ START_TEST(test_resubscribe_replaces)
 	sbx_tel_flush(t, flush_deadline());
 	ck_assert_uint_eq(listener_wait_records(a, 1, WAIT_MS), 1);
 	ck_assert_uint_eq(subscribe(t, "ext", b, "[\"function\",\"platform\"]", 1000, 262144, 25),
-			  200);
+	                  200);
 	ck_assert_int_eq((int)report_num(t, "subscribers"), 1);
 	log_line(t, "second", 2);
 	sbx_tel_flush(t, flush_deadline());
 	ck_assert_uint_eq(listener_wait_records(b, 2, WAIT_MS), 2);
 	r = listener_record_at(b, 0);
 	ck_assert_str_eq(rec_type(r), "platform.telemetrySubscription");
-	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "record"),
-								   "state")),
-			 "Already subscribed");
+	ck_assert_str_eq(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "record"), "state")),
+	    "Already subscribed");
 	ck_assert_str_eq(rec_line(listener_record_at(b, 1)), "second 2");
 	ck_assert_uint_eq(listener_wait_records(a, 2, 0), 1);
 	sbx_tel_free(t);
@@ -744,7 +757,7 @@ static Suite *suite(void)
 	TCase *d = tcase_create("delivery");
 
 	tcase_add_loop_test(v, test_subscribe_rejects, 0,
-			    (int)(sizeof(bad_bodies) / sizeof(bad_bodies[0])));
+	                    (int)(sizeof(bad_bodies) / sizeof(bad_bodies[0])));
 	tcase_add_test(v, test_subscribe_rejects_oversized_and_unterminated);
 	tcase_add_test(v, test_subscribe_accepts);
 	tcase_add_test(v, test_subscribe_caps_subscribers);
