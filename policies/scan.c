@@ -253,6 +253,34 @@ static void run_rules(struct pol_scan *sc, const char *s, size_t n)
 	}
 }
 
+/* Short tokens of letters, digits and dashes are most of an event's keys
+ * and header values (header names, "gzip", "US", UUIDs) and cannot hold an
+ * attack there: no quote, separator, bracket or operator, and too short for
+ * a serialized object. Keys and headers made of them skip the detectors
+ * (user rules still see them). Data values do not: a bare "whoami" or a
+ * short base64 prefix in a query is still judged. */
+static bool plain_token(const char *s, size_t n)
+{
+	static const uint8_t ok[256] = {
+		['-'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+		['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+		['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+		['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+		['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+		['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+		['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+		['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	};
+	if (n > 40)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!ok[(unsigned char)s[i]])
+			return false;
+	return true;
+}
+
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
 	const struct pol_policy *p = sc->pol;
@@ -270,9 +298,10 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.string_bytes");
 	if (n == 0)
 		return;
-	struct pol_ctx ctx = {pol_charmask(s, n), where};
+	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
+	struct pol_ctx ctx = {plain ? 0 : pol_charmask(s, n), where};
 	uint32_t srcbit = 1u << sc->res->source;
-	for (int c = 0; c <= POL_CAT_CODE_INJECTION; c++) {
+	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
 		const struct pol_detector_cfg *d = &p->det[c];
 		if (d->action == POL_ACT_OFF || !(d->sources & srcbit))
 			continue;

@@ -521,6 +521,41 @@ START_TEST(weak_signals_add_up)
 }
 END_TEST
 
+START_TEST(structural_findings_in_keys)
+{
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_BLOCK, NULL, 0), 0);
+	static const struct {
+		const char *ev, *rule, *path;
+	} cases[] = {
+		{"{\"a\":{\"constructor\":{\"prototype\":{\"admin\":true}}}}",
+		 "proto_pollution.constructor_prototype", "a.constructor.prototype"},
+		{"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"__proto__\\\":{\\\"x\\\":1}}\"}]}",
+		 "proto_pollution.key", "Records[0].body>$.__proto__"},
+		{"{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+		 "\"headers\":{\"Content-Type\":\"application/x-www-form-urlencoded\"},"
+		 "\"body\":\"user=admin&password%5B%24ne%5D=x\"}",
+		 "nosqli.bracket_operator", "body>password[$ne]"},
+		{"{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{}},"
+		 "\"body\":\"{\\\"user\\\":{\\\"$gt\\\":\\\"\\\"}}\"}",
+		 "nosqli.operator_key", "body>$.user.$gt"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, cases[i].ev, strlen(cases[i].ev), &r), 0);
+		int found = 0;
+		for (size_t k = 0; k < pol_result_count(r); k++) {
+			const struct pol_finding *f = pol_result_finding(r, k);
+			found |= strcmp(f->rule, cases[i].rule) == 0 && strcmp(f->path, cases[i].path) == 0;
+		}
+		ck_assert_msg(found, "case %zu: no %s at %s", i, cases[i].rule, cases[i].path);
+		ck_assert_int_eq(pol_result_verdict(r), POL_BLOCK);
+		pol_result_free(r);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
 /* ---- policy files ---- */
 
 START_TEST(policy_rules_regex_targets_exclusions)
@@ -602,6 +637,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, malformed_event_is_an_error_verdict);
 	tcase_add_test(t, block_responses_per_source);
 	tcase_add_test(t, weak_signals_add_up);
+	tcase_add_test(t, structural_findings_in_keys);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
 	tcase_add_test(t, policy_check_names_file_line_cause);
 	suite_add_tcase(s, t);
