@@ -1,48 +1,43 @@
 #include "listener.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vg_http.h"
-
-/* The largest batch the subscription allows is 1 MiB (maxBytes). */
-#define BATCH_MAX (1024 * 1024 + 65536)
+#include "px_server.h"
 
 struct ext_listener {
-	struct MHD_Daemon *mhd;
+	struct px_srv *srv;
 };
 
-static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+static int on_request(void *ctx, struct px_srv_req *r)
 {
-	struct vg_http_req *req;
-	if (!vg_http_collect(con_cls, upload, upload_size, BATCH_MAX, &req))
-		return MHD_YES;
+	static const struct px_header text = {"Content-Type", "text/plain"};
+	char sink[16384];
+	ssize_t n;
+
 	/* Never log here: this process subscribes to its own extension logs
-	 * and every line would come back as a new batch. */
-	if (strcmp(method, "POST"))
-		return vg_http_reply(c, 405, "text/plain", "POST only\n", 10);
-	return vg_http_reply(c, 200, "text/plain", "OK", 2);
+	 * and every line would come back as a new batch. The batch is read
+	 * and dropped until the telemetry pipeline lands. */
+	if (strcmp(r->method, "POST"))
+		return px_srv_respond(r, 405, &text, 1, "POST only\n", 10);
+	while ((n = px_srv_body_read(r, sink, sizeof(sink))) > 0)
+		;
+	if (n < 0)
+		return (int)n;
+	return px_srv_respond(r, 200, &text, 1, "OK", 2);
 }
 
 int ext_listener_start(uint16_t port, struct ext_listener **out)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct ext_listener *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	a.sin_addr.s_addr = htonl(INADDR_ANY);
-	l->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, port, NULL, NULL,
-				  on_request, l, MHD_OPTION_SOCK_ADDR, &a,
-				  MHD_OPTION_NOTIFY_COMPLETED, vg_http_completed, NULL,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				  MHD_OPTION_END);
-	if (!l->mhd) {
+	/* 0.0.0.0: sandbox.localdomain may not resolve to 127.0.0.1. */
+	int r = px_srv_new("0.0.0.0", port, on_request, l, &l->srv);
+	if (r < 0) {
 		free(l);
-		return -EADDRINUSE;
+		return r;
 	}
 	*out = l;
 	return 0;
@@ -52,6 +47,6 @@ void ext_listener_stop(struct ext_listener *l)
 {
 	if (!l)
 		return;
-	MHD_stop_daemon(l->mhd);
+	px_srv_free(l->srv);
 	free(l);
 }

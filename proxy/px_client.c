@@ -1,4 +1,5 @@
 #include "px_client.h"
+#include "px_io-private.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "vg_time.h"
@@ -153,6 +155,36 @@ int px_conn_write(struct px_conn *c, const void *data, size_t n)
 	return 0;
 }
 
+int px_conn_write2(struct px_conn *c, const void *a, size_t an, const void *b, size_t bn)
+{
+	struct iovec iov[2] = {{(void *)a, an}, {(void *)b, bn}};
+	struct iovec *v = iov;
+	int n = bn ? 2 : 1;
+
+	if (c->broken)
+		return -EPIPE;
+	while (n > 0) {
+		struct msghdr m = {.msg_iov = v, .msg_iovlen = (size_t)n};
+		ssize_t w = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			c->broken = true;
+			return -errno;
+		}
+		while (n > 0 && (size_t)w >= v->iov_len) {
+			w -= (ssize_t)v->iov_len;
+			v++;
+			n--;
+		}
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 int px_conn_write_chunk(struct px_conn *c, const void *data, size_t n)
 {
 	char line[24];
@@ -199,8 +231,7 @@ static ssize_t recv_some(struct px_conn *c, void *dst, size_t n, uint64_t deadli
 	}
 }
 
-/* Makes at least one unread byte available in rbuf: 1, 0 on EOF, -errno. */
-static int fill(struct px_conn *c, uint64_t deadline_ns)
+int px_conn_fill(struct px_conn *c, uint64_t deadline_ns)
 {
 	if (c->rpos < c->rlen)
 		return 1;
@@ -235,12 +266,11 @@ static int read_exact(struct px_conn *c, struct vg_buf *body, size_t n, uint64_t
 	return 0;
 }
 
-/* One CRLF-terminated line (without it) into line[]; -EPROTO when longer. */
-static int read_line(struct px_conn *c, char *line, size_t cap, uint64_t deadline_ns)
+int px_conn_read_line(struct px_conn *c, char *line, size_t cap, uint64_t deadline_ns)
 {
 	size_t n = 0;
 	for (;;) {
-		int r = fill(c, deadline_ns);
+		int r = px_conn_fill(c, deadline_ns);
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -262,7 +292,7 @@ static int read_chunked(struct px_conn *c, struct vg_buf *body, uint64_t deadlin
 {
 	char line[CHUNK_LINE_MAX];
 	for (;;) {
-		int r = read_line(c, line, sizeof(line), deadline_ns);
+		int r = px_conn_read_line(c, line, sizeof(line), deadline_ns);
 		if (r < 0)
 			return r;
 		char *end;
@@ -277,7 +307,7 @@ static int read_chunked(struct px_conn *c, struct vg_buf *body, uint64_t deadlin
 		r = read_exact(c, body, (size_t)n, deadline_ns);
 		if (r < 0)
 			return r;
-		r = read_line(c, line, sizeof(line), deadline_ns);
+		r = px_conn_read_line(c, line, sizeof(line), deadline_ns);
 		if (r < 0)
 			return r;
 		if (line[0])
@@ -285,7 +315,7 @@ static int read_chunked(struct px_conn *c, struct vg_buf *body, uint64_t deadlin
 	}
 	/* Trailers: the Lambda APIs send none to clients; skip them. */
 	for (unsigned i = 0; i < PX_HEADERS_MAX; i++) {
-		int r = read_line(c, line, sizeof(line), deadline_ns);
+		int r = px_conn_read_line(c, line, sizeof(line), deadline_ns);
 		if (r < 0)
 			return r;
 		if (!line[0])
@@ -297,7 +327,7 @@ static int read_chunked(struct px_conn *c, struct vg_buf *body, uint64_t deadlin
 static int read_to_close(struct px_conn *c, struct vg_buf *body, uint64_t deadline_ns)
 {
 	for (;;) {
-		int r = fill(c, deadline_ns);
+		int r = px_conn_fill(c, deadline_ns);
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -309,31 +339,54 @@ static int read_to_close(struct px_conn *c, struct vg_buf *body, uint64_t deadli
 	}
 }
 
-/* Reads up to the blank line into r->head. 0, -ECONNRESET (EOF before any
- * byte), -EPROTO, -errno. */
-static int read_head(struct px_conn *c, struct px_resp *r, uint64_t deadline_ns)
+int px_conn_read_head(struct px_conn *c, struct vg_buf *head, uint64_t deadline_ns)
 {
-	vg_buf_reset(&r->head);
+	vg_buf_reset(head);
 	for (;;) {
-		int f = fill(c, deadline_ns);
+		int f = px_conn_fill(c, deadline_ns);
 		if (f < 0)
 			return f;
 		if (f == 0)
-			return r->head.len ? -EPROTO : -ECONNRESET;
-		size_t from = r->head.len > 3 ? r->head.len - 3 : 0;
+			return head->len ? -EPROTO : -ECONNRESET;
+		size_t from = head->len > 3 ? head->len - 3 : 0;
 		size_t avail = c->rlen - c->rpos;
-		if (vg_buf_append(&r->head, c->rbuf + c->rpos, avail) < 0)
+		if (vg_buf_append(head, c->rbuf + c->rpos, avail) < 0)
 			return -EPROTO;
 		c->rpos = c->rlen;
-		char *end = memmem(r->head.data + from, r->head.len - from, "\r\n\r\n", 4);
+		char *end = memmem(head->data + from, head->len - from, "\r\n\r\n", 4);
 		if (end) {
-			size_t keep = (size_t)(end + 4 - r->head.data);
-			c->rpos = c->rlen - (r->head.len - keep);
-			r->head.len = keep;
-			r->head.data[keep] = '\0';
+			size_t keep = (size_t)(end + 4 - head->data);
+			c->rpos = c->rlen - (head->len - keep);
+			head->len = keep;
+			head->data[keep] = '\0';
 			return 0;
 		}
 	}
+}
+
+int px_parse_headers(char *s, struct px_header *h, unsigned max, unsigned *n)
+{
+	char *eol;
+	*n = 0;
+	for (; *s && !(s[0] == '\r' && s[1] == '\n'); s = eol + 2) {
+		eol = strstr(s, "\r\n");
+		if (!eol)
+			return -EPROTO;
+		*eol = '\0';
+		char *colon = strchr(s, ':');
+		if (!colon || colon == s || *n == max)
+			return -EPROTO;
+		*colon = '\0';
+		char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		for (char *t = v + strlen(v); t > v && (t[-1] == ' ' || t[-1] == '\t');)
+			*--t = '\0';
+		h[*n].name = s;
+		h[*n].value = v;
+		(*n)++;
+	}
+	return 0;
 }
 
 static int parse_head(struct px_resp *r)
@@ -346,30 +399,15 @@ static int parse_head(struct px_resp *r)
 	if (sscanf(s, "HTTP/1.%d %3d", &minor, &r->status) != 2 || r->status < 100 ||
 	    r->status > 999)
 		return -EPROTO;
+	int ret = px_parse_headers(eol + 2, r->headers, PX_HEADERS_MAX, &r->n_headers);
+	if (ret < 0)
+		return ret;
 	r->keep_alive = minor >= 1;
-	r->n_headers = 0;
-	for (s = eol + 2; *s && !(s[0] == '\r' && s[1] == '\n'); s = eol + 2) {
-		eol = strstr(s, "\r\n");
-		*eol = '\0';
-		char *colon = strchr(s, ':');
-		if (!colon || colon == s)
-			return -EPROTO;
-		if (r->n_headers == PX_HEADERS_MAX)
-			return -EPROTO;
-		*colon = '\0';
-		char *v = colon + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		for (char *t = v + strlen(v); t > v && (t[-1] == ' ' || t[-1] == '\t');)
-			*--t = '\0';
-		r->headers[r->n_headers].name = s;
-		r->headers[r->n_headers].value = v;
-		r->n_headers++;
-		if (!strcasecmp(s, "connection"))
-			r->keep_alive = !strcasecmp(v, "close")        ? false
-					: !strcasecmp(v, "keep-alive") ? true
-								       : r->keep_alive;
-	}
+	const char *conn = px_resp_header(r, "connection");
+	if (conn && !strcasecmp(conn, "close"))
+		r->keep_alive = false;
+	else if (conn && !strcasecmp(conn, "keep-alive"))
+		r->keep_alive = true;
 	return 0;
 }
 
@@ -401,7 +439,7 @@ int px_resp_read(struct px_conn *c, struct px_resp *r, size_t body_max, int time
 	vg_buf_fini(&r->body);
 	vg_buf_init(&r->body, body_max);
 	do {
-		ret = read_head(c, r, deadline);
+		ret = px_conn_read_head(c, &r->head, deadline);
 		if (ret == 0)
 			ret = parse_head(r);
 		if (ret < 0)
@@ -440,9 +478,7 @@ static int request_once(struct px_conn *c, const struct px_pool *p, const char *
 	if (ret == 0)
 		ret = vg_buf_puts(&head, "\r\n");
 	if (ret == 0)
-		ret = px_conn_write(c, head.data, head.len);
-	if (ret == 0 && n)
-		ret = px_conn_write(c, body, n);
+		ret = px_conn_write2(c, head.data, head.len, body, n);
 	vg_buf_fini(&head);
 	if (ret < 0)
 		return ret == -EPIPE || ret == -ECONNRESET ? -ECONNRESET : ret;

@@ -77,6 +77,8 @@ void px_pool_put(struct px_pool *p, struct px_conn *c, bool reusable);
 
 /* Writes all n bytes; 0 or -errno (the connection is then marked broken). */
 int px_conn_write(struct px_conn *c, const void *data, size_t n);
+/* a then b in one system call (b may be empty). */
+int px_conn_write2(struct px_conn *c, const void *a, size_t an, const void *b, size_t bn);
 /* One chunk of a chunked body (n > 0). */
 int px_conn_write_chunk(struct px_conn *c, const void *data, size_t n);
 

@@ -1,7 +1,6 @@
 #include "px_proxy.h"
 
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -14,7 +13,7 @@
 
 #include "px_client.h"
 #include "vg_buf.h"
-#include "vg_http.h"
+#include "px_server.h"
 #include "vg_log.h"
 #include "vg_util.h"
 
@@ -22,9 +21,8 @@
  * pooled connection the upstream had closed meanwhile can be replayed on a
  * fresh one. Larger bodies are only streamed. */
 #define REPLAY_MAX (64 * 1024)
-/* Per-connection memory of libmicrohttpd: it must hold the request head,
- * and the X-Ray error cause header alone may be 64 KiB. */
-#define CONN_MEMORY (256 * 1024)
+/* Request bodies are forwarded in pieces of at most this size. */
+#define PIECE (16 * 1024)
 #define NEXT_SUFFIX "/runtime/invocation/next"
 
 struct px_req;
@@ -32,9 +30,7 @@ struct px_req;
 struct px_proxy {
 	struct px_proxy_opts o;
 	struct px_pool pool;
-	struct MHD_Daemon *mhd;
-	int lfd;
-	uint16_t port;
+	struct px_srv *srv;
 	pthread_mutex_t lock; /* guards active and stopping */
 	bool stopping;
 	struct px_req *active; /* requests holding an upstream connection */
@@ -48,8 +44,8 @@ struct px_req {
 	struct vg_buf replay; /* the body, while it fits REPLAY_MAX */
 	bool replay_ok;
 	bool chunked;
-	bool failed; /* no upstream: close the runtime's connection */
 	bool is_next;
+	struct px_srv_req *in; /* the runtime's request */
 };
 
 bool px_header_is_hop(const char *name)
@@ -134,66 +130,42 @@ static int connect_up(struct px_req *q, bool fresh)
 
 /* --- building the upstream request -------------------------------------- */
 
-struct head_ctx {
-	struct vg_buf *b;
-	int err;
-	unsigned n;
-};
-
-static vg_mhd_result put_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+static int build_head(struct px_req *q)
 {
-	struct head_ctx *h = cls;
-	if (px_header_is_hop(k))
-		return MHD_YES;
-	if (h->err == 0)
-		h->err = vg_buf_printf(h->b, "%s: %s\r\n", k, v ? v : "");
-	return MHD_YES;
-}
-
-static vg_mhd_result put_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
-{
-	struct head_ctx *h = cls;
-	if (h->err == 0)
-		h->err = vg_buf_printf(h->b, "%c%s%s%s", h->n++ ? '&' : '?', k, v ? "=" : "",
-				       v ? v : "");
-	return MHD_YES;
-}
-
-static int build_head(struct px_req *q, struct MHD_Connection *c, const char *method,
-		      const char *url)
-{
-	struct head_ctx h = {.b = &q->head};
-	const char *te = vg_http_header(c, "transfer-encoding");
-	const char *cl = vg_http_header(c, "content-length");
-
-	h.err = vg_buf_printf(&q->head, "%s %s", method, url);
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, put_arg, &h);
-	if (h.err == 0)
-		h.err = vg_buf_printf(&q->head, " HTTP/1.1\r\nHost: %s\r\n", q->px->pool.hostport);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, put_header, &h);
-	if (h.err)
-		return h.err;
+	struct px_srv_req *in = q->in;
+	int r = vg_buf_printf(&q->head, "%s %s HTTP/1.1\r\nHost: %s\r\n", in->method, in->target,
+			      q->px->pool.hostport);
+	for (unsigned i = 0; r == 0 && i < in->n_headers; i++)
+		if (!px_header_is_hop(in->headers[i].name))
+			r = vg_buf_printf(&q->head, "%s: %s\r\n", in->headers[i].name,
+					  in->headers[i].value);
+	if (r < 0)
+		return r;
 	/* Keep the runtime's framing: a streamed response stays chunked (its
 	 * trailers follow at the end), a buffered one keeps its length. */
-	q->chunked = te && strcasestr(te, "chunked");
+	q->chunked = in->chunked;
 	if (q->chunked)
 		return vg_buf_puts(&q->head, "Transfer-Encoding: chunked\r\n\r\n");
-	if (cl)
-		return vg_buf_printf(&q->head, "Content-Length: %s\r\n\r\n", cl);
+	if (in->has_length)
+		return vg_buf_printf(&q->head, "Content-Length: %llu\r\n\r\n",
+				     (unsigned long long)in->length);
 	return vg_buf_puts(&q->head, "\r\n");
 }
 
+/* Sends the head, and the body already held in replay (a small buffered
+ * body is read whole first, so head and body leave in one write). */
 static int send_head(struct px_req *q)
 {
 	int r = connect_up(q, false);
 	if (r < 0)
 		return r;
-	r = px_conn_write(q->up, q->head.data, q->head.len);
+	r = px_conn_write2(q->up, q->head.data, q->head.len, q->replay.data, q->replay.len);
 	if (r < 0 && q->up->reused) {
 		untrack(q, false);
 		r = connect_up(q, true);
 		if (r == 0)
-			r = px_conn_write(q->up, q->head.data, q->head.len);
+			r = px_conn_write2(q->up, q->head.data, q->head.len, q->replay.data,
+					   q->replay.len);
 	}
 	return r;
 }
@@ -209,78 +181,54 @@ static int send_body(struct px_req *q, const char *data, size_t n)
 	return q->chunked ? px_conn_write_chunk(q->up, data, n) : px_conn_write(q->up, data, n);
 }
 
-static vg_mhd_result put_trailer(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
-{
-	struct head_ctx *h = cls;
-	if (h->err == 0)
-		h->err = vg_buf_printf(h->b, "%s: %s\r\n", k, v ? v : "");
-	return MHD_YES;
-}
-
 /* The last chunk and the runtime's trailers (the error type and body of a
  * streamed response that failed midway). */
-static int send_end(struct px_req *q, struct MHD_Connection *c)
+static int send_end(struct px_req *q)
 {
 	if (!q->chunked)
 		return 0;
 	struct vg_buf t = VG_BUF_INIT(PX_HEAD_MAX);
-	struct head_ctx h = {.b = &t};
-	h.err = vg_buf_puts(&t, "0\r\n");
-	MHD_get_connection_values(c, MHD_FOOTER_KIND, put_trailer, &h);
-	if (h.err == 0)
-		h.err = vg_buf_puts(&t, "\r\n");
-	int r = h.err ? h.err : px_conn_write(q->up, t.data, t.len);
+	int r = vg_buf_puts(&t, "0\r\n");
+	for (unsigned i = 0; r == 0 && i < q->in->n_trailers; i++)
+		r = vg_buf_printf(&t, "%s: %s\r\n", q->in->trailers[i].name,
+				  q->in->trailers[i].value);
+	if (r == 0)
+		r = vg_buf_puts(&t, "\r\n");
+	if (r == 0)
+		r = px_conn_write(q->up, t.data, t.len);
 	vg_buf_fini(&t);
 	return r;
 }
 
 /* Sends the whole request again on a fresh connection: used when a pooled
  * connection turned out to be closed before it carried anything. */
-static int replay(struct px_req *q, struct MHD_Connection *c)
+static int replay(struct px_req *q)
 {
 	untrack(q, false);
 	int r = connect_up(q, true);
-	if (r == 0)
+	if (r == 0 && !q->chunked)
+		r = px_conn_write2(q->up, q->head.data, q->head.len, q->replay.data, q->replay.len);
+	else if (r == 0)
 		r = px_conn_write(q->up, q->head.data, q->head.len);
-	if (r == 0 && q->replay.len)
-		r = q->chunked ? px_conn_write_chunk(q->up, q->replay.data, q->replay.len)
-			       : px_conn_write(q->up, q->replay.data, q->replay.len);
+	if (r == 0 && q->chunked && q->replay.len)
+		r = px_conn_write_chunk(q->up, q->replay.data, q->replay.len);
 	if (r == 0)
-		r = send_end(q, c);
+		r = send_end(q);
 	return r;
 }
 
 /* --- relaying the response ----------------------------------------------- */
 
-static void free_body(void *p)
+static int relay(struct px_req *q, struct px_resp *resp)
 {
-	free(p);
-}
-
-static vg_mhd_result relay(struct px_req *q, struct MHD_Connection *c, struct px_resp *resp)
-{
-	struct MHD_Response *r;
-	size_t n = resp->body.len;
-	char *body = n ? vg_buf_steal(&resp->body, &n) : NULL;
-
-	if (body)
-		r = MHD_create_response_from_buffer_with_free_callback(n, body, free_body);
-	else
-		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
+	struct px_header hs[PX_HEADERS_MAX];
+	unsigned n = 0;
 	for (unsigned i = 0; i < resp->n_headers; i++) {
 		const struct px_header *h = &resp->headers[i];
-		if (px_header_is_hop(h->name) || !strcasecmp(h->name, "trailer"))
-			continue;
-		if (MHD_add_response_header(r, h->name, h->value) != MHD_YES)
-			vg_log_debug("header %s not relayed", h->name);
+		if (!px_header_is_hop(h->name) && strcasecmp(h->name, "trailer"))
+			hs[n++] = *h;
 	}
-	vg_mhd_result ret = MHD_queue_response(c, (unsigned)resp->status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return px_srv_respond(q->in, resp->status, hs, n, resp->body.data, resp->body.len);
 }
 
 /* Refuses a blocked event on the runtime's behalf: reports it as a function
@@ -349,35 +297,35 @@ static bool inspect_event(struct px_req *q, struct px_resp *resp, const char *ri
 
 /* Reads the upstream's answer, replaying once if a pooled connection had
  * been closed under us. */
-static int read_answer(struct px_req *q, struct MHD_Connection *c, struct px_resp *resp)
+static int read_answer(struct px_req *q, struct px_resp *resp)
 {
 	int r = px_resp_read(q->up, resp, PX_RESP_MAX, -1);
 	if ((r == -ECONNRESET || r == -EPIPE) && q->up->reused && q->replay_ok) {
-		r = replay(q, c);
+		r = replay(q);
 		if (r == 0)
 			r = px_resp_read(q->up, resp, PX_RESP_MAX, -1);
 	}
 	return r;
 }
 
-static vg_mhd_result finish(struct px_req *q, struct MHD_Connection *c, const char *url)
+static int finish(struct px_req *q)
 {
 	struct px_proxy *px = q->px;
 	struct px_resp resp;
-	vg_mhd_result ret = MHD_NO;
+	int ret = -EIO;
 
 	px_resp_init(&resp);
 	if (!q->up->broken)
-		send_end(q, c);
+		send_end(q);
 	for (;;) {
-		int r = read_answer(q, c, &resp);
+		int r = read_answer(q, &resp);
 		if (r == -ENOBUFS) {
 			health(px, "internal_error", "", "upstream response over %u bytes not relayed",
 			       PX_RESP_MAX);
 		} else if (r < 0) {
 			/* The upstream failed: let the runtime see a failed
 			 * connection, as it would have directly. */
-			vg_log_debug("upstream %s: %s", url, strerror(-r));
+			vg_log_debug("upstream %s: %s", q->in->target, strerror(-r));
 		}
 		if (r < 0) {
 			untrack(q, false);
@@ -387,7 +335,7 @@ static vg_mhd_result finish(struct px_req *q, struct MHD_Connection *c, const ch
 		if (!(q->is_next && resp.status == 200 && px->o.inspector))
 			break;
 		const char *rid = px_resp_header(&resp, "Lambda-Runtime-Aws-Request-Id");
-		if (!inspect_event(q, &resp, rid ? rid : "", url))
+		if (!inspect_event(q, &resp, rid ? rid : "", q->in->target))
 			break;
 		/* The event was refused: fetch the next one for the runtime. */
 		q->replay_ok = true;
@@ -399,112 +347,62 @@ static vg_mhd_result finish(struct px_req *q, struct MHD_Connection *c, const ch
 			goto out;
 		}
 	}
-	ret = relay(q, c, &resp);
+	ret = relay(q, &resp);
 out:
 	px_resp_fini(&resp);
 	return ret;
 }
 
-/* --- libmicrohttpd handlers ---------------------------------------------- */
+/* --- the runtime's requests ----------------------------------------------- */
 
-static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+/* Forwards the runtime's body as it arrives. A small buffered body is read
+ * whole first (it then leaves with the head, and can be replayed). */
+static int forward(struct px_req *q)
 {
-	struct px_proxy *px = cls;
-	struct px_req *q = *con_cls;
+	struct px_srv_req *in = q->in;
+	char piece[PIECE];
+	ssize_t n;
 
-	if (!strcmp(url, PX_READY_PATH)) {
-		if (!q) {
-			*con_cls = px; /* any non-NULL marker; freed by nobody */
-			return MHD_YES;
-		}
-		*upload_size = 0;
-		return vg_http_reply(c, 200, "application/json", "{\"ready\":true}", 14);
+	if (!in->chunked && in->has_length && in->length <= REPLAY_MAX) {
+		while ((n = px_srv_body_read(in, piece, sizeof(piece))) > 0)
+			vg_buf_append(&q->replay, piece, (size_t)n);
+		if (n < 0)
+			return (int)n;
+		return send_head(q);
 	}
-	if (!q) {
-		q = calloc(1, sizeof(*q));
-		if (!q) {
-			health(px, "internal_error", "", "out of memory");
-			return MHD_NO;
-		}
-		q->px = px;
-		vg_buf_init(&q->head, PX_HEAD_MAX);
-		vg_buf_init(&q->replay, REPLAY_MAX);
-		q->replay_ok = true;
-		size_t ul = strlen(url), sl = strlen(NEXT_SUFFIX);
-		q->is_next = !strcmp(method, "GET") && ul >= sl && !strcmp(url + ul - sl, NEXT_SUFFIX);
-		*con_cls = q;
-		int r = build_head(q, c, method, url);
-		if (r < 0) {
-			/* Cannot happen below the memory limit of libmicrohttpd,
-			 * which holds the same head. */
-			health(px, "internal_error", "", "request head not relayed: %s",
-			       strerror(-r));
-			q->failed = true;
-			return MHD_YES;
-		}
-		r = send_head(q);
-		if (r < 0) {
-			vg_log_debug("upstream connect %s: %s", url, strerror(-r));
-			q->failed = true;
-		}
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		if (!q->failed)
-			send_body(q, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (q->failed || !q->up)
-		return MHD_NO;
-	return finish(q, c, url);
+	int r = send_head(q);
+	if (r < 0)
+		return r;
+	while ((n = px_srv_body_read(in, piece, sizeof(piece))) > 0)
+		send_body(q, piece, (size_t)n); /* a broken upstream: its reply tells */
+	return n < 0 ? (int)n : 0;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+static int on_request(void *ctx, struct px_srv_req *in)
 {
-	struct px_proxy *px = cls;
-	struct px_req *q = *con_cls;
-	if (!q || (void *)q == (void *)px)
-		return;
-	untrack(q, false);
-	vg_buf_fini(&q->head);
-	vg_buf_fini(&q->replay);
-	free(q);
-	*con_cls = NULL;
-}
+	static const struct px_header json = {"Content-Type", "application/json"};
+	struct px_proxy *px = ctx;
+	struct px_req q = {.px = px, .in = in, .replay_ok = true};
+	int r;
 
-/* Keep the path and query as the runtime wrote them: they are relayed, not
- * interpreted. */
-static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
-{
-	return strlen(s);
-}
-
-static int listen_on(const char *host, uint16_t port, int *fd_out, uint16_t *port_out)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	socklen_t al = sizeof(a);
-	int one = 1;
-
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
-		return -EINVAL;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* Restart-safe: a re-executed vigil rebinds at once. */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 64) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &al) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	*fd_out = fd;
-	*port_out = ntohs(a.sin_port);
-	return 0;
+	if (!strcmp(in->target, PX_READY_PATH))
+		return px_srv_respond(in, 200, &json, 1, "{\"ready\":true}", 14);
+	size_t tl = strlen(in->target), sl = strlen(NEXT_SUFFIX);
+	q.is_next = !strcmp(in->method, "GET") && tl >= sl &&
+		    !strcmp(in->target + tl - sl, NEXT_SUFFIX);
+	vg_buf_init(&q.head, PX_HEAD_MAX);
+	vg_buf_init(&q.replay, REPLAY_MAX);
+	r = build_head(&q);
+	if (r == 0)
+		r = forward(&q);
+	if (r == 0)
+		r = finish(&q);
+	else
+		vg_log_debug("request %s not relayed: %s", in->target, strerror(-r));
+	untrack(&q, false);
+	vg_buf_fini(&q.head);
+	vg_buf_fini(&q.replay);
+	return r;
 }
 
 int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out)
@@ -515,30 +413,17 @@ int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out)
 	if (!px)
 		return -ENOMEM;
 	px->o = *o;
-	px->lfd = -1;
 	r = px_pool_init(&px->pool, o->upstream);
 	if (r < 0)
 		goto err_free;
 	pthread_mutex_init(&px->lock, NULL);
-	r = listen_on(o->listen_host ? o->listen_host : "127.0.0.1", o->port, &px->lfd, &px->port);
+	r = px_srv_new(o->listen_host ? o->listen_host : "127.0.0.1", o->port, on_request, px,
+		       &px->srv);
 	if (r < 0)
 		goto err_pool;
-	px->mhd = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-			MHD_USE_SUPPRESS_DATE_NO_CLOCK | MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, px, MHD_OPTION_LISTEN_SOCKET, px->lfd,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-		MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, px,
-		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
-	if (!px->mhd) {
-		r = -EIO;
-		goto err_listen;
-	}
 	*out = px;
 	return 0;
 
-err_listen:
-	close(px->lfd);
 err_pool:
 	pthread_mutex_destroy(&px->lock);
 	px_pool_fini(&px->pool);
@@ -549,7 +434,7 @@ err_free:
 
 uint16_t px_proxy_port(const struct px_proxy *p)
 {
-	return p->port;
+	return px_srv_port(p->srv);
 }
 
 void px_proxy_free(struct px_proxy *px)
@@ -557,14 +442,13 @@ void px_proxy_free(struct px_proxy *px)
 	if (!px)
 		return;
 	/* Wake connection threads blocked on upstream reads (a pending
-	 * /next) so that stopping the daemon can join them. */
+	 * /next) so that the server can join them. */
 	pthread_mutex_lock(&px->lock);
 	px->stopping = true;
 	for (struct px_req *q = px->active; q; q = q->next)
 		shutdown(q->up->fd, SHUT_RDWR);
 	pthread_mutex_unlock(&px->lock);
-	MHD_stop_daemon(px->mhd);
-	close(px->lfd);
+	px_srv_free(px->srv);
 	pthread_mutex_destroy(&px->lock);
 	px_pool_fini(&px->pool);
 	free(px);
