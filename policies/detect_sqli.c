@@ -719,6 +719,9 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	struct sq_found f;
 	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
 
+	/* Token offsets are 32-bit; the engine's event limit is far below. */
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;

@@ -286,7 +286,7 @@ static int sq_is_str_prefix(const unsigned char *s, size_t len)
 static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 {
 	const unsigned char *s = lx->s;
-	size_t n = lx->n, start = p;
+	size_t n = lx->n;
 	if (s[p] == '0' && p + 1 < n && (s[p + 1] | 0x20) == 'x') {
 		p += 2;
 		while (p < n && (sq_is_digit(s[p]) || ((s[p] | 0x20) >= 'a' && (s[p] | 0x20) <= 'f')))
@@ -320,7 +320,6 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 			p = q;
 		}
 	}
-	(void)start;
 	return p;
 }
 

@@ -759,6 +759,9 @@ int pol_detect_xss(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
 	struct xs_found f;
 
+	/* Hit offsets are 32-bit; the engine's event limit is far below. */
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
 	/* Script needs markup, a URL scheme, a call or an assignment. */
 	if (n < 3 || !(chars & (POL_CH_LT | POL_CH_COLON | POL_CH_PAREN | POL_CH_BACKTICK |
 				POL_CH_EQUALS | POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT |
