@@ -663,6 +663,37 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 	}
 }
 
+/* top["al"+"ert"](1), self[/al/.source+/ert/.source](1): a global
+ * object's member called by a computed name, the way filters on "alert"
+ * are dodged. Each '[' looks back a word and ahead a bounded stretch. */
+static int scan_js_computed(const char *s, size_t n, struct xs_found *f)
+{
+	static const char *const globals[] = {
+		"top", "self", "window", "parent", "frames", "globalthis", "this", "document",
+	};
+	const unsigned char *p = (const unsigned char *)s;
+	for (const unsigned char *b = memchr(p, '[', n); b; b = memchr(b + 1, '[', n - (size_t)(b + 1 - p))) {
+		size_t i = (size_t)(b - p), w = i;
+		char name[12];
+		while (w > 0 && i - w < sizeof(name) - 1 && xr_is_alpha(p[w - 1]))
+			w--;
+		if (w == i || (w > 0 && (ident_char(p[w - 1]))))
+			continue;
+		for (size_t k = w; k < i; k++)
+			name[k - w] = (char)xr_lower(p[k]);
+		name[i - w] = '\0';
+		if (!name_is(name, globals, sizeof(globals) / sizeof(globals[0])))
+			continue;
+		for (size_t k = i + 1; k + 1 < n && k < i + 64; k++) {
+			if (p[k] == '[')
+				break; /* the next '[' gets its own look */
+			if (p[k] == ']' && (p[k + 1] == '(' || p[k + 1] == '`'))
+				return xs_hit(f, "xss.js_computed", 75, w, k + 2);
+		}
+	}
+	return 0;
+}
+
 /* The whole input is a script URL, or a bare proof-of-concept call. */
 static int scan_whole(const char *s, size_t n, struct xs_found *f)
 {
@@ -747,6 +778,8 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 		}
 	}
 	if (scan_whole(s, n, f))
+		return 1;
+	if ((chars & POL_CH_BRACKET) && scan_js_computed(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
 	    scan_css(s, n, f))
