@@ -12,6 +12,14 @@
 #include "vg_util.h"
 
 #define READERS 4
+#define GCACHE_SLOTS 1024 /* a power of two */
+#define GCACHE_PROBE 8
+
+struct gcache_slot {
+	char *key; /* rule \0 function \0 path, with its length */
+	size_t len;
+	int64_t id;
+};
 
 struct reader {
 	sqlite3 *db;
@@ -22,8 +30,9 @@ struct col_store {
 	struct col_store_opts opts;
 	sqlite3 *wdb;
 	pthread_mutex_t wlock; /* the write connection and count */
-	sqlite3_stmt *st_dup, *st_group, *st_alert;
+	sqlite3_stmt *st_group, *st_group_add, *st_alert;
 	int64_t count;
+	struct gcache_slot gcache[GCACHE_SLOTS]; /* (rule, function, path) -> group id */
 	struct reader readers[READERS];
 	pthread_mutex_t rlock;
 	pthread_cond_t rfree;
@@ -116,6 +125,51 @@ static int sql_exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+static void gcache_clear(struct col_store *s)
+{
+	for (size_t i = 0; i < GCACHE_SLOTS; i++) {
+		free(s->gcache[i].key);
+		s->gcache[i].key = NULL;
+	}
+}
+
+static size_t group_key(const struct col_record *r, char *key, size_t n)
+{
+	const char *parts[3] = {r->rule ? r->rule : "", r->function ? r->function : "",
+				r->field_path ? r->field_path : ""};
+	size_t len = 0;
+	for (int i = 0; i < 3; i++) {
+		size_t l = strlen(parts[i]) + 1;
+		if (len + l > n)
+			return 0; /* too long to cache: always asked of SQLite */
+		memcpy(key + len, parts[i], l);
+		len += l;
+	}
+	return len;
+}
+
+static struct gcache_slot *gcache_find(struct col_store *s, const char *key, size_t len,
+				       struct gcache_slot **free_slot)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	*free_slot = NULL;
+	for (uint32_t i = 0; i < GCACHE_PROBE; i++) {
+		struct gcache_slot *sl = &s->gcache[(h + i) & (GCACHE_SLOTS - 1)];
+		if (!sl->key) {
+			if (!*free_slot)
+				*free_slot = sl;
+			continue;
+		}
+		if (sl->len == len && !memcmp(sl->key, key, len))
+			return sl;
+	}
+	if (!*free_slot) /* full window: evict its first slot */
+		*free_slot = &s->gcache[h & (GCACHE_SLOTS - 1)];
+	return NULL;
+}
+
 static int open_conn(const char *path, bool sync_full, sqlite3 **out)
 {
 	sqlite3 *db = NULL;
@@ -172,19 +226,22 @@ int col_store_open(const struct col_store_opts *o, struct col_store **out)
 	st = NULL;
 	if (sql_exec(s->wdb, SCHEMA) < 0)
 		goto fail;
-	if (prepare(s->wdb, "SELECT 1 FROM alerts WHERE alert_id = ?", &s->st_dup) < 0 ||
-	    prepare(s->wdb,
+	/* A group row is created with count 0 when first needed; the counts of
+	 * a batch are added once per group at its end. */
+	if (prepare(s->wdb,
 		    "INSERT INTO groups(rule, function, field_path, category, kind,"
 		    " severity_number, severity_text, count, first_ns, last_ns)"
-		    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)"
-		    " ON CONFLICT(rule, function, field_path) DO UPDATE SET count = count + 1,"
-		    " first_ns = min(first_ns, excluded.first_ns),"
-		    " last_ns = max(last_ns, excluded.last_ns), category = excluded.category,"
-		    " kind = excluded.kind, severity_number = excluded.severity_number,"
-		    " severity_text = excluded.severity_text RETURNING id",
+		    " VALUES(?1, ?2, ?3, NULL, NULL, 0, NULL, 0, ?4, ?4)"
+		    " ON CONFLICT(rule, function, field_path) DO UPDATE SET count = count"
+		    " RETURNING id",
 		    &s->st_group) < 0 ||
 	    prepare(s->wdb,
-		    "INSERT INTO alerts(alert_id, group_id, time_ns, received_ns,"
+		    "UPDATE groups SET count = count + ?2, first_ns = min(first_ns, ?3),"
+		    " last_ns = max(last_ns, ?4), category = ?5, kind = ?6,"
+		    " severity_number = ?7, severity_text = ?8 WHERE id = ?1",
+		    &s->st_group_add) < 0 ||
+	    prepare(s->wdb,
+		    "INSERT OR IGNORE INTO alerts(alert_id, group_id, time_ns, received_ns,"
 		    " severity_number, severity_text, kind, category, rule, action, source,"
 		    " field_path, excerpt, request_id, function, service, body, attrs, resource)"
 		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -214,7 +271,8 @@ void col_store_free(struct col_store *s)
 {
 	if (!s)
 		return;
-	sqlite3_finalize(s->st_dup);
+	gcache_clear(s);
+	sqlite3_finalize(s->st_group_add);
 	sqlite3_finalize(s->st_group);
 	sqlite3_finalize(s->st_alert);
 	for (int i = 0; i < READERS; i++)
@@ -235,52 +293,57 @@ static void bind_str(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* A group key part: NULL and "" are the same group. */
-static const char *key(const char *v)
+static const char *key_part(const char *v)
 {
 	return v ? v : "";
 }
 
-static int is_duplicate(struct col_store *s, const char *alert_id, bool *dup)
+/* The id of the record's group, creating the row if needed. */
+static int group_id(struct col_store *s, const struct col_record *r, int64_t time_ns, int64_t *id)
 {
+	char key[1024];
+	size_t len = group_key(r, key, sizeof(key));
+	struct gcache_slot *hit = NULL, *slot = NULL;
+	sqlite3_stmt *g = s->st_group;
 	int rc;
 
-	*dup = false;
-	if (!alert_id)
+	if (len && (hit = gcache_find(s, key, len, &slot))) {
+		*id = hit->id;
 		return 0;
-	sqlite3_bind_text(s->st_dup, 1, alert_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s->st_dup);
-	sqlite3_reset(s->st_dup);
-	if (rc == SQLITE_ROW)
-		*dup = true;
-	else if (rc != SQLITE_DONE)
-		return -EIO;
-	return 0;
-}
-
-/* Inserts one record; 0 with *id set, -EIO. */
-static int insert_one(struct col_store *s, const struct col_record *r, int64_t time_ns,
-		      int64_t now_ns, int64_t *group_id, int64_t *id)
-{
-	sqlite3_stmt *g = s->st_group, *a = s->st_alert;
-	int rc;
-
-	bind_str(g, 1, key(r->rule));
-	bind_str(g, 2, key(r->function));
-	bind_str(g, 3, key(r->field_path));
-	bind_str(g, 4, r->category);
-	bind_str(g, 5, r->kind);
-	sqlite3_bind_int(g, 6, r->severity_number);
-	bind_str(g, 7, r->severity_text);
-	sqlite3_bind_int64(g, 8, time_ns);
+	}
+	bind_str(g, 1, key_part(r->rule));
+	bind_str(g, 2, key_part(r->function));
+	bind_str(g, 3, key_part(r->field_path));
+	sqlite3_bind_int64(g, 4, time_ns);
 	rc = sqlite3_step(g);
 	if (rc == SQLITE_ROW)
-		*group_id = sqlite3_column_int64(g, 0);
+		*id = sqlite3_column_int64(g, 0);
 	sqlite3_reset(g);
 	if (rc != SQLITE_ROW)
 		return -EIO;
+	if (len && slot) {
+		char *copy = malloc(len);
+		if (copy) {
+			memcpy(copy, key, len);
+			free(slot->key);
+			*slot = (struct gcache_slot){copy, len, *id};
+		}
+	}
+	return 0;
+}
 
+/* Inserts one record; 0 with *id set (0 when it was a duplicate), -EIO. */
+static int insert_one(struct col_store *s, const struct col_record *r, int64_t time_ns,
+		      int64_t now_ns, int64_t *gid, int64_t *id)
+{
+	sqlite3_stmt *a = s->st_alert;
+	int rc;
+
+	*id = 0;
+	if ((rc = group_id(s, r, time_ns, gid)) < 0)
+		return rc;
+	sqlite3_bind_int64(a, 2, *gid);
 	bind_str(a, 1, r->alert_id);
-	sqlite3_bind_int64(a, 2, *group_id);
 	sqlite3_bind_int64(a, 3, time_ns);
 	sqlite3_bind_int64(a, 4, now_ns);
 	sqlite3_bind_int(a, 5, r->severity_number);
@@ -305,8 +368,63 @@ static int insert_one(struct col_store *s, const struct col_record *r, int64_t t
 		vg_log_error("sqlite insert: %s", sqlite3_errmsg(s->wdb));
 		return -EIO;
 	}
-	*id = sqlite3_last_insert_rowid(s->wdb);
+	/* OR IGNORE: only the unique alert id can conflict, so no change
+	 * means the alert is already stored. */
+	if (sqlite3_changes(s->wdb))
+		*id = sqlite3_last_insert_rowid(s->wdb);
 	return 0;
+}
+
+struct group_delta {
+	int64_t id, count, first, last;
+	const struct col_record *latest;
+};
+
+/* Adds the batch's counts to its groups: one UPDATE per distinct group. */
+static int groups_add(struct col_store *s, const struct col_batch *b, const int64_t *ids,
+		      const int64_t *gids, int64_t now_ns)
+{
+	struct group_delta *d = calloc(b->n, sizeof(*d));
+	size_t nd = 0;
+	int rc = 0;
+
+	if (!d)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct col_record *r = &b->records[i];
+		int64_t t = r->time_ns ? r->time_ns : now_ns;
+		size_t k;
+		if (!ids[i])
+			continue;
+		/* Most batches hold few groups; search from the newest. */
+		for (k = nd; k > 0 && d[k - 1].id != gids[i]; k--)
+			;
+		if (!k) {
+			d[nd] = (struct group_delta){gids[i], 0, t, t, r};
+			k = ++nd;
+		}
+		struct group_delta *g = &d[k - 1];
+		g->count++;
+		g->first = VG_MIN(g->first, t);
+		g->last = VG_MAX(g->last, t);
+		g->latest = r;
+	}
+	for (size_t k = 0; k < nd && rc == 0; k++) {
+		sqlite3_stmt *u = s->st_group_add;
+		sqlite3_bind_int64(u, 1, d[k].id);
+		sqlite3_bind_int64(u, 2, d[k].count);
+		sqlite3_bind_int64(u, 3, d[k].first);
+		sqlite3_bind_int64(u, 4, d[k].last);
+		bind_str(u, 5, d[k].latest->category);
+		bind_str(u, 6, d[k].latest->kind);
+		sqlite3_bind_int(u, 7, d[k].latest->severity_number);
+		bind_str(u, 8, d[k].latest->severity_text);
+		if (sqlite3_step(u) != SQLITE_DONE)
+			rc = -EIO;
+		sqlite3_reset(u);
+	}
+	free(d);
+	return rc;
 }
 
 /* Removes the alerts matching `where` (one bound integer) and keeps the
@@ -352,6 +470,7 @@ static int delete_where(struct col_store *s, const char *where, int64_t arg, int
 			     " FROM alerts WHERE group_id = groups.id), first_ns)") < 0)
 		goto out;
 	s->count -= *deleted;
+	gcache_clear(s); /* empty groups were deleted */
 	rc = 0;
 out:
 	if (rc < 0)
@@ -406,20 +525,18 @@ int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now
 		goto out;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct col_record *r = &b->records[i];
-		bool dup;
-		/* A repeated id inside one batch is caught here too: the first
-		 * copy is already inserted in this transaction. */
-		if (is_duplicate(s, r->alert_id, &dup) < 0)
-			goto rollback;
-		if (dup) {
-			res->duplicates++;
-			continue;
-		}
+		/* A repeated id inside one batch is caught too: the first copy
+		 * is already inserted in this transaction. */
 		if (insert_one(s, r, r->time_ns ? r->time_ns : now_ns, now_ns, &groups[i],
 			       &ids[i]) < 0)
 			goto rollback;
-		res->stored++;
+		if (ids[i])
+			res->stored++;
+		else
+			res->duplicates++;
 	}
+	if (groups_add(s, b, ids, groups, now_ns) < 0)
+		goto rollback;
 	s->count += (int64_t)res->stored;
 	if (trim_count(s, &trimmed) < 0) {
 		s->count -= (int64_t)res->stored;
@@ -459,6 +576,7 @@ int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now
 rollback:
 	res->stored = 0;
 	sql_exec(s->wdb, "ROLLBACK");
+	gcache_clear(s); /* it may name groups the rollback removed */
 out:
 	pthread_mutex_unlock(&s->wlock);
 done:
@@ -487,6 +605,7 @@ int col_store_retain(struct col_store *s, int64_t now_ns, int64_t *deleted)
 	} else {
 		s->count += n + m;
 		sql_exec(s->wdb, "ROLLBACK");
+		gcache_clear(s);
 		rc = -EIO;
 	}
 	pthread_mutex_unlock(&s->wlock);

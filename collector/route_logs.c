@@ -184,8 +184,11 @@ static vg_mhd_result ingest(struct col_server *srv, struct MHD_Connection *c,
 		ret = col_reply_status(c, 503, GRPC_UNAVAILABLE, "out of memory; retry later");
 		goto out;
 	}
-	if (col_store_insert(srv->store, b, (int64_t)vg_epoch_ns(), &res, on_new_alert,
-			     srv->stream) < 0) {
+	/* Serialising each alert for the live view is skipped when nobody
+	 * watches; a client that connects later loads the stored ones. */
+	bool live = __atomic_load_n(&srv->sse_clients, __ATOMIC_RELAXED) > 0;
+	if (col_store_insert(srv->store, b, (int64_t)vg_epoch_ns(), &res,
+			     live ? on_new_alert : NULL, srv->stream) < 0) {
 		COL_COUNT(srv, failed);
 		/* 503 is retryable in OTLP: the sender keeps the batch. */
 		ret = col_reply_status(c, 503, GRPC_UNAVAILABLE, "storage failed; retry later");
