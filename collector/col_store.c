@@ -736,6 +736,20 @@ static void where_common(struct where *w, const struct col_filter *f, const char
 		where_severity(w, f->severity);
 }
 
+static int max_id(sqlite3 *db, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -EIO;
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM alerts", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
@@ -750,8 +764,9 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 	struct reader *rd;
 	int limit = f->limit > 0 ? VG_MIN(f->limit, COL_QUERY_MAX_LIMIT) : 100, n = 0, rc = 0,
 	    step;
-	int64_t last = 0;
+	int64_t last = 0, scan_top = 0, scan_floor = 0;
 
+	rd = reader_get(s);
 	w.sql[0] = '\0';
 	where_common(&w, f, "");
 	if (f->source)
@@ -764,9 +779,21 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 		where_add(&w, "time_ns >= ?", NULL, f->since_ns, 1);
 	if (f->before_id)
 		where_add(&w, "id < ?", NULL, f->before_id, 1);
+	/* Free text is a scan (an index for substrings, such as FTS5's
+	 * trigrams, costs several times the whole insert path): each query
+	 * scans at most COL_QUERY_SCAN_ROWS ids back from its start, and
+	 * "next" lets the caller continue the search further back. */
 	if (f->q && *f->q) {
-		if (!(pattern = like_pattern(f->q)))
-			return -ENOMEM;
+		if ((rc = max_id(rd->db, &scan_top)) < 0)
+			goto out;
+		if (f->before_id && f->before_id - 1 < scan_top)
+			scan_top = f->before_id - 1;
+		scan_floor = scan_top - COL_QUERY_SCAN_ROWS;
+		where_add(&w, "id > ?", NULL, scan_floor, 1);
+		if (!(pattern = like_pattern(f->q))) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		where_add(&w,
 			  "(body LIKE ?1x ESCAPE '\\' OR excerpt LIKE ?1x ESCAPE '\\'"
 			  " OR field_path LIKE ?1x ESCAPE '\\' OR rule LIKE ?1x ESCAPE '\\'"
@@ -780,7 +807,6 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 	for (char *p; (p = strstr(sql, "?1x"));)
 		memmove(p + 1, p + 3, strlen(p + 3) + 1);
 
-	rd = reader_get(s);
 	if (sqlite3_prepare_v2(rd->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		vg_log_error("query: %s", sqlite3_errmsg(rd->db));
 		rc = -EIO;
@@ -814,9 +840,15 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 		goto out;
 	}
 	if (n == limit)
-		vg_buf_printf(out, "],\"next\":\"%lld\"}", (long long)last);
+		vg_buf_printf(out, "],\"next\":\"%lld\"", (long long)last);
+	else if (scan_floor > 0) /* the search window ended before the data */
+		vg_buf_printf(out, "],\"next\":\"%lld\"", (long long)scan_floor + 1);
 	else
-		vg_buf_puts(out, "],\"next\":null}");
+		vg_buf_puts(out, "],\"next\":null");
+	if (f->q && *f->q)
+		vg_buf_printf(out, ",\"searchedDownTo\":\"%lld\"",
+			      (long long)(n == limit ? last : VG_MAX(scan_floor + 1, 1)));
+	vg_buf_putc(out, '}');
 	rc = out->len >= out->max ? -ENOBUFS : 0;
 out:
 	sqlite3_finalize(st);

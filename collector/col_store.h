@@ -51,6 +51,8 @@ int col_store_retain(struct col_store *s, int64_t now_ns, int64_t *deleted);
 int64_t col_store_count(struct col_store *s);
 
 #define COL_QUERY_MAX_LIMIT 1000
+/* A free-text query (q) looks at most this many ids back per call. */
+#define COL_QUERY_SCAN_ROWS 100000
 
 /* Query filters; NULL or 0 means unset. Strings are matched exactly except
  * q (substring, case-insensitive for ASCII) and severity (case-insensitive;
@@ -64,7 +66,10 @@ struct col_filter {
 	int limit;         /* 1..COL_QUERY_MAX_LIMIT; 0: 100 */
 };
 
-/* {"alerts":[...],"next":"ID"|null} appended to out; 0, -ENOBUFS, -EIO. */
+/* {"alerts":[...],"next":"ID"|null} appended to out; 0, -ENOBUFS, -EIO.
+ * With q, next may be set with fewer than limit alerts: the search window
+ * ended there and the caller may continue with before=next;
+ * "searchedDownTo" says how far back this answer looked. */
 int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struct vg_buf *out);
 
 /* {"groups":[...]} newest first, each with a sparkline of `buckets` counts

@@ -6,7 +6,7 @@
 const MAX_ROWS = 500;
 const FIELDS = ['q', 'function', 'category', 'severity', 'source', 'request', 'since'];
 const state = { filters: {}, group: null, groupLabel: '', next: null, selected: null,
-  rows: new Map() };
+  rows: new Map(), loading: 0, pending: [] };
 
 function $(id) { return document.getElementById(id); }
 
@@ -225,9 +225,25 @@ function renderTotals(s) {
 async function loadAlerts(append) {
   const extra = { limit: '100' };
   if (append && state.next) extra.before = state.next;
-  const r = await getJSON('/api/alerts?' + query(extra));
+  // Live alerts that arrive while the list loads are held, then added if
+  // the loaded list does not already hold them.
+  if (!append) state.loading++;
+  let r;
+  try {
+    r = await getJSON('/api/alerts?' + query(extra));
+  } finally {
+    if (!append) state.loading--;
+  }
   state.next = r.next;
   renderAlerts(r.alerts, append);
+  if (!append && !state.loading) {
+    const top = r.alerts.length ? r.alerts[0].id : 0;
+    const held = state.pending.filter((a) => a.id > top);
+    state.pending = [];
+    for (const a of held) onLiveAlert(a);
+  }
+  // A text search looks back a window at a time; say so on the button.
+  $('more').textContent = r.searchedDownTo ? 'Search further back' : 'Older alerts';
   if (!append) performance.mark('vigil-alerts-rendered');
 }
 
@@ -273,6 +289,10 @@ function matches(a) {
 
 let groupTimer = null;
 function onLiveAlert(a) {
+  if (state.loading) {
+    if (state.pending.length < MAX_ROWS) state.pending.push(a);
+    return;
+  }
   if (matches(a)) {
     const tbody = $('alerts').tBodies[0];
     tbody.insertBefore(alertRow(a, true), tbody.firstChild);

@@ -406,7 +406,56 @@ START_TEST(store_retention)
 		sum += cJSON_GetObjectItem(g, "count")->valueint;
 	ck_assert_int_eq(sum, col_store_count(s));
 	cJSON_Delete(root);
+
+	/* A group emptied by retention comes back when its fingerprint does
+	 * (the group-id cache must not name the deleted row). */
+	old = one_record("gone-1", now - 7200 * 1000000000LL, "gone-fn");
+	ck_assert_int_eq(col_store_insert(s, old, now, &res, NULL, NULL), 0);
+	col_batch_free(old);
+	ck_assert_int_eq(col_store_retain(s, now, &deleted), 0);
+	ck_assert_int_eq(deleted, 1);
+	old = one_record("gone-2", now, "gone-fn");
+	ck_assert_int_eq(col_store_insert(s, old, now, &res, NULL, NULL), 0);
+	col_batch_free(old);
+	struct col_filter gf = {.function = "gone-fn"};
+	vg_buf_reset(&out);
+	ck_assert_int_eq(col_store_groups_json(s, &gf, now, 0, 0, &out), 0);
+	root = cJSON_Parse(out.data);
+	g = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 0);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(cJSON_GetObjectItem(g, "count")->valueint, 1);
+	cJSON_Delete(root);
+	gf.group = 0;
+	ck_assert_int_eq(count_alerts(s, &gf, NULL, 0), 1);
 	vg_buf_fini(&out);
+	col_store_free(s);
+	drop_db();
+}
+END_TEST
+
+START_TEST(store_duplicate_in_batch)
+{
+	struct col_insert_result res;
+	fresh_db();
+	struct col_store *s = open_store(0, 0);
+	struct col_batch *b = parse_str(
+		"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":["
+		"{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"same\"}}]},"
+		"{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"same\"}}]},"
+		"{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"\"}}]}]}]}]}");
+	ck_assert_int_eq(col_store_insert(s, b, (int64_t)vg_epoch_ns(), &res, NULL, NULL), 0);
+	/* One copy of "same"; the empty id counts as no id. */
+	ck_assert_uint_eq(res.stored, 2);
+	ck_assert_uint_eq(res.duplicates, 1);
+	struct vg_buf out = VG_BUF_INIT(1 << 20);
+	struct col_filter f = {0};
+	ck_assert_int_eq(col_store_groups_json(s, &f, (int64_t)vg_epoch_ns(), 0, 0, &out), 0);
+	cJSON *root = cJSON_Parse(out.data);
+	ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 0),
+					     "count")->valueint, 2);
+	cJSON_Delete(root);
+	vg_buf_fini(&out);
+	col_batch_free(b);
 	col_store_free(s);
 	drop_db();
 }
@@ -494,6 +543,7 @@ int main(void)
 	tcase_add_test(tc, gzip_cases);
 	tcase_add_test(tc, store_dedup_and_query);
 	tcase_add_test(tc, store_retention);
+	tcase_add_test(tc, store_duplicate_in_batch);
 	tcase_add_test(tc, ratelimit_buckets);
 	tcase_add_test(tc, stream_fanout);
 	tcase_add_test(tc, since_parsing);
