@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,6 +41,9 @@ int th_spawn(struct th_proc *p, char *const argv[], char *const env[], const cha
 		return -errno;
 	if (pid == 0) {
 		setpgid(0, 0);
+		/* A test that dies (a failed assertion exits its process) takes
+		 * what it started with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (out_path) {
 			int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			if (fd >= 0)

@@ -30,7 +30,8 @@ struct th_proc {
 
 /* Starts argv[0] (a path) with argv; stdout and stderr go to the files
  * (NULL: inherit). env: NULL to inherit, else the whole environment.
- * setpgid puts the child in its own process group. 0 or -errno. */
+ * The child gets its own process group and SIGTERM when the caller's
+ * thread exits (so a failed test leaves nothing running). 0 or -errno. */
 int th_spawn(struct th_proc *p, char *const argv[], char *const env[], const char *out_path,
              const char *err_path);
 /* Waits up to timeout_ms for the process to exit. 0 when it did. */

@@ -692,6 +692,30 @@ START_TEST(memory_and_report_metrics)
 }
 END_TEST
 
+START_TEST(telemetry_stub)
+{
+	const char *extra[] = {"--telemetry-stub", NULL};
+	const char body[] = "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\"]}";
+	struct th_resp r;
+	char url[200];
+	start(NULL, extra);
+	/* As in AWS's emulator: 202 NotSupported, whoever asks. */
+	snprintf(url, sizeof(url), "http://%s/2022-07-01/telemetry", sb.api);
+	ck_assert_int_eq(th_http("PUT", url, NULL, body, strlen(body), 10000, &r), 0);
+	ck_assert_int_eq(r.status, 202);
+	ck_assert_ptr_nonnull(strstr(r.body, "Telemetry.NotSupported"));
+	th_resp_fini(&r);
+	snprintf(url, sizeof(url), "http://%s/2020-08-15/logs", sb.api);
+	ck_assert_int_eq(th_http("PUT", url, NULL, body, strlen(body), 10000, &r), 0);
+	ck_assert_int_eq(r.status, 202);
+	ck_assert_ptr_nonnull(strstr(r.body, "Logs.NotSupported"));
+	th_resp_fini(&r);
+	invoke_expect("{}", NULL, &r);
+	th_resp_fini(&r);
+	cJSON_Delete(stop_and_report());
+}
+END_TEST
+
 static void *invoke_thread(void *arg)
 {
 	struct th_resp *r = arg;
@@ -751,6 +775,7 @@ int main(int argc, char **argv)
 	    {"runtime_init_hang", runtime_init_hang},
 	    {"memory_and_report_metrics", memory_and_report_metrics},
 	    {"concurrent_invokes", concurrent_invokes},
+	    {"telemetry_stub", telemetry_stub},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
