@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,102 @@ START_TEST(streamed_response_forwarded_chunk_by_chunk_with_trailers)
 }
 END_TEST
 
+/* Reads from fd until needle has been seen count times, the peer closed,
+ * or 10 s passed; returns what arrived (static buffer). */
+static const char *raw_read_until(int fd, const char *needle, int count, bool *closed)
+{
+	static char buf[65536];
+	size_t got = 0;
+	*closed = false;
+	buf[0] = '\0';
+	for (int waited = 0; waited < 1000 && got < sizeof(buf) - 1;) {
+		int seen = 0;
+		for (const char *p = buf; (p = strstr(p, needle)); p++)
+			seen++;
+		if (seen >= count)
+			break;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 10) == 0) {
+			waited++;
+			continue;
+		}
+		ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		if (n <= 0) {
+			*closed = true;
+			break;
+		}
+		got += (size_t)n;
+		buf[got] = '\0';
+	}
+	return buf;
+}
+
+START_TEST(server_rejects_malformed_request)
+{
+	bool closed;
+	int fd = raw_connect();
+	raw_send(fd, "NONSENSE\r\n\r\n");
+	const char *got = raw_read_until(fd, "malformed request", 1, &closed);
+	ck_assert_ptr_nonnull(strstr(got, "HTTP/1.1 400 "));
+	ck_assert_uint_eq(up.n_requests, 0);
+	raw_read_until(fd, "never", 1, &closed);
+	ck_assert(closed);
+	close(fd);
+	/* A bad Content-Length too. */
+	fd = raw_connect();
+	raw_send(fd, "POST /x HTTP/1.1\r\nContent-Length: -3\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(raw_read_until(fd, "malformed request", 1, &closed),
+				     "HTTP/1.1 400 "));
+	close(fd);
+}
+END_TEST
+
+START_TEST(server_keeps_alive_across_back_to_back_requests)
+{
+	bool closed;
+	int fd = raw_connect();
+	/* Two requests in one write: both answered, in order, on one
+	 * connection; a chunk extension is accepted. */
+	raw_send(fd, "POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\nHost: x\r\n"
+		     "Content-Length: 3\r\n\r\nabc"
+		     "POST /2018-06-01/runtime/invocation/b/response HTTP/1.1\r\nHost: x\r\n"
+		     "Transfer-Encoding: chunked\r\n\r\n2;ext=1\r\nde\r\n0\r\n\r\n");
+	const char *got = raw_read_until(fd, "{\"status\":\"OK\"}", 2, &closed);
+	ck_assert(!closed);
+	const char *first = strstr(got, "HTTP/1.1 202 ");
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(strstr(first + 1, "HTTP/1.1 202 "));
+	ck_assert_uint_eq(up.n_requests, 2);
+	ck_assert_str_eq(up.url, "/2018-06-01/runtime/invocation/b/response");
+	ck_assert_str_eq(up.body.data, "de");
+	close(fd);
+}
+END_TEST
+
+START_TEST(server_http10_and_expect_continue)
+{
+	bool closed;
+	int fd = raw_connect();
+	raw_send(fd, "POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\nHost: x\r\n"
+		     "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(raw_read_until(fd, "100 Continue\r\n\r\n", 1, &closed),
+				     "HTTP/1.1 100 Continue"));
+	raw_send(fd, "ok");
+	ck_assert_ptr_nonnull(strstr(raw_read_until(fd, "{\"status\":\"OK\"}", 1, &closed),
+				     "HTTP/1.1 202 "));
+	ck_assert_str_eq(up.body.data, "ok");
+	close(fd);
+	/* HTTP/1.0 without keep-alive: answered, then closed. */
+	fd = raw_connect();
+	raw_send(fd, "GET /2018-06-01/runtime/invocation/next HTTP/1.0\r\n\r\n");
+	const char *got = raw_read_until(fd, "never", 1, &closed);
+	ck_assert(closed);
+	ck_assert_ptr_nonnull(strstr(got, "Connection: close\r\n"));
+	ck_assert_ptr_nonnull(strstr(got, "{\"hello\":\"world\"}"));
+	close(fd);
+}
+END_TEST
+
 /* --- concurrency, keep-alive, sizes ---------------------------------- */
 
 static void *next_thread(void *arg)
@@ -610,6 +707,9 @@ static Suite *suite(void)
 	tcase_add_test(t, ready_probe_answered_by_proxy);
 	tcase_add_test(t, hop_by_hop_headers);
 	tcase_add_test(t, streamed_response_forwarded_chunk_by_chunk_with_trailers);
+	tcase_add_test(t, server_rejects_malformed_request);
+	tcase_add_test(t, server_keeps_alive_across_back_to_back_requests);
+	tcase_add_test(t, server_http10_and_expect_continue);
 	tcase_add_test(t, concurrent_next_calls);
 	tcase_add_test(t, upstream_connections_are_reused);
 	tcase_add_test(t, six_mb_event_and_one_mb_response);
