@@ -390,6 +390,52 @@ START_TEST(lifecycle_register_subscribe_proxy_shutdown)
 }
 END_TEST
 
+/* The real vigil between a runtime and an upstream that fails: a 500 comes
+ * back as it is, a hanging /next is never cut by the proxy, and the proxy
+ * and the telemetry listener keep answering meanwhile. */
+START_TEST(upstream_500_and_hang_through_vigil)
+{
+	const char *env[] = {env_api, env_pp, env_tp, NULL};
+	struct proc p;
+	char hp[32], tp[32];
+	struct px_pool pool, tel;
+	struct px_resp r;
+
+	up.post_status = 500;
+	up.post_body = "{\"errorMessage\":\"upstream broke\",\"errorType\":\"ServiceException\"}";
+	up.next_hang = true;
+	spawn(&p, "/opt/extensions/vigil", env, NULL);
+	ck_assert(fake_up_wait_ext_next(&up, 1, 20000));
+	snprintf(hp, sizeof(hp), "127.0.0.1:%u", proxy_port);
+	snprintf(tp, sizeof(tp), "127.0.0.1:%u", tel_port);
+	px_pool_init(&pool, hp);
+	px_pool_init(&tel, tp);
+	px_resp_init(&r);
+	ck_assert_int_eq(px_request(&pool, "POST", "/2018-06-01/runtime/invocation/x/response",
+				    NULL, "r", 1, &r, 1 << 20, 10000),
+			 0);
+	ck_assert_int_eq(r.status, 500);
+	ck_assert_str_eq(r.body.data, up.post_body);
+	ck_assert_int_eq(px_request(&pool, "GET", "/2018-06-01/runtime/invocation/next", NULL,
+				    NULL, 0, &r, 1 << 20, 1500),
+			 -ETIMEDOUT);
+	ck_assert_int_eq(px_request(&pool, "GET", "/vigil/ready", NULL, NULL, 0, &r, 4096, 10000),
+			 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(px_request(&tel, "POST", "/telemetry", "Content-Type: application/json\r\n",
+				    "[]", 2, &r, 4096, 10000),
+			 0);
+	ck_assert_int_eq(r.status, 200);
+	px_resp_fini(&r);
+	px_pool_fini(&pool);
+	px_pool_fini(&tel);
+	fake_up_shutdown(&up, 2000);
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	free(slurp(p.out));
+	free(slurp(p.err));
+}
+END_TEST
+
 START_TEST(invalid_configuration_reported_through_init_error)
 {
 	const char *env[] = {env_api, env_pp, env_tp, "VIGIL_MODE=strict", NULL};
@@ -529,6 +575,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, proc_setup, proc_teardown);
 	tcase_set_timeout(t, 90);
 	tcase_add_test(t, lifecycle_register_subscribe_proxy_shutdown);
+	tcase_add_test(t, upstream_500_and_hang_through_vigil);
 	tcase_add_test(t, invalid_configuration_reported_through_init_error);
 	tcase_add_loop_test(t, telemetry_not_supported_or_refused_is_not_fatal, 0, 2);
 	tcase_add_test(t, busy_proxy_port_bypasses_but_never_breaks);
