@@ -157,6 +157,7 @@ int col_server_new(const struct col_server_opts *o, struct col_store *store,
 	srv->opts = *o;
 	srv->store = store;
 	srv->token_len = o->token ? strlen(o->token) : 0;
+	sem_init(&srv->ingest_slots, 0, COL_INGEST_PARALLEL);
 	if ((rc = resolve(o->host, o->port, &ss, &sslen)) < 0) {
 		vg_log_error("cannot resolve listen address %s", o->host);
 		goto fail;
@@ -210,5 +211,6 @@ void col_server_free(struct col_server *srv)
 	col_forward_free(srv->forward, 2000);
 	col_ratelimit_free(srv->rl);
 	col_stream_free(srv->stream);
+	sem_destroy(&srv->ingest_slots);
 	free(srv);
 }

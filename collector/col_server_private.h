@@ -3,6 +3,7 @@
 #define COL_SERVER_PRIVATE_H
 
 #include <microhttpd.h>
+#include <semaphore.h>
 
 #include "col_forward.h"
 #include "col_ratelimit.h"
@@ -27,7 +28,12 @@ struct col_server {
 	struct col_counters n;
 	unsigned sse_clients;
 	uint16_t port;
+	/* Bodies being inflated, parsed and stored at once: each may take many
+	 * times its size in memory, so their number is capped. */
+	sem_t ingest_slots;
 };
+
+#define COL_INGEST_PARALLEL 4
 
 #define COL_COUNT(srv, field) __atomic_add_fetch(&(srv)->n.field, 1, __ATOMIC_RELAXED)
 #define COL_ADD(srv, field, v) __atomic_add_fetch(&(srv)->n.field, (v), __ATOMIC_RELAXED)

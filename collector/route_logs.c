@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "col_gzip.h"
 #include "col_otlp.h"
@@ -229,5 +230,18 @@ vg_mhd_result col_route_logs(struct col_server *srv, struct MHD_Connection *c, v
 		return col_reply_status(c, 413, GRPC_RESOURCE_EXHAUSTED,
 					"body is over the %zu-byte cap", srv->opts.max_body);
 	}
-	return ingest(srv, c, req);
+	/* Wait a while for a slot (this is the connection's own thread); a
+	 * collector that stays saturated answers 503, which senders retry. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	while (sem_timedwait(&srv->ingest_slots, &until) < 0) {
+		if (errno != EINTR) {
+			COL_COUNT(srv, failed);
+			return col_reply_status(c, 503, GRPC_UNAVAILABLE, "busy; retry later");
+		}
+	}
+	vg_mhd_result ret = ingest(srv, c, req);
+	sem_post(&srv->ingest_slots);
+	return ret;
 }
