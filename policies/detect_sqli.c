@@ -159,7 +159,7 @@ static size_t primary(const struct sq_scan *sc, size_t j, size_t lim, unsigned *
 static size_t operand(const struct sq_scan *sc, size_t j, size_t lim, unsigned *info)
 {
 	j = primary(sc, j, lim, info);
-	for (int k = 0; k < 4 && j != SQ_FAIL && j < lim && is_type(sc, j, SQ_OP); k++) {
+	for (int k = 0; k < 8 && j != SQ_FAIL && j < lim && is_type(sc, j, SQ_OP); k++) {
 		unsigned more = 0;
 		size_t e = primary(sc, j + 1, lim, &more);
 		if (e == SQ_FAIL)
@@ -564,6 +564,49 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	}
 }
 
+/* Calls that read the server's identity: version(), database(), user()... */
+static int is_info_call(const struct sq_scan *sc, size_t j)
+{
+	static const char *const names[] = {
+		"version", "database", "user", "current_user", "system_user", "session_user",
+		"schema", "db_name", "user_name", "@@version",
+	};
+	const struct sq_tok *t = T(sc, j);
+	char w[16];
+	if ((t->type != SQ_FUNC && t->type != SQ_VAR) || t->len >= sizeof(w))
+		return 0;
+	for (uint32_t k = 0; k < t->len; k++) {
+		unsigned char c = sc->lx.s[t->off + k];
+		w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	w[t->len] = '\0';
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(w, names[k]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ascii(substring(version(),1,1)): a known call wrapped around a call that
+ * reads the server's identity, the shape of blind extraction. */
+static int wraps_info_call(const struct sq_scan *sc, size_t i, size_t lim)
+{
+	if (T(sc, i)->fn == SQF_NONE || !is_type(sc, i + 1, SQ_LP))
+		return 0;
+	int depth = 0;
+	for (size_t j = i + 1; j < lim; j++) {
+		const struct sq_tok *t = T(sc, j);
+		if (t->type == SQ_END)
+			return 0;
+		if (t->type == SQ_LP)
+			depth++;
+		else if (t->type == SQ_RP && --depth <= 0)
+			return 0;
+		else if (is_info_call(sc, j))
+			return 1;
+	}
+	return 0;
+}
+
 /* Rules that hold wherever the token sits. */
 static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_found *f)
 {
@@ -579,6 +622,8 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 			if ((is_type(sc, e, SQ_OP) || is_type(sc, e, SQ_LOGIC)) && is_char_call(sc, e + 1))
 				return found(f, "sqli.encoding", 85, i, e + 2);
 		}
+		if (wraps_info_call(sc, i, lim))
+			return found(f, "sqli.function", 85, i, i + 4);
 		if (t->fn != SQF_STRONG || !is_type(sc, i + 1, SQ_LP))
 			return 0;
 		const struct sq_tok *a = T(sc, i + 2);
@@ -662,6 +707,17 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 	}
 }
 
+/* operand <symbol> operand with a literal on a side, ended as SQL ends */
+static int literal_comparison(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	unsigned a = 0, b = 0;
+	size_t e = operand(sc, j, lim, &a);
+	if (e == SQ_FAIL || !is_type(sc, e, SQ_CMP) || (T(sc, e)->flags & SQ_F_WORD))
+		return 0;
+	size_t g = operand(sc, e + 1, lim, &b);
+	return g != SQ_FAIL && ((a | b) & OI_LIT) && !is_type(sc, g, SQ_BARE);
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
@@ -676,6 +732,10 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_RP &&
 	    after_breakout(sc, 1, 0, f))
 		return 1;
+	/* a value then a comparison: HOPE AND 8=3, x or 2>1 */
+	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_LOGIC &&
+	    literal_comparison(sc, 2, SQ_LOOK))
+		return found(f, "sqli.boolean", 80, 1, 5);
 	if (!quote && i == 2 && T(sc, 0)->type == SQ_OP && T(sc, 1)->type == SQ_NUM &&
 	    after_breakout(sc, 2, 0, f))
 		return 1;
