@@ -13,8 +13,10 @@
  * p50 and p99 of each and the added latency (proxied minus direct).
  *
  * It also starts vigil repeatedly and reports the time from exec to its
- * register call and to its first event/next (as the fake API sees them), and
- * the peak RSS (VmHWM) of vigil after all the invocations.
+ * register call and to its first event/next (as the fake API sees them),
+ * streams a 200 MB response through the proxy (1 MiB chunks), and reports
+ * the peak RSS (VmHWM) of vigil after all of it: a proxy that held a stream
+ * whole would show it there.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -164,6 +166,45 @@ static int latency(struct fake_up *up, uint16_t pp, size_t size, size_t n, size_
 	return 0;
 }
 
+/* A 200 MB streamed response (chunked, 1 MiB chunks) through the proxy;
+ * returns the seconds it took, < 0 on failure. */
+static double stream_200mb(uint16_t pp)
+{
+	char hp[32];
+	struct px_pool pool;
+	struct px_conn *c;
+	struct px_resp r;
+	static const char head[] =
+		"POST /2018-06-01/runtime/invocation/s/response HTTP/1.1\r\nHost: x\r\n"
+		"Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n";
+	size_t chunk = 1 << 20;
+	char *data = malloc(chunk);
+	int ret;
+
+	memset(data, 's', chunk);
+	snprintf(hp, sizeof(hp), "127.0.0.1:%u", pp);
+	px_pool_init(&pool, hp);
+	px_resp_init(&r);
+	uint64_t t0 = vg_mono_ns();
+	ret = px_pool_connect(&pool, &c);
+	if (ret == 0)
+		ret = px_conn_write(c, head, sizeof(head) - 1);
+	for (int i = 0; ret == 0 && i < 200; i++)
+		ret = px_conn_write_chunk(c, data, chunk);
+	if (ret == 0)
+		ret = px_conn_write(c, "0\r\n\r\n", 5);
+	if (ret == 0)
+		ret = px_resp_read(c, &r, 1 << 20, 60000);
+	double secs = (double)(vg_mono_ns() - t0) / 1e9;
+	bool ok = ret == 0 && r.status == 202;
+	px_pool_put(&pool, c, false);
+	px_resp_fini(&r);
+	px_pool_fini(&pool);
+	free(data);
+	return ok ? secs : -1;
+}
+
 static long vm_hwm_kb(pid_t pid)
 {
 	char path[64], line[256];
@@ -241,9 +282,19 @@ int main(int argc, char **argv)
 		r = latency(&up, pp, 65536, quick ? 200 : 2000, 100);
 	if (r == 0)
 		r = latency(&up, pp, 1 << 20, quick ? 100 : 400, 50);
-	long hwm = vm_hwm_kb(pid);
 	printf("(target: added p50 <= 100 µs for 1 KB)\n\n");
-	printf("vigil peak RSS (VmHWM) after all invocations: %.2f MB   (target <= 8 MB)\n",
+	if (r == 0) {
+		double secs = stream_200mb(pp);
+		if (secs < 0) {
+			fprintf(stderr, "bench-proxy: the streamed response failed\n");
+			r = -1;
+		} else {
+			printf("200 MB streamed response through the proxy: %.2f s (%.0f MB/s)\n", secs,
+			       200 / secs);
+		}
+	}
+	long hwm = vm_hwm_kb(pid);
+	printf("vigil peak RSS (VmHWM) after all of the above: %.2f MB   (target <= 8 MB)\n",
 	       (double)hwm / 1024);
 	int st = stop_vigil(&up, pid);
 	fake_up_stop(&up);
