@@ -219,7 +219,9 @@ int sbx_invoke(struct sbx *s, const struct sbx_invoke_req *req, struct sbx_resul
 	bool quit = s->quit;
 	pthread_mutex_unlock(&s->lock);
 
-	sbx_tel_flush(s->tel, vg_mono_ns() + 1000 * MS);
+	/* Subscribers get this invoke's records before the freeze; a listener
+	 * that hangs costs at most half a second. */
+	sbx_tel_flush(s->tel, vg_mono_ns() + 500 * MS);
 	if (fail && !quit) {
 		sbx_shutdown_phase(s, !strcmp(fail, "Sandbox.Timeout") ? "timeout" : "failure",
 		                   false);
