@@ -23,6 +23,7 @@ const struct pol_policy pol_default_policy = {
 		.layers = 4,
 		.budget_us = 50000,
 		.findings = 32,
+		.nodes = 500000,
 	},
 	.threshold = 5,
 	.paranoia = 1,
@@ -122,7 +123,18 @@ int pol_inspect(const struct pol_engine *e, const char *json, size_t n, struct p
 	if (n > e->pol.limits.event_bytes)
 		pol_scan_limit(&sc, POL_CAT_OVERSIZE, "limit.event_bytes");
 	struct pol_json d;
-	int rc = pol_json_parse(&d, json, n);
+	int rc = pol_json_parse_max(&d, json, n, e->pol.limits.nodes);
+	if (rc == -EFBIG) {
+		/* Too many values to build a tree within the memory we allow
+		 * ourselves: say so, and still run the detectors over the raw
+		 * text (linear, under the time budget). */
+		pol_scan_limit(&sc, POL_CAT_OVERSIZE, "limit.nodes");
+		pol_scan_input(&sc, json, n, POL_IN_BODY);
+		decide(e, r);
+		pol_json_fini(&d);
+		*out = r;
+		return 0;
+	}
 	if (rc == -ENOMEM) {
 		pol_json_fini(&d);
 		pol_result_free(r);

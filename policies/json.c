@@ -25,6 +25,7 @@ struct parser {
 	size_t depth, stack_cap;
 	const char *key; /* member name waiting for its value */
 	uint32_t key_len;
+	uint32_t max_nodes;
 };
 
 static int fail(struct parser *p, const char *why)
@@ -47,8 +48,17 @@ static inline void skip_ws(struct parser *p)
 static int node_add(struct parser *p, uint8_t type, uint32_t *out)
 {
 	struct pol_json *d = p->d;
+	if (d->n >= p->max_nodes) {
+		d->err = "too many values";
+		d->err_off = p->i;
+		return -EFBIG;
+	}
 	if (d->n == d->cap) {
-		uint32_t cap = d->cap ? d->cap * 2 : 64;
+		/* start near what typical events need (a value per 16 bytes),
+		 * so that big events do not copy their nodes many times */
+		uint32_t cap = d->cap ? d->cap * 2 : (uint32_t)(p->n / 16 + 64);
+		if (cap > p->max_nodes)
+			cap = p->max_nodes;
 		if (cap < d->cap || cap > UINT32_MAX / 2)
 			return -ENOMEM;
 		struct pol_jnode *nn = realloc(d->nodes, (size_t)cap * sizeof(*nn));
@@ -365,6 +375,11 @@ close:
 
 int pol_json_parse(struct pol_json *d, const char *s, size_t n)
 {
+	return pol_json_parse_max(d, s, n, UINT32_MAX / 2);
+}
+
+int pol_json_parse_max(struct pol_json *d, const char *s, size_t n, uint32_t max_nodes)
+{
 	memset(d, 0, sizeof(*d));
 	if (n >= UINT32_MAX) {
 		d->err = "document too large";
@@ -373,7 +388,7 @@ int pol_json_parse(struct pol_json *d, const char *s, size_t n)
 	d->text = malloc(n ? n : 1);
 	if (!d->text)
 		return -ENOMEM;
-	struct parser p = {.d = d, .s = s, .n = n};
+	struct parser p = {.d = d, .s = s, .n = n, .max_nodes = max_nodes ? max_nodes : 1};
 	int r = parse(&p);
 	free(p.stack);
 	return r;

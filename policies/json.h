@@ -52,6 +52,10 @@ struct pol_json {
  * err_off say why and where), -ENOMEM. The document keeps pointers into s:
  * s must outlive it. Call pol_json_fini in every case. */
 int pol_json_parse(struct pol_json *d, const char *s, size_t n);
+/* Same, refusing documents of more than max_nodes values with -EFBIG: a
+ * node costs about 48 bytes, so "[[[[..." would otherwise cost the sandbox
+ * 24 bytes of memory per byte of event. */
+int pol_json_parse_max(struct pol_json *d, const char *s, size_t n, uint32_t max_nodes);
 void pol_json_fini(struct pol_json *d);
 
 /* The member of object node obj named key, or -1. */

@@ -23,6 +23,7 @@ struct pol_limits {
 	uint32_t layers;       /* nested decodings (JSON in a string, base64, gzip) */
 	uint32_t budget_us;    /* time budget per event; then the event passes, flagged */
 	uint32_t findings;     /* findings kept per event */
+	uint32_t nodes;        /* JSON values per document; more: "oversize", raw scan */
 };
 
 struct pol_detector_cfg {

@@ -5,7 +5,7 @@
  *   {
  *     "paranoia": 1..4, "threshold": 1..1000,
  *     "limits": {"event_bytes", "string_bytes", "strings", "depth", "layers",
- *                "budget_us", "findings"},
+ *                "budget_us", "findings", "nodes"},
  *     "detectors": {"xss": "off" | "alert" | "block" |
  *                          {"action": ..., "sources": ["apigw-*", ...]}},
  *     "rules": [{"id", "category", "severity", "confidence", "paranoia",
@@ -175,6 +175,9 @@ static int load_limits(struct loader *L, uint32_t o, struct pol_limits *lim)
 		} else if (key_is(nd, "budget_us")) {
 			if (!(r = get_uint(L, c, 10, 10000000, &v)))
 				lim->budget_us = (uint32_t)v;
+		} else if (key_is(nd, "nodes")) {
+			if (!(r = get_uint(L, c, 1000, 50000000, &v)))
+				lim->nodes = (uint32_t)v;
 		} else if (key_is(nd, "findings")) {
 			if (!(r = get_uint(L, c, 1, POL_FINDINGS_MAX, &v)))
 				lim->findings = (uint32_t)v;

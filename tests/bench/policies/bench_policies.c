@@ -13,6 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+#include <dirent.h>
+
+#include "json.h"
 #include "pol.h"
 #include "vg_buf.h"
 #include "vg_time.h"
@@ -110,6 +114,56 @@ static void gen_escapes(struct vg_buf *o, size_t n)
 	for (size_t i = 0; o->len < n; i++)
 		vg_buf_puts(o, i % 2 ? "\\u0027\\\"" : "\\\\'--");
 	vg_buf_puts(o, "\"}");
+}
+
+/* Why the engine has its own parser: speed on a 1 MB event, and strictness
+ * on JSONTestSuite, against cJSON (the project's other JSON library). */
+static void compare_parsers(const char *corpora, const struct vg_buf *big)
+{
+	const int iters = 20;
+	uint64_t t0 = vg_mono_ns();
+	for (int i = 0; i < iters; i++) {
+		struct pol_json d;
+		pol_json_parse(&d, big->data, big->len);
+		pol_json_fini(&d);
+	}
+	uint64_t t1 = vg_mono_ns();
+	for (int i = 0; i < iters; i++)
+		cJSON_Delete(cJSON_ParseWithLength(big->data, big->len));
+	uint64_t t2 = vg_mono_ns();
+	printf("JSON parsers on a %zu-byte event: ours %.0f MB/s, cJSON %.0f MB/s\n", big->len,
+	       (double)big->len * iters / ((double)(t1 - t0) / 1e9) / 1e6,
+	       (double)big->len * iters / ((double)(t2 - t1) / 1e9) / 1e6);
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/JSONTestSuite/test_parsing", corpora);
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	unsigned wrong_ours = 0, wrong_cjson = 0, files = 0;
+	while (dp && (e = readdir(dp))) {
+		char kind = e->d_name[0];
+		if ((kind != 'y' && kind != 'n') || e->d_name[1] != '_')
+			continue;
+		char path[2048];
+		size_t n;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		char *s = slurp(path, &n);
+		if (!s)
+			continue;
+		struct pol_json d;
+		int ours = pol_json_parse(&d, s, n) == 0;
+		pol_json_fini(&d);
+		cJSON *c = cJSON_ParseWithLength(s, n);
+		int theirs = c != NULL;
+		cJSON_Delete(c);
+		wrong_ours += ours != (kind == 'y');
+		wrong_cjson += theirs != (kind == 'y');
+		files++;
+		free(s);
+	}
+	if (dp)
+		closedir(dp);
+	printf("JSONTestSuite y_/n_ files judged wrongly (of %u): ours %u, cJSON %u\n", files,
+	       wrong_ours, wrong_cjson);
 }
 
 static void gen_nested_json(struct vg_buf *o, size_t n)
@@ -210,6 +264,7 @@ int main(int argc, char **argv)
 		       (double)ev.len / (p50 / 1e9) / 1e6);
 	}
 
+	compare_parsers(c, &ev);
 	if (bare) {
 		printf("throughput, engine alone (parse, classify, extract, decode; detectors off)\n");
 		struct pol_engine *with = eng;
@@ -242,10 +297,17 @@ int main(int argc, char **argv)
 			adv[a].fn(&ev, advsz[k]);
 			double p50, p99;
 			time_event(ev.data, ev.len, k == 2 ? 5 : 30, &p50, &p99);
-			printf(" %12.2f", p50 / (double)ev.len);
+			struct pol_result *r;
+			int cut = 0;
+			if (pol_inspect(eng, ev.data, ev.len, &r) == 0) {
+				cut = pol_result_budget_exhausted(r);
+				pol_result_free(r);
+			}
+			printf(" %11.2f%c", p50 / (double)ev.len, cut ? '*' : ' ');
 		}
 		printf("\n");
 	}
+	printf("  (* the time budget ran out: the event passed, flagged limit.time_budget)\n");
 	vg_buf_fini(&ev);
 	pol_engine_free(bare);
 	pol_engine_free(eng);

