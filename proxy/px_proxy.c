@@ -1,19 +1,17 @@
 #include "px_proxy.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "px_client.h"
-#include "vg_buf.h"
 #include "px_server.h"
+#include "vg_buf.h"
 #include "vg_log.h"
 #include "vg_util.h"
 
@@ -365,7 +363,11 @@ static int forward(struct px_req *q)
 
 	if (!in->chunked && in->has_length && in->length <= REPLAY_MAX) {
 		while ((n = px_srv_body_read(in, piece, sizeof(piece))) > 0)
-			vg_buf_append(&q->replay, piece, (size_t)n);
+			if (vg_buf_append(&q->replay, piece, (size_t)n) < 0) {
+				health(q->px, "internal_error", "",
+				       "out of memory holding a request body; connection closed");
+				return -ENOMEM;
+			}
 		if (n < 0)
 			return (int)n;
 		return send_head(q);
@@ -390,7 +392,8 @@ static int on_request(void *ctx, struct px_srv_req *in)
 	size_t tl = strlen(in->target), sl = strlen(NEXT_SUFFIX);
 	q.is_next = !strcmp(in->method, "GET") && tl >= sl &&
 		    !strcmp(in->target + tl - sl, NEXT_SUFFIX);
-	vg_buf_init(&q.head, PX_HEAD_MAX);
+	/* The runtime's head fits PX_HEAD_MAX; ours adds a Host line. */
+	vg_buf_init(&q.head, PX_HEAD_MAX + 1024);
 	vg_buf_init(&q.replay, REPLAY_MAX);
 	r = build_head(&q);
 	if (r == 0)
