@@ -27,9 +27,12 @@ static int severity_number(const char *text)
  * 128 bits. */
 static void alert_id(const struct ext_alert *a, char out[33])
 {
-	const char *parts[] = {a->kind, a->category, a->rule, a->request_id,
-			       env_or("AWS_LAMBDA_FUNCTION_NAME", ""),
-			       env_or("AWS_LAMBDA_FUNCTION_VERSION", "")};
+	const char *parts[] = {a->kind,
+	                       a->category,
+	                       a->rule,
+	                       a->request_id,
+	                       env_or("AWS_LAMBDA_FUNCTION_NAME", ""),
+	                       env_or("AWS_LAMBDA_FUNCTION_VERSION", "")};
 	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < VG_ARRAY_SIZE(parts); i++) {
@@ -65,8 +68,8 @@ int ext_alert_format(struct vg_buf *b, const struct ext_alert *a)
 	r |= kv(b, ",", "faas.instance", env_or("AWS_LAMBDA_LOG_STREAM_NAME", ""));
 	r |= vg_buf_printf(b, ",\"faas.max_memory\":%lld},", (long long)mem_mb * 1048576);
 	r |= vg_buf_printf(b, "\"timeUnixNano\":\"%llu\",\"severityNumber\":%d",
-			   (unsigned long long)(a->time_ns ? a->time_ns : vg_epoch_ns()),
-			   severity_number(sev));
+	                   (unsigned long long)(a->time_ns ? a->time_ns : vg_epoch_ns()),
+	                   severity_number(sev));
 	r |= kv(b, ",", "severityText", sev);
 	r |= kv(b, ",", "body", a->summary);
 	r |= kv(b, ",\"attributes\":{", "vigil.alert.id", id);

@@ -23,30 +23,30 @@ struct var {
 
 /* The table. Order is the README's order. */
 static const struct var vars[] = {
-	{"VIGIL_MODE", T_ENUM, "monitor", 0, 0, "monitor|block", OFF(mode),
-	 "`monitor`: inspect and alert; `block`: also refuse events whose verdict is block"},
-	{"VIGIL_POLICY", T_STRING, NULL, 0, 0, NULL, OFF(policy),
-	 "colon-separated policy files or folders, loaded over the built-in policy"},
-	{"VIGIL_PROXY_PORT", T_PORT, "9009", 1, 65535, NULL, OFF(proxy_port),
-	 "Runtime API proxy port on 127.0.0.1"},
-	{"VIGIL_TELEMETRY_PORT", T_PORT, "4243", 1, 65535, NULL, OFF(telemetry_port),
-	 "Telemetry API listener port (not 9001, not the proxy port)"},
-	{"VIGIL_COLLECTOR_URL", T_URL, NULL, 0, 0, NULL, OFF(collector_url),
-	 "OTLP/HTTP logs endpoint, e.g. `http://host:4318/v1/logs`; unset: alerts go to stdout "
-	 "only"},
-	{"VIGIL_COLLECTOR_TOKEN", T_SECRET, NULL, 0, 0, NULL, OFF(collector_token),
-	 "bearer token for the collector; never logged"},
-	{"VIGIL_FAIL", T_ENUM, "open", 0, 0, "open|closed", OFF(fail),
-	 "on an internal failure of the proxy: `open` passes the event through, `closed` "
-	 "refuses it"},
-	{"VIGIL_LOG_LEVEL", T_ENUM, "info", 0, 0, "error|warn|info|debug", OFF(log_level),
-	 "log level of Vigil's own messages (stderr)"},
-	{"VIGIL_TELEMETRY_MAX_ITEMS", T_INT, "1000", 1000, 10000, NULL, OFF(telemetry_max_items),
-	 "Telemetry API buffering: records per batch"},
-	{"VIGIL_TELEMETRY_MAX_BYTES", T_INT, "262144", 262144, 1048576, NULL,
-	 OFF(telemetry_max_bytes), "Telemetry API buffering: bytes per batch"},
-	{"VIGIL_TELEMETRY_TIMEOUT_MS", T_INT, "25", 25, 30000, NULL, OFF(telemetry_timeout_ms),
-	 "Telemetry API buffering: longest wait before a batch is sent, in ms"},
+    {"VIGIL_MODE", T_ENUM, "monitor", 0, 0, "monitor|block", OFF(mode),
+     "`monitor`: inspect and alert; `block`: also refuse events whose verdict is block"},
+    {"VIGIL_POLICY", T_STRING, NULL, 0, 0, NULL, OFF(policy),
+     "colon-separated policy files or folders, loaded over the built-in policy"},
+    {"VIGIL_PROXY_PORT", T_PORT, "9009", 1, 65535, NULL, OFF(proxy_port),
+     "Runtime API proxy port on 127.0.0.1"},
+    {"VIGIL_TELEMETRY_PORT", T_PORT, "4243", 1, 65535, NULL, OFF(telemetry_port),
+     "Telemetry API listener port (not 9001, not the proxy port)"},
+    {"VIGIL_COLLECTOR_URL", T_URL, NULL, 0, 0, NULL, OFF(collector_url),
+     "OTLP/HTTP logs endpoint, e.g. `http://host:4318/v1/logs`; unset: alerts go to stdout "
+     "only"},
+    {"VIGIL_COLLECTOR_TOKEN", T_SECRET, NULL, 0, 0, NULL, OFF(collector_token),
+     "bearer token for the collector; never logged"},
+    {"VIGIL_FAIL", T_ENUM, "open", 0, 0, "open|closed", OFF(fail),
+     "on an internal failure of the proxy: `open` passes the event through, `closed` "
+     "refuses it"},
+    {"VIGIL_LOG_LEVEL", T_ENUM, "info", 0, 0, "error|warn|info|debug", OFF(log_level),
+     "log level of Vigil's own messages (stderr)"},
+    {"VIGIL_TELEMETRY_MAX_ITEMS", T_INT, "1000", 1000, 10000, NULL, OFF(telemetry_max_items),
+     "Telemetry API buffering: records per batch"},
+    {"VIGIL_TELEMETRY_MAX_BYTES", T_INT, "262144", 262144, 1048576, NULL, OFF(telemetry_max_bytes),
+     "Telemetry API buffering: bytes per batch"},
+    {"VIGIL_TELEMETRY_TIMEOUT_MS", T_INT, "25", 25, 30000, NULL, OFF(telemetry_timeout_ms),
+     "Telemetry API buffering: longest wait before a batch is sent, in ms"},
 };
 
 /* Index of s in a '|'-separated list, case-insensitively; -1 when absent. */
@@ -74,7 +74,8 @@ static int set_var(struct ext_config *c, const struct var *v, const char *s, cha
 	case T_ENUM: {
 		int i = choice_index(v->choices, s);
 		if (i < 0) {
-			snprintf(err, errn, "%s=\"%.64s\" is not one of %s", v->name, s, v->choices);
+			snprintf(err, errn, "%s=\"%.64s\" is not one of %s", v->name, s,
+			         v->choices);
 			return -EINVAL;
 		}
 		/* Every enum of the table is int-sized. */
@@ -85,7 +86,7 @@ static int set_var(struct ext_config *c, const struct var *v, const char *s, cha
 	case T_PORT:
 		if (vg_parse_i64(s, v->min, v->max, &n) < 0) {
 			snprintf(err, errn, "%s=\"%.64s\" is not a whole number in %lld..%lld",
-				 v->name, s, (long long)v->min, (long long)v->max);
+			         v->name, s, (long long)v->min, (long long)v->max);
 			return -EINVAL;
 		}
 		if (v->type == T_PORT)
@@ -95,8 +96,8 @@ static int set_var(struct ext_config *c, const struct var *v, const char *s, cha
 		return 0;
 	case T_URL:
 		if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
-			snprintf(err, errn, "%s=\"%.64s\" is not an http:// or https:// URL", v->name,
-				 s);
+			snprintf(err, errn, "%s=\"%.64s\" is not an http:// or https:// URL",
+			         v->name, s);
 			return -EINVAL;
 		}
 		/* fall through */
@@ -128,7 +129,7 @@ int ext_config_load(struct ext_config *c, char *err, size_t errn)
 	}
 	if (c->telemetry_port == c->proxy_port) {
 		snprintf(err, errn, "VIGIL_TELEMETRY_PORT and VIGIL_PROXY_PORT are both %u",
-			 c->proxy_port);
+		         c->proxy_port);
 		return -EINVAL;
 	}
 	return 0;

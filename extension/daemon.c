@@ -25,11 +25,11 @@ struct daemon {
 static void health(void *ctx, const char *category, const char *rid, const char *msg)
 {
 	struct ext_alert a = {
-		.kind = "health",
-		.category = category,
-		.rule = "vigil.proxy",
-		.request_id = rid,
-		.summary = msg,
+	    .kind = "health",
+	    .category = category,
+	    .rule = "vigil.proxy",
+	    .request_id = rid,
+	    .summary = msg,
 	};
 	ext_alert_print(stdout, &a);
 }
@@ -52,27 +52,32 @@ static double since_ms(const struct daemon *d)
 static void start_sockets(struct daemon *d, const char *upstream)
 {
 	struct px_proxy_opts o = {
-		.upstream = upstream,
-		.port = d->cfg.proxy_port,
-		.inspector = NULL, /* the policies engine plugs in here */
-		.block = d->cfg.mode == EXT_MODE_BLOCK,
-		.fail_closed = d->cfg.fail == EXT_FAIL_CLOSED,
-		.health = health,
+	    .upstream = upstream,
+	    .port = d->cfg.proxy_port,
+	    .inspector = NULL, /* the policies engine plugs in here */
+	    .block = d->cfg.mode == EXT_MODE_BLOCK,
+	    .fail_closed = d->cfg.fail == EXT_FAIL_CLOSED,
+	    .health = health,
 	};
 	int r = px_proxy_new(&o, &d->proxy);
 	if (r < 0) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "proxy not started on 127.0.0.1:%u (%s); the runtime talks to Lambda directly",
-			 d->cfg.proxy_port, strerror(-r));
+		snprintf(
+		    msg, sizeof(msg),
+		    "proxy not started on 127.0.0.1:%u (%s); the runtime talks to Lambda directly",
+		    d->cfg.proxy_port, strerror(-r));
 		vg_log_error("%s", msg);
-		struct ext_alert a = {.kind = "health", .category = "proxy_bypassed",
-				      .rule = "vigil.proxy", .severity = "ERROR", .summary = msg};
+		struct ext_alert a = {.kind = "health",
+		                      .category = "proxy_bypassed",
+		                      .rule = "vigil.proxy",
+		                      .severity = "ERROR",
+		                      .summary = msg};
 		ext_alert_print(stdout, &a);
 	}
 	r = ext_listener_start(d->cfg.telemetry_port, &d->listener);
 	if (r < 0)
 		vg_log_error("telemetry listener not started on port %u (%s)",
-			     d->cfg.telemetry_port, strerror(-r));
+		             d->cfg.telemetry_port, strerror(-r));
 }
 
 static void subscribe(struct daemon *d)
@@ -80,15 +85,15 @@ static void subscribe(struct daemon *d)
 	if (!d->listener)
 		return;
 	int r = ext_api_subscribe(&d->api, d->cfg.telemetry_port, d->cfg.telemetry_max_items,
-				  d->cfg.telemetry_max_bytes, d->cfg.telemetry_timeout_ms);
+	                          d->cfg.telemetry_max_bytes, d->cfg.telemetry_timeout_ms);
 	if (r == 200)
 		vg_log_debug("subscribed to the Telemetry API at %.3f ms", since_ms(d));
 	else if (r == 202)
 		/* A local emulator's stub: no telemetry will come; go on. */
 		vg_log_info("Telemetry API not supported here (202); telemetry alerts are off");
 	else if (r >= 400 && r < 500)
-		vg_log_error("Telemetry API refused the subscription (%d); telemetry alerts are off",
-			     r);
+		vg_log_error(
+		    "Telemetry API refused the subscription (%d); telemetry alerts are off", r);
 	else
 		vg_log_error("Telemetry API subscription failed (%d); telemetry alerts are off", r);
 }
@@ -100,7 +105,7 @@ static void shutdown_phase(struct daemon *d, const struct ext_event *ev)
 {
 	int64_t left = ev->deadline_ms ? ev->deadline_ms - vg_epoch_ms() : 0;
 	vg_log_debug("SHUTDOWN (%s), %lld ms left", ev->reason[0] ? ev->reason : "no reason",
-		     (long long)left);
+	             (long long)left);
 }
 
 static int config_failure(struct daemon *d, const char *name, const char *msg)
@@ -129,7 +134,7 @@ int ext_daemon_run(const char *argv0)
 	vg_log_init("vigil", cfg_r == 0 ? d.cfg.log_level : VG_LOG_INFO);
 	if (!runtime_api || ext_api_init(&d.api, runtime_api) < 0) {
 		vg_log_error("AWS_LAMBDA_RUNTIME_API is %s: not started by Lambda?",
-			     runtime_api ? "not host:port" : "unset");
+		             runtime_api ? "not host:port" : "unset");
 		return 1;
 	}
 	if (cfg_r < 0)

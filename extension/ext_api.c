@@ -8,7 +8,7 @@
 #include "vg_buf.h"
 #include "vg_log.h"
 
-#define EXT "/2020-01-01/extension"
+#define EXT        "/2020-01-01/extension"
 #define SMALL_BODY (1024 * 1024)
 
 int ext_api_init(struct ext_api *a, const char *runtime_api)
@@ -38,11 +38,11 @@ int ext_api_register(struct ext_api *a, const char *name, int *status)
 	/* A name longer than a file name cannot be the file Lambda started. */
 	if (strlen(name) > 255 || strpbrk(name, "\r\n"))
 		return -EINVAL;
-	snprintf(hdr, sizeof(hdr), "Lambda-Extension-Name: %s\r\nContent-Type: application/json\r\n",
-		 name);
+	snprintf(hdr, sizeof(hdr),
+	         "Lambda-Extension-Name: %s\r\nContent-Type: application/json\r\n", name);
 	px_resp_init(&r);
 	ret = px_request(&a->pool, "POST", EXT "/register", hdr, body, sizeof(body) - 1, &r,
-			 SMALL_BODY, -1);
+	                 SMALL_BODY, -1);
 	if (ret == 0) {
 		*status = r.status;
 		const char *id = px_resp_header(&r, "Lambda-Extension-Identifier");
@@ -56,7 +56,7 @@ int ext_api_register(struct ext_api *a, const char *name, int *status)
 }
 
 int ext_api_subscribe(struct ext_api *a, uint16_t port, int64_t max_items, int64_t max_bytes,
-		      int64_t timeout_ms)
+                      int64_t timeout_ms)
 {
 	char hdr[256], body[512];
 	struct px_resp r;
@@ -65,20 +65,20 @@ int ext_api_subscribe(struct ext_api *a, uint16_t port, int64_t max_items, int64
 		return ret;
 	strcat(hdr, "Content-Type: application/json\r\n");
 	int n = snprintf(body, sizeof(body),
-			 "{\"schemaVersion\":\"2022-12-13\","
-			 "\"types\":[\"platform\",\"function\",\"extension\"],"
-			 "\"buffering\":{\"maxItems\":%lld,\"maxBytes\":%lld,\"timeoutMs\":%lld},"
-			 "\"destination\":{\"protocol\":\"HTTP\","
-			 "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
-			 (long long)max_items, (long long)max_bytes, (long long)timeout_ms, port);
+	                 "{\"schemaVersion\":\"2022-12-13\","
+	                 "\"types\":[\"platform\",\"function\",\"extension\"],"
+	                 "\"buffering\":{\"maxItems\":%lld,\"maxBytes\":%lld,\"timeoutMs\":%lld},"
+	                 "\"destination\":{\"protocol\":\"HTTP\","
+	                 "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
+	                 (long long)max_items, (long long)max_bytes, (long long)timeout_ms, port);
 	px_resp_init(&r);
 	ret = px_request(&a->pool, "PUT", "/2022-07-01/telemetry", hdr, body, (size_t)n, &r,
-			 SMALL_BODY, -1);
+	                 SMALL_BODY, -1);
 	if (ret == 0) {
 		ret = r.status;
 		if (r.status >= 300)
 			vg_log_warn("telemetry subscription answered %d: %.200s", r.status,
-				    r.body.data ? r.body.data : "");
+			            r.body.data ? r.body.data : "");
 	}
 	px_resp_fini(&r);
 	return ret;
@@ -96,9 +96,9 @@ static void parse_event(const struct px_resp *r, struct ext_event *ev)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "requestId");
 	const cJSON *why = cJSON_GetObjectItemCaseSensitive(j, "shutdownReason");
 	if (cJSON_IsString(t))
-		ev->type = !strcmp(t->valuestring, "INVOKE")	 ? EXT_EVENT_INVOKE
-			   : !strcmp(t->valuestring, "SHUTDOWN") ? EXT_EVENT_SHUTDOWN
-								 : EXT_EVENT_OTHER;
+		ev->type = !strcmp(t->valuestring, "INVOKE")     ? EXT_EVENT_INVOKE
+		           : !strcmp(t->valuestring, "SHUTDOWN") ? EXT_EVENT_SHUTDOWN
+		                                                 : EXT_EVENT_OTHER;
 	if (cJSON_IsNumber(d) && d->valuedouble > 0 && d->valuedouble < 1e15)
 		ev->deadline_ms = (int64_t)d->valuedouble;
 	if (cJSON_IsString(id))
@@ -138,8 +138,8 @@ int ext_api_init_error(struct ext_api *a, const char *type, const char *message)
 		return ret;
 	size_t l = strlen(hdr);
 	snprintf(hdr + l, sizeof(hdr) - l,
-		 "Lambda-Extension-Function-Error-Type: %s\r\nContent-Type: application/json\r\n",
-		 type);
+	         "Lambda-Extension-Function-Error-Type: %s\r\nContent-Type: application/json\r\n",
+	         type);
 	vg_buf_puts(&body, "{\"errorMessage\":");
 	vg_buf_json_str(&body, message, strlen(message));
 	vg_buf_puts(&body, ",\"errorType\":");
@@ -147,7 +147,7 @@ int ext_api_init_error(struct ext_api *a, const char *type, const char *message)
 	vg_buf_puts(&body, ",\"stackTrace\":[]}");
 	px_resp_init(&r);
 	ret = px_request(&a->pool, "POST", EXT "/init/error", hdr, body.data, body.len, &r,
-			 SMALL_BODY, 5000);
+	                 SMALL_BODY, 5000);
 	if (ret == 0 && r.status != 202)
 		vg_log_warn("init/error answered %d", r.status);
 	px_resp_fini(&r);

@@ -19,7 +19,7 @@ struct ext_event {
 	enum ext_event_type type;
 	int64_t deadline_ms; /* epoch ms; 0 when absent */
 	char request_id[128];
-	char reason[64];     /* shutdownReason, as sent */
+	char reason[64]; /* shutdownReason, as sent */
 };
 
 /* 0, -EINVAL when runtime_api is not host:port. */
@@ -32,7 +32,7 @@ int ext_api_register(struct ext_api *a, const char *name, int *status);
  * http://sandbox.localdomain:PORT/telemetry. Returns the HTTP status
  * (200 subscribed, 202 not supported here, 4xx refused) or -errno. */
 int ext_api_subscribe(struct ext_api *a, uint16_t port, int64_t max_items, int64_t max_bytes,
-		      int64_t timeout_ms);
+                      int64_t timeout_ms);
 /* Blocks (no timeout) for the next event. 0, -EPROTO (status in *status),
  * -errno. */
 int ext_api_next(struct ext_api *a, struct ext_event *ev, int *status);

@@ -15,7 +15,8 @@
 static int usage(FILE *out)
 {
 	fputs("usage: vigil                    run as a Lambda extension (what Lambda does)\n"
-	      "       vigil inspect [--policy FILE]... [--mode monitor|block] [--ndjson] [FILE|-]...\n"
+	      "       vigil inspect [--policy FILE]... [--mode monitor|block] [--ndjson] "
+	      "[FILE|-]...\n"
 	      "       vigil policy check FILE...\n"
 	      "       vigil version\n"
 	      "       vigil config --markdown  the configuration variables as a Markdown table\n"

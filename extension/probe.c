@@ -38,14 +38,17 @@ int ext_probe_main(int argc, char **argv)
 		return 0;
 	if (ret < 0)
 		snprintf(why, sizeof(why), "proxy on %s did not answer within %lld ms (%s)", hp,
-			 (long long)timeout, strerror(-ret));
+		         (long long)timeout, strerror(-ret));
 	else
 		snprintf(why, sizeof(why), "proxy on %s answered %d to the readiness probe", hp,
-			 status);
+		         status);
 bypassed:
 	fprintf(stderr, "vigil: %s; the runtime talks to Lambda directly\n", why);
-	struct ext_alert a = {.kind = "health", .category = "proxy_bypassed",
-			      .rule = "vigil.wrapper", .severity = "ERROR", .summary = why};
+	struct ext_alert a = {.kind = "health",
+	                      .category = "proxy_bypassed",
+	                      .rule = "vigil.wrapper",
+	                      .severity = "ERROR",
+	                      .summary = why};
 	ext_alert_print(stdout, &a);
 	return 1;
 }

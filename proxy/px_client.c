@@ -467,12 +467,12 @@ int px_resp_read(struct px_conn *c, struct px_resp *r, size_t body_max, int time
 /* --- one whole request --------------------------------------------------- */
 
 static int request_once(struct px_conn *c, const struct px_pool *p, const char *method,
-			const char *path, const char *extra, const void *body, size_t n,
-			struct px_resp *r, size_t body_max, int timeout_ms)
+                        const char *path, const char *extra, const void *body, size_t n,
+                        struct px_resp *r, size_t body_max, int timeout_ms)
 {
 	struct vg_buf head = VG_BUF_INIT(PX_HEAD_MAX);
 	int ret = vg_buf_printf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", method, path,
-				p->hostport, extra ? extra : "");
+	                        p->hostport, extra ? extra : "");
 	if (ret == 0 && (body || strcmp(method, "GET")))
 		ret = vg_buf_printf(&head, "Content-Length: %zu\r\n", n);
 	if (ret == 0)
@@ -485,9 +485,8 @@ static int request_once(struct px_conn *c, const struct px_pool *p, const char *
 	return px_resp_read(c, r, body_max, timeout_ms);
 }
 
-int px_request(struct px_pool *p, const char *method, const char *path,
-	       const char *extra_headers, const void *body, size_t n, struct px_resp *r,
-	       size_t body_max, int timeout_ms)
+int px_request(struct px_pool *p, const char *method, const char *path, const char *extra_headers,
+               const void *body, size_t n, struct px_resp *r, size_t body_max, int timeout_ms)
 {
 	struct px_conn *c;
 	int ret = px_pool_get(p, &c);
@@ -502,7 +501,7 @@ int px_request(struct px_pool *p, const char *method, const char *path,
 		if (ret < 0)
 			return ret;
 		ret = request_once(c, p, method, path, extra_headers, body, n, r, body_max,
-				   timeout_ms);
+		                   timeout_ms);
 	}
 	px_pool_put(p, c, ret == 0 && r->keep_alive);
 	return ret;

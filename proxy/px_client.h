@@ -26,7 +26,7 @@
 #define PX_POOL_IDLE_MAX 8
 /* Status line plus headers of one response; the X-Ray error cause alone may
  * be 64 KiB. */
-#define PX_HEAD_MAX (256 * 1024)
+#define PX_HEAD_MAX    (256 * 1024)
 #define PX_HEADERS_MAX 128
 
 struct px_pool {
@@ -40,8 +40,8 @@ struct px_pool {
 /* One upstream connection, taken from the pool for one exchange. */
 struct px_conn {
 	int fd;
-	bool reused;     /* came from the pool: the peer may have closed it */
-	bool broken;     /* a write failed: do not write any more */
+	bool reused; /* came from the pool: the peer may have closed it */
+	bool broken; /* a write failed: do not write any more */
 	size_t rpos, rlen;
 	char rbuf[16384];
 };
@@ -96,8 +96,7 @@ const char *px_resp_header(const struct px_resp *r, const char *name);
  * connection when a reused one turns out to be closed): for the extension's
  * own calls. extra_headers is a block of "Name: value\r\n" lines or NULL.
  * 0 or -errno; r holds the response on success. */
-int px_request(struct px_pool *p, const char *method, const char *path,
-	       const char *extra_headers, const void *body, size_t n, struct px_resp *r,
-	       size_t body_max, int timeout_ms);
+int px_request(struct px_pool *p, const char *method, const char *path, const char *extra_headers,
+               const void *body, size_t n, struct px_resp *r, size_t body_max, int timeout_ms);
 
 #endif

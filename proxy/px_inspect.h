@@ -42,8 +42,8 @@ struct px_finding {
 	const char *rule;
 	const char *category; /* a finding category of the contract */
 	const char *severity;
-	const char *path;     /* where in the event, e.g. body>$.user.name */
-	const char *excerpt;  /* redacted, at most 128 bytes */
+	const char *path;    /* where in the event, e.g. body>$.user.name */
+	const char *excerpt; /* redacted, at most 128 bytes */
 };
 
 struct px_verdict {

@@ -20,7 +20,7 @@
  * fresh one. Larger bodies are only streamed. */
 #define REPLAY_MAX (64 * 1024)
 /* Request bodies are forwarded in pieces of at most this size. */
-#define PIECE (16 * 1024)
+#define PIECE       (16 * 1024)
 #define NEXT_SUFFIX "/runtime/invocation/next"
 
 struct px_req;
@@ -49,8 +49,9 @@ struct px_req {
 bool px_header_is_hop(const char *name)
 {
 	static const char *const hop[] = {
-		"connection", "keep-alive",     "proxy-connection", "transfer-encoding", "te",
-		"upgrade",    "content-length", "host",             "expect",
+	    "connection",        "keep-alive", "proxy-connection",
+	    "transfer-encoding", "te",         "upgrade",
+	    "content-length",    "host",       "expect",
 	};
 	for (size_t i = 0; i < VG_ARRAY_SIZE(hop); i++)
 		if (!strcasecmp(name, hop[i]))
@@ -58,10 +59,9 @@ bool px_header_is_hop(const char *name)
 	return false;
 }
 
-static void health(struct px_proxy *px, const char *category, const char *rid, const char *fmt,
-		   ...) __attribute__((format(printf, 4, 5)));
-static void health(struct px_proxy *px, const char *category, const char *rid, const char *fmt,
-		   ...)
+static void health(struct px_proxy *px, const char *category, const char *rid, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void health(struct px_proxy *px, const char *category, const char *rid, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -132,11 +132,11 @@ static int build_head(struct px_req *q)
 {
 	struct px_srv_req *in = q->in;
 	int r = vg_buf_printf(&q->head, "%s %s HTTP/1.1\r\nHost: %s\r\n", in->method, in->target,
-			      q->px->pool.hostport);
+	                      q->px->pool.hostport);
 	for (unsigned i = 0; r == 0 && i < in->n_headers; i++)
 		if (!px_header_is_hop(in->headers[i].name))
 			r = vg_buf_printf(&q->head, "%s: %s\r\n", in->headers[i].name,
-					  in->headers[i].value);
+			                  in->headers[i].value);
 	if (r < 0)
 		return r;
 	/* Keep the runtime's framing: a streamed response stays chunked (its
@@ -146,7 +146,7 @@ static int build_head(struct px_req *q)
 		return vg_buf_puts(&q->head, "Transfer-Encoding: chunked\r\n\r\n");
 	if (in->has_length)
 		return vg_buf_printf(&q->head, "Content-Length: %llu\r\n\r\n",
-				     (unsigned long long)in->length);
+		                     (unsigned long long)in->length);
 	return vg_buf_puts(&q->head, "\r\n");
 }
 
@@ -163,7 +163,7 @@ static int send_head(struct px_req *q)
 		r = connect_up(q, true);
 		if (r == 0)
 			r = px_conn_write2(q->up, q->head.data, q->head.len, q->replay.data,
-					   q->replay.len);
+			                   q->replay.len);
 	}
 	return r;
 }
@@ -189,7 +189,7 @@ static int send_end(struct px_req *q)
 	int r = vg_buf_puts(&t, "0\r\n");
 	for (unsigned i = 0; r == 0 && i < q->in->n_trailers; i++)
 		r = vg_buf_printf(&t, "%s: %s\r\n", q->in->trailers[i].name,
-				  q->in->trailers[i].value);
+		                  q->in->trailers[i].value);
 	if (r == 0)
 		r = vg_buf_puts(&t, "\r\n");
 	if (r == 0)
@@ -235,7 +235,7 @@ static int relay(struct px_req *q, struct px_resp *resp)
 static int refuse_event(struct px_req *q, const char *url, const char *rid)
 {
 	static const char body[] =
-		"{\"errorMessage\":\"event refused by Vigil\",\"errorType\":\"Vigil.EventBlocked\"}";
+	    "{\"errorMessage\":\"event refused by Vigil\",\"errorType\":\"Vigil.EventBlocked\"}";
 	struct vg_buf path = VG_BUF_INIT(4096);
 	struct px_resp r;
 	size_t prefix = strlen(url) - strlen("/next");
@@ -244,9 +244,9 @@ static int refuse_event(struct px_req *q, const char *url, const char *rid)
 	px_resp_init(&r);
 	if (ret == 0)
 		ret = px_request(&q->px->pool, "POST", path.data,
-				 "Content-Type: application/json\r\n"
-				 "Lambda-Runtime-Function-Error-Type: Function.EventBlocked\r\n",
-				 body, sizeof(body) - 1, &r, 64 * 1024, -1);
+		                 "Content-Type: application/json\r\n"
+		                 "Lambda-Runtime-Function-Error-Type: Function.EventBlocked\r\n",
+		                 body, sizeof(body) - 1, &r, 64 * 1024, -1);
 	if (ret == 0 && r.status != 202)
 		vg_log_warn("refusing event %s: upstream answered %d", rid, r.status);
 	px_resp_fini(&r);
@@ -256,18 +256,17 @@ static int refuse_event(struct px_req *q, const char *url, const char *rid)
 
 /* Hands a fetched event to the inspector. true when the event must be
  * refused rather than relayed. */
-static bool inspect_event(struct px_req *q, struct px_resp *resp, const char *rid,
-			  const char *url)
+static bool inspect_event(struct px_req *q, struct px_resp *resp, const char *rid, const char *url)
 {
 	struct px_proxy *px = q->px;
 	const struct px_inspector *in = px->o.inspector;
 	struct px_event_header hs[PX_HEADERS_MAX];
 	struct px_event ev = {
-		.request_id = rid,
-		.body = resp->body.data ? resp->body.data : "",
-		.len = resp->body.len,
-		.headers = hs,
-		.n_headers = resp->n_headers,
+	    .request_id = rid,
+	    .body = resp->body.data ? resp->body.data : "",
+	    .len = resp->body.len,
+	    .headers = hs,
+	    .n_headers = resp->n_headers,
 	};
 	struct px_verdict v = {PX_PASS, NULL, 0, NULL};
 	bool blocked;
@@ -318,8 +317,8 @@ static int finish(struct px_req *q)
 	for (;;) {
 		int r = read_answer(q, &resp);
 		if (r == -ENOBUFS) {
-			health(px, "internal_error", "", "upstream response over %u bytes not relayed",
-			       PX_RESP_MAX);
+			health(px, "internal_error", "",
+			       "upstream response over %u bytes not relayed", PX_RESP_MAX);
 		} else if (r < 0) {
 			/* The upstream failed: let the runtime see a failed
 			 * connection, as it would have directly. */
@@ -390,8 +389,8 @@ static int on_request(void *ctx, struct px_srv_req *in)
 	if (!strcmp(in->target, PX_READY_PATH))
 		return px_srv_respond(in, 200, &json, 1, "{\"ready\":true}", 14);
 	size_t tl = strlen(in->target), sl = strlen(NEXT_SUFFIX);
-	q.is_next = !strcmp(in->method, "GET") && tl >= sl &&
-		    !strcmp(in->target + tl - sl, NEXT_SUFFIX);
+	q.is_next =
+	    !strcmp(in->method, "GET") && tl >= sl && !strcmp(in->target + tl - sl, NEXT_SUFFIX);
 	/* The runtime's head fits PX_HEAD_MAX; ours adds a Host line. */
 	vg_buf_init(&q.head, PX_HEAD_MAX + 1024);
 	vg_buf_init(&q.replay, REPLAY_MAX);
@@ -421,7 +420,7 @@ int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out)
 		goto err_free;
 	pthread_mutex_init(&px->lock, NULL);
 	r = px_srv_new(o->listen_host ? o->listen_host : "127.0.0.1", o->port, on_request, px,
-		       &px->srv);
+	               &px->srv);
 	if (r < 0)
 		goto err_pool;
 	*out = px;

@@ -49,7 +49,7 @@ struct px_proxy_opts {
 	 * (internal_error, ...); request_id may be "". Called from connection
 	 * threads; may be NULL. */
 	void (*health)(void *ctx, const char *category, const char *request_id,
-		       const char *message);
+	               const char *message);
 	void *health_ctx;
 };
 

@@ -18,7 +18,7 @@
 #include "vg_log.h"
 #include "vg_util.h"
 
-#define LINE_MAX_ 1024
+#define LINE_MAX_    1024
 #define THREAD_STACK (1024 * 1024)
 
 struct px_srv {
@@ -64,7 +64,7 @@ static int read_trailers(struct px_srv_req *r)
 			return -EPROTO;
 		if (!line[0])
 			return px_parse_headers(r->tail.data, r->trailers, PX_HEADERS_MAX,
-						&r->n_trailers);
+			                        &r->n_trailers);
 	}
 	return -EPROTO;
 }
@@ -125,21 +125,36 @@ ssize_t px_srv_body_read(struct px_srv_req *r, char *buf, size_t n)
 static const char *reason(int status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Payload Too Large";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Status";
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Payload Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Status";
 	}
 }
 
@@ -167,7 +182,7 @@ static int send_all(int fd, struct iovec *iov, int n)
 }
 
 int px_srv_respond(struct px_srv_req *r, int status, const struct px_header *h, unsigned nh,
-		   const char *body, size_t n)
+                   const char *body, size_t n)
 {
 	struct vg_buf head = VG_BUF_INIT(PX_HEAD_MAX);
 	int ret = vg_buf_printf(&head, "HTTP/1.1 %d %s\r\n", status, reason(status));
@@ -175,7 +190,7 @@ int px_srv_respond(struct px_srv_req *r, int status, const struct px_header *h, 
 		ret = vg_buf_printf(&head, "%s: %s\r\n", h[i].name, h[i].value);
 	if (ret == 0)
 		ret = vg_buf_printf(&head, "Content-Length: %zu\r\n%s\r\n", n,
-				    r->keep_alive ? "" : "Connection: close\r\n");
+		                    r->keep_alive ? "" : "Connection: close\r\n");
 	if (ret == 0) {
 		struct iovec iov[2] = {{head.data, head.len}, {(void *)body, n}};
 		ret = send_all(r->conn->fd, iov, n ? 2 : 1);
@@ -217,7 +232,7 @@ static int parse_request(struct px_srv_req *r)
 		return ret;
 	const char *conn = px_srv_header(r, "connection");
 	r->keep_alive = minor >= 1 ? !(conn && !strcasecmp(conn, "close"))
-				   : (conn && !strcasecmp(conn, "keep-alive"));
+	                           : (conn && !strcasecmp(conn, "keep-alive"));
 	const char *te = px_srv_header(r, "transfer-encoding");
 	const char *cl = px_srv_header(r, "content-length");
 	if (te && strcasecmp(te, "identity")) {
@@ -363,8 +378,7 @@ static void *accept_main(void *p)
 	}
 }
 
-int px_srv_new(const char *host, uint16_t port, px_srv_handler h, void *ctx,
-	       struct px_srv **out)
+int px_srv_new(const char *host, uint16_t port, px_srv_handler h, void *ctx, struct px_srv **out)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 	socklen_t al = sizeof(a);

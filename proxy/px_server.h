@@ -36,15 +36,15 @@ struct px_srv_req {
 	unsigned n_headers;
 	struct px_header trailers[PX_HEADERS_MAX]; /* valid once the body is read */
 	unsigned n_trailers;
-	bool chunked;           /* Transfer-Encoding: chunked */
-	bool has_length;        /* Content-Length given */
-	uint64_t length;        /* its value */
+	bool chunked;    /* Transfer-Encoding: chunked */
+	bool has_length; /* Content-Length given */
+	uint64_t length; /* its value */
 	/* private */
 	struct px_conn *conn;
-	struct vg_buf head;     /* owns the strings above */
-	struct vg_buf tail;     /* owns the trailer strings */
-	uint64_t left;          /* bytes left in the body or the current chunk */
-	bool in_chunk;          /* inside a chunk's data (its CRLF still to come) */
+	struct vg_buf head; /* owns the strings above */
+	struct vg_buf tail; /* owns the trailer strings */
+	uint64_t left;      /* bytes left in the body or the current chunk */
+	bool in_chunk;      /* inside a chunk's data (its CRLF still to come) */
 	bool body_done;
 	bool keep_alive;
 	bool responded;
@@ -59,8 +59,7 @@ typedef int (*px_srv_handler)(void *ctx, struct px_srv_req *req);
 /* Binds host:port (port 0: the kernel picks), listens and starts the accept
  * thread before returning. *out is the caller's (px_srv_free). 0, -EINVAL,
  * -errno of bind. */
-int px_srv_new(const char *host, uint16_t port, px_srv_handler h, void *ctx,
-	       struct px_srv **out);
+int px_srv_new(const char *host, uint16_t port, px_srv_handler h, void *ctx, struct px_srv **out);
 uint16_t px_srv_port(const struct px_srv *s);
 /* Stops accepting, shuts every connection down and waits (bounded) for
  * their threads. NULL is accepted. */
@@ -75,6 +74,6 @@ ssize_t px_srv_body_read(struct px_srv_req *r, char *buf, size_t n);
 /* Status line, headers (hop-by-hop ones are the caller's to leave out), a
  * Content-Length of n and the body, in one writev. 0 or -errno. */
 int px_srv_respond(struct px_srv_req *r, int status, const struct px_header *h, unsigned nh,
-		   const char *body, size_t n);
+                   const char *body, size_t n);
 
 #endif

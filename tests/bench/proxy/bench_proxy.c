@@ -97,13 +97,13 @@ static uint64_t invoke(struct px_pool *p, size_t expect)
 	px_resp_init(&r);
 	uint64_t t0 = vg_mono_ns();
 	int ret = px_request(p, "GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0, &r,
-			     8u << 20, 10000);
+	                     8u << 20, 10000);
 	if (ret == 0 && r.status == 200 && r.body.len == expect) {
 		char path[128];
 		snprintf(path, sizeof(path), "/2018-06-01/runtime/invocation/%s/response",
-			 px_resp_header(&r, "Lambda-Runtime-Aws-Request-Id"));
+		         px_resp_header(&r, "Lambda-Runtime-Aws-Request-Id"));
 		ret = px_request(p, "POST", path, "Content-Type: application/json\r\n",
-				 "{\"ok\":true}", 11, &r, 1 << 20, 10000);
+		                 "{\"ok\":true}", 11, &r, 1 << 20, 10000);
 	} else {
 		ret = -1;
 	}
@@ -155,8 +155,10 @@ static int latency(struct fake_up *up, uint16_t pp, size_t size, size_t n, size_
 	double d50 = pct(d, nd, 0.50), d99 = pct(d, nd, 0.99);
 	double x50 = pct(x, nx, 0.50), x99 = pct(x, nx, 0.99);
 	printf("%-7s %6zu   %9.1f %9.1f   %9.1f %9.1f   %+9.1f %+9.1f\n",
-	       size >= 1 << 20 ? "1 MB" : size >= 65536 ? "64 KB" : "1 KB", n, d50, d99, x50, x99,
-	       x50 - d50, x99 - d99);
+	       size >= 1 << 20 ? "1 MB"
+	       : size >= 65536 ? "64 KB"
+	                       : "1 KB",
+	       n, d50, d99, x50, x99, x50 - d50, x99 - d99);
 	px_pool_fini(&direct);
 	px_pool_fini(&proxied);
 	up->event = NULL;
@@ -175,9 +177,9 @@ static double stream_200mb(uint16_t pp)
 	struct px_conn *c;
 	struct px_resp r;
 	static const char head[] =
-		"POST /2018-06-01/runtime/invocation/s/response HTTP/1.1\r\nHost: x\r\n"
-		"Lambda-Runtime-Function-Response-Mode: streaming\r\n"
-		"Transfer-Encoding: chunked\r\n\r\n";
+	    "POST /2018-06-01/runtime/invocation/s/response HTTP/1.1\r\nHost: x\r\n"
+	    "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
 	size_t chunk = 1 << 20;
 	char *data = malloc(chunk);
 	int ret;
@@ -275,8 +277,8 @@ int main(int argc, char **argv)
 	if (!fake_up_wait_ext_next(&up, 1, 10000))
 		return 1;
 	printf("per invocation (GET /next + POST /response), µs; rounds of 100, interleaved\n");
-	printf("%-7s %6s   %9s %9s   %9s %9s   %9s %9s\n", "event", "n", "direct", "p99",
-	       "proxied", "p99", "added", "p99");
+	printf("%-7s %6s   %9s %9s   %9s %9s   %9s %9s\n", "event", "n", "direct", "p99", "proxied",
+	       "p99", "added", "p99");
 	int r = latency(&up, pp, 1024, quick ? 400 : 4000, 100);
 	if (r == 0)
 		r = latency(&up, pp, 65536, quick ? 200 : 2000, 100);
@@ -289,8 +291,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-proxy: the streamed response failed\n");
 			r = -1;
 		} else {
-			printf("200 MB streamed response through the proxy: %.2f s (%.0f MB/s)\n", secs,
-			       200 / secs);
+			printf("200 MB streamed response through the proxy: %.2f s (%.0f MB/s)\n",
+			       secs, 200 / secs);
 		}
 	}
 	long hwm = vm_hwm_kb(pid);

@@ -46,8 +46,8 @@ static void start_with(uint16_t pp, const char *const more[])
 	snprintf(env_pp, sizeof(env_pp), "VIGIL_PROXY_PORT=%u", pp);
 	snprintf(env_tp, sizeof(env_tp), "VIGIL_TELEMETRY_PORT=%u", tp);
 	snprintf(proxy_api, sizeof(proxy_api), "api 127.0.0.1:%u", pp);
-	const char *extra[16] = {"--timeout", "10", "--env", env_wrapper, "--env", env_pp,
-				 "--env", env_tp};
+	const char *extra[16] = {"--timeout", "10",   "--env", env_wrapper,
+	                         "--env",     env_pp, "--env", env_tp};
 	size_t n = 8;
 	for (size_t i = 0; more && more[i] && n < 15; i++)
 		extra[n++] = more[i];
@@ -86,14 +86,14 @@ static void invoke_expect(const char *event, const char *error_type, struct th_r
 	ck_assert_int_eq(r->status, 200);
 	if (!error_type) {
 		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
-			      "unexpected function error: %.300s", r->body);
+		              "unexpected function error: %.300s", r->body);
 		return;
 	}
 	ck_assert(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)));
 	cJSON *o = cJSON_Parse(r->body);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_msg(strstr(str(o, "errorType"), error_type), "errorType %s, not %s",
-		      str(o, "errorType"), error_type);
+	              str(o, "errorType"), error_type);
 	cJSON_Delete(o);
 }
 
@@ -112,9 +112,9 @@ static cJSON *stop_and_report(void)
 static cJSON *report_vigil(cJSON *rep)
 {
 	cJSON *it, *found = NULL;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rep, "extensions"))
-		if (!strcmp(str(it, "name"), "vigil"))
-			found = it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+	                           rep, "extensions")) if (!strcmp(str(it, "name"), "vigil"))
+	    found = it;
 	ck_assert_ptr_nonnull(found);
 	return found;
 }
@@ -150,7 +150,8 @@ START_TEST(buffered_through_proxy)
 	ck_assert_uint_eq(r.len, 1048576);
 	th_resp_fini(&r);
 	cJSON *rep = stop_and_report();
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "invocations")), 3);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "invocations")),
+	                 3);
 	cJSON_Delete(rep);
 }
 END_TEST
@@ -180,10 +181,12 @@ START_TEST(oversized_response_gets_lambdas_error)
 {
 	struct th_resp r;
 	start(NULL);
-	invoke_expect("{\"action\":\"big\",\"bytes\":6291557}", "Function.ResponseSizeTooLarge", &r);
+	invoke_expect("{\"action\":\"big\",\"bytes\":6291557}", "Function.ResponseSizeTooLarge",
+	              &r);
 	th_resp_fini(&r);
 	/* The runtime saw the upstream's 413, relayed unchanged. */
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: big status 413", 5000, NULL, 0), 0);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: big status 413", 5000, NULL, 0),
+	                 0);
 	invoke_expect("{\"still\":\"alive\"}", NULL, &r);
 	th_resp_fini(&r);
 	ck_assert(through_proxy());
@@ -199,7 +202,8 @@ START_TEST(handler_error_with_xray_cause)
 	ck_assert_str_eq(str(o, "errorMessage"), "boom");
 	cJSON_Delete(o);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: error status 202", 5000, NULL, 0), 0);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: error status 202", 5000, NULL, 0),
+	                 0);
 	ck_assert(!th_file_contains(sb.err_path, "X-Ray error cause over"));
 	ck_assert(through_proxy());
 }
@@ -212,7 +216,8 @@ START_TEST(runtime_init_error)
 	start(more);
 	invoke_expect("{}", "TestInitError", &r);
 	th_resp_fini(&r);
-	ck_assert_int_ge(th_file_count(sb.err_path, "runtime: init/error Runtime.TestInitError"), 1);
+	ck_assert_int_ge(th_file_count(sb.err_path, "runtime: init/error Runtime.TestInitError"),
+	                 1);
 	ck_assert(through_proxy());
 }
 END_TEST
@@ -265,11 +270,13 @@ START_TEST(upstream_refusals_relayed)
 	/* The Runtime API's 400s reach the runtime as they are. */
 	invoke_expect("{\"action\":\"bad-id\"}", NULL, &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: bad id status 400", 5000, NULL, 0), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "test-runtime: bad id status 400", 5000, NULL, 0), 0);
 	invoke_expect("{\"action\":\"twice\"}", NULL, &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "test-runtime: second response status 400", 5000,
-				      NULL, 0), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "test-runtime: second response status 400", 5000, NULL, 0),
+	    0);
 	ck_assert(through_proxy());
 }
 END_TEST
@@ -280,8 +287,9 @@ START_TEST(sigkill_mid_invocation)
 	pthread_t t;
 	struct th_resp r;
 	start(NULL);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "extension vigil: launched (pid ", 10000, line,
-				      sizeof(line)), 0);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "extension vigil: launched (pid ", 10000, line, sizeof(line)),
+	    0);
 	int pid = atoi(strstr(line, "(pid ") + 5);
 	ck_assert_int_gt(pid, 1);
 	pthread_create(&t, NULL, invoke_thread, &r);
@@ -306,8 +314,9 @@ START_TEST(wrong_configuration_value)
 	start(more);
 	invoke_expect("{}", "Extension.InitError", &r);
 	th_resp_fini(&r);
-	ck_assert(th_file_contains(sb.err_path,
-				   "invalid configuration: VIGIL_FAIL=\"sometimes\" is not one of open|closed"));
+	ck_assert(th_file_contains(
+	    sb.err_path,
+	    "invalid configuration: VIGIL_FAIL=\"sometimes\" is not one of open|closed"));
 	cJSON *rep = stop_and_report();
 	cJSON *v = report_vigil(rep);
 	ck_assert_str_eq(str(v, "errorType"), "Extension.ConfigInvalid");
@@ -326,7 +335,8 @@ START_TEST(shutdown_inside_deadline)
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sd, "clean")));
 	cJSON *v = report_vigil(rep);
 	ck_assert_str_eq(str(v, "state"), "Exited");
-	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "exitStatus")), 0);
+	ck_assert_int_eq(
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "exitStatus")), 0);
 	cJSON_Delete(rep);
 }
 END_TEST
@@ -360,18 +370,18 @@ int main(int argc, char **argv)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"buffered_through_proxy", buffered_through_proxy},
-		{"six_mb_event", six_mb_event},
-		{"oversized_response_gets_lambdas_error", oversized_response_gets_lambdas_error},
-		{"handler_error_with_xray_cause", handler_error_with_xray_cause},
-		{"runtime_init_error", runtime_init_error},
-		{"streamed_response_with_error_trailer", streamed_response_with_error_trailer},
-		{"concurrent_invokes", concurrent_invokes},
-		{"upstream_refusals_relayed", upstream_refusals_relayed},
-		{"sigkill_mid_invocation", sigkill_mid_invocation},
-		{"wrong_configuration_value", wrong_configuration_value},
-		{"shutdown_inside_deadline", shutdown_inside_deadline},
-		{"wrapper_falls_back_to_direct", wrapper_falls_back_to_direct},
+	    {"buffered_through_proxy", buffered_through_proxy},
+	    {"six_mb_event", six_mb_event},
+	    {"oversized_response_gets_lambdas_error", oversized_response_gets_lambdas_error},
+	    {"handler_error_with_xray_cause", handler_error_with_xray_cause},
+	    {"runtime_init_error", runtime_init_error},
+	    {"streamed_response_with_error_trailer", streamed_response_with_error_trailer},
+	    {"concurrent_invokes", concurrent_invokes},
+	    {"upstream_refusals_relayed", upstream_refusals_relayed},
+	    {"sigkill_mid_invocation", sigkill_mid_invocation},
+	    {"wrong_configuration_value", wrong_configuration_value},
+	    {"shutdown_inside_deadline", shutdown_inside_deadline},
+	    {"wrapper_falls_back_to_direct", wrapper_falls_back_to_direct},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -23,9 +23,17 @@
 #include "vg_time.h"
 
 static const char *const all_vars[] = {
-	"VIGIL_MODE", "VIGIL_POLICY", "VIGIL_PROXY_PORT", "VIGIL_TELEMETRY_PORT",
-	"VIGIL_COLLECTOR_URL", "VIGIL_COLLECTOR_TOKEN", "VIGIL_FAIL", "VIGIL_LOG_LEVEL",
-	"VIGIL_TELEMETRY_MAX_ITEMS", "VIGIL_TELEMETRY_MAX_BYTES", "VIGIL_TELEMETRY_TIMEOUT_MS",
+    "VIGIL_MODE",
+    "VIGIL_POLICY",
+    "VIGIL_PROXY_PORT",
+    "VIGIL_TELEMETRY_PORT",
+    "VIGIL_COLLECTOR_URL",
+    "VIGIL_COLLECTOR_TOKEN",
+    "VIGIL_FAIL",
+    "VIGIL_LOG_LEVEL",
+    "VIGIL_TELEMETRY_MAX_ITEMS",
+    "VIGIL_TELEMETRY_MAX_BYTES",
+    "VIGIL_TELEMETRY_TIMEOUT_MS",
 };
 
 static void clear_env(void)
@@ -84,19 +92,19 @@ END_TEST
 static const struct {
 	const char *name, *value, *expect;
 } bad[] = {
-	{"VIGIL_MODE", "blok", "VIGIL_MODE=\"blok\" is not one of monitor|block"},
-	{"VIGIL_FAIL", "maybe", "VIGIL_FAIL=\"maybe\" is not one of open|closed"},
-	{"VIGIL_LOG_LEVEL", "loud", "VIGIL_LOG_LEVEL"},
-	{"VIGIL_PROXY_PORT", "0", "VIGIL_PROXY_PORT=\"0\" is not a whole number in 1..65535"},
-	{"VIGIL_PROXY_PORT", "65536", "VIGIL_PROXY_PORT"},
-	{"VIGIL_PROXY_PORT", "90 09", "VIGIL_PROXY_PORT"},
-	{"VIGIL_TELEMETRY_PORT", "-4", "VIGIL_TELEMETRY_PORT"},
-	{"VIGIL_TELEMETRY_PORT", "9001", "reserved"},
-	{"VIGIL_TELEMETRY_PORT", "9009", "both 9009"},
-	{"VIGIL_COLLECTOR_URL", "ftp://x", "VIGIL_COLLECTOR_URL"},
-	{"VIGIL_TELEMETRY_MAX_ITEMS", "999", "1000..10000"},
-	{"VIGIL_TELEMETRY_MAX_BYTES", "2000000", "262144..1048576"},
-	{"VIGIL_TELEMETRY_TIMEOUT_MS", "24", "25..30000"},
+    {"VIGIL_MODE", "blok", "VIGIL_MODE=\"blok\" is not one of monitor|block"},
+    {"VIGIL_FAIL", "maybe", "VIGIL_FAIL=\"maybe\" is not one of open|closed"},
+    {"VIGIL_LOG_LEVEL", "loud", "VIGIL_LOG_LEVEL"},
+    {"VIGIL_PROXY_PORT", "0", "VIGIL_PROXY_PORT=\"0\" is not a whole number in 1..65535"},
+    {"VIGIL_PROXY_PORT", "65536", "VIGIL_PROXY_PORT"},
+    {"VIGIL_PROXY_PORT", "90 09", "VIGIL_PROXY_PORT"},
+    {"VIGIL_TELEMETRY_PORT", "-4", "VIGIL_TELEMETRY_PORT"},
+    {"VIGIL_TELEMETRY_PORT", "9001", "reserved"},
+    {"VIGIL_TELEMETRY_PORT", "9009", "both 9009"},
+    {"VIGIL_COLLECTOR_URL", "ftp://x", "VIGIL_COLLECTOR_URL"},
+    {"VIGIL_TELEMETRY_MAX_ITEMS", "999", "1000..10000"},
+    {"VIGIL_TELEMETRY_MAX_BYTES", "2000000", "262144..1048576"},
+    {"VIGIL_TELEMETRY_TIMEOUT_MS", "24", "25..30000"},
 };
 
 START_TEST(config_rejects_invalid_values)
@@ -107,7 +115,7 @@ START_TEST(config_rejects_invalid_values)
 	setenv(bad[_i].name, bad[_i].value, 1);
 	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, bad[_i].expect), "message \"%s\" lacks \"%s\"", err,
-		      bad[_i].expect);
+	              bad[_i].expect);
 	clear_env();
 }
 END_TEST
@@ -119,7 +127,8 @@ START_TEST(config_markdown_lists_every_variable)
 	FILE *f = open_memstream(&out, &n);
 	ext_config_markdown(f);
 	fclose(f);
-	ck_assert_int_eq(strncmp(out, "| variable | type | default | allowed | meaning |\n", 50), 0);
+	ck_assert_int_eq(strncmp(out, "| variable | type | default | allowed | meaning |\n", 50),
+	                 0);
 	for (size_t i = 0; i < sizeof(all_vars) / sizeof(all_vars[0]); i++) {
 		char cell[64];
 		snprintf(cell, sizeof(cell), "| `%s` |", all_vars[i]);
@@ -158,9 +167,9 @@ START_TEST(readme_table_matches_the_code)
 		const char *start = b.data ? strstr(b.data, "| variable | type | default |") : NULL;
 		if (start) {
 			ck_assert_msg(!strncmp(start, table, tn),
-				      "%s: the configuration table differs from `vigil config "
-				      "--markdown`",
-				      readmes[i]);
+			              "%s: the configuration table differs from `vigil config "
+			              "--markdown`",
+			              readmes[i]);
 			checked++;
 		}
 		vg_buf_fini(&b);
@@ -175,9 +184,12 @@ END_TEST
 START_TEST(alert_record_shape_and_stable_id)
 {
 	struct vg_buf b1 = VG_BUF_INIT(65536), b2 = VG_BUF_INIT(65536), b3 = VG_BUF_INIT(65536);
-	struct ext_alert a = {.kind = "health", .category = "internal_error", .rule = "vigil.proxy",
-			      .request_id = "req-1", .summary = "inspection \"failed\"\n",
-			      .time_ns = 1700000000000000001ull};
+	struct ext_alert a = {.kind = "health",
+	                      .category = "internal_error",
+	                      .rule = "vigil.proxy",
+	                      .request_id = "req-1",
+	                      .summary = "inspection \"failed\"\n",
+	                      .time_ns = 1700000000000000001ull};
 	setenv("AWS_LAMBDA_FUNCTION_NAME", "fn", 1);
 	setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128", 1);
 	setenv("AWS_REGION", "eu-west-1", 1);
@@ -198,7 +210,7 @@ START_TEST(alert_record_shape_and_stable_id)
 	ck_assert_str_eq(cJSON_GetObjectItem(res, "faas.name")->valuestring, "fn");
 	ck_assert_int_eq(cJSON_GetObjectItem(res, "faas.max_memory")->valuedouble, 134217728);
 	ck_assert_str_eq(cJSON_GetObjectItem(j1, "timeUnixNano")->valuestring,
-			 "1700000000000000001");
+	                 "1700000000000000001");
 	ck_assert_int_eq(cJSON_GetObjectItem(j1, "severityNumber")->valueint, 13);
 	ck_assert_str_eq(cJSON_GetObjectItem(j1, "severityText")->valuestring, "WARN");
 	ck_assert_str_eq(cJSON_GetObjectItem(j1, "body")->valuestring, "inspection \"failed\"\n");
@@ -208,10 +220,12 @@ START_TEST(alert_record_shape_and_stable_id)
 	ck_assert_str_eq(cJSON_GetObjectItem(at, "vigil.action")->valuestring, "alert");
 	ck_assert_str_eq(cJSON_GetObjectItem(at, "faas.invocation_id")->valuestring, "req-1");
 	const char *id1 = cJSON_GetObjectItem(at, "vigil.alert.id")->valuestring;
-	const char *id2 = cJSON_GetObjectItem(cJSON_GetObjectItem(j2, "attributes"),
-					      "vigil.alert.id")->valuestring;
-	const char *id3 = cJSON_GetObjectItem(cJSON_GetObjectItem(j3, "attributes"),
-					      "vigil.alert.id")->valuestring;
+	const char *id2 =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j2, "attributes"), "vigil.alert.id")
+	        ->valuestring;
+	const char *id3 =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j3, "attributes"), "vigil.alert.id")
+	        ->valuestring;
 	ck_assert_uint_eq(strlen(id1), 32);
 	ck_assert_str_eq(id1, id2);
 	ck_assert_str_ne(id1, id3);
@@ -254,7 +268,7 @@ struct proc {
 
 /* Starts vigil as Lambda does: argv[0] is the file's path, no arguments. */
 static void spawn2(struct proc *p, const char *argv0, const char *const *env, const char *arg,
-		   const char *arg2)
+                   const char *arg2)
 {
 	strcpy(p->out, "/tmp/vigil-test-out-XXXXXX");
 	strcpy(p->err, "/tmp/vigil-test-err-XXXXXX");
@@ -354,8 +368,8 @@ START_TEST(lifecycle_register_subscribe_proxy_shutdown)
 	ck_assert_int_eq(cJSON_GetObjectItem(buf, "timeoutMs")->valueint, 25);
 	char uri[96];
 	snprintf(uri, sizeof(uri), "http://sandbox.localdomain:%u/telemetry", tel_port);
-	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "destination"), "URI")->valuestring,
-			 uri);
+	ck_assert_str_eq(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(s, "destination"), "URI")->valuestring, uri);
 	cJSON_Delete(s);
 
 	/* An invocation through the proxy of the running vigil. */
@@ -365,14 +379,14 @@ START_TEST(lifecycle_register_subscribe_proxy_shutdown)
 	snprintf(hp, sizeof(hp), "127.0.0.1:%u", proxy_port);
 	px_pool_init(&pool, hp);
 	px_resp_init(&r);
-	ck_assert_int_eq(px_request(&pool, "GET", "/2018-06-01/runtime/invocation/next", NULL,
-				    NULL, 0, &r, 1 << 20, 10000),
-			 0);
+	ck_assert_int_eq(px_request(&pool, "GET", "/2018-06-01/runtime/invocation/next", NULL, NULL,
+	                            0, &r, 1 << 20, 10000),
+	                 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(px_resp_header(&r, "Lambda-Runtime-Aws-Request-Id"), "req-1");
 	ck_assert_int_eq(px_request(&pool, "POST", "/2018-06-01/runtime/invocation/req-1/response",
-				    NULL, "done", 4, &r, 1 << 20, 10000),
-			 0);
+	                            NULL, "done", 4, &r, 1 << 20, 10000),
+	                 0);
 	ck_assert_int_eq(r.status, 202);
 	ck_assert_str_eq(up.body.data, "done");
 	px_resp_fini(&r);
@@ -412,19 +426,19 @@ START_TEST(upstream_500_and_hang_through_vigil)
 	px_pool_init(&tel, tp);
 	px_resp_init(&r);
 	ck_assert_int_eq(px_request(&pool, "POST", "/2018-06-01/runtime/invocation/x/response",
-				    NULL, "r", 1, &r, 1 << 20, 10000),
-			 0);
+	                            NULL, "r", 1, &r, 1 << 20, 10000),
+	                 0);
 	ck_assert_int_eq(r.status, 500);
 	ck_assert_str_eq(r.body.data, up.post_body);
-	ck_assert_int_eq(px_request(&pool, "GET", "/2018-06-01/runtime/invocation/next", NULL,
-				    NULL, 0, &r, 1 << 20, 1500),
-			 -ETIMEDOUT);
+	ck_assert_int_eq(px_request(&pool, "GET", "/2018-06-01/runtime/invocation/next", NULL, NULL,
+	                            0, &r, 1 << 20, 1500),
+	                 -ETIMEDOUT);
 	ck_assert_int_eq(px_request(&pool, "GET", "/vigil/ready", NULL, NULL, 0, &r, 4096, 10000),
-			 0);
+	                 0);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_int_eq(px_request(&tel, "POST", "/telemetry", "Content-Type: application/json\r\n",
-				    "[]", 2, &r, 4096, 10000),
-			 0);
+	ck_assert_int_eq(px_request(&tel, "POST", "/telemetry",
+	                            "Content-Type: application/json\r\n", "[]", 2, &r, 4096, 10000),
+	                 0);
 	ck_assert_int_eq(r.status, 200);
 	px_resp_fini(&r);
 	px_pool_fini(&pool);
@@ -446,9 +460,10 @@ START_TEST(invalid_configuration_reported_through_init_error)
 	ck_assert_str_eq(up.init_error_type, "Extension.ConfigInvalid");
 	cJSON *j = cJSON_Parse(up.init_error_body);
 	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(cJSON_GetObjectItem(j, "errorType")->valuestring, "Extension.ConfigInvalid");
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "errorType")->valuestring,
+	                 "Extension.ConfigInvalid");
 	ck_assert_str_eq(cJSON_GetObjectItem(j, "errorMessage")->valuestring,
-			 "VIGIL_MODE=\"strict\" is not one of monitor|block");
+	                 "VIGIL_MODE=\"strict\" is not one of monitor|block");
 	cJSON_Delete(j);
 	ck_assert_uint_eq(up.n_ext_next, 0);
 	ck_assert(!up.proxy_ready_at_register);

@@ -23,7 +23,7 @@ static vg_mhd_result add_arg(void *cls, enum MHD_ValueKind kind, const char *k, 
 	char *url = cls;
 	size_t n = strlen(url);
 	snprintf(url + n, 1024 - n, "%c%s%s%s", strchr(url, '?') ? '&' : '?', k, v ? "=" : "",
-		 v ? v : "");
+	         v ? v : "");
 	return MHD_YES;
 }
 
@@ -47,8 +47,8 @@ static vg_mhd_result serve_next(struct fake_up *f, struct MHD_Connection *c)
 	if (f->n_waiting >= f->next_hold)
 		f->released = true;
 	pthread_cond_broadcast(&f->cv);
-	while (!f->stopping && (f->next_hang || (f->next_limit && n > f->next_limit) ||
-					 !f->released)) {
+	while (!f->stopping &&
+	       (f->next_hang || (f->next_limit && n > f->next_limit) || !f->released)) {
 		struct timespec ts;
 		deadline_in(&ts, 100);
 		pthread_cond_timedwait(&f->cv, &f->m, &ts);
@@ -62,17 +62,18 @@ static vg_mhd_result serve_next(struct fake_up *f, struct MHD_Connection *c)
 	const char *ev = f->event ? f->event : "{\"hello\":\"world\"}";
 	size_t len = f->event ? f->event_len : strlen(ev);
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)ev, MHD_RESPMEM_PERSISTENT);
+	    MHD_create_response_from_buffer(len, (void *)ev, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", rid);
 	MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", "1700000003000");
 	MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn",
-				"arn:aws:lambda:us-east-1:123456789012:function:fn");
+	                        "arn:aws:lambda:us-east-1:123456789012:function:fn");
 	MHD_add_response_header(r, "Lambda-Runtime-Trace-Id",
-				"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
+	                        "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
 	MHD_add_response_header(r, "Lambda-Runtime-Client-Context", "{\"client\":{\"a\":1}}");
-	MHD_add_response_header(r, "Lambda-Runtime-Cognito-Identity",
-				"{\"cognitoIdentityId\":\"id\",\"cognitoIdentityPoolId\":\"pool\"}");
+	MHD_add_response_header(
+	    r, "Lambda-Runtime-Cognito-Identity",
+	    "{\"cognitoIdentityId\":\"id\",\"cognitoIdentityPoolId\":\"pool\"}");
 	MHD_add_response_header(r, "Lambda-Runtime-Aws-Tenant-Id", "tenant-7");
 	vg_mhd_result ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
@@ -114,9 +115,8 @@ static const char *hdr(struct MHD_Connection *c, const char *name)
 	return v ? v : "";
 }
 
-static vg_mhd_result serve_extension(struct fake_up *f, struct MHD_Connection *c,
-				     const char *url, const char *method,
-				     const struct vg_http_req *req)
+static vg_mhd_result serve_extension(struct fake_up *f, struct MHD_Connection *c, const char *url,
+                                     const char *method, const struct vg_http_req *req)
 {
 	const char *body = req->body.data ? req->body.data : "";
 	if (!strcmp(url, "/2020-01-01/extension/register")) {
@@ -132,11 +132,11 @@ static vg_mhd_result serve_extension(struct fake_up *f, struct MHD_Connection *c
 		snprintf(f->ext_events, sizeof(f->ext_events), "%s", body);
 		pthread_mutex_unlock(&f->m);
 		static const char reply[] =
-			"{\"functionName\":\"fn\",\"functionVersion\":\"$LATEST\",\"handler\":\"h\"}\n";
+		    "{\"functionName\":\"fn\",\"functionVersion\":\"$LATEST\",\"handler\":\"h\"}\n";
 		struct MHD_Response *r = MHD_create_response_from_buffer(
-			sizeof(reply) - 1, (void *)reply, MHD_RESPMEM_PERSISTENT);
+		    sizeof(reply) - 1, (void *)reply, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r, "Lambda-Extension-Identifier",
-					"6f1a2b3c-0000-4000-8000-00000000abcd");
+		                        "6f1a2b3c-0000-4000-8000-00000000abcd");
 		MHD_add_response_header(r, "Content-Type", "application/json");
 		vg_mhd_result ret = MHD_queue_response(c, 200, r);
 		MHD_destroy_response(r);
@@ -155,7 +155,7 @@ static vg_mhd_result serve_extension(struct fake_up *f, struct MHD_Connection *c
 	if (!strcmp(url, "/2020-01-01/extension/init/error")) {
 		pthread_mutex_lock(&f->m);
 		snprintf(f->init_error_type, sizeof(f->init_error_type), "%s",
-			 hdr(c, "Lambda-Extension-Function-Error-Type"));
+		         hdr(c, "Lambda-Extension-Function-Error-Type"));
 		snprintf(f->init_error_body, sizeof(f->init_error_body), "%s", body);
 		pthread_mutex_unlock(&f->m);
 		return vg_http_reply(c, 202, "application/json", "{\"status\":\"OK\"}", 15);
@@ -177,9 +177,10 @@ static vg_mhd_result serve_extension(struct fake_up *f, struct MHD_Connection *c
 	if (stop)
 		return MHD_NO;
 	char ev[160];
-	int n = snprintf(ev, sizeof(ev),
-			 "{\"eventType\":\"SHUTDOWN\",\"deadlineMs\":%lld,\"shutdownReason\":\"spindown\"}",
-			 (long long)(vg_epoch_ms() + budget));
+	int n = snprintf(
+	    ev, sizeof(ev),
+	    "{\"eventType\":\"SHUTDOWN\",\"deadlineMs\":%lld,\"shutdownReason\":\"spindown\"}",
+	    (long long)(vg_epoch_ms() + budget));
 	return vg_http_reply(c, 200, NULL, ev, (size_t)n);
 }
 
@@ -193,8 +194,8 @@ void fake_up_shutdown(struct fake_up *f, unsigned budget_ms)
 }
 
 static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
 	struct fake_up *f = cls;
 	struct vg_http_req *req;
@@ -236,13 +237,13 @@ static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char 
 	if (!strcmp(method, "POST")) {
 		const char *b = f->post_body ? f->post_body : "{\"status\":\"OK\"}";
 		return vg_http_reply(c, f->post_status ? f->post_status : 202, "application/json",
-				     b, strlen(b));
+		                     b, strlen(b));
 	}
 	return vg_http_reply_error(c, 404, "NotFound", "no route %s", url);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
+                          enum MHD_ConnectionNotificationCode toe)
 {
 	struct fake_up *f = cls;
 	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
@@ -259,13 +260,11 @@ int fake_up_start(struct fake_up *f)
 	vg_buf_init(&f->headers, 1u << 20);
 	vg_buf_init(&f->trailers, 1u << 20);
 	vg_buf_init(&f->body, BODY_CAP);
-	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_POLL,
-				0, NULL, NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED,
-				vg_http_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-				on_connection, f, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				(size_t)(512 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-				MHD_OPTION_END);
+	f->d = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+	    NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED, vg_http_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, f, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(512 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!f->d)
 		return -EIO;
 	const union MHD_DaemonInfo *i = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -289,7 +288,7 @@ void fake_up_stop(struct fake_up *f)
 }
 
 static bool wait_for(struct fake_up *f, const size_t *bytes, const unsigned *waiting, size_t n,
-		     unsigned timeout_ms);
+                     unsigned timeout_ms);
 
 bool fake_up_wait_ext_next(struct fake_up *f, unsigned n, unsigned timeout_ms)
 {
@@ -297,7 +296,7 @@ bool fake_up_wait_ext_next(struct fake_up *f, unsigned n, unsigned timeout_ms)
 }
 
 static bool wait_for(struct fake_up *f, const size_t *bytes, const unsigned *waiting, size_t n,
-		     unsigned timeout_ms)
+                     unsigned timeout_ms)
 {
 	struct timespec ts;
 	deadline_in(&ts, timeout_ms);

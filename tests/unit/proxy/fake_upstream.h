@@ -22,18 +22,18 @@ struct fake_up {
 	/* configuration (set before requests arrive, or under m) */
 	const char *event; /* body of /next; NULL: {"hello":"world"} */
 	size_t event_len;
-	unsigned post_status;     /* answer to POSTs; 0: 202 */
-	const char *post_body;    /* NULL: {"status":"OK"} */
-	unsigned next_hold;       /* answer /next only once this many wait */
-	bool next_hang;           /* never answer /next (until stopped) */
-	unsigned next_limit;      /* hang from /next number next_limit+1 on; 0: never */
+	unsigned post_status;  /* answer to POSTs; 0: 202 */
+	const char *post_body; /* NULL: {"status":"OK"} */
+	unsigned next_hold;    /* answer /next only once this many wait */
+	bool next_hang;        /* never answer /next (until stopped) */
+	unsigned next_limit;   /* hang from /next number next_limit+1 on; 0: never */
 	bool stopping;
-	bool released;            /* next_hold was reached once */
+	bool released; /* next_hold was reached once */
 	/* records (read under m) */
 	unsigned n_conn, n_next, n_waiting, n_requests;
-	size_t bytes_seen;   /* upload bytes of the request in progress */
+	size_t bytes_seen; /* upload bytes of the request in progress */
 	char method[16];
-	char url[1024];      /* path plus the raw query string */
+	char url[1024];         /* path plus the raw query string */
 	struct vg_buf headers;  /* "name: value\n" lines of the last request */
 	struct vg_buf trailers; /* same for its trailers */
 	struct vg_buf body;     /* its body */
@@ -50,7 +50,7 @@ struct fake_up {
 	char subscription[1024];   /* the subscription body */
 	char init_error_type[128]; /* Lambda-Extension-Function-Error-Type */
 	char init_error_body[1024];
-	bool shutdown_now;         /* answer the pending event/next with SHUTDOWN */
+	bool shutdown_now; /* answer the pending event/next with SHUTDOWN */
 	unsigned shutdown_budget_ms;
 	uint64_t t_register_ns, t_first_ext_next_ns; /* CLOCK_MONOTONIC */
 };

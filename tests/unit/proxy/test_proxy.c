@@ -42,11 +42,11 @@ static void on_health(void *ctx, const char *category, const char *rid, const ch
 static void start_proxy(const struct px_inspector *in, bool block, bool fail_closed)
 {
 	struct px_proxy_opts o = {
-		.upstream = up.hostport,
-		.inspector = in,
-		.block = block,
-		.fail_closed = fail_closed,
-		.health = on_health,
+	    .upstream = up.hostport,
+	    .inspector = in,
+	    .block = block,
+	    .fail_closed = fail_closed,
+	    .health = on_health,
 	};
 	ck_assert_int_eq(px_proxy_new(&o, &px), 0);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", px_proxy_port(px));
@@ -84,7 +84,7 @@ static size_t on_data(char *p, size_t s, size_t n, void *ud)
 }
 
 static void http_with(CURL *h, const char *method, const char *path, const char *const *hdrs,
-		      const char *body, size_t n, struct reply *r)
+                      const char *body, size_t n, struct reply *r)
 {
 	char url[2048];
 	struct curl_slist *sl = NULL;
@@ -116,7 +116,7 @@ static void http_with(CURL *h, const char *method, const char *path, const char 
 }
 
 static void http(const char *method, const char *path, const char *const *hdrs, const char *body,
-		 size_t n, struct reply *r)
+                 size_t n, struct reply *r)
 {
 	CURL *h = curl_easy_init();
 	http_with(h, method, path, hdrs, body, n, r);
@@ -146,9 +146,9 @@ START_TEST(next_relays_event_and_every_header)
 	ck_assert(has_header(&r, "Lambda-Runtime-Aws-Request-Id: req-1\r\n"));
 	ck_assert(has_header(&r, "Lambda-Runtime-Deadline-Ms: 1700000003000\r\n"));
 	ck_assert(has_header(&r, "Lambda-Runtime-Invoked-Function-Arn: "
-				 "arn:aws:lambda:us-east-1:123456789012:function:fn\r\n"));
+	                         "arn:aws:lambda:us-east-1:123456789012:function:fn\r\n"));
 	ck_assert(has_header(&r, "Lambda-Runtime-Trace-Id: "
-				 "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1\r\n"));
+	                         "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1\r\n"));
 	ck_assert(has_header(&r, "Lambda-Runtime-Client-Context: {\"client\":{\"a\":1}}\r\n"));
 	ck_assert(has_header(&r, "Lambda-Runtime-Cognito-Identity: {\"cognitoIdentityId\""));
 	ck_assert(has_header(&r, "Lambda-Runtime-Aws-Tenant-Id: tenant-7\r\n"));
@@ -191,7 +191,8 @@ START_TEST(error_relays_error_type_and_xray_cause)
 	http("POST", "/2018-06-01/runtime/invocation/req-9/error", h, doc, strlen(doc), &r);
 	ck_assert_int_eq(r.status, 202);
 	ck_assert_str_eq(up.body.data, doc);
-	ck_assert_ptr_nonnull(strstr(up.headers.data, "Lambda-Runtime-Function-Error-Type: Runtime.Crash\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(up.headers.data, "Lambda-Runtime-Function-Error-Type: Runtime.Crash\n"));
 	char *got = strstr(up.headers.data, "Lambda-Runtime-Function-XRay-Error-Cause: ");
 	ck_assert_ptr_nonnull(got);
 	ck_assert_int_eq(strncmp(got, cause, l + n + 2), 0);
@@ -203,7 +204,7 @@ END_TEST
 START_TEST(init_error_and_restore_routes_pass)
 {
 	static const char *const h[] = {"Lambda-Runtime-Function-Error-Type: Runtime.BadInit",
-					NULL};
+	                                NULL};
 	struct reply r;
 	http("POST", "/2018-06-01/runtime/init/error", h, "{}", 2, &r);
 	ck_assert_int_eq(r.status, 202);
@@ -233,7 +234,7 @@ START_TEST(status_codes_and_bodies_unchanged)
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		up.post_status = codes[i];
 		up.post_body = "{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 "
-			       "bytes).\",\"errorType\":\"RequestEntityTooLarge\"}";
+		               "bytes).\",\"errorType\":\"RequestEntityTooLarge\"}";
 		struct reply r;
 		http("POST", "/2018-06-01/runtime/invocation/req-1/response", NULL, "x", 1, &r);
 		ck_assert_int_eq(r.status, codes[i]);
@@ -284,20 +285,22 @@ static void raw_send(int fd, const char *s)
 START_TEST(streamed_response_forwarded_chunk_by_chunk_with_trailers)
 {
 	int fd = raw_connect();
-	raw_send(fd, "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\n"
-		     "Host: x\r\n"
-		     "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
-		     "Transfer-Encoding: chunked\r\n"
-		     "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
-		     "\r\n"
-		     "6\r\nfirst,\r\n");
+	raw_send(
+	    fd,
+	    "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\n"
+	    "Host: x\r\n"
+	    "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+	    "Transfer-Encoding: chunked\r\n"
+	    "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+	    "\r\n"
+	    "6\r\nfirst,\r\n");
 	/* The first chunk reaches the upstream while the runtime has not
 	 * finished: nothing is held back until the end. */
 	ck_assert(fake_up_wait_bytes(&up, 6, 10000));
 	raw_send(fd, "7\r\nsecond.\r\n0\r\n"
-		     "Lambda-Runtime-Function-Error-Type: Function.StreamError\r\n"
-		     "Lambda-Runtime-Function-Error-Body: eyJlcnJvck1lc3NhZ2UiOiJ4In0=\r\n"
-		     "\r\n");
+	             "Lambda-Runtime-Function-Error-Type: Function.StreamError\r\n"
+	             "Lambda-Runtime-Function-Error-Body: eyJlcnJvck1lc3NhZ2UiOiJ4In0=\r\n"
+	             "\r\n");
 	char buf[4096];
 	size_t got = 0;
 	while (got < sizeof(buf) - 1) {
@@ -312,10 +315,14 @@ START_TEST(streamed_response_forwarded_chunk_by_chunk_with_trailers)
 	buf[got] = '\0';
 	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 202"));
 	ck_assert_str_eq(up.body.data, "first,second.");
-	ck_assert_ptr_nonnull(strstr(up.headers.data, "Lambda-Runtime-Function-Response-Mode: streaming\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(up.headers.data, "Lambda-Runtime-Function-Response-Mode: streaming\n"));
 	ck_assert_ptr_nonnull(strstr(up.headers.data, "Transfer-Encoding: chunked\n"));
-	ck_assert_ptr_nonnull(strstr(up.trailers.data, "Lambda-Runtime-Function-Error-Type: Function.StreamError\n"));
-	ck_assert_ptr_nonnull(strstr(up.trailers.data, "Lambda-Runtime-Function-Error-Body: eyJlcnJvck1lc3NhZ2UiOiJ4In0=\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(up.trailers.data, "Lambda-Runtime-Function-Error-Type: Function.StreamError\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(up.trailers.data,
+	           "Lambda-Runtime-Function-Error-Body: eyJlcnJvck1lc3NhZ2UiOiJ4In0=\n"));
 	close(fd);
 }
 END_TEST
@@ -364,8 +371,8 @@ START_TEST(server_rejects_malformed_request)
 	/* A bad Content-Length too. */
 	fd = raw_connect();
 	raw_send(fd, "POST /x HTTP/1.1\r\nContent-Length: -3\r\n\r\n");
-	ck_assert_ptr_nonnull(strstr(raw_read_until(fd, "malformed request", 1, &closed),
-				     "HTTP/1.1 400 "));
+	ck_assert_ptr_nonnull(
+	    strstr(raw_read_until(fd, "malformed request", 1, &closed), "HTTP/1.1 400 "));
 	close(fd);
 }
 END_TEST
@@ -377,9 +384,9 @@ START_TEST(server_keeps_alive_across_back_to_back_requests)
 	/* Two requests in one write: both answered, in order, on one
 	 * connection; a chunk extension is accepted. */
 	raw_send(fd, "POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\nHost: x\r\n"
-		     "Content-Length: 3\r\n\r\nabc"
-		     "POST /2018-06-01/runtime/invocation/b/response HTTP/1.1\r\nHost: x\r\n"
-		     "Transfer-Encoding: chunked\r\n\r\n2;ext=1\r\nde\r\n0\r\n\r\n");
+	             "Content-Length: 3\r\n\r\nabc"
+	             "POST /2018-06-01/runtime/invocation/b/response HTTP/1.1\r\nHost: x\r\n"
+	             "Transfer-Encoding: chunked\r\n\r\n2;ext=1\r\nde\r\n0\r\n\r\n");
 	const char *got = raw_read_until(fd, "{\"status\":\"OK\"}", 2, &closed);
 	ck_assert(!closed);
 	const char *first = strstr(got, "HTTP/1.1 202 ");
@@ -397,12 +404,12 @@ START_TEST(server_http10_and_expect_continue)
 	bool closed;
 	int fd = raw_connect();
 	raw_send(fd, "POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\nHost: x\r\n"
-		     "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+	             "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
 	ck_assert_ptr_nonnull(strstr(raw_read_until(fd, "100 Continue\r\n\r\n", 1, &closed),
-				     "HTTP/1.1 100 Continue"));
+	                             "HTTP/1.1 100 Continue"));
 	raw_send(fd, "ok");
-	ck_assert_ptr_nonnull(strstr(raw_read_until(fd, "{\"status\":\"OK\"}", 1, &closed),
-				     "HTTP/1.1 202 "));
+	ck_assert_ptr_nonnull(
+	    strstr(raw_read_until(fd, "{\"status\":\"OK\"}", 1, &closed), "HTTP/1.1 202 "));
 	ck_assert_str_eq(up.body.data, "ok");
 	close(fd);
 	/* HTTP/1.0 without keep-alive: answered, then closed. */
@@ -452,7 +459,7 @@ START_TEST(upstream_connections_are_reused)
 		ck_assert_int_eq(r.status, 200);
 		reply_fini(&r);
 		http_with(h, "POST", "/2018-06-01/runtime/invocation/req-1/response", NULL, "ok", 2,
-			  &r);
+		          &r);
 		ck_assert_int_eq(r.status, 202);
 		reply_fini(&r);
 	}
@@ -540,7 +547,7 @@ struct seen {
 	char rid[64];
 	size_t len;
 	bool saw_trace;
-	int fail;            /* inspect() returns this when non-zero */
+	int fail; /* inspect() returns this when non-zero */
 	enum px_action action;
 	const char *block_rid; /* block only this request id */
 };
@@ -650,7 +657,7 @@ START_TEST(inspector_failure_fails_closed_when_asked)
 	/* Every event is refused, so the runtime never gets one. */
 	ck_assert_int_eq(curl_easy_perform(h), CURLE_OPERATION_TIMEDOUT);
 	ck_assert_str_eq(up.error_urls, "/2018-06-01/runtime/invocation/req-1/error "
-					"/2018-06-01/runtime/invocation/req-2/error ");
+	                                "/2018-06-01/runtime/invocation/req-2/error ");
 	ck_assert_uint_eq(hl.n, 2);
 	curl_easy_cleanup(h);
 	vg_buf_fini(&r.body);
@@ -665,9 +672,9 @@ START_TEST(client_request_and_retry_on_stale_connection)
 	struct px_resp r;
 	ck_assert_int_eq(px_pool_init(&p, up.hostport), 0);
 	px_resp_init(&r);
-	ck_assert_int_eq(px_request(&p, "GET", "/2018-06-01/runtime/invocation/next", NULL, NULL,
-				    0, &r, 1024, 10000),
-			 0);
+	ck_assert_int_eq(px_request(&p, "GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0,
+	                            &r, 1024, 10000),
+	                 0);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(px_resp_header(&r, "lambda-runtime-aws-request-id"), "req-1");
 	ck_assert_uint_eq(p.n_idle, 1);
@@ -678,14 +685,13 @@ START_TEST(client_request_and_retry_on_stale_connection)
 	ck_assert_int_eq(fake_up_start(&up), 0);
 	ck_assert_int_ne(up.port, port); /* a new port: point the pool at it */
 	p.addr.sin_port = htons(up.port);
-	ck_assert_int_eq(px_request(&p, "POST", "/x/response", "X-A: b\r\n", "hi", 2, &r, 1024,
-				    10000),
-			 0);
+	ck_assert_int_eq(
+	    px_request(&p, "POST", "/x/response", "X-A: b\r\n", "hi", 2, &r, 1024, 10000), 0);
 	ck_assert_int_eq(r.status, 202);
 	ck_assert_str_eq(up.body.data, "hi");
 	/* A body over the cap is refused, not truncated. */
 	ck_assert_int_eq(px_request(&p, "GET", "/x/invocation/next", NULL, NULL, 0, &r, 4, 10000),
-			 -ENOBUFS);
+	                 -ENOBUFS);
 	px_resp_fini(&r);
 	px_pool_fini(&p);
 	ck_assert_int_eq(px_pool_init(&p, "nonsense"), -EINVAL);
