@@ -255,7 +255,7 @@ static int code_arg(const struct ci_scan *x, size_t i)
 /* Method receivers that make x.exec(...) a command and not a regex. */
 static const char *const exec_receivers[] = {
 	"child_process", "cp", "proc", "process", "runtime", "getruntime", "os", "subprocess",
-	"kernel", "io", "open3", "shell", "pty", "commands", "ctypes",
+	"kernel", "io", "open3", "shell", "pty", "commands", "ctypes", "constructor", "main",
 };
 
 /* name at [b, e): a dangerous callable? Judges the call that follows. */
@@ -600,9 +600,9 @@ static void called_expression(struct ci_scan *x, size_t b, size_t i)
 		/* ($y)('uname'), (sy.(st).em)('id'), (z)[0]('id'): a compact
 		 * group called with a string or a variable */
 		size_t q = skip_filler(x, p + 1);
-		if (q >= x->n || (s[q] != '\'' && s[q] != '"' && s[q] != '$'))
+		if (q >= x->n || (s[q] != '\'' && s[q] != '"' && s[q] != '$' && s[q] != '@'))
 			return;
-		if (s[q] != '$') { /* the whole argument is the literal: ('id') */
+		if (s[q] == '\'' || s[q] == '"') { /* the whole argument is the literal: ('id') */
 			size_t r = q + 1;
 			while (r < x->n && r - q < 128 && s[r] != s[q])
 				r++;
