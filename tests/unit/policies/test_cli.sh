@@ -57,6 +57,11 @@ has "good.json: ok"
 expect_rc 1 "$cli" policy check "$tmp/good.json" "$tmp/bad.json"
 grep -q "bad.json:2: unknown member \"treshold\"" "$tmp/err" || fail "check: $(cat "$tmp/err")"
 expect_rc 2 "$cli" policy
+# the shipped example is valid and usable
+if [ -n "${VIGIL_SOURCE_ROOT:-}" ]; then
+	expect_rc 0 "$cli" policy check "$VIGIL_SOURCE_ROOT/policies/examples/api.json"
+	expect_rc 0 "$cli" inspect --policy "$VIGIL_SOURCE_ROOT/policies/examples/api.json" "$tmp/sqs.json"
+fi
 # the program name may come first
 expect_rc 0 "$cli" vigil policy check "$tmp/good.json"
 

@@ -3,6 +3,7 @@
  * files. Extraction is tested with a phrase rule ("vigilmarker") so that the
  * expected findings do not depend on any detector's judgement. */
 #include <check.h>
+#include <pthread.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -593,6 +594,58 @@ START_TEST(structural_findings_in_keys)
 }
 END_TEST
 
+/* One engine, many threads: results must not depend on who else runs. */
+static const char *const mt_events[] = {
+	"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	"\"queryStringParameters\":{\"q\":\"${jndi:ldap://x/a}\"}}",
+	"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"__proto__\\\":{}}\"}]}",
+	"{\"a\":\"hello world\"}",
+};
+
+struct mt_arg {
+	const struct pol_engine *e;
+	unsigned bad;
+};
+
+static void *mt_run(void *p)
+{
+	struct mt_arg *a = p;
+	for (int round = 0; round < 300; round++)
+		for (size_t i = 0; i < 3; i++) {
+			struct pol_result *r;
+			if (pol_inspect(a->e, mt_events[i], strlen(mt_events[i]), &r)) {
+				a->bad++;
+				continue;
+			}
+			enum pol_verdict want = i == 2 ? POL_PASS : POL_BLOCK;
+			a->bad += pol_result_verdict(r) != want;
+			pol_result_free(r);
+		}
+	return NULL;
+}
+
+START_TEST(one_engine_many_threads)
+{
+	/* a regex rule too: PCRE2's match context is shared, match data not */
+	const char *p = write_tmp("mt.json", "{\"rules\":[{\"id\":\"mt.re\",\"category\":\"jndi\","
+				   "\"regex\":\"\\\\$\\\\{jndi:(ldap|rmi)\"}]}");
+	struct pol_engine *e;
+	char err[256];
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)) == 0, "%s", err);
+	pthread_t t[4];
+	struct mt_arg a[4];
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct mt_arg){e, 0};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, mt_run, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_uint_eq(a[i].bad, 0);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
 /* ---- policy files ---- */
 
 START_TEST(policy_rules_regex_targets_exclusions)
@@ -675,6 +728,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, block_responses_per_source);
 	tcase_add_test(t, weak_signals_add_up);
 	tcase_add_test(t, structural_findings_in_keys);
+	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
 	tcase_add_test(t, policy_check_names_file_line_cause);
 	suite_add_tcase(s, t);
