@@ -113,8 +113,12 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 	s->peak_rss = 0;
 	inv->active = true;
 	memcpy(inv->request_id, res->request_id, sizeof(inv->request_id));
-	inv->deadline_ms = vg_epoch_ms() + (int64_t)s->opts->timeout_s * 1000;
 	inv->start_ns = vg_mono_ns();
+	/* The advertised deadline is the one enforced: an init during this
+	 * invoke has already used some of the function timeout. */
+	inv->deadline_ms =
+	    vg_epoch_ms() +
+	    (deadline > inv->start_ns ? (int64_t)((deadline - inv->start_ns) / MS) : 0);
 	inv->event = req->event;
 	inv->event_len = req->event_len;
 	snprintf(inv->content_type, sizeof(inv->content_type), "%s",

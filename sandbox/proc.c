@@ -363,17 +363,23 @@ uint64_t sbx_proc_tree_rss(pid_t pid)
 
 uint64_t sbx_proc_hwm(pid_t pid)
 {
-	char path[64], line[256];
-	unsigned long kb = 0;
-	FILE *f;
+	/* One read and a search: this runs at the end of every invoke. */
+	char path[64], buf[4096];
+	const char *p;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return (uint64_t)kb * 1024u;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "VmHWM:");
+	if (!p)
+		return 0;
+	return (uint64_t)strtoull(p + 6, NULL, 10) * 1024u;
 }

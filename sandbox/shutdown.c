@@ -77,7 +77,8 @@ void sbx_shutdown_phase(struct sbx *s, const char *reason, bool final)
 			if (!sbx_wait_exit(s, rt,
 			                   t0 + (internal && !external ? 500 : RUNTIME_SHARE_MS) *
 			                            MS)) {
-				vg_log_warn("runtime ignored SIGTERM: SIGKILL");
+				vg_log_warn("runtime alive %u ms after SIGTERM: SIGKILL",
+				            internal && !external ? 500 : RUNTIME_SHARE_MS);
 				sbx_proc_signal(rt, SIGKILL);
 				clean = false;
 			}
