@@ -132,6 +132,42 @@ static bool excluded(const struct pol_scan *sc, const char *rule, enum pol_categ
 	return false;
 }
 
+static bool tokenish(unsigned char c)
+{
+	/* not '/' or '.': URLs, IPs and paths are the attack, not a secret */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '=' || c == '_' || c == '-';
+}
+
+/* Excerpts travel in alerts and logs: mask what looks like a secret riding
+ * along with the attack. A run of 24 or more token characters (keys,
+ * session tokens, JWTs, base64 blobs) keeps its first 4; a run of 12 or
+ * more digits (card and account numbers) keeps its last 4. The length and
+ * the attack's punctuation stay, so the excerpt still shows its shape. */
+static void redact(char *e, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (!tokenish((unsigned char)e[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i, digits = 0;
+		while (j < n && tokenish((unsigned char)e[j])) {
+			digits += e[j] >= '0' && e[j] <= '9';
+			j++;
+		}
+		size_t len = j - i;
+		if (digits == len && len >= 12) {
+			memset(e + i, '*', len - 4);
+		} else if (len >= 24 && digits && digits < len) {
+			/* letters and digits mixed: a token, not a word or a path */
+			memset(e + i + 4, '*', len - 4);
+		}
+		i = j;
+	}
+}
+
 static char *excerpt(const char *s, size_t n, uint32_t off, uint32_t len)
 {
 	if (off > n)
@@ -160,6 +196,7 @@ static char *excerpt(const char *s, size_t n, uint32_t off, uint32_t len)
 		e[i - start] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 	}
 	e[end - start] = '\0';
+	redact(e, end - start);
 	return e;
 }
 

@@ -536,6 +536,23 @@ START_TEST(block_responses_per_source)
 }
 END_TEST
 
+START_TEST(excerpts_are_redacted)
+{
+	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
+	const char *ev = "{\"a\":\"vigilmarker key=eyJhbGciOiJIUzI1NiJ9abc123def456 card 4111111111111111 "
+			 "http://169.254.169.254/latest/meta-data/\"}";
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	ck_assert_uint_ge(pol_result_count(r), 1);
+	const char *x = pol_result_finding(r, 0)->excerpt;
+	ck_assert_msg(strstr(x, "key=****") && !strstr(x, "4111111111111111") && strstr(x, "************1111") &&
+			      strstr(x, "http://169.254.169.254/latest/meta-data/") && strlen(x) <= 128,
+		      "excerpt: %s", x);
+	pol_result_free(r);
+	pol_engine_free(e);
+}
+END_TEST
+
 START_TEST(weak_signals_add_up)
 {
 	const char *p = write_tmp("weak.json",
@@ -727,6 +744,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, malformed_event_is_an_error_verdict);
 	tcase_add_test(t, block_responses_per_source);
 	tcase_add_test(t, weak_signals_add_up);
+	tcase_add_test(t, excerpts_are_redacted);
 	tcase_add_test(t, structural_findings_in_keys);
 	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
