@@ -59,6 +59,13 @@ static char *decode_client_context(const char *b64)
 		return NULL;
 	}
 	out[r] = '\0';
+	/* It becomes a header of invocation/next: no byte may end the line. */
+	for (long i = 0; i < r; i++)
+		if (out[i] < 0x20 && out[i] != '\t') {
+			vg_log_warn("X-Amz-Client-Context holds control bytes: ignored");
+			free(out);
+			return NULL;
+		}
 	return (char *)out;
 }
 

@@ -504,6 +504,22 @@ START_TEST(bad_input)
 	ck_assert_int_eq(pieces, 3);
 	ck_assert_uint_eq(total, 40000);
 
+	/* A client context that would end the header line is dropped; the
+	 * invoke goes on. */
+	{
+		const char *ch[] = {"X-Amz-Client-Context: YQ0KWC1FdmlsOiAx",
+		                    "X-Amz-Cognito-Identity: {\"cognitoIdentityId\":\"x\"}", NULL};
+		const char hev[] = "{\"action\":\"headers\"}";
+		ck_assert_int_eq(th_http("POST", sb.invoke_url, ch, hev, strlen(hev), 30000, &r),
+		                 0);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_ptr_null(strstr(r.body, "Client-Context"));
+		ck_assert_ptr_null(strstr(r.body, "X-Evil"));
+		ck_assert_ptr_nonnull(strstr(r.body, "Cognito-Identity"));
+		th_resp_fini(&r);
+		ck_assert_int_ge(count("X-Amz-Client-Context holds control bytes"), 1);
+	}
+
 	/* Malformed event bytes are the function's business. */
 	invoke_expect("{not json", NULL, &r);
 	ck_assert_str_eq(r.body, "{not json");
