@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vg_buf.h"
@@ -64,13 +65,19 @@ int ext_api_subscribe(struct ext_api *a, uint16_t port, int64_t max_items, int64
 	if (ret < 0)
 		return ret;
 	strcat(hdr, "Content-Type: application/json\r\n");
+	/* Lambda Managed Instances accept only the newest schema (a superset);
+	 * elsewhere 2022-12-13 is the one every platform and emulator knows. */
+	const char *init = getenv("AWS_LAMBDA_INITIALIZATION_TYPE");
+	const char *schema =
+	    init && !strcmp(init, "lambda-managed-instances") ? "2025-01-29" : "2022-12-13";
 	int n = snprintf(body, sizeof(body),
-	                 "{\"schemaVersion\":\"2022-12-13\","
+	                 "{\"schemaVersion\":\"%s\","
 	                 "\"types\":[\"platform\",\"function\",\"extension\"],"
 	                 "\"buffering\":{\"maxItems\":%lld,\"maxBytes\":%lld,\"timeoutMs\":%lld},"
 	                 "\"destination\":{\"protocol\":\"HTTP\","
 	                 "\"URI\":\"http://sandbox.localdomain:%u/telemetry\"}}",
-	                 (long long)max_items, (long long)max_bytes, (long long)timeout_ms, port);
+	                 schema, (long long)max_items, (long long)max_bytes, (long long)timeout_ms,
+	                 port);
 	px_resp_init(&r);
 	ret = px_request(&a->pool, "PUT", "/2022-07-01/telemetry", hdr, body, (size_t)n, &r,
 	                 SMALL_BODY, -1);

@@ -489,6 +489,21 @@ START_TEST(telemetry_not_supported_or_refused_is_not_fatal)
 }
 END_TEST
 
+START_TEST(managed_instances_subscribe_with_the_newest_schema)
+{
+	const char *env[] = {env_api, env_pp, env_tp,
+	                     "AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances", NULL};
+	struct proc p;
+	spawn(&p, "/opt/extensions/vigil", env, NULL);
+	ck_assert(fake_up_wait_ext_next(&up, 1, 20000));
+	ck_assert_ptr_nonnull(strstr(up.subscription, "\"schemaVersion\":\"2025-01-29\""));
+	fake_up_shutdown(&up, 2000);
+	ck_assert_int_eq(reap(&p, 10000), 0);
+	free(slurp(p.out));
+	free(slurp(p.err));
+}
+END_TEST
+
 START_TEST(busy_proxy_port_bypasses_but_never_breaks)
 {
 	/* Someone holds the proxy port: vigil still registers and runs, and
@@ -593,6 +608,7 @@ static Suite *suite(void)
 	tcase_add_test(t, upstream_500_and_hang_through_vigil);
 	tcase_add_test(t, invalid_configuration_reported_through_init_error);
 	tcase_add_loop_test(t, telemetry_not_supported_or_refused_is_not_fatal, 0, 2);
+	tcase_add_test(t, managed_instances_subscribe_with_the_newest_schema);
 	tcase_add_test(t, busy_proxy_port_bypasses_but_never_breaks);
 	tcase_add_test(t, probe_subcommand);
 	tcase_add_test(t, offline_subcommands);
