@@ -62,6 +62,15 @@ if [ -n "${VIGIL_SOURCE_ROOT:-}" ]; then
 	expect_rc 0 "$cli" policy check "$VIGIL_SOURCE_ROOT/policies/examples/api.json"
 	expect_rc 0 "$cli" inspect --policy "$VIGIL_SOURCE_ROOT/policies/examples/api.json" "$tmp/sqs.json"
 fi
+# golden events: one attack per source is caught, benign look-alikes pass
+if [ -n "${VIGIL_SOURCE_ROOT:-}" ]; then
+	data=$VIGIL_SOURCE_ROOT/tests/data/policies
+	expect_rc 0 "$cli" inspect --mode block --ndjson "$data/attacks.ndjson"
+	[ "$(grep -c '"verdict":"block"' "$tmp/out")" = 17 ] || fail "attacks not all blocked: $(grep -v '"verdict":"block"' "$tmp/out")"
+	[ "$(grep -o '"source":"[a-z0-9-]*"' "$tmp/out" | sort -u | wc -l)" = 17 ] || fail "attacks do not cover the 17 sources"
+	expect_rc 0 "$cli" inspect --mode block --ndjson "$data/benign.ndjson"
+	[ "$(grep -c '"verdict":"pass"' "$tmp/out")" = 5 ] || fail "benign events flagged: $(grep -v '"verdict":"pass"' "$tmp/out")"
+fi
 # the program name may come first
 expect_rc 0 "$cli" vigil policy check "$tmp/good.json"
 
