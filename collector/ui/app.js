@@ -287,6 +287,18 @@ function matches(a) {
   return true;
 }
 
+// While the tab is in the background, its title counts the alerts that
+// arrived, so a glance at the tab bar says something happened.
+let unseen = 0;
+function noteUnseen() {
+  if (!document.hidden) return;
+  unseen++;
+  document.title = `(${unseen}) Vigil alerts`;
+}
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) { unseen = 0; document.title = 'Vigil alerts'; }
+});
+
 let groupTimer = null;
 function onLiveAlert(a) {
   if (state.loading) {
@@ -303,6 +315,7 @@ function onLiveAlert(a) {
       state.next = state.next || last.dataset.id;
     }
     $('empty').hidden = true;
+    noteUnseen();
   }
   // Group counts and sparklines: refetch at most once a second.
   if (!groupTimer) {
