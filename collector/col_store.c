@@ -26,12 +26,19 @@ struct reader {
 	bool busy;
 };
 
+struct commit_req;
+
 struct col_store {
 	struct col_store_opts opts;
 	sqlite3 *wdb;
 	pthread_mutex_t wlock; /* the write connection and count */
 	sqlite3_stmt *st_group, *st_group_add, *st_alert;
 	int64_t count;
+	/* Group commit: batches queued while another caller commits. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qdone;
+	struct commit_req *qhead, **qtail;
+	bool leader;
 	struct gcache_slot gcache[GCACHE_SLOTS]; /* (rule, function, path) -> group id */
 	struct reader readers[READERS];
 	pthread_mutex_t rlock;
@@ -208,6 +215,9 @@ int col_store_open(const struct col_store_opts *o, struct col_store **out)
 		return -ENOMEM;
 	s->opts = *o;
 	pthread_mutex_init(&s->wlock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qdone, NULL);
+	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->rlock, NULL);
 	pthread_cond_init(&s->rfree, NULL);
 	if ((rc = open_conn(o->path, o->sync_full, &s->wdb)) < 0)
@@ -279,6 +289,8 @@ void col_store_free(struct col_store *s)
 		sqlite3_close(s->readers[i].db);
 	sqlite3_close(s->wdb);
 	pthread_mutex_destroy(&s->wlock);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qdone);
 	pthread_mutex_destroy(&s->rlock);
 	pthread_cond_destroy(&s->rfree);
 	free(s);
@@ -504,57 +516,124 @@ static int trim_count(struct col_store *s, int64_t *deleted)
 	return delete_where(s, "id <= ?1", cutoff, deleted);
 }
 
-int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now_ns,
-		     struct col_insert_result *res, col_store_new_fn fn, void *ctx)
-{
-	int64_t *ids = NULL, *groups = NULL, trimmed;
-	int rc = -EIO;
+/* One caller's batch waiting for the group commit. It lives on the
+ * caller's stack until done is set (under qlock). */
+struct commit_req {
+	const struct col_batch *b;
+	int64_t now_ns;
+	int64_t *ids, *groups;
+	struct col_insert_result res;
+	int rc;
+	bool done;
+	struct commit_req *next;
+};
 
-	memset(res, 0, sizeof(*res));
-	if (!b->n)
-		return 0;
-	ids = calloc(b->n, sizeof(*ids));
-	groups = calloc(b->n, sizeof(*groups));
-	if (!ids || !groups) {
-		free(ids);
-		free(groups);
-		return -ENOMEM;
-	}
-	pthread_mutex_lock(&s->wlock);
-	if (sql_exec(s->wdb, "BEGIN IMMEDIATE") < 0)
-		goto out;
+/* Inserts one batch inside the open transaction, under a savepoint so a
+ * failure undoes this batch only. */
+static int insert_batch(struct col_store *s, struct commit_req *q)
+{
+	const struct col_batch *b = q->b;
+
+	if (sql_exec(s->wdb, "SAVEPOINT batch") < 0)
+		return -EIO;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct col_record *r = &b->records[i];
 		/* A repeated id inside one batch is caught too: the first copy
 		 * is already inserted in this transaction. */
-		if (insert_one(s, r, r->time_ns ? r->time_ns : now_ns, now_ns, &groups[i],
-			       &ids[i]) < 0)
-			goto rollback;
-		if (ids[i])
-			res->stored++;
+		if (insert_one(s, r, r->time_ns ? r->time_ns : q->now_ns, q->now_ns, &q->groups[i],
+			       &q->ids[i]) < 0)
+			goto undo;
+		if (q->ids[i])
+			q->res.stored++;
 		else
-			res->duplicates++;
+			q->res.duplicates++;
 	}
-	if (groups_add(s, b, ids, groups, now_ns) < 0)
-		goto rollback;
-	s->count += (int64_t)res->stored;
-	if (trim_count(s, &trimmed) < 0) {
-		s->count -= (int64_t)res->stored;
-		goto rollback;
+	if (groups_add(s, b, q->ids, q->groups, q->now_ns) < 0)
+		goto undo;
+	return sql_exec(s->wdb, "RELEASE batch");
+undo:
+	sql_exec(s->wdb, "ROLLBACK TO batch; RELEASE batch");
+	gcache_clear(s); /* it may name groups the rollback removed */
+	memset(&q->res, 0, sizeof(q->res));
+	return -EIO;
+}
+
+/* Stores every batch of the list in one transaction: one commit (one
+ * fsync at synchronous=FULL) for all the callers that queued meanwhile. */
+static void commit_group(struct col_store *s, struct commit_req *list)
+{
+	int64_t added = 0, trimmed = 0;
+	struct commit_req *q;
+
+	pthread_mutex_lock(&s->wlock);
+	if (sql_exec(s->wdb, "BEGIN IMMEDIATE") < 0)
+		goto out;
+	for (q = list; q; q = q->next) {
+		q->rc = insert_batch(s, q);
+		if (q->rc == 0)
+			added += (int64_t)q->res.stored;
 	}
-	if (sql_exec(s->wdb, "COMMIT") < 0) {
-		s->count -= (int64_t)res->stored - trimmed;
-		goto rollback;
+	s->count += added;
+	if (trim_count(s, &trimmed) < 0 || sql_exec(s->wdb, "COMMIT") < 0) {
+		s->count += trimmed - added;
+		sql_exec(s->wdb, "ROLLBACK");
+		gcache_clear(s);
+		for (q = list; q; q = q->next) {
+			q->rc = -EIO;
+			memset(&q->res, 0, sizeof(q->res));
+		}
 	}
-	rc = 0;
+out:
 	pthread_mutex_unlock(&s->wlock);
-	if (fn) {
+}
+
+int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now_ns,
+		     struct col_insert_result *res, col_store_new_fn fn, void *ctx)
+{
+	struct commit_req q = {.b = b, .now_ns = now_ns, .rc = -EIO};
+
+	memset(res, 0, sizeof(*res));
+	if (!b->n)
+		return 0;
+	q.ids = calloc(b->n, sizeof(*q.ids));
+	q.groups = calloc(b->n, sizeof(*q.groups));
+	if (!q.ids || !q.groups) {
+		free(q.ids);
+		free(q.groups);
+		return -ENOMEM;
+	}
+	/* Group commit: the first caller to find no commit running becomes
+	 * the leader and stores every queued batch; the others wait for it. */
+	pthread_mutex_lock(&s->qlock);
+	*s->qtail = &q;
+	s->qtail = &q.next;
+	while (!q.done) {
+		if (s->leader) {
+			pthread_cond_wait(&s->qdone, &s->qlock);
+			continue;
+		}
+		struct commit_req *list = s->qhead;
+		s->qhead = NULL;
+		s->qtail = &s->qhead;
+		s->leader = true;
+		pthread_mutex_unlock(&s->qlock);
+		commit_group(s, list);
+		pthread_mutex_lock(&s->qlock);
+		for (struct commit_req *e = list; e; e = e->next)
+			e->done = true; /* its owner needs qlock to see it and go */
+		s->leader = false;
+		pthread_cond_broadcast(&s->qdone);
+	}
+	pthread_mutex_unlock(&s->qlock);
+
+	*res = q.res;
+	if (q.rc == 0 && fn) {
 		struct vg_buf o = VG_BUF_INIT(1 << 20);
 		for (size_t i = 0; i < b->n; i++) {
 			const struct col_record *r = &b->records[i];
 			struct alert_view v = {
-				.id = ids[i], .time_ns = r->time_ns ? r->time_ns : now_ns,
-				.received_ns = now_ns, .group_id = groups[i],
+				.id = q.ids[i], .time_ns = r->time_ns ? r->time_ns : now_ns,
+				.received_ns = now_ns, .group_id = q.groups[i],
 				.severity_number = r->severity_number,
 				.alert_id = r->alert_id, .severity_text = r->severity_text,
 				.kind = r->kind, .category = r->category, .rule = r->rule,
@@ -564,7 +643,7 @@ int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now
 				.service = r->service, .body = r->body ? r->body : r->body_json,
 				.attrs = r->attrs_json, .resource = r->resource_json,
 			};
-			if (!ids[i])
+			if (!q.ids[i])
 				continue;
 			vg_buf_reset(&o);
 			if (alert_json(&o, &v) == 0)
@@ -572,17 +651,9 @@ int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now
 		}
 		vg_buf_fini(&o);
 	}
-	goto done;
-rollback:
-	res->stored = 0;
-	sql_exec(s->wdb, "ROLLBACK");
-	gcache_clear(s); /* it may name groups the rollback removed */
-out:
-	pthread_mutex_unlock(&s->wlock);
-done:
-	free(ids);
-	free(groups);
-	return rc;
+	free(q.ids);
+	free(q.groups);
+	return q.rc;
 }
 
 int col_store_retain(struct col_store *s, int64_t now_ns, int64_t *deleted)

@@ -33,7 +33,8 @@ class Collector:
         if self.proc:
             self.proc.stderr.close()
         self.proc = subprocess.Popen(
-            [BINARY, '--listen', '127.0.0.1:0', '--db', self.db, '--sync', 'normal'] + self.args,
+            [BINARY, '--listen', '127.0.0.1:0', '--db', self.db] +
+            ([] if '--sync' in self.args else ['--sync', 'normal']) + self.args,
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=self.env, text=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

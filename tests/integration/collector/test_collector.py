@@ -270,6 +270,45 @@ class Durability(unittest.TestCase):
             c.close()
 
 
+class Concurrency(unittest.TestCase):
+    def test_parallel_senders_group_commit(self):
+        # Four senders at once share commits; every acknowledged alert is
+        # stored once, and ids sent by two senders are stored once.
+        import threading
+        c = Collector('--rate', '0', '--sync', 'full')
+        errors = []
+
+        def send(t):
+            conn = http.client.HTTPConnection('127.0.0.1', c.port, timeout=60)
+            for i in range(15):
+                status, _, _ = c.post_logs(records(40, 'p%d-%d' % (t, i)), conn=conn)
+                if status != 200:
+                    errors.append(status)
+                # Every sender also repeats one shared batch.
+                status, _, _ = c.post_logs(records(5, 'shared'), conn=conn)
+                if status != 200:
+                    errors.append(status)
+            conn.close()
+        try:
+            threads = [threading.Thread(target=send, args=(t,)) for t in range(4)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            self.assertEqual(errors, [])
+            stats = c.get_json('/api/stats')
+            self.assertEqual(stats['alerts'], 4 * 15 * 40 + 5)
+            self.assertEqual(stats['ingest']['stored'], 4 * 15 * 40 + 5)
+            self.assertEqual(stats['ingest']['duplicates'], 4 * 15 * 5 - 5)
+            group = [g for g in c.get_json('/api/groups')['groups'] if g['function'] == 'fn-a']
+            self.assertEqual(sum(g['count'] for g in group), 4 * 15 * 40 + 5)
+            c.kill9()
+            c.start()
+            self.assertEqual(c.get_json('/api/stats')['alerts'], 4 * 15 * 40 + 5)
+        finally:
+            c.close()
+
+
 class Forward(unittest.TestCase):
     def test_forward_accepted_records(self):
         target = Collector('--rate', '0', '--token', 'fwd')
