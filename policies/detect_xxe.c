@@ -291,11 +291,12 @@ static void document_features(struct xxe_scan *x)
 	}
 }
 
-int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+/* The whole scan of one text; findings go to *x. */
+static void scan_xml(struct xxe_scan *x_)
 {
-	if (!(ctx->chars & POL_CH_LT))
-		return 0;
-	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
+	struct xxe_scan x = *x_;
+	const char *s = x.s;
+	size_t n = x.n;
 	int subset = 0, xml_app = 0;
 	size_t i = 0;
 	while (i < n) {
@@ -349,6 +350,68 @@ int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 	}
 	if (x.best < XXE_XINCLUDE && xml_app)
 		document_features(&x);
+	*x_ = x;
+}
+
+#define XXE_WINDOW 4096 /* stack scratch for UTF-16 transcoded text */
+#define XXE_OVERLAP 512
+
+/* XML may arrive as UTF-16 (a classic way past byte-oriented filters): the
+ * ASCII of each character then sits at even (LE) or odd (BE) offsets with
+ * zero bytes between. Returns the offset of the ASCII byte (0 or 1) and
+ * sets *start past a byte-order mark, or returns -1. */
+static int utf16_lane(const unsigned char *u, size_t n, size_t *start)
+{
+	size_t b = 0;
+	if (n >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+		b = 2;
+	size_t zeros[2] = {0, 0}, pairs = 0;
+	for (size_t i = b; i + 1 < n && pairs < 32; i += 2, pairs++) {
+		zeros[0] += u[i] == 0;
+		zeros[1] += u[i + 1] == 0;
+	}
+	*start = b;
+	if (pairs < 4)
+		return -1;
+	if (zeros[1] * 10 >= pairs * 9 && zeros[0] == 0)
+		return 0; /* little endian: 'x' 00 */
+	if (zeros[0] * 10 >= pairs * 9 && zeros[1] == 0)
+		return 1; /* big endian: 00 'x' */
+	return -1;
+}
+
+/* Transcodes UTF-16 windows into a fixed stack buffer and scans each; a
+ * finding spans its window in the original. */
+static void scan_utf16(struct xxe_scan *x, int lane, size_t start)
+{
+	char buf[XXE_WINDOW];
+	const unsigned char *u = (const unsigned char *)x->s;
+	size_t w = start;
+	while (w + 1 < x->n && x->best < XXE_EXTERNAL) {
+		size_t o = 0, i = w;
+		for (; i + 1 < x->n && o < sizeof(buf); i += 2) {
+			unsigned c = u[i + (size_t)lane], other = u[i + 1 - (size_t)lane];
+			buf[o++] = other == 0 && c < 0x80 ? (char)c : '?';
+		}
+		struct xxe_scan sub = {buf, o, XXE_NONE, 0, 0};
+		scan_xml(&sub);
+		note(x, sub.best, w, i);
+		if (i + 1 >= x->n)
+			break;
+		w = i - 2 * XXE_OVERLAP;
+	}
+}
+
+int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+{
+	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
+	if (ctx->chars & POL_CH_LT)
+		scan_xml(&x);
+	size_t start;
+	int lane;
+	if ((ctx->chars & POL_CH_CTRL) && x.best < XXE_EXTERNAL &&
+	    (lane = utf16_lane((const unsigned char *)s, n, &start)) >= 0)
+		scan_utf16(&x, lane, start);
 	if (x.best == XXE_NONE)
 		return 0;
 	hit->rule = xxe_rules[x.best].rule;
