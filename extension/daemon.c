@@ -20,6 +20,7 @@ struct daemon {
 	struct px_proxy *proxy;
 	struct ext_listener *listener;
 	uint64_t t0;
+	bool bypass_reported;
 };
 
 static void health(void *ctx, const char *category, const char *rid, const char *msg)
@@ -98,6 +99,29 @@ static void subscribe(struct daemon *d)
 		vg_log_error("Telemetry API subscription failed (%d); telemetry alerts are off", r);
 }
 
+/* Lambda hands an event to the runtime only after the runtime asked for it,
+ * so by the first INVOKE a runtime that talks through the proxy has sent
+ * it a /next. None means the runtime bypasses Vigil: an OS-only runtime
+ * without the wrapper line, or AWS_LAMBDA_EXEC_WRAPPER unset. Say so once
+ * per process, loudly: nothing is inspected. */
+static void check_bypass(struct daemon *d)
+{
+	if (d->bypass_reported || !d->proxy || px_proxy_next_count(d->proxy) > 0)
+		return;
+	d->bypass_reported = true;
+	static const char msg[] =
+	    "the runtime does not talk through Vigil's proxy: events are not inspected (set "
+	    "AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper, or start an OS-only runtime with "
+	    "exec /opt/vigil-wrapper in its bootstrap)";
+	vg_log_warn("%s", msg);
+	struct ext_alert a = {.kind = "health",
+	                      .category = "proxy_bypassed",
+	                      .rule = "vigil.proxy",
+	                      .severity = "ERROR",
+	                      .summary = msg};
+	ext_alert_print(stdout, &a);
+}
+
 /* Budget: everything must be done by deadline_ms, with a margin for exit.
  * Nothing is buffered yet (the exporter is a later piece), so this only
  * accounts for the time and returns. */
@@ -157,6 +181,8 @@ int ext_daemon_run(const char *argv0)
 			vg_log_error("event/next failed: %s (status %d)", strerror(-r), status);
 			return 1;
 		}
+		if (ev.type == EXT_EVENT_INVOKE)
+			check_bypass(&d);
 		if (ev.type == EXT_EVENT_SHUTDOWN) {
 			shutdown_phase(&d, &ev);
 			return 0;

@@ -32,6 +32,7 @@ struct px_proxy {
 	pthread_mutex_t lock; /* guards active and stopping */
 	bool stopping;
 	struct px_req *active; /* requests holding an upstream connection */
+	unsigned long n_next;  /* /next requests received */
 };
 
 struct px_req {
@@ -391,6 +392,11 @@ static int on_request(void *ctx, struct px_srv_req *in)
 	size_t tl = strlen(in->target), sl = strlen(NEXT_SUFFIX);
 	q.is_next =
 	    !strcmp(in->method, "GET") && tl >= sl && !strcmp(in->target + tl - sl, NEXT_SUFFIX);
+	if (q.is_next) {
+		pthread_mutex_lock(&px->lock);
+		px->n_next++;
+		pthread_mutex_unlock(&px->lock);
+	}
 	/* The runtime's head fits PX_HEAD_MAX; ours adds a Host line. */
 	vg_buf_init(&q.head, PX_HEAD_MAX + 1024);
 	vg_buf_init(&q.replay, REPLAY_MAX);
@@ -432,6 +438,14 @@ err_pool:
 err_free:
 	free(px);
 	return r;
+}
+
+unsigned long px_proxy_next_count(struct px_proxy *p)
+{
+	pthread_mutex_lock(&p->lock);
+	unsigned long n = p->n_next;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 uint16_t px_proxy_port(const struct px_proxy *p)

@@ -58,6 +58,9 @@ struct px_proxy_opts {
  * (px_proxy_free). 0, -EINVAL (bad upstream), -EADDRINUSE, -errno. */
 int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out);
 uint16_t px_proxy_port(const struct px_proxy *p);
+/* How many GET .../invocation/next requests the proxy has received (counted
+ * on arrival, before they are answered). */
+unsigned long px_proxy_next_count(struct px_proxy *p);
 /* Stops serving: cuts the upstream connections still waiting (a pending
  * /next) and joins every thread. NULL is accepted. */
 void px_proxy_free(struct px_proxy *p);

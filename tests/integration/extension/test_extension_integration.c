@@ -35,6 +35,8 @@ static uint16_t free_port(void)
 
 /* Starts the sandbox with the layer, its wrapper, free ports for vigil and
  * the extra options (NULL-terminated). */
+static bool no_wrapper;
+
 static void start_with(uint16_t pp, const char *const more[])
 {
 	uint16_t tp;
@@ -46,9 +48,10 @@ static void start_with(uint16_t pp, const char *const more[])
 	snprintf(env_pp, sizeof(env_pp), "VIGIL_PROXY_PORT=%u", pp);
 	snprintf(env_tp, sizeof(env_tp), "VIGIL_TELEMETRY_PORT=%u", tp);
 	snprintf(proxy_api, sizeof(proxy_api), "api 127.0.0.1:%u", pp);
-	const char *extra[16] = {"--timeout", "10",   "--env", env_wrapper,
-	                         "--env",     env_pp, "--env", env_tp};
-	size_t n = 8;
+	/* The wrapper goes last so that no_wrapper can leave it out. */
+	const char *extra[16] = {"--timeout", "10",   "--env", env_pp,
+	                         "--env",     env_tp, "--env", env_wrapper};
+	size_t n = no_wrapper ? 6 : 8;
 	for (size_t i = 0; more && more[i] && n < 15; i++)
 		extra[n++] = more[i];
 	extra[n] = NULL;
@@ -149,6 +152,7 @@ START_TEST(buffered_through_proxy)
 	invoke_expect("{\"action\":\"big\",\"bytes\":1048576}", NULL, &r);
 	ck_assert_uint_eq(r.len, 1048576);
 	th_resp_fini(&r);
+	ck_assert(!th_file_contains(sb.err_path, "proxy_bypassed"));
 	cJSON *rep = stop_and_report();
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "invocations")),
 	                 3);
@@ -341,6 +345,25 @@ START_TEST(shutdown_inside_deadline)
 }
 END_TEST
 
+START_TEST(bypass_without_wrapper_is_reported)
+{
+	/* An OS-only runtime started without the wrapper line: the function
+	 * works, and vigil says at the first invocation that it sees nothing. */
+	struct th_resp r;
+	no_wrapper = true;
+	start(NULL);
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert(!through_proxy());
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "\"vigil.category\":\"proxy_bypassed\"", 5000, NULL, 0), 0);
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	th_resp_fini(&r);
+	cJSON_Delete(stop_and_report());
+	ck_assert_int_eq(th_file_count(sb.err_path, "\"vigil.category\":\"proxy_bypassed\""), 1);
+}
+END_TEST
+
 START_TEST(wrapper_falls_back_to_direct)
 {
 	/* Something that accepts connections but never answers holds the
@@ -382,6 +405,7 @@ int main(int argc, char **argv)
 	    {"wrong_configuration_value", wrong_configuration_value},
 	    {"shutdown_inside_deadline", shutdown_inside_deadline},
 	    {"wrapper_falls_back_to_direct", wrapper_falls_back_to_direct},
+	    {"bypass_without_wrapper_is_reported", bypass_without_wrapper_is_reported},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
