@@ -30,12 +30,13 @@
 
 enum ssti_level {
 	SSTI_NONE = 0,
-	SSTI_STATEMENT = 1, /* a template statement in data */
-	SSTI_GLOBALS = 2,   /* engine globals used as objects */
-	SSTI_PROBE = 3,     /* arithmetic probe */
-	SSTI_FILTER = 4,    /* |attr() and friends: filter-based evasion */
-	SSTI_EXEC = 5,      /* code execution primitives */
-	SSTI_DUNDER = 6,    /* Python object-model walk */
+	SSTI_GLOBAL_READ,   /* {{ config.site_name }}: an engine global read */
+	SSTI_STATEMENT,     /* a template statement in data */
+	SSTI_GLOBALS,       /* engine globals probed or called */
+	SSTI_PROBE,         /* arithmetic probe */
+	SSTI_FILTER,        /* |attr() and friends: filter-based evasion */
+	SSTI_EXEC,          /* code execution primitives */
+	SSTI_DUNDER,        /* Python object-model walk */
 };
 
 static const struct {
@@ -44,6 +45,7 @@ static const struct {
 	uint8_t conf;
 } ssti_rules[] = {
 	[SSTI_NONE] = {NULL, POL_SEV_INFO, 0},
+	[SSTI_GLOBAL_READ] = {"ssti.template_global_read", POL_SEV_MEDIUM, 60},
 	[SSTI_STATEMENT] = {"ssti.statement", POL_SEV_MEDIUM, 65},
 	[SSTI_GLOBALS] = {"ssti.template_globals", POL_SEV_HIGH, 75},
 	[SSTI_PROBE] = {"ssti.arithmetic_probe", POL_SEV_HIGH, 85},
@@ -198,6 +200,7 @@ static void __attribute__((constructor)) ssti_kw_init(void)
 
 struct expr_scan {
 	int dunder, exec, call, global, filter, backtick, stmt, dotted_class, nested;
+	int private_attr, calls_or_index;
 	int numbers, ops, others, idents;
 };
 
@@ -254,6 +257,8 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			    (next == '.' || next == '|' || next == '[' || next == '(' ||
 			     (next == 0 && (ident_is(w, wl, "config") || ident_is(w, wl, "self")))))
 				x.global = 1;
+			if (b > 0 && s[b - 1] == '.' && w[0] == '_')
+				x.private_attr = 1; /* self._TemplateReference__context */
 			if (first_ident && (roles & R_STMT) &&
 			    (next == 0 || j > i || next == '(' || next == '$'))
 				x.stmt = 1;
@@ -272,6 +277,8 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			first_ident = 0;
 			continue;
 		}
+		if (c == '(' || c == '[' || c == '|')
+			x.calls_or_index = 1;
 		if (c == '|') {
 			size_t j = i + 1;
 			while (j < n && is_space((unsigned char)s[j]))
@@ -322,8 +329,11 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 	/* 7*7, 7*'7', 1337 * 1337: numbers and operators only */
 	if (x.numbers >= 2 && x.ops >= 1 && x.idents == 0 && x.others == 0 && ctx != CTX_CHAIN)
 		return SSTI_PROBE;
+	/* {{config}}, config.items(), request['x'], self._private: probing;
+	 * {{ config.site_name }}: reading, a weak signal on its own */
 	if (x.global && (ctx == CTX_CURLY2 || ctx == CTX_STMT))
-		return SSTI_GLOBALS;
+		return x.calls_or_index || x.private_attr || x.idents == 1 ? SSTI_GLOBALS
+									   : SSTI_GLOBAL_READ;
 	if (x.stmt && ctx == CTX_STMT)
 		return SSTI_STATEMENT;
 	return SSTI_NONE;
