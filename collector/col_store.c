@@ -234,7 +234,7 @@ int col_store_open(const struct col_store_opts *o, struct col_store **out)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sql_exec(s->wdb, SCHEMA) < 0)
+	if (sql_exec(s->wdb, SCHEMA) < 0 || sql_exec(s->wdb, "PRAGMA analysis_limit=1000") < 0)
 		goto fail;
 	/* A group row is created with count 0 when first needed; the counts of
 	 * a batch are added once per group at its end. */
@@ -673,6 +673,10 @@ int col_store_retain(struct col_store *s, int64_t now_ns, int64_t *deleted)
 	if (rc == 0 && sql_exec(s->wdb, "COMMIT") == 0) {
 		if (deleted)
 			*deleted = n + m;
+		/* Keep the planner's statistics fresh so it picks the most
+		 * selective index; analysis_limit bounds the work to a sample,
+		 * not a scan of every index. */
+		sql_exec(s->wdb, "PRAGMA optimize");
 	} else {
 		s->count += n + m;
 		sql_exec(s->wdb, "ROLLBACK");
