@@ -96,8 +96,8 @@ static int set_var(struct ext_config *c, const struct var *v, const char *s, cha
 		return 0;
 	case T_URL:
 		if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
-			snprintf(err, errn, "%s=\"%.64s\" is not an http:// or https:// URL",
-			         v->name, s);
+			/* The value is not echoed: a URL may carry credentials. */
+			snprintf(err, errn, "%s is not an http:// or https:// URL", v->name);
 			return -EINVAL;
 		}
 		/* fall through */

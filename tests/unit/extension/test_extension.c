@@ -101,7 +101,8 @@ static const struct {
     {"VIGIL_TELEMETRY_PORT", "-4", "VIGIL_TELEMETRY_PORT"},
     {"VIGIL_TELEMETRY_PORT", "9001", "reserved"},
     {"VIGIL_TELEMETRY_PORT", "9009", "both 9009"},
-    {"VIGIL_COLLECTOR_URL", "ftp://x", "VIGIL_COLLECTOR_URL"},
+    {"VIGIL_COLLECTOR_URL", "ftp://u:pw@x",
+     "VIGIL_COLLECTOR_URL is not an http:// or https:// URL"},
     {"VIGIL_TELEMETRY_MAX_ITEMS", "999", "1000..10000"},
     {"VIGIL_TELEMETRY_MAX_BYTES", "2000000", "262144..1048576"},
     {"VIGIL_TELEMETRY_TIMEOUT_MS", "24", "25..30000"},
@@ -114,6 +115,7 @@ START_TEST(config_rejects_invalid_values)
 	clear_env();
 	setenv(bad[_i].name, bad[_i].value, 1);
 	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(strstr(err, "pw@")); /* credentials are never echoed */
 	ck_assert_msg(strstr(err, bad[_i].expect), "message \"%s\" lacks \"%s\"", err,
 	              bad[_i].expect);
 	clear_env();
