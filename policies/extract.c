@@ -74,14 +74,25 @@ void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t wher
 
 static bool key_is_urlish(const char *k, size_t n)
 {
-	static const char *const names[] = {"url", "uri", "href", "link", "callback", "redirect",
-					    "endpoint", "webhook", "src", "dest", "target", "next",
-					    "return", "site", "host", "image", "feed"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		size_t l = strlen(names[i]);
-		if (l <= n && pol_memcasemem(k, n, names[i], l) >= 0)
-			return true;
-	}
+#define W(s) {s, sizeof(s) - 1}
+	static const struct {
+		const char *s;
+		size_t n;
+	} names[] = {W("url"), W("uri"), W("href"), W("link"), W("callback"), W("redirect"),
+		     W("endpoint"), W("webhook"), W("src"), W("dest"), W("target"), W("next"),
+		     W("return"), W("site"), W("host"), W("image"), W("feed")};
+#undef W
+	/* names that hold URLs are short; lower-case once, then search */
+	char low[48];
+	if (n < 3 || n > sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] | 0x20 : k[i]);
+	/* glibc's memmem costs more to set up than these searches take */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t at = 0; at + names[i].n <= n; at++)
+			if (low[at] == names[i].s[0] && memcmp(low + at, names[i].s, names[i].n) == 0)
+				return true;
 	return false;
 }
 
@@ -112,7 +123,8 @@ void pol_walk(struct pol_scan *sc, const struct pol_json *d, uint32_t root, uint
 		} else if (depth) {
 			pol_path_key(sc, nd->key, nd->key_len);
 			pol_scan_input(sc, nd->key, nd->key_len, where | POL_IN_KEY);
-			if (key_is_urlish(nd->key, nd->key_len))
+			/* the flag only matters to a string value */
+			if (nd->type == POL_J_STR && key_is_urlish(nd->key, nd->key_len))
 				w |= POL_IN_URLISH;
 		}
 		if (nd->type == POL_J_OBJ || nd->type == POL_J_ARR) {

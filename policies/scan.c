@@ -101,10 +101,17 @@ size_t pol_path_key(struct pol_scan *sc, const char *k, size_t n)
 
 size_t pol_path_idx(struct pol_scan *sc, size_t i)
 {
+	/* by hand: snprintf showed in profiles of big arrays */
 	char b[24];
-	int k = snprintf(b, sizeof(b), "[%zu]", i);
+	size_t k = sizeof(b);
+	b[--k] = ']';
+	do {
+		b[--k] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i && k > 1);
+	b[--k] = '[';
 	size_t old = sc->plen;
-	path_put(sc, b, (size_t)k);
+	path_put(sc, b + k, sizeof(b) - k);
 	return old;
 }
 
