@@ -13,7 +13,7 @@
 #include "vg_time.h"
 #include "vg_util.h"
 
-#define MAX_ATTEMPTS 6
+#define MAX_ATTEMPTS   6
 #define MAX_BACKOFF_MS 30000
 
 struct item {
@@ -141,14 +141,13 @@ static void *forward_main(void *arg)
 			}
 		}
 		__atomic_add_fetch(rc == 0 ? &f->stats.sent : &f->stats.failed, 1,
-				   __ATOMIC_RELAXED);
+		                   __ATOMIC_RELAXED);
 		free(it.body);
 	}
 	return NULL;
 }
 
-int col_forward_new(const char *url, const char *token, size_t max_queue,
-		    struct col_forward **out)
+int col_forward_new(const char *url, const char *token, size_t max_queue, struct col_forward **out)
 {
 	struct col_forward *f = calloc(1, sizeof(*f));
 	char auth[1024];
@@ -163,7 +162,8 @@ int col_forward_new(const char *url, const char *token, size_t max_queue,
 		goto fail;
 	f->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	if (token) {
-		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token) >= (int)sizeof(auth))
+		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token) >=
+		    (int)sizeof(auth))
 			goto fail;
 		f->headers = curl_slist_append(f->headers, auth);
 	}

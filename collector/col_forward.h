@@ -20,8 +20,7 @@ struct col_forward_stats {
 
 /* url: the full logs endpoint (e.g. http://otel:4318/v1/logs); token, if
  * not NULL, is sent as a bearer token. max_queue bodies at most. */
-int col_forward_new(const char *url, const char *token, size_t max_queue,
-		    struct col_forward **out);
+int col_forward_new(const char *url, const char *token, size_t max_queue, struct col_forward **out);
 /* Stops the thread, giving queued bodies up to drain_ms to go out. */
 void col_forward_free(struct col_forward *f, int drain_ms);
 

@@ -13,8 +13,8 @@
 
 struct parse_ctx {
 	struct col_batch *b;
-	cJSON *keep;  /* converted attribute objects the records point into */
-	size_t cap;   /* records allocated */
+	cJSON *keep; /* converted attribute objects the records point into */
+	size_t cap;  /* records allocated */
 };
 
 static void reject(struct col_batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,7 +105,8 @@ static cJSON *convert_any(const cJSON *any, int depth, int *err)
 			cJSON_Delete(arr);
 			goto bad;
 		}
-		cJSON_ArrayForEach(e, vals) {
+		cJSON_ArrayForEach(e, vals)
+		{
 			cJSON *c = convert_any(e, depth + 1, err);
 			if (!c) {
 				cJSON_Delete(arr);
@@ -116,7 +117,8 @@ static cJSON *convert_any(const cJSON *any, int depth, int *err)
 		return arr;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(any, "kvlistValue")))
-		return convert_kvlist(cJSON_GetObjectItemCaseSensitive(v, "values"), depth + 1, err);
+		return convert_kvlist(cJSON_GetObjectItemCaseSensitive(v, "values"), depth + 1,
+		                      err);
 	/* An empty AnyValue is OTLP's null. */
 	return cJSON_CreateNull();
 bad:
@@ -144,7 +146,8 @@ static cJSON *convert_kvlist(const cJSON *list, int depth, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	cJSON_ArrayForEach(kv, list) {
+	cJSON_ArrayForEach(kv, list)
+	{
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(kv, "key");
 		cJSON *val;
 		if (!cJSON_IsString(key) || ++n > COL_OTLP_MAX_ATTRS) {
@@ -178,7 +181,7 @@ static const char *err_text(int err)
 
 /* Fills r from one logRecord; 0, -EINVAL (reject it) or -ENOMEM. */
 static int parse_record(struct parse_ctx *ctx, const cJSON *lr, struct col_record *r,
-			const cJSON *res_attrs, const char *res_json)
+                        const cJSON *res_attrs, const char *res_json)
 {
 	const cJSON *v;
 	cJSON *attrs, *body;
@@ -259,7 +262,7 @@ static void record_fini(struct col_record *r)
 }
 
 static int push_record(struct parse_ctx *ctx, cJSON *lr, const cJSON *res_attrs,
-		       const char *res_json, bool *drop)
+                       const char *res_json, bool *drop)
 {
 	struct col_batch *b = ctx->b;
 	int rc;
@@ -305,7 +308,8 @@ static int parse_resource_logs(struct parse_ctx *ctx, cJSON *rl, char *msg, size
 		return -EINVAL;
 	}
 	resource = cJSON_GetObjectItemCaseSensitive(rl, "resource");
-	res_attrs = convert_kvlist(cJSON_GetObjectItemCaseSensitive(resource, "attributes"), 0, &err);
+	res_attrs =
+	    convert_kvlist(cJSON_GetObjectItemCaseSensitive(resource, "attributes"), 0, &err);
 	if (!res_attrs) {
 		if (err == -ENOMEM)
 			return err;
@@ -322,7 +326,8 @@ static int parse_resource_logs(struct parse_ctx *ctx, cJSON *rl, char *msg, size
 		rc = -EINVAL;
 		goto out;
 	}
-	cJSON_ArrayForEach(sl, scope_logs) {
+	cJSON_ArrayForEach(sl, scope_logs)
+	{
 		cJSON *records = cJSON_GetObjectItemCaseSensitive(sl, "logRecords"), *lr, *next;
 		if (!cJSON_IsObject(sl) || (records && !cJSON_IsArray(records))) {
 			snprintf(msg, msgn, "scopeLogs entry is malformed");
@@ -382,7 +387,8 @@ int col_otlp_parse(const char *body, size_t len, struct col_batch **out, char *m
 		rc = -EINVAL;
 		goto fail;
 	}
-	cJSON_ArrayForEach(rl, rls) {
+	cJSON_ArrayForEach(rl, rls)
+	{
 		rc = parse_resource_logs(&ctx, rl, msg, msgn);
 		if (rc < 0)
 			goto fail;

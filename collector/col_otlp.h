@@ -24,9 +24,9 @@ struct col_record {
 	int64_t time_ns;
 	int severity_number;
 	const char *severity_text;
-	const char *body;       /* a string body, or NULL (see body_json) */
-	char *body_json;        /* a non-string body, serialised; owned by the batch */
-	const char *alert_id;   /* vigil.alert.id: NULL for a generic event */
+	const char *body;     /* a string body, or NULL (see body_json) */
+	char *body_json;      /* a non-string body, serialised; owned by the batch */
+	const char *alert_id; /* vigil.alert.id: NULL for a generic event */
 	const char *kind;
 	const char *category;
 	const char *rule;
@@ -45,8 +45,8 @@ struct col_batch {
 	struct col_record *records;
 	size_t n;
 	size_t rejected;
-	char error[160];        /* why the first record was rejected */
-	void *tree;             /* the cJSON tree, rejected records removed */
+	char error[160]; /* why the first record was rejected */
+	void *tree;      /* the cJSON tree, rejected records removed */
 };
 
 /* Parses body[0..len) (not NUL-terminated). 0 with *out set (free with

@@ -64,7 +64,7 @@ static uint32_t hash_key(const uint8_t key[16])
 }
 
 bool col_ratelimit_take(struct col_ratelimit *rl, const struct sockaddr *addr, int64_t now_ns,
-			unsigned *retry_after_s)
+                        unsigned *retry_after_s)
 {
 	uint8_t key[16];
 	struct bucket *b = NULL, *victim = NULL;

@@ -20,6 +20,6 @@ void col_ratelimit_free(struct col_ratelimit *rl);
 /* Takes one token for addr. false when the bucket is empty; *retry_after_s
  * then says in how many whole seconds a token will be there (at least 1). */
 bool col_ratelimit_take(struct col_ratelimit *rl, const struct sockaddr *addr, int64_t now_ns,
-			unsigned *retry_after_s);
+                        unsigned *retry_after_s);
 
 #endif

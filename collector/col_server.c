@@ -27,10 +27,10 @@ void col_security_headers(struct MHD_Response *r)
 }
 
 vg_mhd_result col_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
-			const void *body, size_t n)
+                        const void *body, size_t n)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	if (content_type)
@@ -42,7 +42,7 @@ vg_mhd_result col_reply(struct MHD_Connection *c, unsigned status, const char *c
 }
 
 vg_mhd_result col_reply_status(struct MHD_Connection *c, unsigned status, int grpc_code,
-			       const char *fmt, ...)
+                               const char *fmt, ...)
 {
 	struct vg_buf msg = VG_BUF_INIT(1024), out = VG_BUF_INIT(4096);
 	va_list ap;
@@ -70,8 +70,12 @@ int col_parse_since(const char *s, int64_t now_ns, int64_t *out_ns)
 	size_t n = strlen(s);
 	int64_t v;
 
-	if (n >= 2 && strchr("smhd", s[n - 1]) && vg_parse_i64n(s, n - 1, 0, 3650LL * 86400, &v) == 0) {
-		int64_t unit = s[n - 1] == 's' ? 1 : s[n - 1] == 'm' ? 60 : s[n - 1] == 'h' ? 3600 : 86400;
+	if (n >= 2 && strchr("smhd", s[n - 1]) &&
+	    vg_parse_i64n(s, n - 1, 0, 3650LL * 86400, &v) == 0) {
+		int64_t unit = s[n - 1] == 's'   ? 1
+		               : s[n - 1] == 'm' ? 60
+		               : s[n - 1] == 'h' ? 3600
+		                                 : 86400;
 		*out_ns = now_ns - v * unit * 1000000000LL;
 		return 0;
 	}
@@ -104,8 +108,8 @@ static vg_mhd_result route_get(struct col_server *srv, struct MHD_Connection *c,
 }
 
 static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				const char *method, const char *version, const char *upload,
-				size_t *upload_size, void **con_cls)
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
 {
 	struct col_server *srv = cls;
 
@@ -143,13 +147,13 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 }
 
 int col_server_new(const struct col_server_opts *o, struct col_store *store,
-		   struct col_server **out)
+                   struct col_server **out)
 {
 	struct col_server *srv = calloc(1, sizeof(*srv));
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	int rc;
 
 	if (!srv)
@@ -168,17 +172,15 @@ int col_server_new(const struct col_server_opts *o, struct col_store *store,
 		goto fail;
 	if (o->rate > 0 && (rc = col_ratelimit_new(o->rate, o->burst, &srv->rl)) < 0)
 		goto fail;
-	if (o->forward_url &&
-	    (rc = col_forward_new(o->forward_url, o->forward_token, o->forward_queue,
-				  &srv->forward)) < 0)
+	if (o->forward_url && (rc = col_forward_new(o->forward_url, o->forward_token,
+	                                            o->forward_queue, &srv->forward)) < 0)
 		goto fail;
 	srv->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_NOTIFY_COMPLETED, vg_http_completed, NULL,
-		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 256,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64,
-		MHD_OPTION_CONNECTION_TIMEOUT, 120,
-		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_NOTIFY_COMPLETED, vg_http_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
+	    o->max_connections ? o->max_connections : 256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 120, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+	    MHD_OPTION_END);
 	if (!srv->mhd) {
 		vg_log_error("cannot listen on %s:%u", o->host, o->port);
 		rc = -EADDRINUSE;

@@ -12,13 +12,13 @@
 struct col_server;
 
 struct col_server_opts {
-	const char *host;          /* numeric address or name to bind */
-	uint16_t port;             /* 0: the kernel chooses */
-	const char *token;         /* bearer token for ingest; NULL: none */
-	size_t max_body;           /* request body cap, as sent */
-	size_t max_inflated;       /* cap after gzip inflation */
-	double rate, burst;        /* ingest requests per second per client; 0: off */
-	const char *forward_url;   /* NULL: no forwarding */
+	const char *host;        /* numeric address or name to bind */
+	uint16_t port;           /* 0: the kernel chooses */
+	const char *token;       /* bearer token for ingest; NULL: none */
+	size_t max_body;         /* request body cap, as sent */
+	size_t max_inflated;     /* cap after gzip inflation */
+	double rate, burst;      /* ingest requests per second per client; 0: off */
+	const char *forward_url; /* NULL: no forwarding */
 	const char *forward_token;
 	size_t forward_queue;
 	unsigned max_connections;
@@ -26,7 +26,7 @@ struct col_server_opts {
 
 /* Starts serving; the store is borrowed and must outlive the server. */
 int col_server_new(const struct col_server_opts *o, struct col_store *store,
-		   struct col_server **out);
+                   struct col_server **out);
 /* The port actually bound. */
 uint16_t col_server_port(const struct col_server *srv);
 /* Stops serving (live streams end, forwarding drains up to 2 s). */

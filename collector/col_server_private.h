@@ -33,22 +33,22 @@ struct col_server {
 	sem_t ingest_slots;
 };
 
-#define COL_INGEST_PARALLEL 4
+#define COL_INGEST_PARALLEL    4
 
-#define COL_COUNT(srv, field) __atomic_add_fetch(&(srv)->n.field, 1, __ATOMIC_RELAXED)
+#define COL_COUNT(srv, field)  __atomic_add_fetch(&(srv)->n.field, 1, __ATOMIC_RELAXED)
 #define COL_ADD(srv, field, v) __atomic_add_fetch(&(srv)->n.field, (v), __ATOMIC_RELAXED)
 
 /* Adds the headers every answer carries (CSP, nosniff, no referrer). */
 void col_security_headers(struct MHD_Response *r);
 /* Replies with a copy of body plus the security headers. */
 vg_mhd_result col_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
-			const void *body, size_t n);
+                        const void *body, size_t n);
 /* An OTLP error: a google.rpc.Status-shaped JSON body {"code":..,"message":..}. */
 vg_mhd_result col_reply_status(struct MHD_Connection *c, unsigned status, int grpc_code,
-			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 vg_mhd_result col_route_logs(struct col_server *srv, struct MHD_Connection *c, void **con_cls,
-			     const char *upload, size_t *upload_size);
+                             const char *upload, size_t *upload_size);
 vg_mhd_result col_route_alerts(struct col_server *srv, struct MHD_Connection *c);
 vg_mhd_result col_route_groups(struct col_server *srv, struct MHD_Connection *c);
 vg_mhd_result col_route_stats(struct col_server *srv, struct MHD_Connection *c);

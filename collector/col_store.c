@@ -11,7 +11,7 @@
 #include "vg_time.h"
 #include "vg_util.h"
 
-#define READERS 4
+#define READERS      4
 #define GCACHE_SLOTS 1024 /* a power of two */
 #define GCACHE_PROBE 8
 
@@ -46,41 +46,41 @@ struct col_store {
 };
 
 static const char SCHEMA[] =
-	"CREATE TABLE IF NOT EXISTS groups("
-	" id INTEGER PRIMARY KEY,"
-	" rule TEXT NOT NULL, function TEXT NOT NULL, field_path TEXT NOT NULL,"
-	" category TEXT, kind TEXT, severity_number INTEGER, severity_text TEXT,"
-	" count INTEGER NOT NULL, first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL,"
-	" UNIQUE(rule, function, field_path));"
-	"CREATE INDEX IF NOT EXISTS groups_last ON groups(last_ns);"
-	"CREATE TABLE IF NOT EXISTS alerts("
-	" id INTEGER PRIMARY KEY,"
-	" alert_id TEXT UNIQUE,"
-	" group_id INTEGER NOT NULL,"
-	" time_ns INTEGER NOT NULL, received_ns INTEGER NOT NULL,"
-	" severity_number INTEGER NOT NULL, severity_text TEXT,"
-	" kind TEXT, category TEXT, rule TEXT, action TEXT, source TEXT,"
-	" field_path TEXT, excerpt TEXT, request_id TEXT, function TEXT, service TEXT,"
-	" body TEXT, attrs TEXT NOT NULL, resource TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS alerts_function ON alerts(function);"
-	"CREATE INDEX IF NOT EXISTS alerts_category ON alerts(category);"
-	"CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity_text COLLATE NOCASE);"
-	"CREATE INDEX IF NOT EXISTS alerts_source ON alerts(source);"
-	"CREATE INDEX IF NOT EXISTS alerts_request ON alerts(request_id);"
-	"CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time_ns);"
-	"CREATE INDEX IF NOT EXISTS alerts_group ON alerts(group_id, time_ns);";
+    "CREATE TABLE IF NOT EXISTS groups("
+    " id INTEGER PRIMARY KEY,"
+    " rule TEXT NOT NULL, function TEXT NOT NULL, field_path TEXT NOT NULL,"
+    " category TEXT, kind TEXT, severity_number INTEGER, severity_text TEXT,"
+    " count INTEGER NOT NULL, first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL,"
+    " UNIQUE(rule, function, field_path));"
+    "CREATE INDEX IF NOT EXISTS groups_last ON groups(last_ns);"
+    "CREATE TABLE IF NOT EXISTS alerts("
+    " id INTEGER PRIMARY KEY,"
+    " alert_id TEXT UNIQUE,"
+    " group_id INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL, received_ns INTEGER NOT NULL,"
+    " severity_number INTEGER NOT NULL, severity_text TEXT,"
+    " kind TEXT, category TEXT, rule TEXT, action TEXT, source TEXT,"
+    " field_path TEXT, excerpt TEXT, request_id TEXT, function TEXT, service TEXT,"
+    " body TEXT, attrs TEXT NOT NULL, resource TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS alerts_function ON alerts(function);"
+    "CREATE INDEX IF NOT EXISTS alerts_category ON alerts(category);"
+    "CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity_text COLLATE NOCASE);"
+    "CREATE INDEX IF NOT EXISTS alerts_source ON alerts(source);"
+    "CREATE INDEX IF NOT EXISTS alerts_request ON alerts(request_id);"
+    "CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time_ns);"
+    "CREATE INDEX IF NOT EXISTS alerts_group ON alerts(group_id, time_ns);";
 
 static const char COLUMNS[] =
-	"id, alert_id, time_ns, received_ns, severity_number, severity_text, kind, category,"
-	" rule, action, source, field_path, excerpt, request_id, function, service, group_id,"
-	" body, attrs, resource";
+    "id, alert_id, time_ns, received_ns, severity_number, severity_text, kind, category,"
+    " rule, action, source, field_path, excerpt, request_id, function, service, group_id,"
+    " body, attrs, resource";
 
 /* One alert as the API shows it; every string may be NULL. */
 struct alert_view {
 	int64_t id, time_ns, received_ns, group_id;
 	int severity_number;
 	const char *alert_id, *severity_text, *kind, *category, *rule, *action, *source,
-		*field_path, *excerpt, *request_id, *function, *service, *body, *attrs, *resource;
+	    *field_path, *excerpt, *request_id, *function, *service, *body, *attrs, *resource;
 };
 
 static void json_member_str(struct vg_buf *o, const char *name, const char *v)
@@ -100,7 +100,7 @@ static int alert_json(struct vg_buf *o, const struct alert_view *a)
 	vg_buf_printf(o, "{\"id\":%lld", (long long)a->id);
 	json_member_str(o, "alertId", a->alert_id);
 	vg_buf_printf(o, ",\"time\":\"%s\",\"timeUnixNano\":\"%lld\",\"receivedUnixNano\":\"%lld\"",
-		      iso, (long long)a->time_ns, (long long)a->received_ns);
+	              iso, (long long)a->time_ns, (long long)a->received_ns);
 	vg_buf_printf(o, ",\"severityNumber\":%d", a->severity_number);
 	json_member_str(o, "severityText", a->severity_text);
 	json_member_str(o, "kind", a->kind);
@@ -117,7 +117,7 @@ static int alert_json(struct vg_buf *o, const struct alert_view *a)
 	json_member_str(o, "body", a->body);
 	/* attrs and resource are JSON objects this program serialised. */
 	vg_buf_printf(o, ",\"attributes\":%s,\"resource\":%s", a->attrs ? a->attrs : "{}",
-		      a->resource ? a->resource : "{}");
+	              a->resource ? a->resource : "{}");
 	return vg_buf_putc(o, '}');
 }
 
@@ -143,7 +143,7 @@ static void gcache_clear(struct col_store *s)
 static size_t group_key(const struct col_record *r, char *key, size_t n)
 {
 	const char *parts[3] = {r->rule ? r->rule : "", r->function ? r->function : "",
-				r->field_path ? r->field_path : ""};
+	                        r->field_path ? r->field_path : ""};
 	size_t len = 0;
 	for (int i = 0; i < 3; i++) {
 		size_t l = strlen(parts[i]) + 1;
@@ -156,7 +156,7 @@ static size_t group_key(const struct col_record *r, char *key, size_t n)
 }
 
 static struct gcache_slot *gcache_find(struct col_store *s, const char *key, size_t len,
-				       struct gcache_slot **free_slot)
+                                       struct gcache_slot **free_slot)
 {
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < len; i++)
@@ -239,23 +239,23 @@ int col_store_open(const struct col_store_opts *o, struct col_store **out)
 	/* A group row is created with count 0 when first needed; the counts of
 	 * a batch are added once per group at its end. */
 	if (prepare(s->wdb,
-		    "INSERT INTO groups(rule, function, field_path, category, kind,"
-		    " severity_number, severity_text, count, first_ns, last_ns)"
-		    " VALUES(?1, ?2, ?3, NULL, NULL, 0, NULL, 0, ?4, ?4)"
-		    " ON CONFLICT(rule, function, field_path) DO UPDATE SET count = count"
-		    " RETURNING id",
-		    &s->st_group) < 0 ||
+	            "INSERT INTO groups(rule, function, field_path, category, kind,"
+	            " severity_number, severity_text, count, first_ns, last_ns)"
+	            " VALUES(?1, ?2, ?3, NULL, NULL, 0, NULL, 0, ?4, ?4)"
+	            " ON CONFLICT(rule, function, field_path) DO UPDATE SET count = count"
+	            " RETURNING id",
+	            &s->st_group) < 0 ||
 	    prepare(s->wdb,
-		    "UPDATE groups SET count = count + ?2, first_ns = min(first_ns, ?3),"
-		    " last_ns = max(last_ns, ?4), category = ?5, kind = ?6,"
-		    " severity_number = ?7, severity_text = ?8 WHERE id = ?1",
-		    &s->st_group_add) < 0 ||
+	            "UPDATE groups SET count = count + ?2, first_ns = min(first_ns, ?3),"
+	            " last_ns = max(last_ns, ?4), category = ?5, kind = ?6,"
+	            " severity_number = ?7, severity_text = ?8 WHERE id = ?1",
+	            &s->st_group_add) < 0 ||
 	    prepare(s->wdb,
-		    "INSERT OR IGNORE INTO alerts(alert_id, group_id, time_ns, received_ns,"
-		    " severity_number, severity_text, kind, category, rule, action, source,"
-		    " field_path, excerpt, request_id, function, service, body, attrs, resource)"
-		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		    &s->st_alert) < 0)
+	            "INSERT OR IGNORE INTO alerts(alert_id, group_id, time_ns, received_ns,"
+	            " severity_number, severity_text, kind, category, rule, action, source,"
+	            " field_path, excerpt, request_id, function, service, body, attrs, resource)"
+	            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	            &s->st_alert) < 0)
 		goto fail;
 	if (sqlite3_prepare_v2(s->wdb, "SELECT count(*) FROM alerts", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
@@ -346,7 +346,7 @@ static int group_id(struct col_store *s, const struct col_record *r, int64_t tim
 
 /* Inserts one record; 0 with *id set (0 when it was a duplicate), -EIO. */
 static int insert_one(struct col_store *s, const struct col_record *r, int64_t time_ns,
-		      int64_t now_ns, int64_t *gid, int64_t *id)
+                      int64_t now_ns, int64_t *gid, int64_t *id)
 {
 	sqlite3_stmt *a = s->st_alert;
 	int rc;
@@ -394,7 +394,7 @@ struct group_delta {
 
 /* Adds the batch's counts to its groups: one UPDATE per distinct group. */
 static int groups_add(struct col_store *s, const struct col_batch *b, const int64_t *ids,
-		      const int64_t *gids, int64_t now_ns)
+                      const int64_t *gids, int64_t now_ns)
 {
 	struct group_delta *d = calloc(b->n, sizeof(*d));
 	size_t nd = 0;
@@ -449,12 +449,11 @@ static int delete_where(struct col_store *s, const char *where, int64_t arg, int
 
 	*deleted = 0;
 	snprintf(sql, sizeof(sql),
-		 "SELECT group_id, count(*) FROM alerts WHERE %s GROUP BY group_id", where);
+	         "SELECT group_id, count(*) FROM alerts WHERE %s GROUP BY group_id", where);
 	if (sqlite3_prepare_v2(s->wdb, sql, -1, &sel, NULL) != SQLITE_OK)
 		goto out;
-	if (sqlite3_prepare_v2(s->wdb,
-			       "UPDATE groups SET count = count - ?2 WHERE id = ?1", -1, &upd,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->wdb, "UPDATE groups SET count = count - ?2 WHERE id = ?1", -1,
+	                       &upd, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(sel, 1, arg);
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
@@ -478,8 +477,8 @@ static int delete_where(struct col_store *s, const char *where, int64_t arg, int
 	/* Groups are few (one per rule, function and path): refreshing every
 	 * first-seen time is a handful of index lookups. */
 	if (sql_exec(s->wdb, "DELETE FROM groups WHERE count <= 0;"
-			     "UPDATE groups SET first_ns = coalesce((SELECT min(time_ns)"
-			     " FROM alerts WHERE group_id = groups.id), first_ns)") < 0)
+	                     "UPDATE groups SET first_ns = coalesce((SELECT min(time_ns)"
+	                     " FROM alerts WHERE group_id = groups.id), first_ns)") < 0)
 		goto out;
 	s->count -= *deleted;
 	gcache_clear(s); /* empty groups were deleted */
@@ -505,7 +504,7 @@ static int trim_count(struct col_store *s, int64_t *deleted)
 		return 0;
 	excess = s->count - s->opts.max_alerts + s->opts.max_alerts / 100;
 	if (sqlite3_prepare_v2(s->wdb, "SELECT id FROM alerts ORDER BY id LIMIT 1 OFFSET ?", -1,
-			       &st, NULL) != SQLITE_OK)
+	                       &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, excess - 1);
 	rc = sqlite3_step(st);
@@ -541,7 +540,7 @@ static int insert_batch(struct col_store *s, struct commit_req *q)
 		/* A repeated id inside one batch is caught too: the first copy
 		 * is already inserted in this transaction. */
 		if (insert_one(s, r, r->time_ns ? r->time_ns : q->now_ns, q->now_ns, &q->groups[i],
-			       &q->ids[i]) < 0)
+		               &q->ids[i]) < 0)
 			goto undo;
 		if (q->ids[i])
 			q->res.stored++;
@@ -588,7 +587,7 @@ out:
 }
 
 int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now_ns,
-		     struct col_insert_result *res, col_store_new_fn fn, void *ctx)
+                     struct col_insert_result *res, col_store_new_fn fn, void *ctx)
 {
 	struct commit_req q = {.b = b, .now_ns = now_ns, .rc = -EIO};
 
@@ -632,16 +631,26 @@ int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now
 		for (size_t i = 0; i < b->n; i++) {
 			const struct col_record *r = &b->records[i];
 			struct alert_view v = {
-				.id = q.ids[i], .time_ns = r->time_ns ? r->time_ns : now_ns,
-				.received_ns = now_ns, .group_id = q.groups[i],
-				.severity_number = r->severity_number,
-				.alert_id = r->alert_id, .severity_text = r->severity_text,
-				.kind = r->kind, .category = r->category, .rule = r->rule,
-				.action = r->action, .source = r->source,
-				.field_path = r->field_path, .excerpt = r->excerpt,
-				.request_id = r->request_id, .function = r->function,
-				.service = r->service, .body = r->body ? r->body : r->body_json,
-				.attrs = r->attrs_json, .resource = r->resource_json,
+			    .id = q.ids[i],
+			    .time_ns = r->time_ns ? r->time_ns : now_ns,
+			    .received_ns = now_ns,
+			    .group_id = q.groups[i],
+			    .severity_number = r->severity_number,
+			    .alert_id = r->alert_id,
+			    .severity_text = r->severity_text,
+			    .kind = r->kind,
+			    .category = r->category,
+			    .rule = r->rule,
+			    .action = r->action,
+			    .source = r->source,
+			    .field_path = r->field_path,
+			    .excerpt = r->excerpt,
+			    .request_id = r->request_id,
+			    .function = r->function,
+			    .service = r->service,
+			    .body = r->body ? r->body : r->body_json,
+			    .attrs = r->attrs_json,
+			    .resource = r->resource_json,
 			};
 			if (!q.ids[i])
 				continue;
@@ -754,8 +763,8 @@ static const struct {
 	const char *name;
 	int lo, hi;
 } LEVELS[] = {
-	{"trace", 1, 4}, {"debug", 5, 8},   {"info", 9, 12},
-	{"warn", 13, 16}, {"error", 17, 20}, {"fatal", 21, 24},
+    {"trace", 1, 4},  {"debug", 5, 8},   {"info", 9, 12},
+    {"warn", 13, 16}, {"error", 17, 20}, {"fatal", 21, 24},
 };
 
 static void where_severity(struct where *w, const char *sev)
@@ -764,8 +773,9 @@ static void where_severity(struct where *w, const char *sev)
 		if (!strcasecmp(sev, LEVELS[i].name)) {
 			char frag[128];
 			snprintf(frag, sizeof(frag),
-				 "(severity_text = ? COLLATE NOCASE OR severity_number BETWEEN %d AND %d)",
-				 LEVELS[i].lo, LEVELS[i].hi);
+			         "(severity_text = ? COLLATE NOCASE OR severity_number BETWEEN %d "
+			         "AND %d)",
+			         LEVELS[i].lo, LEVELS[i].hi);
 			where_add(w, frag, sev, 0, 1);
 			return;
 		}
@@ -816,7 +826,7 @@ static int max_id(sqlite3 *db, int64_t *out)
 	sqlite3_stmt *st = NULL;
 	int rc = -EIO;
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM alerts", -1, &st, NULL) ==
-		    SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
 		rc = 0;
@@ -837,8 +847,7 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 	char *pattern = NULL;
 	sqlite3_stmt *st = NULL;
 	struct reader *rd;
-	int limit = f->limit > 0 ? VG_MIN(f->limit, COL_QUERY_MAX_LIMIT) : 100, n = 0, rc = 0,
-	    step;
+	int limit = f->limit > 0 ? VG_MIN(f->limit, COL_QUERY_MAX_LIMIT) : 100, n = 0, rc = 0, step;
 	int64_t last = 0, scan_top = 0, scan_floor = 0;
 
 	rd = reader_get(s);
@@ -870,14 +879,14 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 			goto out;
 		}
 		where_add(&w,
-			  "(body LIKE ?1x ESCAPE '\\' OR excerpt LIKE ?1x ESCAPE '\\'"
-			  " OR field_path LIKE ?1x ESCAPE '\\' OR rule LIKE ?1x ESCAPE '\\'"
-			  " OR function LIKE ?1x ESCAPE '\\' OR request_id LIKE ?1x ESCAPE '\\'"
-			  " OR category LIKE ?1x ESCAPE '\\' OR alert_id LIKE ?1x ESCAPE '\\')",
-			  pattern, 0, 8);
+		          "(body LIKE ?1x ESCAPE '\\' OR excerpt LIKE ?1x ESCAPE '\\'"
+		          " OR field_path LIKE ?1x ESCAPE '\\' OR rule LIKE ?1x ESCAPE '\\'"
+		          " OR function LIKE ?1x ESCAPE '\\' OR request_id LIKE ?1x ESCAPE '\\'"
+		          " OR category LIKE ?1x ESCAPE '\\' OR alert_id LIKE ?1x ESCAPE '\\')",
+		          pattern, 0, 8);
 	}
 	snprintf(sql, sizeof(sql), "SELECT %s FROM alerts WHERE 1%s ORDER BY id DESC LIMIT %d",
-		 COLUMNS, w.sql, limit);
+	         COLUMNS, w.sql, limit);
 	/* ?1x is a placeholder for "the next anonymous parameter". */
 	for (char *p; (p = strstr(sql, "?1x"));)
 		memmove(p + 1, p + 3, strlen(p + 3) + 1);
@@ -891,18 +900,26 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 	vg_buf_puts(out, "{\"alerts\":[");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alert_view v = {
-			.id = sqlite3_column_int64(st, 0), .alert_id = col_text(st, 1),
-			.time_ns = sqlite3_column_int64(st, 2),
-			.received_ns = sqlite3_column_int64(st, 3),
-			.severity_number = sqlite3_column_int(st, 4),
-			.severity_text = col_text(st, 5), .kind = col_text(st, 6),
-			.category = col_text(st, 7), .rule = col_text(st, 8),
-			.action = col_text(st, 9), .source = col_text(st, 10),
-			.field_path = col_text(st, 11), .excerpt = col_text(st, 12),
-			.request_id = col_text(st, 13), .function = col_text(st, 14),
-			.service = col_text(st, 15), .group_id = sqlite3_column_int64(st, 16),
-			.body = col_text(st, 17), .attrs = col_text(st, 18),
-			.resource = col_text(st, 19),
+		    .id = sqlite3_column_int64(st, 0),
+		    .alert_id = col_text(st, 1),
+		    .time_ns = sqlite3_column_int64(st, 2),
+		    .received_ns = sqlite3_column_int64(st, 3),
+		    .severity_number = sqlite3_column_int(st, 4),
+		    .severity_text = col_text(st, 5),
+		    .kind = col_text(st, 6),
+		    .category = col_text(st, 7),
+		    .rule = col_text(st, 8),
+		    .action = col_text(st, 9),
+		    .source = col_text(st, 10),
+		    .field_path = col_text(st, 11),
+		    .excerpt = col_text(st, 12),
+		    .request_id = col_text(st, 13),
+		    .function = col_text(st, 14),
+		    .service = col_text(st, 15),
+		    .group_id = sqlite3_column_int64(st, 16),
+		    .body = col_text(st, 17),
+		    .attrs = col_text(st, 18),
+		    .resource = col_text(st, 19),
 		};
 		if (n++)
 			vg_buf_putc(out, ',');
@@ -922,7 +939,7 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 		vg_buf_puts(out, "],\"next\":null");
 	if (f->q && *f->q)
 		vg_buf_printf(out, ",\"searchedDownTo\":\"%lld\"",
-			      (long long)(n == limit ? last : VG_MAX(scan_floor + 1, 1)));
+		              (long long)(n == limit ? last : VG_MAX(scan_floor + 1, 1)));
 	vg_buf_putc(out, '}');
 	rc = out->len >= out->max ? -ENOBUFS : 0;
 out:
@@ -933,11 +950,11 @@ out:
 }
 
 static int spark_json(sqlite3 *db, int64_t group, int64_t start, int64_t width, int buckets,
-		      struct vg_buf *out)
+                      struct vg_buf *out)
 {
 	static const char SQL[] = "SELECT (time_ns - ?2) / ?3, count(*) FROM alerts"
-				  " WHERE group_id = ?1 AND time_ns >= ?2 AND time_ns < ?4"
-				  " GROUP BY 1";
+	                          " WHERE group_id = ?1 AND time_ns >= ?2 AND time_ns < ?4"
+	                          " GROUP BY 1";
 	int64_t counts[96] = {0};
 	sqlite3_stmt *st = NULL;
 	int step;
@@ -963,7 +980,7 @@ static int spark_json(sqlite3 *db, int64_t group, int64_t start, int64_t width, 
 }
 
 int col_store_groups_json(struct col_store *s, const struct col_filter *f, int64_t now_ns,
-			  int64_t window_ns, int buckets, struct vg_buf *out)
+                          int64_t window_ns, int buckets, struct vg_buf *out)
 {
 	struct where w = {.len = 0};
 	char sql[1536];
@@ -980,19 +997,20 @@ int col_store_groups_json(struct col_store *s, const struct col_filter *f, int64
 	w.sql[0] = '\0';
 	where_common(&w, f, "");
 	snprintf(sql, sizeof(sql),
-		 "SELECT id, rule, function, field_path, category, kind, severity_number,"
-		 " severity_text, count, first_ns, last_ns FROM groups WHERE 1%s"
-		 " ORDER BY last_ns DESC LIMIT %d",
-		 w.sql, limit);
+	         "SELECT id, rule, function, field_path, category, kind, severity_number,"
+	         " severity_text, count, first_ns, last_ns FROM groups WHERE 1%s"
+	         " ORDER BY last_ns DESC LIMIT %d",
+	         w.sql, limit);
 	rd = reader_get(s);
 	if (sqlite3_prepare_v2(rd->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = -EIO;
 		goto out;
 	}
 	where_bind(&w, st);
-	vg_buf_printf(out, "{\"window\":{\"startUnixNano\":\"%lld\",\"bucketNanos\":\"%lld\"},"
-			   "\"groups\":[",
-		      (long long)start, (long long)width);
+	vg_buf_printf(out,
+	              "{\"window\":{\"startUnixNano\":\"%lld\",\"bucketNanos\":\"%lld\"},"
+	              "\"groups\":[",
+	              (long long)start, (long long)width);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		char first[32], lastiso[32];
 		int64_t id = sqlite3_column_int64(st, 0);
@@ -1007,7 +1025,7 @@ int col_store_groups_json(struct col_store *s, const struct col_filter *f, int64
 		vg_buf_printf(out, ",\"severityNumber\":%d", sqlite3_column_int(st, 6));
 		json_member_str(out, "severityText", col_text(st, 7));
 		vg_buf_printf(out, ",\"count\":%lld,\"firstSeen\":\"%s\",\"lastSeen\":\"%s\"",
-			      (long long)sqlite3_column_int64(st, 8), first, lastiso);
+		              (long long)sqlite3_column_int64(st, 8), first, lastiso);
 		if ((rc = spark_json(rd->db, id, start, width, buckets, out)) < 0)
 			goto out;
 		vg_buf_putc(out, '}');
@@ -1031,7 +1049,7 @@ static int tally_json(sqlite3 *db, const char *name, const char *col, struct vg_
 	int n = 0, step;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s, sum(count) FROM groups GROUP BY 1 ORDER BY 2 DESC LIMIT 50", col);
+	         "SELECT %s, sum(count) FROM groups GROUP BY 1 ORDER BY 2 DESC LIMIT 50", col);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	vg_buf_printf(out, ",\"%s\":{", name);
@@ -1057,7 +1075,7 @@ int col_store_stats_json(struct col_store *s, struct vg_buf *out)
 	    sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	vg_buf_printf(out, "\"alerts\":%lld,\"groups\":%lld", (long long)col_store_count(s),
-		      (long long)sqlite3_column_int64(st, 0));
+	              (long long)sqlite3_column_int64(st, 0));
 	if (tally_json(rd->db, "byCategory", "coalesce(category, kind, '')", out) < 0 ||
 	    tally_json(rd->db, "bySeverity", "lower(coalesce(severity_text, ''))", out) < 0 ||
 	    tally_json(rd->db, "byFunction", "function", out) < 0)

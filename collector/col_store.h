@@ -22,9 +22,9 @@ struct col_store;
 
 struct col_store_opts {
 	const char *path;
-	bool sync_full;      /* PRAGMA synchronous=FULL (else NORMAL) */
-	int64_t max_alerts;  /* count retention; 0: unbounded */
-	int64_t max_age_s;   /* age retention on the alert time; 0: forever */
+	bool sync_full;     /* PRAGMA synchronous=FULL (else NORMAL) */
+	int64_t max_alerts; /* count retention; 0: unbounded */
+	int64_t max_age_s;  /* age retention on the alert time; 0: forever */
 };
 
 /* 0 or -errno (-EIO when SQLite refuses the file). *out is freed with
@@ -44,7 +44,7 @@ typedef void (*col_store_new_fn)(void *ctx, const char *json, size_t n);
 /* Stores the batch in one transaction; now_ns stamps it and stands in for a
  * missing record time. 0 or -EIO. */
 int col_store_insert(struct col_store *s, const struct col_batch *b, int64_t now_ns,
-		     struct col_insert_result *res, col_store_new_fn fn, void *ctx);
+                     struct col_insert_result *res, col_store_new_fn fn, void *ctx);
 
 /* Age and count retention; *deleted (may be NULL) gets the number removed. */
 int col_store_retain(struct col_store *s, int64_t now_ns, int64_t *deleted);
@@ -76,7 +76,7 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
  * over the window ending at now_ns. f->function, category, severity, source,
  * kind and limit apply. */
 int col_store_groups_json(struct col_store *s, const struct col_filter *f, int64_t now_ns,
-			  int64_t window_ns, int buckets, struct vg_buf *out);
+                          int64_t window_ns, int buckets, struct vg_buf *out);
 
 /* "alerts":N,"groups":N,"byCategory":{..},"bySeverity":{..},"byFunction":{..}
  * (members only, no braces) appended to out. */

@@ -116,7 +116,8 @@ int col_stream_wait(struct col_stream *st, uint64_t *seq, int timeout_ms, struct
 	for (; *seq < st->head; (*seq)++) {
 		const struct slot *s = &st->ring[*seq % st->slots];
 		size_t mark = out->len;
-		if (vg_buf_printf(out, "event: alert\nid: %llu\ndata: ", (unsigned long long)*seq) < 0 ||
+		if (vg_buf_printf(out, "event: alert\nid: %llu\ndata: ", (unsigned long long)*seq) <
+		        0 ||
 		    vg_buf_append(out, s->json, s->n) < 0 || vg_buf_puts(out, "\n\n") < 0) {
 			/* Full: leave the rest for the next call, unless this
 			 * one alone can never fit: then skip it. */

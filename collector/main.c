@@ -25,24 +25,26 @@ struct config {
 
 static void usage(FILE *f)
 {
-	fputs("usage: vigil-collector [OPTIONS]\n"
-	      "  --listen HOST:PORT      listen address; port 0 picks a free one (127.0.0.1:4318)\n"
-	      "  --db FILE               SQLite database (./vigil-alerts.db)\n"
-	      "  --token TOKEN           bearer token required for ingest (or VIGIL_COLLECTOR_TOKEN)\n"
-	      "  --max-body BYTES        request body cap (4194304)\n"
-	      "  --max-inflated BYTES    cap on a gzip body once inflated (16777216)\n"
-	      "  --rate N                ingest requests per second per client; 0: no limit (1000)\n"
-	      "  --burst N               bucket size of the rate limit (2 x rate)\n"
-	      "  --max-alerts N          keep at most N alerts; 0: no limit (5000000)\n"
-	      "  --max-age DURATION      drop alerts older than this, e.g. 30d, 12h; 0: never (30d)\n"
-	      "  --retention-interval S  seconds between age-retention passes (60)\n"
-	      "  --sync full|normal      SQLite synchronous setting (full)\n"
-	      "  --forward URL           relay accepted records to this OTLP/HTTP logs endpoint\n"
-	      "  --forward-token TOKEN   bearer token for the forward endpoint\n"
-	      "  --forward-queue N       batches held for forwarding before dropping (1024)\n"
-	      "  --log-level LEVEL       error, warn, info, debug (info)\n"
-	      "  --help\n",
-	      f);
+	fputs(
+	    "usage: vigil-collector [OPTIONS]\n"
+	    "  --listen HOST:PORT      listen address; port 0 picks a free one (127.0.0.1:4318)\n"
+	    "  --db FILE               SQLite database (./vigil-alerts.db)\n"
+	    "  --token TOKEN           bearer token required for ingest (or "
+	    "VIGIL_COLLECTOR_TOKEN)\n"
+	    "  --max-body BYTES        request body cap (4194304)\n"
+	    "  --max-inflated BYTES    cap on a gzip body once inflated (16777216)\n"
+	    "  --rate N                ingest requests per second per client; 0: no limit (1000)\n"
+	    "  --burst N               bucket size of the rate limit (2 x rate)\n"
+	    "  --max-alerts N          keep at most N alerts; 0: no limit (5000000)\n"
+	    "  --max-age DURATION      drop alerts older than this, e.g. 30d, 12h; 0: never (30d)\n"
+	    "  --retention-interval S  seconds between age-retention passes (60)\n"
+	    "  --sync full|normal      SQLite synchronous setting (full)\n"
+	    "  --forward URL           relay accepted records to this OTLP/HTTP logs endpoint\n"
+	    "  --forward-token TOKEN   bearer token for the forward endpoint\n"
+	    "  --forward-queue N       batches held for forwarding before dropping (1024)\n"
+	    "  --log-level LEVEL       error, warn, info, debug (info)\n"
+	    "  --help\n",
+	    f);
 }
 
 /* HOST:PORT with a port in 0..65535 (0: the kernel chooses). */
@@ -84,26 +86,42 @@ static int parse_duration_s(const char *s, int64_t *out)
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	enum { O_LISTEN = 256, O_DB, O_TOKEN, O_MAX_BODY, O_MAX_INFL, O_RATE, O_BURST, O_MAX_ALERTS,
-	       O_MAX_AGE, O_RET_INT, O_SYNC, O_FORWARD, O_FWD_TOKEN, O_FWD_QUEUE, O_LOG, O_HELP };
+	enum {
+		O_LISTEN = 256,
+		O_DB,
+		O_TOKEN,
+		O_MAX_BODY,
+		O_MAX_INFL,
+		O_RATE,
+		O_BURST,
+		O_MAX_ALERTS,
+		O_MAX_AGE,
+		O_RET_INT,
+		O_SYNC,
+		O_FORWARD,
+		O_FWD_TOKEN,
+		O_FWD_QUEUE,
+		O_LOG,
+		O_HELP
+	};
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, O_LISTEN},
-		{"db", required_argument, NULL, O_DB},
-		{"token", required_argument, NULL, O_TOKEN},
-		{"max-body", required_argument, NULL, O_MAX_BODY},
-		{"max-inflated", required_argument, NULL, O_MAX_INFL},
-		{"rate", required_argument, NULL, O_RATE},
-		{"burst", required_argument, NULL, O_BURST},
-		{"max-alerts", required_argument, NULL, O_MAX_ALERTS},
-		{"max-age", required_argument, NULL, O_MAX_AGE},
-		{"retention-interval", required_argument, NULL, O_RET_INT},
-		{"sync", required_argument, NULL, O_SYNC},
-		{"forward", required_argument, NULL, O_FORWARD},
-		{"forward-token", required_argument, NULL, O_FWD_TOKEN},
-		{"forward-queue", required_argument, NULL, O_FWD_QUEUE},
-		{"log-level", required_argument, NULL, O_LOG},
-		{"help", no_argument, NULL, O_HELP},
-		{0, 0, 0, 0},
+	    {"listen", required_argument, NULL, O_LISTEN},
+	    {"db", required_argument, NULL, O_DB},
+	    {"token", required_argument, NULL, O_TOKEN},
+	    {"max-body", required_argument, NULL, O_MAX_BODY},
+	    {"max-inflated", required_argument, NULL, O_MAX_INFL},
+	    {"rate", required_argument, NULL, O_RATE},
+	    {"burst", required_argument, NULL, O_BURST},
+	    {"max-alerts", required_argument, NULL, O_MAX_ALERTS},
+	    {"max-age", required_argument, NULL, O_MAX_AGE},
+	    {"retention-interval", required_argument, NULL, O_RET_INT},
+	    {"sync", required_argument, NULL, O_SYNC},
+	    {"forward", required_argument, NULL, O_FORWARD},
+	    {"forward-token", required_argument, NULL, O_FWD_TOKEN},
+	    {"forward-queue", required_argument, NULL, O_FWD_QUEUE},
+	    {"log-level", required_argument, NULL, O_LOG},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	int64_t v, burst = -1;
 	enum vg_log_level level;
@@ -116,8 +134,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (parse_listen(a, cfg->host, sizeof(cfg->host), &cfg->port) < 0)
 				goto bad;
 			break;
-		case O_DB: cfg->db = a; break;
-		case O_TOKEN: cfg->srv.token = a; break;
+		case O_DB:
+			cfg->db = a;
+			break;
+		case O_TOKEN:
+			cfg->srv.token = a;
+			break;
 		case O_MAX_BODY:
 			if (vg_parse_i64(a, 1024, 1LL << 30, &v) < 0)
 				goto bad;
@@ -162,7 +184,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				goto bad;
 			cfg->srv.forward_url = a;
 			break;
-		case O_FWD_TOKEN: cfg->srv.forward_token = a; break;
+		case O_FWD_TOKEN:
+			cfg->srv.forward_token = a;
+			break;
 		case O_FWD_QUEUE:
 			if (vg_parse_i64(a, 1, 1000000, &v) < 0)
 				goto bad;
@@ -173,12 +197,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				goto bad;
 			vg_log_threshold = level;
 			break;
-		case O_HELP: usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 		continue;
-bad:
-		fprintf(stderr, "vigil-collector: bad value for --%s: %s\n", opts[o - O_LISTEN].name, a);
+	bad:
+		fprintf(stderr, "vigil-collector: bad value for --%s: %s\n",
+		        opts[o - O_LISTEN].name, a);
 		return -EINVAL;
 	}
 	if (optind < argc) {
@@ -192,13 +221,16 @@ bad:
 int main(int argc, char **argv)
 {
 	struct config cfg = {
-		.host = "127.0.0.1",
-		.port = 4318,
-		.db = "./vigil-alerts.db",
-		.srv = {.max_body = 4u << 20, .max_inflated = 16u << 20, .rate = 1000,
-			.forward_queue = 1024, .max_connections = 256},
-		.store = {.sync_full = true, .max_alerts = 5000000, .max_age_s = 30 * 86400},
-		.retention_interval_s = 60,
+	    .host = "127.0.0.1",
+	    .port = 4318,
+	    .db = "./vigil-alerts.db",
+	    .srv = {.max_body = 4u << 20,
+	            .max_inflated = 16u << 20,
+	            .rate = 1000,
+	            .forward_queue = 1024,
+	            .max_connections = 256},
+	    .store = {.sync_full = true, .max_alerts = 5000000, .max_age_s = 30 * 86400},
+	    .retention_interval_s = 60,
 	};
 	struct col_store *store = NULL;
 	struct col_server *srv = NULL;
@@ -230,8 +262,8 @@ int main(int argc, char **argv)
 		goto out;
 	/* The readiness line: tests and scripts read the bound port from it. */
 	fprintf(stderr, "vigil-collector: listening on http://%s%s%s:%u/ (db %s%s)\n",
-		strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",
-		col_server_port(srv), cfg.db, cfg.srv.token ? ", token required" : "");
+	        strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",
+	        col_server_port(srv), cfg.db, cfg.srv.token ? ", token required" : "");
 	fflush(stderr);
 
 	for (;;) {
@@ -241,7 +273,8 @@ int main(int argc, char **argv)
 			break;
 		if (sig < 0 && errno == EAGAIN) {
 			int64_t deleted = 0;
-			if (col_store_retain(store, (int64_t)vg_epoch_ns(), &deleted) == 0 && deleted)
+			if (col_store_retain(store, (int64_t)vg_epoch_ns(), &deleted) == 0 &&
+			    deleted)
 				vg_log_info("retention removed %lld alerts", (long long)deleted);
 		}
 	}

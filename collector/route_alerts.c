@@ -21,7 +21,8 @@ int col_filter_from_args(struct MHD_Connection *c, struct col_filter *f, const c
 	f->path = col_arg(c, "path");
 	f->request = col_arg(c, "request");
 	f->q = col_arg(c, "q");
-	if ((v = col_arg(c, "since")) && col_parse_since(v, (int64_t)vg_epoch_ns(), &f->since_ns) < 0) {
+	if ((v = col_arg(c, "since")) &&
+	    col_parse_since(v, (int64_t)vg_epoch_ns(), &f->since_ns) < 0) {
 		*bad = "since";
 		return -EINVAL;
 	}
@@ -60,7 +61,8 @@ vg_mhd_result col_route_alerts(struct col_server *srv, struct MHD_Connection *c)
 	rc = col_store_alerts_json(srv->store, &f, &out);
 	if (rc < 0)
 		r = col_reply_status(c, rc == -ENOBUFS ? 413 : 500, 13,
-				     rc == -ENOBUFS ? "answer too large; lower limit" : "query failed");
+		                     rc == -ENOBUFS ? "answer too large; lower limit"
+		                                    : "query failed");
 	else
 		r = col_reply(c, 200, "application/json", out.data, out.len);
 	vg_buf_fini(&out);

@@ -18,8 +18,12 @@
 #include "vg_util.h"
 
 /* gRPC status codes used in the OTLP Status body. */
-enum { GRPC_INVALID_ARGUMENT = 3, GRPC_RESOURCE_EXHAUSTED = 8, GRPC_UNAVAILABLE = 14,
-       GRPC_UNAUTHENTICATED = 16 };
+enum {
+	GRPC_INVALID_ARGUMENT = 3,
+	GRPC_RESOURCE_EXHAUSTED = 8,
+	GRPC_UNAVAILABLE = 14,
+	GRPC_UNAUTHENTICATED = 16
+};
 
 /* Compares in time that depends on the configured token's length only, not
  * on where a guess first differs. */
@@ -63,9 +67,9 @@ static vg_mhd_result precheck(struct col_server *srv, struct MHD_Connection *c, 
 	if (!token_ok(srv, vg_http_header(c, "Authorization"))) {
 		COL_COUNT(srv, unauthorized);
 		struct MHD_Response *r = MHD_create_response_from_buffer(
-			sizeof("{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n") - 1,
-			(void *)"{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n",
-			MHD_RESPMEM_PERSISTENT);
+		    sizeof("{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n") - 1,
+		    (void *)"{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n",
+		    MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
 		MHD_add_response_header(r, "Content-Type", "application/json");
@@ -77,18 +81,19 @@ static vg_mhd_result precheck(struct col_server *srv, struct MHD_Connection *c, 
 	}
 	if (srv->rl) {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		unsigned retry = 1;
-		if (!col_ratelimit_take(srv->rl, ci ? ci->client_addr : NULL,
-					(int64_t)vg_mono_ns(), &retry)) {
+		if (!col_ratelimit_take(srv->rl, ci ? ci->client_addr : NULL, (int64_t)vg_mono_ns(),
+		                        &retry)) {
 			char body[128], secs[16];
 			COL_COUNT(srv, rate_limited);
-			int n = snprintf(body, sizeof(body),
-					 "{\"code\":%d,\"message\":\"rate limit: retry after %u s\"}\n",
-					 GRPC_RESOURCE_EXHAUSTED, retry);
+			int n =
+			    snprintf(body, sizeof(body),
+			             "{\"code\":%d,\"message\":\"rate limit: retry after %u s\"}\n",
+			             GRPC_RESOURCE_EXHAUSTED, retry);
 			snprintf(secs, sizeof(secs), "%u", retry);
-			struct MHD_Response *r = MHD_create_response_from_buffer(
-				(size_t)n, body, MHD_RESPMEM_MUST_COPY);
+			struct MHD_Response *r =
+			    MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
 			if (!r)
 				return MHD_NO;
 			MHD_add_response_header(r, "Content-Type", "application/json");
@@ -102,20 +107,20 @@ static vg_mhd_result precheck(struct col_server *srv, struct MHD_Connection *c, 
 	if (ctype && !media_type_is(ctype, "application/json")) {
 		COL_COUNT(srv, unsupported);
 		return col_reply_status(c, 415, GRPC_INVALID_ARGUMENT,
-					"unsupported Content-Type; this collector accepts "
-					"application/json (OTLP/HTTP JSON), not protobuf");
+		                        "unsupported Content-Type; this collector accepts "
+		                        "application/json (OTLP/HTTP JSON), not protobuf");
 	}
 	if (cenc && strcasecmp(cenc, "gzip") != 0 && strcasecmp(cenc, "identity") != 0) {
 		COL_COUNT(srv, unsupported);
 		return col_reply_status(c, 415, GRPC_INVALID_ARGUMENT,
-					"unsupported Content-Encoding; use gzip or none");
+		                        "unsupported Content-Encoding; use gzip or none");
 	}
 	if (clen && vg_parse_i64(clen, 0, INT64_MAX, &declared) == 0 &&
 	    (uint64_t)declared > srv->opts.max_body) {
 		COL_COUNT(srv, too_large);
 		return col_reply_status(c, 413, GRPC_RESOURCE_EXHAUSTED,
-					"body of %lld bytes is over the %zu-byte cap",
-					(long long)declared, srv->opts.max_body);
+		                        "body of %lld bytes is over the %zu-byte cap",
+		                        (long long)declared, srv->opts.max_body);
 	}
 	*replied = false;
 	return MHD_YES;
@@ -130,7 +135,7 @@ static vg_mhd_result reply_success(struct MHD_Connection *c, const struct col_ba
 		return col_reply(c, 200, "application/json", "{}", 2);
 	/* proto3 JSON: int64 as a string. */
 	vg_buf_printf(&out, "{\"partialSuccess\":{\"rejectedLogRecords\":\"%zu\",\"errorMessage\":",
-		      b->rejected);
+	              b->rejected);
 	vg_buf_json_str(&out, b->error, strlen(b->error));
 	vg_buf_puts(&out, "}}");
 	r = col_reply(c, 200, "application/json", out.data, out.len);
@@ -144,7 +149,7 @@ static void on_new_alert(void *ctx, const char *json, size_t n)
 }
 
 static vg_mhd_result ingest(struct col_server *srv, struct MHD_Connection *c,
-			    struct vg_http_req *req)
+                            struct vg_http_req *req)
 {
 	struct vg_buf inflated = VG_BUF_INIT(srv->opts.max_inflated);
 	const char *cenc = vg_http_header(c, "Content-Encoding");
@@ -161,14 +166,14 @@ static vg_mhd_result ingest(struct col_server *srv, struct MHD_Connection *c,
 		if (rc == -ENOBUFS) {
 			COL_COUNT(srv, too_large);
 			ret = col_reply_status(c, 413, GRPC_RESOURCE_EXHAUSTED,
-					       "inflated body is over the %zu-byte cap",
-					       srv->opts.max_inflated);
+			                       "inflated body is over the %zu-byte cap",
+			                       srv->opts.max_inflated);
 			goto out;
 		}
 		if (rc < 0) {
 			COL_COUNT(srv, bad_request);
 			ret = col_reply_status(c, 400, GRPC_INVALID_ARGUMENT,
-					       "body is not a valid gzip stream");
+			                       "body is not a valid gzip stream");
 			goto out;
 		}
 		body = inflated.data ? inflated.data : "";
@@ -189,7 +194,7 @@ static vg_mhd_result ingest(struct col_server *srv, struct MHD_Connection *c,
 	 * watches; a client that connects later loads the stored ones. */
 	bool live = __atomic_load_n(&srv->sse_clients, __ATOMIC_RELAXED) > 0;
 	if (col_store_insert(srv->store, b, (int64_t)vg_epoch_ns(), &res,
-			     live ? on_new_alert : NULL, srv->stream) < 0) {
+	                     live ? on_new_alert : NULL, srv->stream) < 0) {
 		COL_COUNT(srv, failed);
 		/* 503 is retryable in OTLP: the sender keeps the batch. */
 		ret = col_reply_status(c, 503, GRPC_UNAVAILABLE, "storage failed; retry later");
@@ -213,7 +218,7 @@ out:
 }
 
 vg_mhd_result col_route_logs(struct col_server *srv, struct MHD_Connection *c, void **con_cls,
-			     const char *upload, size_t *upload_size)
+                             const char *upload, size_t *upload_size)
 {
 	struct vg_http_req *req;
 
@@ -228,7 +233,7 @@ vg_mhd_result col_route_logs(struct col_server *srv, struct MHD_Connection *c, v
 	if (req->too_large) {
 		COL_COUNT(srv, too_large);
 		return col_reply_status(c, 413, GRPC_RESOURCE_EXHAUSTED,
-					"body is over the %zu-byte cap", srv->opts.max_body);
+		                        "body is over the %zu-byte cap", srv->opts.max_body);
 	}
 	/* Wait a while for a slot (this is the connection's own thread); a
 	 * collector that stays saturated answers 503, which senders retry. */

@@ -11,7 +11,7 @@
 #include "col_server_private.h"
 #include "vg_util.h"
 
-#define MAX_CLIENTS 64
+#define MAX_CLIENTS  64
 #define KEEPALIVE_MS 15000
 
 struct sse {

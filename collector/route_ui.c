@@ -12,8 +12,8 @@ vg_mhd_result col_route_ui(struct col_server *srv, struct MHD_Connection *c, con
 	for (const struct col_asset *a = col_assets; a->url; a++) {
 		if (strcmp(a->url, url) != 0)
 			continue;
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-			a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+		struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->data,
+		                                                         MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
 		MHD_add_response_header(r, "Content-Type", a->content_type);

@@ -28,27 +28,31 @@ static char *make_batch(int batch, int thread, size_t *len)
 	uint64_t now = vg_epoch_ns();
 
 	vg_buf_puts(&b, "{\"resourceLogs\":[{\"resource\":{\"attributes\":["
-			"{\"key\":\"service.name\",\"value\":{\"stringValue\":\"vigil\"}},"
-			"{\"key\":\"cloud.provider\",\"value\":{\"stringValue\":\"aws\"}},"
-			"{\"key\":\"cloud.region\",\"value\":{\"stringValue\":\"eu-west-1\"}},");
-	vg_buf_printf(&b, "{\"key\":\"faas.name\",\"value\":{\"stringValue\":\"fn-%d\"}}]},"
-			  "\"scopeLogs\":[{\"scope\":{\"name\":\"vigil\"},\"logRecords\":[",
-		      batch % 20);
+	                "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"vigil\"}},"
+	                "{\"key\":\"cloud.provider\",\"value\":{\"stringValue\":\"aws\"}},"
+	                "{\"key\":\"cloud.region\",\"value\":{\"stringValue\":\"eu-west-1\"}},");
+	vg_buf_printf(&b,
+	              "{\"key\":\"faas.name\",\"value\":{\"stringValue\":\"fn-%d\"}}]},"
+	              "\"scopeLogs\":[{\"scope\":{\"name\":\"vigil\"},\"logRecords\":[",
+	              batch % 20);
 	for (int i = 0; i < size; i++) {
-		vg_buf_printf(&b,
-			      "%s{\"timeUnixNano\":\"%llu\",\"severityNumber\":17,\"severityText\":\"high\","
-			      "\"body\":{\"stringValue\":\"sqli in apigw-v2 body>$.q\"},\"attributes\":["
-			      "{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"%d-%d-%d-%llu\"}},"
-			      "{\"key\":\"vigil.kind\",\"value\":{\"stringValue\":\"inspection\"}},"
-			      "{\"key\":\"vigil.category\",\"value\":{\"stringValue\":\"sqli\"}},"
-			      "{\"key\":\"vigil.rule.id\",\"value\":{\"stringValue\":\"sqli.rule%d\"}},"
-			      "{\"key\":\"vigil.action\",\"value\":{\"stringValue\":\"alert\"}},"
-			      "{\"key\":\"vigil.event.source\",\"value\":{\"stringValue\":\"apigw-v2\"}},"
-			      "{\"key\":\"vigil.field.path\",\"value\":{\"stringValue\":\"body>$.q\"}},"
-			      "{\"key\":\"vigil.excerpt\",\"value\":{\"stringValue\":\"' or 1=1 union select password from users--\"}},"
-			      "{\"key\":\"faas.invocation_id\",\"value\":{\"stringValue\":\"8f2c%08d-%04d\"}}]}",
-			      i ? "," : "", (unsigned long long)(now + (uint64_t)i), thread, batch, i,
-			      (unsigned long long)now, i % 7, batch, i);
+		vg_buf_printf(
+		    &b,
+		    "%s{\"timeUnixNano\":\"%llu\",\"severityNumber\":17,\"severityText\":\"high\","
+		    "\"body\":{\"stringValue\":\"sqli in apigw-v2 body>$.q\"},\"attributes\":["
+		    "{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"%d-%d-%d-%llu\"}},"
+		    "{\"key\":\"vigil.kind\",\"value\":{\"stringValue\":\"inspection\"}},"
+		    "{\"key\":\"vigil.category\",\"value\":{\"stringValue\":\"sqli\"}},"
+		    "{\"key\":\"vigil.rule.id\",\"value\":{\"stringValue\":\"sqli.rule%d\"}},"
+		    "{\"key\":\"vigil.action\",\"value\":{\"stringValue\":\"alert\"}},"
+		    "{\"key\":\"vigil.event.source\",\"value\":{\"stringValue\":\"apigw-v2\"}},"
+		    "{\"key\":\"vigil.field.path\",\"value\":{\"stringValue\":\"body>$.q\"}},"
+		    "{\"key\":\"vigil.excerpt\",\"value\":{\"stringValue\":\"' or 1=1 union select "
+		    "password from users--\"}},"
+		    "{\"key\":\"faas.invocation_id\",\"value\":{\"stringValue\":\"8f2c%08d-%04d\"}}"
+		    "]}",
+		    i ? "," : "", (unsigned long long)(now + (uint64_t)i), thread, batch, i,
+		    (unsigned long long)now, i % 7, batch, i);
 	}
 	vg_buf_puts(&b, "]}]}]}");
 	if (use_gzip) {
@@ -125,7 +129,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--gzip"))
 			use_gzip = true;
 		else {
-			fprintf(stderr, "usage: bench-ingest [--batches N] [--size N] [--sync full|normal] [--connections N] [--gzip]\n");
+			fprintf(stderr, "usage: bench-ingest [--batches N] [--size N] [--sync "
+			                "full|normal] [--connections N] [--gzip]\n");
 			return 2;
 		}
 	}
@@ -157,7 +162,8 @@ int main(int argc, char **argv)
 	double total = (double)batches * size * conns;
 	double *all = calloc((size_t)batches * (size_t)conns, sizeof(double));
 	for (int i = 0; i < conns; i++)
-		memcpy(all + (size_t)i * (size_t)batches, w[i].lat_ms, (size_t)batches * sizeof(double));
+		memcpy(all + (size_t)i * (size_t)batches, w[i].lat_ms,
+		       (size_t)batches * sizeof(double));
 	printf("bench-ingest: %d connection(s) x %d batches x %d records, sync=%s%s\n", conns,
 	       batches, size, sync, use_gzip ? ", gzip" : "");
 	printf("  alerts/s          %.0f\n", total / secs);

@@ -19,17 +19,18 @@
 #include "vg_time.h"
 
 #define FUNCTIONS 40
-#define RULES 24
-#define PATHS 6
+#define RULES     24
+#define PATHS     6
 
-static const char *CATEGORIES[] = {"sqli", "xss", "cmdi", "path_traversal", "ssrf", "nosqli",
-				   "timeout", "oom", "error", "secret_in_logs", "jndi", "ssti"};
-static const char *SOURCES[] = {"apigw-v2", "apigw-v1", "sqs", "sns", "s3", "alb",
-				"function-url", "eventbridge"};
+static const char *CATEGORIES[] = {"sqli",    "xss", "cmdi",  "path_traversal", "ssrf", "nosqli",
+                                   "timeout", "oom", "error", "secret_in_logs", "jndi", "ssti"};
+static const char *SOURCES[] = {"apigw-v2", "apigw-v1", "sqs",          "sns",
+                                "s3",       "alb",      "function-url", "eventbridge"};
 static const char *SEVERITIES[] = {"critical", "high", "medium", "low"};
 static const int SEVNUM[] = {21, 17, 13, 9};
-static const char *PATHNAMES[] = {"body>$.q", "body>$.user.name", "queryStringParameters.id",
-				  "headers.user-agent", "Records[0].body>$.cmd", "pathParameters.file"};
+static const char *PATHNAMES[] = {
+    "body>$.q",           "body>$.user.name",      "queryStringParameters.id",
+    "headers.user-agent", "Records[0].body>$.cmd", "pathParameters.file"};
 
 struct group {
 	int64_t count, first, last;
@@ -51,17 +52,19 @@ static int generate(const char *db, int64_t n)
 	if (sqlite3_open(db, &h) != SQLITE_OK)
 		return -1;
 	sqlite3_exec(h, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL);
-	sqlite3_prepare_v2(h,
-			   "INSERT INTO alerts(id, alert_id, group_id, time_ns, received_ns,"
-			   " severity_number, severity_text, kind, category, rule, action, source,"
-			   " field_path, excerpt, request_id, function, service, body, attrs, resource)"
-			   " VALUES(?1,?2,?3,?4,?4,?5,?6,'inspection',?7,?8,'alert',?9,?10,?11,?12,?13,"
-			   "'vigil',?14,?15,?16)",
-			   -1, &st, NULL);
+	sqlite3_prepare_v2(
+	    h,
+	    "INSERT INTO alerts(id, alert_id, group_id, time_ns, received_ns,"
+	    " severity_number, severity_text, kind, category, rule, action, source,"
+	    " field_path, excerpt, request_id, function, service, body, attrs, resource)"
+	    " VALUES(?1,?2,?3,?4,?4,?5,?6,'inspection',?7,?8,'alert',?9,?10,?11,?12,?13,"
+	    "'vigil',?14,?15,?16)",
+	    -1, &st, NULL);
 	uint64_t x = 88172645463325252ULL;
 	for (int64_t i = 1; i <= n; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift: varied but repeatable */
-		int f = (int)(x % FUNCTIONS), r = (int)((x >> 8) % RULES), p = (int)((x >> 16) % PATHS);
+		int f = (int)(x % FUNCTIONS), r = (int)((x >> 8) % RULES),
+		    p = (int)((x >> 16) % PATHS);
 		int sev = (int)((x >> 24) % 4), src = (int)((x >> 28) % 8);
 		int g = (f * RULES + r) * PATHS + p;
 		int64_t t = now - span + span / n * i;
@@ -70,18 +73,25 @@ static int generate(const char *db, int64_t n)
 		snprintf(req, sizeof(req), "8f2c%08lld-%04d", (long long)(i / 3), (int)(x % 10000));
 		snprintf(fn, sizeof(fn), "fn-%d", f);
 		snprintf(rule, sizeof(rule), "%s.rule%d", cat, r);
-		snprintf(body, sizeof(body), "%s in %s %s (%s)", cat, SOURCES[src], PATHNAMES[p], rule);
-		snprintf(attrs, sizeof(attrs),
-			 "{\"vigil.alert.id\":\"%s\",\"vigil.kind\":\"inspection\",\"vigil.category\":\"%s\","
-			 "\"vigil.rule.id\":\"%s\",\"vigil.action\":\"alert\",\"vigil.event.source\":\"%s\","
-			 "\"vigil.field.path\":\"%s\",\"vigil.excerpt\":\"' or %d=%d union select --\","
-			 "\"faas.invocation_id\":\"%s\"}",
-			 id, cat, rule, SOURCES[src], PATHNAMES[p], (int)(x % 100), (int)(x % 100), req);
+		snprintf(body, sizeof(body), "%s in %s %s (%s)", cat, SOURCES[src], PATHNAMES[p],
+		         rule);
+		snprintf(
+		    attrs, sizeof(attrs),
+		    "{\"vigil.alert.id\":\"%s\",\"vigil.kind\":\"inspection\",\"vigil.category\":"
+		    "\"%s\","
+		    "\"vigil.rule.id\":\"%s\",\"vigil.action\":\"alert\",\"vigil.event.source\":\"%"
+		    "s\","
+		    "\"vigil.field.path\":\"%s\",\"vigil.excerpt\":\"' or %d=%d union select --\","
+		    "\"faas.invocation_id\":\"%s\"}",
+		    id, cat, rule, SOURCES[src], PATHNAMES[p], (int)(x % 100), (int)(x % 100), req);
 		snprintf(res, sizeof(res),
-			 "{\"service.name\":\"vigil\",\"cloud.provider\":\"aws\",\"cloud.region\":\"eu-west-1\","
-			 "\"faas.name\":\"%s\"}", fn);
+		         "{\"service.name\":\"vigil\",\"cloud.provider\":\"aws\",\"cloud.region\":"
+		         "\"eu-west-1\","
+		         "\"faas.name\":\"%s\"}",
+		         fn);
 		char excerpt[64];
-		snprintf(excerpt, sizeof(excerpt), "' or %d=%d union select --", (int)(x % 100), (int)(x % 100));
+		snprintf(excerpt, sizeof(excerpt), "' or %d=%d union select --", (int)(x % 100),
+		         (int)(x % 100));
 		sqlite3_bind_int64(st, 1, i);
 		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, g + 1);
@@ -109,10 +119,10 @@ static int generate(const char *db, int64_t n)
 	}
 	sqlite3_finalize(st);
 	sqlite3_prepare_v2(h,
-			   "INSERT INTO groups(id, rule, function, field_path, category, kind,"
-			   " severity_number, severity_text, count, first_ns, last_ns)"
-			   " VALUES(?1,?2,?3,?4,?5,'inspection',17,'high',?6,?7,?8)",
-			   -1, &st, NULL);
+	                   "INSERT INTO groups(id, rule, function, field_path, category, kind,"
+	                   " severity_number, severity_text, count, first_ns, last_ns)"
+	                   " VALUES(?1,?2,?3,?4,?5,'inspection',17,'high',?6,?7,?8)",
+	                   -1, &st, NULL);
 	for (int g = 0; g < FUNCTIONS * RULES * PATHS; g++) {
 		int f = g / (RULES * PATHS), r = (g / PATHS) % RULES, p = g % PATHS;
 		if (!groups[g].count)
@@ -131,7 +141,8 @@ static int generate(const char *db, int64_t n)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	int rc = sqlite3_exec(h, "COMMIT; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	int rc =
+	    sqlite3_exec(h, "COMMIT; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -154,7 +165,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--generate-only"))
 			generate_only = 1;
 		else {
-			fprintf(stderr, "usage: bench-query [--alerts N] [--runs N] [--db FILE] [--generate-only]\n");
+			fprintf(stderr, "usage: bench-query [--alerts N] [--runs N] [--db FILE] "
+			                "[--generate-only]\n");
 			return 2;
 		}
 	}
@@ -185,19 +197,19 @@ int main(int argc, char **argv)
 	if (bench_collector_start(&c, db, extra) < 0)
 		return 1;
 	static const char *queries[] = {
-		"/api/alerts?limit=100",
-		"/api/alerts?function=fn-7&limit=100",
-		"/api/alerts?category=xss&limit=100",
-		"/api/alerts?severity=critical&limit=100",
-		"/api/alerts?source=sqs&limit=100",
-		"/api/alerts?function=fn-7&category=xss&severity=critical&limit=100",
-		"/api/alerts?since=1h&limit=100",
-		"/api/alerts?before=500000&limit=100",
-		"/api/alerts?request=8f2c00123456-0000",
-		"/api/alerts?q=union&limit=100",
-		"/api/alerts?q=8f2c00000123&limit=100",
-		"/api/groups",
-		"/api/stats",
+	    "/api/alerts?limit=100",
+	    "/api/alerts?function=fn-7&limit=100",
+	    "/api/alerts?category=xss&limit=100",
+	    "/api/alerts?severity=critical&limit=100",
+	    "/api/alerts?source=sqs&limit=100",
+	    "/api/alerts?function=fn-7&category=xss&severity=critical&limit=100",
+	    "/api/alerts?since=1h&limit=100",
+	    "/api/alerts?before=500000&limit=100",
+	    "/api/alerts?request=8f2c00123456-0000",
+	    "/api/alerts?q=union&limit=100",
+	    "/api/alerts?q=8f2c00000123&limit=100",
+	    "/api/groups",
+	    "/api/stats",
 	};
 	CURL *h = bench_curl();
 	double *lat = calloc((size_t)runs, sizeof(double));

@@ -22,7 +22,8 @@
 static char *slurp(const char *name, size_t *len)
 {
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/tests/data/collector/%s", getenv("VIGIL_SOURCE_ROOT"), name);
+	snprintf(path, sizeof(path), "%s/tests/data/collector/%s", getenv("VIGIL_SOURCE_ROOT"),
+	         name);
 	FILE *f = fopen(path, "rb");
 	ck_assert_msg(f, "cannot open %s", path);
 	fseek(f, 0, SEEK_END);
@@ -58,12 +59,13 @@ static struct col_batch *one_record(const char *id, int64_t time_ns, const char 
 {
 	char body[1024];
 	snprintf(body, sizeof(body),
-		 "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"faas.name\","
-		 "\"value\":{\"stringValue\":\"%s\"}}]},\"scopeLogs\":[{\"logRecords\":[{"
-		 "\"timeUnixNano\":\"%lld\",\"attributes\":[%s%s%s{\"key\":\"vigil.rule.id\","
-		 "\"value\":{\"stringValue\":\"r\"}}]}]}]}]}",
-		 fn, (long long)time_ns, id ? "{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"" : "",
-		 id ? id : "", id ? "\"}}," : "");
+	         "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"faas.name\","
+	         "\"value\":{\"stringValue\":\"%s\"}}]},\"scopeLogs\":[{\"logRecords\":[{"
+	         "\"timeUnixNano\":\"%lld\",\"attributes\":[%s%s%s{\"key\":\"vigil.rule.id\","
+	         "\"value\":{\"stringValue\":\"r\"}}]}]}]}]}",
+	         fn, (long long)time_ns,
+	         id ? "{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"" : "",
+	         id ? id : "", id ? "\"}}," : "");
 	return parse_str(body);
 }
 
@@ -113,15 +115,21 @@ END_TEST
 START_TEST(otlp_malformed)
 {
 	static const char *bad[] = {
-		"", "{", "[]", "\"x\"", "{\"resourceLogs\":{}}", "{\"resourceLogs\":[1]}",
-		"{\"resourceLogs\":[{\"scopeLogs\":{}}]}",
-		"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":7}]}]}",
-		"{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":1}]}}]}",
+	    "",
+	    "{",
+	    "[]",
+	    "\"x\"",
+	    "{\"resourceLogs\":{}}",
+	    "{\"resourceLogs\":[1]}",
+	    "{\"resourceLogs\":[{\"scopeLogs\":{}}]}",
+	    "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":7}]}]}",
+	    "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":1}]}}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct col_batch *b = (void *)1;
 		char msg[160] = "";
-		ck_assert_int_eq(col_otlp_parse(bad[i], strlen(bad[i]), &b, msg, sizeof(msg)), -EINVAL);
+		ck_assert_int_eq(col_otlp_parse(bad[i], strlen(bad[i]), &b, msg, sizeof(msg)),
+		                 -EINVAL);
 		ck_assert_ptr_null(b);
 		ck_assert_msg(msg[0], "no message for %s", bad[i]);
 	}
@@ -151,7 +159,8 @@ START_TEST(otlp_limits)
 	struct vg_buf s = VG_BUF_INIT(1 << 20);
 	vg_buf_puts(&s, "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"attributes\":[");
 	for (int i = 0; i < COL_OTLP_MAX_ATTRS + 1; i++)
-		vg_buf_printf(&s, "%s{\"key\":\"k%d\",\"value\":{\"boolValue\":true}}", i ? "," : "", i);
+		vg_buf_printf(&s, "%s{\"key\":\"k%d\",\"value\":{\"boolValue\":true}}",
+		              i ? "," : "", i);
 	vg_buf_puts(&s, "]}]}]}]}");
 	b = parse_str(s.data);
 	ck_assert_uint_eq(b->n, 0);
@@ -161,13 +170,13 @@ START_TEST(otlp_limits)
 
 	/* Large integers keep their digits; typed values convert. */
 	b = parse_str("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"attributes\":["
-		      "{\"key\":\"big\",\"value\":{\"intValue\":\"9007199254740993\"}},"
-		      "{\"key\":\"d\",\"value\":{\"doubleValue\":1.5}},"
-		      "{\"key\":\"kv\",\"value\":{\"kvlistValue\":{\"values\":[{\"key\":\"a\","
-		      "\"value\":{\"stringValue\":\"b\"}}]}}}]}]}]}]}");
+	              "{\"key\":\"big\",\"value\":{\"intValue\":\"9007199254740993\"}},"
+	              "{\"key\":\"d\",\"value\":{\"doubleValue\":1.5}},"
+	              "{\"key\":\"kv\",\"value\":{\"kvlistValue\":{\"values\":[{\"key\":\"a\","
+	              "\"value\":{\"stringValue\":\"b\"}}]}}}]}]}]}]}");
 	ck_assert_uint_eq(b->n, 1);
 	ck_assert_str_eq(b->records[0].attrs_json,
-			 "{\"big\":\"9007199254740993\",\"d\":1.5,\"kv\":{\"a\":\"b\"}}");
+	                 "{\"big\":\"9007199254740993\",\"d\":1.5,\"kv\":{\"a\":\"b\"}}");
 	col_batch_free(b);
 }
 END_TEST
@@ -175,7 +184,8 @@ END_TEST
 static void gzip_bytes(const void *in, size_t n, struct vg_buf *out)
 {
 	z_stream zs = {0};
-	ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+	                 Z_OK);
 	ck_assert_int_eq(vg_buf_reserve(out, deflateBound(&zs, n)), 0);
 	zs.next_in = (Bytef *)in;
 	zs.avail_in = (uInt)n;
@@ -219,8 +229,8 @@ static char dbpath[256];
 
 static struct col_store *open_store(int64_t max_alerts, int64_t max_age_s)
 {
-	struct col_store_opts o = {.path = dbpath, .sync_full = false, .max_alerts = max_alerts,
-				   .max_age_s = max_age_s};
+	struct col_store_opts o = {
+	    .path = dbpath, .sync_full = false, .max_alerts = max_alerts, .max_age_s = max_age_s};
 	struct col_store *s = NULL;
 	ck_assert_int_eq(col_store_open(&o, &s), 0);
 	return s;
@@ -230,7 +240,7 @@ static void fresh_db(void)
 {
 	char cmd[300];
 	snprintf(dbpath, sizeof(dbpath), "/tmp/vigil-col-test-%d-%lld.db", (int)getpid(),
-		 (long long)vg_mono_ns());
+	         (long long)vg_mono_ns());
 	snprintf(cmd, sizeof(cmd), "%s-wal", dbpath);
 	unlink(dbpath);
 	unlink(cmd);
@@ -279,7 +289,8 @@ START_TEST(store_dedup_and_query)
 	fresh_db();
 	struct col_store *s = open_store(0, 0);
 	pushed = 0;
-	ck_assert_int_eq(col_store_insert(s, b, (int64_t)vg_epoch_ns(), &res, count_pushed, NULL), 0);
+	ck_assert_int_eq(col_store_insert(s, b, (int64_t)vg_epoch_ns(), &res, count_pushed, NULL),
+	                 0);
 	ck_assert_uint_eq(res.stored, 6);
 	ck_assert_int_eq(pushed, 6);
 	/* Sent again: every alert is a duplicate; the id-less record is not. */
@@ -326,12 +337,13 @@ START_TEST(store_dedup_and_query)
 	/* Groups: the two sqli.union_select alerts share one. */
 	struct vg_buf out = VG_BUF_INIT(1 << 20);
 	f = (struct col_filter){.function = "orders-api"};
-	ck_assert_int_eq(col_store_groups_json(s, &f, 1795870000100000000LL,
-					       3600 * 1000000000LL, 12, &out), 0);
+	ck_assert_int_eq(
+	    col_store_groups_json(s, &f, 1795870000100000000LL, 3600 * 1000000000LL, 12, &out), 0);
 	cJSON *root = cJSON_Parse(out.data), *g;
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(root, "groups")), 2);
 	int found = 0;
-	cJSON_ArrayForEach(g, cJSON_GetObjectItem(root, "groups")) {
+	cJSON_ArrayForEach(g, cJSON_GetObjectItem(root, "groups"))
+	{
 		if (!strcmp(cJSON_GetObjectItem(g, "rule")->valuestring, "sqli.union_select")) {
 			ck_assert_int_eq(cJSON_GetObjectItem(g, "count")->valueint, 2);
 			cJSON *sp = cJSON_GetObjectItem(g, "spark");
@@ -348,7 +360,8 @@ START_TEST(store_dedup_and_query)
 	vg_buf_putc(&out, '}');
 	root = cJSON_Parse(out.data);
 	ck_assert_int_eq(cJSON_GetObjectItem(root, "alerts")->valueint, 7);
-	ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "byCategory"), "sqli")->valueint, 2);
+	ck_assert_int_eq(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(root, "byCategory"), "sqli")->valueint, 2);
 	cJSON_Delete(root);
 	vg_buf_fini(&out);
 
@@ -402,8 +415,8 @@ START_TEST(store_retention)
 	ck_assert_int_eq(col_store_groups_json(s, &f, now, 0, 0, &out), 0);
 	cJSON *root = cJSON_Parse(out.data), *g;
 	int64_t sum = 0;
-	cJSON_ArrayForEach(g, cJSON_GetObjectItem(root, "groups"))
-		sum += cJSON_GetObjectItem(g, "count")->valueint;
+	cJSON_ArrayForEach(g, cJSON_GetObjectItem(root, "groups")) sum +=
+	    cJSON_GetObjectItem(g, "count")->valueint;
 	ck_assert_int_eq(sum, col_store_count(s));
 	cJSON_Delete(root);
 
@@ -439,10 +452,11 @@ START_TEST(store_duplicate_in_batch)
 	fresh_db();
 	struct col_store *s = open_store(0, 0);
 	struct col_batch *b = parse_str(
-		"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":["
-		"{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"same\"}}]},"
-		"{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"same\"}}]},"
-		"{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"\"}}]}]}]}]}");
+	    "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":["
+	    "{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"same\"}}]},"
+	    "{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"same\"}}]},"
+	    "{\"attributes\":[{\"key\":\"vigil.alert.id\",\"value\":{\"stringValue\":\"\"}}]}]}]}]"
+	    "}");
 	ck_assert_int_eq(col_store_insert(s, b, (int64_t)vg_epoch_ns(), &res, NULL, NULL), 0);
 	/* One copy of "same"; the empty id counts as no id. */
 	ck_assert_uint_eq(res.stored, 2);
@@ -451,8 +465,10 @@ START_TEST(store_duplicate_in_batch)
 	struct col_filter f = {0};
 	ck_assert_int_eq(col_store_groups_json(s, &f, (int64_t)vg_epoch_ns(), 0, 0, &out), 0);
 	cJSON *root = cJSON_Parse(out.data);
-	ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 0),
-					     "count")->valueint, 2);
+	ck_assert_int_eq(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 0), "count")
+	        ->valueint,
+	    2);
 	cJSON_Delete(root);
 	vg_buf_fini(&out);
 	col_batch_free(b);
