@@ -326,14 +326,21 @@ static void fill(struct pol_hit *hit, const char *rule, enum pol_severity sev, i
 int pol_detect_jndi(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	/* A lookup needs "$" and "{", or an encoding of them ("%" or "\"). */
+	/* A lookup needs "$" or an encoding of it (%, \, &); a bare jndi: URL
+	 * needs a colon. */
 	uint32_t m = ctx->chars;
-	if (!(m & (POL_CH_DOLLAR | POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_COLON)))
+	int lookups = (m & (POL_CH_DOLLAR | POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_AMP)) != 0;
+	if (!lookups && !(m & POL_CH_COLON))
 		return 0;
 
-	struct jndi_state st = {.r = {(const unsigned char *)s, n, 0}};
+	struct jndi_state st = {.r = {(const unsigned char *)s, n, lookups ? 0 : n}};
 	int best = 0;
 	size_t best_off = 0, best_end = 0;
 	for (;;) {
+		/* only these bytes can start a "$" once decoded */
+		while (st.r.i < n && s[st.r.i] != '$' && s[st.r.i] != '%' && s[st.r.i] != '\\' &&
+		       s[st.r.i] != '&')
+			st.r.i++;
 		size_t start = st.r.i;
 		int c = jndi_next(&st.r);
 		if (c < 0)
