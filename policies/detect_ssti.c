@@ -655,7 +655,7 @@ static void scan_decoded(const char *s, size_t n, struct ssti_best *best)
 int pol_detect_ssti(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	uint32_t m = ctx->chars;
-	if (!(m & (POL_CH_LBRACE | POL_CH_LT | POL_CH_AT | POL_CH_DOLLAR | POL_CH_HASH)))
+	if (!(m & (POL_CH_LBRACE | POL_CH_LT | POL_CH_AT | POL_CH_DOLLAR | POL_CH_HASH | POL_CH_AMP)))
 		return 0;
 	struct ssti_best best = {SSTI_NONE, 0, 0};
 	scan(s, n, m, &best);
