@@ -327,6 +327,57 @@ class Forward(unittest.TestCase):
             relay.close()
             target.close()
 
+    def test_forward_retries_honour_retry_after(self):
+        # A peer that answers 503 with Retry-After first, then 200; and 400
+        # (final, not retried) for a body marked bad.
+        import http.server
+        import threading
+        seen = []
+
+        class Peer(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers['Content-Length']))
+                seen.append((time.monotonic(), self.headers.get('Authorization'), body))
+                bad = b'final-400' in body
+                code = 400 if bad else (503 if len(seen) == 1 else 200)
+                self.send_response(code)
+                if code == 503:
+                    self.send_header('Retry-After', '1')
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', '2')
+                self.end_headers()
+                self.wfile.write(b'{}')
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Peer)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        relay = Collector('--rate', '0', '--forward',
+                          'http://127.0.0.1:%d/v1/logs' % srv.server_address[1],
+                          '--forward-token', 'peer-token')
+        try:
+            self.assertEqual(relay.post_logs(records(3, 'retry'))[0], 200)
+            fwd = wait_for(lambda: (lambda f: f if f['sent'] == 1 else None)(
+                relay.get_json('/api/stats')['forward']))
+            self.assertTrue(fwd, relay.get_json('/api/stats'))
+            self.assertEqual(fwd['retries'], 1)
+            self.assertEqual(len(seen), 2)
+            self.assertGreaterEqual(seen[1][0] - seen[0][0], 0.9)  # waited Retry-After
+            self.assertEqual(seen[1][1], 'Bearer peer-token')
+            sent = json.loads(seen[1][2])
+            recs = sent['resourceLogs'][0]['scopeLogs'][0]['logRecords']
+            self.assertEqual(len(recs), 3)
+            self.assertEqual(relay.post_logs(records(1, 'final-400'))[0], 200)
+            fwd = wait_for(lambda: (lambda f: f if f['failed'] == 1 else None)(
+                relay.get_json('/api/stats')['forward']))
+            self.assertTrue(fwd, relay.get_json('/api/stats'))
+            self.assertEqual(fwd['retries'], 1)  # a 400 is not retried
+        finally:
+            relay.close()
+            srv.shutdown()
+            srv.server_close()
+
     def test_forward_down_never_blocks(self):
         # A port nothing listens on: sends fail and are retried in the
         # background while ingest keeps answering at once.
