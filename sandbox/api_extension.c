@@ -170,7 +170,7 @@ vg_mhd_result sbx_api_ext_next(struct sbx *s, struct MHD_Connection *c, struct s
 	gen = s->gen;
 	pthread_cond_broadcast(&s->cond);
 	while (!e->event && gen == s->gen && e->state == SBX_EXT_READY)
-		pthread_cond_wait(&s->cond, &s->lock);
+		pthread_cond_wait(&s->ext_cond, &s->lock);
 	if (gen != s->gen || !e->event || e->state != SBX_EXT_READY) {
 		if (gen == s->gen)
 			e->waiting = false;
@@ -184,8 +184,7 @@ vg_mhd_result sbx_api_ext_next(struct sbx *s, struct MHD_Connection *c, struct s
 	size_t len = e->event_len;
 	bool invoke = e->event_invoke;
 	e->event = NULL;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->lock); /* nobody waits for Running */
 	return reply_event(c, ev, len, invoke);
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -220,6 +219,7 @@ static vg_mhd_result ext_error(struct sbx *s, struct MHD_Connection *c, enum sbx
 	vg_log_warn("extension %s: %s %s", e->name,
 	            op == SBX_EXT_OP_INIT_ERROR ? "init/error" : "exit/error", e->error_type);
 	pthread_cond_broadcast(&s->cond);
+	pthread_cond_broadcast(&s->ext_cond); /* a pending next ends */
 	ret = sbx_reply_accepted(c);
 out:
 	pthread_mutex_unlock(&s->lock);

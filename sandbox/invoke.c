@@ -104,7 +104,7 @@ static void record_invocation(struct sbx *s, const struct sbx_result *res, uint6
 	cJSON_AddNumberToObject(o, "maxMemoryUsedMB", ceil((double)peak_rss / 1048576.0));
 	if (init_ms >= 0)
 		cJSON_AddNumberToObject(o, "initDurationMs", round(init_ms * 1000.0) / 1000.0);
-	sbx_report_add(s, s->rep_invocations, o);
+	sbx_report_add(s, s->rep_invocations, &s->rep_n_invocations, o);
 }
 
 /* Runs the invocation on an initialised environment. Lock held. Returns the
@@ -114,7 +114,6 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 {
 	struct sbx_inv *inv = &s->inv;
 	const char *fail = NULL, *who = "runtime";
-	bool done_emitted = false;
 
 	s->oom = false;
 	s->peak_rss = 0;
@@ -143,17 +142,12 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 		e->event = invoke_event(s, &e->event_len);
 		e->event_invoke = true;
 	}
-	pthread_cond_broadcast(&s->cond);
+	pthread_cond_broadcast(&s->rt_cond);
+	pthread_cond_broadcast(&s->ext_cond);
 
 	for (;;) {
 		if ((fail = sbx_env_failure(s, &who)))
 			break;
-		if (inv->answered && !done_emitted) {
-			done_emitted = true;
-			sbx_rec_runtime_done(
-			    s, inv->request_id, inv->is_error ? inv->error_type : NULL,
-			    (double)(inv->answered_ns - inv->start_ns) / 1e6, inv->body_len);
-		}
 		if (inv->answered && s->rt.state == SBX_RT_READY &&
 		    sbx_all_extensions_ready(s, true))
 			break;
@@ -167,7 +161,7 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 		s->peak_rss = VG_MAX(s->peak_rss, sbx_proc_hwm(s->rt.proc->pid));
 	else if (s->rt.proc)
 		s->peak_rss = VG_MAX(s->peak_rss, (uint64_t)s->rt.proc->maxrss_kb * 1024u);
-	if (fail && !done_emitted)
+	if (fail && !inv->answered) /* else the answer emitted it */
 		sbx_rec_runtime_done(s, inv->request_id, fail, res->duration_ms, 0);
 	if (fail) {
 		size_t n;

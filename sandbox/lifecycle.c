@@ -203,6 +203,8 @@ int sbx_setup(struct sbx *s, struct sbx_opts *o)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
+	pthread_cond_init(&s->rt_cond, &ca);
+	pthread_cond_init(&s->ext_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	snprintf(s->function_arn, sizeof(s->function_arn),
 	         "arn:aws:lambda:us-east-1:123456789012:function:%s", o->function_name);
@@ -228,5 +230,7 @@ void sbx_teardown(struct sbx *s)
 	cJSON_Delete(s->rep_resets);
 	cJSON_Delete(s->rep_shutdown);
 	pthread_cond_destroy(&s->cond);
+	pthread_cond_destroy(&s->rt_cond);
+	pthread_cond_destroy(&s->ext_cond);
 	pthread_mutex_destroy(&s->lock);
 }

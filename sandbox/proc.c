@@ -271,15 +271,11 @@ static void *reaper_main(void *arg)
 				break;
 			}
 			/* Nothing to wait for: look again soon (a spawn may
-			 * come at any time). */
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_nsec += 5 * 1000 * 1000;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+			 * come at any time). A plain sleep, so that the
+			 * lifecycle's broadcasts do not wake this thread. */
+			pthread_mutex_unlock(&s->lock);
+			vg_sleep_ms(5);
+			pthread_mutex_lock(&s->lock);
 		}
 		pthread_mutex_unlock(&s->lock);
 	}

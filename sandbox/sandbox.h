@@ -1,12 +1,11 @@
 /* vigil-sandbox's shared state: the execution environment the lifecycle code
  * drives and the API handlers observe.
  *
- * One mutex (lock) guards everything in struct sbx; one condition variable
- * (cond) is broadcast on every change (a process exited, an extension
- * registered or called next, the runtime answered...). Long-poll handlers
- * (runtime and extension `next`) block on cond in their libmicrohttpd
- * connection thread; the invoker (the invoke endpoint or batch mode, one at a
- * time under `busy`) waits on cond for the outcome it needs.
+ * One mutex (lock) guards everything in struct sbx. Long-poll handlers
+ * (runtime and extension `next`) block on rt_cond and ext_cond in their
+ * libmicrohttpd connection thread; the invoker (the invoke endpoint or batch
+ * mode, one at a time under `busy`) waits on cond for the outcome it needs
+ * (a process exited, an extension registered or called next...).
  *
  * `gen` counts resets: a handler that started waiting in an older generation
  * gives up, since the process it served has been killed.
@@ -113,7 +112,12 @@ struct sbx {
 	char function_arn[256];
 
 	pthread_mutex_t lock;
+	/* Three conditions, so that a change wakes only who waits for it:
+	 * cond for the lifecycle (the invoker, init, shutdown, busy), rt_cond
+	 * for the runtime's next, ext_cond for extensions' next. */
 	pthread_cond_t cond;
+	pthread_cond_t rt_cond;
+	pthread_cond_t ext_cond;
 	unsigned gen;
 	bool quit; /* SIGTERM/SIGINT: stop serving */
 	bool busy; /* an invoke or init holds the environment */
@@ -138,6 +142,7 @@ struct sbx {
 	cJSON *rep_invocations;
 	cJSON *rep_resets;
 	cJSON *rep_shutdown;
+	unsigned rep_n_extensions, rep_n_invocations, rep_n_resets; /* list sizes */
 	unsigned rep_omitted;
 	unsigned invokes;
 };
@@ -179,7 +184,9 @@ void sbx_request_quit(struct sbx *s);
 
 /* report.c */
 int sbx_report_write(struct sbx *s, const char *path);
-void sbx_report_add(struct sbx *s, cJSON *list, cJSON *item);
+/* Appends item (taken) to list, whose size *n tracks, unless the list
+ * holds SBX_HISTORY_MAX entries already (then it is counted as omitted). */
+void sbx_report_add(struct sbx *s, cJSON *list, unsigned *n, cJSON *item);
 
 /* The extension with that identifier (any case), or NULL. Lock held. */
 struct sbx_ext *sbx_ext_by_id(struct sbx *s, const char *id);

@@ -30,7 +30,7 @@ static void report_extension(struct sbx *s, struct sbx_ext *e)
 		cJSON_AddNullToObject(o, "exitStatus");
 	if (e->proc && e->proc->exited && WIFSIGNALED(e->proc->status))
 		cJSON_AddNumberToObject(o, "signal", WTERMSIG(e->proc->status));
-	sbx_report_add(s, s->rep_extensions, o);
+	sbx_report_add(s, s->rep_extensions, &s->rep_n_extensions, o);
 }
 
 static char *shutdown_event(const char *reason, int64_t deadline_ms, size_t *len)
@@ -99,7 +99,7 @@ void sbx_shutdown_phase(struct sbx *s, const char *reason, bool final)
 			sbx_proc_signal(e->proc, SIGKILL);
 		}
 	}
-	pthread_cond_broadcast(&s->cond);
+	pthread_cond_broadcast(&s->ext_cond);
 	pthread_mutex_unlock(&s->lock);
 
 	/* Telemetry of the last moments reaches the listeners while they
@@ -147,7 +147,7 @@ void sbx_shutdown_phase(struct sbx *s, const char *reason, bool final)
 		cJSON_Delete(s->rep_shutdown);
 		s->rep_shutdown = rec;
 	} else {
-		sbx_report_add(s, s->rep_resets, rec);
+		sbx_report_add(s, s->rep_resets, &s->rep_n_resets, rec);
 	}
 	vg_log_info("shutdown phase done: reason %s, %s", reason, clean ? "clean" : "not clean");
 
@@ -184,6 +184,8 @@ void sbx_shutdown_phase(struct sbx *s, const char *reason, bool final)
 	s->init.done = false;
 	s->gen++;
 	pthread_cond_broadcast(&s->cond);
+	pthread_cond_broadcast(&s->rt_cond);
+	pthread_cond_broadcast(&s->ext_cond);
 	pthread_mutex_unlock(&s->lock);
 	if (!final)
 		sbx_tel_reopen_subscriptions(s->tel);
