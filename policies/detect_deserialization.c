@@ -484,6 +484,8 @@ static void __attribute__((constructor)) gadget_index(void)
 /* Length of the gadget name starting at s[i], or 0. */
 static size_t gadget_at(const char *s, size_t n, size_t i)
 {
+	if (i >= n)
+		return 0;
 	unsigned c = (unsigned char)s[i];
 	for (size_t o = gadget_first[c]; o < gadget_first[c + 1]; o++) {
 		size_t k = gadget_order[o], len = gadget_len[k];
