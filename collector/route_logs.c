@@ -64,21 +64,8 @@ static vg_mhd_result precheck(struct col_server *srv, struct MHD_Connection *c, 
 
 	*replied = true;
 	COL_COUNT(srv, requests);
-	if (!token_ok(srv, vg_http_header(c, "Authorization"))) {
-		COL_COUNT(srv, unauthorized);
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-		    sizeof("{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n") - 1,
-		    (void *)"{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n",
-		    MHD_RESPMEM_PERSISTENT);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, "Content-Type", "application/json");
-		MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
-		col_security_headers(r);
-		vg_mhd_result ret = MHD_queue_response(c, 401, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
+	/* The rate limit comes first: requests with a wrong token cost the
+	 * sender's bucket too. */
 	if (srv->rl) {
 		const union MHD_ConnectionInfo *ci =
 		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -103,6 +90,21 @@ static vg_mhd_result precheck(struct col_server *srv, struct MHD_Connection *c, 
 			MHD_destroy_response(r);
 			return ret;
 		}
+	}
+	if (!token_ok(srv, vg_http_header(c, "Authorization"))) {
+		COL_COUNT(srv, unauthorized);
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+		    sizeof("{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n") - 1,
+		    (void *)"{\"code\":16,\"message\":\"missing or wrong bearer token\"}\n",
+		    MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+		col_security_headers(r);
+		vg_mhd_result ret = MHD_queue_response(c, 401, r);
+		MHD_destroy_response(r);
+		return ret;
 	}
 	if (ctype && !media_type_is(ctype, "application/json")) {
 		COL_COUNT(srv, unsupported);

@@ -224,6 +224,16 @@ class Limits(unittest.TestCase):
         finally:
             c.close()
 
+    def test_wrong_tokens_are_rate_limited(self):
+        c = Collector('--rate', '1', '--burst', '2', '--token', 'right')
+        try:
+            codes = [c.post_logs(records(1, 'w'), {'Authorization': 'Bearer wrong'})[0]
+                     for _ in range(4)]
+            self.assertEqual(codes[:2], [401, 401])
+            self.assertIn(429, codes[2:])
+        finally:
+            c.close()
+
     def test_count_retention(self):
         c = Collector('--rate', '0', '--max-alerts', '20')
         try:
