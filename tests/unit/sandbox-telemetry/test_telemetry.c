@@ -434,11 +434,12 @@ START_TEST(test_flush_delivers_all)
 
 	/* Three full batches (one in flight while the others wait) and a
 	 * short tail: when flush returns, all of it has been received, one
-	 * batch right after the other. */
+	 * batch right after the other (a pause of the delivery thread between
+	 * batches, up to its 1 s idle wait each, would overrun the 2.5 s). */
 	ck_assert_uint_eq(subscribe(t, "ext", l, "[\"function\"]", 1000, 1048576, 30000), 200);
 	for (unsigned i = 0; i < 3010; i++)
 		log_line(t, "line", i);
-	sbx_tel_flush(t, vg_mono_ns() + 1500000000u);
+	sbx_tel_flush(t, vg_mono_ns() + 2500000000u);
 	ck_assert_uint_eq(listener_wait_records(l, 3010, 0), 3010);
 	ck_assert_uint_eq(listener_nbatches(l), 4);
 	sbx_tel_free(t);
