@@ -106,9 +106,11 @@ static struct sbx_tel_rec *rec_new(struct sbx_tel *t, unsigned kind, const char 
 	return r;
 }
 
+/* The item cap does not shrink with maxItems: a burst of short lines from
+ * a function is normal and costs little memory; the byte cap bounds it. */
 static size_t queue_cap_items(const struct sbx_tel_subscriber *s)
 {
-	return (size_t)s->req.max_items * SBX_TEL_QUEUE_FACTOR;
+	return (size_t)SBX_TEL_ITEMS_MAX * SBX_TEL_QUEUE_FACTOR;
 }
 
 static size_t queue_cap_bytes(const struct sbx_tel_subscriber *s)
@@ -123,6 +125,7 @@ static bool sub_offer(struct sbx_tel *t, struct sbx_tel_subscriber *s, struct sb
 {
 	struct sbx_tel_queue *q = &s->queue;
 	bool was_empty = q->items == 0;
+	bool was_full = q->items >= s->req.max_items || q->bytes >= s->req.max_bytes;
 
 	if (!(s->req.kinds & r->kind) || s->removed)
 		return false;
@@ -134,9 +137,11 @@ static bool sub_offer(struct sbx_tel *t, struct sbx_tel_subscriber *s, struct sb
 		return false;
 	}
 	sbx_tel_queue_push(q, r);
-	/* Wake the thread to arm the timeout of a fresh queue, or to send a
-	 * full batch now. */
-	return was_empty || q->items >= s->req.max_items || q->bytes >= s->req.max_bytes;
+	/* Wake the thread to arm the timeout of a fresh queue, or when the
+	 * queue just filled a batch; not on every record after that, which
+	 * would cost a syscall per log line while a POST is in flight. */
+	return was_empty ||
+	       (!was_full && (q->items >= s->req.max_items || q->bytes >= s->req.max_bytes));
 }
 
 /* Hands r to every subscriber and, while subscriptions are open, to the

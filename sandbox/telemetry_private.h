@@ -31,9 +31,9 @@
 #endif
 /* A platform record that prints larger than this is dropped. */
 #define SBX_TEL_PLATFORM_MAX 65536
-/* A subscriber's queue holds at most this many times its maxItems/maxBytes
- * beyond the batch in flight; past it, new records are dropped and counted
- * for platform.logsDropped. */
+/* A subscriber's queue holds at most this many times its maxBytes (and the
+ * largest maxItems) beyond the batch in flight; past it, new records are
+ * dropped and counted for platform.logsDropped. */
 #define SBX_TEL_QUEUE_FACTOR 4
 /* Records produced while subscriptions are open are kept for replay to
  * later subscribers, up to these bounds. */

@@ -272,10 +272,10 @@ END_TEST
 
 START_TEST(test_logs_dropped)
 {
-	/* The listener holds its requests for 3 s from the first invoke on;
-	 * the flood overflows its queue; the second invoke gives delivery
-	 * time to resume. */
-	const char *events[] = {"{\"action\":\"log\",\"lines\":5000}",
+	/* The listener holds its requests until 3 s after the first invoke;
+	 * the flood (40,000 records, some 3 MB) overflows its queue (four
+	 * times maxBytes); the second invoke gives delivery time to resume. */
+	const char *events[] = {"{\"action\":\"log\",\"lines\":20000}",
 	                        "{\"action\":\"sleep\",\"ms\":5000}", NULL};
 	struct run r;
 	cJSON *all, *report;

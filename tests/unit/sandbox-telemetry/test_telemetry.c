@@ -434,14 +434,16 @@ START_TEST(test_flush_delivers_all)
 
 	/* Three full batches (one in flight while the others wait) and a
 	 * short tail: when flush returns, all of it has been received, one
-	 * batch right after the other (a pause of the delivery thread between
-	 * batches, up to its 1 s idle wait each, would overrun the 2.5 s). */
+	 * batch right after the other. A pause of the delivery thread
+	 * between batches (up to its 1 s idle wait each) would overrun the
+	 * 1.5 s. */
 	ck_assert_uint_eq(subscribe(t, "ext", l, "[\"function\"]", 1000, 1048576, 30000), 200);
 	for (unsigned i = 0; i < 3010; i++)
 		log_line(t, "line", i);
-	sbx_tel_flush(t, vg_mono_ns() + 2500000000u);
+	sbx_tel_flush(t, vg_mono_ns() + 1500000000u);
 	ck_assert_uint_eq(listener_wait_records(l, 3010, 0), 3010);
 	ck_assert_uint_eq(listener_nbatches(l), 4);
+	ck_assert_int_eq((int)report_num(t, "recordsDropped"), 0);
 	sbx_tel_free(t);
 	listener_free(l);
 }
@@ -713,6 +715,24 @@ START_TEST(test_stale_subscriber_removed)
 }
 END_TEST
 
+START_TEST(test_burst_of_short_lines)
+{
+	struct sbx_tel *t = tel_new(0);
+	struct listener *l = listener_new();
+
+	/* 12,000 short lines at once with 1,000-item batches: the queue is
+	 * bounded by bytes, so a burst well within them is not dropped. */
+	ck_assert_uint_eq(subscribe(t, "ext", l, "[\"function\"]", 1000, 262144, 25), 200);
+	for (unsigned i = 0; i < 12000; i++)
+		log_line(t, "burst", i);
+	sbx_tel_flush(t, flush_deadline());
+	ck_assert_uint_eq(listener_wait_records(l, 12000, WAIT_MS), 12000);
+	ck_assert_int_eq((int)report_num(t, "recordsDropped"), 0);
+	sbx_tel_free(t);
+	listener_free(l);
+}
+END_TEST
+
 START_TEST(test_line_cap)
 {
 	struct sbx_tel *t = tel_new(0);
@@ -781,6 +801,7 @@ static Suite *suite(void)
 	tcase_add_test(d, test_replay_init_records);
 	tcase_add_test(d, test_resubscribe_replaces);
 	tcase_add_test(d, test_stale_subscriber_removed);
+	tcase_add_test(d, test_burst_of_short_lines);
 	tcase_add_test(d, test_line_cap);
 	tcase_add_test(d, test_free_with_pending);
 	suite_add_tcase(s, d);
