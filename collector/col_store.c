@@ -64,6 +64,8 @@ static const char SCHEMA[] =
     " body TEXT, attrs TEXT NOT NULL, resource TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS alerts_function ON alerts(function);"
     "CREATE INDEX IF NOT EXISTS alerts_category ON alerts(category);"
+    /* The drill-down the UI offers most: a function's alerts of a category. */
+    "CREATE INDEX IF NOT EXISTS alerts_function_category ON alerts(function, category);"
     "CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity_text COLLATE NOCASE);"
     "CREATE INDEX IF NOT EXISTS alerts_source ON alerts(source);"
     "CREATE INDEX IF NOT EXISTS alerts_request ON alerts(request_id);"
