@@ -6,35 +6,81 @@
  *
  * Environment (meson.build sets it): VIGIL_RIC_DIR, the folder holding
  * node_modules/aws-lambda-ric (installed once per build folder), and
- * VIGIL_INTEROP_OPT, an optional layer root for `--opt` (unset: an empty
- * one), and VIGIL_INTEROP_ENV, optional space-separated KEY=VALUE pairs
- * passed as `--env` (e.g. AWS_LAMBDA_EXEC_WRAPPER=DIR/vigil-wrapper), so
- * the same cases can run with Vigil's layer in front.
+ * VIGIL_INTEROP_LAYER, Vigil's layer root (build/layer/opt): when set,
+ * the runtime starts through its vigil-wrapper with the vigil extension on
+ * free ports, and each case also checks the proxy was not bypassed.
+ * VIGIL_INTEROP_OPT (another layer root for `--opt`) and VIGIL_INTEROP_ENV
+ * (space-separated KEY=VALUE pairs for `--env`) serve other setups.
  */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "harness.h"
 
 static struct th_sandbox sb;
 static char opt[512];
 static bool own_opt;
+static bool with_layer;
+
+/* A port the kernel just handed out and took back: free for the vigil
+ * extension to bind a moment later (other tests run at the same time, so
+ * fixed ports are out). */
+static unsigned free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t n = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
 
 static void start(const char *handler)
 {
-	static char bootstrap[1024];
+	static char bootstrap[1024], envs[4096], wrapper[1100], proxy[64], tel[64];
 	const char *ric = getenv("VIGIL_RIC_DIR");
-	const char *layer = getenv("VIGIL_INTEROP_OPT");
+	const char *layer = getenv("VIGIL_INTEROP_LAYER");
 	const char *rt[] = {bootstrap, ric, handler, NULL};
 	const char *env = getenv("VIGIL_INTEROP_ENV");
-	static char envs[4096];
 	const char *extra[64] = {"--timeout", "30"};
 	size_t n = 2;
 
-	/* Variables a layer needs: "--env K=V" for each pair. */
+	ck_assert_msg(ric != NULL, "VIGIL_RIC_DIR is not set");
+	snprintf(bootstrap, sizeof(bootstrap), "%s/tests/interop/function/bootstrap",
+	         getenv("VIGIL_SOURCE_ROOT"));
+	with_layer = layer && *layer;
+	if (!with_layer)
+		layer = getenv("VIGIL_INTEROP_OPT");
+	own_opt = !layer || !*layer;
+	if (own_opt)
+		ck_assert_int_eq(th_tempdir(opt, sizeof(opt), "interop-opt"), 0);
+	else
+		snprintf(opt, sizeof(opt), "%s", layer);
+
+	if (with_layer) {
+		/* Vigil's layer in front: the runtime starts through its
+		 * wrapper and talks to the proxy. */
+		snprintf(wrapper, sizeof(wrapper), "AWS_LAMBDA_EXEC_WRAPPER=%s/vigil-wrapper", opt);
+		snprintf(proxy, sizeof(proxy), "VIGIL_PROXY_PORT=%u", free_port());
+		snprintf(tel, sizeof(tel), "VIGIL_TELEMETRY_PORT=%u", free_port());
+		extra[n++] = "--env";
+		extra[n++] = wrapper;
+		extra[n++] = "--env";
+		extra[n++] = proxy;
+		extra[n++] = "--env";
+		extra[n++] = tel;
+	}
+	/* Further variables: "--env K=V" for each pair. */
 	snprintf(envs, sizeof(envs), "%s", env ? env : "");
 	for (char *save = NULL, *kv = strtok_r(envs, " ", &save); kv && n + 3 < 64;
 	     kv = strtok_r(NULL, " ", &save)) {
@@ -42,15 +88,6 @@ static void start(const char *handler)
 		extra[n++] = kv;
 	}
 	extra[n] = NULL;
-
-	ck_assert_msg(ric != NULL, "VIGIL_RIC_DIR is not set");
-	snprintf(bootstrap, sizeof(bootstrap), "%s/tests/interop/function/bootstrap",
-	         getenv("VIGIL_SOURCE_ROOT"));
-	own_opt = !layer || !*layer;
-	if (own_opt)
-		ck_assert_int_eq(th_tempdir(opt, sizeof(opt), "interop-opt"), 0);
-	else
-		snprintf(opt, sizeof(opt), "%s", layer);
 	ck_assert_int_eq(th_sandbox_start(&sb, opt, extra, rt), 0);
 }
 
@@ -60,6 +97,15 @@ static cJSON *stop_and_report(void)
 	cJSON *rep;
 
 	th_sandbox_stop(&sb);
+	if (with_layer) {
+		/* The proxy was in the path: the wrapper did not fall back
+		 * and the extension saw the runtime's calls. */
+		ck_assert_msg(!th_file_contains(sb.err_path, "proxy_bypassed") &&
+		                  !th_file_contains(sb.out_path, "proxy_bypassed"),
+		              "the runtime bypassed Vigil's proxy");
+		ck_assert(th_file_contains(sb.err_path, "[extension:vigil]") ||
+		          th_file_contains(sb.err_path, "extension vigil: launched"));
+	}
 	text = th_file_read(sb.report, NULL);
 	ck_assert_ptr_nonnull(text);
 	rep = cJSON_Parse(text);
