@@ -24,21 +24,21 @@
 
 enum ci_kind {
 	CI_NONE,
-	CI_NODE_ENV,     /* process.env: reading configuration, weak */
-	CI_JAVA_NAMES,   /* java.* and Runtime/ProcessBuilder together */
-	CI_OBFUSCATION,  /* chr(112).chr(104), String.fromCharCode, base64_decode(...) */
-	CI_PHP_VAR,      /* superglobals, variable variables */
-	CI_PHP_WRAPPER,  /* php://input, phar://, expect:// */
-	CI_BARE_CALL,    /* system 'id' (Perl/Ruby call without parentheses) */
-	CI_STRING_CALL,  /* "sys"."tem"('id'), (system)('id') */
-	CI_VAR_CALL,     /* $f(...), $_GET['a']($_GET['b']) */
-	CI_PERL,         /* @{[ ... ]}, qx{...}, %x(...) */
-	CI_IMPORT,       /* import os / from subprocess import ... */
-	CI_JAVA,         /* java.lang.Runtime, ProcessBuilder, getRuntime() */
-	CI_PHP_TAG,      /* <?php, <?= */
-	CI_NODE,         /* process.mainModule, constructor.constructor, require('child_process') */
-	CI_PY_WALK,      /* __class__.__bases__[0].__subclasses__() */
-	CI_CALL,         /* system('id'), eval($x), execSync('id') */
+	CI_NODE_ENV,    /* process.env: reading configuration, weak */
+	CI_JAVA_NAMES,  /* java.* and Runtime/ProcessBuilder together */
+	CI_OBFUSCATION, /* chr(112).chr(104), String.fromCharCode, base64_decode(...) */
+	CI_PHP_VAR,     /* superglobals, variable variables */
+	CI_PHP_WRAPPER, /* php://input, phar://, expect:// */
+	CI_BARE_CALL,   /* system 'id' (Perl/Ruby call without parentheses) */
+	CI_STRING_CALL, /* "sys"."tem"('id'), (system)('id') */
+	CI_VAR_CALL,    /* $f(...), $_GET['a']($_GET['b']) */
+	CI_PERL,        /* @{[ ... ]}, qx{...}, %x(...) */
+	CI_IMPORT,      /* import os / from subprocess import ... */
+	CI_JAVA,        /* java.lang.Runtime, ProcessBuilder, getRuntime() */
+	CI_PHP_TAG,     /* <?php, <?= */
+	CI_NODE,        /* process.mainModule, constructor.constructor, require('child_process') */
+	CI_PY_WALK,     /* __class__.__bases__[0].__subclasses__() */
+	CI_CALL,        /* system('id'), eval($x), execSync('id') */
 };
 
 static const struct {
@@ -46,22 +46,22 @@ static const struct {
 	enum pol_severity sev;
 	uint8_t conf;
 } ci_rules[] = {
-	[CI_NONE] = {NULL, POL_SEV_INFO, 0},
-	[CI_NODE_ENV] = {"code_injection.node_env", POL_SEV_MEDIUM, 60},
-	[CI_JAVA_NAMES] = {"code_injection.java_names", POL_SEV_MEDIUM, 70},
-	[CI_OBFUSCATION] = {"code_injection.obfuscation", POL_SEV_HIGH, 80},
-	[CI_PHP_VAR] = {"code_injection.php_variable", POL_SEV_HIGH, 80},
-	[CI_PHP_WRAPPER] = {"code_injection.php_wrapper", POL_SEV_HIGH, 85},
-	[CI_BARE_CALL] = {"code_injection.bare_call", POL_SEV_HIGH, 80},
-	[CI_STRING_CALL] = {"code_injection.string_call", POL_SEV_HIGH, 85},
-	[CI_VAR_CALL] = {"code_injection.variable_call", POL_SEV_HIGH, 85},
-	[CI_PERL] = {"code_injection.perl_ruby_exec", POL_SEV_HIGH, 88},
-	[CI_IMPORT] = {"code_injection.python_import", POL_SEV_HIGH, 88},
-	[CI_JAVA] = {"code_injection.java_runtime", POL_SEV_CRITICAL, 90},
-	[CI_PHP_TAG] = {"code_injection.php_tag", POL_SEV_CRITICAL, 90},
-	[CI_NODE] = {"code_injection.node_runtime", POL_SEV_CRITICAL, 95},
-	[CI_PY_WALK] = {"code_injection.python_object_walk", POL_SEV_CRITICAL, 95},
-	[CI_CALL] = {"code_injection.call", POL_SEV_CRITICAL, 93},
+    [CI_NONE] = {NULL, POL_SEV_INFO, 0},
+    [CI_NODE_ENV] = {"code_injection.node_env", POL_SEV_MEDIUM, 60},
+    [CI_JAVA_NAMES] = {"code_injection.java_names", POL_SEV_MEDIUM, 70},
+    [CI_OBFUSCATION] = {"code_injection.obfuscation", POL_SEV_HIGH, 80},
+    [CI_PHP_VAR] = {"code_injection.php_variable", POL_SEV_HIGH, 80},
+    [CI_PHP_WRAPPER] = {"code_injection.php_wrapper", POL_SEV_HIGH, 85},
+    [CI_BARE_CALL] = {"code_injection.bare_call", POL_SEV_HIGH, 80},
+    [CI_STRING_CALL] = {"code_injection.string_call", POL_SEV_HIGH, 85},
+    [CI_VAR_CALL] = {"code_injection.variable_call", POL_SEV_HIGH, 85},
+    [CI_PERL] = {"code_injection.perl_ruby_exec", POL_SEV_HIGH, 88},
+    [CI_IMPORT] = {"code_injection.python_import", POL_SEV_HIGH, 88},
+    [CI_JAVA] = {"code_injection.java_runtime", POL_SEV_CRITICAL, 90},
+    [CI_PHP_TAG] = {"code_injection.php_tag", POL_SEV_CRITICAL, 90},
+    [CI_NODE] = {"code_injection.node_runtime", POL_SEV_CRITICAL, 95},
+    [CI_PY_WALK] = {"code_injection.python_object_walk", POL_SEV_CRITICAL, 95},
+    [CI_CALL] = {"code_injection.call", POL_SEV_CRITICAL, 93},
 };
 
 struct ci_scan {
@@ -133,7 +133,6 @@ static int word_is(const char *s, size_t n, const char *w)
 	return 1;
 }
 
-
 /* Skips blanks and comments (C, C++, shell/PHP/Python) from i, looking at
  * most CI_LOOKAHEAD bytes; PHP and JS allow them between a name and "(". */
 static size_t skip_filler(const struct ci_scan *x, size_t i)
@@ -160,34 +159,120 @@ static size_t skip_filler(const struct ci_scan *x, size_t i)
 
 /* Names that run code or commands when called. */
 static const char *const exec_names[] = {
-	"system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec", "eval",
-	"assert", "create_function", "execsync", "spawnsync", "spawn", "execfile",
-	"execfilesync", "__import__", "getruntime", "call_user_func", "call_user_func_array",
-	"preg_replace", "include", "include_once", "require_once", "file_put_contents",
-	"fsockopen", "check_output", "check_call", "getoutput", "getstatusoutput",
-	"instance_eval", "class_eval", "module_eval", "syscall", "array_map", "usort",
-	"register_shutdown_function", "register_tick_function", "_load", "runinthiscontext",
-	"runinnewcontext", "compile", "execv", "execve", "execl", "execlp", "spawnv",
-	"posix_spawn", "startfile", "capture2", "capture3", "popen2", "popen3", "readpipe",
-	"dlopen", "loadlibrary", "ob_start", "mb_ereg_replace", "array_filter", "uasort",
-	"uksort", "array_walk", "unserialize",
+    "system",
+    "exec",
+    "shell_exec",
+    "passthru",
+    "popen",
+    "proc_open",
+    "pcntl_exec",
+    "eval",
+    "assert",
+    "create_function",
+    "execsync",
+    "spawnsync",
+    "spawn",
+    "execfile",
+    "execfilesync",
+    "__import__",
+    "getruntime",
+    "call_user_func",
+    "call_user_func_array",
+    "preg_replace",
+    "include",
+    "include_once",
+    "require_once",
+    "file_put_contents",
+    "fsockopen",
+    "check_output",
+    "check_call",
+    "getoutput",
+    "getstatusoutput",
+    "instance_eval",
+    "class_eval",
+    "module_eval",
+    "syscall",
+    "array_map",
+    "usort",
+    "register_shutdown_function",
+    "register_tick_function",
+    "_load",
+    "runinthiscontext",
+    "runinnewcontext",
+    "compile",
+    "execv",
+    "execve",
+    "execl",
+    "execlp",
+    "spawnv",
+    "posix_spawn",
+    "startfile",
+    "capture2",
+    "capture3",
+    "popen2",
+    "popen3",
+    "readpipe",
+    "dlopen",
+    "loadlibrary",
+    "ob_start",
+    "mb_ereg_replace",
+    "array_filter",
+    "uasort",
+    "uksort",
+    "array_walk",
+    "unserialize",
 };
 
 /* Calls that hide or fetch code rather than run it. */
 static const char *const obf_names[] = {
-	"base64_decode", "gzinflate", "gzuncompress", "gzdecode", "str_rot13", "bzdecompress",
-	"hex2bin", "fromcharcode", "atob", "phpinfo", "readfile", "file_get_contents",
-	"show_source", "highlight_file", "convert_uudecode", "getattr", "globals", "locals",
-	"fopen", "fwrite", "copy", "move_uploaded_file", "curl_exec", "stream_get_contents",
-	"symlink", "chmod", "chroot", "mail", "putenv", "ini_set", "set_time_limit",
-	"settimeout", "setinterval", "fromhex", "b64decode", "decompress", "loads",
+    "base64_decode",
+    "gzinflate",
+    "gzuncompress",
+    "gzdecode",
+    "str_rot13",
+    "bzdecompress",
+    "hex2bin",
+    "fromcharcode",
+    "atob",
+    "phpinfo",
+    "readfile",
+    "file_get_contents",
+    "show_source",
+    "highlight_file",
+    "convert_uudecode",
+    "getattr",
+    "globals",
+    "locals",
+    "fopen",
+    "fwrite",
+    "copy",
+    "move_uploaded_file",
+    "curl_exec",
+    "stream_get_contents",
+    "symlink",
+    "chmod",
+    "chroot",
+    "mail",
+    "putenv",
+    "ini_set",
+    "set_time_limit",
+    "settimeout",
+    "setinterval",
+    "fromhex",
+    "b64decode",
+    "decompress",
+    "loads",
 };
 
 /* Modules whose import means reaching the system. */
 static const char *const danger_modules[] = {
-	"os", "subprocess", "pty", "socket", "commands", "ctypes", "builtins", "importlib",
-	"posix", "nt", "child_process", "shutil", "sys", "pickle", "marshal", "multiprocessing",
-	"platform", "code", "runpy", "fs", "vm", "net", "http", "worker_threads", "process",
+    "os",       "subprocess", "pty",           "socket",
+    "commands", "ctypes",     "builtins",      "importlib",
+    "posix",    "nt",         "child_process", "shutil",
+    "sys",      "pickle",     "marshal",       "multiprocessing",
+    "platform", "code",       "runpy",         "fs",
+    "vm",       "net",        "http",          "worker_threads",
+    "process",
 };
 
 /* Role bits of the keyword table: which lists a word is on. */
@@ -241,7 +326,8 @@ static int code_arg_from(const struct ci_scan *x, size_t i, int prose_guard)
 		return 0;
 	c = (unsigned char)x->s[i];
 	if (c == '(' || c == '.' || c == ')' || c == '[' || c == ',' || c == '+' ||
-	    (c == '-' && i + 1 < x->n && x->s[i + 1] == '>') || (c == ':' && i + 1 < x->n && x->s[i + 1] == ':'))
+	    (c == '-' && i + 1 < x->n && x->s[i + 1] == '>') ||
+	    (c == ':' && i + 1 < x->n && x->s[i + 1] == ':'))
 		return 1;
 	size_t j = skip_filler(x, i);
 	return j < x->n && j > i && (x->s[j] == ')' || x->s[j] == '+' || x->s[j] == '.');
@@ -254,8 +340,9 @@ static int code_arg(const struct ci_scan *x, size_t i)
 
 /* Method receivers that make x.exec(...) a command and not a regex. */
 static const char *const exec_receivers[] = {
-	"child_process", "cp", "proc", "process", "runtime", "getruntime", "os", "subprocess",
-	"kernel", "io", "open3", "shell", "pty", "commands", "ctypes", "constructor", "main",
+    "child_process", "cp",          "proc", "process", "runtime", "getruntime", "os",
+    "subprocess",    "kernel",      "io",   "open3",   "shell",   "pty",        "commands",
+    "ctypes",        "constructor", "main",
 };
 
 /* name at [b, e): a dangerous callable? Judges the call that follows. */
@@ -298,7 +385,7 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 /* Modules whose every function reaches the system: subprocess.call(...),
  * Open3.popen3(...), Kernel.spawn(...). */
 static const char *const runner_modules[] = {
-	"subprocess", "pty", "commands", "open3", "kernel", "child_process", "posix",
+    "subprocess", "pty", "commands", "open3", "kernel", "child_process", "posix",
 };
 
 /* Ruby's dynamic dispatch: send(:system, ...), public_send("eval", ...). */
@@ -325,7 +412,8 @@ static void pipe_open(struct ci_scan *x, size_t b, size_t e)
 		return;
 	for (size_t q = p + 1; q < x->n && q < p + 24 && x->s[q] != ')'; q++)
 		if ((x->s[q] == '\'' || x->s[q] == '"') && q + 1 < x->n &&
-		    (x->s[q + 1] == '|' || (x->s[q + 1] == '-' && q + 2 < x->n && x->s[q + 2] == '|'))) {
+		    (x->s[q + 1] == '|' ||
+		     (x->s[q + 1] == '-' && q + 2 < x->n && x->s[q + 2] == '|'))) {
 			note(x, CI_CALL, b, q + 2);
 			return;
 		}
@@ -340,7 +428,7 @@ static void backtick(struct ci_scan *x, size_t i)
 	while (prev > 0 && is_space((unsigned char)x->s[prev - 1]))
 		prev--;
 	if (prev == 0 || (!strchr(";+.=,?:}", x->s[prev - 1]) &&
-			  !(prev >= 2 && x->s[prev - 1] == '{' && x->s[prev - 2] == '$')))
+	                  !(prev >= 2 && x->s[prev - 1] == '{' && x->s[prev - 2] == '$')))
 		return;
 	size_t e = i + 1;
 	while (e < x->n && e - i < 128 && x->s[e] != '`')
@@ -363,8 +451,7 @@ static void node_require(struct ci_scan *x, size_t b, size_t e)
 		size_t m = q + 1, me = m;
 		while (me < x->n && me - m < 32 && x->s[me] != c)
 			me++;
-		if (me < x->n && x->s[me] == c &&
-		    (roles_of(x->s + m, me - m) & R_MODULE))
+		if (me < x->n && x->s[me] == c && (roles_of(x->s + m, me - m) & R_MODULE))
 			note(x, CI_NODE, b, me + 1);
 	} else if (ident_start((unsigned char)c) && word_is(x->s + b, e - b, "require")) {
 		note(x, CI_CALL, b, q); /* require(variable) */
@@ -389,9 +476,9 @@ static void python_import(struct ci_scan *x, size_t b, size_t e)
 
 /* Python dunder attributes that walk to the interpreter's internals. */
 static const char *const dunders[] = {
-	"__class__", "__bases__", "__base__", "__mro__", "__subclasses__", "__globals__",
-	"__builtins__", "__getattribute__", "__code__", "__init__", "__dict__", "__reduce__",
-	"__loader__", "__spec__", "__self__", "__func__", "__getitem__",
+    "__class__",    "__bases__",        "__base__", "__mro__",  "__subclasses__", "__globals__",
+    "__builtins__", "__getattribute__", "__code__", "__init__", "__dict__",       "__reduce__",
+    "__loader__",   "__spec__",         "__self__", "__func__", "__getitem__",
 };
 
 static void identifier(struct ci_scan *x, size_t b, size_t e)
@@ -446,8 +533,8 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 			note(x, CI_CALL, b, p + 1);
 	}
 	if (word_is(w, wl, "process") && dot_after) {
-		if (at(x, e + 1, "mainmodule") || at(x, e + 1, "binding") || at(x, e + 1, "dlopen") ||
-		    at(x, e + 1, "kill") || at(x, e + 1, "exit"))
+		if (at(x, e + 1, "mainmodule") || at(x, e + 1, "binding") ||
+		    at(x, e + 1, "dlopen") || at(x, e + 1, "kill") || at(x, e + 1, "exit"))
 			note(x, CI_NODE, b, e + 8);
 		else if (at(x, e + 1, "env"))
 			note(x, CI_NODE_ENV, b, e + 4);
@@ -464,13 +551,15 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 		note(x, CI_NODE, b, e + 12);
 	if (word_is(w, wl, "child_process") || word_is(w, wl, "getruntime"))
 		x->runtime_word = 1;
-	if (word_is(w, wl, "java") && dot_after && e + 1 < x->n && ident_start((unsigned char)s[e + 1])) {
+	if (word_is(w, wl, "java") && dot_after && e + 1 < x->n &&
+	    ident_start((unsigned char)s[e + 1])) {
 		if (at(x, e + 1, "lang.runtime") || at(x, e + 1, "lang.processbuilder") ||
 		    at(x, e + 1, "lang.reflect") || at(x, e + 1, "lang.system") ||
 		    at(x, e + 1, "lang.class"))
 			note(x, CI_JAVA, b, e + 13);
 		else
-			for (size_t k = e + 1; k < x->n && k < e + 64 && !is_space((unsigned char)s[k]); k++)
+			for (size_t k = e + 1;
+			     k < x->n && k < e + 64 && !is_space((unsigned char)s[k]); k++)
 				if ((s[k - 1] == '.' || s[k - 1] == '"' || s[k - 1] == '=') &&
 				    (at(x, k, "runtime") || at(x, k, "processbuilder"))) {
 					note(x, CI_JAVA_NAMES, b, k + 7);
@@ -489,7 +578,8 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 		size_t p = e + 1;
 		while (p < x->n && is_digit((unsigned char)s[p]))
 			p++;
-		if (p > e + 1 && p + 2 < x->n && s[p] == ')' && (s[p + 1] == '.' || s[p + 1] == '+')) {
+		if (p > e + 1 && p + 2 < x->n && s[p] == ')' &&
+		    (s[p + 1] == '.' || s[p + 1] == '+')) {
 			size_t q = skip_filler(x, p + 2);
 			if (at(x, q, "chr(") || at(x, q, "char("))
 				note(x, CI_OBFUSCATION, b, q);
@@ -502,9 +592,19 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 }
 
 static const char *const superglobals[] = {
-	"_GET", "_POST", "_REQUEST", "_COOKIE", "_SERVER", "_FILES", "_ENV", "_SESSION",
-	"GLOBALS", "HTTP_RAW_POST_DATA", "http_response_header", "HTTP_GET_VARS",
-	"HTTP_POST_VARS",
+    "_GET",
+    "_POST",
+    "_REQUEST",
+    "_COOKIE",
+    "_SERVER",
+    "_FILES",
+    "_ENV",
+    "_SESSION",
+    "GLOBALS",
+    "HTTP_RAW_POST_DATA",
+    "http_response_header",
+    "HTTP_GET_VARS",
+    "HTTP_POST_VARS",
 };
 
 /* "$" at i: PHP variables, variable variables and variable functions. */
@@ -519,13 +619,15 @@ static void dollar(struct ci_scan *x, size_t i)
 		while (j < x->n && ident_char((unsigned char)s[j]))
 			j++;
 		for (size_t k = 0; k < COUNT(superglobals); k++)
-			if (strlen(superglobals[k]) == j - b && memcmp(s + b, superglobals[k], j - b) == 0 &&
+			if (strlen(superglobals[k]) == j - b &&
+			    memcmp(s + b, superglobals[k], j - b) == 0 &&
 			    (j == x->n || !ident_char((unsigned char)s[j])))
 				note(x, CI_PHP_VAR, i, j);
 		/* $name[...]{...}(: calling whatever the variable holds; PHP
 		 * allows blanks and comments between the pieces */
 		size_t p = skip_filler(x, j);
-		for (int guard = 0; p < x->n && (s[p] == '[' || s[p] == '{') && guard < 4; guard++) {
+		for (int guard = 0; p < x->n && (s[p] == '[' || s[p] == '{') && guard < 4;
+		     guard++) {
 			char open = s[p], close = open == '[' ? ']' : '}';
 			size_t q = p + 1;
 			int depth = 0;
@@ -553,7 +655,7 @@ static void dollar(struct ci_scan *x, size_t i)
 		while (q < x->n && q - p < 32 && is_space((unsigned char)s[q]))
 			q++;
 		if (q < x->n && (s[q] == '\'' || s[q] == '"' || s[q] == '$' || s[q] == '@' ||
-				 s[q] == '_' || (p > j && ident_start((unsigned char)s[q])))) {
+		                 s[q] == '_' || (p > j && ident_start((unsigned char)s[q])))) {
 			note(x, CI_PHP_VAR, i, q + 1);
 			/* ${...}(...): a variable variable called */
 			size_t r = q;
@@ -577,8 +679,8 @@ static void dollar(struct ci_scan *x, size_t i)
 }
 
 static const char *const php_wrappers[] = {
-	"php://", "phar://", "expect://", "zip://", "glob://", "data://", "compress.zlib://",
-	"compress.bzip2://", "ogg://", "rar://", "ssh2.shell://", "ssh2.exec://",
+    "php://",           "phar://",           "expect://", "zip://", "glob://",       "data://",
+    "compress.zlib://", "compress.bzip2://", "ogg://",    "rar://", "ssh2.shell://", "ssh2.exec://",
 };
 
 /* An expression that is called: PHP accepts strings, groups and array
@@ -642,9 +744,10 @@ static void called_expression(struct ci_scan *x, size_t b, size_t i)
 
 /* Words identifier() judges individually (besides the lists above). */
 static const char *const special_words[] = {
-	"require", "import", "from", "function", "process", "global", "globalthis",
-	"constructor", "module", "child_process", "getruntime", "java", "javax",
-	"processbuilder", "chr", "char", "qx", "send", "public_send", "__send__", "open",
+    "require",     "import",         "from",   "function",      "process",    "global",
+    "globalthis",  "constructor",    "module", "child_process", "getruntime", "java",
+    "javax",       "processbuilder", "chr",    "char",          "qx",         "send",
+    "public_send", "__send__",       "open",
 };
 
 static void ci_add(const char *const *list, size_t count, uint32_t roles)
@@ -667,13 +770,13 @@ static void __attribute__((constructor)) ci_kw_init(void)
 }
 
 int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx,
-			      struct pol_hit *hit)
+                              struct pol_hit *hit)
 {
 	uint32_t m = ctx->chars;
 	/* every construct needs a call, a sigil, a tag or a dotted chain */
-	if (!(m & (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON |
-		   POL_CH_AT | POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH |
-		   POL_CH_BACKTICK)))
+	if (!(m &
+	      (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON | POL_CH_AT |
+	       POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH | POL_CH_BACKTICK)))
 		return 0;
 	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0};
 	/* a first pass marks whether command-running receivers are named at all */
@@ -705,7 +808,8 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 				int short_tag = p < n && is_space((unsigned char)s[p]);
 				p = skip_filler(&x, p);
 				if (at(&x, i + 2, "php") || (i + 2 < n && s[i + 2] == '=') ||
-				    (short_tag && p < n && (ident_start((unsigned char)s[p]) || s[p] == '$') &&
+				    (short_tag && p < n &&
+				     (ident_start((unsigned char)s[p]) || s[p] == '$') &&
 				     !at(&x, p, "xml")))
 					note(&x, CI_PHP_TAG, i, i + 5);
 			}

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define KW_SLOTS 1024 /* power of two, at least twice the entries */
-#define KW_MAX_WORD 40 /* longer identifiers are never keywords */
+#define KW_SLOTS    1024 /* power of two, at least twice the entries */
+#define KW_MAX_WORD 40   /* longer identifiers are never keywords */
 
 struct kw_entry {
 	const char *word; /* lowercase */
@@ -64,7 +64,7 @@ static inline void kw_build(struct kw_table *t, const struct kw_entry *e, size_t
 
 /* Roles of the identifier s[0..n), or 0. */
 static inline uint32_t kw_roles(const struct kw_table *t, const struct kw_entry *e, const char *s,
-				size_t n)
+                                size_t n)
 {
 	if (n == 0 || n > KW_MAX_WORD)
 		return 0;

@@ -24,26 +24,26 @@
 
 #include "detect.h"
 
-#define DSR_B64_MIN 12       /* shorter runs are words, not blobs */
-#define DSR_B64_PREFIX 256   /* characters of a run decoded to look for a header */
-#define DSR_GZ_IN 3072       /* bytes of a gzip stream fed to inflate */
-#define DSR_GZ_OUT 512       /* bytes inflated: enough to see a header */
-#define DSR_ARENA (16 * 1024) /* zlib's state and a 512-byte window */
+#define DSR_B64_MIN    12          /* shorter runs are words, not blobs */
+#define DSR_B64_PREFIX 256         /* characters of a run decoded to look for a header */
+#define DSR_GZ_IN      3072        /* bytes of a gzip stream fed to inflate */
+#define DSR_GZ_OUT     512         /* bytes inflated: enough to see a header */
+#define DSR_ARENA      (16 * 1024) /* zlib's state and a 512-byte window */
 
 enum dsr_kind {
 	DSR_NONE,
-	DSR_REDUCE_TEXT,   /* __reduce__ in text */
-	DSR_GADGET_NAME,   /* a gadget class named in passing */
-	DSR_TYPE_HINT,     /* polymorphic type hint naming a class */
-	DSR_MARSHAL,       /* Ruby Marshal object */
-	DSR_VIEWSTATE,     /* LosFormatter wrapping BinaryFormatter */
-	DSR_PICKLE_DATA,   /* pickle without code-calling opcodes */
+	DSR_REDUCE_TEXT, /* __reduce__ in text */
+	DSR_GADGET_NAME, /* a gadget class named in passing */
+	DSR_TYPE_HINT,   /* polymorphic type hint naming a class */
+	DSR_MARSHAL,     /* Ruby Marshal object */
+	DSR_VIEWSTATE,   /* LosFormatter wrapping BinaryFormatter */
+	DSR_PICKLE_DATA, /* pickle without code-calling opcodes */
 	DSR_PHP_OBJECT,
-	DSR_JAVA_HEX,      /* aced0005 spelled in hex */
-	DSR_GADGET_TYPED,  /* a gadget class in a type hint or object element */
+	DSR_JAVA_HEX,     /* aced0005 spelled in hex */
+	DSR_GADGET_TYPED, /* a gadget class in a type hint or object element */
 	DSR_YAML_TAG,
-	DSR_PICKLE,        /* pickle that imports and calls */
-	DSR_NODE,          /* node-serialize function */
+	DSR_PICKLE, /* pickle that imports and calls */
+	DSR_NODE,   /* node-serialize function */
 	DSR_DOTNET,
 	DSR_JAVA,
 };
@@ -53,21 +53,21 @@ static const struct {
 	enum pol_severity sev;
 	uint8_t conf;
 } dsr_rules[] = {
-	[DSR_NONE] = {NULL, POL_SEV_INFO, 0},
-	[DSR_REDUCE_TEXT] = {"deserialization.python_reduce", POL_SEV_MEDIUM, 65},
-	[DSR_GADGET_NAME] = {"deserialization.gadget_class", POL_SEV_HIGH, 80},
-	[DSR_TYPE_HINT] = {"deserialization.type_hint", POL_SEV_HIGH, 80},
-	[DSR_MARSHAL] = {"deserialization.ruby_marshal", POL_SEV_HIGH, 80},
-	[DSR_VIEWSTATE] = {"deserialization.losformatter", POL_SEV_HIGH, 85},
-	[DSR_PICKLE_DATA] = {"deserialization.python_pickle_data", POL_SEV_HIGH, 80},
-	[DSR_PHP_OBJECT] = {"deserialization.php_object", POL_SEV_CRITICAL, 92},
-	[DSR_JAVA_HEX] = {"deserialization.java_serialized_hex", POL_SEV_HIGH, 90},
-	[DSR_GADGET_TYPED] = {"deserialization.gadget_type", POL_SEV_CRITICAL, 95},
-	[DSR_YAML_TAG] = {"deserialization.yaml_language_tag", POL_SEV_CRITICAL, 95},
-	[DSR_PICKLE] = {"deserialization.python_pickle", POL_SEV_CRITICAL, 95},
-	[DSR_NODE] = {"deserialization.node_serialize", POL_SEV_CRITICAL, 97},
-	[DSR_DOTNET] = {"deserialization.dotnet_binaryformatter", POL_SEV_CRITICAL, 97},
-	[DSR_JAVA] = {"deserialization.java_serialized", POL_SEV_CRITICAL, 97},
+    [DSR_NONE] = {NULL, POL_SEV_INFO, 0},
+    [DSR_REDUCE_TEXT] = {"deserialization.python_reduce", POL_SEV_MEDIUM, 65},
+    [DSR_GADGET_NAME] = {"deserialization.gadget_class", POL_SEV_HIGH, 80},
+    [DSR_TYPE_HINT] = {"deserialization.type_hint", POL_SEV_HIGH, 80},
+    [DSR_MARSHAL] = {"deserialization.ruby_marshal", POL_SEV_HIGH, 80},
+    [DSR_VIEWSTATE] = {"deserialization.losformatter", POL_SEV_HIGH, 85},
+    [DSR_PICKLE_DATA] = {"deserialization.python_pickle_data", POL_SEV_HIGH, 80},
+    [DSR_PHP_OBJECT] = {"deserialization.php_object", POL_SEV_CRITICAL, 92},
+    [DSR_JAVA_HEX] = {"deserialization.java_serialized_hex", POL_SEV_HIGH, 90},
+    [DSR_GADGET_TYPED] = {"deserialization.gadget_type", POL_SEV_CRITICAL, 95},
+    [DSR_YAML_TAG] = {"deserialization.yaml_language_tag", POL_SEV_CRITICAL, 95},
+    [DSR_PICKLE] = {"deserialization.python_pickle", POL_SEV_CRITICAL, 95},
+    [DSR_NODE] = {"deserialization.node_serialize", POL_SEV_CRITICAL, 97},
+    [DSR_DOTNET] = {"deserialization.dotnet_binaryformatter", POL_SEV_CRITICAL, 97},
+    [DSR_JAVA] = {"deserialization.java_serialized", POL_SEV_CRITICAL, 97},
 };
 
 struct dsr_best {
@@ -83,7 +83,7 @@ struct dsr_span {
 };
 
 static void note(struct dsr_best *b, enum dsr_kind k, const struct dsr_span *sp, size_t off,
-		 size_t end)
+                 size_t end)
 {
 	if (k <= b->kind)
 		return;
@@ -152,13 +152,12 @@ static size_t has_escaped(const char *s, size_t n, size_t i, const char *w)
 /* ---- binary headers ------------------------------------------------- */
 
 static const unsigned char java_magic[4] = {0xac, 0xed, 0x00, 0x05};
-static const unsigned char dotnet_magic[9] = {0x00, 0x01, 0x00, 0x00, 0x00,
-					      0xff, 0xff, 0xff, 0xff};
+static const unsigned char dotnet_magic[9] = {0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff};
 
 static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b);
 static int text_pickle(const char *s, size_t n, size_t i);
 static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
-			 struct dsr_best *b, const char *b64, size_t b64len);
+                         struct dsr_best *b, const char *b64, size_t b64len);
 
 /* A pickle: protocol 2-5 header, then does it import (GLOBAL 'c',
  * STACK_GLOBAL 0x93, INST 'i') and call (REDUCE 'R', OBJ 'o', BUILD 'b')? */
@@ -168,7 +167,8 @@ static enum dsr_kind pickle_kind(const unsigned char *d, size_t n)
 		return DSR_NONE;
 	int imports = 0, calls = 0;
 	for (size_t i = 2; i < n; i++) {
-		if (d[i] == 0x93 || (d[i] == 'c' && i + 1 < n && d[i + 1] >= 'a' && d[i + 1] <= 'z'))
+		if (d[i] == 0x93 ||
+		    (d[i] == 'c' && i + 1 < n && d[i + 1] >= 'a' && d[i + 1] <= 'z'))
 			imports = 1;
 		if (imports && (d[i] == 'R' || d[i] == 0x81 || d[i] == 'o'))
 			calls = 1;
@@ -190,7 +190,7 @@ static enum dsr_kind marshal_kind(const unsigned char *d, size_t n)
 
 /* Headers at the start of a decoded buffer (or of a raw binary input). */
 static void header_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
-			struct dsr_best *b)
+                        struct dsr_best *b)
 {
 	if (n >= 4 && memcmp(d, java_magic, 4) == 0)
 		note(b, DSR_JAVA, sp, 0, n);
@@ -234,7 +234,7 @@ static void arena_free(voidpf opaque, voidpf p)
  * window suffices: back-references cannot reach before the first 512
  * bytes of output, which is all we ask for. */
 static void gzip_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
-		      struct dsr_best *b)
+                      struct dsr_best *b)
 {
 	struct dsr_arena arena;
 	unsigned char out[DSR_GZ_OUT];
@@ -314,7 +314,8 @@ static int java_b64_inside(const char *s, size_t n)
 	static const char *const sig[] = {"rO0AB", "KztAA", "s7QAF"};
 	for (size_t i = 0; i + 5 <= n; i++)
 		for (size_t k = 0; k < COUNT(sig); k++)
-			if (s[i] == sig[k][0] && s[i + 1] == sig[k][1] && memcmp(s + i, sig[k], 5) == 0)
+			if (s[i] == sig[k][0] && s[i + 1] == sig[k][1] &&
+			    memcmp(s + i, sig[k], 5) == 0)
 				return 1;
 	return 0;
 }
@@ -336,21 +337,21 @@ static void b64_run(const char *s, size_t n, size_t off, struct dsr_best *b)
 /* Scans a decoded buffer: headers, gzip, and the text grammars (the decoded
  * text is not base64-decoded again). */
 static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
-			 struct dsr_best *b, const char *b64, size_t b64len)
+                         struct dsr_best *b, const char *b64, size_t b64len)
 {
 	header_scan(d, n, sp, b);
 	if (b64 && n >= 3 && d[0] == 0x1f && d[1] == 0x8b && d[2] == 0x08) {
 		unsigned char gz[DSR_GZ_IN];
 		size_t gl = b64_decode(b64, b64len < DSR_GZ_IN * 4 / 3 ? b64len : DSR_GZ_IN * 4 / 3,
-				       gz, sizeof(gz));
+		                       gz, sizeof(gz));
 		gzip_scan(gz, gl, sp, b);
 	}
 	/* text inside: only if it looks like text, so random bytes of images
 	 * and tokens cannot spell a grammar by accident */
 	size_t printable = 0;
 	for (size_t i = 0; i < n; i++)
-		printable += (d[i] >= 0x20 && d[i] < 0x7f) || d[i] == '\n' || d[i] == '\r' ||
-			     d[i] == '\t';
+		printable +=
+		    (d[i] >= 0x20 && d[i] < 0x7f) || d[i] == '\n' || d[i] == '\r' || d[i] == '\t';
 	if (n >= 8 && printable * 10 >= n * 9)
 		text_scan((const char *)d, n, sp, b);
 }
@@ -419,42 +420,101 @@ static size_t php_object(const char *s, size_t n, size_t i, enum dsr_kind *k)
 /* Gadget classes and packages of the public exploit chains (Java, .NET,
  * Ruby), matched case-sensitively at the start of a name. */
 static const char *const gadgets[] = {
-	"org.apache.commons.collections.functors", "org.apache.commons.collections4.functors",
-	"org.apache.commons.beanutils.BeanComparator", "org.apache.commons.configuration",
-	"InvokerTransformer", "ChainedTransformer", "ConstantTransformer",
-	"InstantiateTransformer", "InstantiateFactory", "CloneTransformer", "ForClosure",
-	"WhileClosure", "PrototypeCloneFactory", "PrototypeSerializationFactory",
-	"com.sun.org.apache.xalan",
-	"TemplatesImpl", "com.sun.rowset.JdbcRowSetImpl", "JdbcRowSetImpl",
-	"org.springframework.beans.factory.config.PropertyPathFactoryBean",
-	"org.springframework.beans.factory.ObjectFactory", "org.apache.xbean.propertyeditor",
-	"com.mchange.v2.c3p0", "org.codehaus.groovy.runtime", "MethodClosure",
-	"ch.qos.logback.core.db.JNDIConnectionSource", "org.apache.ibatis.datasource.jndi",
-	"br.com.anteros", "com.zaxxer.hikari.HikariConfig", "BadAttributeValueExpException",
-	"sun.reflect.annotation.AnnotationInvocationHandler", "AnnotationInvocationHandler",
-	"java.rmi.server.UnicastRemoteObject", "sun.rmi.server", "sun.rmi.transport",
-	"com.sun.jndi.rmi", "com.sun.jndi.ldap", "org.hibernate.property", "java.beans.EventHandler",
-	"javax.script.ScriptEngineManager", "java.net.URLClassLoader", "org.mozilla.javascript",
-	"bsh.XThis", "clojure.core", "org.python.core", "org.apache.wicket.util.upload",
-	"org.apache.tomcat.dbcp", "org.apache.commons.dbcp", "com.alibaba.fastjson",
-	"javax.naming.InitialContext", "javax.management.remote", "java.lang.ProcessBuilder",
-	"java.lang.Runtime", "oracle.jdbc.rowset", "org.apache.openjpa.ee", "org.jboss.util",
-	"com.caucho.naming", "org.apache.aries.transaction", "org.apache.log4j.receivers",
-	"com.ibatis.sqlmap", "org.apache.shiro.jndi", "weblogic.jms", "weblogic.rjvm",
-	"net.sf.ehcache.transaction", "org.apache.cocoon", "org.apache.axis2",
-	"System.Windows.Data.ObjectDataProvider", "ObjectDataProvider",
-	"System.Diagnostics.Process", "System.Configuration.Install.AssemblyInstaller",
-	"System.Windows.Forms.BindingSource", "TextFormattingRunProperties",
-	"System.Security.Principal.WindowsIdentity", "System.Management.Automation",
-	"System.Activities.Presentation.WorkflowDesigner", "System.Windows.ResourceDictionary",
-	"System.Data.Services.Internal.ExpandedWrapper", "ExpandedWrapper",
-	"System.IdentityModel.Tokens.SessionSecurityToken", "TypeConfuseDelegate",
-	"ActivitySurrogateSelector", "System.Web.Security.RolePrincipal",
-	"System.Workflow.ComponentModel", "System.Xml.XmlDocument", "System.Data.DataSet",
-	"Gem::Installer", "Gem::Requirement", "Gem::StubSpecification", "Gem::Source::SpecificFile",
-	"Gem::RequestSet", "Net::WriteAdapter", "Net::BufferedIO",
-	"ActiveSupport::Deprecation::DeprecatedInstanceVariableProxy",
-	"ActionDispatch::Routing::RouteSet", "Rack::Session", "Sequel::Model",
+    "org.apache.commons.collections.functors",
+    "org.apache.commons.collections4.functors",
+    "org.apache.commons.beanutils.BeanComparator",
+    "org.apache.commons.configuration",
+    "InvokerTransformer",
+    "ChainedTransformer",
+    "ConstantTransformer",
+    "InstantiateTransformer",
+    "InstantiateFactory",
+    "CloneTransformer",
+    "ForClosure",
+    "WhileClosure",
+    "PrototypeCloneFactory",
+    "PrototypeSerializationFactory",
+    "com.sun.org.apache.xalan",
+    "TemplatesImpl",
+    "com.sun.rowset.JdbcRowSetImpl",
+    "JdbcRowSetImpl",
+    "org.springframework.beans.factory.config.PropertyPathFactoryBean",
+    "org.springframework.beans.factory.ObjectFactory",
+    "org.apache.xbean.propertyeditor",
+    "com.mchange.v2.c3p0",
+    "org.codehaus.groovy.runtime",
+    "MethodClosure",
+    "ch.qos.logback.core.db.JNDIConnectionSource",
+    "org.apache.ibatis.datasource.jndi",
+    "br.com.anteros",
+    "com.zaxxer.hikari.HikariConfig",
+    "BadAttributeValueExpException",
+    "sun.reflect.annotation.AnnotationInvocationHandler",
+    "AnnotationInvocationHandler",
+    "java.rmi.server.UnicastRemoteObject",
+    "sun.rmi.server",
+    "sun.rmi.transport",
+    "com.sun.jndi.rmi",
+    "com.sun.jndi.ldap",
+    "org.hibernate.property",
+    "java.beans.EventHandler",
+    "javax.script.ScriptEngineManager",
+    "java.net.URLClassLoader",
+    "org.mozilla.javascript",
+    "bsh.XThis",
+    "clojure.core",
+    "org.python.core",
+    "org.apache.wicket.util.upload",
+    "org.apache.tomcat.dbcp",
+    "org.apache.commons.dbcp",
+    "com.alibaba.fastjson",
+    "javax.naming.InitialContext",
+    "javax.management.remote",
+    "java.lang.ProcessBuilder",
+    "java.lang.Runtime",
+    "oracle.jdbc.rowset",
+    "org.apache.openjpa.ee",
+    "org.jboss.util",
+    "com.caucho.naming",
+    "org.apache.aries.transaction",
+    "org.apache.log4j.receivers",
+    "com.ibatis.sqlmap",
+    "org.apache.shiro.jndi",
+    "weblogic.jms",
+    "weblogic.rjvm",
+    "net.sf.ehcache.transaction",
+    "org.apache.cocoon",
+    "org.apache.axis2",
+    "System.Windows.Data.ObjectDataProvider",
+    "ObjectDataProvider",
+    "System.Diagnostics.Process",
+    "System.Configuration.Install.AssemblyInstaller",
+    "System.Windows.Forms.BindingSource",
+    "TextFormattingRunProperties",
+    "System.Security.Principal.WindowsIdentity",
+    "System.Management.Automation",
+    "System.Activities.Presentation.WorkflowDesigner",
+    "System.Windows.ResourceDictionary",
+    "System.Data.Services.Internal.ExpandedWrapper",
+    "ExpandedWrapper",
+    "System.IdentityModel.Tokens.SessionSecurityToken",
+    "TypeConfuseDelegate",
+    "ActivitySurrogateSelector",
+    "System.Web.Security.RolePrincipal",
+    "System.Workflow.ComponentModel",
+    "System.Xml.XmlDocument",
+    "System.Data.DataSet",
+    "Gem::Installer",
+    "Gem::Requirement",
+    "Gem::StubSpecification",
+    "Gem::Source::SpecificFile",
+    "Gem::RequestSet",
+    "Net::WriteAdapter",
+    "Net::BufferedIO",
+    "ActiveSupport::Deprecation::DeprecatedInstanceVariableProxy",
+    "ActionDispatch::Routing::RouteSet",
+    "Rack::Session",
+    "Sequel::Model",
 };
 
 /* gadgets[] indexes grouped by first byte, built once before main() (as
@@ -502,7 +562,8 @@ static size_t gadget_at(const char *s, size_t n, size_t i)
 static size_t class_name(const char *s, size_t n, size_t i)
 {
 	size_t j = i, dots = 0, seg = 0;
-	if (j < n && (s[j] == '[' || s[j] == 'L') && j + 1 < n && s[j + 1] >= 'a' && s[j + 1] <= 'z')
+	if (j < n && (s[j] == '[' || s[j] == 'L') && j + 1 < n && s[j + 1] >= 'a' &&
+	    s[j + 1] <= 'z')
 		j++;
 	for (; j < n; j++) {
 		int c = (unsigned char)s[j];
@@ -522,7 +583,7 @@ static size_t class_name(const char *s, size_t n, size_t i)
 
 /* After a JSON key "@type"/"@class"/"$type"/"__type"/"@c": the value. */
 static void type_hint(const char *s, size_t n, size_t i, const struct dsr_span *sp,
-		      struct dsr_best *b)
+                      struct dsr_best *b)
 {
 	size_t j = i;
 	while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
@@ -530,8 +591,8 @@ static void type_hint(const char *s, size_t n, size_t i, const struct dsr_span *
 	if (j >= n || (s[j] != ':' && s[j] != '='))
 		return;
 	j++;
-	while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r' || s[j] == '\'' ||
-			 s[j] == '"'))
+	while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r' ||
+	                 s[j] == '\'' || s[j] == '"'))
 		j++;
 	if (j >= n)
 		return;
@@ -546,8 +607,8 @@ static void type_hint(const char *s, size_t n, size_t i, const struct dsr_span *
 }
 
 static const char *const yaml_safe_tags[] = {
-	"str", "int", "float", "bool", "null", "map", "seq", "binary", "timestamp", "set",
-	"omap", "pairs", "merge", "value", "yaml",
+    "str",       "int", "float", "bool",  "null",  "map",   "seq",  "binary",
+    "timestamp", "set", "omap",  "pairs", "merge", "value", "yaml",
 };
 
 /* !!tag or !lang/...: YAML tags that make a loader build language objects. */
@@ -591,8 +652,8 @@ static size_t next_reduce(const char *s, size_t n, size_t from, size_t *cache)
 		if (s[k] != 'R')
 			continue;
 		unsigned char p = (unsigned char)s[k - 1];
-		if (p == 't' || p == ')' || p == 0x85 || p == 0x86 || p == 0x87 || s[k - 2] == 'q' ||
-		    (p == '\n' && is_digit((unsigned char)s[k - 2])))
+		if (p == 't' || p == ')' || p == 0x85 || p == 0x86 || p == 0x87 ||
+		    s[k - 2] == 'q' || (p == '\n' && is_digit((unsigned char)s[k - 2])))
 			break;
 	}
 	*cache = k;
@@ -628,14 +689,15 @@ static int text_pickle(const char *s, size_t n, size_t i)
  * named after classes (<java.util.PriorityQueue>), class="a.b.C" attributes.
  * Looks at most 256 bytes into the tag. */
 static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span *sp,
-		       struct dsr_best *b)
+                       struct dsr_best *b)
 {
 	if (has(s, n, i, "<dynamic-proxy") || has(s, n, i, "<java.beans.EventHandler")) {
 		note(b, DSR_GADGET_TYPED, sp, i, i + 14);
 		return;
 	}
 	size_t name = i + 1, cl = name < n ? class_name(s, n, name) : 0;
-	if (cl && name + cl < n && (s[name + cl] == '>' || s[name + cl] == ' ' || s[name + cl] == '/'))
+	if (cl && name + cl < n &&
+	    (s[name + cl] == '>' || s[name + cl] == ' ' || s[name + cl] == '/'))
 		note(b, gadget_at(s, n, name) ? DSR_GADGET_TYPED : DSR_TYPE_HINT, sp, i, name + cl);
 	size_t lim = i + 256 < n ? i + 256 : n;
 	for (size_t k = name; k + 7 < lim && s[k] != '>' && s[k] != '<'; k++) {
@@ -652,7 +714,7 @@ static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span 
 
 /* Jackson's default typing as an array: ["com.acme.Type", {...}]. */
 static void json_typed_array(const char *s, size_t n, size_t i, const struct dsr_span *sp,
-			     struct dsr_best *b)
+                             struct dsr_best *b)
 {
 	size_t j = i + 1;
 	while (j < n && (s[j] == ' ' || s[j] == '\n'))
@@ -684,7 +746,7 @@ static int hex_java(const char *s, size_t n, size_t i)
 
 /* One identifier-like token s[b..e): the grammars that start with a word. */
 static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_span *sp,
-		  struct dsr_best *best, size_t *reduce_cache)
+                  struct dsr_best *best, size_t *reduce_cache)
 {
 	int c = (unsigned char)s[b];
 	/* gadget classes: CamelCase names and dotted/qualified names */
@@ -776,7 +838,7 @@ static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct
 }
 
 int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ctx,
-			       struct pol_hit *hit)
+                               struct pol_hit *hit)
 {
 	struct dsr_best best = {DSR_NONE, 0, 0};
 	struct dsr_span raw = {0, n, 0};

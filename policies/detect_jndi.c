@@ -18,8 +18,8 @@
 
 #include "detect.h"
 
-#define JNDI_DEPTH 12
-#define JNDI_KEEP 96
+#define JNDI_DEPTH   12
+#define JNDI_KEEP    96
 #define JNDI_UNKNOWN '\x01' /* stands for the value of a lookup we cannot know */
 
 struct jndi_reader {
@@ -60,8 +60,8 @@ static const struct {
 	const char *name; /* between "&" and ";" */
 	char c;
 } html_entities[] = {
-	{"lbrace", '{'}, {"lcub", '{'}, {"rbrace", '}'}, {"rcub", '}'}, {"dollar", '$'},
-	{"colon", ':'}, {"sol", '/'}, {"period", '.'}, {"hyphen", '-'}, {"dash", '-'},
+    {"lbrace", '{'}, {"lcub", '{'}, {"rbrace", '}'}, {"rcub", '}'},   {"dollar", '$'},
+    {"colon", ':'},  {"sol", '/'},  {"period", '.'}, {"hyphen", '-'}, {"dash", '-'},
 };
 
 static int html_entity(struct jndi_reader *r, int layer)
@@ -93,7 +93,8 @@ static int html_entity(struct jndi_reader *r, int layer)
 	if (c != ';')
 		return -1;
 	for (size_t e = 0; e < sizeof(html_entities) / sizeof(html_entities[0]); e++)
-		if (strlen(html_entities[e].name) == k && memcmp(html_entities[e].name, name, k) == 0)
+		if (strlen(html_entities[e].name) == k &&
+		    memcmp(html_entities[e].name, name, k) == 0)
 			return html_entities[e].c;
 	return -1;
 }
@@ -159,10 +160,10 @@ struct jndi_level {
 
 struct jndi_state {
 	struct jndi_reader r;
-	int jndi;          /* a lookup resolved to jndi:... */
-	int known_proto;   /* ... with a protocol JNDI would dial */
-	int leak;          /* an env/sys/... lookup (data exfiltration) */
-	int lookups;       /* nested lookups seen inside the outermost one */
+	int jndi;        /* a lookup resolved to jndi:... */
+	int known_proto; /* ... with a protocol JNDI would dial */
+	int leak;        /* an env/sys/... lookup (data exfiltration) */
+	int lookups;     /* nested lookups seen inside the outermost one */
 };
 
 static void level_put(struct jndi_level *l, int c)
@@ -183,8 +184,8 @@ static int has_prefix(const char *b, size_t n, const char *p)
 }
 
 static const char *const jndi_protocols[] = {
-	"ldap", "ldaps", "rmi", "dns", "iiop", "iiopname", "corba", "corbaname",
-	"nds", "nis", "http", "https",
+    "ldap",  "ldaps",     "rmi", "dns", "iiop", "iiopname",
+    "corba", "corbaname", "nds", "nis", "http", "https",
 };
 
 /* content is "jndi:PROTO://..."; is PROTO one JNDI knows? An unknown
@@ -209,13 +210,12 @@ static int jndi_protocol_known(const char *b, size_t n)
 
 /* Lookups that read secrets or host data when logged. */
 static const char *const leak_prefixes[] = {
-	"env:", "sys:", "java:", "bundle:", "docker:", "k8s:", "spring:", "web:", "main:",
-	"jvmrunargs", "log4j:", "ctx:", "sd:", "hostname",
+    "env:", "sys:",  "java:",      "bundle:", "docker:", "k8s:", "spring:",
+    "web:", "main:", "jvmrunargs", "log4j:",  "ctx:",    "sd:",  "hostname",
 };
 
 /* Resolves a finished level's content into *out as Log4j would. */
-static void level_resolve(struct jndi_state *st, const struct jndi_level *l,
-			  struct jndi_level *out)
+static void level_resolve(struct jndi_state *st, const struct jndi_level *l, struct jndi_level *out)
 {
 	const char *b = l->buf;
 	size_t n = l->len;
@@ -312,8 +312,8 @@ static int bare_jndi_url(const char *s, size_t n, size_t *at)
 	return 0;
 }
 
-static void fill(struct pol_hit *hit, const char *rule, enum pol_severity sev, int conf,
-		 size_t off, size_t end)
+static void fill(struct pol_hit *hit, const char *rule, enum pol_severity sev, int conf, size_t off,
+                 size_t end)
 {
 	hit->rule = rule;
 	hit->category = POL_CAT_JNDI;

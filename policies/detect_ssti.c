@@ -30,13 +30,13 @@
 
 enum ssti_level {
 	SSTI_NONE = 0,
-	SSTI_GLOBAL_READ,   /* {{ config.site_name }}: an engine global read */
-	SSTI_STATEMENT,     /* a template statement in data */
-	SSTI_GLOBALS,       /* engine globals probed or called */
-	SSTI_PROBE,         /* arithmetic probe */
-	SSTI_FILTER,        /* |attr() and friends: filter-based evasion */
-	SSTI_EXEC,          /* code execution primitives */
-	SSTI_DUNDER,        /* Python object-model walk */
+	SSTI_GLOBAL_READ, /* {{ config.site_name }}: an engine global read */
+	SSTI_STATEMENT,   /* a template statement in data */
+	SSTI_GLOBALS,     /* engine globals probed or called */
+	SSTI_PROBE,       /* arithmetic probe */
+	SSTI_FILTER,      /* |attr() and friends: filter-based evasion */
+	SSTI_EXEC,        /* code execution primitives */
+	SSTI_DUNDER,      /* Python object-model walk */
 };
 
 static const struct {
@@ -44,14 +44,14 @@ static const struct {
 	enum pol_severity sev;
 	uint8_t conf;
 } ssti_rules[] = {
-	[SSTI_NONE] = {NULL, POL_SEV_INFO, 0},
-	[SSTI_GLOBAL_READ] = {"ssti.template_global_read", POL_SEV_MEDIUM, 60},
-	[SSTI_STATEMENT] = {"ssti.statement", POL_SEV_MEDIUM, 65},
-	[SSTI_GLOBALS] = {"ssti.template_globals", POL_SEV_HIGH, 75},
-	[SSTI_PROBE] = {"ssti.arithmetic_probe", POL_SEV_HIGH, 85},
-	[SSTI_FILTER] = {"ssti.filter_evasion", POL_SEV_HIGH, 90},
-	[SSTI_EXEC] = {"ssti.code_execution", POL_SEV_CRITICAL, 93},
-	[SSTI_DUNDER] = {"ssti.object_walk", POL_SEV_CRITICAL, 95},
+    [SSTI_NONE] = {NULL, POL_SEV_INFO, 0},
+    [SSTI_GLOBAL_READ] = {"ssti.template_global_read", POL_SEV_MEDIUM, 60},
+    [SSTI_STATEMENT] = {"ssti.statement", POL_SEV_MEDIUM, 65},
+    [SSTI_GLOBALS] = {"ssti.template_globals", POL_SEV_HIGH, 75},
+    [SSTI_PROBE] = {"ssti.arithmetic_probe", POL_SEV_HIGH, 85},
+    [SSTI_FILTER] = {"ssti.filter_evasion", POL_SEV_HIGH, 90},
+    [SSTI_EXEC] = {"ssti.code_execution", POL_SEV_CRITICAL, 93},
+    [SSTI_DUNDER] = {"ssti.object_walk", POL_SEV_CRITICAL, 95},
 };
 
 /* Which grammar an expression was found in; it decides which signals count. */
@@ -128,44 +128,96 @@ static int ident_in(const char *s, size_t n, const char *const *list, size_t cou
 /* Names that mean code execution or reflection wherever they appear inside a
  * template expression (or one of its string literals). */
 static const char *const exec_names[] = {
-	"getruntime", "processbuilder", "forname", "mainmodule", "child_process",
-	"execsync", "spawnsync", "subprocess", "check_output", "popen", "objectconstructor",
-	"jythonruntime", "scriptenginemanager", "registerundefinedfiltercallback",
-	"shell_exec", "passthru", "getclass", "getclassloader", "newinstance",
-	"getdeclaredmethod", "getmethod", "constructor", "freemarker", "classloader",
-	"runtime", "diagnostics", "proc_open", "getattribute", "execute", "_self",
-	"__proto__", "sub_process", "os_system",
+    "getruntime",
+    "processbuilder",
+    "forname",
+    "mainmodule",
+    "child_process",
+    "execsync",
+    "spawnsync",
+    "subprocess",
+    "check_output",
+    "popen",
+    "objectconstructor",
+    "jythonruntime",
+    "scriptenginemanager",
+    "registerundefinedfiltercallback",
+    "shell_exec",
+    "passthru",
+    "getclass",
+    "getclassloader",
+    "newinstance",
+    "getdeclaredmethod",
+    "getmethod",
+    "constructor",
+    "freemarker",
+    "classloader",
+    "runtime",
+    "diagnostics",
+    "proc_open",
+    "getattribute",
+    "execute",
+    "_self",
+    "__proto__",
+    "sub_process",
+    "os_system",
 };
 
 /* Names that execute something when called: name( or name 'arg'. */
 static const char *const call_names[] = {
-	"system", "exec", "eval", "spawn", "open", "import", "__import__", "require",
-	"include", "readfile", "file_get_contents", "phpinfo", "assert", "load", "loads",
-	"getattr", "inspect", "invoke", "read", "popen", "syscall", "instance_eval",
-	"class_eval", "send", "public_send", "start", "fork",
+    "system",
+    "exec",
+    "eval",
+    "spawn",
+    "open",
+    "import",
+    "__import__",
+    "require",
+    "include",
+    "readfile",
+    "file_get_contents",
+    "phpinfo",
+    "assert",
+    "load",
+    "loads",
+    "getattr",
+    "inspect",
+    "invoke",
+    "read",
+    "popen",
+    "syscall",
+    "instance_eval",
+    "class_eval",
+    "send",
+    "public_send",
+    "start",
+    "fork",
 };
 
 /* The template engine's own objects: a door to the runtime when used as
  * objects ({{config.items()}}, {{self._TemplateReference__context}}). */
 static const char *const global_names[] = {
-	"config", "self", "request", "lipsum", "cycler", "joiner", "namespace", "url_for",
-	"get_flashed_messages", "_context", "settings",
+    "config",    "self",     "request",
+    "lipsum",    "cycler",   "joiner",
+    "namespace", "url_for",  "get_flashed_messages",
+    "_context",  "settings",
 };
 
 /* First words of template statements. */
 static const char *const stmt_names[] = {
-	"if", "for", "set", "import", "from", "include", "extends", "macro", "block",
-	"call", "filter", "with", "raw", "print", "do", "debug", "autoescape", "assign",
-	"list", "elif", "else", "endif", "endfor", "unless", "case", "capture", "cycle",
-	"tablerow", "liquid", "render", "function", "local", "global", "attempt", "each",
-	"while", "until", "begin", "def", "require", "load", "verbatim", "spaceless",
-	"sandbox", "embed", "use", "apply", "foreach", "page", "taglib", "setting",
-	"switch", "visit", "compress", "escape", "noparse", "nested", "return", "ftl",
+    "if",         "for",      "set",       "import",   "from",   "include",  "extends",  "macro",
+    "block",      "call",     "filter",    "with",     "raw",    "print",    "do",       "debug",
+    "autoescape", "assign",   "list",      "elif",     "else",   "endif",    "endfor",   "unless",
+    "case",       "capture",  "cycle",     "tablerow", "liquid", "render",   "function", "local",
+    "global",     "attempt",  "each",      "while",    "until",  "begin",    "def",      "require",
+    "load",       "verbatim", "spaceless", "sandbox",  "embed",  "use",      "apply",    "foreach",
+    "page",       "taglib",   "setting",   "switch",   "visit",  "compress", "escape",   "noparse",
+    "nested",     "return",   "ftl",
 };
 
 /* Ruby classes that reach the system from ERB: File.read, IO.popen... */
 static const char *const ruby_names[] = {
-	"file", "io", "dir", "kernel", "open3", "process", "object", "class", "module",
+    "file", "io", "dir", "kernel", "open3", "process", "object", "class", "module",
 };
 
 /* Role bits: which of the lists above a word is on, in one lookup. */
@@ -234,20 +286,23 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			if (n - j <= 3 && trim_only(s + j, n - j)) /* {{- config -}} */
 				next = 0;
 			x.idents++;
-			if (wl >= 5 && w[0] == '_' && w[1] == '_' && w[wl - 1] == '_' && w[wl - 2] == '_')
+			if (wl >= 5 && w[0] == '_' && w[1] == '_' && w[wl - 1] == '_' &&
+			    w[wl - 2] == '_')
 				x.dunder = 1;
-			else if (wl >= 5 && w[0] == '_' && w[1] == '_' && ident_is(w, wl, "__import__"))
+			else if (wl >= 5 && w[0] == '_' && w[1] == '_' &&
+			         ident_is(w, wl, "__import__"))
 				x.exec = 1;
 			uint32_t roles = kw_roles(&ssti_kw, ssti_entries, w, wl);
 			if (roles & R_EXEC)
 				x.exec = 1;
 			/* a string that names a primitive: filter('system'),
 			 * registerUndefinedFilterCallback("exec") */
-			if (b > 0 && i < n && (s[b - 1] == '\'' || s[b - 1] == '"') && s[i] == s[b - 1] &&
-			    (roles & R_CALL))
+			if (b > 0 && i < n && (s[b - 1] == '\'' || s[b - 1] == '"') &&
+			    s[i] == s[b - 1] && (roles & R_CALL))
 				x.exec = 1;
 			if ((roles & R_CALL) &&
-			    (next == '(' || (j > i && (next == '\'' || next == '"' || next == '`'))))
+			    (next == '(' ||
+			     (j > i && (next == '\'' || next == '"' || next == '`'))))
 				x.call = 1;
 			if (wl == 1 && w[0] == 'T' && next == '(') /* SpEL type reference */
 				x.exec = 1;
@@ -262,8 +317,7 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			if (first_ident && (roles & R_STMT) &&
 			    (next == 0 || j > i || next == '(' || next == '$'))
 				x.stmt = 1;
-			if ((roles & R_RUBY) && w[0] >= 'A' &&
-			    w[0] <= 'Z' && next == '.')
+			if ((roles & R_RUBY) && w[0] >= 'A' && w[0] <= 'Z' && next == '.')
 				x.dotted_class = 1;
 			if (ident_is(w, wl, "class") && next == '.' && b > 0 && s[b - 1] == '.')
 				x.exec = 1; /* ''.class.forName, $x.class.inspect */
@@ -286,25 +340,26 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			size_t k = j;
 			while (k < n && ident_char((unsigned char)s[k]))
 				k++;
-			static const char *const filters[] = {"attr", "map", "filter", "reduce", "sort"};
+			static const char *const filters[] = {"attr", "map", "filter", "reduce",
+			                                      "sort"};
 			if (k < n && s[k] == '(' && ident_in(s + j, k - j, filters, COUNT(filters)))
 				x.filter = 1;
-		} else if (c == '?' && i + 4 <= n && (ident_is(s + i + 1, 3, "new") ||
-						      ident_is(s + i + 1, 3, "api"))) {
+		} else if (c == '?' && i + 4 <= n &&
+		           (ident_is(s + i + 1, 3, "new") || ident_is(s + i + 1, 3, "api"))) {
 			x.exec = 1; /* Freemarker ?new() / ?api */
 		} else if (c == '`' || (c == '%' && i + 2 < n && s[i + 1] == 'x' &&
-					       (s[i + 2] == '(' || s[i + 2] == '{' || s[i + 2] == '['))) {
+		                        (s[i + 2] == '(' || s[i + 2] == '{' || s[i + 2] == '['))) {
 			x.backtick = 1; /* Ruby `cmd` and %x(cmd) */
 		} else if ((c == '<' || c == '{' || c == '$' || c == '#') && i + 1 < n &&
-			   (s[i + 1] == '%' || (c != '<' && s[i + 1] == '{'))) {
+		           (s[i + 1] == '%' || (c != '<' && s[i + 1] == '{'))) {
 			x.nested = 1; /* another engine's delimiter inside: a polyglot probe */
 		} else if (c == '\\' && i + 3 < n && s[i + 1] == 'x' && s[i + 2] == '5' &&
-			   (s[i + 3] == 'f' || s[i + 3] == 'F')) {
+		           (s[i + 3] == 'f' || s[i + 3] == 'F')) {
 			x.dunder = 1; /* '\x5f\x5fclass\x5f\x5f' */
 		} else if (c == '*' || c == '/' || c == '+' || c == '-' || c == '%') {
 			x.ops++;
 		} else if (!is_space(c) && c != '\'' && c != '"' && c != '(' && c != ')' &&
-			   c != '{' && c != '}' && c != '=' && c != ':') {
+		           c != '{' && c != '}' && c != '=' && c != ':') {
 			x.others++;
 		}
 		/* leading punctuation ({{- x}}, <%= x %>, {{#with}}) keeps the next
@@ -333,7 +388,7 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 	 * {{ config.site_name }}: reading, a weak signal on its own */
 	if (x.global && (ctx == CTX_CURLY2 || ctx == CTX_STMT))
 		return x.calls_or_index || x.private_attr || x.idents == 1 ? SSTI_GLOBALS
-									   : SSTI_GLOBAL_READ;
+		                                                           : SSTI_GLOBAL_READ;
 	if (x.stmt && ctx == CTX_STMT)
 		return SSTI_STATEMENT;
 	return SSTI_NONE;
@@ -355,8 +410,8 @@ static size_t next_closer(const char *s, size_t n, size_t i, const char *closer,
 }
 
 /* One pass for one delimiter pair: judges every opener..closer span. */
-static void pass(const char *s, size_t n, const char *open, const char *close,
-		 enum ssti_ctx ctx, struct ssti_best *best)
+static void pass(const char *s, size_t n, const char *open, const char *close, enum ssti_ctx ctx,
+                 struct ssti_best *best)
 {
 	size_t ol = strlen(open), cl = strlen(close), cache = (size_t)-1;
 	size_t i = 0;
@@ -378,7 +433,8 @@ static void pass(const char *s, size_t n, const char *open, const char *close,
 		enum ssti_ctx c = ctx;
 		size_t cb = b;
 		if (ctx == CTX_STMT && open[0] == '<' && b < n) {
-			/* <%= prints, <%- prints unescaped, <%# is a comment, <%@ a JSP directive */
+			/* <%= prints, <%- prints unescaped, <%# is a comment, <%@ a JSP directive
+			 */
 			if (s[b] == '#') {
 				i = e + cl;
 				continue;
@@ -392,8 +448,8 @@ static void pass(const char *s, size_t n, const char *open, const char *close,
 		}
 		enum ssti_level l = judge(s + cb, e - cb, c);
 		/* Thymeleaf preprocessing: __${...}__ */
-		if (l < SSTI_FILTER && open[0] == '$' && i >= 2 && s[i - 1] == '_' && s[i - 2] == '_' &&
-		    e + cl + 1 < n && s[e + cl] == '_' && s[e + cl + 1] == '_')
+		if (l < SSTI_FILTER && open[0] == '$' && i >= 2 && s[i - 1] == '_' &&
+		    s[i - 2] == '_' && e + cl + 1 < n && s[e + cl] == '_' && s[e + cl + 1] == '_')
 			l = SSTI_FILTER;
 		note(best, l, i, e + cl);
 		i = e + cl;
@@ -403,7 +459,7 @@ static void pass(const char *s, size_t n, const char *open, const char *close,
 /* Freemarker directives <#assign ...>, <#if ...>; Velocity #set(...) and
  * #foreach(...): statements in data, or worse by their content. */
 static void directive_pass(const char *s, size_t n, const char *open, char close,
-			   struct ssti_best *best)
+                           struct ssti_best *best)
 {
 	size_t ol = strlen(open), cache = (size_t)-1;
 	char cs[2] = {close, 0};
@@ -515,8 +571,8 @@ static void smarty_pass(const char *s, size_t n, struct ssti_best *best)
 static void include_pass(const char *s, size_t n, struct ssti_best *best)
 {
 	static const char *const strong[] = {"exec", "include", "printenv"};
-	static const char *const weak[] = {"echo", "config", "set", "fsize", "flastmod",
-					   "if", "elif", "else", "endif"};
+	static const char *const weak[] = {"echo", "config", "set",  "fsize", "flastmod",
+	                                   "if",   "elif",   "else", "endif"};
 	for (size_t i = 0; i + 5 < n; i++) {
 		const char *lt = memchr(s + i, '<', n - i - 5);
 		if (!lt)
@@ -538,9 +594,11 @@ static void include_pass(const char *s, size_t n, struct ssti_best *best)
 		if (e == b)
 			continue;
 		if (esi || ident_in(s + b, e - b, strong, COUNT(strong)))
-			note(best, esi && !ident_is(s + b, e - b, "include") ? SSTI_GLOBALS : SSTI_EXEC,
+			note(best,
+			     esi && !ident_is(s + b, e - b, "include") ? SSTI_GLOBALS : SSTI_EXEC,
 			     i, e);
-		else if (ident_in(s + b, e - b, weak, COUNT(weak)) && e < n && is_space((unsigned char)s[e]))
+		else if (ident_in(s + b, e - b, weak, COUNT(weak)) && e < n &&
+		         is_space((unsigned char)s[e]))
 			note(best, SSTI_GLOBALS, i, e);
 		i = e - 1;
 	}
@@ -577,16 +635,16 @@ static void scan(const char *s, size_t n, uint32_t m, struct ssti_best *best)
 		chain_pass(s, n, best);
 }
 
-#define SSTI_WINDOW 4096 /* stack scratch for entity-decoded text */
-#define SSTI_OVERLAP 512 /* windows overlap so that no expression is cut */
+#define SSTI_WINDOW  4096 /* stack scratch for entity-decoded text */
+#define SSTI_OVERLAP 512  /* windows overlap so that no expression is cut */
 
 static const struct {
 	const char *name;
 	char c;
 } ssti_entities[] = {
-	{"lbrace;", '{'}, {"rbrace;", '}'}, {"lcub;", '{'}, {"rcub;", '}'}, {"percnt;", '%'},
-	{"dollar;", '$'}, {"num;", '#'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'},
-	{"apos;", '\''}, {"amp;", '&'}, {"ast;", '*'}, {"lpar;", '('}, {"rpar;", ')'},
+    {"lbrace;", '{'}, {"rbrace;", '}'}, {"lcub;", '{'}, {"rcub;", '}'}, {"percnt;", '%'},
+    {"dollar;", '$'}, {"num;", '#'},    {"lt;", '<'},   {"gt;", '>'},   {"quot;", '"'},
+    {"apos;", '\''},  {"amp;", '&'},    {"ast;", '*'},  {"lpar;", '('}, {"rpar;", ')'},
 };
 
 /* Decodes one character reference at s[i] == '&' into *c; returns its
@@ -599,7 +657,9 @@ static size_t entity_at(const char *s, size_t n, size_t i, char *c)
 		j += hex;
 		for (; j < n && digits < 7; j++, digits++) {
 			int ch = lower((unsigned char)s[j]);
-			int d = is_digit(ch) ? ch - '0' : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+			int d = is_digit(ch)                    ? ch - '0'
+			        : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			                                        : -1;
 			if (d < 0)
 				break;
 			v = v * (hex ? 16 : 10) + (unsigned)d;
@@ -655,7 +715,8 @@ static void scan_decoded(const char *s, size_t n, struct ssti_best *best)
 int pol_detect_ssti(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	uint32_t m = ctx->chars;
-	if (!(m & (POL_CH_LBRACE | POL_CH_LT | POL_CH_AT | POL_CH_DOLLAR | POL_CH_HASH | POL_CH_AMP)))
+	if (!(m &
+	      (POL_CH_LBRACE | POL_CH_LT | POL_CH_AT | POL_CH_DOLLAR | POL_CH_HASH | POL_CH_AMP)))
 		return 0;
 	struct ssti_best best = {SSTI_NONE, 0, 0};
 	scan(s, n, m, &best);

@@ -19,14 +19,14 @@
 /* Findings from strongest to weakest; the detector reports the strongest. */
 enum xxe_kind {
 	XXE_NONE,
-	XXE_ENTITY_DECL,   /* internal entity declared: a probe */
-	XXE_SVG_LOCAL,     /* SVG element fetching a local or odd scheme */
-	XXE_XSLT,          /* XSLT reaching outside the document */
-	XXE_EXTERNAL_DTD,  /* DOCTYPE with a foreign external DTD */
+	XXE_ENTITY_DECL,  /* internal entity declared: a probe */
+	XXE_SVG_LOCAL,    /* SVG element fetching a local or odd scheme */
+	XXE_XSLT,         /* XSLT reaching outside the document */
+	XXE_EXTERNAL_DTD, /* DOCTYPE with a foreign external DTD */
 	XXE_XINCLUDE,
-	XXE_EXPANSION,     /* entities referencing entities: billion laughs */
-	XXE_PARAM_ENTITY,  /* %name; in the DTD: out-of-band exfiltration */
-	XXE_EXTERNAL,      /* SYSTEM/PUBLIC entity */
+	XXE_EXPANSION,    /* entities referencing entities: billion laughs */
+	XXE_PARAM_ENTITY, /* %name; in the DTD: out-of-band exfiltration */
+	XXE_EXTERNAL,     /* SYSTEM/PUBLIC entity */
 };
 
 static const struct {
@@ -34,15 +34,15 @@ static const struct {
 	enum pol_severity sev;
 	uint8_t conf;
 } xxe_rules[] = {
-	[XXE_NONE] = {NULL, POL_SEV_INFO, 0},
-	[XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
-	[XXE_SVG_LOCAL] = {"xxe.svg_external_ref", POL_SEV_HIGH, 80},
-	[XXE_XSLT] = {"xxe.xslt_external", POL_SEV_HIGH, 85},
-	[XXE_EXTERNAL_DTD] = {"xxe.external_dtd", POL_SEV_HIGH, 85},
-	[XXE_XINCLUDE] = {"xxe.xinclude", POL_SEV_HIGH, 90},
-	[XXE_EXPANSION] = {"xxe.entity_expansion", POL_SEV_HIGH, 90},
-	[XXE_PARAM_ENTITY] = {"xxe.parameter_entity", POL_SEV_CRITICAL, 92},
-	[XXE_EXTERNAL] = {"xxe.external_entity", POL_SEV_CRITICAL, 95},
+    [XXE_NONE] = {NULL, POL_SEV_INFO, 0},
+    [XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
+    [XXE_SVG_LOCAL] = {"xxe.svg_external_ref", POL_SEV_HIGH, 80},
+    [XXE_XSLT] = {"xxe.xslt_external", POL_SEV_HIGH, 85},
+    [XXE_EXTERNAL_DTD] = {"xxe.external_dtd", POL_SEV_HIGH, 85},
+    [XXE_XINCLUDE] = {"xxe.xinclude", POL_SEV_HIGH, 90},
+    [XXE_EXPANSION] = {"xxe.entity_expansion", POL_SEV_HIGH, 90},
+    [XXE_PARAM_ENTITY] = {"xxe.parameter_entity", POL_SEV_CRITICAL, 92},
+    [XXE_EXTERNAL] = {"xxe.external_entity", POL_SEV_CRITICAL, 95},
 };
 
 struct xxe_scan {
@@ -233,7 +233,7 @@ static size_t doctype_decl(struct xxe_scan *x, size_t i, int *subset)
 }
 
 static const char *const local_schemes[] = {
-	"file:", "php:", "expect:", "jar:", "netdoc:", "gopher:", "phar:", "data:",
+    "file:", "php:", "expect:", "jar:", "netdoc:", "gopher:", "phar:", "data:",
 };
 
 /* href="..." of an SVG element: does it fetch a local file or odd scheme? */
@@ -255,8 +255,7 @@ static void svg_ref(struct xxe_scan *x, size_t i)
 		return;
 	b = skip_space(x, b);
 	for (size_t k = 0; k < sizeof(local_schemes) / sizeof(local_schemes[0]); k++)
-		if (at(x, b, local_schemes[k]) &&
-		    !(k == 7 && at(x, b, "data:image/")))
+		if (at(x, b, local_schemes[k]) && !(k == 7 && at(x, b, "data:image/")))
 			note(x, XXE_SVG_LOCAL, i, e);
 }
 
@@ -278,9 +277,9 @@ static void document_features(struct xxe_scan *x)
 	if (xsl >= x->n)
 		return;
 	static const char *const reach[] = {
-		"document(", "unparsed-text(", "php:function", "<xsl:include", "<xsl:import",
-		"system-property(", "xalan/java", "saxon/java", "java:", "rt:exec", "runtime",
-		"php.net/xsl",
+	    "document(",   "unparsed-text(",   "php:function", "<xsl:include",
+	    "<xsl:import", "system-property(", "xalan/java",   "saxon/java",
+	    "java:",       "rt:exec",          "runtime",      "php.net/xsl",
 	};
 	for (size_t k = 0; k < sizeof(reach) / sizeof(reach[0]); k++) {
 		size_t r = find(x, xsl, reach[k]);
@@ -328,7 +327,7 @@ static void scan_xml(struct xxe_scan *x_)
 				continue;
 			}
 		} else if (c == '<' && (at(&x, i + 1, "image") || at(&x, i + 1, "use") ||
-					at(&x, i + 1, "feimage") || at(&x, i + 1, "svg:image"))) {
+		                        at(&x, i + 1, "feimage") || at(&x, i + 1, "svg:image"))) {
 			svg_ref(&x, i);
 		} else if (c == '%' && subset) {
 			size_t j = skip_name(&x, i + 1);
@@ -353,7 +352,7 @@ static void scan_xml(struct xxe_scan *x_)
 	*x_ = x;
 }
 
-#define XXE_WINDOW 4096 /* stack scratch for UTF-16 transcoded text */
+#define XXE_WINDOW  4096 /* stack scratch for UTF-16 transcoded text */
 #define XXE_OVERLAP 512
 
 /* XML may arrive as UTF-16 (a classic way past byte-oriented filters): the
