@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,6 +119,8 @@ static void *reader_main(void *arg)
 
 /* ---- spawning ---- */
 
+static void reaper_kick(void);
+
 static void close_pair(int fd[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -176,6 +179,7 @@ int sbx_proc_spawn(struct sbx *s, bool runtime, const char *name, char *const ar
 		goto fail_pipes;
 	}
 	p->pid = pid;
+	p->pidfd = pidfd_open(pid, 0); /* -1 on old kernels: the reaper polls */
 	p->out_fd = outp[0];
 	p->err_fd = errp[0];
 	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
@@ -187,6 +191,7 @@ int sbx_proc_spawn(struct sbx *s, bool runtime, const char *name, char *const ar
 	p->next = s->procs;
 	s->procs = p;
 	*out = p;
+	reaper_kick();
 	return 0;
 
 fail_pipes:
@@ -218,7 +223,10 @@ void sbx_proc_release(struct sbx *s, struct sbx_proc *p)
 	close(p->out_fd);
 	close(p->err_fd);
 	close_pair(p->wake);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
 	free(p);
+	reaper_kick();
 }
 
 void sbx_proc_signal(struct sbx_proc *p, int sig)
@@ -241,50 +249,85 @@ void sbx_proc_freeze_all(struct sbx *s, bool freeze)
 	}
 }
 
-/* ---- reaping ---- */
+/* ---- reaping ----
+ *
+ * The reaper sleeps in poll() on one pidfd per live process (readable once
+ * it exits) and reaps with wait4(-1, WNOHANG). A thread blocked in wait4
+ * would also be woken each time a child is stopped or continued, which the
+ * freeze between invokes does twice per process per invoke. */
+
+#define REAPER_POLL_MAX 64
 
 static bool reaper_stop;
 static pthread_t reaper;
+static int reaper_wake[2] = {-1, -1};
+
+static void reaper_kick(void)
+{
+	ssize_t w = write(reaper_wake[1], "x", 1);
+	(void)w;
+}
+
+/* Reaps every child that has exited. Lock held. */
+static void reap_all(struct sbx *s)
+{
+	struct rusage ru;
+	int st;
+	pid_t pid;
+
+	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
+		for (struct sbx_proc *p = s->procs; p; p = p->next)
+			if (p->pid == pid) {
+				p->exited = true;
+				p->status = st;
+				p->maxrss_kb = ru.ru_maxrss;
+				break;
+			}
+		pthread_cond_broadcast(&s->cond);
+	}
+}
 
 static void *reaper_main(void *arg)
 {
 	struct sbx *s = arg;
 
 	for (;;) {
-		struct rusage ru;
-		int st;
-		pid_t pid = wait4(-1, &st, 0, &ru);
+		struct pollfd pfd[REAPER_POLL_MAX];
+		nfds_t n = 0;
+		bool blind = false; /* a process without a pidfd: poll with a timeout */
+		char drain[64];
 
 		pthread_mutex_lock(&s->lock);
-		if (pid > 0) {
-			for (struct sbx_proc *p = s->procs; p; p = p->next)
-				if (p->pid == pid) {
-					p->exited = true;
-					p->status = st;
-					p->maxrss_kb = ru.ru_maxrss;
-					break;
-				}
-			pthread_cond_broadcast(&s->cond);
-		} else if (errno == ECHILD) {
-			if (reaper_stop) {
-				pthread_mutex_unlock(&s->lock);
-				break;
-			}
-			/* Nothing to wait for: look again soon (a spawn may
-			 * come at any time). A plain sleep, so that the
-			 * lifecycle's broadcasts do not wake this thread. */
+		reap_all(s);
+		if (reaper_stop) {
 			pthread_mutex_unlock(&s->lock);
-			vg_sleep_ms(5);
-			pthread_mutex_lock(&s->lock);
+			break;
+		}
+		pfd[n++] = (struct pollfd){.fd = reaper_wake[0], .events = POLLIN};
+		for (struct sbx_proc *p = s->procs; p; p = p->next) {
+			if (p->exited)
+				continue;
+			if (p->pidfd >= 0 && n < REAPER_POLL_MAX)
+				pfd[n++] = (struct pollfd){.fd = p->pidfd, .events = POLLIN};
+			else
+				blind = true;
 		}
 		pthread_mutex_unlock(&s->lock);
+		/* The set is rebuilt on every wake: a spawn or a release kicks
+		 * the wake pipe, so no fd here outlives its process for long. */
+		if (poll(pfd, n, blind ? 5 : -1) > 0 && pfd[0].revents)
+			while (read(reaper_wake[0], drain, sizeof(drain)) > 0)
+				;
 	}
 	return NULL;
 }
 
 int sbx_reaper_start(struct sbx *s)
 {
+	(void)s;
 	reaper_stop = false;
+	if (pipe2(reaper_wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
 	return -pthread_create(&reaper, NULL, reaper_main, s);
 }
 
@@ -292,9 +335,12 @@ void sbx_reaper_stop(struct sbx *s)
 {
 	pthread_mutex_lock(&s->lock);
 	reaper_stop = true;
-	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+	reaper_kick();
 	pthread_join(reaper, NULL);
+	close(reaper_wake[0]);
+	close(reaper_wake[1]);
+	reaper_wake[0] = reaper_wake[1] = -1;
 }
 
 /* ---- memory ---- */

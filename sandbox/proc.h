@@ -21,6 +21,7 @@
 struct sbx_proc {
 	struct sbx_proc *next;
 	pid_t pid;    /* also the process group id */
+	int pidfd;    /* readable once it exits; -1 without pidfd_open */
 	bool runtime; /* else an extension */
 	char name[SBX_NAME_MAX];
 	bool exited;
