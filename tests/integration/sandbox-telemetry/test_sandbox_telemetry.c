@@ -20,12 +20,14 @@ struct run {
 	char *log; /* the extension's log, after stop */
 };
 
-/* Starts the sandbox with one tel-extension under name, runs the events,
- * stops it and reads the extension's log. */
-static void run_events(struct run *r, const char *name, const char *const events[])
+/* Starts the sandbox (with option, which may be NULL) and one
+ * tel-extension under name, runs the events, stops it and reads the
+ * extension's log. */
+static void run_with(struct run *r, const char *option, const char *name,
+                     const char *const events[])
 {
 	const char *rt[] = {th_bin("tests/runtimes/test-runtime"), NULL};
-	const char *extra[] = {"--env", r->env, NULL};
+	const char *extra[] = {"--env", r->env, option, NULL};
 	char path[1100];
 
 	memset(r, 0, sizeof(*r));
@@ -50,6 +52,11 @@ static void run_events(struct run *r, const char *name, const char *const events
 	ck_assert_ptr_nonnull(r->log);
 	ck_assert_msg(strstr(r->log, "\nshutdown\n"),
 	              "no shutdown in the extension's log:\n%.2000s", r->log);
+}
+
+static void run_events(struct run *r, const char *name, const char *const events[])
+{
+	run_with(r, NULL, name, events);
 }
 
 static void run_fini(struct run *r)
@@ -114,6 +121,20 @@ START_TEST(test_subscription_errors)
 	ck_assert_ptr_nonnull(strstr(r.log, "subscribe main 200 OK\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(r.log, "subscribe after-init 403 Telemetry.SubscriptionClosed\n"));
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_stub_mode)
+{
+	const char *events[] = {"{\"action\":\"log\",\"lines\":3}", NULL};
+	struct run r;
+
+	/* As in AWS's emulator: 202 NotSupported, and nothing delivered. */
+	run_with(&r, "--telemetry-stub", "tel-all", events);
+	ck_assert_msg(strstr(r.log, "subscribe main 202 Telemetry.NotSupported\n"), "%.2000s",
+	              r.log);
+	ck_assert_ptr_null(strstr(r.log, "batch "));
 	run_fini(&r);
 }
 END_TEST
@@ -316,6 +337,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_subscription_errors);
+	tcase_add_test(tc, test_stub_mode);
 	tcase_add_test(tc, test_platform_sequence);
 	tcase_add_test(tc, test_limit_max_items);
 	tcase_add_test(tc, test_limit_max_bytes);
