@@ -769,16 +769,12 @@ static void __attribute__((constructor)) ci_kw_init(void)
 	kw_build(&ci_kw, ci_entries, ci_nentries);
 }
 
-int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx,
-                              struct pol_hit *hit)
+/* One scan of a text; findings go to *x. */
+static void scan_code(struct ci_scan *xp)
 {
-	uint32_t m = ctx->chars;
-	/* every construct needs a call, a sigil, a tag or a dotted chain */
-	if (!(m &
-	      (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON | POL_CH_AT |
-	       POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH | POL_CH_BACKTICK)))
-		return 0;
-	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0};
+	struct ci_scan x = *xp;
+	const char *s = x.s;
+	size_t n = x.n;
 	/* a first pass marks whether command-running receivers are named at all */
 	for (size_t i = 0; i + 12 < n; i++)
 		if ((s[i] == 'c' && memcmp(s + i, "child_process", 13) == 0) ||
@@ -860,6 +856,91 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 		}
 		i++;
 	}
+	*xp = x;
+}
+
+#define CI_B64_MIN    16  /* shorter runs are words */
+#define CI_B64_PREFIX 256 /* characters of a run decoded */
+
+static int b64_digit(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (is_digit(c))
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Code sent base64-encoded (a cookie holding require('child_process')...):
+ * each base64 run's prefix is decoded into a stack buffer and, when it
+ * decodes to text, scanned once (not decoded again). A finding spans the
+ * run. */
+static void scan_base64(struct ci_scan *x)
+{
+	const char *s = x->s;
+	size_t i = 0;
+	while (i < x->n && x->best < CI_CALL) {
+		if (b64_digit((unsigned char)s[i]) < 0) {
+			i++;
+			continue;
+		}
+		size_t b = i;
+		int upper = 0, lower = 0;
+		while (i < x->n && (b64_digit((unsigned char)s[i]) >= 0 || s[i] == '=')) {
+			upper |= s[i] >= 'A' && s[i] <= 'Z';
+			lower |= s[i] >= 'a' && s[i] <= 'z';
+			i++;
+		}
+		if (i - b < CI_B64_MIN || !upper || !lower)
+			continue;
+		char buf[CI_B64_PREFIX * 3 / 4];
+		size_t o = 0, printable = 0;
+		uint32_t acc = 0;
+		int bits = 0;
+		for (size_t k = b; k < i && k - b < CI_B64_PREFIX && o < sizeof(buf); k++) {
+			int v = b64_digit((unsigned char)s[k]);
+			if (v < 0)
+				break;
+			acc = (acc << 6) | (uint32_t)v;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				buf[o] = (char)(acc >> bits);
+				unsigned char c = (unsigned char)buf[o++];
+				printable +=
+				    (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' || c == '\r';
+			}
+		}
+		if (o < 8 || printable * 10 < o * 9)
+			continue;
+		struct ci_scan sub = {buf, o, CI_NONE, 0, 0, 0, 0, 0};
+		scan_code(&sub);
+		/* the strong findings only: a weak one in decoded noise is noise */
+		if (sub.best >= CI_PERL)
+			note(x, sub.best, b, i);
+	}
+}
+
+int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx,
+                              struct pol_hit *hit)
+{
+	uint32_t m = ctx->chars;
+	/* every construct needs a call, a sigil, a tag or a dotted chain */
+	if (!(m &
+	      (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON | POL_CH_AT |
+	       POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH | POL_CH_BACKTICK)))
+		m = 0;
+	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0};
+	if (m)
+		scan_code(&x);
+	if (x.best < CI_CALL && (ctx->chars & POL_CH_ALPHA) && (ctx->chars & POL_CH_DIGIT))
+		scan_base64(&x);
 	if (x.best == CI_NONE)
 		return 0;
 	hit->rule = ci_rules[x.best].rule;
