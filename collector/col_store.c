@@ -216,6 +216,8 @@ int col_store_open(const struct col_store_opts *o, struct col_store **out)
 	if (!s)
 		return -ENOMEM;
 	s->opts = *o;
+	if (s->opts.scan_rows <= 0)
+		s->opts.scan_rows = COL_QUERY_SCAN_ROWS;
 	pthread_mutex_init(&s->wlock, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qdone, NULL);
@@ -867,14 +869,14 @@ int col_store_alerts_json(struct col_store *s, const struct col_filter *f, struc
 		where_add(&w, "id < ?", NULL, f->before_id, 1);
 	/* Free text is a scan (an index for substrings, such as FTS5's
 	 * trigrams, costs several times the whole insert path): each query
-	 * scans at most COL_QUERY_SCAN_ROWS ids back from its start, and
+	 * scans at most opts.scan_rows ids back from its start, and
 	 * "next" lets the caller continue the search further back. */
 	if (f->q && *f->q) {
 		if ((rc = max_id(rd->db, &scan_top)) < 0)
 			goto out;
 		if (f->before_id && f->before_id - 1 < scan_top)
 			scan_top = f->before_id - 1;
-		scan_floor = scan_top - COL_QUERY_SCAN_ROWS;
+		scan_floor = scan_top - s->opts.scan_rows;
 		where_add(&w, "id > ?", NULL, scan_floor, 1);
 		if (!(pattern = like_pattern(f->q))) {
 			rc = -ENOMEM;

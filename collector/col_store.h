@@ -25,6 +25,7 @@ struct col_store_opts {
 	bool sync_full;     /* PRAGMA synchronous=FULL (else NORMAL) */
 	int64_t max_alerts; /* count retention; 0: unbounded */
 	int64_t max_age_s;  /* age retention on the alert time; 0: forever */
+	int64_t scan_rows;  /* ids a q= search looks back per call; 0: COL_QUERY_SCAN_ROWS */
 };
 
 /* 0 or -errno (-EIO when SQLite refuses the file). *out is freed with
@@ -51,7 +52,7 @@ int col_store_retain(struct col_store *s, int64_t now_ns, int64_t *deleted);
 int64_t col_store_count(struct col_store *s);
 
 #define COL_QUERY_MAX_LIMIT 1000
-/* A free-text query (q) looks at most this many ids back per call. */
+/* By default a free-text query (q) looks at most this many ids back per call. */
 #define COL_QUERY_SCAN_ROWS 100000
 
 /* Query filters; NULL or 0 means unset. Strings are matched exactly except

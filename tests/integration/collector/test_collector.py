@@ -72,6 +72,15 @@ class Basic(unittest.TestCase):
             union = [g for g in groups if g['rule'] == 'sqli.union_select'][0]
             self.assertEqual(union['count'], 2)
             self.assertEqual(union['function'], 'orders-api')
+            g6 = c.get_json('/api/groups?window=1h&buckets=6&function=orders-api')['groups']
+            self.assertEqual({len(g['spark']) for g in g6}, {6})
+            self.assertEqual({g['function'] for g in g6}, {'orders-api'})
+            for bad in ('/api/groups?window=bad', '/api/groups?buckets=0',
+                        '/api/alerts?since=yesterday', '/api/alerts?before=x',
+                        '/api/alerts?limit=1001'):
+                self.assertEqual(c.request('GET', bad)[0], 400, bad)
+            self.assertEqual(len(c.get_json('/api/alerts?since=2026-01-01T00:00:00Z')['alerts']), 7)
+            self.assertEqual(len(c.get_json('/api/alerts?since=1795870000004')['alerts']), 4)
             stats = c.get_json('/api/stats')
             self.assertEqual(stats['alerts'], 7)
             self.assertEqual(stats['ingest']['duplicates'], 5)

@@ -477,6 +477,42 @@ START_TEST(store_duplicate_in_batch)
 }
 END_TEST
 
+START_TEST(store_search_window)
+{
+	struct col_insert_result res;
+	struct col_store_opts o = {.scan_rows = 10};
+	struct col_store *s = NULL;
+	char id[32], next[32];
+	int64_t now = (int64_t)vg_epoch_ns();
+
+	fresh_db();
+	o.path = dbpath;
+	ck_assert_int_eq(col_store_open(&o, &s), 0);
+	/* The needle is the oldest of 35 alerts. */
+	for (int i = 0; i < 35; i++) {
+		snprintf(id, sizeof(id), i ? "hay-%d" : "needle-%d", i);
+		struct col_batch *b = one_record(id, now + i, "f");
+		ck_assert_int_eq(col_store_insert(s, b, now, &res, NULL, NULL), 0);
+		col_batch_free(b);
+	}
+	/* Each call looks 10 ids back and says where to go on. */
+	struct col_filter f = {.q = "needle"};
+	int calls = 0, found = 0;
+	do {
+		found += count_alerts(s, &f, next, sizeof(next));
+		calls++;
+		f.before_id = strtoll(next, NULL, 10);
+	} while (next[0] && calls < 10);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(calls, 4);
+	/* A common word fills its page within the window. */
+	f = (struct col_filter){.q = "hay", .limit = 5};
+	ck_assert_int_eq(count_alerts(s, &f, next, sizeof(next)), 5);
+	col_store_free(s);
+	drop_db();
+}
+END_TEST
+
 START_TEST(ratelimit_buckets)
 {
 	struct col_ratelimit *rl;
@@ -560,6 +596,7 @@ int main(void)
 	tcase_add_test(tc, store_dedup_and_query);
 	tcase_add_test(tc, store_retention);
 	tcase_add_test(tc, store_duplicate_in_batch);
+	tcase_add_test(tc, store_search_window);
 	tcase_add_test(tc, ratelimit_buckets);
 	tcase_add_test(tc, stream_fanout);
 	tcase_add_test(tc, since_parsing);
