@@ -148,7 +148,9 @@ static struct MHD_Daemon *listen_on(struct sbx *s, const char *spec, MHD_AccessH
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char host[256], num[INET6_ADDRSTRLEN];
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
+	/* poll(), not select(): no FD_SETSIZE limit on descriptor numbers. */
+	unsigned flags =
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
 

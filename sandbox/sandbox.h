@@ -128,7 +128,7 @@ struct sbx {
 	struct sbx_runtime rt;
 	struct sbx_inv inv;
 	struct sbx_init_result init;
-	uint64_t peak_rss; /* bytes, runtime's process group, this invoke */
+	uint64_t peak_rss; /* bytes, runtime's process tree, since its init */
 	uint64_t last_sample_ns;
 	bool oom;
 	void *api_daemon; /* struct MHD_Daemon */
