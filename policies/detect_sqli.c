@@ -75,7 +75,7 @@ enum {
 	OI_STRONG = 1u << 3, /* call of a function attacks use */
 	OI_SELECT = 1u << 4, /* a subquery */
 	OI_CATALOG = 1u << 5,
-	OI_VAR = 1u << 6,    /* @@system variable */
+	OI_VAR = 1u << 6, /* @@system variable */
 	OI_CMP = 1u << 7, /* a parenthesized comparison */
 };
 
@@ -210,9 +210,9 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		/* ' or 1, ' or @x: not ' or 'anything', which quotes do in prose */
 		if (!strict && l->type != SQ_STR && is_stop(sc, e))
 			return 1;
-		if (t->type == SQ_KW && (t->role == SQW_UNION || t->role == SQW_ORDER ||
-					 t->role == SQW_LIMIT || t->role == SQW_HAVING ||
-					 t->role == SQW_INTO))
+		if (t->type == SQ_KW &&
+		    (t->role == SQW_UNION || t->role == SQW_ORDER || t->role == SQW_LIMIT ||
+		     t->role == SQW_HAVING || t->role == SQW_INTO))
 			return 1;
 	}
 	return 0;
@@ -246,8 +246,8 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 		const struct sq_tok *f = T(sc, e);
 		if (f->type == SQ_COMMA || f->type == SQ_SEMI)
 			return 1;
-		if (f->type == SQ_KW && (f->role == SQW_FROM || f->role == SQW_UNION ||
-					 f->role == SQW_INTO))
+		if (f->type == SQ_KW &&
+		    (f->role == SQW_FROM || f->role == SQW_UNION || f->role == SQW_INTO))
 			return 1;
 		if (strict || !(info & ~(unsigned)OI_BARE))
 			return 0; /* q=select+shoes&page=2 */
@@ -255,7 +255,7 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 		    f->type == SQ_CMP || f->type == SQ_LOGIC)
 			return 1;
 		return f->type == SQ_KW && (f->role == SQW_WHERE || f->role == SQW_LIMIT ||
-					    f->role == SQW_ORDER || f->role == SQW_AS);
+		                            f->role == SQW_ORDER || f->role == SQW_AS);
 	}
 	/* names: a, b, c from t [where|order|;|end] */
 	for (int k = 0; k < 6 && j + 1 < lim; k++) {
@@ -289,7 +289,7 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 			return condition(sc, j + 3, lim, 1);
 		return f->type == SQ_KW &&
 		       (f->role == SQW_WHERE || f->role == SQW_ORDER || f->role == SQW_LIMIT ||
-			f->role == SQW_JOIN || f->role == SQW_UNION || f->role == SQW_HAVING);
+		        f->role == SQW_JOIN || f->role == SQW_UNION || f->role == SQW_HAVING);
 	}
 	return 0;
 }
@@ -327,17 +327,17 @@ static int statement(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	case SQW_CREATE:
 		return (is_kw(sc, j + 1, SQW_OBJECT) || is_kw(sc, j + 1, SQW_PROC)) &&
 		       (is_type(sc, j + 2, SQ_BARE) || is_type(sc, j + 2, SQ_FUNC) ||
-			is_kw(sc, j + 2, SQW_IF));
+		        is_kw(sc, j + 2, SQW_IF));
 	case SQW_DELETE:
 		return is_kw(sc, j + 1, SQW_FROM) && is_type(sc, j + 2, SQ_BARE) &&
 		       (is_kw(sc, j + 3, SQW_WHERE) || is_type(sc, j + 3, SQ_END) ||
-			is_type(sc, j + 3, SQ_SEMI) || is_type(sc, j + 3, SQ_COMMENT));
+		        is_type(sc, j + 3, SQ_SEMI) || is_type(sc, j + 3, SQ_COMMENT));
 	case SQW_INSERT:
 		return is_kw(sc, j + 1, SQW_INTO) &&
 		       ((is_type(sc, j + 2, SQ_BARE) &&
-			 (is_type(sc, j + 3, SQ_LP) || is_kw(sc, j + 3, SQW_VALUES) ||
-			  is_kw(sc, j + 3, SQW_SELECT) || is_kw(sc, j + 3, SQW_SET))) ||
-			is_type(sc, j + 2, SQ_FUNC));
+		         (is_type(sc, j + 3, SQ_LP) || is_kw(sc, j + 3, SQW_VALUES) ||
+		          is_kw(sc, j + 3, SQW_SELECT) || is_kw(sc, j + 3, SQW_SET))) ||
+		        is_type(sc, j + 2, SQ_FUNC));
 	case SQW_UPDATE:
 		return is_type(sc, j + 1, SQ_BARE) && is_kw(sc, j + 2, SQW_SET) &&
 		       is_type(sc, j + 3, SQ_BARE) && is_type(sc, j + 4, SQ_CMP);
@@ -363,7 +363,7 @@ static int statement(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		return is_type(sc, j + 1, SQ_VAR) && is_type(sc, j + 2, SQ_CMP);
 	case SQW_SHUTDOWN:
 		return !strict && (is_type(sc, j + 1, SQ_END) || is_type(sc, j + 1, SQ_COMMENT) ||
-				   is_type(sc, j + 1, SQ_SEMI));
+		                   is_type(sc, j + 1, SQ_SEMI));
 	case SQW_WAITFOR:
 		return is_kw(sc, j + 1, SQW_DELAY);
 	default:
@@ -407,8 +407,7 @@ static int is_char_call(const struct sq_scan *sc, size_t j)
 		return 0;
 	const unsigned char *w = sc->lx.s + t->off;
 	return (w[0] | 0x20) == 'c' && (w[1] | 0x20) == 'h' &&
-	       (t->len == 3 ? (w[2] | 0x20) == 'r'
-			    : (w[2] | 0x20) == 'a' && (w[3] | 0x20) == 'r');
+	       (t->len == 3 ? (w[2] | 0x20) == 'r' : (w[2] | 0x20) == 'a' && (w[3] | 0x20) == 'r');
 }
 
 /* The literal the query's own closing quote completes: an unclosed
@@ -515,7 +514,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	case SQ_COMMENT:
 		/* admin'-- : a one-word literal cut short; "SOAP 1 '#" is not */
 		if (closers || (quoted && (t->flags & SQ_F_SHORT) && sc->lit_end <= 32 &&
-				!memchr(sc->lx.s, ' ', sc->lit_end)))
+		                !memchr(sc->lx.s, ' ', sc->lit_end)))
 			return found(f, "sqli.comment", 80, i, j + 1);
 		return 0;
 	case SQ_KW:
@@ -537,7 +536,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		unsigned info = 0;
 		size_t e = operand(sc, j + 2, lim, &info);
 		if (e != SQ_FAIL && (is_stop(sc, e) || is_type(sc, e, SQ_COMMA) ||
-				     is_kw(sc, e, SQW_LIMIT) || is_kw(sc, e, SQW_HAVING)))
+		                     is_kw(sc, e, SQW_LIMIT) || is_kw(sc, e, SQW_HAVING)))
 			return found(f, "sqli.order_by", 85, i, e);
 		return 0;
 	}
@@ -568,8 +567,8 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 static int is_info_call(const struct sq_scan *sc, size_t j)
 {
 	static const char *const names[] = {
-		"version", "database", "user", "current_user", "system_user", "session_user",
-		"schema", "db_name", "user_name", "@@version",
+	    "version",      "database", "user",    "current_user", "system_user",
+	    "session_user", "schema",   "db_name", "user_name",    "@@version",
 	};
 	const struct sq_tok *t = T(sc, j);
 	char w[16];
@@ -616,10 +615,12 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 
 	switch (t->type) {
 	case SQ_FUNC: {
-		if (is_char_call(sc, i) && is_type(sc, i + 1, SQ_LP) && is_type(sc, i + 2, SQ_NUM)) {
+		if (is_char_call(sc, i) && is_type(sc, i + 1, SQ_LP) &&
+		    is_type(sc, i + 2, SQ_NUM)) {
 			unsigned info = 0;
 			size_t e = group_end(sc, i + 1, lim, &info);
-			if ((is_type(sc, e, SQ_OP) || is_type(sc, e, SQ_LOGIC)) && is_char_call(sc, e + 1))
+			if ((is_type(sc, e, SQ_OP) || is_type(sc, e, SQ_LOGIC)) &&
+			    is_char_call(sc, e + 1))
 				return found(f, "sqli.encoding", 85, i, e + 2);
 		}
 		if (wraps_info_call(sc, i, lim))
@@ -648,8 +649,7 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		const struct sq_tok *a = T(sc, i + 1), *c = T(sc, i + 2), *b = T(sc, i + 3);
 		if (c->type == SQ_CMP && a->type == b->type &&
 		    (a->type == SQ_NUM || (a->type == SQ_STR && !(b->flags & SQ_F_UNCLOSED))) &&
-		    a->len == b->len &&
-		    memcmp(sc->lx.s + a->off, sc->lx.s + b->off, a->len) == 0)
+		    a->len == b->len && memcmp(sc->lx.s + a->off, sc->lx.s + b->off, a->len) == 0)
 			return found(f, "sqli.tautology", 90, i, i + 4);
 		unsigned ia = 0, ib = 0;
 		size_t e = operand(sc, i + 1, lim, &ia);
@@ -699,9 +699,9 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		 * an SQL clause; "please drop table 5" follows a plain word */
 		if (!p ? statement(sc, i, lim, 1)
 		       : (p->type == SQ_SEMI || p->type == SQ_LP || p->type == SQ_RP ||
-			  p->type == SQ_KW || p->type == SQ_COMMENT || p->type == SQ_STR ||
-			  p->type == SQ_NUM) &&
-			     statement(sc, i, lim, 0))
+		          p->type == SQ_KW || p->type == SQ_COMMENT || p->type == SQ_STR ||
+		          p->type == SQ_NUM) &&
+		             statement(sc, i, lim, 0))
 			return found(f, "sqli.statement", 85, i, i + 4);
 		return 0;
 	}

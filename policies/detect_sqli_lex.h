@@ -19,17 +19,17 @@
 #include <stdint.h>
 
 enum sq_type {
-	SQ_END,     /* past the input */
-	SQ_STR,     /* string literal */
-	SQ_NUM,     /* number, or null/true/false */
-	SQ_BARE,    /* identifier, or a word SQL gives no role */
-	SQ_VAR,     /* @x or @@x */
-	SQ_FUNC,    /* a name followed by '(' */
-	SQ_KW,      /* keyword; the role says which */
-	SQ_LOGIC,   /* and or xor && || */
-	SQ_NOT,     /* not ! */
-	SQ_OP,      /* arithmetic, bitwise, casts, JSON operators */
-	SQ_CMP,     /* = < > <> != like in is ... */
+	SQ_END,   /* past the input */
+	SQ_STR,   /* string literal */
+	SQ_NUM,   /* number, or null/true/false */
+	SQ_BARE,  /* identifier, or a word SQL gives no role */
+	SQ_VAR,   /* @x or @@x */
+	SQ_FUNC,  /* a name followed by '(' */
+	SQ_KW,    /* keyword; the role says which */
+	SQ_LOGIC, /* and or xor && || */
+	SQ_NOT,   /* not ! */
+	SQ_OP,    /* arithmetic, bitwise, casts, JSON operators */
+	SQ_CMP,   /* = < > <> != like in is ... */
 	SQ_LP,
 	SQ_RP,
 	SQ_COMMA,
@@ -157,7 +157,7 @@ static const struct sqw_word *sq_word_find(const char *lower, size_t l)
 	    !(sq_len_mask[lower[0] - 'a'] & ((uint64_t)1 << l)))
 		return NULL;
 	return bsearch(lower, sqw_words, sizeof(sqw_words) / sizeof(sqw_words[0]),
-		       sizeof(sqw_words[0]), sq_word_cmp);
+	               sizeof(sqw_words[0]), sq_word_cmp);
 }
 
 /* Lower-cases s[0..len) into buf; returns 0 when the word is too long to be
@@ -229,8 +229,8 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	/* A catalogue is named by the first part of a dotted name, or by the
 	 * whole name (mysql.user, sys.tables); every one holds '_' or '.', or
 	 * starts sys / msys, which spares the search for most words. */
-	if (dot || memchr(w, '_', len) || (len > 5 && (memcmp(w, "sys", 3) == 0 ||
-						      memcmp(w, "msys", 4) == 0))) {
+	if (dot || memchr(w, '_', len) ||
+	    (len > 5 && (memcmp(w, "sys", 3) == 0 || memcmp(w, "msys", 4) == 0))) {
 		char first[SQ_WORD_MAX];
 		size_t fl = dot ? (size_t)(dot - w) : len;
 		size_t ncat = sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]);
@@ -258,9 +258,14 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	if (!kw)
 		return;
 	switch (kw->role) {
-	case SQW_NONE: return;
-	case SQW_LOGIC: t->type = SQ_LOGIC; return;
-	case SQW_NOT: t->type = SQ_NOT; return;
+	case SQW_NONE:
+		return;
+	case SQW_LOGIC:
+		t->type = SQ_LOGIC;
+		return;
+	case SQW_NOT:
+		t->type = SQ_NOT;
+		return;
 	case SQW_CMP:
 		/* in is a comparison only before its list */
 		if (strcmp(w, "in") == 0 && !call)
@@ -268,8 +273,13 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 		t->type = SQ_CMP;
 		t->flags |= SQ_F_WORD;
 		return;
-	case SQW_LIT: t->type = SQ_NUM; return;
-	default: t->type = SQ_KW; t->role = kw->role; return;
+	case SQW_LIT:
+		t->type = SQ_NUM;
+		return;
+	default:
+		t->type = SQ_KW;
+		t->role = kw->role;
+		return;
 	}
 }
 
@@ -289,7 +299,8 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 	size_t n = lx->n;
 	if (s[p] == '0' && p + 1 < n && (s[p + 1] | 0x20) == 'x') {
 		p += 2;
-		while (p < n && (sq_is_digit(s[p]) || ((s[p] | 0x20) >= 'a' && (s[p] | 0x20) <= 'f')))
+		while (p < n &&
+		       (sq_is_digit(s[p]) || ((s[p] | 0x20) >= 'a' && (s[p] | 0x20) <= 'f')))
 			p++;
 	} else {
 		while (p < n && sq_is_digit(s[p]))
@@ -300,8 +311,8 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 				p++;
 		}
 		if (p + 1 < n && (s[p] | 0x20) == 'e' &&
-		    (sq_is_digit(s[p + 1]) ||
-		     ((s[p + 1] == '+' || s[p + 1] == '-') && p + 2 < n && sq_is_digit(s[p + 2])))) {
+		    (sq_is_digit(s[p + 1]) || ((s[p + 1] == '+' || s[p + 1] == '-') && p + 2 < n &&
+		                               sq_is_digit(s[p + 2])))) {
 			p += 2;
 			while (p < n && sq_is_digit(s[p]))
 				p++;
@@ -314,7 +325,8 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 		char w[SQ_WORD_MAX];
 		while (q < n && sq_is_word(s[q]))
 			q++;
-		const struct sqw_word *kw = sq_lower(s + p, q - p, w) ? sq_word_find(w, q - p) : NULL;
+		const struct sqw_word *kw =
+		    sq_lower(s + p, q - p, w) ? sq_word_find(w, q - p) : NULL;
 		if (!kw || kw->role == SQW_NONE) {
 			t->type = SQ_BARE;
 			p = q;
@@ -331,10 +343,18 @@ static size_t sq_scan_op(struct sq_lex *lx, size_t p, struct sq_tok *t)
 	unsigned char e = p + 2 < lx->n ? s[p + 2] : 0;
 	t->type = SQ_OP;
 	switch (c) {
-	case '(': t->type = SQ_LP; return p + 1;
-	case ')': t->type = SQ_RP; return p + 1;
-	case ',': t->type = SQ_COMMA; return p + 1;
-	case ';': t->type = SQ_SEMI; return p + 1;
+	case '(':
+		t->type = SQ_LP;
+		return p + 1;
+	case ')':
+		t->type = SQ_RP;
+		return p + 1;
+	case ',':
+		t->type = SQ_COMMA;
+		return p + 1;
+	case ';':
+		t->type = SQ_SEMI;
+		return p + 1;
 	case '=':
 		t->type = SQ_CMP;
 		t->flags |= SQ_F_EQ;
@@ -400,7 +420,10 @@ static size_t sq_scan_op(struct sq_lex *lx, size_t p, struct sq_tok *t)
 	case '*':
 		t->flags |= SQ_F_STAR;
 		return p + 1;
-	case '+': case '/': case '%': case '^':
+	case '+':
+	case '/':
+	case '%':
+	case '^':
 		return p + 1;
 	default:
 		break;
@@ -442,9 +465,9 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 	} else if (c == '[') {
 		/* [name]: a bracketed identifier (SQL Server, Access) */
 		size_t q = p + 1;
-		while (q < n && q - p < 130 && (sq_is_word(s[q]) || s[q] == ' ' || s[q] == '.' ||
-						(s[q] == ']' && q + 2 < n && s[q + 1] == '.' &&
-						 s[q + 2] == '[')))
+		while (q < n && q - p < 130 &&
+		       (sq_is_word(s[q]) || s[q] == ' ' || s[q] == '.' ||
+		        (s[q] == ']' && q + 2 < n && s[q + 1] == '.' && s[q + 2] == '[')))
 			q += s[q] == ']' ? 3 : 1; /* [sys].[tables] */
 		if (q < n && s[q] == ']' && q > p + 1) {
 			t->type = SQ_BARE;
@@ -467,7 +490,7 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 	} else if (sq_is_word(c)) {
 		size_t b = p;
 		while (b < n && (sq_is_word(s[b]) || (s[b] == '.' && b + 1 < n &&
-						      (sq_is_word(s[b + 1]) || s[b + 1] == '.'))))
+		                                      (sq_is_word(s[b + 1]) || s[b + 1] == '.'))))
 			b++;
 		if (b < n && (s[b] == '\'' || s[b] == '"') && sq_is_str_prefix(s + p, b - p)) {
 			t->type = SQ_STR;
@@ -477,7 +500,7 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 			p = b;
 		}
 	} else if ((c == '-' && p + 1 < n && s[p + 1] == '-') ||
-		   (c == '#' && !(p + 1 < n && s[p + 1] == '>'))) {
+	           (c == '#' && !(p + 1 < n && s[p + 1] == '>'))) {
 		t->type = SQ_COMMENT;
 		p = sq_scan_line(lx, p + (c == '#' ? 1 : 2), t);
 	} else if (c == '/' && p + 1 < n && s[p + 1] == '*') {

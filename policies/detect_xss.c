@@ -63,7 +63,7 @@ enum {
 };
 
 struct xs_win {
-	int esc;        /* after a backslash: CSS escape being read */
+	int esc; /* after a backslash: CSS escape being read */
 	unsigned esc_val, esc_digits;
 	char w[16];
 	unsigned len;   /* characters seen */
@@ -98,7 +98,8 @@ static void win_push(struct xs_win *w, int c)
 		}
 		w->esc = 0;
 		if (w->esc_digits) {
-			win_add(w, w->esc_val > 0 && w->esc_val < 0x80 ? (int)w->esc_val : XR_OTHER);
+			win_add(w,
+			        w->esc_val > 0 && w->esc_val < 0x80 ? (int)w->esc_val : XR_OTHER);
 			if (is_space(c))
 				return; /* one blank ends an escape */
 		}
@@ -136,11 +137,11 @@ static void win_add(struct xs_win *w, int c)
 		w->bits |= XW_LT;
 	w->w[w->len % sizeof(w->w)] = (char)xr_lower(c);
 	w->len++;
-	if (c == ':' && (win_ends(w, "javascript:") || win_ends(w, "vbscript:") ||
-			 win_ends(w, "livescript:")))
+	if (c == ':' &&
+	    (win_ends(w, "javascript:") || win_ends(w, "vbscript:") || win_ends(w, "livescript:")))
 		w->bits |= XW_JS;
-	if (c == ':' && (win_ends(w, "behavior:") || win_ends(w, "behaviour:") ||
-			 win_ends(w, "binding:")))
+	if (c == ':' &&
+	    (win_ends(w, "behavior:") || win_ends(w, "behaviour:") || win_ends(w, "binding:")))
 		w->bits |= XW_BINDING;
 	if (c == '(' && win_ends(w, "expression(")) {
 		w->bits |= XW_EXPRANY;
@@ -148,7 +149,7 @@ static void win_add(struct xs_win *w, int c)
 			w->bits |= XW_EXPR;
 	}
 	if (c == '(' && (win_ends(w, "behavior:url(") || win_ends(w, "behaviour:url(") ||
-			 win_ends(w, "binding:url(")))
+	                 win_ends(w, "binding:url(")))
 		w->bits |= XW_BINDURL;
 	if (c == 't' && (win_ends(w, "url(javascript") || win_ends(w, "url(vbscript")))
 		w->bits |= XW_JS | XW_URLJS;
@@ -199,10 +200,10 @@ static int url_data_doc(const struct xs_url *u)
 static int common_handler(const char *name)
 {
 	static const char *const names[] = {
-		"onerror",     "onload",      "onclick",    "onmouseover", "onfocus",
-		"onblur",      "onmouseenter", "onbegin",   "ontoggle",    "onpageshow",
-		"onstart",     "onanimationstart", "onpointerover", "onscroll", "onfinish",
-		"onmouseout",  "onmousemove", "oninput",    "onchange",    "onsubmit",
+	    "onerror",    "onload",           "onclick",       "onmouseover", "onfocus",
+	    "onblur",     "onmouseenter",     "onbegin",       "ontoggle",    "onpageshow",
+	    "onstart",    "onanimationstart", "onpointerover", "onscroll",    "onfinish",
+	    "onmouseout", "onmousemove",      "oninput",       "onchange",    "onsubmit",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -226,8 +227,8 @@ static int is_handler_name(const char *name, size_t len)
 struct xs_tag {
 	char name[16];
 	size_t name_len;
-	int refresh;   /* http-equiv=refresh */
-	int import;    /* rel=import */
+	int refresh; /* http-equiv=refresh */
+	int import;  /* rel=import */
 	int has_attrs;
 	int stylesheet; /* rel=stylesheet */
 	int js_type;    /* type=text/javascript */
@@ -244,7 +245,7 @@ static int name_is(const char *name, const char *const *list, size_t count)
 
 /* Reads one attribute value (after '='), judging it as it goes. */
 static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs_tag *tag,
-		      size_t attr_off, struct xs_found *f)
+                      size_t attr_off, struct xs_found *f)
 {
 	struct xs_win win = {0};
 	struct xs_url url = {0};
@@ -314,11 +315,12 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	if (url_scripted(&url))
 		return xs_hit(f, "xss.js_url", 95, attr_off, end);
 	static const char *const url_attrs[] = {
-		"href", "src", "data", "action", "formaction", "xlink:href", "background",
-		"poster", "lowsrc", "dynsrc", "code", "codebase", "values", "to", "from",
-		"srcset", "object", "archive", "ping", "cite",
+	    "href",   "src",    "data",   "action",  "formaction", "xlink:href", "background",
+	    "poster", "lowsrc", "dynsrc", "code",    "codebase",   "values",     "to",
+	    "from",   "srcset", "object", "archive", "ping",       "cite",
 	};
-	if (url_data_doc(&url) && name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0])))
+	if (url_data_doc(&url) &&
+	    name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0])))
 		return xs_hit(f, "xss.data_url", 85, attr_off, end);
 	if (strcmp(attr, "style") == 0 && (win.bits & (XW_EXPRANY | XW_BINDING | XW_JS)))
 		return xs_hit(f, "xss.css", 85, attr_off, end);
@@ -371,7 +373,8 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 			if (len < sizeof(attr) - 1)
 				attr[len++] = (char)xr_lower(c);
 			c = xr_peek(r, 0);
-		} while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '=' && c != '<');
+		} while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '=' &&
+		         c != '<');
 		attr[len] = '\0';
 		tag->has_attrs = 1;
 		while (c != XR_EOF && is_space(c)) {
@@ -400,8 +403,8 @@ static int tag_executable(const struct xs_tag *tag_in)
 	if (colon)
 		memmove(local.name, colon + 1, strlen(colon + 1) + 1);
 	static const char *const always[] = {
-		"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
-		"portal", "layer", "ilayer", "xml", "import",
+	    "script", "iframe", "frame", "frameset", "object", "embed",  "applet",
+	    "base",   "portal", "layer", "ilayer",   "xml",    "import",
 	};
 	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
 		return 1;
@@ -466,7 +469,7 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			return xs_hit(f, "xss.tag", 90, off, r.pos); /* <script<{...} */
 		if (c == '<')
 			continue; /* <scr<script>: a filter that strips the inner tag
-				   * leaves the outer one; judge the inner first */
+			           * leaves the outer one; judge the inner first */
 		if (tag.name_len >= sizeof(tag.name))
 			tag.name[0] = '\0';
 		else
@@ -521,13 +524,13 @@ static int ident_char(int c)
 static int js_sink(const char *id, size_t len)
 {
 	static const char *const calls[] = {
-		"alert", "prompt", "confirm", "eval", "print", "fetch", "import", "settimeout",
-		"setinterval", "function", "atob", "open", "write", "writeln", "fromcharcode",
-		"constructor", "execscript",
+	    "alert",  "prompt",     "confirm",      "eval",        "print",      "fetch",
+	    "import", "settimeout", "setinterval",  "function",    "atob",       "open",
+	    "write",  "writeln",    "fromcharcode", "constructor", "execscript",
 	};
 	static const char *const objects[] = {
-		"document", "window", "top", "self", "parent", "frames", "globalthis", "location",
-		"this", "string", "navigator", "xmlhttprequest",
+	    "document",   "window",   "top",  "self",   "parent",    "frames",
+	    "globalthis", "location", "this", "string", "navigator", "xmlhttprequest",
 	};
 	char buf[32];
 	if (len == 0 || len >= sizeof(buf))
@@ -550,7 +553,7 @@ static int js_sink(const char *id, size_t len)
 static int js_sink_strict(const char *id, size_t len)
 {
 	static const char *const calls[] = {
-		"alert", "prompt", "confirm", "eval", "settimeout", "setinterval", "execscript",
+	    "alert", "prompt", "confirm", "eval", "settimeout", "setinterval", "execscript",
 	};
 	char buf[16];
 	if (len == 0 || len >= sizeof(buf))
@@ -669,10 +672,11 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 static int scan_js_computed(const char *s, size_t n, struct xs_found *f)
 {
 	static const char *const globals[] = {
-		"top", "self", "window", "parent", "frames", "globalthis", "this", "document",
+	    "top", "self", "window", "parent", "frames", "globalthis", "this", "document",
 	};
 	const unsigned char *p = (const unsigned char *)s;
-	for (const unsigned char *b = memchr(p, '[', n); b; b = memchr(b + 1, '[', n - (size_t)(b + 1 - p))) {
+	for (const unsigned char *b = memchr(p, '[', n); b;
+	     b = memchr(b + 1, '[', n - (size_t)(b + 1 - p))) {
 		size_t i = (size_t)(b - p), w = i;
 		char name[12];
 		while (w > 0 && i - w < sizeof(name) - 1 && xr_is_alpha(p[w - 1]))
@@ -717,9 +721,8 @@ static int scan_whole(const char *s, size_t n, struct xs_found *f)
 	}
 	id[len] = '\0';
 	c = xr_peek(&r, 1);
-	if ((c == '(' || c == '`') &&
-	    (strcmp(id, "alert") == 0 || strcmp(id, "prompt") == 0 ||
-	     strcmp(id, "confirm") == 0 || strcmp(id, "eval") == 0))
+	if ((c == '(' || c == '`') && (strcmp(id, "alert") == 0 || strcmp(id, "prompt") == 0 ||
+	                               strcmp(id, "confirm") == 0 || strcmp(id, "eval") == 0))
 		return xs_hit(f, "xss.js_call", 70, 0, r.pos + 1);
 	/* onmouseover=alert(1): a handler's source, for an attribute-name slot */
 	if (c == '=' && is_handler_name(id, len) && (memchr(s, '(', n) || memchr(s, '`', n)))
@@ -750,8 +753,8 @@ static int scan_css(const char *s, size_t n, struct xs_found *f)
 
 static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 {
-	int refs = (chars & (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH |
-			     POL_CH_HIGH)) != 0;
+	int refs = (chars &
+	            (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_HIGH)) != 0;
 	for (int decode = 0; decode <= refs; decode++) {
 		/* decoding can produce any character: no shortcuts then */
 		uint32_t m = decode ? UINT32_MAX : chars;
@@ -796,9 +799,9 @@ int pol_detect_xss(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
 	/* Script needs markup, a URL scheme, a call or an assignment. */
-	if (n < 3 || !(chars & (POL_CH_LT | POL_CH_COLON | POL_CH_PAREN | POL_CH_BACKTICK |
-				POL_CH_EQUALS | POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT |
-				POL_CH_BSLASH)))
+	if (n < 3 ||
+	    !(chars & (POL_CH_LT | POL_CH_COLON | POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS |
+	               POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH)))
 		return 0;
 	if (!detect(s, n, chars, &f))
 		return 0;

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define XR_EOF (-1)
+#define XR_EOF   (-1)
 #define XR_OTHER 0x80 /* a decoded character outside ASCII */
 
 struct xr {
@@ -32,11 +32,11 @@ struct xr_named {
 
 /* The references attacks use to hide markup and URL schemes. */
 static const struct xr_named xr_names[] = {
-	{"amp", '&'},     {"apos", '\''},  {"bsol", '\\'},  {"colon", ':'},   {"comma", ','},
-	{"equals", '='},  {"excl", '!'},   {"grave", '`'},  {"gt", '>'},      {"lbrace", '{'},
-	{"lpar", '('},    {"lsqb", '['},   {"lt", '<'},     {"nbsp", ' '},    {"newline", '\n'},
-	{"num", '#'},     {"period", '.'}, {"plus", '+'},   {"quot", '"'},    {"rbrace", '}'},
-	{"rpar", ')'},    {"rsqb", ']'},   {"semi", ';'},   {"sol", '/'},     {"tab", '\t'},
+    {"amp", '&'},    {"apos", '\''},  {"bsol", '\\'}, {"colon", ':'}, {"comma", ','},
+    {"equals", '='}, {"excl", '!'},   {"grave", '`'}, {"gt", '>'},    {"lbrace", '{'},
+    {"lpar", '('},   {"lsqb", '['},   {"lt", '<'},    {"nbsp", ' '},  {"newline", '\n'},
+    {"num", '#'},    {"period", '.'}, {"plus", '+'},  {"quot", '"'},  {"rbrace", '}'},
+    {"rpar", ')'},   {"rsqb", ']'},   {"semi", ';'},  {"sol", '/'},   {"tab", '\t'},
 };
 
 static int xr_is_alpha(int c)
@@ -184,11 +184,11 @@ static int xr_get(struct xr *r, int value)
 		if (d >= 0)
 			return d;
 	} else if (c == 0xef && r->decode && r->pos + 2 < r->n &&
-		   (r->s[r->pos + 1] == 0xbc || r->s[r->pos + 1] == 0xbd) &&
-		   (r->s[r->pos + 2] & 0xc0) == 0x80) {
+	           (r->s[r->pos + 1] == 0xbc || r->s[r->pos + 1] == 0xbd) &&
+	           (r->s[r->pos + 2] & 0xc0) == 0x80) {
 		/* UTF-8 of a fullwidth form */
 		unsigned v = 0xf000u | (unsigned)(r->s[r->pos + 1] & 0x3f) << 6 |
-			     (unsigned)(r->s[r->pos + 2] & 0x3f);
+		             (unsigned)(r->s[r->pos + 2] & 0x3f);
 		r->pos += 3;
 		return xr_fold(v);
 	}
