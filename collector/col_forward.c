@@ -30,6 +30,7 @@ struct col_forward {
 	pthread_cond_t cond;
 	struct item *queue; /* ring of max items */
 	size_t max, head, len;
+	size_t bytes; /* held in the queue, capped at COL_FORWARD_MAX_BYTES */
 	bool stopping;
 	int64_t drain_deadline_ms; /* after stopping: give up when passed */
 	struct col_forward_stats stats;
@@ -124,6 +125,7 @@ static void *forward_main(void *arg)
 			break;
 		}
 		it = f->queue[f->head];
+		f->bytes -= it.n;
 		f->head = (f->head + 1) % f->max;
 		f->len--;
 		pthread_mutex_unlock(&f->lock);
@@ -224,7 +226,7 @@ void col_forward_free(struct col_forward *f, int drain_ms)
 int col_forward_push(struct col_forward *f, char *body, size_t n)
 {
 	pthread_mutex_lock(&f->lock);
-	if (f->len == f->max || f->stopping) {
+	if (f->len == f->max || f->stopping || n > COL_FORWARD_MAX_BYTES - f->bytes) {
 		f->stats.dropped++;
 		pthread_mutex_unlock(&f->lock);
 		free(body);
@@ -232,6 +234,7 @@ int col_forward_push(struct col_forward *f, char *body, size_t n)
 	}
 	f->queue[(f->head + f->len) % f->max] = (struct item){body, n};
 	f->len++;
+	f->bytes += n;
 	f->stats.queued++;
 	pthread_cond_signal(&f->cond);
 	pthread_mutex_unlock(&f->lock);

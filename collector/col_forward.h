@@ -14,6 +14,9 @@
 
 struct col_forward;
 
+/* Bytes of queued bodies held at most, whatever the batch count allows. */
+#define COL_FORWARD_MAX_BYTES (64u << 20)
+
 struct col_forward_stats {
 	uint64_t queued, sent, dropped, failed, retries;
 };
@@ -25,7 +28,7 @@ int col_forward_new(const char *url, const char *token, size_t max_queue, struct
 void col_forward_free(struct col_forward *f, int drain_ms);
 
 /* Takes ownership of body (malloc'd, n bytes) in every case. 0, or -ENOBUFS
- * when the queue was full and the body was dropped. */
+ * when the queue was full (in batches or bytes) and the body was dropped. */
 int col_forward_push(struct col_forward *f, char *body, size_t n);
 
 void col_forward_stats(struct col_forward *f, struct col_forward_stats *out);

@@ -62,13 +62,16 @@ void col_stream_free(struct col_stream *st)
 
 void col_stream_push(struct col_stream *st, const char *json, size_t n)
 {
-	/* Allocate outside the lock; a failed copy just skips this alert in
-	 * the live view (it is stored, and the next reload shows it). */
-	char *copy = malloc(n + 1);
-	if (!copy)
-		return;
-	memcpy(copy, json, n);
-	copy[n] = '\0';
+	/* Allocate outside the lock. An alert too large to hold (or a failed
+	 * copy) becomes an empty slot, which readers see as "lagged": they
+	 * reload and find it stored. */
+	char *copy = n <= COL_STREAM_MAX_ALERT ? malloc(n + 1) : NULL;
+	if (copy) {
+		memcpy(copy, json, n);
+		copy[n] = '\0';
+	} else {
+		n = 0;
+	}
 	pthread_mutex_lock(&st->lock);
 	struct slot *s = &st->ring[st->head % st->slots];
 	char *old = s->json;
@@ -116,6 +119,12 @@ int col_stream_wait(struct col_stream *st, uint64_t *seq, int timeout_ms, struct
 	for (; *seq < st->head; (*seq)++) {
 		const struct slot *s = &st->ring[*seq % st->slots];
 		size_t mark = out->len;
+		if (!s->json) {
+			if (vg_buf_puts(out, "event: lagged\ndata: {}\n\n") < 0)
+				break;
+			n++;
+			continue;
+		}
 		if (vg_buf_printf(out, "event: alert\nid: %llu\ndata: ", (unsigned long long)*seq) <
 		        0 ||
 		    vg_buf_append(out, s->json, s->n) < 0 || vg_buf_puts(out, "\n\n") < 0) {

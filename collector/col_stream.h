@@ -15,6 +15,10 @@
 
 struct col_stream;
 
+/* An alert's JSON larger than this is not held (the ring's memory is
+ * bounded by slots x this); readers are told to reload instead. */
+#define COL_STREAM_MAX_ALERT (64u << 10)
+
 int col_stream_new(size_t slots, struct col_stream **out);
 /* Wakes every reader with end of stream; call before freeing. */
 void col_stream_close(struct col_stream *st);

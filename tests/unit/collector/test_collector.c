@@ -562,6 +562,14 @@ START_TEST(stream_fanout)
 	ck_assert_int_eq(col_stream_wait(st, &seq, 1000, &out), 1);
 	ck_assert_ptr_nonnull(strstr(out.data, "event: lagged"));
 	ck_assert_uint_eq(seq, col_stream_head(st));
+	/* An alert too large for the ring reaches readers as "lagged". */
+	char *big = calloc(1, COL_STREAM_MAX_ALERT + 2);
+	memset(big, 'x', COL_STREAM_MAX_ALERT + 1);
+	col_stream_push(st, big, COL_STREAM_MAX_ALERT + 1);
+	free(big);
+	vg_buf_reset(&out);
+	ck_assert_int_eq(col_stream_wait(st, &seq, 1000, &out), 1);
+	ck_assert_str_eq(out.data, "event: lagged\ndata: {}\n\n");
 	col_stream_close(st);
 	ck_assert_int_eq(col_stream_wait(st, &seq, 1000, &out), -EPIPE);
 	col_stream_free(st);
