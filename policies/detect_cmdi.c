@@ -81,7 +81,12 @@ static const struct {
 	{"strace", W_PREFIX}, {"ltrace", W_PREFIX}, {"flock", W_PREFIX}, {"gdb", W_EN},
 	{"irb", 0}, {"trap", W_EN}, {"alias", W_EN}, {"setsid", W_PREFIX}, {"chroot", 0},
 	{"iwr", 0}, {"iex", 0}, {"invoke-expression", 0}, {"invoke-webrequest", 0},
-	{"start-process", 0}, {"wsl", 0}, {"bitsadmin", 0}, {"schtasks", 0},
+	{"start-process", 0}, {"wsl", 0}, {"schtasks", 0},
+	{"visudo", 0}, {"base32", 0}, {"c89", 0}, {"c99", 0}, {"cc", W_EN}, {"ll", 0},
+	{"perf", W_EN}, {"pip", W_EN}, {"pipx", 0}, {"npm", W_EN}, {"npx", 0}, {"ansible", W_EN},
+	{"ansible-playbook", 0}, {"cscli", 0}, {"ssh-copy-id", 0}, {"openssl", W_EN},
+	{"mkpasswd", 0}, {"sqlite3", W_EN}, {"mysql", W_EN}, {"psql", W_EN}, {".shell", 0},
+	{".system", 0},
 };
 
 /* English words that, with these subcommands, are Windows administration. */
@@ -618,6 +623,16 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 				k++;
 			while (k < m && is_space(t[k]))
 				k++;
+			if (k + 1 < m && t[k] != '%' && t[k] != '/' && t[k] != '"') {
+				/* for /r c:\dir %a: the folder before the variable */
+				size_t e = k;
+				while (e < m && e < k + 128 && !is_space(t[e]))
+					e++;
+				while (e < m && is_space(t[e]))
+					e++;
+				if (e < m && t[e] == '%')
+					k = e;
+			}
 		}
 		if (k + 1 < m && t[k] == '%') {
 			size_t e = k + 1;
@@ -644,11 +659,27 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 				return 1;
 			}
 		}
+		/* if [not] [/i] a==b, if x equ y: a comparison English never writes */
+		static const char *const ops[] = {" equ ", " neq ", " lss ", " leq ", " gtr ", " geq "};
+		size_t e = k;
+		while (e < m && e < k + 64 && t[e] != '\n') {
+			if (t[e] == '=' && e + 1 < m && t[e + 1] == '=' && e > k && t[e - 1] != ' ' &&
+			    e + 2 < m && t[e + 2] != ' ') {
+				report(sc, "cmdi.cmd_if", conf, from, e + 2);
+				return 1;
+			}
+			for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++)
+				if (e + 5 <= m && same_ci((const char *)t + e, ops[o], 5)) {
+					report(sc, "cmdi.cmd_if", conf, from, e + 5);
+					return 1;
+				}
+			e++;
+		}
 		return 0;
 	}
 	if (word_is(wd, "alias")) {
-		/* alias [-p] name=value */
-		if (k + 1 < m && t[k] == '-' && t[k + 1] == 'p')
+		/* alias [-p|+m...] name=value */
+		while (k + 1 < m && (t[k] == '-' || t[k] == '+') && is_alnum(t[k + 1]))
 			for (k += 2; k < m && is_space(t[k]); k++)
 				;
 		size_t e = k;
@@ -672,6 +703,10 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	from = k;
 	struct word wd;
 	read_word(t, m, k, &wd);
+	if (wd.len == 0 && wd.obfuscated && wd.end > k && hops < CMDI_HOPS) {
+		judge(sc, wd.end, st, hops + 1); /* "|$u wget": $u expands to nothing */
+		return;
+	}
 	if (wd.len == 0 || wd.toolong)
 		return;
 	int bindir, e = program_lookup(&wd, &bindir);
@@ -845,7 +880,7 @@ static void scan_window(struct scan *sc, int first)
 		case '<':
 		case '>':
 			if (d == '(' && !(i + 2 < m && t[i + 2] == '('))
-				judge(sc, i + 2, ST_TIGHT, 0);
+				judge(sc, i + 2, ST_CALL, 0); /* $( <( >( hold a command line */
 			if (c == '<' && i + 8 < m && same_ci((const char *)t + i, "<!--#exec", 9))
 				report(sc, "cmdi.ssi_exec", 90, i, i + 9);
 			break;

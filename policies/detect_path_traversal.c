@@ -295,8 +295,11 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	}
 	if (k + 5 <= m && memcmp(t + k, "file:", 5) == 0 && k + 5 < m && t[k + 5] == '/')
 		k += 5;
-	if (k + 2 < m && lower(t[k]) >= 'a' && lower(t[k]) <= 'z' && t[k + 1] == ':' && t[k + 2] == '/')
+	int drive = 0;
+	if (k + 2 < m && lower(t[k]) >= 'a' && lower(t[k]) <= 'z' && t[k + 1] == ':' && t[k + 2] == '/') {
 		k += 2; /* c:/windows after folding c:\windows */
+		drive = 1;
+	}
 	int slash = k < m && t[k] == '/';
 	if (!slash && !at_start)
 		return;
@@ -310,6 +313,11 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 		int conf = targets[e].conf - (at_start ? 0 : 20) - (slash ? 0 : 30);
 		if (conf >= 50)
 			report(sc, targets[e].rule, conf, i, k + targets[e].len);
+		return;
+	}
+	if (at_start && k + 9 <= m &&
+	    (memcmp(t + k, ".htaccess", 9) == 0 || memcmp(t + k, ".htpasswd", 9) == 0)) {
+		report(sc, "pt.hidden_file", 60, i, k + 9); /* ./././.htaccess */
 		return;
 	}
 	if (!slash || !at_start || authority) /* //host/.x is a URL */
@@ -334,8 +342,14 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 			}
 		}
 	}
+	/* a whole value that is a Windows path to a file or folder */
+	if (drive && k < end && is_alnum(t[k])) {
+		report(sc, "pt.windows_path", 60, i, end);
+		return;
+	}
 	/* /var/adm/sulog, /usr/lib/...: two components under a system folder */
-	static const char *const sysdirs[] = {"var/", "usr/", "lib/", "boot/", "srv/"};
+	static const char *const sysdirs[] = {"var/", "usr/", "lib/", "boot/", "srv/", "tmp/",
+					      "volumes/", "library/", "private/"};
 	for (size_t d = 0; d < sizeof(sysdirs) / sizeof(sysdirs[0]); d++) {
 		size_t l = strlen(sysdirs[d]);
 		if (k + l < end && memcmp(t + k, sysdirs[d], l) == 0 && is_alnum(t[k + l])) {
@@ -414,19 +428,20 @@ static void check_probe_target(struct scan *sc, size_t i)
 		}
 	}
 	if (t[i] == 'e' && i + 4 < m && t[i + 1] == 't' && t[i + 2] == 'c') {
-		/* a separator of 1..12 bytes that is not a word, then the file */
-		size_t k = i + 3, junk = 0;
-		while (k < m && k < i + 15 && t[k] != ' ' &&
-		       !(t[k] >= 'a' && t[k] <= 'z' && k + 2 < m && t[k + 1] >= 'a' && t[k + 2] >= 'a' &&
-			 !(t[k - 1] == '%')))
-			junk += !is_alnum(t[k++]);
-		if (!junk)
-			return;
-		for (size_t f = 0; f < sizeof(etc_files) / sizeof(etc_files[0]); f++) {
-			size_t l = strlen(etc_files[f]);
-			if (k + l <= m && memcmp(t + k, etc_files[f], l) == 0) {
-				report(sc, "pt.probe_target", 80, i, k + l);
-				return;
+		/* a separator of 1..12 bytes that is not a word ("/", "%c1%pc",
+		 * "%%35%%63"), then the file */
+		int junk = 0;
+		for (size_t k = i + 3; k < m && k <= i + 15 && t[k] != ' '; k++) {
+			junk |= !is_alnum(t[k - 1]);
+			if (!junk || k == i + 3)
+				continue;
+			for (size_t f = 0; f < sizeof(etc_files) / sizeof(etc_files[0]); f++) {
+				size_t l = strlen(etc_files[f]);
+				if (etc_files[f][0] == t[k] && k + l <= m &&
+				    memcmp(t + k, etc_files[f], l) == 0) {
+					report(sc, "pt.probe_target", 80, i, k + l);
+					return;
+				}
 			}
 		}
 	}
@@ -443,6 +458,7 @@ static void check_base64(struct scan *sc, size_t k)
 		"l2v0yy9",  /* /etc/ */
 		"l3byb2mv", /* /proc/ */
 		"l3zhci90", /* /var/t(ask) */
+		"zxrjl3",   /* etc/ */
 	};
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
