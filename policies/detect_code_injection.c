@@ -756,6 +756,10 @@ static void ci_add(const char *const *list, size_t count, uint32_t roles)
 		ci_entries[ci_nentries++] = (struct kw_entry){list[k], roles};
 }
 
+/* Base64 digit values (standard and URL-safe), -1 for other bytes; filled
+ * before main() with the keyword table. */
+static int8_t b64_digits[256];
+
 /* Built once before main(), as charmask.c builds its table. */
 static void __attribute__((constructor)) ci_kw_init(void)
 {
@@ -767,6 +771,20 @@ static void __attribute__((constructor)) ci_kw_init(void)
 	ci_add(runner_modules, COUNT(runner_modules), R_RUNNER);
 	ci_add(special_words, COUNT(special_words), R_SPECIAL);
 	kw_build(&ci_kw, ci_entries, ci_nentries);
+	for (int c = 0; c < 256; c++) {
+		int v = -1;
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (is_digit(c))
+			v = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			v = 62;
+		else if (c == '/' || c == '_')
+			v = 63;
+		b64_digits[c] = (int8_t)v;
+	}
 }
 
 /* One scan of a text; findings go to *x. */
@@ -864,17 +882,7 @@ static void scan_code(struct ci_scan *xp)
 
 static int b64_digit(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (is_digit(c))
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
+	return b64_digits[c & 0xff];
 }
 
 /* Code sent base64-encoded (a cookie holding require('child_process')...):

@@ -156,6 +156,8 @@ static const unsigned char dotnet_magic[9] = {0x00, 0x01, 0x00, 0x00, 0x00, 0xff
 
 static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b);
 static int text_pickle(const char *s, size_t n, size_t i);
+static void gzip_b64_scan(const char *b64, size_t b64len, const struct dsr_span *sp,
+                          struct dsr_best *b);
 static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
                          struct dsr_best *b, const char *b64, size_t b64len);
 
@@ -233,8 +235,9 @@ static void arena_free(voidpf opaque, voidpf p)
 /* Inflates the start of a gzip stream and scans what comes out. A 512-byte
  * window suffices: back-references cannot reach before the first 512
  * bytes of output, which is all we ask for. */
-static void gzip_scan(const unsigned char *d, size_t n, const struct dsr_span *sp,
-                      struct dsr_best *b)
+/* noinline: its 17 KB of stack scratch must not become every call's frame */
+static __attribute__((noinline)) void gzip_scan(const unsigned char *d, size_t n,
+                                                const struct dsr_span *sp, struct dsr_best *b)
 {
 	struct dsr_arena arena;
 	unsigned char out[DSR_GZ_OUT];
@@ -311,12 +314,24 @@ static size_t b64_decode(const char *s, size_t n, unsigned char *out, size_t cap
  * embedded anywhere in a larger blob. */
 static int java_b64_inside(const char *s, size_t n)
 {
-	static const char *const sig[] = {"rO0AB", "KztAA", "s7QAF"};
-	for (size_t i = 0; i + 5 <= n; i++)
-		for (size_t k = 0; k < COUNT(sig); k++)
-			if (s[i] == sig[k][0] && s[i + 1] == sig[k][1] &&
-			    memcmp(s + i, sig[k], 5) == 0)
+	for (size_t i = 0; i + 5 <= n; i++) {
+		switch (s[i]) {
+		case 'r':
+			if (memcmp(s + i, "rO0AB", 5) == 0)
 				return 1;
+			break;
+		case 'K':
+			if (memcmp(s + i, "KztAA", 5) == 0)
+				return 1;
+			break;
+		case 's':
+			if (memcmp(s + i, "s7QAF", 5) == 0)
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -340,12 +355,8 @@ static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span
                          struct dsr_best *b, const char *b64, size_t b64len)
 {
 	header_scan(d, n, sp, b);
-	if (b64 && n >= 3 && d[0] == 0x1f && d[1] == 0x8b && d[2] == 0x08) {
-		unsigned char gz[DSR_GZ_IN];
-		size_t gl = b64_decode(b64, b64len < DSR_GZ_IN * 4 / 3 ? b64len : DSR_GZ_IN * 4 / 3,
-		                       gz, sizeof(gz));
-		gzip_scan(gz, gl, sp, b);
-	}
+	if (b64 && n >= 3 && d[0] == 0x1f && d[1] == 0x8b && d[2] == 0x08)
+		gzip_b64_scan(b64, b64len, sp, b);
 	/* text inside: only if it looks like text, so random bytes of images
 	 * and tokens cannot spell a grammar by accident */
 	size_t printable = 0;
@@ -354,6 +365,17 @@ static void decoded_scan(const unsigned char *d, size_t n, const struct dsr_span
 		    (d[i] >= 0x20 && d[i] < 0x7f) || d[i] == '\n' || d[i] == '\r' || d[i] == '\t';
 	if (n >= 8 && printable * 10 >= n * 9)
 		text_scan((const char *)d, n, sp, b);
+}
+
+/* A gzip stream in base64: decode more of it (the header alone does not
+ * inflate), then inflate. */
+static __attribute__((noinline)) void gzip_b64_scan(const char *b64, size_t b64len,
+                                                    const struct dsr_span *sp, struct dsr_best *b)
+{
+	unsigned char gz[DSR_GZ_IN];
+	size_t gl = b64_decode(b64, b64len < DSR_GZ_IN * 4 / 3 ? b64len : DSR_GZ_IN * 4 / 3, gz,
+	                       sizeof(gz));
+	gzip_scan(gz, gl, sp, b);
 }
 
 static int b64_char(int c)
