@@ -163,7 +163,6 @@ struct jndi_state {
 	int jndi;        /* a lookup resolved to jndi:... */
 	int known_proto; /* ... with a protocol JNDI would dial */
 	int leak;        /* an env/sys/... lookup (data exfiltration) */
-	int lookups;     /* nested lookups seen inside the outermost one */
 };
 
 static void level_put(struct jndi_level *l, int c)
@@ -281,7 +280,6 @@ static void eval_lookup(struct jndi_state *st, struct jndi_level *l, int depth)
 					continue;
 				}
 				struct jndi_level inner = {.len = 0};
-				st->lookups++;
 				eval_lookup(st, &inner, depth + 1);
 				level_resolve(st, &inner, l);
 				continue;
@@ -352,7 +350,7 @@ int pol_detect_jndi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 			st.r.i = save;
 			continue;
 		}
-		st.jndi = st.known_proto = st.leak = st.lookups = 0;
+		st.jndi = st.known_proto = st.leak = 0;
 		struct jndi_level top = {.len = 0}, value = {.len = 0};
 		eval_lookup(&st, &top, 0);
 		level_resolve(&st, &top, &value);
