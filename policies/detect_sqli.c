@@ -423,6 +423,13 @@ static int is_rejoin(const struct sq_scan *sc, size_t k)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* The literal the input started in is one word (admin'...), not prose
+ * ("BROWNING "LIKE"). */
+static int one_word_literal(const struct sq_scan *sc)
+{
+	return sc->lit_end <= 32 && !memchr(sc->lx.s, ' ', sc->lit_end);
+}
+
 /* ' or ''-', '||'x'||', ' xor '0: operators and operands that lead back
  * into the literal the query closes. */
 static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
@@ -431,13 +438,21 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 	if (k == 1 && sc->lit_end == 0 && is_rejoin(sc, k))
 		return 1;
 	for (int steps = 0; steps < 8 && k < lim; steps++) {
+		if (is_type(sc, k, SQ_NOT) && is_type(sc, k + 1, SQ_CMP))
+			k++; /* not like, not regexp */
 		const struct sq_tok *t = T(sc, k);
-		if (t->type != SQ_LOGIC && t->type != SQ_OP &&
-		    !(t->type == SQ_CMP && !(t->flags & SQ_F_WORD)))
+		if (is_type(sc, k, SQ_CMP) && is_type(sc, k + 1, SQ_CMP))
+			k++; /* sounds like */
+		if (t->type != SQ_LOGIC && t->type != SQ_OP && t->type != SQ_CMP)
 			return 0;
 		k++;
-		if (is_rejoin(sc, k))
+		/* ' regexp ': a word operator needs the empty literal right
+		 * after it; "Ch'in's" must not read as ' in 's */
+		if (is_rejoin(sc, k) &&
+		    (!(t->flags & SQ_F_WORD) || (T(sc, k)->len == 1 && one_word_literal(sc))))
 			return 1;
+		if (t->flags & SQ_F_WORD)
+			return 0;
 		unsigned info = 0;
 		size_t e = operand(sc, k, lim, &info);
 		if (e == SQ_FAIL || (info & OI_BARE))
@@ -513,8 +528,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		return 0;
 	case SQ_COMMENT:
 		/* admin'-- : a one-word literal cut short; "SOAP 1 '#" is not */
-		if (closers || (quoted && (t->flags & SQ_F_SHORT) && sc->lit_end <= 32 &&
-		                !memchr(sc->lx.s, ' ', sc->lit_end)))
+		if (closers || (quoted && (t->flags & SQ_F_SHORT) && one_word_literal(sc)))
 			return found(f, "sqli.comment", 80, i, j + 1);
 		return 0;
 	case SQ_KW:

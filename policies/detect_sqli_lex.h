@@ -266,6 +266,10 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	case SQW_NOT:
 		t->type = SQ_NOT;
 		return;
+	case SQW_ARITH:
+		t->type = SQ_OP;
+		t->flags |= SQ_F_WORD;
+		return;
 	case SQW_CMP:
 		/* in is a comparison only before its list */
 		if (strcmp(w, "in") == 0 && !call)

@@ -42,7 +42,8 @@ enum sqw_role {
 	SQW_CASE,
 	SQW_IF,
 	SQW_EXISTS,
-	SQW_PROC, /* procedure analyse: also an object word */
+	SQW_PROC,  /* procedure analyse: also an object word */
+	SQW_ARITH, /* div mod: arithmetic spelt as a word */
 };
 
 enum sqw_fn {
@@ -92,6 +93,7 @@ static const struct sqw_word sqw_words[] = {
     {"delay", SQW_DELAY, SQF_NONE},
     {"delete", SQW_DELETE, SQF_NONE},
     {"distinct", SQW_ALL, SQF_NONE},
+    {"div", SQW_ARITH, SQF_NONE},
     {"drop", SQW_DROP, SQF_NONE},
     {"dumpfile", SQW_OUTFILE, SQF_NONE},
     {"elt", SQW_NONE, SQF_WEAK},
@@ -138,6 +140,7 @@ static const struct sqw_word sqw_words[] = {
     {"make_set", SQW_NONE, SQF_STRONG},
     {"md5", SQW_NONE, SQF_WEAK},
     {"mid", SQW_NONE, SQF_WEAK},
+    {"mod", SQW_ARITH, SQF_WEAK},
     {"multipoint", SQW_NONE, SQF_STRONG},
     {"multipolygon", SQW_NONE, SQF_STRONG},
     {"name_const", SQW_NONE, SQF_STRONG},
