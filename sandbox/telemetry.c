@@ -395,6 +395,13 @@ unsigned sbx_tel_subscribe(struct sbx_tel *t, const char *ext_name, const char *
 		}
 		s->queue = keep;
 		s->req = req;
+		/* A new destination starts with a clean slate: a batch held
+		 * back for the old one goes out at once, with fresh attempts. */
+		s->dest_gen++;
+		s->failures = 0;
+		s->retry_at_ns = 0;
+		if (s->batch)
+			s->batch->attempts = 0;
 	} else if (t->nsubs == SBX_TEL_SUBSCRIBERS_MAX) {
 		reply_error(reply, TEL_ERR_INVALID, "too many telemetry subscribers");
 		status = 400;

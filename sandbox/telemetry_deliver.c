@@ -75,6 +75,7 @@ static void post(struct sbx_tel *t, struct sbx_tel_subscriber *s)
 		return;
 	s->in_flight = true;
 	s->batch->attempts++;
+	s->batch->dest_gen = s->dest_gen;
 }
 
 /* Starts what is due; lowers *wait_ns to when the next thing is. */
@@ -128,6 +129,12 @@ static void finish(struct sbx_tel *t, struct sbx_tel_subscriber *s, bool ok)
 	s->in_flight = false;
 	if (s->removed || !b)
 		return;
+	if (!ok && b->dest_gen != s->dest_gen) {
+		/* Refused by a destination since replaced: not this one's
+		 * failure; send it to the new one at once. */
+		b->attempts = 0;
+		return;
+	}
 	if (ok) {
 		t->delivered += b->items;
 		s->failures = 0;

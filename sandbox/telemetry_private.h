@@ -102,14 +102,16 @@ struct sbx_tel_batch {
 	size_t carried_records; /* the logsDropped record it carries, if any */
 	size_t carried_bytes;
 	unsigned attempts;
+	unsigned dest_gen; /* the subscriber's destination it was last sent to */
 };
 
 struct sbx_tel_subscriber {
 	char name[SBX_TEL_NAME_MAX];
 	struct sbx_tel_sub_req req;
 	char url[SBX_TEL_PATH_MAX + 128];
-	unsigned epoch; /* the init (open period) it last subscribed in */
-	bool removed;   /* waiting for its in-flight POST before it is freed */
+	unsigned epoch;    /* the init (open period) it last subscribed in */
+	unsigned dest_gen; /* counts re-subscriptions (new destinations) */
+	bool removed;      /* waiting for its in-flight POST before it is freed */
 	struct sbx_tel_queue queue;
 	struct sbx_tel_batch *batch; /* NULL, or in flight, or waiting to retry */
 	bool in_flight;

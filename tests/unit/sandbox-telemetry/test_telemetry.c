@@ -696,6 +696,31 @@ START_TEST(test_resubscribe_replaces)
 }
 END_TEST
 
+START_TEST(test_resubscribe_after_failures)
+{
+	struct sbx_tel *t = tel_new(0);
+	struct listener *dead = listener_new(), *live = listener_new();
+	uint64_t end = vg_mono_ns() + (uint64_t)WAIT_MS * 1000000u;
+
+	/* The first destination refuses everything... */
+	ck_assert_uint_eq(subscribe(t, "ext", dead, "[\"function\"]", 1000, 262144, 25), 200);
+	listener_fail_next(dead, 1000, 503);
+	log_line(t, "held", 1);
+	while (listener_requests(dead) < 2 && vg_mono_ns() < end)
+		vg_sleep_ms(5);
+	ck_assert_uint_ge(listener_requests(dead), 2);
+	/* ...the re-subscribed one gets the held batch, and a flush waits
+	 * for it as for any healthy subscriber. */
+	ck_assert_uint_eq(subscribe(t, "ext", live, "[\"function\"]", 1000, 262144, 25), 200);
+	sbx_tel_flush(t, flush_deadline());
+	ck_assert_uint_eq(listener_wait_records(live, 1, 0), 1);
+	ck_assert_str_eq(rec_line(listener_record_at(live, 0)), "held 1");
+	sbx_tel_free(t);
+	listener_free(dead);
+	listener_free(live);
+}
+END_TEST
+
 START_TEST(test_stale_subscriber_removed)
 {
 	struct sbx_tel *t = tel_new(0);
@@ -800,6 +825,7 @@ static Suite *suite(void)
 	tcase_add_test(d, test_give_up_then_logs_dropped);
 	tcase_add_test(d, test_replay_init_records);
 	tcase_add_test(d, test_resubscribe_replaces);
+	tcase_add_test(d, test_resubscribe_after_failures);
 	tcase_add_test(d, test_stale_subscriber_removed);
 	tcase_add_test(d, test_burst_of_short_lines);
 	tcase_add_test(d, test_line_cap);
