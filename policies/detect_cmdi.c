@@ -86,7 +86,11 @@ static const struct {
 	{"perf", W_EN}, {"pip", W_EN}, {"pipx", 0}, {"npm", W_EN}, {"npx", 0}, {"ansible", W_EN},
 	{"ansible-playbook", 0}, {"cscli", 0}, {"ssh-copy-id", 0}, {"openssl", W_EN},
 	{"mkpasswd", 0}, {"sqlite3", W_EN}, {"mysql", W_EN}, {"psql", W_EN}, {".shell", 0},
-	{".system", 0},
+	{".system", 0}, {"cd", W_EN}, {"fold", W_EN}, {"column", W_EN}, {"comm", W_EN},
+	{"cpulimit", W_PREFIX}, {"lastlog", 0}, {"uconv", 0}, {"pip3", 0}, {"date", W_EN},
+	{"rmt", 0}, {"chef", W_EN},
+	/* families: a trailing '-' matches every tool of the family */
+	{"ansible-", 0}, {"chef-", 0}, {"rmt-", 0},
 };
 
 /* English words that, with these subcommands, are Windows administration. */
@@ -467,6 +471,12 @@ static int program_lookup(const struct word *wd, int *bindir)
 	for (size_t e = 0; e < sizeof(programs) / sizeof(programs[0]); e++) {
 		if (!wd->glob && programs[e].name[0] != name[0])
 			continue;
+		size_t pl = strlen(programs[e].name);
+		if (programs[e].name[pl - 1] == '-') {
+			if (!wd->glob && strncmp(name, programs[e].name, pl) == 0 && name[pl])
+				return (int)e;
+			continue;
+		}
 		if (wd->glob ? glob_match(name, programs[e].name)
 			     : strcmp(name, programs[e].name) == 0)
 			return (int)e;
@@ -545,7 +555,8 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 			dots += t[e++] == '.';
 		while (e < m && is_space(t[e]))
 			e++;
-		if (dots >= 3 || e >= m || is_sep(t[e]) || t[e] == '\'' || t[e] == '"')
+		if (dots >= 3 || e >= m || is_sep(t[e]) || t[e] == '\'' || t[e] == '"' || t[e] == '<' ||
+		    t[e] == '>')
 			return nx; /* sleep 5; ping 10.0.0.1 */
 	}
 	/* a word: a URL or an assignment-looking flag still counts */
@@ -896,6 +907,11 @@ static void scan_window(struct scan *sc, int first)
 			break;
 		case '{':
 			judge(sc, i, ST_TIGHT, 0); /* only a {word,arg} expansion reads a word */
+			break;
+		case '/': /* bash's network redirections: >& /dev/tcp/10.0.0.1/4444 */
+			if (i + 9 < m && (memcmp(t + i, "/dev/tcp/", 9) == 0 ||
+					  memcmp(t + i, "/dev/udp/", 9) == 0))
+				report(sc, "cmdi.dev_tcp", 90, i, i + 9);
 			break;
 		default:
 			if ((lower(c) == 's' || lower(c) == 'e' || lower(c) == 'p' || lower(c) == 'o' ||
