@@ -29,6 +29,11 @@ vg_mhd_result sbx_api_telemetry(struct sbx *s, struct MHD_Connection *c, struct 
 		                           "subscription body over %u bytes", SBX_SMALL_BODY_MAX);
 	status =
 	    sbx_tel_subscribe(s->tel, name, r->body.data ? r->body.data : "", r->body.len, &reply);
+	if (status == 200) {
+		pthread_mutex_lock(&s->lock);
+		s->tel_subscribed = true;
+		pthread_mutex_unlock(&s->lock);
+	}
 	ret = vg_http_reply(c, status, "application/json", reply.data ? reply.data : "", reply.len);
 	vg_buf_fini(&reply);
 	return ret;

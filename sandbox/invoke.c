@@ -160,7 +160,7 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 	 * is a lifetime peak too, so a short invoke that comes within 20 ms
 	 * of the last sample reuses it instead of reading /proc again. */
 	if (s->rt.proc && !s->rt.proc->exited &&
-	    vg_mono_ns() - s->last_sample_ns >= SAMPLE_EVERY_NS) {
+	    (!s->peak_rss || vg_mono_ns() - s->last_sample_ns >= SAMPLE_EVERY_NS)) {
 		s->peak_rss = VG_MAX(s->peak_rss, sbx_proc_hwm(s->rt.proc->pid));
 		s->last_sample_ns = vg_mono_ns();
 	} else if (s->rt.proc && s->rt.proc->exited)
@@ -225,12 +225,13 @@ int sbx_invoke(struct sbx *s, const struct sbx_invoke_req *req, struct sbx_resul
 	}
 	sbx_rec_report(s, res, s->peak_rss, init_ms);
 	record_invocation(s, res, s->peak_rss, init_ms);
-	bool quit = s->quit;
+	bool quit = s->quit, flush = s->tel_subscribed;
 	pthread_mutex_unlock(&s->lock);
 
 	/* Subscribers get this invoke's records before the freeze; a listener
 	 * that hangs costs at most half a second. */
-	sbx_tel_flush(s->tel, vg_mono_ns() + 500 * MS);
+	if (flush) /* without subscribers it would only wake the delivery thread */
+		sbx_tel_flush(s->tel, vg_mono_ns() + 500 * MS);
 	if (fail && !quit) {
 		sbx_shutdown_phase(s, !strcmp(fail, "Sandbox.Timeout") ? "timeout" : "failure",
 		                   false);

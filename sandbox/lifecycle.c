@@ -29,9 +29,9 @@ static void sample_memory(struct sbx *s)
 	uint64_t rss, hwm, limit = (uint64_t)s->opts->memory_mb * 1048576u;
 	pid_t pid;
 
-	s->last_sample_ns = vg_mono_ns();
 	if (!p || p->exited)
-		return;
+		return; /* nothing measured: the next wait tries again */
+	s->last_sample_ns = vg_mono_ns();
 	pid = p->pid;
 	pthread_mutex_unlock(&s->lock);
 	rss = sbx_proc_tree_rss(pid);

@@ -131,7 +131,8 @@ struct sbx {
 	uint64_t peak_rss; /* bytes, runtime's process tree, since its init */
 	uint64_t last_sample_ns;
 	bool oom;
-	void *api_daemon; /* struct MHD_Daemon */
+	bool tel_subscribed; /* a subscribe ever succeeded: flushes have work */
+	void *api_daemon;    /* struct MHD_Daemon */
 	void *invoke_daemon;
 
 	/* Every process launched and not yet cleaned up. */

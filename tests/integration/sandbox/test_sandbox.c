@@ -165,6 +165,10 @@ START_TEST(happy_path)
 	cJSON *inv = cJSON_GetObjectItemCaseSensitive(rep, "invocations");
 	ck_assert_int_eq(cJSON_GetArraySize(inv), 2);
 	ck_assert_str_eq(str(cJSON_GetArrayItem(inv, 0), "status"), "success");
+	/* Even an invoke that comes right after init has a memory figure. */
+	ck_assert_double_ge(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+	                        cJSON_GetArrayItem(inv, 0), "maxMemoryUsedMB")),
+	                    1);
 	cJSON *sd = cJSON_GetObjectItemCaseSensitive(rep, "shutdown");
 	ck_assert_str_eq(str(sd, "reason"), "spindown");
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sd, "clean")));
