@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 #define CMDI_WIN 4096
 #define CMDI_KEEP 256 /* bytes of look-ahead a judgement may need */
@@ -112,32 +113,11 @@ static const char *const exec_calls[] = {
 	"getruntime().exec", "execsync", "spawnsync", "eval",
 };
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int is_alnum(int c)
-{
-	return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z');
-}
-
 /* Compares l bytes of s with the lower-case literal lit, ignoring case. */
 static int same_ci(const char *s, const char *lit, size_t l)
 {
 	for (size_t k = 0; k < l; k++)
-		if (lower((unsigned char)s[k]) != lit[k])
+		if (ch_lower((unsigned char)s[k]) != lit[k])
 			return 0;
 	return 1;
 }
@@ -169,21 +149,21 @@ static int decode_one(const char *s, size_t n, size_t *i)
 		/* %XX, %25XX and %2525XX all mean the byte XX */
 		size_t q = p + 1;
 		for (int layer = 0; layer < 3; layer++) {
-			if (q + 3 < n && s[q] == '2' && s[q + 1] == '5' && hexval(s[q + 2]) >= 0 &&
-			    hexval(s[q + 3]) >= 0) {
+			if (q + 3 < n && s[q] == '2' && s[q + 1] == '5' && ch_hexval(s[q + 2]) >= 0 &&
+			    ch_hexval(s[q + 3]) >= 0) {
 				q += 2;
 				continue;
 			}
 			break;
 		}
-		if (q + 1 < n && hexval(s[q]) >= 0 && hexval(s[q + 1]) >= 0) {
+		if (q + 1 < n && ch_hexval(s[q]) >= 0 && ch_hexval(s[q + 1]) >= 0) {
 			*i = q + 2;
-			return hexval(s[q]) * 16 + hexval(s[q + 1]);
+			return ch_hexval(s[q]) * 16 + ch_hexval(s[q + 1]);
 		}
 		if (q + 4 < n && (s[q] == 'u' || s[q] == 'U') && s[q + 1] == '0' && s[q + 2] == '0' &&
-		    hexval(s[q + 3]) >= 0 && hexval(s[q + 4]) >= 0) {
+		    ch_hexval(s[q + 3]) >= 0 && ch_hexval(s[q + 4]) >= 0) {
 			*i = q + 5;
-			return hexval(s[q + 3]) * 16 + hexval(s[q + 4]);
+			return ch_hexval(s[q + 3]) * 16 + ch_hexval(s[q + 4]);
 		}
 	} else if (c == '&' && p + 2 < n) {
 		if (s[p + 1] == '#') {
@@ -194,7 +174,7 @@ static int decode_one(const char *s, size_t n, size_t *i)
 				q++;
 			}
 			for (; q < n && d < 6; q++, d++) {
-				int h = hex ? hexval(s[q]) : (s[q] >= '0' && s[q] <= '9' ? s[q] - '0' : -1);
+				int h = hex ? ch_hexval(s[q]) : (s[q] >= '0' && s[q] <= '9' ? s[q] - '0' : -1);
 				if (h < 0)
 					break;
 				v = v * (hex ? 16 : 10) + h;
@@ -203,10 +183,10 @@ static int decode_one(const char *s, size_t n, size_t *i)
 				*i = q < n && s[q] == ';' ? q + 1 : q;
 				return v;
 			}
-		} else if (lower((unsigned char)s[p + 1]) >= 'a' && lower((unsigned char)s[p + 1]) <= 'z') {
+		} else if (ch_lower((unsigned char)s[p + 1]) >= 'a' && ch_lower((unsigned char)s[p + 1]) <= 'z') {
 			for (size_t e = 0; e < sizeof(entities) / sizeof(entities[0]); e++) {
 				size_t l = strlen(entities[e].name);
-				if (entities[e].name[0] == lower((unsigned char)s[p + 1]) && p + 1 + l < n && s[p + 1 + l] == ';' &&
+				if (entities[e].name[0] == ch_lower((unsigned char)s[p + 1]) && p + 1 + l < n && s[p + 1 + l] == ';' &&
 				    same_ci(s + p + 1, entities[e].name, l)) {
 					*i = p + 2 + l;
 					return entities[e].c;
@@ -251,7 +231,7 @@ struct word {
 static void word_put(struct word *wd, int c)
 {
 	if (wd->len < CMDI_WORD)
-		wd->w[wd->len++] = (char)lower(c);
+		wd->w[wd->len++] = (char)ch_lower(c);
 	else
 		wd->toolong = 1;
 }
@@ -271,7 +251,7 @@ static int is_word_end(int c)
 
 static int is_name_char(int c)
 {
-	return is_alnum(c) || c == '_';
+	return ch_is_alnum(c) || c == '_';
 }
 
 /* At t[k] == '$': consumes an expansion that is empty or $IFS in an attack
@@ -302,7 +282,7 @@ static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *if
 			return e + 1;
 		return k;
 	}
-	if (c == '_' || (lower(c) >= 'a' && lower(c) <= 'z')) {
+	if (c == '_' || (ch_lower(c) >= 'a' && ch_lower(c) <= 'z')) {
 		size_t e = k + 1;
 		while (e < m && e < k + 40 && is_name_char(t[e]))
 			e++;
@@ -344,7 +324,7 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 			k++;
 			continue;
 		}
-		if (c == '\\' && k + 1 < m && !wd->abs && wd->len > 0 && is_alnum(t[k + 1]) &&
+		if (c == '\\' && k + 1 < m && !wd->abs && wd->len > 0 && ch_is_alnum(t[k + 1]) &&
 		    !(wd->len >= 2 && wd->w[1] == ':')) {
 			/* c\at; not inside a Windows path, whose backslashes separate */
 			word_put(wd, t[k + 1]);
@@ -357,7 +337,7 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 			k += 2;
 			continue;
 		}
-		if (c == '^' && k + 1 < m && is_alnum(t[k + 1])) { /* cmd.exe escape: w^h^o^a^m^i */
+		if (c == '^' && k + 1 < m && ch_is_alnum(t[k + 1])) { /* cmd.exe escape: w^h^o^a^m^i */
 			wd->obfuscated = 1;
 			k++;
 			continue;
@@ -543,10 +523,10 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 		return nx;
 	}
 	nx.kind = F_ARGS;
-	if ((c == '-' && (is_alnum(d) || (d == '-' && k + 2 < m && is_alnum(t[k + 2])))) || c == '/' || c == '$' || c == '<' ||
+	if ((c == '-' && (ch_is_alnum(d) || (d == '-' && k + 2 < m && ch_is_alnum(t[k + 2])))) || c == '/' || c == '$' || c == '<' ||
 	    c == '>' || c == '*' || (c == '~' && d == '/') || (c == '.' && (d == '/' || d == '.')) ||
-	    (c == '%' && is_alnum(d)) || (c == '\\' && d == '\\') ||
-	    (is_alnum(c) && d == ':' && k + 2 < m && (t[k + 2] == '\\' || t[k + 2] == '/')) ||
+	    (c == '%' && ch_is_alnum(d)) || (c == '\\' && d == '\\') ||
+	    (ch_is_alnum(c) && d == ':' && k + 2 < m && (t[k + 2] == '\\' || t[k + 2] == '/')) ||
 	    ((c == '1' || c == '2') && d == '>'))
 		return nx;
 	if (c >= '0' && c <= '9') {
@@ -623,7 +603,7 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 		return 0;
 	if (word_is(wd, "for")) {
 		/* for [/d|/r|/l|/f ["opts"]] %var in ( */
-		while (k + 1 < m && t[k] == '/' && is_alnum(t[k + 1])) {
+		while (k + 1 < m && t[k] == '/' && ch_is_alnum(t[k + 1])) {
 			k += 2;
 			while (k < m && is_space(t[k]))
 				k++;
@@ -651,7 +631,7 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 				e++;
 			while (e < m && is_space(t[e]))
 				e++;
-			if (e + 2 < m && lower(t[e]) == 'i' && lower(t[e + 1]) == 'n' &&
+			if (e + 2 < m && ch_lower(t[e]) == 'i' && ch_lower(t[e + 1]) == 'n' &&
 			    (is_space(t[e + 2]) || t[e + 2] == '(')) {
 				report(sc, "cmdi.cmd_for", conf, from, e + 2);
 				return 1;
@@ -690,7 +670,7 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 	}
 	if (word_is(wd, "alias")) {
 		/* alias [-p|+m...] name=value */
-		while (k + 1 < m && (t[k] == '-' || t[k] == '+') && is_alnum(t[k + 1]))
+		while (k + 1 < m && (t[k] == '-' || t[k] == '+') && ch_is_alnum(t[k + 1]))
 			for (k += 2; k < m && is_space(t[k]); k++)
 				;
 		size_t e = k;
@@ -808,7 +788,7 @@ static enum strength sep_strength(const unsigned char *t, size_t m, size_t i, si
 	int q = t[p - 1];
 	if (j - i > 1)
 		return ST_TIGHT; /* && || */
-	if (is_alnum(q) || q == '.' || q == ',' || q == '!' || q == '?' || q == ':' ||
+	if (ch_is_alnum(q) || q == '.' || q == ',' || q == '!' || q == '?' || q == ':' ||
 	    (q & 0x80))
 		return spaced ? ST_LOOSE : (t[i] == '\n' || t[i] == '\r' ? ST_LOOSE : ST_TIGHT);
 	return ST_TIGHT;
@@ -900,7 +880,7 @@ static void scan_window(struct scan *sc, int first)
 			    (is_space(t[i + 3]) || t[i + 3] == ':'))
 				report(sc, "cmdi.function_def", 80, i, i + 3); /* :(){ :|:& };: */
 			else if (d == ')' && i + 3 < m && t[i + 2] == ' ' && t[i + 3] == '{' &&
-			    sep_strength(t, m, i, i + 1) == ST_TIGHT && (i == 0 || !is_alnum(t[i - 1])))
+			    sep_strength(t, m, i, i + 1) == ST_TIGHT && (i == 0 || !ch_is_alnum(t[i - 1])))
 				report(sc, "cmdi.shellshock", 95, i, i + 4); /* () { :;}; */
 			else
 				judge(sc, i + 1, ST_LOOSE, 0);
@@ -914,8 +894,8 @@ static void scan_window(struct scan *sc, int first)
 				report(sc, "cmdi.dev_tcp", 90, i, i + 9);
 			break;
 		default:
-			if ((lower(c) == 's' || lower(c) == 'e' || lower(c) == 'p' || lower(c) == 'o' ||
-			     lower(c) == 'c' || lower(c) == 'g') &&
+			if ((ch_lower(c) == 's' || ch_lower(c) == 'e' || ch_lower(c) == 'p' || ch_lower(c) == 'o' ||
+			     ch_lower(c) == 'c' || ch_lower(c) == 'g') &&
 			    at_word_start(t, i))
 				judge_exec_call(sc, i);
 			break;

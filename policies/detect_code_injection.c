@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 #include "detect_code_injection_kw.h"
 
 #define CI_LOOKAHEAD 256 /* blanks and comments skipped between a name and "(" */
@@ -85,26 +86,6 @@ static void note(struct ci_scan *x, enum ci_kind k, size_t off, size_t end)
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int ident_start(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static int ident_char(int c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9');
-}
-
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -117,7 +98,7 @@ static int at(const struct ci_scan *x, size_t i, const char *w)
 	if (i > x->n || x->n - i < k)
 		return 0;
 	for (size_t j = 0; j < k; j++)
-		if (lower((unsigned char)x->s[i + j]) != w[j])
+		if (ch_lower((unsigned char)x->s[i + j]) != w[j])
 			return 0;
 	return 1;
 }
@@ -128,7 +109,7 @@ static int word_is(const char *s, size_t n, const char *w)
 	if (n != k)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != w[i])
+		if (ch_lower((unsigned char)s[i]) != w[i])
 			return 0;
 	return 1;
 }
@@ -306,18 +287,18 @@ static int code_arg_from(const struct ci_scan *x, size_t i, int prose_guard)
 	if (c == '\'' || c == '"' || c == '`' || c == '$' || c == ')' || c == '[' || c == '{' ||
 	    c == '@' || c == '(')
 		return 1;
-	if (is_digit(c)) {
+	if (ch_is_digit(c)) {
 		size_t b = i;
-		while (i < x->n && is_digit((unsigned char)x->s[i]))
+		while (i < x->n && ch_is_digit((unsigned char)x->s[i]))
 			i++;
 		if (prose_guard && i - b == 1 && i < x->n && x->s[i] == ')')
 			return 0; /* chroot(2): a manual section, not an argument */
 		return i < x->n && (x->s[i] == ')' || x->s[i] == ',');
 	}
-	if (!ident_start(c))
+	if (!ch_ident_start(c))
 		return 0;
 	size_t b = i;
-	while (i < x->n && ident_char((unsigned char)x->s[i]))
+	while (i < x->n && ch_ident_char((unsigned char)x->s[i]))
 		i++;
 	if (i >= x->n)
 		return 0;
@@ -358,12 +339,12 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 		/* a method call: is the receiver something that runs commands? */
 		/* "x.exec(" is a method; "'.exec(" is PHP concatenation */
 		if (b >= 2 && s[b - 1] == '.' && !x->runtime_word &&
-		    (ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')' || s[b - 2] == ']')) {
+		    (ch_ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')' || s[b - 2] == ']')) {
 			size_t r = b - 1;
 			while (r > 0 && (s[r - 1] == ')' || s[r - 1] == '('))
 				r--; /* getRuntime().exec */
 			size_t re = r;
-			while (r > 0 && ident_char((unsigned char)s[r - 1]))
+			while (r > 0 && ch_ident_char((unsigned char)s[r - 1]))
 				r--;
 			if (!(roles_of(s + r, re - r) & R_RECEIVER))
 				return; /* regex.exec(input), db.exec(sql): not a command */
@@ -398,7 +379,7 @@ static void ruby_send(struct ci_scan *x, size_t b, size_t e)
 	if (q < x->n && (x->s[q] == ':' || x->s[q] == '\'' || x->s[q] == '"'))
 		q++;
 	size_t w = q;
-	while (w < x->n && ident_char((unsigned char)x->s[w]))
+	while (w < x->n && ch_ident_char((unsigned char)x->s[w]))
 		w++;
 	if ((roles_of(x->s + q, w - q) & R_EXEC))
 		note(x, CI_CALL, b, w);
@@ -453,7 +434,7 @@ static void node_require(struct ci_scan *x, size_t b, size_t e)
 			me++;
 		if (me < x->n && x->s[me] == c && (roles_of(x->s + m, me - m) & R_MODULE))
 			note(x, CI_NODE, b, me + 1);
-	} else if (ident_start((unsigned char)c) && word_is(x->s + b, e - b, "require")) {
+	} else if (ch_ident_start((unsigned char)c) && word_is(x->s + b, e - b, "require")) {
 		note(x, CI_CALL, b, q); /* require(variable) */
 	}
 }
@@ -467,10 +448,10 @@ static void python_import(struct ci_scan *x, size_t b, size_t e)
 	while (p < x->n && (x->s[p] == ' ' || x->s[p] == '\t'))
 		p++;
 	size_t m = p;
-	while (p < x->n && ident_char((unsigned char)x->s[p]))
+	while (p < x->n && ch_ident_char((unsigned char)x->s[p]))
 		p++;
 	if (p > m && (roles_of(x->s + m, p - m) & R_MODULE) &&
-	    (p == x->n || !ident_char((unsigned char)x->s[p])) && (p == x->n || x->s[p] != '\''))
+	    (p == x->n || !ch_ident_char((unsigned char)x->s[p])) && (p == x->n || x->s[p] != '\''))
 		note(x, CI_IMPORT, b, p);
 }
 
@@ -514,10 +495,10 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	if (word_is(w, wl, "from"))
 		python_import(x, b, e);
 	/* "x.subprocess" is an attribute, "'.subprocess" a concatenation */
-	int attribute = dot_before && b >= 2 && ident_char((unsigned char)s[b - 2]);
+	int attribute = dot_before && b >= 2 && ch_ident_char((unsigned char)s[b - 2]);
 	if (dot_after && !attribute && (roles & R_RUNNER)) {
 		size_t m = e + 1;
-		while (m < x->n && ident_char((unsigned char)s[m]))
+		while (m < x->n && ch_ident_char((unsigned char)s[m]))
 			m++;
 		if (m > e + 1)
 			name_call(x, e + 1, m, 1);
@@ -540,7 +521,7 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 			note(x, CI_NODE_ENV, b, e + 4);
 	}
 	if (word_is(w, wl, "process") && e + 1 < x->n && s[e] == '[' &&
-	    (s[e + 1] == '"' || s[e + 1] == '\'' || ident_start((unsigned char)s[e + 1])))
+	    (s[e + 1] == '"' || s[e + 1] == '\'' || ch_ident_start((unsigned char)s[e + 1])))
 		note(x, CI_NODE_ENV, b, e + 1); /* process["env"], process[req.query.a] */
 	if ((word_is(w, wl, "global") || word_is(w, wl, "globalthis")) && dot_after &&
 	    at(x, e + 1, "process"))
@@ -552,7 +533,7 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	if (word_is(w, wl, "child_process") || word_is(w, wl, "getruntime"))
 		x->runtime_word = 1;
 	if (word_is(w, wl, "java") && dot_after && e + 1 < x->n &&
-	    ident_start((unsigned char)s[e + 1])) {
+	    ch_ident_start((unsigned char)s[e + 1])) {
 		if (at(x, e + 1, "lang.runtime") || at(x, e + 1, "lang.processbuilder") ||
 		    at(x, e + 1, "lang.reflect") || at(x, e + 1, "lang.system") ||
 		    at(x, e + 1, "lang.class"))
@@ -576,7 +557,7 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	/* chr(112).chr(104): a string assembled from character codes */
 	if ((word_is(w, wl, "chr") || word_is(w, wl, "char")) && e + 1 < x->n && s[e] == '(') {
 		size_t p = e + 1;
-		while (p < x->n && is_digit((unsigned char)s[p]))
+		while (p < x->n && ch_is_digit((unsigned char)s[p]))
 			p++;
 		if (p > e + 1 && p + 2 < x->n && s[p] == ')' &&
 		    (s[p + 1] == '.' || s[p + 1] == '+')) {
@@ -587,7 +568,7 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	}
 	/* qx{id} (Perl) */
 	if (wl == 2 && w[0] == 'q' && w[1] == 'x' && e < x->n && strchr("{([/|'\"", s[e]) &&
-	    (b == 0 || !ident_char((unsigned char)s[b - 1])))
+	    (b == 0 || !ch_ident_char((unsigned char)s[b - 1])))
 		note(x, CI_PERL, b, e + 1);
 }
 
@@ -614,14 +595,14 @@ static void dollar(struct ci_scan *x, size_t i)
 	size_t j = i + 1;
 	while (j < x->n && s[j] == '$')
 		j++; /* $$name */
-	if (j < x->n && ident_start((unsigned char)s[j])) {
+	if (j < x->n && ch_ident_start((unsigned char)s[j])) {
 		size_t b = j;
-		while (j < x->n && ident_char((unsigned char)s[j]))
+		while (j < x->n && ch_ident_char((unsigned char)s[j]))
 			j++;
 		for (size_t k = 0; k < COUNT(superglobals); k++)
 			if (strlen(superglobals[k]) == j - b &&
 			    memcmp(s + b, superglobals[k], j - b) == 0 &&
-			    (j == x->n || !ident_char((unsigned char)s[j])))
+			    (j == x->n || !ch_ident_char((unsigned char)s[j])))
 				note(x, CI_PHP_VAR, i, j);
 		/* $name[...]{...}(: calling whatever the variable holds; PHP
 		 * allows blanks and comments between the pieces */
@@ -655,7 +636,7 @@ static void dollar(struct ci_scan *x, size_t i)
 		while (q < x->n && q - p < 32 && is_space((unsigned char)s[q]))
 			q++;
 		if (q < x->n && (s[q] == '\'' || s[q] == '"' || s[q] == '$' || s[q] == '@' ||
-		                 s[q] == '_' || (p > j && ident_start((unsigned char)s[q])))) {
+		                 s[q] == '_' || (p > j && ch_ident_start((unsigned char)s[q])))) {
 			note(x, CI_PHP_VAR, i, q + 1);
 			/* ${...}(...): a variable variable called */
 			size_t r = q;
@@ -732,7 +713,7 @@ static void called_expression(struct ci_scan *x, size_t b, size_t i)
 	 * string, called right away or built by concatenation */
 	int name = 1;
 	for (size_t k = b + 1; k < i; k++)
-		if (!ident_char((unsigned char)s[k]) && s[k] != '\\')
+		if (!ch_ident_char((unsigned char)s[k]) && s[k] != '\\')
 			name = 0;
 	size_t prev = b;
 	while (prev > 0 && is_space((unsigned char)s[prev - 1]))
@@ -777,7 +758,7 @@ static void __attribute__((constructor)) ci_kw_init(void)
 			v = c - 'A';
 		else if (c >= 'a' && c <= 'z')
 			v = c - 'a' + 26;
-		else if (is_digit(c))
+		else if (ch_is_digit(c))
 			v = c - '0' + 52;
 		else if (c == '+' || c == '-')
 			v = 62;
@@ -803,9 +784,9 @@ static void scan_code(struct ci_scan *xp)
 	size_t i = 0;
 	while (i < n) {
 		int c = (unsigned char)s[i];
-		if (ident_start(c) && (i == 0 || !ident_char((unsigned char)s[i - 1]))) {
+		if (ch_ident_start(c) && (i == 0 || !ch_ident_char((unsigned char)s[i - 1]))) {
 			size_t e = i;
-			while (e < n && ident_char((unsigned char)s[e]))
+			while (e < n && ch_ident_char((unsigned char)s[e]))
 				e++;
 			identifier(&x, i, e);
 			i = e;
@@ -823,7 +804,7 @@ static void scan_code(struct ci_scan *xp)
 				p = skip_filler(&x, p);
 				if (at(&x, i + 2, "php") || (i + 2 < n && s[i + 2] == '=') ||
 				    (short_tag && p < n &&
-				     (ident_start((unsigned char)s[p]) || s[p] == '$') &&
+				     (ch_ident_start((unsigned char)s[p]) || s[p] == '$') &&
 				     !at(&x, p, "xml")))
 					note(&x, CI_PHP_TAG, i, i + 5);
 			}
@@ -833,7 +814,7 @@ static void scan_code(struct ci_scan *xp)
 				for (size_t k = 0; k < COUNT(php_wrappers); k++) {
 					size_t wl = strlen(php_wrappers[k]) - 3;
 					if (i >= wl && at(&x, i - wl, php_wrappers[k]) &&
-					    (i == wl || !ident_char((unsigned char)s[i - wl - 1])))
+					    (i == wl || !ch_ident_char((unsigned char)s[i - wl - 1])))
 						note(&x, CI_PHP_WRAPPER, i - wl, i + 3);
 				}
 			}
@@ -847,7 +828,7 @@ static void scan_code(struct ci_scan *xp)
 			break;
 		case '%':
 			if (i + 2 < n && s[i + 1] == 'x' && strchr("({[", s[i + 2]) &&
-			    (i == 0 || !ident_char((unsigned char)s[i - 1])))
+			    (i == 0 || !ch_ident_char((unsigned char)s[i - 1])))
 				note(&x, CI_PERL, i, i + 3); /* Ruby %x(cmd) */
 			break;
 		case '\'':

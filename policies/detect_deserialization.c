@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 #define DSR_B64_MIN    12          /* shorter runs are words, not blobs */
 #define DSR_B64_PREFIX 256         /* characters of a run decoded to look for a header */
@@ -94,28 +95,10 @@ static void note(struct dsr_best *b, enum dsr_kind k, const struct dsr_span *sp,
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int ident_char(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
-}
-
 static int has(const char *s, size_t n, size_t i, const char *w)
 {
 	size_t k = strlen(w);
 	return i <= n && n - i >= k && memcmp(s + i, w, k) == 0;
-}
-
-static int hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* Like has(), but each byte of s may also be spelled \uXXXX or \xHH, as
@@ -134,7 +117,7 @@ static size_t has_escaped(const char *s, size_t n, size_t i, const char *w)
 			if (i + 2 + digits > n)
 				return 0;
 			for (size_t k = 0; k < digits; k++) {
-				int h = hexval((unsigned char)s[i + 2 + k]);
+				int h = ch_hexval((unsigned char)s[i + 2 + k]);
 				if (h < 0)
 					return 0;
 				v = v * 16 + h;
@@ -274,7 +257,7 @@ static void b64_table_init(void)
 			v = c - 'A';
 		else if (c >= 'a' && c <= 'z')
 			v = c - 'a' + 26;
-		else if (is_digit(c))
+		else if (ch_is_digit(c))
 			v = c - '0' + 52;
 		else if (c == '+' || c == '-')
 			v = 62;
@@ -398,7 +381,7 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 			int c = (unsigned char)s[j];
 			upper |= c >= 'A' && c <= 'Z';
 			lower |= c >= 'a' && c <= 'z';
-			digit |= is_digit(c);
+			digit |= ch_is_digit(c);
 			j++;
 		}
 		/* a run of one letter case is a word or a hex string, not base64 */
@@ -417,7 +400,7 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 static size_t php_object(const char *s, size_t n, size_t i, enum dsr_kind *k)
 {
 	size_t j = i + 2, len = 0, digits = 0;
-	while (j < n && is_digit((unsigned char)s[j]) && digits < 4) {
+	while (j < n && ch_is_digit((unsigned char)s[j]) && digits < 4) {
 		len = len * 10 + (size_t)(s[j] - '0');
 		j++;
 		digits++;
@@ -428,10 +411,10 @@ static size_t php_object(const char *s, size_t n, size_t i, enum dsr_kind *k)
 	if (name + len + 3 > n || s[name + len] != '"' || s[name + len + 1] != ':')
 		return 0;
 	for (size_t c = name; c < name + len; c++)
-		if (!ident_char((unsigned char)s[c]) && s[c] != '\\')
+		if (!ch_ident_char((unsigned char)s[c]) && s[c] != '\\')
 			return 0;
 	size_t e = name + len + 2;
-	while (e < n && is_digit((unsigned char)s[e]))
+	while (e < n && ch_is_digit((unsigned char)s[e]))
 		e++;
 	if (e + 1 >= n || e == name + len + 2 || s[e] != ':' || s[e + 1] != '{')
 		return 0;
@@ -589,8 +572,8 @@ static size_t class_name(const char *s, size_t n, size_t i)
 		j++;
 	for (; j < n; j++) {
 		int c = (unsigned char)s[j];
-		if (ident_char(c) || c == '$') {
-			if (seg == 0 && is_digit(c))
+		if (ch_ident_char(c) || c == '$') {
+			if (seg == 0 && ch_is_digit(c))
 				return 0; /* Java and .NET names never start with a digit */
 			seg++;
 		} else if (c == '.' && seg) {
@@ -649,7 +632,7 @@ static int yaml_tag(const char *s, size_t n, size_t i)
 	if (!dbl)
 		return 0;
 	size_t e = j;
-	while (e < n && (ident_char((unsigned char)s[e]) || s[e] == '.' || s[e] == ':'))
+	while (e < n && (ch_ident_char((unsigned char)s[e]) || s[e] == '.' || s[e] == ':'))
 		e++;
 	if (e == j)
 		return 0;
@@ -675,7 +658,7 @@ static size_t next_reduce(const char *s, size_t n, size_t from, size_t *cache)
 			continue;
 		unsigned char p = (unsigned char)s[k - 1];
 		if (p == 't' || p == ')' || p == 0x85 || p == 0x86 || p == 0x87 ||
-		    s[k - 2] == 'q' || (p == '\n' && is_digit((unsigned char)s[k - 2])))
+		    s[k - 2] == 'q' || (p == '\n' && ch_is_digit((unsigned char)s[k - 2])))
 			break;
 	}
 	*cache = k;
@@ -686,12 +669,12 @@ static size_t next_reduce(const char *s, size_t n, size_t from, size_t *cache)
 static int text_pickle_at(const char *s, size_t n, size_t i, size_t *cache)
 {
 	size_t j = i + 1, m = j;
-	while (m < n && (ident_char((unsigned char)s[m]) || s[m] == '.'))
+	while (m < n && (ch_ident_char((unsigned char)s[m]) || s[m] == '.'))
 		m++;
 	if (m == j || m >= n || s[m] != '\n')
 		return 0;
 	size_t f = m + 1, g = f;
-	while (g < n && ident_char((unsigned char)s[g]))
+	while (g < n && ch_ident_char((unsigned char)s[g]))
 		g++;
 	if (g == f || g >= n || s[g] != '\n')
 		return 0;
@@ -779,7 +762,7 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 	}
 	/* PHP: ...O:8:"Name":1:{ (the O may end a longer token: ";O:") */
 	if (e < n && s[e] == ':' && (s[e - 1] == 'O' || s[e - 1] == 'C') && e + 1 < n &&
-	    is_digit((unsigned char)s[e + 1])) {
+	    ch_is_digit((unsigned char)s[e + 1])) {
 		enum dsr_kind k = DSR_NONE;
 		size_t end = php_object(s, n, e - 1, &k);
 		if (end)
@@ -801,12 +784,12 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 		note(best, DSR_JAVA_HEX, sp, h, h + 8);
 }
 
-static uint8_t word_byte[256]; /* ident_char() as a table, filled before main() */
+static uint8_t word_byte[256]; /* ch_ident_char() as a table, filled before main() */
 
 static void __attribute__((constructor)) word_byte_init(void)
 {
 	for (int c = 0; c < 256; c++)
-		word_byte[c] = (uint8_t)ident_char(c);
+		word_byte[c] = (uint8_t)ch_ident_char(c);
 }
 
 /* The text grammars, token by token: words are skipped in a tight loop and

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 #define JNDI_DEPTH   12
 #define JNDI_KEEP    96
@@ -26,17 +27,6 @@ struct jndi_reader {
 	const unsigned char *s;
 	size_t n, i;
 };
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 #define JNDI_LAYERS 3 /* encodings undone on top of each other */
 
@@ -48,7 +38,7 @@ static int hex_digits(struct jndi_reader *r, int digits, int layer)
 {
 	int v = 0;
 	for (int k = 0; k < digits; k++) {
-		int h = hexval(reader_next(r, layer));
+		int h = ch_hexval(reader_next(r, layer));
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -77,7 +67,7 @@ static int html_entity(struct jndi_reader *r, int layer)
 			c = reader_next(r, layer);
 		}
 		for (; digits < 7; digits++, c = reader_next(r, layer)) {
-			int h = hex ? hexval(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+			int h = hex ? ch_hexval(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
 			if (h < 0)
 				break;
 			v = v * (hex ? 16 : 10) + h;
@@ -147,11 +137,6 @@ static int jndi_next(struct jndi_reader *r)
 	return reader_next(r, 0);
 }
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
 /* One level of evaluation: the text between "${" and its "}". */
 struct jndi_level {
 	char buf[JNDI_KEEP];
@@ -177,7 +162,7 @@ static int has_prefix(const char *b, size_t n, const char *p)
 	if (n < k)
 		return 0;
 	for (size_t i = 0; i < k; i++)
-		if (lower((unsigned char)b[i]) != p[i])
+		if (ch_lower((unsigned char)b[i]) != p[i])
 			return 0;
 	return 1;
 }
@@ -241,10 +226,10 @@ static void level_resolve(struct jndi_state *st, const struct jndi_level *l, str
 		}
 	}
 	if (has_prefix(b, n, "lower:") || has_prefix(b, n, "upper:")) {
-		int up = lower((unsigned char)b[0]) == 'u';
+		int up = ch_lower((unsigned char)b[0]) == 'u';
 		for (size_t j = 6; j < n; j++) {
 			int c = (unsigned char)b[j];
-			level_put(out, up && c >= 'a' && c <= 'z' ? c - 32 : lower(c));
+			level_put(out, up && c >= 'a' && c <= 'z' ? c - 32 : ch_lower(c));
 		}
 		return;
 	}

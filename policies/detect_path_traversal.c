@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 #define PT_WIN 4096
 #define PT_KEEP 256
@@ -36,27 +37,6 @@ struct window {
 	size_t m;
 	int decoded; /* some escape or look-alike was undone */
 };
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int is_alnum(int c)
-{
-	return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z');
-}
 
 /* Code points that file APIs or normalisers treat as a dot or a slash. */
 static int fold_codepoint(uint32_t cp)
@@ -87,21 +67,21 @@ static int decode_pass(struct window *w)
 	for (size_t i = 0; i < m;) {
 		int c = t[i], v = -1;
 		size_t used = 1;
-		if (c == '%' && i + 2 < m && hexval(t[i + 1]) >= 0 && hexval(t[i + 2]) >= 0) {
-			v = hexval(t[i + 1]) * 16 + hexval(t[i + 2]);
+		if (c == '%' && i + 2 < m && ch_hexval(t[i + 1]) >= 0 && ch_hexval(t[i + 2]) >= 0) {
+			v = ch_hexval(t[i + 1]) * 16 + ch_hexval(t[i + 2]);
 			used = 3;
-		} else if (c == '%' && i + 5 < m && lower(t[i + 1]) == 'u' && hexval(t[i + 2]) >= 0 &&
-			   hexval(t[i + 3]) >= 0 && hexval(t[i + 4]) >= 0 && hexval(t[i + 5]) >= 0) {
-			uint32_t cp = (uint32_t)(hexval(t[i + 2]) << 12 | hexval(t[i + 3]) << 8 |
-						 hexval(t[i + 4]) << 4 | hexval(t[i + 5]));
+		} else if (c == '%' && i + 5 < m && ch_lower(t[i + 1]) == 'u' && ch_hexval(t[i + 2]) >= 0 &&
+			   ch_hexval(t[i + 3]) >= 0 && ch_hexval(t[i + 4]) >= 0 && ch_hexval(t[i + 5]) >= 0) {
+			uint32_t cp = (uint32_t)(ch_hexval(t[i + 2]) << 12 | ch_hexval(t[i + 3]) << 8 |
+						 ch_hexval(t[i + 4]) << 4 | ch_hexval(t[i + 5]));
 			v = fold_codepoint(cp);
 			if (v < 0)
 				v = '?';
 			used = 6;
-		} else if (c == '0' && i + 3 < m && lower(t[i + 1]) == 'x') {
+		} else if (c == '0' && i + 3 < m && ch_lower(t[i + 1]) == 'x') {
 			/* dotdotpwn's 0x2e0x2e0x2f */
-			int h = hexval(t[i + 2]) * 16 + hexval(t[i + 3]);
-			if (hexval(t[i + 2]) >= 0 && hexval(t[i + 3]) >= 0 &&
+			int h = ch_hexval(t[i + 2]) * 16 + ch_hexval(t[i + 3]);
+			if (ch_hexval(t[i + 2]) >= 0 && ch_hexval(t[i + 3]) >= 0 &&
 			    (h == '.' || h == '/' || h == '\\')) {
 				v = h;
 				used = 4;
@@ -162,7 +142,7 @@ static int fold_pass(struct window *w)
 			nul = 1;
 			continue;
 		}
-		w->t[o] = (unsigned char)(c == '\\' ? '/' : lower(c));
+		w->t[o] = (unsigned char)(c == '\\' ? '/' : ch_lower(c));
 		w->at[o++] = w->at[i];
 	}
 	w->m = o;
@@ -280,7 +260,7 @@ static int step_boundary(const unsigned char *t, size_t i)
 	int p = t[i - 1];
 	if (p == '/' || (i >= 2 && ((t[i - 2] == '2' && p == 'f') || (t[i - 2] == '5' && p == 'c'))))
 		return 1;
-	return !is_alnum(p) && p != '.' && p != '-' && p != '_';
+	return !ch_is_alnum(p) && p != '.' && p != '-' && p != '_';
 }
 
 /* Absolute paths and file URLs at the start of a value (the input's start,
@@ -296,7 +276,7 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	if (k + 5 <= m && memcmp(t + k, "file:", 5) == 0 && k + 5 < m && t[k + 5] == '/')
 		k += 5;
 	int drive = 0;
-	if (k + 2 < m && lower(t[k]) >= 'a' && lower(t[k]) <= 'z' && t[k + 1] == ':' && t[k + 2] == '/') {
+	if (k + 2 < m && ch_lower(t[k]) >= 'a' && ch_lower(t[k]) <= 'z' && t[k + 1] == ':' && t[k + 2] == '/') {
 		k += 2; /* c:/windows after folding c:\windows */
 		drive = 1;
 	}
@@ -343,7 +323,7 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 		}
 	}
 	/* a whole value that is a Windows path to a file or folder */
-	if (drive && k < end && is_alnum(t[k])) {
+	if (drive && k < end && ch_is_alnum(t[k])) {
 		report(sc, "pt.windows_path", 60, i, end);
 		return;
 	}
@@ -352,7 +332,7 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 					      "volumes/", "library/", "private/"};
 	for (size_t d = 0; d < sizeof(sysdirs) / sizeof(sysdirs[0]); d++) {
 		size_t l = strlen(sysdirs[d]);
-		if (k + l < end && memcmp(t + k, sysdirs[d], l) == 0 && is_alnum(t[k + l])) {
+		if (k + l < end && memcmp(t + k, sysdirs[d], l) == 0 && ch_is_alnum(t[k + l])) {
 			report(sc, "pt.system_path", 60, i, end);
 			return;
 		}
@@ -360,14 +340,14 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	/* /.htpasswd, members/.rhosts: a hidden file at the end */
 	for (size_t x = end; x > k; x--) {
 		if (t[x - 1] == '/') {
-			if (t[x] == '.' && x + 1 < end && is_alnum(t[x + 1])) {
+			if (t[x] == '.' && x + 1 < end && ch_is_alnum(t[x + 1])) {
 				report(sc, "pt.hidden_file", 60, i, end);
 				return;
 			}
 			break;
 		}
 	}
-	if (t[k] == '.' && k + 1 < end && is_alnum(t[k + 1])) {
+	if (t[k] == '.' && k + 1 < end && ch_is_alnum(t[k + 1])) {
 		report(sc, "pt.hidden_file", 60, i, end);
 		return;
 	}
@@ -402,7 +382,7 @@ static void check_wrapper(struct scan *sc, size_t i)
 	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++) {
 		size_t l = wrappers[e].len;
 		if (wrappers[e].s[0] == t[i] && i + l <= m && memcmp(t + i, wrappers[e].s, l) == 0 &&
-		    (i == 0 || !is_alnum(t[i - 1]))) {
+		    (i == 0 || !ch_is_alnum(t[i - 1]))) {
 			report(sc, "pt.stream_wrapper", 85, i, i + l);
 			return;
 		}
@@ -422,7 +402,7 @@ static void check_probe_target(struct scan *sc, size_t i)
 			continue;
 		size_t l = strlen(files[f]);
 		if (i + l <= m && memcmp(t + i, files[f], l) == 0 && (i == 0 || t[i - 1] != '-') &&
-		    (i + l == m || !(is_alnum(t[i + l]) || t[i + l] == '.'))) {
+		    (i + l == m || !(ch_is_alnum(t[i + l]) || t[i + l] == '.'))) {
 			report(sc, "pt.probe_target", 75, i, i + l);
 			return;
 		}
@@ -432,7 +412,7 @@ static void check_probe_target(struct scan *sc, size_t i)
 		 * "%%35%%63"), then the file */
 		int junk = 0;
 		for (size_t k = i + 3; k < m && k <= i + 15 && t[k] != ' '; k++) {
-			junk |= !is_alnum(t[k - 1]);
+			junk |= !ch_is_alnum(t[k - 1]);
 			if (!junk || k == i + 3)
 				continue;
 			for (size_t f = 0; f < sizeof(etc_files) / sizeof(etc_files[0]); f++) {
@@ -466,7 +446,7 @@ static void check_base64(struct scan *sc, size_t k)
 		size_t l = strlen(prefixes[p]);
 		if (k + l + 4 <= m && memcmp(t + k, prefixes[p], l) == 0) {
 			size_t e = k + l;
-			while (e < m && (is_alnum(t[e]) || t[e] == '+' || t[e] == '/' || t[e] == '='))
+			while (e < m && (ch_is_alnum(t[e]) || t[e] == '+' || t[e] == '/' || t[e] == '='))
 				e++;
 			if (e == m || t[e] == '"' || t[e] == '\'' || t[e] == '&') {
 				report(sc, "pt.base64", 75, k, e);
@@ -499,7 +479,7 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 			if (j < m && t[j] == ';') /* Tomcat's path parameter: ..;/ */
 				j++;
 			int sep = is_slash(t, m, j);
-			if (dots >= 2 && (j >= m || (!is_alnum(t[j]) && t[j] != ' ')))
+			if (dots >= 2 && (j >= m || (!ch_is_alnum(t[j]) && t[j] != ' ')))
 				runs++; /* "..?..?" with a separator no decoder knows */
 			int end = j >= m || t[j] == '"' || t[j] == '\'' || t[j] == '&';
 			if (dots >= 2 && (sep || (end && i > 0 && t[i - 1] == '/'))) {

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 #define SSRF_WIN 4096
 #define SSRF_KEEP 512
@@ -41,37 +42,6 @@ struct window {
 	size_t m;
 };
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int is_alpha(int c)
-{
-	return lower(c) >= 'a' && lower(c) <= 'z';
-}
-
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_alnum(int c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
 /* ---- decoding ---- */
 
 /* Percent escapes in place, once; returns whether anything changed. */
@@ -80,9 +50,9 @@ static int percent_pass(struct window *w)
 	size_t o = 0;
 	int changed = 0;
 	for (size_t i = 0; i < w->m;) {
-		if (w->t[i] == '%' && i + 2 < w->m && hexval(w->t[i + 1]) >= 0 &&
-		    hexval(w->t[i + 2]) >= 0) {
-			w->t[o] = (unsigned char)(hexval(w->t[i + 1]) * 16 + hexval(w->t[i + 2]));
+		if (w->t[i] == '%' && i + 2 < w->m && ch_hexval(w->t[i + 1]) >= 0 &&
+		    ch_hexval(w->t[i + 2]) >= 0) {
+			w->t[o] = (unsigned char)(ch_hexval(w->t[i + 1]) * 16 + ch_hexval(w->t[i + 2]));
 			w->at[o++] = w->at[i];
 			i += 3;
 			changed = 1;
@@ -141,7 +111,7 @@ static void fold_pass(struct window *w)
 				continue;
 			}
 		}
-		w->t[o] = (unsigned char)lower(c);
+		w->t[o] = (unsigned char)ch_lower(c);
 		w->at[o++] = w->at[i++];
 	}
 	w->m = o;
@@ -196,16 +166,16 @@ static int parse_v4(const unsigned char *h, size_t n, uint32_t *a, int *odd)
 			return 0;
 		uint64_t v = 0;
 		int base = 10, digits = 0;
-		if (h[i] == '0' && i + 1 < n && lower(h[i + 1]) == 'x') {
+		if (h[i] == '0' && i + 1 < n && ch_lower(h[i + 1]) == 'x') {
 			base = 16;
 			i += 2;
 			*odd = 1;
-		} else if (h[i] == '0' && i + 1 < n && is_digit(h[i + 1])) {
+		} else if (h[i] == '0' && i + 1 < n && ch_is_digit(h[i + 1])) {
 			base = 8;
 			*odd = 1;
 		}
 		for (; i < n && h[i] != '.'; i++, digits++) {
-			int d = base == 16 ? hexval(h[i]) : is_digit(h[i]) ? h[i] - '0' : -1;
+			int d = base == 16 ? ch_hexval(h[i]) : ch_is_digit(h[i]) ? h[i] - '0' : -1;
 			if (d < 0 || d >= base || digits > 40)
 				return 0;
 			v = v * (uint64_t)base + (uint64_t)d;
@@ -275,7 +245,7 @@ static int parse_v6(const unsigned char *h, size_t n, uint8_t out[16])
 		unsigned v = 0;
 		int digits = 0;
 		for (; i < n && h[i] != ':'; i++, digits++) {
-			int d = hexval(h[i]);
+			int d = ch_hexval(h[i]);
 			if (d < 0 || digits == 4)
 				return 0;
 			v = v * 16 + (unsigned)d;
@@ -405,7 +375,7 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 		return hv;
 	}
 	uint32_t a;
-	if (is_digit(h[0]) && parse_v4(h, n, &a, &hv.odd)) {
+	if (ch_is_digit(h[0]) && parse_v4(h, n, &a, &hv.odd)) {
 		hv.v = judge_v4(a);
 		return hv;
 	}
@@ -431,7 +401,7 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 			for (size_t k2 = s; k2 < l && q < sizeof(ip); k2++)
 				ip[q++] = h[k2] == '-' ? '.' : h[k2];
 			int odd;
-			if (q && is_digit(ip[0]) && parse_v4(ip, q, &a, &odd) && !odd) {
+			if (q && ch_is_digit(ip[0]) && parse_v4(ip, q, &a, &odd) && !odd) {
 				hv.v = judge_v4(a);
 				hv.rule = hv.v != V_PUBLIC ? "ssrf.rebinding_name" : NULL;
 				return hv;
@@ -540,7 +510,7 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 		for (; e < m && e < k + SSRF_HOST && !ends_host(t[e]); e++) {
 			int c = t[e];
 			if (c == '\\') {
-				if (e + 1 < m && (is_alnum(t[e + 1]) || t[e + 1] == '\\'))
+				if (e + 1 < m && (ch_is_alnum(t[e + 1]) || t[e + 1] == '\\'))
 					continue; /* \l\o\c\a\l: an escape a lenient parser drops */
 				break;
 			}
@@ -557,7 +527,7 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 		if (colons == 1) {
 			int p = 0, ok = last + 1 < hn;
 			for (size_t j = last + 1; j < hn; j++) {
-				if (!is_digit(h[j]) || p > 99999) {
+				if (!ch_is_digit(h[j]) || p > 99999) {
 					ok = 0;
 					break;
 				}
@@ -570,7 +540,7 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 	}
 	if (bracketed && e < m && t[e] == ':') {
 		int p = 0, d = 0;
-		for (e++; e < m && is_digit(t[e]) && d < 6; e++, d++)
+		for (e++; e < m && ch_is_digit(t[e]) && d < 6; e++, d++)
 			p = p * 10 + (t[e] - '0');
 		if (d)
 			port = p;
@@ -603,7 +573,7 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 			}
 			/* "10.5" and "10.0.1" are numbers and versions; a hex
 			 * part, or a metadata address in any spelling, is not */
-			int telling = is_digit(h[0]) && ((dots >= 2 && hv.v == V_METADATA) ||
+			int telling = ch_is_digit(h[0]) && ((dots >= 2 && hv.v == V_METADATA) ||
 							 (dots >= 1 && hex) ||
 							 (dots == 3 && hv.odd));
 			conf = telling ? conf - 20 : 0;
@@ -620,10 +590,10 @@ static void judge_url(struct scan *sc, size_t i)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m, b = i;
-	while (b > 0 && i - b < 16 && (is_alnum(t[b - 1]) || t[b - 1] == '_' || t[b - 1] == '+' ||
+	while (b > 0 && i - b < 16 && (ch_is_alnum(t[b - 1]) || t[b - 1] == '_' || t[b - 1] == '+' ||
 				       t[b - 1] == '-' || t[b - 1] == '.'))
 		b--;
-	if (b == i || !is_alpha(t[b]))
+	if (b == i || !ch_is_alpha(t[b]))
 		return;
 	int s = scheme_lookup(t + b, i - b);
 	size_t k = i + 1, slashes = 0;
@@ -638,7 +608,7 @@ static void judge_url(struct scan *sc, size_t i)
 	if (s >= 0 && strcmp(schemes[s].name, "jar") == 0) {
 		/* jar:http://... fetches the archive; "cookie jar: empty" does not */
 		size_t e = k;
-		while (e < m && e < k + 12 && is_alpha(t[e]))
+		while (e < m && e < k + 12 && ch_is_alpha(t[e]))
 			e++;
 		if (e > k && e < m && t[e] == ':' && scheme_lookup(t + k, e - k) >= 0)
 			report(sc, rule, conf, b, e + 1);
@@ -668,7 +638,7 @@ static void judge_url(struct scan *sc, size_t i)
 			if (t[j] == '\n' || t[j] == '"')
 				break;
 		}
-	} else if (s >= 0 && conf && slashes == 0 && !special && (k < m && is_alnum(t[k]))) {
+	} else if (s >= 0 && conf && slashes == 0 && !special && (k < m && ch_is_alnum(t[k]))) {
 		/* dict:127.0.0.1:11211 style without slashes: judge the host */
 		judge_authority(sc, k, b, 0, NULL, 1);
 	}
@@ -685,7 +655,7 @@ static void scan_window(struct scan *sc, int first, size_t limit)
 			k++;
 		if (k + 2 < m && t[k] == '/' && t[k + 1] == '/')
 			judge_authority(sc, k + 2, k, 0, NULL, 1);
-		else if (k < m && (is_digit(t[k]) || t[k] == '[' || is_alpha(t[k]))) {
+		else if (k < m && (ch_is_digit(t[k]) || t[k] == '[' || ch_is_alpha(t[k]))) {
 			/* only if the whole value is one token */
 			size_t e = k;
 			while (e < m && !ends_host(t[e]))

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 #include "detect_code_injection_kw.h"
 
 #define SSTI_MAX_EXPR 2048 /* longer "expressions" are prose between braces */
@@ -78,26 +79,6 @@ static void note(struct ssti_best *b, enum ssti_level l, size_t off, size_t end)
 	}
 }
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int ident_start(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static int ident_char(int c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9');
-}
-
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -110,7 +91,7 @@ static int ident_is(const char *s, size_t n, const char *w)
 	if (k != n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != w[i])
+		if (ch_lower((unsigned char)s[i]) != w[i])
 			return 0;
 	return 1;
 }
@@ -273,9 +254,9 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 	int first_ident = 1;
 	while (i < n) {
 		int c = (unsigned char)s[i];
-		if (ident_start(c)) {
+		if (ch_ident_start(c)) {
 			size_t b = i;
-			while (i < n && ident_char((unsigned char)s[i]))
+			while (i < n && ch_ident_char((unsigned char)s[i]))
 				i++;
 			const char *w = s + b;
 			size_t wl = i - b;
@@ -324,8 +305,8 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			first_ident = 0;
 			continue;
 		}
-		if (is_digit(c)) {
-			while (i < n && (is_digit((unsigned char)s[i]) || s[i] == '.'))
+		if (ch_is_digit(c)) {
+			while (i < n && (ch_is_digit((unsigned char)s[i]) || s[i] == '.'))
 				i++;
 			x.numbers++;
 			first_ident = 0;
@@ -338,7 +319,7 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			while (j < n && is_space((unsigned char)s[j]))
 				j++;
 			size_t k = j;
-			while (k < n && ident_char((unsigned char)s[k]))
+			while (k < n && ch_ident_char((unsigned char)s[k]))
 				k++;
 			static const char *const filters[] = {"attr", "map", "filter", "reduce",
 			                                      "sort"};
@@ -470,7 +451,7 @@ static void directive_pass(const char *s, size_t n, const char *open, char close
 		i = (size_t)(p - s);
 		int after = (unsigned char)s[i + ol];
 		if (memcmp(s + i, open, ol) != 0 ||
-		    !(ident_start(after) || after == '(' || after == ' ')) {
+		    !(ch_ident_start(after) || after == '(' || after == ' ')) {
 			i++;
 			continue;
 		}
@@ -493,7 +474,7 @@ static void directive_pass(const char *s, size_t n, const char *open, char close
 static void chain_pass(const char *s, size_t n, struct ssti_best *best)
 {
 	for (size_t i = 0; i + 2 < n; i++) {
-		if ((s[i] != '$' && s[i] != '@') || !ident_start((unsigned char)s[i + 1]))
+		if ((s[i] != '$' && s[i] != '@') || !ch_ident_start((unsigned char)s[i + 1]))
 			continue;
 		size_t j = i + 1, depth = 0;
 		int dots = 0;
@@ -513,7 +494,7 @@ static void chain_pass(const char *s, size_t n, struct ssti_best *best)
 				depth--;
 			} else if (c == '.') {
 				dots++;
-			} else if (depth == 0 && !ident_char((unsigned char)c)) {
+			} else if (depth == 0 && !ch_ident_char((unsigned char)c)) {
 				break;
 			}
 			j++;
@@ -553,11 +534,11 @@ static void smarty_pass(const char *s, size_t n, struct ssti_best *best)
 		    (len > 8 && s[b] == '$' && ident_is(s + b + 1, 7, "smarty.")) ||
 		    (len > 7 && ident_is(s + b, 7, "smarty_"))) {
 			note(best, SSTI_EXEC, i, e + 1);
-		} else if (ident_start((unsigned char)s[b]) || s[b] == '$') {
+		} else if (ch_ident_start((unsigned char)s[b]) || s[b] == '$') {
 			enum ssti_level l = judge(s + b, len, CTX_SINGLE);
 			if (l >= SSTI_EXEC)
 				note(best, l, i, e + 1);
-		} else if (is_digit((unsigned char)s[b])) {
+		} else if (ch_is_digit((unsigned char)s[b])) {
 			enum ssti_level l = judge(s + b, len, CTX_SINGLE);
 			if (l == SSTI_PROBE)
 				note(best, l, i, e + 1);
@@ -589,7 +570,7 @@ static void include_pass(const char *s, size_t n, struct ssti_best *best)
 			continue;
 		}
 		size_t e = b;
-		while (e < n && e - b < 16 && ident_char((unsigned char)s[e]))
+		while (e < n && e - b < 16 && ch_ident_char((unsigned char)s[e]))
 			e++;
 		if (e == b)
 			continue;
@@ -656,8 +637,8 @@ static size_t entity_at(const char *s, size_t n, size_t i, char *c)
 		unsigned v = 0, digits = 0, hex = j < n && (s[j] == 'x' || s[j] == 'X');
 		j += hex;
 		for (; j < n && digits < 7; j++, digits++) {
-			int ch = lower((unsigned char)s[j]);
-			int d = is_digit(ch)                    ? ch - '0'
+			int ch = ch_lower((unsigned char)s[j]);
+			int d = ch_is_digit(ch)                    ? ch - '0'
 			        : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
 			                                        : -1;
 			if (d < 0)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 /* Findings from strongest to weakest; the detector reports the strongest. */
 enum xxe_kind {
@@ -61,11 +62,6 @@ static void note(struct xxe_scan *x, enum xxe_kind k, size_t off, size_t end)
 	}
 }
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
 /* Does s[i..) start with the lowercase word w (case-insensitively)? */
 static int at(const struct xxe_scan *x, size_t i, const char *w)
 {
@@ -73,7 +69,7 @@ static int at(const struct xxe_scan *x, size_t i, const char *w)
 	if (i > x->n || x->n - i < k)
 		return 0;
 	for (size_t j = 0; j < k; j++)
-		if (lower((unsigned char)x->s[i + j]) != w[j])
+		if (ch_lower((unsigned char)x->s[i + j]) != w[j])
 			return 0;
 	return 1;
 }
@@ -83,7 +79,7 @@ static size_t find(const struct xxe_scan *x, size_t i, const char *w)
 {
 	int first = w[0];
 	for (; i < x->n; i++)
-		if (lower((unsigned char)x->s[i]) == first && at(x, i, w))
+		if (ch_lower((unsigned char)x->s[i]) == first && at(x, i, w))
 			return i;
 	return x->n;
 }
