@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct th_proc {
@@ -49,6 +50,10 @@ int th_file_count(const char *path, const char *needle);
 bool th_file_contains(const char *path, const char *needle);
 /* The whole file, NUL-terminated, malloc'd (free it); NULL on error. */
 char *th_file_read(const char *path, size_t *len);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice),
+ * for programs that cannot be told to bind port 0; 0 if none could be had. */
+uint16_t th_free_port(void);
 
 /* A temporary folder (mkdtemp under TMPDIR or /tmp) into out (n bytes). */
 int th_tempdir(char *out, size_t n, const char *tag);

@@ -28,30 +28,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "fake_upstream.h"
 #include "px_client.h"
 #include "vg_time.h"
 
 static const char *vigil = "build/extension/vigil";
 
-static uint16_t free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t al = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	bind(s, (struct sockaddr *)&a, sizeof(a));
-	getsockname(s, (struct sockaddr *)&a, &al);
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 static pid_t start_vigil(struct fake_up *up, uint16_t pp, uint64_t *t_exec)
 {
 	char api[64], p1[64], p2[64];
 	snprintf(api, sizeof(api), "AWS_LAMBDA_RUNTIME_API=%s", up->hostport);
 	snprintf(p1, sizeof(p1), "VIGIL_PROXY_PORT=%u", pp);
-	snprintf(p2, sizeof(p2), "VIGIL_TELEMETRY_PORT=%u", free_port());
+	snprintf(p2, sizeof(p2), "VIGIL_TELEMETRY_PORT=%u", th_free_port());
 	char *env[] = {api, p1, p2, "VIGIL_LOG_LEVEL=warn", NULL};
 	char *argv[] = {"/opt/extensions/vigil", NULL};
 	*t_exec = vg_mono_ns();
@@ -249,7 +238,7 @@ int main(int argc, char **argv)
 		memset(&up, 0, sizeof(up));
 		if (fake_up_start(&up) < 0)
 			return 1;
-		pid_t pid = start_vigil(&up, free_port(), &t_exec);
+		pid_t pid = start_vigil(&up, th_free_port(), &t_exec);
 		if (!fake_up_wait_ext_next(&up, 1, 10000)) {
 			fprintf(stderr, "bench-proxy: vigil did not reach event/next\n");
 			return 1;
@@ -272,7 +261,7 @@ int main(int argc, char **argv)
 	memset(&up, 0, sizeof(up));
 	if (fake_up_start(&up) < 0)
 		return 1;
-	uint16_t pp = free_port();
+	uint16_t pp = th_free_port();
 	pid_t pid = start_vigil(&up, pp, &t_exec);
 	if (!fake_up_wait_ext_next(&up, 1, 10000))
 		return 1;

@@ -21,18 +21,6 @@ static struct th_sandbox sb;
 static bool started;
 static char opt[600], env_wrapper[700], env_pp[64], env_tp[64], proxy_api[64];
 
-static uint16_t free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t al = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	bind(s, (struct sockaddr *)&a, sizeof(a));
-	getsockname(s, (struct sockaddr *)&a, &al);
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 /* Starts the sandbox with the layer, its wrapper, free ports for vigil and
  * the extra options (NULL-terminated). */
 static bool no_wrapper;
@@ -41,7 +29,7 @@ static void start_with(uint16_t pp, const char *const more[])
 {
 	uint16_t tp;
 	do
-		tp = free_port();
+		tp = th_free_port();
 	while (tp == pp);
 	snprintf(opt, sizeof(opt), "%s", th_bin("layer/opt"));
 	snprintf(env_wrapper, sizeof(env_wrapper), "AWS_LAMBDA_EXEC_WRAPPER=%s/vigil-wrapper", opt);
@@ -62,7 +50,7 @@ static void start_with(uint16_t pp, const char *const more[])
 
 static void start(const char *const more[])
 {
-	start_with(free_port(), more);
+	start_with(th_free_port(), more);
 }
 
 static void teardown(void)
@@ -369,7 +357,7 @@ START_TEST(wrapper_falls_back_to_direct)
 	/* Something that accepts connections but never answers holds the
 	 * proxy port: vigil cannot bind it, the wrapper's probe gets no
 	 * answer, and the runtime talks to the Runtime API directly. */
-	uint16_t pp = free_port();
+	uint16_t pp = th_free_port();
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(pp)};
 	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
 	int s = socket(AF_INET, SOCK_STREAM, 0);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "alert.h"
 #include "config.h"
 #include "fake_upstream.h"
@@ -244,18 +245,6 @@ END_TEST
 
 static struct fake_up up;
 
-static uint16_t free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t al = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	bind(s, (struct sockaddr *)&a, sizeof(a));
-	getsockname(s, (struct sockaddr *)&a, &al);
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 static const char *vigil_path(void)
 {
 	static char p[4096];
@@ -331,9 +320,9 @@ static void proc_setup(void)
 {
 	memset(&up, 0, sizeof(up));
 	ck_assert_int_eq(fake_up_start(&up), 0);
-	proxy_port = free_port();
+	proxy_port = th_free_port();
 	do
-		tel_port = free_port();
+		tel_port = th_free_port();
 	while (tel_port == proxy_port);
 	up.probe_proxy_port = proxy_port;
 	up.probe_telemetry_port = tel_port;
