@@ -1,6 +1,9 @@
 /* Golden tests of one detector: test-detect CATEGORY FILE.
  *
- * FILE holds one case a line: "+ input" must be detected, "- input" must not;
+ * FILE holds one case a line: "+ input" must be detected, "- input" must not,
+ * "! input" must be detected strongly enough to alert alone under the
+ * built-in policy (its score reaches the policy's threshold), "~ input" may
+ * be detected but only as a weak signal that cannot alert alone;
  * "#" starts a comment; \n \r \t \\ \xHH are decoded. Every case is also run
  * with a where-flag of POL_IN_QUERY and the computed character mask, as the
  * engine calls detectors. Prints each failing case and a summary; exits 1 on
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "detect_table.h"
+#include "pol-private.h"
 
 int main(int argc, char **argv)
 {
@@ -34,9 +38,10 @@ int main(int argc, char **argv)
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
-		if (len < 2 || line[0] == '#' || (line[0] != '+' && line[0] != '-'))
+		if (len < 2 || line[0] == '#' || !strchr("+-!~", line[0]))
 			continue;
-		int want = line[0] == '+';
+		int weak = line[0] == '~', alone = line[0] == '!';
+		int want = line[0] == '+' || alone;
 		char *in = line + 2;
 		size_t n = detect_unescape(in, (size_t)len - 2);
 		struct pol_ctx ctx = {pol_charmask(in, n), POL_IN_QUERY};
@@ -48,6 +53,17 @@ int main(int argc, char **argv)
 			return 2;
 		memcpy(exact, in, n);
 		int got = fn(exact, n, &ctx, &hit);
+		unsigned score = got ? pol_score(hit.severity, hit.confidence) : 0;
+		if (weak) {
+			neg++;
+			if (score >= pol_default_policy.threshold) {
+				bad++;
+				printf("%s:%u: alerts alone (%s, confidence %u): %s\n", argv[2],
+				       lineno, hit.rule, hit.confidence, line + 2);
+			}
+			free(exact);
+			continue;
+		}
 		free(exact);
 		want ? pos++ : neg++;
 		if (got != want) {
@@ -57,6 +73,10 @@ int main(int argc, char **argv)
 		} else if (got && (hit.off > n || hit.len > n - hit.off || !hit.rule)) {
 			bad++;
 			printf("%s:%u: bad hit span or rule\n", argv[2], lineno);
+		} else if (alone && score < pol_default_policy.threshold) {
+			bad++;
+			printf("%s:%u: too weak to alert alone (%s, confidence %u): %s\n", argv[2],
+			       lineno, hit.rule, hit.confidence, line + 2);
 		}
 	}
 	free(line);
