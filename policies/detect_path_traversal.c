@@ -26,10 +26,10 @@
 #include "detect.h"
 #include "detect_chars.h"
 
-#define PT_WIN 4096
-#define PT_KEEP 256
-#define PT_PASSES 4   /* layers of encoding undone */
-#define PT_ENOUGH 90  /* a finding this sure ends the scan */
+#define PT_WIN    4096
+#define PT_KEEP   256
+#define PT_PASSES 4  /* layers of encoding undone */
+#define PT_ENOUGH 90 /* a finding this sure ends the scan */
 
 struct window {
 	unsigned char t[PT_WIN];
@@ -70,10 +70,12 @@ static int decode_pass(struct window *w)
 		if (c == '%' && i + 2 < m && ch_hexval(t[i + 1]) >= 0 && ch_hexval(t[i + 2]) >= 0) {
 			v = ch_hexval(t[i + 1]) * 16 + ch_hexval(t[i + 2]);
 			used = 3;
-		} else if (c == '%' && i + 5 < m && ch_lower(t[i + 1]) == 'u' && ch_hexval(t[i + 2]) >= 0 &&
-			   ch_hexval(t[i + 3]) >= 0 && ch_hexval(t[i + 4]) >= 0 && ch_hexval(t[i + 5]) >= 0) {
-			uint32_t cp = (uint32_t)(ch_hexval(t[i + 2]) << 12 | ch_hexval(t[i + 3]) << 8 |
-						 ch_hexval(t[i + 4]) << 4 | ch_hexval(t[i + 5]));
+		} else if (c == '%' && i + 5 < m && ch_lower(t[i + 1]) == 'u' &&
+		           ch_hexval(t[i + 2]) >= 0 && ch_hexval(t[i + 3]) >= 0 &&
+		           ch_hexval(t[i + 4]) >= 0 && ch_hexval(t[i + 5]) >= 0) {
+			uint32_t cp =
+			    (uint32_t)(ch_hexval(t[i + 2]) << 12 | ch_hexval(t[i + 3]) << 8 |
+			               ch_hexval(t[i + 4]) << 4 | ch_hexval(t[i + 5]));
 			v = fold_codepoint(cp);
 			if (v < 0)
 				v = '?';
@@ -89,7 +91,11 @@ static int decode_pass(struct window *w)
 		} else if (c >= 0xc0 && c < 0xfe) {
 			/* lenient UTF-8, up to the old six-byte forms: overlong
 			 * encodings decode to their ASCII */
-			size_t len = c >= 0xfc ? 6 : c >= 0xf8 ? 5 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			size_t len = c >= 0xfc   ? 6
+			             : c >= 0xf8 ? 5
+			             : c >= 0xf0 ? 4
+			             : c >= 0xe0 ? 3
+			                         : 2;
 			if (i + len <= m) {
 				uint32_t cp = (uint32_t)c & (0x7fu >> len);
 				size_t k;
@@ -103,7 +109,8 @@ static int decode_pass(struct window *w)
 				}
 				if (k == len) {
 					int f = fold_codepoint(cp);
-					if (f >= 0 && (f == '.' || f == '/' || f == '\\' || cp < 0x80)) {
+					if (f >= 0 &&
+					    (f == '.' || f == '/' || f == '\\' || cp < 0x80)) {
 						v = f;
 						used = len;
 					}
@@ -151,54 +158,57 @@ static int fold_pass(struct window *w)
 
 /* ---- what a path leads to ---- */
 
-#define T(path, rule, conf) {path, sizeof(path) - 1, rule, conf}
+#define T(path, rule, conf)                                                                        \
+	{                                                                                          \
+		path, sizeof(path) - 1, rule, conf                                                 \
+	}
 static const struct {
 	const char *path; /* after the leading slash, lower case */
 	size_t len;
 	const char *rule;
-	uint8_t conf;     /* as an absolute path at the start of a value */
+	uint8_t conf; /* as an absolute path at the start of a value */
 } targets[] = {
-	T("proc/self/environ", "pt.lambda_credentials", 95),
-	T("proc/self/", "pt.proc_self", 90),
-	T("proc/thread-self/", "pt.proc_self", 90),
-	T("proc/1/", "pt.proc", 85),
-	T("proc/version", "pt.proc", 85),
-	T("proc/", "pt.proc", 75),
-	T("dev/fd/", "pt.proc_self", 85),
-	T("var/task/", "pt.lambda_code", 85),
-	T("var/task", "pt.lambda_code", 70),
-	T("var/runtime/", "pt.lambda_runtime", 85),
-	T("var/runtime", "pt.lambda_runtime", 70),
-	T("opt/extensions", "pt.lambda_layer", 80),
-	T("opt/", "pt.lambda_layer", 55),
-	T("etc/passwd", "pt.etc", 95),
-	T("etc/shadow", "pt.etc", 95),
-	T("etc/", "pt.etc", 75),
-	T("root/", "pt.home", 80),
-	T("var/log/", "pt.logs", 75),
-	T("var/www/", "pt.webroot", 60),
-	T("var/lib/", "pt.system", 60),
-	T("usr/local/etc/", "pt.etc", 75),
-	T("usr/local/apache", "pt.webroot", 70),
-	T("sys/", "pt.system", 70),
-	T("tmp/", "pt.tmp", 40),
-	T(".aws/", "pt.credentials", 90),
-	T(".ssh/", "pt.credentials", 90),
-	T(".env", "pt.credentials", 70),
-	T("windows/win.ini", "pt.windows", 95),
-	T("windows/system32", "pt.windows", 90),
-	T("windows/", "pt.windows", 80),
-	T("winnt/", "pt.windows", 80),
-	T("boot.ini", "pt.windows", 95),
-	T("inetpub/", "pt.windows", 75),
-	T("xampp/", "pt.webroot", 70),
-	T("wamp/", "pt.webroot", 70),
-	T("apache/", "pt.webroot", 65),
-	T("apache2/", "pt.webroot", 65),
-	T("private/etc/", "pt.etc", 80),
-	T("private/var/", "pt.logs", 70),
-	T("program files", "pt.windows", 70),
-	T("documents and settings", "pt.windows", 70),
+    T("proc/self/environ", "pt.lambda_credentials", 95),
+    T("proc/self/", "pt.proc_self", 90),
+    T("proc/thread-self/", "pt.proc_self", 90),
+    T("proc/1/", "pt.proc", 85),
+    T("proc/version", "pt.proc", 85),
+    T("proc/", "pt.proc", 75),
+    T("dev/fd/", "pt.proc_self", 85),
+    T("var/task/", "pt.lambda_code", 85),
+    T("var/task", "pt.lambda_code", 70),
+    T("var/runtime/", "pt.lambda_runtime", 85),
+    T("var/runtime", "pt.lambda_runtime", 70),
+    T("opt/extensions", "pt.lambda_layer", 80),
+    T("opt/", "pt.lambda_layer", 55),
+    T("etc/passwd", "pt.etc", 95),
+    T("etc/shadow", "pt.etc", 95),
+    T("etc/", "pt.etc", 75),
+    T("root/", "pt.home", 80),
+    T("var/log/", "pt.logs", 75),
+    T("var/www/", "pt.webroot", 60),
+    T("var/lib/", "pt.system", 60),
+    T("usr/local/etc/", "pt.etc", 75),
+    T("usr/local/apache", "pt.webroot", 70),
+    T("sys/", "pt.system", 70),
+    T("tmp/", "pt.tmp", 40),
+    T(".aws/", "pt.credentials", 90),
+    T(".ssh/", "pt.credentials", 90),
+    T(".env", "pt.credentials", 70),
+    T("windows/win.ini", "pt.windows", 95),
+    T("windows/system32", "pt.windows", 90),
+    T("windows/", "pt.windows", 80),
+    T("winnt/", "pt.windows", 80),
+    T("boot.ini", "pt.windows", 95),
+    T("inetpub/", "pt.windows", 75),
+    T("xampp/", "pt.webroot", 70),
+    T("wamp/", "pt.webroot", 70),
+    T("apache/", "pt.webroot", 65),
+    T("apache2/", "pt.webroot", 65),
+    T("private/etc/", "pt.etc", 80),
+    T("private/var/", "pt.logs", 70),
+    T("program files", "pt.windows", 70),
+    T("documents and settings", "pt.windows", 70),
 };
 
 /* The target t[k..] names (k just after a slash), or -1. */
@@ -206,7 +216,8 @@ static int target_at(const unsigned char *t, size_t m, size_t k)
 {
 	for (size_t e = 0; e < sizeof(targets) / sizeof(targets[0]); e++) {
 		size_t l = targets[e].len;
-		if (targets[e].path[0] == t[k] && k + l <= m && memcmp(t + k, targets[e].path, l) == 0)
+		if (targets[e].path[0] == t[k] && k + l <= m &&
+		    memcmp(t + k, targets[e].path, l) == 0)
 			return (int)e;
 	}
 	return -1;
@@ -220,7 +231,12 @@ struct scan {
 	int found;
 };
 
-static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+/* Severity follows confidence, except for whole values (whole=1): a value
+ * that is nothing but a path to a system file is a request to read it, a
+ * high-impact outcome however likely; the same path inside prose or a stack
+ * trace is only a mention. */
+static void report_as(struct scan *sc, const char *rule, int conf, int whole, size_t from,
+                      size_t to)
 {
 	if (sc->found && sc->hit->confidence >= conf)
 		return;
@@ -231,11 +247,18 @@ static void report(struct scan *sc, const char *rule, int conf, size_t from, siz
 		from = to ? to - 1 : 0;
 	sc->hit->rule = rule;
 	sc->hit->category = POL_CAT_PATH_TRAVERSAL;
-	sc->hit->severity = conf >= 90 ? POL_SEV_CRITICAL : conf >= 70 ? POL_SEV_HIGH : POL_SEV_MEDIUM;
+	sc->hit->severity = conf >= 90            ? POL_SEV_CRITICAL
+	                    : conf >= 70 || whole ? POL_SEV_HIGH
+	                                          : POL_SEV_MEDIUM;
 	sc->hit->confidence = (uint8_t)(conf > 100 ? 100 : conf);
 	sc->hit->off = w->at[from];
 	sc->hit->len = to > from ? w->at[to - 1] + 1 - w->at[from] : 1;
 	sc->found = 1;
+}
+
+static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+{
+	report_as(sc, rule, conf, 0, from, to);
 }
 
 static int is_slash(const unsigned char *t, size_t m, size_t k)
@@ -243,7 +266,7 @@ static int is_slash(const unsigned char *t, size_t m, size_t k)
 	/* after folding, a separator is '/'; "..2f" keeps the escape's digits
 	 * where the percent sign was stripped by a filter */
 	return k < m && (t[k] == '/' || (k + 1 < m && ((t[k] == '2' && t[k + 1] == 'f') ||
-						      (t[k] == '5' && t[k + 1] == 'c'))));
+	                                               (t[k] == '5' && t[k + 1] == 'c'))));
 }
 
 static size_t slash_len(const unsigned char *t, size_t k)
@@ -258,7 +281,8 @@ static int step_boundary(const unsigned char *t, size_t i)
 	if (i == 0)
 		return 1;
 	int p = t[i - 1];
-	if (p == '/' || (i >= 2 && ((t[i - 2] == '2' && p == 'f') || (t[i - 2] == '5' && p == 'c'))))
+	if (p == '/' ||
+	    (i >= 2 && ((t[i - 2] == '2' && p == 'f') || (t[i - 2] == '5' && p == 'c'))))
 		return 1;
 	return !ch_is_alnum(p) && p != '.' && p != '-' && p != '_';
 }
@@ -276,7 +300,8 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	if (k + 5 <= m && memcmp(t + k, "file:", 5) == 0 && k + 5 < m && t[k + 5] == '/')
 		k += 5;
 	int drive = 0;
-	if (k + 2 < m && ch_lower(t[k]) >= 'a' && ch_lower(t[k]) <= 'z' && t[k + 1] == ':' && t[k + 2] == '/') {
+	if (k + 2 < m && ch_lower(t[k]) >= 'a' && ch_lower(t[k]) <= 'z' && t[k + 1] == ':' &&
+	    t[k + 2] == '/') {
 		k += 2; /* c:/windows after folding c:\windows */
 		drive = 1;
 	}
@@ -287,53 +312,58 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	/* "/./././boot.ini" is "/boot.ini" */
 	while (k < m && (t[k] == '/' || (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
 		k++;
+	/* the path runs to a space, a query or a quote; when that is also
+	 * where the value ends, the value is nothing but the path */
+	size_t end = k;
+	while (end < m && t[end] != ' ' && t[end] != '?' && t[end] != '#' && t[end] != '"' &&
+	       t[end] != '\'' && t[end] != '&' && end < k + 256)
+		end++;
+	int whole = at_start && (end == m || t[end] == '"' || t[end] == '\'' || t[end] == '&');
 	int e = target_at(t, m, k);
 	if (e >= 0) {
 		/* "etc/passwd" without its slash still names the file, relative to / */
 		int conf = targets[e].conf - (at_start ? 0 : 20) - (slash ? 0 : 30);
-		if (conf >= 50)
-			report(sc, targets[e].rule, conf, i, k + targets[e].len);
-		return;
+		if (conf >= 60 || (conf >= 50 && !whole)) {
+			report_as(sc, targets[e].rule, conf, whole, i, k + targets[e].len);
+			return;
+		}
+		/* a weak folder (/opt/, /tmp/): judged by the rest of the path */
 	}
 	if (at_start && k + 9 <= m &&
 	    (memcmp(t + k, ".htaccess", 9) == 0 || memcmp(t + k, ".htpasswd", 9) == 0)) {
-		report(sc, "pt.hidden_file", 60, i, k + 9); /* ./././.htaccess */
+		report_as(sc, "pt.hidden_file", 60, whole, i, k + 9); /* ./././.htaccess */
 		return;
 	}
 	if (!slash || !at_start || authority) /* //host/.x is a URL */
 		return;
 	/* a whole value that is an absolute path to a log, configuration or
 	 * history file: what inclusion payload lists try one after another */
-	size_t end = k;
-	while (end < m && t[end] != ' ' && t[end] != '?' && t[end] != '#' && t[end] != '"' &&
-	       t[end] != '\'' && end < k + 256)
-		end++;
 	/* /home/x/.aws/credentials: a credentials folder anywhere in the path */
-	static const char *const secrets[] = {"/.aws/", "/.ssh/", "/.docker/", "/.kube/", "/.git/",
-					      "/.gnupg/"};
+	static const char *const secrets[] = {"/.aws/",  "/.ssh/", "/.docker/",
+	                                      "/.kube/", "/.git/", "/.gnupg/"};
 	for (size_t x = k; x < end; x++) {
 		if (t[x] != '/' || x + 1 >= end || t[x + 1] != '.')
 			continue;
 		for (size_t d = 0; d < sizeof(secrets) / sizeof(secrets[0]); d++) {
 			size_t l = strlen(secrets[d]);
 			if (x + l <= end && memcmp(t + x, secrets[d], l) == 0) {
-				report(sc, "pt.credentials", 85, i, end);
+				report_as(sc, "pt.credentials", 85, whole, i, end);
 				return;
 			}
 		}
 	}
 	/* a whole value that is a Windows path to a file or folder */
 	if (drive && k < end && ch_is_alnum(t[k])) {
-		report(sc, "pt.windows_path", 60, i, end);
+		report_as(sc, "pt.windows_path", 60, whole, i, end);
 		return;
 	}
 	/* /var/adm/sulog, /usr/lib/...: two components under a system folder */
-	static const char *const sysdirs[] = {"var/", "usr/", "lib/", "boot/", "srv/", "tmp/",
-					      "volumes/", "library/", "private/"};
+	static const char *const sysdirs[] = {"var/", "usr/",     "lib/",     "boot/",    "srv/",
+	                                      "tmp/", "volumes/", "library/", "private/", "opt/"};
 	for (size_t d = 0; d < sizeof(sysdirs) / sizeof(sysdirs[0]); d++) {
 		size_t l = strlen(sysdirs[d]);
 		if (k + l < end && memcmp(t + k, sysdirs[d], l) == 0 && ch_is_alnum(t[k + l])) {
-			report(sc, "pt.system_path", 60, i, end);
+			report_as(sc, "pt.system_path", 60, whole, i, end);
 			return;
 		}
 	}
@@ -341,38 +371,55 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	for (size_t x = end; x > k; x--) {
 		if (t[x - 1] == '/') {
 			if (t[x] == '.' && x + 1 < end && ch_is_alnum(t[x + 1])) {
-				report(sc, "pt.hidden_file", 60, i, end);
+				report_as(sc, "pt.hidden_file", 60, whole, i, end);
 				return;
 			}
 			break;
 		}
 	}
 	if (t[k] == '.' && k + 1 < end && ch_is_alnum(t[k + 1])) {
-		report(sc, "pt.hidden_file", 60, i, end);
+		report_as(sc, "pt.hidden_file", 60, whole, i, end);
 		return;
 	}
-	static const char *const exts[] = {".log", ".ini", ".conf", ".cnf", ".cfg", ".pem",
-					   ".key", ".htpasswd", ".htaccess", "_history", ".netrc",
-					   ".bashrc", ".profile", "access_log", "error_log"};
+	static const char *const exts[] = {".log",      ".ini",       ".conf",    ".cnf",
+	                                   ".cfg",      ".pem",       ".key",     ".htpasswd",
+	                                   ".htaccess", "_history",   ".netrc",   ".bashrc",
+	                                   ".profile",  "access_log", "error_log"};
 	for (size_t x = 0; x < sizeof(exts) / sizeof(exts[0]); x++) {
 		size_t l = strlen(exts[x]);
 		if (end - k >= l && memcmp(t + end - l, exts[x], l) == 0) {
-			report(sc, "pt.sensitive_file", 65, i, end);
+			report_as(sc, "pt.sensitive_file", 65, whole, i, end);
 			return;
 		}
 	}
 }
 
-#define W(s) {s, sizeof(s) - 1}
+#define W(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 static const struct {
 	const char *s;
 	size_t len;
 } wrappers[] = {
-	W("php://filter"), W("php://input"), W("php://fd"), W("php://memory"), W("php://temp"),
-	W("phar://"), W("zip://"), W("compress.zlib://"), W("compress.bzip2://"),
-	W("expect://"), W("glob://"), W("data://text/plain"), W("data:text/plain;base64"),
-	W("convert.iconv."), W("convert.base64-"), W("string.rot13"), W("jar:file:"),
-	W("netdoc:"),
+    W("php://filter"),
+    W("php://input"),
+    W("php://fd"),
+    W("php://memory"),
+    W("php://temp"),
+    W("phar://"),
+    W("zip://"),
+    W("compress.zlib://"),
+    W("compress.bzip2://"),
+    W("expect://"),
+    W("glob://"),
+    W("data://text/plain"),
+    W("data:text/plain;base64"),
+    W("convert.iconv."),
+    W("convert.base64-"),
+    W("string.rot13"),
+    W("jar:file:"),
+    W("netdoc:"),
 };
 
 static void check_wrapper(struct scan *sc, size_t i)
@@ -381,8 +428,8 @@ static void check_wrapper(struct scan *sc, size_t i)
 	size_t m = sc->w->m;
 	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++) {
 		size_t l = wrappers[e].len;
-		if (wrappers[e].s[0] == t[i] && i + l <= m && memcmp(t + i, wrappers[e].s, l) == 0 &&
-		    (i == 0 || !ch_is_alnum(t[i - 1]))) {
+		if (wrappers[e].s[0] == t[i] && i + l <= m &&
+		    memcmp(t + i, wrappers[e].s, l) == 0 && (i == 0 || !ch_is_alnum(t[i - 1]))) {
 			report(sc, "pt.stream_wrapper", 85, i, i + l);
 			return;
 		}
@@ -433,12 +480,12 @@ static void check_probe_target(struct scan *sc, size_t i)
 static void check_base64(struct scan *sc, size_t k)
 {
 	static const char *const prefixes[] = {
-		"li4v",     /* ../ */
-		"li5c",     /* ..\ */
-		"l2v0yy9",  /* /etc/ */
-		"l3byb2mv", /* /proc/ */
-		"l3zhci90", /* /var/t(ask) */
-		"zxrjl3",   /* etc/ */
+	    "li4v",     /* ../ */
+	    "li5c",     /* ..\ */
+	    "l2v0yy9",  /* /etc/ */
+	    "l3byb2mv", /* /proc/ */
+	    "l3zhci90", /* /var/t(ask) */
+	    "zxrjl3",   /* etc/ */
 	};
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
@@ -446,7 +493,8 @@ static void check_base64(struct scan *sc, size_t k)
 		size_t l = strlen(prefixes[p]);
 		if (k + l + 4 <= m && memcmp(t + k, prefixes[p], l) == 0) {
 			size_t e = k + l;
-			while (e < m && (ch_is_alnum(t[e]) || t[e] == '+' || t[e] == '/' || t[e] == '='))
+			while (e < m &&
+			       (ch_is_alnum(t[e]) || t[e] == '+' || t[e] == '/' || t[e] == '='))
 				e++;
 			if (e == m || t[e] == '"' || t[e] == '\'' || t[e] == '&') {
 				report(sc, "pt.base64", 75, k, e);
@@ -489,7 +537,8 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 				last_end = sep ? j + slash_len(t, j) : j;
 				/* what the steps lead to */
 				size_t k = last_end;
-				while (k < m && (t[k] == '/' || (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
+				while (k < m && (t[k] == '/' ||
+				                 (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
 					k++;
 				int e = k < m ? target_at(t, m, k) : -1;
 				if (e >= 0)
@@ -499,10 +548,11 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 			i = j > i ? j - 1 : i;
 			continue;
 		}
-		if ((c == '=' || c == ':' || c == '"' || c == '\'' || c == ' ' || c == '(') && i + 1 < m)
+		if ((c == '=' || c == ':' || c == '"' || c == '\'' || c == ' ' || c == '(') &&
+		    i + 1 < m)
 			check_absolute(sc, i + 1, c == '=');
-		if (c == 'p' || c == 'z' || c == 'c' || c == 'e' || c == 'g' || c == 'd' || c == 's' ||
-		    c == 'j' || c == 'n')
+		if (c == 'p' || c == 'z' || c == 'c' || c == 'e' || c == 'g' || c == 'd' ||
+		    c == 's' || c == 'j' || c == 'n')
 			check_wrapper(sc, i);
 		if (c == 'e' || c == 'b' || c == 'w' || c == 's')
 			check_probe_target(sc, i);
@@ -522,11 +572,11 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 }
 
 int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx,
-			      struct pol_hit *hit)
+                              struct pol_hit *hit)
 {
 	/* a traversal needs a dot or an escape; an inclusion needs a slash */
 	const uint32_t need = POL_CH_DOT | POL_CH_PERCENT | POL_CH_SLASH | POL_CH_BSLASH |
-			      POL_CH_HIGH | POL_CH_COLON | POL_CH_DIGIT /* 0x2e */;
+	                      POL_CH_HIGH | POL_CH_COLON | POL_CH_DIGIT /* 0x2e */;
 	if (ctx && !(ctx->chars & need))
 		return 0;
 	struct window w;
