@@ -182,9 +182,15 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	if (is_type(sc, e, SQ_NOT))
 		e++; /* not like, not in */
 	if (is_type(sc, e, SQ_CMP)) {
+		/* email notnull--: a comparison that takes no right operand */
+		if (T(sc, e)->flags & SQ_F_POSTFIX)
+			return is_type(sc, e + 1, SQ_COMMENT) || is_type(sc, e + 1, SQ_SEMI) ||
+			       (!strict && is_type(sc, e + 1, SQ_END));
 		size_t c = e + 1;
 		if (is_type(sc, c, SQ_NOT) || is_type(sc, c, SQ_CMP))
 			c++; /* is not null, sounds like */
+		if (is_kw(sc, c, SQW_ALL))
+			c++; /* = all (select ...) */
 		size_t f = operand(sc, c, lim, &b);
 		if (f == SQ_FAIL)
 			return 0;
@@ -193,9 +199,10 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		if (is_type(sc, f, SQ_BARE) && sc->lx.s[T(sc, f)->off] < 0x80)
 			return 0;
 		/* word = word reads as English unless something SQL ends it;
-		 * "where seldom is heard" never does */
+		 * "where seldom is heard" never does, a comment always does */
 		if (!((a | b) & ~(unsigned)OI_BARE))
-			return !(T(sc, e)->flags & SQ_F_WORD) && is_stop(sc, f);
+			return (!(T(sc, e)->flags & SQ_F_WORD) && is_stop(sc, f)) ||
+			       is_type(sc, f, SQ_COMMENT);
 		return 1;
 	}
 	if (a & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR))
@@ -226,6 +233,12 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 {
 	if (is_kw(sc, j, SQW_ALL))
 		j++;
+	/* select top 1 ...: SQL Server's row limit */
+	const struct sq_tok *top = T(sc, j);
+	if (top->type == SQ_BARE && top->len == 3 &&
+	    strncasecmp((const char *)sc->lx.s + top->off, "top", 3) == 0 &&
+	    is_type(sc, j + 1, SQ_NUM))
+		j += 2;
 	const struct sq_tok *t = T(sc, j);
 	const struct sq_tok *nx = T(sc, j + 1);
 	if ((t->flags & SQ_F_CATALOG) || t->type == SQ_VAR ||
@@ -324,6 +337,13 @@ static int statement(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	case SQW_SELECT:
 		return select_list(sc, j + 1, lim, strict);
 	case SQW_DROP:
+		/* drop name;-- : the object word left out, the rest cut off */
+		if (is_type(sc, j + 1, SQ_BARE) &&
+		    (is_type(sc, j + 2, SQ_COMMENT) ||
+		     (is_type(sc, j + 2, SQ_SEMI) &&
+		      (is_type(sc, j + 3, SQ_COMMENT) || is_type(sc, j + 3, SQ_END)))))
+			return 1;
+		/* fall through */
 	case SQW_CREATE:
 		return (is_kw(sc, j + 1, SQW_OBJECT) || is_kw(sc, j + 1, SQW_PROC)) &&
 		       (is_type(sc, j + 2, SQ_BARE) || is_type(sc, j + 2, SQ_FUNC) ||
@@ -467,6 +487,30 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 	return 0;
 }
 
+/* A keyword that opens a statement an attacker stacks: select, drop,
+ * insert, update, delete, create, exec, declare, shutdown, waitfor. */
+static int starts_statement(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *t = T(sc, j);
+	if (t->type != SQ_KW)
+		return 0;
+	switch (t->role) {
+	case SQW_SELECT:
+	case SQW_DROP:
+	case SQW_INSERT:
+	case SQW_UPDATE:
+	case SQW_DELETE:
+	case SQW_CREATE:
+	case SQW_EXEC:
+	case SQW_DECLARE:
+	case SQW_SHUTDOWN:
+	case SQW_WAITFOR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Rules right after a break-out at token i: the end of the literal the
  * input started in (quoted), or a leading number (numeric context). */
 static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct sq_found *f)
@@ -480,6 +524,8 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	const struct sq_tok *t = T(sc, j);
 	if (quoted && rejoins(sc, j, lim))
 		return found(f, "sqli.rejoin", 80, i, j + 3);
+	if (t->type == SQ_NOT && is_type(sc, j + 1, SQ_CMP))
+		t = T(sc, ++j); /* x'not like ... */
 	switch (t->type) {
 	case SQ_LOGIC:
 		if (condition(sc, j + 1, lim, !quoted))
@@ -488,6 +534,10 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	case SQ_CMP: {
 		if (!quoted && !closers)
 			return 0;
+		/* ' notnull -- */
+		if (t->flags & SQ_F_POSTFIX)
+			return (is_type(sc, j + 1, SQ_COMMENT) || is_type(sc, j + 1, SQ_SEMI)) &&
+			       found(f, "sqli.tautology", 80, i, j + 2);
 		unsigned info = 0;
 		size_t e = operand(sc, j + 1, lim, &info);
 		if (e == SQ_FAIL)
@@ -497,7 +547,8 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* x' like 0 --, but not "Ch'in's" or "\"IS\" STAMP" */
 		const struct sq_tok *l = T(sc, e - 1);
 		if ((t->flags & SQ_F_WORD) && (l->type == SQ_STR || (info & OI_BARE)))
-			return 0;
+			return quoted && one_word_literal(sc) && is_type(sc, e, SQ_COMMENT) &&
+			       found(f, "sqli.tautology", 80, i, e + 1); /* id'not like id-- */
 		if (is_stop(sc, e))
 			return found(f, "sqli.tautology", 85, i, e);
 		return 0;
@@ -509,6 +560,10 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			return 0;
 		if (info & (OI_STRONG | OI_SELECT))
 			return found(f, "sqli.expression", 90, i, e);
+		/* x'|email--, user'collate nocase--: one word, an operator and an
+		 * operand, the rest of the query cut off */
+		if (quoted && one_word_literal(sc) && is_type(sc, e, SQ_COMMENT))
+			return found(f, "sqli.expression", 75, i, e + 1);
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
@@ -523,12 +578,21 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	case SQ_SEMI:
 		if (quoted && is_type(sc, j + 1, SQ_COMMENT))
 			return found(f, "sqli.comment", 75, i, j + 2);
+		/* admin'; : a one-word literal closed, the statement ended */
+		if (quoted && is_type(sc, j + 1, SQ_END) && one_word_literal(sc))
+			return found(f, "sqli.comment", 70, i, j + 1);
+		/* ';select ..., ;drop ...: a statement keyword opens a new
+		 * statement right after a break-out, or opens the input */
+		if ((quoted || i == 0) && starts_statement(sc, j + 1))
+			return found(f, "sqli.stacked", 85, i, j + 3);
 		if (statement(sc, j + 1, lim, 0) || guarded_call(sc, j + 1, lim))
 			return found(f, "sqli.stacked", 95, i, j + 4);
 		return 0;
 	case SQ_COMMENT:
-		/* admin'-- : a one-word literal cut short; "SOAP 1 '#" is not */
-		if (closers || (quoted && (t->flags & SQ_F_SHORT) && one_word_literal(sc)))
+		/* admin'-- : a one-word literal cut short; "SOAP 1 '#" is not;
+		 * 1-- : a number ending the input with a bare comment */
+		if (closers || (quoted && (t->flags & SQ_F_SHORT) && one_word_literal(sc)) ||
+		    (!quoted && i > 0 && (t->flags & SQ_F_SHORT) && is_type(sc, j + 1, SQ_END)))
 			return found(f, "sqli.comment", 80, i, j + 1);
 		return 0;
 	case SQ_KW:
@@ -539,11 +603,17 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	if (quoted && statement(sc, j, lim, 0))
 		return found(f, "sqli.stacked", 90, i, j + 3);
 	switch (t->role) {
-	case SQW_UNION:
+	case SQW_UNION: {
 		if (union_select(sc, j, lim) ||
 		    (is_kw(sc, j + 1, SQW_ALL) && is_kw(sc, j + 2, SQW_SELECT)))
 			return found(f, "sqli.union", 95, i, j + 4);
+		/* 1 union select: the select list cut off */
+		size_t k = j + 1 + is_kw(sc, j + 1, SQW_ALL);
+		if (is_kw(sc, k, SQW_SELECT) &&
+		    (is_type(sc, k + 1, SQ_END) || is_type(sc, k + 1, SQ_COMMENT)))
+			return found(f, "sqli.union", 90, i, k + 1);
 		return 0;
+	}
 	case SQW_ORDER: {
 		if (!is_kw(sc, j + 1, SQW_BY))
 			return 0;
@@ -603,7 +673,7 @@ static int is_info_call(const struct sq_scan *sc, size_t j)
  * reads the server's identity, the shape of blind extraction. */
 static int wraps_info_call(const struct sq_scan *sc, size_t i, size_t lim)
 {
-	if (T(sc, i)->fn == SQF_NONE || !is_type(sc, i + 1, SQ_LP))
+	if (!is_type(sc, i + 1, SQ_LP))
 		return 0;
 	int depth = 0;
 	for (size_t j = i + 1; j < lim; j++) {
@@ -617,6 +687,26 @@ static int wraps_info_call(const struct sq_scan *sc, size_t i, size_t lim)
 		else if (is_info_call(sc, j))
 			return 1;
 	}
+	return 0;
+}
+
+/* :: followed by the name of an SQL type */
+static int is_cast(const struct sq_scan *sc, size_t i)
+{
+	static const char *const types[] = {
+	    "bigint",   "bool",  "boolean",   "bytea",   "char",    "date", "decimal",
+	    "double",   "float", "float8",    "inet",    "int",     "int4", "int8",
+	    "integer",  "json",  "jsonb",     "numeric", "oid",     "real", "regclass",
+	    "smallint", "text",  "timestamp", "uuid",    "varchar", "xml",
+	};
+	const struct sq_tok *t = T(sc, i), *u = T(sc, i + 1);
+	char w[16];
+	if (t->len != 2 || sc->lx.s[t->off] != ':' || sc->lx.s[t->off + 1] != ':' ||
+	    u->type != SQ_BARE || u->len >= sizeof(w) || !sq_lower(sc->lx.s + u->off, u->len, w))
+		return 0;
+	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+		if (strcmp(w, types[k]) == 0)
+			return 1;
 	return 0;
 }
 
@@ -654,6 +744,14 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 	case SQ_SEMI:
 		if (statement(sc, i + 1, lim, 0))
 			return found(f, "sqli.stacked", 95, i, i + 4);
+		return 0;
+	case SQ_OP:
+		/* password::int, f(x)::text: PostgreSQL's cast, which error-based
+		 * extraction uses to print a value in the error message */
+		if (p && is_cast(sc, i) &&
+		    (p->type == SQ_RP || p->type == SQ_STR || p->type == SQ_NUM ||
+		     (p->type == SQ_BARE && i == 1) || (p->type == SQ_KW && p->role == SQW_OBJECT)))
+			return found(f, "sqli.cast", 80, i - 1, i + 2);
 		return 0;
 	case SQ_LOGIC: {
 		/* x or 1=1, x or 'a'='a' (a literal compared with itself), and
@@ -732,6 +830,30 @@ static int literal_comparison(const struct sq_scan *sc, size_t j, size_t lim)
 	return g != SQ_FAIL && ((a | b) & OI_LIT) && !is_type(sc, g, SQ_BARE);
 }
 
+/* Is the group opening at j (a '(') SQL, closed and then followed by a
+ * comment that ends the input? Prose in parentheses puts words side by
+ * side, which SQL never does ("(see above) --"). */
+static int sql_group(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	unsigned info = 0;
+	size_t e = group_end(sc, j, lim, &info);
+	if (e >= lim || !is_type(sc, e, SQ_COMMENT) || !is_type(sc, e + 1, SQ_END) ||
+	    !(info & (OI_LIT | OI_SELECT | OI_CALL | OI_VAR | OI_CMP)))
+		return 0;
+	for (size_t k = j; k + 1 < e; k++) {
+		const struct sq_tok *a = T(sc, k), *b = T(sc, k + 1);
+		int av = a->type == SQ_BARE || a->type == SQ_NUM || a->type == SQ_STR ||
+		         a->type == SQ_VAR || a->type == SQ_RP;
+		int bv = b->type == SQ_BARE || b->type == SQ_NUM || b->type == SQ_STR ||
+		         b->type == SQ_VAR || b->type == SQ_FUNC;
+		if (av && bv)
+			return 0;
+		if (b->type == SQ_OTHER)
+			return 0;
+	}
+	return 1;
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
@@ -746,10 +868,18 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_RP &&
 	    after_breakout(sc, 1, 0, f))
 		return 1;
-	/* a value then a comparison: HOPE AND 8=3, x or 2>1 */
-	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_LOGIC &&
-	    literal_comparison(sc, 2, SQ_LOOK))
-		return found(f, "sqli.boolean", 80, 1, 5);
+	/* a value then a comparison: HOPE AND 8=3, x or 2>1, (HOPE)*1 AND 8=3,
+	 * PI() AND COS(PI())=-1 */
+	if (!quote && i == 0 && T(sc, 0)->type != SQ_LOGIC) {
+		unsigned info = 0;
+		size_t e = operand(sc, 0, SQ_LOOK, &info);
+		if (e != SQ_FAIL && is_type(sc, e, SQ_LOGIC) &&
+		    literal_comparison(sc, e + 1, SQ_LOOK))
+			return found(f, "sqli.boolean", 80, e, e + 4);
+	}
+	/* ( 1 or @a ) --: a parenthesized expression, the query cut off */
+	if (!quote && i == 0 && T(sc, 0)->type == SQ_LP && sql_group(sc, 0, SQ_LOOK))
+		return found(f, "sqli.comment", 75, 0, SQ_LOOK);
 	if (!quote && i == 2 && T(sc, 0)->type == SQ_OP && T(sc, 1)->type == SQ_NUM &&
 	    after_breakout(sc, 2, 0, f))
 		return 1;

@@ -46,6 +46,7 @@ enum {
 	SQ_F_EQ = 1u << 4,       /* the comparison is '=' or '==' */
 	SQ_F_DBLAT = 1u << 5,    /* variable is @@system */
 	SQ_F_WORD = 1u << 6,     /* comparison spelt as a word: like, is, in... */
+	SQ_F_POSTFIX = 1u << 7,  /* comparison with no right operand: notnull */
 };
 
 struct sq_tok {
@@ -276,6 +277,10 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 			return;
 		t->type = SQ_CMP;
 		t->flags |= SQ_F_WORD;
+		return;
+	case SQW_POSTFIX:
+		t->type = SQ_CMP;
+		t->flags |= SQ_F_WORD | SQ_F_POSTFIX;
 		return;
 	case SQW_LIT:
 		t->type = SQ_NUM;

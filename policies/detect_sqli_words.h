@@ -42,8 +42,9 @@ enum sqw_role {
 	SQW_CASE,
 	SQW_IF,
 	SQW_EXISTS,
-	SQW_PROC,  /* procedure analyse: also an object word */
-	SQW_ARITH, /* div mod: arithmetic spelt as a word */
+	SQW_PROC,    /* procedure analyse: also an object word */
+	SQW_ARITH,   /* div mod binary collate: operators spelt as a word */
+	SQW_POSTFIX, /* isnull notnull: a comparison with one operand */
 };
 
 enum sqw_fn {
@@ -69,6 +70,7 @@ static const struct sqw_word sqw_words[] = {
     {"benchmark", SQW_NONE, SQF_STRONG},
     {"between", SQW_CMP, SQF_NONE},
     {"bin", SQW_NONE, SQF_WEAK},
+    {"binary", SQW_ARITH, SQF_NONE},
     {"by", SQW_BY, SQF_NONE},
     {"case", SQW_CASE, SQF_NONE},
     {"cast", SQW_NONE, SQF_WEAK},
@@ -77,6 +79,7 @@ static const struct sqw_word sqw_words[] = {
     {"char_length", SQW_NONE, SQF_WEAK},
     {"chr", SQW_NONE, SQF_WEAK},
     {"coalesce", SQW_NONE, SQF_WEAK},
+    {"collate", SQW_ARITH, SQF_NONE},
     {"column", SQW_OBJECT, SQF_NONE},
     {"concat", SQW_NONE, SQF_WEAK},
     {"concat_ws", SQW_NONE, SQF_WEAK},
@@ -125,7 +128,7 @@ static const struct sqw_word sqw_words[] = {
     {"into", SQW_INTO, SQF_NONE},
     {"is", SQW_CMP, SQF_NONE},
     {"is_srvrolemember", SQW_NONE, SQF_STRONG},
-    {"isnull", SQW_NONE, SQF_WEAK},
+    {"isnull", SQW_POSTFIX, SQF_WEAK},
     {"join", SQW_JOIN, SQF_NONE},
     {"json_keys", SQW_NONE, SQF_WEAK},
     {"left", SQW_NONE, SQF_WEAK},
@@ -145,6 +148,7 @@ static const struct sqw_word sqw_words[] = {
     {"multipolygon", SQW_NONE, SQF_STRONG},
     {"name_const", SQW_NONE, SQF_STRONG},
     {"not", SQW_NOT, SQF_NONE},
+    {"notnull", SQW_POSTFIX, SQF_NONE},
     {"now", SQW_NONE, SQF_WEAK},
     {"null", SQW_LIT, SQF_NONE},
     {"nvl", SQW_NONE, SQF_WEAK},
