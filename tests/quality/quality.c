@@ -31,7 +31,7 @@ static const struct {
 } det_floor[] = {
 	/* measured with the detectors on main at 13:05 UTC, minus about two
 	 * points; raise them as detectors improve */
-	{POL_CAT_SQLI, 71},           {POL_CAT_XSS, 73},    {POL_CAT_CMDI, 72},
+	{POL_CAT_SQLI, 77},           {POL_CAT_XSS, 73},    {POL_CAT_CMDI, 72},
 	{POL_CAT_PATH_TRAVERSAL, 94}, {POL_CAT_SSRF, 17},   {POL_CAT_NOSQLI, 95},
 	{POL_CAT_XXE, 68},            {POL_CAT_DESERIALIZATION, 34},
 	{POL_CAT_CODE_INJECTION, 68},
@@ -80,7 +80,7 @@ static void attack(enum pol_category cat, const struct q_fields *f, unsigned idx
 	}
 	if (verbose && !hit)
 		printf("  miss %s %s [%s]: %.*s\n", pol_category_name(cat), pol_source_name(src), label,
-		       (int)(f->vn[0] > 160 ? 160 : f->vn[0]), f->v[0]);
+		       (int)(f->vn[f->n - 1] > 160 ? 160 : f->vn[f->n - 1]), f->v[f->n - 1]);
 	pol_result_free(r);
 }
 
