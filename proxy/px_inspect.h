@@ -51,6 +51,16 @@ struct px_verdict {
 	/* Owned by the inspector; valid until done() returns. */
 	const struct px_finding *findings;
 	size_t n_findings;
+	/* The refusal of a blocked event (action PX_BLOCK), owned by the
+	 * inspector, valid until done() returns. block_error_type NULL: a
+	 * response document the proxy posts to /invocation/{id}/response (the
+	 * 403 of an HTTP source); else an error document it posts to
+	 * /invocation/{id}/error with Lambda-Runtime-Function-Error-Type set to
+	 * block_error_type. block_body NULL: the proxy's own Vigil.Blocked
+	 * error document. */
+	const char *block_body;
+	size_t block_len;
+	const char *block_error_type;
 	void *priv; /* the inspector's own per-verdict state */
 };
 
@@ -60,8 +70,10 @@ struct px_inspector {
 	 * alert; closed: refuse the event). Called concurrently from several
 	 * connection threads. */
 	int (*inspect)(void *ctx, const struct px_event *ev, struct px_verdict *v);
-	/* After the proxy acted on v (forwarded or refused the event); may be
-	 * NULL. blocked says whether the event was refused. */
+	/* After the proxy acted on v (relayed the event to the runtime or
+	 * refused it), so that the inspector's alerts never delay the event;
+	 * may be NULL. blocked says whether the event was refused. Called
+	 * whenever inspect() returned 0. */
 	void (*done)(void *ctx, const struct px_event *ev, struct px_verdict *v, int blocked);
 	void *ctx;
 };

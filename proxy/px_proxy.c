@@ -44,6 +44,7 @@ struct px_req {
 	bool replay_ok;
 	bool chunked;
 	bool is_next;
+	int status;            /* the upstream's status, once read */
 	struct px_srv_req *in; /* the runtime's request */
 };
 
@@ -230,67 +231,116 @@ static int relay(struct px_req *q, struct px_resp *resp)
 	return px_srv_respond(q->in, resp->status, hs, n, resp->body.data, resp->body.len);
 }
 
-/* Refuses a blocked event on the runtime's behalf: reports it as a function
- * error for its request id, so the invocation ends and the runtime is never
- * handed the event. */
-static int refuse_event(struct px_req *q, const char *url, const char *rid)
+/* A request id goes into a request line: only the bytes Lambda's ids are
+ * made of (a UUID, or letters, digits, '-', '_', '.', ':'). */
+static bool rid_ok(const char *rid)
 {
-	static const char body[] =
-	    "{\"errorMessage\":\"event refused by Vigil\",\"errorType\":\"Vigil.EventBlocked\"}";
-	struct vg_buf path = VG_BUF_INIT(4096);
+	size_t n = strlen(rid);
+	if (n == 0 || n > 256)
+		return false;
+	for (const char *p = rid; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == ':'))
+			return false;
+	return true;
+}
+
+/* Answers a blocked event on the runtime's behalf, so the invocation ends
+ * and the runtime is never handed the event: the inspector's refusal (a
+ * response document for HTTP sources, an error document for the others),
+ * or a generic Vigil.Blocked error when there is none (VIGIL_FAIL=closed).
+ * 0 when the upstream accepted it (202). */
+static int refuse_event(struct px_req *q, const char *url, const char *rid,
+                        const struct px_verdict *v)
+{
+	static const char generic[] = "{\"errorMessage\":\"event refused by Vigil\","
+	                              "\"errorType\":\"Vigil.Blocked\"}";
+	const char *body = v && v->block_body ? v->block_body : generic;
+	size_t len = v && v->block_body ? v->block_len : sizeof(generic) - 1;
+	const char *etype = v && v->block_body ? v->block_error_type : "Vigil.Blocked";
+	struct vg_buf path = VG_BUF_INIT(4096), hdr = VG_BUF_INIT(1024);
 	struct px_resp r;
 	size_t prefix = strlen(url) - strlen("/next");
-	int ret = vg_buf_printf(&path, "%.*s/%s/error", (int)prefix, url, rid);
+	int ret;
 
+	if (!rid_ok(rid) || (etype && (strlen(etype) > 128 || strpbrk(etype, "\r\n"))))
+		return -EINVAL;
+	ret =
+	    vg_buf_printf(&path, "%.*s/%s/%s", (int)prefix, url, rid, etype ? "error" : "response");
+	if (ret == 0)
+		ret = vg_buf_puts(&hdr, "Content-Type: application/json\r\n");
+	if (ret == 0 && etype)
+		ret = vg_buf_printf(&hdr, "Lambda-Runtime-Function-Error-Type: %s\r\n", etype);
 	px_resp_init(&r);
 	if (ret == 0)
-		ret = px_request(&q->px->pool, "POST", path.data,
-		                 "Content-Type: application/json\r\n"
-		                 "Lambda-Runtime-Function-Error-Type: Function.EventBlocked\r\n",
-		                 body, sizeof(body) - 1, &r, 64 * 1024, -1);
-	if (ret == 0 && r.status != 202)
+		ret = px_request(&q->px->pool, "POST", path.data, hdr.data, body, len, &r,
+		                 64 * 1024, -1);
+	if (ret == 0 && r.status != 202) {
 		vg_log_warn("refusing event %s: upstream answered %d", rid, r.status);
+		ret = -EPROTO;
+	}
 	px_resp_fini(&r);
 	vg_buf_fini(&path);
+	vg_buf_fini(&hdr);
+	if (ret == 0 && q->px->o.responded)
+		q->px->o.responded(q->px->o.responded_ctx, rid);
 	return ret;
 }
 
-/* Hands a fetched event to the inspector. true when the event must be
- * refused rather than relayed. */
-static bool inspect_event(struct px_req *q, struct px_resp *resp, const char *rid, const char *url)
+/* One event's inspection, from inspect() to done(). */
+struct inspection {
+	struct px_event ev;
+	struct px_event_header hs[PX_HEADERS_MAX];
+	struct px_verdict v;
+	int r; /* what inspect() returned */
+	bool blocked;
+};
+
+/* Hands a fetched event to the inspector and refuses it when the verdict
+ * (or, with fail_closed, a failure) says so. in->blocked tells whether it
+ * was refused. */
+static void inspect_event(struct px_req *q, struct px_resp *resp, const char *rid,
+                          struct inspection *in)
 {
 	struct px_proxy *px = q->px;
-	const struct px_inspector *in = px->o.inspector;
-	struct px_event_header hs[PX_HEADERS_MAX];
-	struct px_event ev = {
+	const struct px_inspector *hook = px->o.inspector;
+
+	in->ev = (struct px_event){
 	    .request_id = rid,
 	    .body = resp->body.data ? resp->body.data : "",
 	    .len = resp->body.len,
-	    .headers = hs,
+	    .headers = in->hs,
 	    .n_headers = resp->n_headers,
 	};
-	struct px_verdict v = {PX_PASS, NULL, 0, NULL};
-	bool blocked;
-
+	in->v = (struct px_verdict){.action = PX_PASS};
 	for (unsigned i = 0; i < resp->n_headers; i++) {
-		hs[i].name = resp->headers[i].name;
-		hs[i].value = resp->headers[i].value;
+		in->hs[i].name = resp->headers[i].name;
+		in->hs[i].value = resp->headers[i].value;
 	}
-	int r = in->inspect(in->ctx, &ev, &v);
-	if (r < 0) {
-		health(px, "internal_error", rid, "inspection failed (%s); event %s", strerror(-r),
+	in->r = hook->inspect(hook->ctx, &in->ev, &in->v);
+	if (in->r < 0) {
+		health(px, "internal_error", rid, "inspection failed (%s); event %s",
+		       strerror(-in->r),
 		       px->o.fail_closed ? "refused (VIGIL_FAIL=closed)" : "passed unchanged");
-		blocked = px->o.fail_closed;
+		in->blocked = px->o.fail_closed;
 	} else {
-		blocked = px->o.block && v.action == PX_BLOCK;
+		in->blocked = px->o.block && in->v.action == PX_BLOCK;
 	}
-	if (blocked && refuse_event(q, url, rid) < 0) {
-		health(px, "internal_error", rid, "could not refuse event; passed unchanged");
-		blocked = false;
+	if (in->blocked) {
+		int r = refuse_event(q, q->in->target, rid, in->r == 0 ? &in->v : NULL);
+		if (r < 0) {
+			health(px, "internal_error", rid,
+			       "could not refuse the event (%s); passed unchanged", strerror(-r));
+			in->blocked = false;
+		}
 	}
-	if (r == 0 && in->done)
-		in->done(in->ctx, &ev, &v, blocked);
-	return blocked;
+}
+
+static void inspection_done(struct px_req *q, struct inspection *in)
+{
+	const struct px_inspector *hook = q->px->o.inspector;
+	if (in->r == 0 && hook->done)
+		hook->done(hook->ctx, &in->ev, &in->v, in->blocked);
 }
 
 /* Reads the upstream's answer, replaying once if a pooled connection had
@@ -330,12 +380,30 @@ static int finish(struct px_req *q)
 			goto out;
 		}
 		untrack(q, resp.keep_alive);
+		q->status = resp.status;
 		if (!(q->is_next && resp.status == 200 && px->o.inspector))
 			break;
 		const char *rid = px_resp_header(&resp, "Lambda-Runtime-Aws-Request-Id");
-		if (!inspect_event(q, &resp, rid ? rid : "", q->in->target))
+		struct inspection *in = malloc(sizeof(*in));
+		if (!in) {
+			health(px, "internal_error", rid ? rid : "",
+			       "out of memory before inspection; event passed unchanged");
 			break;
-		/* The event was refused: fetch the next one for the runtime. */
+		}
+		inspect_event(q, &resp, rid ? rid : "", in);
+		if (!in->blocked) {
+			/* The runtime gets the event first; alerts after. */
+			ret = relay(q, &resp);
+			inspection_done(q, in);
+			free(in);
+			goto out;
+		}
+		inspection_done(q, in);
+		free(in);
+		/* The event was refused: fetch the next one for the runtime,
+		 * whose /next stays pending. */
+		px_resp_fini(&resp);
+		px_resp_init(&resp);
 		q->replay_ok = true;
 		r = connect_up(q, false);
 		if (r == 0)
@@ -380,6 +448,36 @@ static int forward(struct px_req *q)
 	return n < 0 ? (int)n : 0;
 }
 
+/* The runtime answered an invocation: tell the extension which one. The
+ * target is .../invocation/{id}/response or .../error. */
+static void answered(struct px_proxy *px, const struct px_srv_req *in)
+{
+	const char *t = in->target, *q = strchr(t, '?');
+	size_t n = q ? (size_t)(q - t) : strlen(t);
+	static const char *const tails[] = {"/response", "/error"};
+	static const char mid[] = "/invocation/";
+	if (strcmp(in->method, "POST"))
+		return;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(tails); i++) {
+		size_t tl = strlen(tails[i]);
+		if (n <= tl || memcmp(t + n - tl, tails[i], tl))
+			continue;
+		size_t end = n - tl, start = end;
+		while (start > 0 && t[start - 1] != '/')
+			start--;
+		if (start == end || start < sizeof(mid) - 1 ||
+		    memcmp(t + start - (sizeof(mid) - 1), mid, sizeof(mid) - 1))
+			return;
+		char rid[257];
+		if (end - start >= sizeof(rid))
+			return;
+		memcpy(rid, t + start, end - start);
+		rid[end - start] = '\0';
+		px->o.responded(px->o.responded_ctx, rid);
+		return;
+	}
+}
+
 static int on_request(void *ctx, struct px_srv_req *in)
 {
 	static const struct px_header json = {"Content-Type", "application/json"};
@@ -407,6 +505,8 @@ static int on_request(void *ctx, struct px_srv_req *in)
 		r = finish(&q);
 	else
 		vg_log_debug("request %s not relayed: %s", in->target, strerror(-r));
+	if (r == 0 && q.status / 100 == 2 && px->o.responded)
+		answered(px, in);
 	untrack(&q, false);
 	vg_buf_fini(&q.head);
 	vg_buf_fini(&q.replay);

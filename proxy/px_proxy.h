@@ -51,6 +51,12 @@ struct px_proxy_opts {
 	void (*health)(void *ctx, const char *category, const char *request_id,
 	               const char *message);
 	void *health_ctx;
+	/* The invocation request_id has its answer: the runtime's POST
+	 * .../invocation/{id}/response or .../error was relayed and the
+	 * upstream accepted it (2xx), or the proxy refused a blocked event
+	 * itself. Called from connection threads; may be NULL. */
+	void (*responded)(void *ctx, const char *request_id);
+	void *responded_ctx;
 };
 
 /* Binds the listening socket and starts serving before returning, so the

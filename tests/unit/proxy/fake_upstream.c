@@ -224,6 +224,15 @@ static vg_mhd_result on_request(void *cls, struct MHD_Connection *c, const char 
 	MHD_get_connection_values(c, MHD_HEADER_KIND, add_line, &f->headers);
 	MHD_get_connection_values(c, MHD_FOOTER_KIND, add_line, &f->trailers);
 	vg_buf_append(&f->body, req->body.data, req->body.len);
+	if (!strcmp(method, "POST")) {
+		snprintf(f->post_url, sizeof(f->post_url), "%s", url);
+		snprintf(f->post_error_type, sizeof(f->post_error_type), "%s",
+		         hdr(c, "Lambda-Runtime-Function-Error-Type"));
+		snprintf(f->post_data, sizeof(f->post_data), "%.*s",
+		         (int)(req->body.len < sizeof(f->post_data) ? req->body.len
+		                                                    : sizeof(f->post_data) - 1),
+		         req->body.data ? req->body.data : "");
+	}
 	if (strstr(url, "/error")) {
 		size_t n = strlen(f->error_urls);
 		snprintf(f->error_urls + n, sizeof(f->error_urls) - n, "%s ", url);

@@ -38,6 +38,10 @@ struct fake_up {
 	struct vg_buf trailers; /* same for its trailers */
 	struct vg_buf body;     /* its body */
 	char error_urls[4096];  /* every .../error path seen, space-separated */
+	/* the last POST: path, Lambda-Runtime-Function-Error-Type, body */
+	char post_url[1024];
+	char post_error_type[128];
+	char post_data[2048];
 
 	/* The Extensions and Telemetry APIs, for the extension's tests. */
 	uint16_t probe_proxy_port;     /* at register: is the proxy ready here? */

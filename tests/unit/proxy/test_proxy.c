@@ -39,6 +39,20 @@ static void on_health(void *ctx, const char *category, const char *rid, const ch
 	pthread_mutex_unlock(&hl.m);
 }
 
+/* Request ids the proxy reported as answered, space-separated. */
+static struct {
+	pthread_mutex_t m;
+	char rids[1024];
+} answered = {.m = PTHREAD_MUTEX_INITIALIZER};
+
+static void on_responded(void *ctx, const char *rid)
+{
+	pthread_mutex_lock(&answered.m);
+	size_t n = strlen(answered.rids);
+	snprintf(answered.rids + n, sizeof(answered.rids) - n, "%s ", rid);
+	pthread_mutex_unlock(&answered.m);
+}
+
 static void start_proxy(const struct px_inspector *in, bool block, bool fail_closed)
 {
 	struct px_proxy_opts o = {
@@ -47,7 +61,9 @@ static void start_proxy(const struct px_inspector *in, bool block, bool fail_clo
 	    .block = block,
 	    .fail_closed = fail_closed,
 	    .health = on_health,
+	    .responded = on_responded,
 	};
+	answered.rids[0] = '\0';
 	ck_assert_int_eq(px_proxy_new(&o, &px), 0);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", px_proxy_port(px));
 }
@@ -549,7 +565,10 @@ struct seen {
 	bool saw_trace;
 	int fail; /* inspect() returns this when non-zero */
 	enum px_action action;
-	const char *block_rid; /* block only this request id */
+	const char *block_rid;    /* block only this request id */
+	const char *doc;          /* the refusal document, NULL: the proxy's own */
+	const char *doc_type;     /* its error type, NULL: a response document */
+	bool relayed_before_done; /* the runtime had the event when done() ran */
 };
 static struct seen seen = {.m = PTHREAD_MUTEX_INITIALIZER};
 
@@ -567,6 +586,11 @@ static int t_inspect(void *ctx, const struct px_event *ev, struct px_verdict *v)
 	if (s->fail)
 		return s->fail;
 	v->action = (!s->block_rid || !strcmp(s->block_rid, ev->request_id)) ? s->action : PX_PASS;
+	if (v->action == PX_BLOCK && s->doc) {
+		v->block_body = s->doc;
+		v->block_len = strlen(s->doc);
+		v->block_error_type = s->doc_type;
+	}
 	return 0;
 }
 
@@ -617,9 +641,82 @@ START_TEST(block_mode_refuses_event_and_serves_the_next)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(has_header(&r, "Lambda-Runtime-Aws-Request-Id: req-2\r\n"));
 	ck_assert_str_eq(up.error_urls, "/2018-06-01/runtime/invocation/req-1/error ");
+	ck_assert_str_eq(up.post_error_type, "Vigil.Blocked");
+	ck_assert_ptr_nonnull(strstr(up.post_data, "\"errorType\":\"Vigil.Blocked\""));
 	ck_assert_uint_eq(seen.n_blocked, 1);
 	ck_assert_uint_eq(seen.n_done, 2);
+	/* The refused invocation counts as answered. */
+	ck_assert_str_eq(answered.rids, "req-1 ");
 	reply_fini(&r);
+}
+END_TEST
+
+START_TEST(block_posts_the_inspectors_documents)
+{
+	restart_with(true, false);
+	seen.action = PX_BLOCK;
+	seen.block_rid = "req-1";
+	seen.doc = "{\"statusCode\":403,\"body\":\"Forbidden\"}";
+	struct reply r;
+	/* An HTTP source: the 403 is the invocation's response. */
+	http("GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(has_header(&r, "Lambda-Runtime-Aws-Request-Id: req-2\r\n"));
+	ck_assert_str_eq(up.post_url, "/2018-06-01/runtime/invocation/req-1/response");
+	ck_assert_str_eq(up.post_data, seen.doc);
+	ck_assert_str_eq(up.post_error_type, "");
+	ck_assert_str_eq(up.error_urls, "");
+	reply_fini(&r);
+	/* Another source: an error document with the inspector's type. */
+	seen.block_rid = "req-3";
+	seen.doc = "{\"errorType\":\"Vigil.Blocked\",\"errorMessage\":\"sqli\"}";
+	seen.doc_type = "Vigil.Blocked";
+	http("GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0, &r);
+	ck_assert(has_header(&r, "Lambda-Runtime-Aws-Request-Id: req-4\r\n"));
+	ck_assert_str_eq(up.error_urls, "/2018-06-01/runtime/invocation/req-3/error ");
+	ck_assert_str_eq(up.post_error_type, "Vigil.Blocked");
+	ck_assert_str_eq(up.post_data, seen.doc);
+	ck_assert_str_eq(answered.rids, "req-1 req-3 ");
+	reply_fini(&r);
+}
+END_TEST
+
+START_TEST(refusal_rejected_upstream_passes_the_event)
+{
+	restart_with(true, false);
+	seen.action = PX_BLOCK;
+	up.post_status = 400; /* the Runtime API will not take the refusal */
+	struct reply r;
+	http("GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(has_header(&r, "Lambda-Runtime-Aws-Request-Id: req-1\r\n"));
+	ck_assert_str_eq(r.body.data, "{\"hello\":\"world\"}");
+	ck_assert_uint_eq(hl.n, 1);
+	ck_assert_str_eq(hl.category, "internal_error");
+	ck_assert_uint_eq(seen.n_blocked, 0);
+	ck_assert_str_eq(answered.rids, "");
+	reply_fini(&r);
+}
+END_TEST
+
+START_TEST(answers_are_reported_by_request_id)
+{
+	struct reply r;
+	http("POST", "/2018-06-01/runtime/invocation/abc-1/response", NULL, "ok", 2, &r);
+	ck_assert_int_eq(r.status, 202);
+	reply_fini(&r);
+	http("POST", "/2018-06-01/runtime/invocation/abc-2/error", NULL, "{}", 2, &r);
+	reply_fini(&r);
+	/* Not answers: init errors, GETs, refused posts. */
+	http("POST", "/2018-06-01/runtime/init/error", NULL, "{}", 2, &r);
+	reply_fini(&r);
+	http("GET", "/2018-06-01/runtime/invocation/abc-3/response", NULL, NULL, 0, &r);
+	reply_fini(&r);
+	up.post_status = 400;
+	http("POST", "/2018-06-01/runtime/invocation/abc-4/response", NULL, "ok", 2, &r);
+	ck_assert_int_eq(r.status, 400);
+	reply_fini(&r);
+	ck_assert_str_eq(answered.rids, "abc-1 abc-2 ");
 }
 END_TEST
 
@@ -723,6 +820,9 @@ static Suite *suite(void)
 	tcase_add_test(t, upstream_hang_is_not_timed_out_by_the_proxy);
 	tcase_add_test(t, inspector_sees_event_and_request_id);
 	tcase_add_test(t, block_mode_refuses_event_and_serves_the_next);
+	tcase_add_test(t, block_posts_the_inspectors_documents);
+	tcase_add_test(t, refusal_rejected_upstream_passes_the_event);
+	tcase_add_test(t, answers_are_reported_by_request_id);
 	tcase_add_test(t, inspector_failure_fails_open_with_health_alert);
 	tcase_add_test(t, inspector_failure_fails_closed_when_asked);
 	tcase_add_test(t, client_request_and_retry_on_stale_connection);
