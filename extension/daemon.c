@@ -9,6 +9,7 @@
 #include "alert.h"
 #include "config.h"
 #include "ext_api.h"
+#include "inspector.h"
 #include "listener.h"
 #include "px_proxy.h"
 #include "vg_log.h"
@@ -17,6 +18,8 @@
 struct daemon {
 	struct ext_config cfg;
 	struct ext_api api;
+	struct tel_sink sink; /* where every alert goes */
+	struct ext_inspector *inspector;
 	struct px_proxy *proxy;
 	struct ext_listener *listener;
 	uint64_t t0;
@@ -25,14 +28,16 @@ struct daemon {
 
 static void health(void *ctx, const char *category, const char *rid, const char *msg)
 {
-	struct ext_alert a = {
+	struct daemon *d = ctx;
+	struct tel_alert a = {
 	    .kind = "health",
 	    .category = category,
 	    .rule = "vigil.proxy",
+	    .severity = "ERROR",
 	    .request_id = rid,
 	    .summary = msg,
 	};
-	ext_alert_print(stdout, &a);
+	tel_emit(&d->sink, &a);
 }
 
 static const char *basename_of(const char *path)
@@ -55,10 +60,11 @@ static void start_sockets(struct daemon *d, const char *upstream)
 	struct px_proxy_opts o = {
 	    .upstream = upstream,
 	    .port = d->cfg.proxy_port,
-	    .inspector = NULL, /* the policies engine plugs in here */
+	    .inspector = d->inspector ? ext_inspector_hook(d->inspector) : NULL,
 	    .block = d->cfg.mode == EXT_MODE_BLOCK,
 	    .fail_closed = d->cfg.fail == EXT_FAIL_CLOSED,
 	    .health = health,
+	    .health_ctx = d,
 	};
 	int r = px_proxy_new(&o, &d->proxy);
 	if (r < 0) {
@@ -68,12 +74,12 @@ static void start_sockets(struct daemon *d, const char *upstream)
 		    "proxy not started on 127.0.0.1:%u (%s); the runtime talks to Lambda directly",
 		    d->cfg.proxy_port, strerror(-r));
 		vg_log_error("%s", msg);
-		struct ext_alert a = {.kind = "health",
+		struct tel_alert a = {.kind = "health",
 		                      .category = "proxy_bypassed",
 		                      .rule = "vigil.proxy",
 		                      .severity = "ERROR",
 		                      .summary = msg};
-		ext_alert_print(stdout, &a);
+		tel_emit(&d->sink, &a);
 	}
 	r = ext_listener_start(d->cfg.telemetry_port, &d->listener);
 	if (r < 0)
@@ -114,12 +120,12 @@ static void check_bypass(struct daemon *d)
 	    "AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper, or start an OS-only runtime with "
 	    "exec /opt/vigil-wrapper in its bootstrap)";
 	vg_log_warn("%s", msg);
-	struct ext_alert a = {.kind = "health",
+	struct tel_alert a = {.kind = "health",
 	                      .category = "proxy_bypassed",
 	                      .rule = "vigil.proxy",
 	                      .severity = "ERROR",
 	                      .summary = msg};
-	ext_alert_print(stdout, &a);
+	tel_emit(&d->sink, &a);
 }
 
 /* Budget: everything must be done by deadline_ms, with a margin for exit.
@@ -145,13 +151,53 @@ static int config_failure(struct daemon *d, const char *name, const char *msg)
 	return 1;
 }
 
+static void daemon_fini(struct daemon *d)
+{
+	/* The proxy first: its threads call the inspector. */
+	px_proxy_free(d->proxy);
+	ext_listener_stop(d->listener);
+	ext_inspector_free(d->inspector);
+	ext_api_fini(&d->api);
+}
+
+/* Register, subscribe, then the event loop until SHUTDOWN. */
+static int serve(struct daemon *d, const char *name, const char *runtime_api)
+{
+	int status = 0, r;
+
+	start_sockets(d, runtime_api);
+	r = ext_api_register(&d->api, name, &status);
+	if (r < 0) {
+		vg_log_error("register as %s failed: %s (status %d)", name, strerror(-r), status);
+		return 1;
+	}
+	vg_log_debug("registered as %s at %.3f ms", name, since_ms(d));
+	subscribe(d);
+
+	for (;;) {
+		struct ext_event ev;
+		r = ext_api_next(&d->api, &ev, &status);
+		if (r < 0) {
+			/* 500 means the environment is beyond repair: quit. */
+			vg_log_error("event/next failed: %s (status %d)", strerror(-r), status);
+			return 1;
+		}
+		if (ev.type == EXT_EVENT_INVOKE)
+			check_bypass(d);
+		if (ev.type == EXT_EVENT_SHUTDOWN) {
+			shutdown_phase(d, &ev);
+			return 0;
+		}
+	}
+}
+
 int ext_daemon_run(const char *argv0)
 {
 	struct daemon d = {.t0 = vg_mono_ns()};
 	const char *name = basename_of(argv0);
 	const char *runtime_api = getenv("AWS_LAMBDA_RUNTIME_API");
-	char err[256];
-	int status = 0, r;
+	char err[512];
+	int r;
 
 	signal(SIGPIPE, SIG_IGN);
 	int cfg_r = ext_config_load(&d.cfg, err, sizeof(err));
@@ -161,31 +207,27 @@ int ext_daemon_run(const char *argv0)
 		             runtime_api ? "not host:port" : "unset");
 		return 1;
 	}
-	if (cfg_r < 0)
-		return config_failure(&d, name, err);
-
-	start_sockets(&d, runtime_api);
-	r = ext_api_register(&d.api, name, &status);
+	if (cfg_r < 0) {
+		r = config_failure(&d, name, err);
+		goto out;
+	}
+	ext_alert_stdout_sink(&d.sink, stdout);
+	/* The engine before the sockets: an invalid policy is a configuration
+	 * error, and the proxy must never serve without its inspector. */
+	struct ext_inspector_opts io = {
+	    .policy = d.cfg.policy,
+	    .block = d.cfg.mode == EXT_MODE_BLOCK,
+	    .sink = &d.sink,
+	};
+	r = ext_inspector_new(&io, &d.inspector, err, sizeof(err));
 	if (r < 0) {
-		vg_log_error("register as %s failed: %s (status %d)", name, strerror(-r), status);
-		return 1;
+		char msg[sizeof(err) + 32];
+		snprintf(msg, sizeof(msg), "VIGIL_POLICY: %s", err[0] ? err : strerror(-r));
+		r = config_failure(&d, name, msg);
+		goto out;
 	}
-	vg_log_debug("registered as %s at %.3f ms", name, since_ms(&d));
-	subscribe(&d);
-
-	for (;;) {
-		struct ext_event ev;
-		r = ext_api_next(&d.api, &ev, &status);
-		if (r < 0) {
-			/* 500 means the environment is beyond repair: quit. */
-			vg_log_error("event/next failed: %s (status %d)", strerror(-r), status);
-			return 1;
-		}
-		if (ev.type == EXT_EVENT_INVOKE)
-			check_bypass(&d);
-		if (ev.type == EXT_EVENT_SHUTDOWN) {
-			shutdown_phase(&d, &ev);
-			return 0;
-		}
-	}
+	r = serve(&d, name, runtime_api);
+out:
+	daemon_fini(&d);
+	return r;
 }

