@@ -6,12 +6,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vg_log.h"
@@ -93,8 +95,10 @@ static void *reader_main(void *arg)
 	};
 	int open = 2;
 
-	if (!lines)
+	if (!lines) {
+		atomic_store(&p->drained, true);
 		return NULL;
+	}
 	while (open > 0) {
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -114,7 +118,23 @@ static void *reader_main(void *arg)
 		}
 	}
 	free(lines);
+	atomic_store(&p->drained, true);
 	return NULL;
+}
+
+bool sbx_proc_drain(struct sbx_proc *p, uint64_t deadline_ns)
+{
+	if (!p || !p->reader_started)
+		return true;
+	/* The reader runs until end of file on both pipes: a short sleep
+	 * loop is enough, this runs once per shutdown phase. */
+	while (!atomic_load(&p->drained)) {
+		if (vg_mono_ns() >= deadline_ns)
+			return false;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
 }
 
 /* ---- spawning ---- */

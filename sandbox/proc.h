@@ -34,6 +34,7 @@ struct sbx_proc {
 	int out_fd, err_fd, wake[2];
 	pthread_t reader;
 	bool reader_started;
+	_Atomic bool drained; /* the reader saw both pipes end (or stopped) */
 };
 
 /* Launches argv (argv[0] is the path) with envp; caller holds s->lock (so
@@ -44,6 +45,10 @@ int sbx_proc_spawn(struct sbx *s, bool runtime, const char *name, char *const ar
 /* Unlinks p from s->procs, stops its log reader after draining the pipes,
  * and frees it. Caller holds s->lock; it is released while joining. */
 void sbx_proc_release(struct sbx *s, struct sbx_proc *p);
+/* Waits until p's log reader has read both pipes to their end (every line
+ * handed to telemetry), at most until deadline_ns. Caller does not hold
+ * s->lock. true when drained. */
+bool sbx_proc_drain(struct sbx_proc *p, uint64_t deadline_ns);
 /* Signals the process group (the process itself if the group is gone). */
 void sbx_proc_signal(struct sbx_proc *p, int sig);
 /* SIGSTOP / SIGCONT every live process. Caller holds s->lock. */

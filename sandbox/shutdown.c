@@ -15,6 +15,9 @@
 
 /* ---- reset and shutdown ---- */
 
+/* How long the runtime's pipes may take to reach their end. */
+#define PIPE_DRAIN_MS 100
+
 static void report_extension(struct sbx *s, struct sbx_ext *e)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -101,6 +104,12 @@ void sbx_shutdown_phase(struct sbx *s, const char *reason, bool final)
 	}
 	pthread_cond_broadcast(&s->ext_cond);
 	pthread_mutex_unlock(&s->lock);
+
+	/* The runtime's last lines (a flood just before the end, a panic
+	 * message) may still sit in its pipes: read them out, within a
+	 * bound, so the final flush carries them. */
+	if (rt && !sbx_proc_drain(rt, vg_mono_ns() + PIPE_DRAIN_MS * MS))
+		vg_log_warn("runtime output not drained within %d ms", PIPE_DRAIN_MS);
 
 	/* Telemetry of the last moments reaches the listeners while they
 	 * still run. */
