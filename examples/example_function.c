@@ -1,9 +1,15 @@
 /* example-function: a minimal Lambda custom runtime (a "bootstrap") in C.
  *
  * It loops on the Runtime API at $AWS_LAMBDA_RUNTIME_API: takes the next
- * event, prints what it got, and answers {"message":"hello, NAME",...}. An
- * event with "fail": true is answered with a function error instead, the way
- * a handler's exception would be. */
+ * event, prints what it got, and answers {"message":"hello, NAME",...}. Any
+ * event shape is accepted (API Gateway, SQS, S3, ...): the answer names the
+ * records it saw. A few top-level members make it misbehave, as a real
+ * function sometimes does, so the demo can show Vigil's telemetry alerts:
+ *
+ *   "fail": true       answer with a function error (a handler's exception)
+ *   "sleep_ms": N      sleep N ms before answering (past the timeout: timeout)
+ *   "alloc_mb": N      allocate and touch N MiB (past the memory size: OOM)
+ *   "print": "TEXT"    print TEXT as a log line (e.g. a leaked credential) */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -11,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 struct buf {
 	char *d;
@@ -70,6 +77,30 @@ static long post(CURL *c, const char *url, const char *body, struct curl_slist *
 	return status;
 }
 
+/* The demo's misbehaviours (see the header comment). */
+static void misbehave(const cJSON *event)
+{
+	const cJSON *print = cJSON_GetObjectItemCaseSensitive(event, "print");
+	const cJSON *sleep_ms = cJSON_GetObjectItemCaseSensitive(event, "sleep_ms");
+	const cJSON *alloc_mb = cJSON_GetObjectItemCaseSensitive(event, "alloc_mb");
+
+	if (cJSON_IsString(print))
+		printf("%s\n", print->valuestring);
+	if (cJSON_IsNumber(sleep_ms) && sleep_ms->valuedouble > 0 && sleep_ms->valuedouble < 3600e3)
+		usleep((useconds_t)(sleep_ms->valuedouble * 1000));
+	if (cJSON_IsNumber(alloc_mb) && alloc_mb->valuedouble > 0) {
+		/* Touched page by page, a little at a time, the way a leak
+		 * grows; kept (the process ends when the limit is hit). */
+		for (int i = 0; i < alloc_mb->valueint && i < 65536; i++) {
+			char *p = malloc(1 << 20);
+			if (!p)
+				break;
+			memset(p, 1, 1 << 20);
+			usleep(2000);
+		}
+	}
+}
+
 int main(void)
 {
 	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
@@ -106,6 +137,7 @@ int main(void)
 		cJSON *event = cJSON_Parse(ev.d ? ev.d : "");
 		cJSON *name = cJSON_GetObjectItemCaseSensitive(event, "name");
 		bool fail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(event, "fail"));
+		misbehave(event);
 		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 		if (fail) {
 			h = curl_slist_append(
@@ -124,6 +156,9 @@ int main(void)
 			         cJSON_IsString(name) ? name->valuestring : "world");
 			cJSON_AddStringToObject(out, "message", msg);
 			cJSON_AddStringToObject(out, "requestId", id);
+			cJSON *recs = cJSON_GetObjectItemCaseSensitive(event, "Records");
+			if (cJSON_IsArray(recs))
+				cJSON_AddNumberToObject(out, "records", cJSON_GetArraySize(recs));
 			char *text = cJSON_PrintUnformatted(out);
 			snprintf(url, sizeof(url),
 			         "http://%s/2018-06-01/runtime/invocation/%s/response", api, id);
