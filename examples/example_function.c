@@ -114,7 +114,7 @@ int main(void)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c = curl_easy_init();
-	printf("example-function: initialised, waiting for events\n");
+	printf("example-function: initialised, runtime API %s\n", api);
 	for (;;) {
 		struct buf ev = {0};
 		long status = 0;

@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
@@ -395,4 +396,84 @@ int th_opt_add_extension(const char *opt_dir, const char *name, const char *targ
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/extensions/%s", opt_dir, name);
 	return symlink(target, path) < 0 ? -errno : 0;
+}
+
+/* ---- collector ---- */
+
+int th_collector_start(struct th_collector *c, const char *const extra[])
+{
+	const char *argv[48];
+	char db[600], line[512];
+	int a = 0, r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = th_tempdir(c->dir, sizeof(c->dir), "col")) < 0)
+		return r;
+	snprintf(c->err_path, sizeof(c->err_path), "%s/stderr", c->dir);
+	snprintf(db, sizeof(db), "%s/alerts.db", c->dir);
+	argv[a++] = th_bin("collector/vigil-collector");
+	argv[a++] = "--listen";
+	argv[a++] = "127.0.0.1:0";
+	argv[a++] = "--db";
+	argv[a++] = db;
+	argv[a++] = "--max-age";
+	argv[a++] = "0";
+	for (size_t i = 0; extra && extra[i] && a < 46; i++)
+		argv[a++] = extra[i];
+	argv[a] = NULL;
+	if ((r = th_spawn(&c->proc, (char *const *)argv, NULL, NULL, c->err_path)) < 0)
+		return r;
+	if (th_wait_line(c->err_path, "listening on http://", 30000, line, sizeof(line)) < 0) {
+		th_stop(&c->proc, 5000);
+		return -ETIMEDOUT;
+	}
+	const char *u = strstr(line, "http://");
+	if (sscanf(u, "%127s", c->url) != 1) {
+		th_stop(&c->proc, 5000);
+		return -EPROTO;
+	}
+	snprintf(c->logs_url, sizeof(c->logs_url), "%sv1/logs", c->url);
+	return 0;
+}
+
+cJSON *th_collector_alerts(struct th_collector *c, const char *query)
+{
+	char url[1024];
+	struct th_resp r;
+	cJSON *all = NULL, *alerts;
+
+	snprintf(url, sizeof(url), "%sapi/alerts?%s", c->url, query ? query : "");
+	if (th_http("GET", url, NULL, NULL, 0, 10000, &r) == 0 && r.status == 200)
+		all = cJSON_Parse(r.body);
+	th_resp_fini(&r);
+	alerts = cJSON_DetachItemFromObjectCaseSensitive(all, "alerts");
+	cJSON_Delete(all);
+	if (alerts && !cJSON_IsArray(alerts)) {
+		cJSON_Delete(alerts);
+		alerts = NULL;
+	}
+	return alerts;
+}
+
+cJSON *th_collector_wait(struct th_collector *c, const char *query, int n, int timeout_ms)
+{
+	cJSON *a = NULL;
+	for (int waited = 0;; waited += 50) {
+		cJSON_Delete(a);
+		a = th_collector_alerts(c, query);
+		if ((a && cJSON_GetArraySize(a) >= n) || waited >= timeout_ms)
+			return a;
+		usleep(50000);
+	}
+}
+
+int th_collector_stop(struct th_collector *c)
+{
+	return th_stop(&c->proc, 10000);
+}
+
+void th_collector_fini(struct th_collector *c)
+{
+	if (!getenv("TH_KEEP"))
+		th_rmtree(c->dir);
 }

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct cJSON;
+
 struct th_proc {
 	pid_t pid;
 	int status; /* wait status once exited */
@@ -103,6 +105,29 @@ int th_sandbox_invoke(struct th_sandbox *sb, const char *body, struct th_resp *r
 int th_sandbox_stop(struct th_sandbox *sb);
 /* Removes its files. */
 void th_sandbox_fini(struct th_sandbox *sb);
+
+/* A running vigil-collector on a free port with its own database. */
+struct th_collector {
+	struct th_proc proc;
+	char dir[512];      /* temp folder: database, stderr */
+	char err_path[600]; /* its stderr */
+	char url[128];      /* http://127.0.0.1:PORT/ */
+	char logs_url[160]; /* url + v1/logs, for VIGIL_COLLECTOR_URL */
+};
+
+/* Starts build/collector/vigil-collector on 127.0.0.1:0 with a fresh
+ * database, --max-age 0 and the extra options (NULL-terminated, may be
+ * NULL); waits (up to 30 s) for its listening line. 0 or -errno. */
+int th_collector_start(struct th_collector *c, const char *const extra[]);
+/* GET url + "api/alerts?" + query (e.g. "limit=1000&kind=telemetry"): the
+ * answer's alerts array (the caller owns it: cJSON_Delete), or NULL when the
+ * query failed. */
+struct cJSON *th_collector_alerts(struct th_collector *c, const char *query);
+/* Polls th_collector_alerts(query) until it holds at least n alerts or
+ * timeout_ms passed; returns the last answer (NULL on failure). */
+struct cJSON *th_collector_wait(struct th_collector *c, const char *query, int n, int timeout_ms);
+int th_collector_stop(struct th_collector *c);
+void th_collector_fini(struct th_collector *c);
 
 /* Makes opt_dir/extensions/NAME a symlink to target (a test extension
  * chooses its behaviour from its name). */

@@ -745,37 +745,33 @@ START_TEST(telemetry_stub)
 }
 END_TEST
 
-START_TEST(example_demo)
+START_TEST(example_extension)
 {
-	/* The README's demo: examples/demo.sh runs the example function and
-	 * extension over three events. */
-	char script[1024], out[600], err[600];
+	/* The examples: the example function and the example extension,
+	 * which subscribes to telemetry, over three events. (The README's
+	 * demo runs Vigil itself: tests/integration/e2e covers it.) */
+	const char *rt[] = {th_bin("sandbox/example-function"), NULL};
+	struct th_resp r;
 	memset(&sb, 0, sizeof(sb));
-	ck_assert_int_eq(th_tempdir(sb.dir, sizeof(sb.dir), "demo"), 0);
-	snprintf(script, sizeof(script), "%s/examples/demo.sh", getenv("VIGIL_SOURCE_ROOT"));
-	snprintf(out, sizeof(out), "%s/stdout", sb.dir);
-	snprintf(err, sizeof(err), "%s/stderr", sb.dir);
-	const char *argv[] = {"/bin/sh", script, getenv("VIGIL_BUILD_ROOT"), NULL};
-	ck_assert_int_eq(th_spawn(&sb.proc, (char *const *)argv, NULL, out, err), 0);
+	ck_assert_int_eq(th_tempdir(opt, sizeof(opt), "opt"), 0);
+	ck_assert_int_eq(
+	    th_opt_add_extension(opt, "example-extension", th_bin("sandbox/example-extension")), 0);
+	ck_assert_int_eq(th_sandbox_start(&sb, opt, NULL, rt), 0);
 	started = true;
-	ck_assert_int_eq(th_wait(&sb.proc, 30000), 0);
-	ck_assert(WIFEXITED(sb.proc.status) && WEXITSTATUS(sb.proc.status) == 0);
-	ck_assert_int_eq(th_file_count(out, "\"status\":\"success\""), 2);
-	ck_assert_int_eq(th_file_count(out, "\"status\":\"error\""), 1);
-	ck_assert(th_file_contains(out, "hello, alice"));
-	ck_assert_int_eq(th_file_count(err, "example-extension: INVOKE "), 3);
-	ck_assert(th_file_contains(err, "example-extension: telemetry subscription: 200"));
-	ck_assert_int_ge(th_file_count(err, "example-extension: telemetry platform.report"), 3);
-	ck_assert(th_file_contains(err, "example-extension: SHUTDOWN, reason spindown"));
-	/* the demo's own folder */
-	char *text = th_file_read(out, NULL), *rep = strstr(text, "report: ");
-	ck_assert_ptr_nonnull(rep);
-	rep += strlen("report: ");
-	rep[strcspn(rep, "\n")] = '\0';
-	ck_assert(th_file_contains(rep, "\"Exited\""));
-	*strrchr(rep, '/') = '\0';
-	th_rmtree(rep);
-	free(text);
+	invoke_expect("{\"name\":\"alice\"}", NULL, &r);
+	ck_assert(strstr(r.body, "hello, alice"));
+	th_resp_fini(&r);
+	invoke_expect("{\"fail\":true}", "ExampleError", &r);
+	th_resp_fini(&r);
+	invoke_expect("{\"name\":\"bob\"}", NULL, &r);
+	th_resp_fini(&r);
+	th_sandbox_stop(&sb);
+	ck_assert_int_eq(th_file_count(sb.err_path, "example-extension: INVOKE "), 3);
+	ck_assert(th_file_contains(sb.err_path, "example-extension: telemetry subscription: 200"));
+	ck_assert_int_ge(th_file_count(sb.err_path, "example-extension: telemetry platform.report"),
+	                 3);
+	ck_assert(th_file_contains(sb.err_path, "example-extension: SHUTDOWN, reason spindown"));
+	ck_assert(th_file_contains(sb.report, "\"Exited\""));
 }
 END_TEST
 
@@ -839,7 +835,7 @@ int main(int argc, char **argv)
 	    {"memory_and_report_metrics", memory_and_report_metrics},
 	    {"concurrent_invokes", concurrent_invokes},
 	    {"telemetry_stub", telemetry_stub},
-	    {"example_demo", example_demo},
+	    {"example_extension", example_extension},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
