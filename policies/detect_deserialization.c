@@ -26,6 +26,9 @@
 #include "detect_chars.h"
 
 #define DSR_B64_MIN    12          /* shorter runs are words, not blobs */
+#define DSR_FRAG_MIN   9           /* base64 of the shortest class word */
+#define DSR_FRAG_MAX   64          /* longer runs are blobs, judged by header */
+#define DSR_NAME_SEGS  16          /* segments of a dotted name looked at */
 #define DSR_B64_PREFIX 256         /* characters of a run decoded to look for a header */
 #define DSR_GZ_IN      3072        /* bytes of a gzip stream fed to inflate */
 #define DSR_GZ_OUT     512         /* bytes inflated: enough to see a header */
@@ -35,6 +38,8 @@ enum dsr_kind {
 	DSR_NONE,
 	DSR_REDUCE_TEXT, /* __reduce__ in text */
 	DSR_GADGET_NAME, /* a gadget class named in passing */
+	DSR_CLASS_VALUE, /* the whole input is a class of a dangerous package */
+	DSR_GADGET_B64,  /* a base64 fragment spelling a gadget class */
 	DSR_TYPE_HINT,   /* polymorphic type hint naming a class */
 	DSR_MARSHAL,     /* Ruby Marshal object */
 	DSR_VIEWSTATE,   /* LosFormatter wrapping BinaryFormatter */
@@ -57,6 +62,8 @@ static const struct {
     [DSR_NONE] = {NULL, POL_SEV_INFO, 0},
     [DSR_REDUCE_TEXT] = {"deserialization.python_reduce", POL_SEV_MEDIUM, 65},
     [DSR_GADGET_NAME] = {"deserialization.gadget_class", POL_SEV_HIGH, 80},
+    [DSR_CLASS_VALUE] = {"deserialization.class_name", POL_SEV_HIGH, 75},
+    [DSR_GADGET_B64] = {"deserialization.gadget_class_base64", POL_SEV_HIGH, 80},
     [DSR_TYPE_HINT] = {"deserialization.type_hint", POL_SEV_HIGH, 80},
     [DSR_MARSHAL] = {"deserialization.ruby_marshal", POL_SEV_HIGH, 80},
     [DSR_VIEWSTATE] = {"deserialization.losformatter", POL_SEV_HIGH, 85},
@@ -318,6 +325,8 @@ static int java_b64_inside(const char *s, size_t n)
 	return 0;
 }
 
+static int b64_fragment(const char *s, size_t n);
+
 static void b64_run(const char *s, size_t n, size_t off, struct dsr_best *b)
 {
 	struct dsr_span sp = {off, off + n, 1};
@@ -325,6 +334,8 @@ static void b64_run(const char *s, size_t n, size_t off, struct dsr_best *b)
 		note(b, DSR_JAVA, &sp, 0, 0);
 		return;
 	}
+	if (n >= DSR_FRAG_MIN && n <= DSR_FRAG_MAX && b64_fragment(s, n))
+		note(b, DSR_GADGET_B64, &sp, 0, 0);
 	if (n < DSR_B64_MIN)
 		return;
 	unsigned char buf[DSR_B64_PREFIX * 3 / 4];
@@ -586,6 +597,196 @@ static size_t class_name(const char *s, size_t n, size_t i)
 	return dots >= 2 && seg ? j - i : 0;
 }
 
+/* ---- class names by their segments -------------------------------- */
+
+/* Simple names of the classes public gadget chains are built from, lower
+ * case, matched case-insensitively (segments of a dotted name, text inside
+ * a base64 fragment). The first DSR_PLAIN_WORDS are the classes every Java
+ * chain ends in; they are also ordinary words, so they count only where
+ * nothing else is spelled. */
+static const char *const class_words[] = {
+    "runtime",
+    "processbuilder",
+    "invokertransformer",
+    "chainedtransformer",
+    "constanttransformer",
+    "instantiatetransformer",
+    "instantiatefactory",
+    "clonetransformer",
+    "forclosure",
+    "whileclosure",
+    "prototypeclonefactory",
+    "prototypeserializationfactory",
+    "templatesimpl",
+    "jdbcrowsetimpl",
+    "annotationinvocationhandler",
+    "badattributevalueexpexception",
+    "methodclosure",
+    "beancomparator",
+    "transformedmap",
+    "lazymap",
+    "objectdataprovider",
+};
+#define DSR_PLAIN_WORDS 2
+
+static uint8_t class_word_len[COUNT(class_words)];
+
+static void __attribute__((constructor)) class_word_init(void)
+{
+	for (size_t k = 0; k < COUNT(class_words); k++)
+		class_word_len[k] = (uint8_t)strlen(class_words[k]);
+}
+
+/* The class word that starts at low[i] (already lower case), or -1. */
+static int class_word_at(const unsigned char *low, size_t n, size_t i)
+{
+	for (size_t k = 0; k < COUNT(class_words); k++) {
+		size_t len = class_word_len[k];
+		if (low[i] == (unsigned char)class_words[k][0] && n - i >= len &&
+		    memcmp(low + i, class_words[k], len) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* The class word s[0..n) is, whole and case-insensitively, or -1. */
+static int class_word(const char *s, size_t n)
+{
+	unsigned char low[32];
+	if (n < 7 || n > sizeof(low))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (unsigned char)ch_lower((unsigned char)s[i]);
+	int k = class_word_at(low, n, 0);
+	return k >= 0 && class_word_len[k] == n ? k : -1;
+}
+
+/* A short base64 run, as cut from a larger blob, spelling a gadget class.
+ * A fragment may start at any of the four places of a 4-digit group:
+ * decoded behind 0 to 3 padding digits, one of the four decodings lines up
+ * with the original bytes (the first one or two are then partial). */
+static int b64_fragment(const char *s, size_t n)
+{
+	char in[DSR_FRAG_MAX + 3];
+	unsigned char out[(DSR_FRAG_MAX + 3) * 3 / 4 + 1];
+	for (size_t pad = 0; pad < 4; pad++) {
+		memset(in, 'A', pad);
+		memcpy(in + pad, s, n);
+		size_t len = b64_decode(in, pad + n, out, sizeof(out));
+		for (size_t i = 0; i < len; i++)
+			out[i] = (unsigned char)ch_lower(out[i]);
+		for (size_t i = 0; i < len; i++) {
+			int k = class_word_at(out, len, i);
+			/* runtime and processbuilder: only as all the fragment
+			 * holds, give or take the partial bytes at its ends */
+			if (k >= DSR_PLAIN_WORDS ||
+			    (k >= 0 && len <= (size_t)class_word_len[k] + 3))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Splits the dotted name at s[i] into segments of Java identifier bytes;
+ * returns their number (0 if none) and its end in *end. */
+static size_t dotted_name(const char *s, size_t n, size_t i, size_t *seg_off, size_t *seg_len,
+                          size_t *end)
+{
+	size_t k = 0, j = i;
+	while (k < DSR_NAME_SEGS) {
+		size_t b = j;
+		if (j >= n || !(ch_ident_start((unsigned char)s[j]) || s[j] == '$'))
+			break;
+		while (j < n && (ch_ident_char((unsigned char)s[j]) || s[j] == '$'))
+			j++;
+		seg_off[k] = b;
+		seg_len[k++] = j - b;
+		if (j + 1 >= n || s[j] != '.')
+			break;
+		j++;
+	}
+	*end = k ? seg_off[k - 1] + seg_len[k - 1] : i;
+	return k;
+}
+
+/* Any segment of a dotted name is a gadget class ("runtime.forclosure",
+ * "x.y.InvokerTransformer"). */
+static int dotted_gadget(const char *s, const size_t *seg_off, const size_t *seg_len, size_t k)
+{
+	for (size_t m = 0; m < k; m++)
+		if (class_word(s + seg_off[m], seg_len[m]) >= DSR_PLAIN_WORDS)
+			return 1;
+	return 0;
+}
+
+/* Packages whose classes an attacker names to have them loaded: the JVM's
+ * own, and the libraries gadget chains and OGNL tricks run through. */
+static const char *const class_roots[] = {
+    "java",
+    "javax",
+    "jdk",
+    "sun",
+    "com.sun",
+    "org.omg",
+    "org.apache.commons",
+    "org.apache.xalan",
+    "org.apache.xbean",
+    "org.apache.bcel",
+    "com.opensymphony",
+    "org.springframework",
+    "org.codehaus.groovy",
+    "com.mchange",
+    "com.alibaba.fastjson",
+    "ognl",
+    "bsh",
+    "groovy",
+    "clojure",
+};
+
+/* Endings that make a dotted name a host name rather than a class. */
+static const char *const host_ends[] = {"com", "net", "org", "io", "edu", "gov", "dev", "app"};
+
+/* The whole input (blanks and quotes around it aside) is a class name: a
+ * value the function will hand to Class.forName or a polymorphic
+ * deserializer. Prose that mentions a class ("java.lang.String is
+ * immutable") is not. */
+static void whole_class_name(const char *s, size_t n, struct dsr_best *b)
+{
+	size_t i = 0, e = n;
+	while (i < e && (s[i] == ' ' || s[i] == '\t' || s[i] == '"' || s[i] == '\''))
+		i++;
+	while (e > i &&
+	       (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '"' || s[e - 1] == '\''))
+		e--;
+	size_t off[DSR_NAME_SEGS], len[DSR_NAME_SEGS], end;
+	size_t k = dotted_name(s, e, i, off, len, &end);
+	if (k < 2 || end != e)
+		return;
+	struct dsr_span raw = {0, n, 0};
+	if (dotted_gadget(s, off, len, k)) {
+		note(b, DSR_GADGET_NAME, &raw, i, e);
+		return;
+	}
+	size_t root = 0;
+	for (size_t r = 0; r < COUNT(class_roots) && !root; r++) {
+		size_t rl = strlen(class_roots[r]);
+		if (e - i >= rl && memcmp(s + i, class_roots[r], rl) == 0 &&
+		    (i + rl == e || s[i + rl] == '.'))
+			root = rl;
+	}
+	if (!root)
+		return;
+	const char *last = s + off[k - 1];
+	size_t ll = len[k - 1];
+	for (size_t h = 0; h < COUNT(host_ends); h++)
+		if (ll == strlen(host_ends[h]) && memcmp(last, host_ends[h], ll) == 0)
+			return;
+	/* a package and a class (java.io.File, java.Runtime), or a package
+	 * deep enough to be one (org.apache.commons) */
+	if (k >= 3 || (last[0] >= 'A' && last[0] <= 'Z') || class_word(last, ll) >= 0)
+		note(b, DSR_CLASS_VALUE, &raw, i, e);
+}
+
 /* After a JSON key "@type"/"@class"/"$type"/"__type"/"@c": the value. */
 static void type_hint(const char *s, size_t n, size_t i, const struct dsr_span *sp,
                       struct dsr_best *b)
@@ -760,6 +961,14 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 		if (g)
 			note(best, DSR_GADGET_NAME, sp, b, b + g);
 	}
+	/* a gadget class as a segment of a dotted name, in any case;
+	 * each name is parsed once, from its first segment */
+	if (e + 1 < n && s[e] == '.' && (b == 0 || s[b - 1] != '.')) {
+		size_t off[DSR_NAME_SEGS], len[DSR_NAME_SEGS], end;
+		size_t k = dotted_name(s, n, b, off, len, &end);
+		if (k >= 2 && dotted_gadget(s, off, len, k))
+			note(best, DSR_GADGET_NAME, sp, b, end);
+	}
 	/* PHP: ...O:8:"Name":1:{ (the O may end a longer token: ";O:") */
 	if (e < n && s[e] == ':' && (s[e - 1] == 'O' || s[e - 1] == 'C') && e + 1 < n &&
 	    ch_is_digit((unsigned char)s[e + 1])) {
@@ -859,6 +1068,8 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 			}
 		header_scan(u, n, &raw, &best);
 	}
+	if (best.kind < DSR_JAVA && (m & POL_CH_DOT))
+		whole_class_name(s, n, &best);
 	if (best.kind < DSR_JAVA)
 		text_scan(s, n, &raw, &best);
 	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)))

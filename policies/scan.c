@@ -7,18 +7,18 @@
 #include "vg_time.h"
 
 static const pol_detector_fn detectors[POL_CAT_CODE_INJECTION + 1] = {
-	[POL_CAT_SQLI] = pol_detect_sqli,
-	[POL_CAT_XSS] = pol_detect_xss,
-	[POL_CAT_CMDI] = pol_detect_cmdi,
-	[POL_CAT_PATH_TRAVERSAL] = pol_detect_path_traversal,
-	[POL_CAT_SSRF] = pol_detect_ssrf,
-	[POL_CAT_NOSQLI] = pol_detect_nosqli,
-	[POL_CAT_PROTO_POLLUTION] = pol_detect_proto_pollution,
-	[POL_CAT_JNDI] = pol_detect_jndi,
-	[POL_CAT_SSTI] = pol_detect_ssti,
-	[POL_CAT_XXE] = pol_detect_xxe,
-	[POL_CAT_DESERIALIZATION] = pol_detect_deserialization,
-	[POL_CAT_CODE_INJECTION] = pol_detect_code_injection,
+    [POL_CAT_SQLI] = pol_detect_sqli,
+    [POL_CAT_XSS] = pol_detect_xss,
+    [POL_CAT_CMDI] = pol_detect_cmdi,
+    [POL_CAT_PATH_TRAVERSAL] = pol_detect_path_traversal,
+    [POL_CAT_SSRF] = pol_detect_ssrf,
+    [POL_CAT_NOSQLI] = pol_detect_nosqli,
+    [POL_CAT_PROTO_POLLUTION] = pol_detect_proto_pollution,
+    [POL_CAT_JNDI] = pol_detect_jndi,
+    [POL_CAT_SSTI] = pol_detect_ssti,
+    [POL_CAT_XXE] = pol_detect_xxe,
+    [POL_CAT_DESERIALIZATION] = pol_detect_deserialization,
+    [POL_CAT_CODE_INJECTION] = pol_detect_code_injection,
 };
 
 /* The lowest confidence a detector's hit needs at each paranoia level:
@@ -208,8 +208,8 @@ static char *excerpt(const char *s, size_t n, uint32_t off, uint32_t len)
 }
 
 static void add_finding(struct pol_scan *sc, const char *rule, enum pol_category cat,
-			enum pol_severity sev, uint8_t conf, enum pol_action act, unsigned score,
-			const char *s, size_t n, uint32_t off, uint32_t len)
+                        enum pol_severity sev, uint8_t conf, enum pol_action act, unsigned score,
+                        const char *s, size_t n, uint32_t off, uint32_t len)
 {
 	struct pol_result *r = sc->res;
 	/* the same rule at the same path counts once */
@@ -261,7 +261,7 @@ void pol_scan_limit(struct pol_scan *sc, enum pol_category cat, const char *rule
 	 * inspected, and sample events of real services do this. */
 	bool weightless = cat == POL_CAT_MALFORMED && strcmp(rule, "malformed.json") != 0;
 	add_finding(sc, rule, cat, weightless ? POL_SEV_INFO : POL_SEV_MEDIUM, 100, POL_ACT_ALERT,
-		    weightless ? 0 : p->threshold, "", 0, 0, 0);
+	            weightless ? 0 : p->threshold, "", 0, 0, 0);
 }
 
 /* Checks the clock every few inputs: reading it costs about as much as
@@ -284,7 +284,8 @@ static void run_rules(struct pol_scan *sc, const char *s, size_t n)
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct pol_rule *r = &p->rules[i];
 		if (r->action == POL_ACT_OFF || r->paranoia > p->paranoia ||
-		    !(r->sources & (1u << sc->res->source)) || !pol_globs_match(&r->paths, sc->path))
+		    !(r->sources & (1u << sc->res->source)) ||
+		    !pol_globs_match(&r->paths, sc->path))
 			continue;
 		uint32_t off = 0, len = 0;
 		if (pol_rule_match(sc->eng, r, s, n, &off, &len) != 1)
@@ -293,7 +294,7 @@ static void run_rules(struct pol_scan *sc, const char *s, size_t n)
 			continue;
 		unsigned score = r->score ? r->score : pol_score(r->severity, r->confidence);
 		add_finding(sc, r->id, r->category, r->severity, r->confidence, r->action, score, s,
-			    n, off, len);
+		            n, off, len);
 	}
 }
 
@@ -306,16 +307,14 @@ static void run_rules(struct pol_scan *sc, const char *s, size_t n)
 static bool plain_token(const char *s, size_t n)
 {
 	static const uint8_t ok[256] = {
-		['-'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-		['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-		['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
-		['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
-		['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
-		['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
-		['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-		['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
-		['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	    ['-'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+	    ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1,
+	    ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+	    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
+	    ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
+	    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 	};
 	if (n > 40)
 		return false;
@@ -323,6 +322,23 @@ static bool plain_token(const char *s, size_t n)
 		if (!ok[(unsigned char)s[i]])
 			return false;
 	return true;
+}
+
+/* Lower case letters, and capitals other than at the start of a word
+ * ("rO0AB", "cnVudGltZQ"; not "Content-Type"). */
+static bool mixed_case(const char *s, size_t n)
+{
+	bool upper = false, lower = false;
+	if (n < 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z' && i && s[i - 1] != '-')
+			upper = true;
+		else if (c >= 'a' && c <= 'z')
+			lower = true;
+	}
+	return upper && lower;
 }
 
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
@@ -343,11 +359,16 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 	if (n == 0)
 		return;
 	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
-	struct pol_ctx ctx = {plain ? 0 : pol_charmask(s, n), where};
+	/* one exception: a plain token in mixed case may be a base64
+	 * fragment of a serialized object, which only that detector reads */
+	bool b64ish = plain && mixed_case(s, n);
+	struct pol_ctx ctx = {plain && !b64ish ? 0 : pol_charmask(s, n), where};
 	uint32_t srcbit = 1u << sc->res->source;
 	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
 		const struct pol_detector_cfg *d = &p->det[c];
 		if (d->action == POL_ACT_OFF || !(d->sources & srcbit))
+			continue;
+		if (plain && c != POL_CAT_DESERIALIZATION)
 			continue;
 		struct pol_hit hit = {0};
 		if (!detectors[c](s, n, &ctx, &hit) || !hit.rule)
@@ -357,7 +378,7 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		if (excluded(sc, hit.rule, hit.category))
 			continue;
 		add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence, d->action,
-			    pol_score(hit.severity, hit.confidence), s, n, hit.off, hit.len);
+		            pol_score(hit.severity, hit.confidence), s, n, hit.off, hit.len);
 	}
 	/* {"constructor": {"prototype": ...}}: the key "prototype" is harmless
 	 * alone; judged with its parents' names, it is the polluting path. */
@@ -368,10 +389,12 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		size_t tn = sc->plen - from;
 		struct pol_ctx pctx = {pol_charmask(tail, tn), POL_IN_PATH};
 		struct pol_hit hit = {0};
-		if (pol_detect_proto_pollution(tail, tn, &pctx, &hit) && !excluded(sc, hit.rule, hit.category))
+		if (pol_detect_proto_pollution(tail, tn, &pctx, &hit) &&
+		    !excluded(sc, hit.rule, hit.category))
 			add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence,
-				    p->det[POL_CAT_PROTO_POLLUTION].action,
-				    pol_score(hit.severity, hit.confidence), tail, tn, hit.off, hit.len);
+			            p->det[POL_CAT_PROTO_POLLUTION].action,
+			            pol_score(hit.severity, hit.confidence), tail, tn, hit.off,
+			            hit.len);
 	}
 	if (p->nrules)
 		run_rules(sc, s, n);
