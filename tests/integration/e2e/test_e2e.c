@@ -4,8 +4,9 @@
  * collector is configured). Each case is its own meson test (argv[1] names
  * it), so they run in parallel on free ports.
  *
- *   demo   examples/demo.sh --no-wait: every invocation's outcome, the
- *          runtime talking through the proxy, the collector's URL.
+ *   demo   examples/demo.sh --no-wait: every invocation's outcome (blocks
+ *          included), the runtime talking through the proxy, the
+ *          collector's URL, inspection alerts from three sources or more.
  */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -52,6 +53,62 @@ static void assert_through_proxy(const char *log)
 	ck_assert_msg(strstr(line, "runtime API 127.0.0.1:"), "%s", line);
 }
 
+/* What the demo's alerts hold. */
+struct seen {
+	int inspection, telemetry, blocked;
+	char sources[16][32];
+	int n_sources;
+};
+
+static void seen_add(struct seen *s, const char *kind, const char *source, const char *action)
+{
+	if (!strcmp(kind, "telemetry"))
+		s->telemetry++;
+	if (strcmp(kind, "inspection"))
+		return;
+	s->inspection++;
+	s->blocked += !strcmp(action, "block");
+	for (int i = 0; i < s->n_sources; i++)
+		if (!strcmp(s->sources[i], source))
+			return;
+	if (s->n_sources < 16 && *source)
+		snprintf(s->sources[s->n_sources++], sizeof(s->sources[0]), "%s", source);
+}
+
+static const char *sv(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+	return v ? v : "";
+}
+
+/* The collector's saved answer (DIR/alerts.json) and the alerts vigil
+ * printed on its stdout (DIR/stdout-alerts.ndjson: a build that does not
+ * export yet). */
+static void collect_alerts(const char *dir, struct seen *s)
+{
+	char path[800];
+	snprintf(path, sizeof(path), "%s/alerts.json", dir);
+	char *text = th_file_read(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	cJSON *all = cJSON_Parse(text), *a;
+	free(text);
+	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(all, "alerts")));
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(all, "alerts"))
+	    seen_add(s, sv(a, "kind"), sv(a, "source"), sv(a, "action"));
+	cJSON_Delete(all);
+	snprintf(path, sizeof(path), "%s/stdout-alerts.ndjson", dir);
+	text = th_file_read(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		cJSON *o = cJSON_Parse(line), *at = cJSON_GetObjectItem(o, "attributes");
+		ck_assert_msg(o != NULL, "not JSON: %s", line);
+		seen_add(s, sv(at, "vigil.kind"), sv(at, "vigil.event.source"),
+		         sv(at, "vigil.action"));
+		cJSON_Delete(o);
+	}
+	free(text);
+}
+
 START_TEST(demo_runs)
 {
 	char out[600], err[600], script[600], dir[700], path[800];
@@ -67,9 +124,13 @@ START_TEST(demo_runs)
 	ck_assert_msg(WIFEXITED(demo.status) && WEXITSTATUS(demo.status) == 0, "demo failed:\n%s",
 	              th_file_read(err, NULL));
 
-	/* Every invocation answered; the misbehaviours as Lambda reports them. */
+	/* Every invocation answered; the misbehaviours as Lambda reports them;
+	 * in block mode the API Gateway attack gets a 403 response and the S3
+	 * one a function error, the benign event its answer. */
 	ck_assert_int_eq(th_file_count(out, " HTTP 200"), 15);
-	ck_assert_int_eq(th_file_count(out, "function error"), 3);
+	ck_assert_int_eq(th_file_count(out, "function error"), 4);
+	ck_assert(th_file_contains(out, "API Gateway, SQLi      HTTP 200: {\"statusCode\":403"));
+	ck_assert(th_file_contains(out, "(Unhandled): {\"errorType\":\"Vigil.Blocked\""));
 	ck_assert(
 	    th_file_contains(out, "(Unhandled): {\"errorMessage\":\"the event asked to fail\""));
 	ck_assert(th_file_contains(out, "\"errorType\":\"Sandbox.Timeout\""));
@@ -98,14 +159,13 @@ START_TEST(demo_runs)
 		                    0);
 		cJSON_Delete(rep);
 	}
-	/* The collector's answer was saved. */
-	snprintf(path, sizeof(path), "%s/alerts.json", dir);
-	char *text = th_file_read(path, NULL);
-	ck_assert_ptr_nonnull(text);
-	cJSON *all = cJSON_Parse(text);
-	free(text);
-	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(all, "alerts")));
-	cJSON_Delete(all);
+	/* The alerts: inspection alerts from at least three sources, two of
+	 * them blocks. */
+	struct seen seen = {0};
+	collect_alerts(dir, &seen);
+	ck_assert_msg(seen.n_sources >= 3, "inspection alerts from %d sources", seen.n_sources);
+	ck_assert_int_ge(seen.inspection, 5);
+	ck_assert_int_eq(seen.blocked, 2);
 	if (!getenv("TH_KEEP"))
 		th_rmtree(dir);
 }
