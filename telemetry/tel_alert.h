@@ -13,6 +13,10 @@
 
 #include "vg_buf.h"
 
+/* vigil.excerpt's bound in bytes; longer excerpts are cut on a UTF-8
+ * boundary. */
+#define TEL_EXCERPT_MAX 128
+
 /* An attribute beyond the fixed ones (e.g. "vigil.count" = "17"). */
 struct tel_attr {
 	const char *key;
@@ -21,16 +25,16 @@ struct tel_attr {
 };
 
 struct tel_alert {
-	const char *kind;       /* inspection, telemetry, posture, health */
-	const char *category;   /* a contract category: sqli, timeout, secret_in_env, ... */
-	const char *rule;       /* vigil.rule.id: the rule or detector that fired */
-	const char *action;     /* alert or block; NULL: alert */
-	const char *severity;   /* OTLP severityText: INFO, WARN, ERROR, FATAL; NULL: WARN */
-	const char *request_id; /* faas.invocation_id; NULL or "": none */
-	const char *source;     /* vigil.event.source (inspection); NULL: absent */
-	const char *path;       /* vigil.field.path; NULL: absent */
-	const char *excerpt;    /* vigil.excerpt, already redacted; cut to 128 bytes */
-	const char *summary;    /* the body: one line */
+	const char *kind;          /* inspection, telemetry, posture, health */
+	const char *category;      /* a contract category: sqli, timeout, secret_in_env, ... */
+	const char *rule;          /* vigil.rule.id: the rule or detector that fired */
+	const char *action;        /* alert or block; NULL: alert */
+	const char *severity;      /* OTLP severityText: INFO, WARN, ERROR, FATAL; NULL: WARN */
+	const char *request_id;    /* faas.invocation_id; NULL or "": none */
+	const char *source;        /* vigil.event.source (inspection); NULL: absent */
+	const char *path;          /* vigil.field.path; NULL: absent */
+	const char *excerpt;       /* vigil.excerpt, already redacted; cut to 128 bytes */
+	const char *summary;       /* the body: one line */
 	const char *correlated_id; /* vigil.correlated.alert.id; NULL: absent */
 	/* Extra input to the stable id when kind, category, rule, request id
 	 * and path do not tell two alerts apart (a variable's name, a window's

@@ -1,0 +1,316 @@
+/* The alert record: its stable id and its two renderings (the OTLP log
+ * record and the stdout JSON line). See tel_alert.h. */
+#include "tel_alert.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_time.h"
+#include "vg_util.h"
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static const char *severity_text(const struct tel_alert *a)
+{
+	return a->severity && *a->severity ? a->severity : "WARN";
+}
+
+/* OTLP's SeverityNumber for the texts Vigil uses (the first of each range). */
+static int severity_number(const char *text)
+{
+	static const struct {
+		const char *text;
+		int number;
+	} map[] = {{"TRACE", 1}, {"DEBUG", 5},  {"INFO", 9},
+	           {"WARN", 13}, {"ERROR", 17}, {"FATAL", 21}};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(map); i++)
+		if (!strcmp(text, map[i].text))
+			return map[i].number;
+	return 13;
+}
+
+void tel_alert_id(const struct tel_alert *a, char out[33])
+{
+	/* FNV-1a over the fields that make an alert the same alert, from two
+	 * offset bases for 128 bits. The first six fields are the ones the
+	 * extension's first alert printer hashed, in its order: an alert with
+	 * no path and no salt keeps the id it had there. */
+	const char *parts[] = {a->kind,
+	                       a->category,
+	                       a->rule,
+	                       a->request_id,
+	                       env_or("AWS_LAMBDA_FUNCTION_NAME", ""),
+	                       env_or("AWS_LAMBDA_FUNCTION_VERSION", ""),
+	                       a->path,
+	                       a->id_salt};
+	size_t n = VG_ARRAY_SIZE(parts);
+	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+
+	/* Trailing absent fields are left out (the compatibility above);
+	 * a present one after an absent one still hashes the separator. */
+	while (n > 6 && !(parts[n - 1] && *parts[n - 1]))
+		n--;
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < n; i++) {
+			const unsigned char *p = (const unsigned char *)nz(parts[i]);
+			for (; *p; p++)
+				h[k] = (h[k] ^ *p) * 0x100000001b3ull;
+			h[k] = (h[k] ^ 0x1f) * 0x100000001b3ull; /* field separator */
+		}
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+}
+
+/* The length of s cut to at most max bytes without splitting a UTF-8
+ * sequence. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* faas.instance: the log stream's name when Lambda gives it (only the
+ * runtime gets it), otherwise an id drawn once per process. */
+static char instance_id[37];
+static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
+
+static void instance_init(void)
+{
+	vg_uuid4(instance_id);
+}
+
+static const char *instance(void)
+{
+	const char *v = getenv("AWS_LAMBDA_LOG_STREAM_NAME");
+	if (v && *v)
+		return v;
+	pthread_once(&instance_once, instance_init);
+	return instance_id;
+}
+
+static long long max_memory_bytes(void)
+{
+	int64_t mb = 0;
+	if (vg_parse_i64(env_or("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "0"), 0, 1 << 20, &mb) < 0)
+		mb = 0;
+	return (long long)mb * 1048576;
+}
+
+/* The fixed attribute names: an extra attribute may not take one. */
+static int is_fixed_key(const char *k)
+{
+	static const char *const fixed[] = {"vigil.alert.id",     "vigil.kind",
+	                                    "vigil.category",     "vigil.rule.id",
+	                                    "vigil.action",       "vigil.event.source",
+	                                    "vigil.field.path",   "vigil.excerpt",
+	                                    "faas.invocation_id", "vigil.correlated.alert.id"};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(fixed); i++)
+		if (!strcmp(k, fixed[i]))
+			return 1;
+	return 0;
+}
+
+/* A decimal integer that fits int64, as sent in intValue. */
+static int is_integer(const char *v)
+{
+	int64_t x;
+	const char *p;
+
+	if (!v)
+		return 0;
+	p = v + (*v == '-');
+	if (!*p)
+		return 0;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return vg_parse_i64(v, INT64_MIN, INT64_MAX, &x) == 0;
+}
+
+/* ---- OTLP ---- */
+
+static int otlp_str(struct vg_buf *b, const char *sep, const char *k, const char *v, size_t n)
+{
+	int r = vg_buf_printf(b, "%s{\"key\":", sep);
+	r = r ? r : vg_buf_json_str(b, k, strlen(k));
+	r = r ? r : vg_buf_puts(b, ",\"value\":{\"stringValue\":");
+	r = r ? r : vg_buf_json_str(b, nz(v), v ? n : 0);
+	return r ? r : vg_buf_puts(b, "}}");
+}
+
+static int otlp_s(struct vg_buf *b, const char *sep, const char *k, const char *v)
+{
+	return otlp_str(b, sep, k, v, strlen(nz(v)));
+}
+
+static int otlp_int(struct vg_buf *b, const char *k, long long v)
+{
+	int r = vg_buf_puts(b, ",{\"key\":");
+	r = r ? r : vg_buf_json_str(b, k, strlen(k));
+	return r ? r : vg_buf_printf(b, ",\"value\":{\"intValue\":\"%lld\"}}", v);
+}
+
+int tel_resource_otlp(struct vg_buf *out)
+{
+	size_t start = out->len;
+	int r = vg_buf_puts(out, "{\"attributes\":[");
+	r = r ? r : otlp_s(out, "", "service.name", "vigil");
+	r = r ? r : otlp_s(out, ",", "cloud.provider", "aws");
+	r = r ? r : otlp_s(out, ",", "cloud.region", env_or("AWS_REGION", ""));
+	r = r ? r : otlp_s(out, ",", "faas.name", env_or("AWS_LAMBDA_FUNCTION_NAME", ""));
+	r = r ? r : otlp_s(out, ",", "faas.version", env_or("AWS_LAMBDA_FUNCTION_VERSION", ""));
+	r = r ? r : otlp_s(out, ",", "faas.instance", instance());
+	r = r ? r : otlp_int(out, "faas.max_memory", max_memory_bytes());
+	r = r ? r : vg_buf_puts(out, "]}");
+	if (r) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+int tel_alert_otlp(struct vg_buf *out, const struct tel_alert *a)
+{
+	const char *sev = severity_text(a);
+	unsigned long long t = a->time_ns ? a->time_ns : vg_epoch_ns();
+	size_t start = out->len;
+	char id[33];
+	int r;
+
+	tel_alert_id(a, id);
+	r = vg_buf_printf(out,
+	                  "{\"timeUnixNano\":\"%llu\",\"observedTimeUnixNano\":\"%llu\","
+	                  "\"severityNumber\":%d,\"severityText\":",
+	                  t, t, severity_number(sev));
+	r = r ? r : vg_buf_json_str(out, sev, strlen(sev));
+	r = r ? r : vg_buf_puts(out, ",\"body\":{\"stringValue\":");
+	r = r ? r : vg_buf_json_str(out, nz(a->summary), strlen(nz(a->summary)));
+	r = r ? r : vg_buf_puts(out, "},\"attributes\":[");
+	r = r ? r : otlp_s(out, "", "vigil.alert.id", id);
+	r = r ? r : otlp_s(out, ",", "vigil.kind", a->kind);
+	r = r ? r : otlp_s(out, ",", "vigil.category", a->category);
+	r = r ? r : otlp_s(out, ",", "vigil.rule.id", a->rule);
+	r = r ? r : otlp_s(out, ",", "vigil.action", a->action && *a->action ? a->action : "alert");
+	if (!r && a->source && *a->source)
+		r = otlp_s(out, ",", "vigil.event.source", a->source);
+	if (!r && a->path && *a->path)
+		r = otlp_s(out, ",", "vigil.field.path", a->path);
+	if (!r && a->excerpt)
+		r = otlp_str(out, ",", "vigil.excerpt", a->excerpt,
+		             utf8_cut(a->excerpt, TEL_EXCERPT_MAX));
+	if (!r && a->request_id && *a->request_id)
+		r = otlp_s(out, ",", "faas.invocation_id", a->request_id);
+	if (!r && a->correlated_id && *a->correlated_id)
+		r = otlp_s(out, ",", "vigil.correlated.alert.id", a->correlated_id);
+	for (unsigned i = 0; !r && i < a->n_attrs; i++) {
+		const struct tel_attr *x = &a->attrs[i];
+		if (!x->key || !*x->key || is_fixed_key(x->key))
+			continue;
+		if (x->is_int && is_integer(x->value)) {
+			r = vg_buf_puts(out, ",{\"key\":");
+			r = r ? r : vg_buf_json_str(out, x->key, strlen(x->key));
+			r = r ? r
+			      : vg_buf_printf(out, ",\"value\":{\"intValue\":\"%s\"}}", x->value);
+		} else {
+			r = otlp_s(out, ",", x->key, x->value);
+		}
+	}
+	r = r ? r : vg_buf_puts(out, "]}");
+	if (r) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/* ---- the stdout line ---- */
+
+static int kv(struct vg_buf *b, const char *sep, const char *k, const char *v, size_t n)
+{
+	int r = vg_buf_printf(b, "%s\"%s\":", sep, k);
+	return r ? r : vg_buf_json_str(b, nz(v), v ? n : 0);
+}
+
+static int kvs(struct vg_buf *b, const char *sep, const char *k, const char *v)
+{
+	return kv(b, sep, k, v, strlen(nz(v)));
+}
+
+int tel_alert_json(struct vg_buf *out, const struct tel_alert *a)
+{
+	const char *sev = severity_text(a);
+	size_t start = out->len;
+	char id[33];
+	int r;
+
+	tel_alert_id(a, id);
+	r = vg_buf_puts(out,
+	                "{\"resource\":{\"service.name\":\"vigil\",\"cloud.provider\":\"aws\"");
+	r = r ? r : kvs(out, ",", "cloud.region", env_or("AWS_REGION", ""));
+	r = r ? r : kvs(out, ",", "faas.name", env_or("AWS_LAMBDA_FUNCTION_NAME", ""));
+	r = r ? r : kvs(out, ",", "faas.version", env_or("AWS_LAMBDA_FUNCTION_VERSION", ""));
+	r = r ? r : kvs(out, ",", "faas.instance", instance());
+	r = r ? r : vg_buf_printf(out, ",\"faas.max_memory\":%lld},", max_memory_bytes());
+	r = r ? r
+	      : vg_buf_printf(out, "\"timeUnixNano\":\"%llu\",\"severityNumber\":%d",
+	                      (unsigned long long)(a->time_ns ? a->time_ns : vg_epoch_ns()),
+	                      severity_number(sev));
+	r = r ? r : kvs(out, ",", "severityText", sev);
+	r = r ? r : kvs(out, ",", "body", a->summary);
+	r = r ? r : kvs(out, ",\"attributes\":{", "vigil.alert.id", id);
+	r = r ? r : kvs(out, ",", "vigil.kind", a->kind);
+	r = r ? r : kvs(out, ",", "vigil.category", a->category);
+	r = r ? r : kvs(out, ",", "vigil.rule.id", a->rule);
+	r = r ? r : kvs(out, ",", "vigil.action", a->action && *a->action ? a->action : "alert");
+	if (!r && a->source && *a->source)
+		r = kvs(out, ",", "vigil.event.source", a->source);
+	if (!r && a->path && *a->path)
+		r = kvs(out, ",", "vigil.field.path", a->path);
+	if (!r && a->excerpt)
+		r = kv(out, ",", "vigil.excerpt", a->excerpt,
+		       utf8_cut(a->excerpt, TEL_EXCERPT_MAX));
+	if (!r && a->request_id && *a->request_id)
+		r = kvs(out, ",", "faas.invocation_id", a->request_id);
+	if (!r && a->correlated_id && *a->correlated_id)
+		r = kvs(out, ",", "vigil.correlated.alert.id", a->correlated_id);
+	for (unsigned i = 0; !r && i < a->n_attrs; i++) {
+		const struct tel_attr *x = &a->attrs[i];
+		if (!x->key || !*x->key || is_fixed_key(x->key))
+			continue;
+		r = vg_buf_putc(out, ',');
+		r = r ? r : vg_buf_json_str(out, x->key, strlen(x->key));
+		r = r ? r : vg_buf_putc(out, ':');
+		if (!r && x->is_int && is_integer(x->value))
+			r = vg_buf_puts(out, x->value);
+		else if (!r)
+			r = vg_buf_json_str(out, nz(x->value), strlen(nz(x->value)));
+	}
+	r = r ? r : vg_buf_puts(out, "}}");
+	if (r) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		return -ENOBUFS;
+	}
+	return 0;
+}
