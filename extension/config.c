@@ -47,6 +47,10 @@ static const struct var vars[] = {
      "Telemetry API buffering: bytes per batch"},
     {"VIGIL_TELEMETRY_TIMEOUT_MS", T_INT, "25", 25, 30000, NULL, OFF(telemetry_timeout_ms),
      "Telemetry API buffering: longest wait before a batch is sent, in ms"},
+    {"VIGIL_FLUSH_INVOKE_MS", T_INT, "100", 0, 5000, NULL, OFF(flush_invoke_ms),
+     "longest time spent sending an invocation's alerts after the runtime has answered, "
+     "before Vigil lets the environment freeze (event/next), in ms; what is left waits for "
+     "the next invocation or SHUTDOWN"},
 };
 
 /* Index of s in a '|'-separated list, case-insensitively; -1 when absent. */

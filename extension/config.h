@@ -27,6 +27,7 @@ struct ext_config {
 	int64_t telemetry_max_items;
 	int64_t telemetry_max_bytes;
 	int64_t telemetry_timeout_ms;
+	int64_t flush_invoke_ms; /* sending an invocation's alerts, after the answer */
 };
 
 /* Reads the environment into c. 0, or -EINVAL with a one-line message in

@@ -12,8 +12,15 @@
 #include "inspector.h"
 #include "listener.h"
 #include "px_proxy.h"
+#include "rhythm.h"
 #include "vg_log.h"
 #include "vg_time.h"
+
+/* Without a deadline in the INVOKE, the longest wait for the runtime's
+ * answer (Lambda's longest timeout). */
+#define INVOKE_WAIT_MAX_MS (15 * 60 * 1000)
+/* Left of the SHUTDOWN deadline for stopping threads and exiting. */
+#define SHUTDOWN_MARGIN_MS 150
 
 struct daemon {
 	struct ext_config cfg;
@@ -22,6 +29,8 @@ struct daemon {
 	struct ext_inspector *inspector;
 	struct px_proxy *proxy;
 	struct ext_listener *listener;
+	struct ext_rhythm rhythm; /* which invocations the runtime answered */
+	bool rhythm_ok;
 	uint64_t t0;
 	bool bypass_reported;
 };
@@ -38,6 +47,12 @@ static void health(void *ctx, const char *category, const char *rid, const char 
 	    .summary = msg,
 	};
 	tel_emit(&d->sink, &a);
+}
+
+static void responded(void *ctx, const char *request_id)
+{
+	struct daemon *d = ctx;
+	ext_rhythm_answered(&d->rhythm, request_id);
 }
 
 static const char *basename_of(const char *path)
@@ -65,6 +80,8 @@ static void start_sockets(struct daemon *d, const char *upstream)
 	    .fail_closed = d->cfg.fail == EXT_FAIL_CLOSED,
 	    .health = health,
 	    .health_ctx = d,
+	    .responded = d->rhythm_ok ? responded : NULL,
+	    .responded_ctx = d,
 	};
 	int r = px_proxy_new(&o, &d->proxy);
 	if (r < 0) {
@@ -128,14 +145,46 @@ static void check_bypass(struct daemon *d)
 	tel_emit(&d->sink, &a);
 }
 
-/* Budget: everything must be done by deadline_ms, with a margin for exit.
- * Nothing is buffered yet (the exporter is a later piece), so this only
- * accounts for the time and returns. */
+/* The vg_mono_ns time of an epoch-ms deadline, less margin_ms. */
+static uint64_t mono_deadline(int64_t deadline_ms, int64_t margin_ms)
+{
+	int64_t left = deadline_ms - vg_epoch_ms() - margin_ms;
+	return vg_mono_ns() + (uint64_t)(left > 0 ? left : 0) * 1000000u;
+}
+
+/* Sends what the alert queue holds, until deadline_ns at the latest. The
+ * stdout sink writes synchronously, so for now there is nothing queued. */
+static void flush_alerts(struct daemon *d, uint64_t deadline_ns)
+{
+	(void)d;
+	(void)deadline_ns;
+}
+
+/* After an INVOKE: wait until the runtime has answered that request, then
+ * send the invocation's alerts within their bound, and only then go back
+ * to event/next (which lets Lambda freeze the environment). The wait ends
+ * at the function's deadline at the latest. A runtime that does not talk
+ * through the proxy is never waited for: no answer would ever be seen. */
+static void invocation_rhythm(struct daemon *d, const struct ext_event *ev)
+{
+	if (!d->rhythm_ok || !d->proxy || px_proxy_next_count(d->proxy) == 0 || !ev->request_id[0])
+		return;
+	uint64_t until = ev->deadline_ms ? mono_deadline(ev->deadline_ms, -50)
+	                                 : vg_mono_ns() + (uint64_t)INVOKE_WAIT_MAX_MS * 1000000u;
+	if (ext_rhythm_wait(&d->rhythm, ev->request_id, until) < 0)
+		vg_log_debug("no answer seen for %s by its deadline", ev->request_id);
+	flush_alerts(d, vg_mono_ns() + (uint64_t)d->cfg.flush_invoke_ms * 1000000u);
+}
+
+/* SHUTDOWN: the remaining alerts go out inside deadlineMs less a margin
+ * for the exit itself; then the process exits 0. */
 static void shutdown_phase(struct daemon *d, const struct ext_event *ev)
 {
 	int64_t left = ev->deadline_ms ? ev->deadline_ms - vg_epoch_ms() : 0;
 	vg_log_debug("SHUTDOWN (%s), %lld ms left", ev->reason[0] ? ev->reason : "no reason",
 	             (long long)left);
+	flush_alerts(d, ev->deadline_ms ? mono_deadline(ev->deadline_ms, SHUTDOWN_MARGIN_MS)
+	                                : vg_mono_ns() + 500 * 1000000ull);
 }
 
 static int config_failure(struct daemon *d, const char *name, const char *msg)
@@ -158,6 +207,8 @@ static void daemon_fini(struct daemon *d)
 	ext_listener_stop(d->listener);
 	ext_inspector_free(d->inspector);
 	ext_api_fini(&d->api);
+	if (d->rhythm_ok)
+		ext_rhythm_fini(&d->rhythm);
 }
 
 /* Register, subscribe, then the event loop until SHUTDOWN. */
@@ -182,8 +233,10 @@ static int serve(struct daemon *d, const char *name, const char *runtime_api)
 			vg_log_error("event/next failed: %s (status %d)", strerror(-r), status);
 			return 1;
 		}
-		if (ev.type == EXT_EVENT_INVOKE)
+		if (ev.type == EXT_EVENT_INVOKE) {
 			check_bypass(d);
+			invocation_rhythm(d, &ev);
+		}
 		if (ev.type == EXT_EVENT_SHUTDOWN) {
 			shutdown_phase(d, &ev);
 			return 0;
@@ -212,6 +265,8 @@ int ext_daemon_run(const char *argv0)
 		goto out;
 	}
 	ext_alert_stdout_sink(&d.sink, stdout);
+	/* Without it the proxy still relays; the rhythm just does not wait. */
+	d.rhythm_ok = ext_rhythm_init(&d.rhythm) == 0;
 	/* The engine before the sockets: an invalid policy is a configuration
 	 * error, and the proxy must never serve without its inspector. */
 	struct ext_inspector_opts io = {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "fake_upstream.h"
 #include "inspector.h"
 #include "px_client.h"
+#include "rhythm.h"
 #include "vg_buf.h"
 #include "vg_time.h"
 
@@ -36,6 +38,7 @@ static const char *const all_vars[] = {
     "VIGIL_TELEMETRY_MAX_ITEMS",
     "VIGIL_TELEMETRY_MAX_BYTES",
     "VIGIL_TELEMETRY_TIMEOUT_MS",
+    "VIGIL_FLUSH_INVOKE_MS",
 };
 
 static void clear_env(void)
@@ -108,6 +111,7 @@ static const struct {
     {"VIGIL_TELEMETRY_MAX_ITEMS", "999", "1000..10000"},
     {"VIGIL_TELEMETRY_MAX_BYTES", "2000000", "262144..1048576"},
     {"VIGIL_TELEMETRY_TIMEOUT_MS", "24", "25..30000"},
+    {"VIGIL_FLUSH_INVOKE_MS", "5001", "0..5000"},
 };
 
 START_TEST(config_rejects_invalid_values)
@@ -714,6 +718,42 @@ START_TEST(inspector_rejects_invalid_policy_with_file_and_line)
 }
 END_TEST
 
+/* --- the invocation rhythm ---------------------------------------------- */
+
+static struct ext_rhythm rh;
+
+static void *answer_later(void *arg)
+{
+	usleep(50 * 1000);
+	ext_rhythm_answered(&rh, arg);
+	return NULL;
+}
+
+START_TEST(rhythm_waits_for_the_answer)
+{
+	pthread_t t;
+	ck_assert_int_eq(ext_rhythm_init(&rh), 0);
+	/* An answer that came before the wait counts. */
+	ext_rhythm_answered(&rh, "early");
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "early", vg_mono_ns()), 0);
+	/* The wait ends when the answer arrives, long before its bound. */
+	pthread_create(&t, NULL, answer_later, "late");
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "late", vg_mono_ns() + 30ull * 1000000000u), 0);
+	pthread_join(t, NULL);
+	/* No answer: the bound ends it. */
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "never", vg_mono_ns() + 20 * 1000000u), -ETIMEDOUT);
+	/* Only the last EXT_RHYTHM_KEEP answers are remembered. */
+	for (int i = 0; i < EXT_RHYTHM_KEEP; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "r-%d", i);
+		ext_rhythm_answered(&rh, id);
+	}
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "early", vg_mono_ns()), -ETIMEDOUT);
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "r-0", vg_mono_ns()), 0);
+	ext_rhythm_fini(&rh);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extension");
@@ -725,6 +765,7 @@ static Suite *suite(void)
 	tcase_add_test(t, readme_table_matches_the_code);
 	tcase_add_test(t, alert_record_shape_and_stable_id);
 	tcase_add_test(t, inspector_monitor_and_block);
+	tcase_add_test(t, rhythm_waits_for_the_answer);
 	tcase_add_test(t, inspector_rejects_invalid_policy_with_file_and_line);
 	suite_add_tcase(s, t);
 
