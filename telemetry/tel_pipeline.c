@@ -1,0 +1,226 @@
+#include "tel_pipeline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tel_detect.h"
+
+#define CORR_MAX 256 /* inspection notes remembered (the oldest go first) */
+#define RID_MAX  64
+
+struct corr_note {
+	char request_id[RID_MAX];
+	char alert_id[33];
+	char severity[16];
+	int rank;
+};
+
+struct tel_pipeline {
+	struct tel_config cfg;
+	char self_name[128];
+	struct tel_sink sink;
+
+	pthread_mutex_t lock; /* the detectors and the stats below */
+	struct tel_detect *detect;
+	struct tel_batch_stats bstats;
+	uint64_t batches, batches_bad, batches_oversize;
+
+	pthread_mutex_t corr_lock; /* the notes only */
+	struct corr_note notes[CORR_MAX];
+	unsigned notes_at;
+	uint64_t noted;
+};
+
+void tel_config_defaults(struct tel_config *c)
+{
+	*c = (struct tel_config){
+	    .memory_share = 0.9,
+	    .duration_warmup = 20,
+	    .duration_window = 100,
+	    .duration_k = 6.0,
+	    .duration_min_ms = 50,
+	    .surge_bucket_s = 10,
+	    .surge_window = 30,
+	    .surge_warmup = 6,
+	    .surge_ratio = 10,
+	    .surge_min = 50,
+	    .requests_max = 1024,
+	    .alert_window_s = 60,
+	    .scan_secrets = true,
+	    .body_max = TEL_BODY_MAX_DEFAULT,
+	    .self_name = NULL,
+	};
+}
+
+int tel_config_check(const struct tel_config *c, const char **what)
+{
+	const char *bad = NULL;
+	if (!(c->memory_share >= 0.5 && c->memory_share <= 1.0))
+		bad = "memory_share";
+	else if (c->duration_window < 10 || c->duration_window > 1000)
+		bad = "duration_window";
+	else if (c->duration_warmup < 5 || c->duration_warmup > c->duration_window)
+		bad = "duration_warmup";
+	else if (!(c->duration_k >= 2 && c->duration_k <= 100))
+		bad = "duration_k";
+	else if (!(c->duration_min_ms >= 0 && c->duration_min_ms <= 900000))
+		bad = "duration_min_ms";
+	else if (c->surge_bucket_s < 1 || c->surge_bucket_s > 3600)
+		bad = "surge_bucket_s";
+	else if (c->surge_window < 3 || c->surge_window > 1000)
+		bad = "surge_window";
+	else if (c->surge_warmup < 1 || c->surge_warmup > c->surge_window)
+		bad = "surge_warmup";
+	else if (!(c->surge_ratio >= 2 && c->surge_ratio <= 1000))
+		bad = "surge_ratio";
+	else if (c->surge_min < 1 || c->surge_min > 1000000)
+		bad = "surge_min";
+	else if (c->requests_max < 16 || c->requests_max > 65536)
+		bad = "requests_max";
+	else if (c->alert_window_s < 1 || c->alert_window_s > 3600)
+		bad = "alert_window_s";
+	else if (c->body_max < (1u << 20) || c->body_max > (64u << 20))
+		bad = "body_max";
+	if (what)
+		*what = bad;
+	return bad ? -EINVAL : 0;
+}
+
+static int corr_lookup(void *ctx, const char *request_id, char alert_id[33], char severity[16])
+{
+	struct tel_pipeline *p = ctx;
+	int found = 0;
+	pthread_mutex_lock(&p->corr_lock);
+	for (unsigned i = 0; i < CORR_MAX; i++) {
+		struct corr_note *n = &p->notes[i];
+		if (n->request_id[0] && !strncmp(n->request_id, request_id, RID_MAX - 1)) {
+			memcpy(alert_id, n->alert_id, 33);
+			memcpy(severity, n->severity, 16);
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->corr_lock);
+	return found;
+}
+
+void tel_pipeline_note_inspection(struct tel_pipeline *p, const char *request_id,
+                                  const char *alert_id, const char *severity)
+{
+	if (!p || !request_id || !*request_id || !alert_id || !*alert_id)
+		return;
+	int rank = tel_severity_rank(severity);
+	pthread_mutex_lock(&p->corr_lock);
+	p->noted++;
+	struct corr_note *n = NULL;
+	for (unsigned i = 0; i < CORR_MAX && !n; i++)
+		if (!strncmp(p->notes[i].request_id, request_id, RID_MAX - 1))
+			n = &p->notes[i];
+	if (n && n->rank >= rank) {
+		pthread_mutex_unlock(&p->corr_lock);
+		return;
+	}
+	if (!n) {
+		n = &p->notes[p->notes_at];
+		p->notes_at = (p->notes_at + 1) % CORR_MAX;
+	}
+	snprintf(n->request_id, sizeof(n->request_id), "%s", request_id);
+	snprintf(n->alert_id, sizeof(n->alert_id), "%s", alert_id);
+	snprintf(n->severity, sizeof(n->severity), "%s", severity ? severity : "");
+	n->rank = rank;
+	pthread_mutex_unlock(&p->corr_lock);
+}
+
+int tel_pipeline_new(const struct tel_config *cfg, const struct tel_sink *sink,
+                     struct tel_pipeline **out)
+{
+	struct tel_config def;
+	if (!cfg) {
+		tel_config_defaults(&def);
+		cfg = &def;
+	}
+	if (tel_config_check(cfg, NULL))
+		return -EINVAL;
+	struct tel_pipeline *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->cfg = *cfg;
+	if (cfg->self_name) {
+		snprintf(p->self_name, sizeof(p->self_name), "%s", cfg->self_name);
+		p->cfg.self_name = p->self_name;
+	}
+	if (sink)
+		p->sink = *sink;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->corr_lock, NULL);
+	int r = tel_detect_new(&p->cfg, &p->sink, corr_lookup, p, &p->detect);
+	if (r < 0) {
+		tel_pipeline_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void tel_pipeline_free(struct tel_pipeline *p)
+{
+	if (!p)
+		return;
+	tel_detect_free(p->detect);
+	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->corr_lock);
+	free(p);
+}
+
+const struct tel_config *tel_pipeline_config(const struct tel_pipeline *p)
+{
+	return &p->cfg;
+}
+
+static void on_record(void *ctx, const struct tel_record *r)
+{
+	struct tel_pipeline *p = ctx;
+	tel_detect_record(p->detect, r);
+}
+
+int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n)
+{
+	pthread_mutex_lock(&p->lock);
+	p->batches++;
+	int r = tel_batch_parse(body, n, on_record, p, &p->bstats);
+	if (r == -EBADMSG || r == -ELOOP)
+		p->batches_bad++;
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+void tel_pipeline_note_oversize(struct tel_pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->batches++;
+	p->batches_oversize++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void tel_pipeline_stats(struct tel_pipeline *p, struct tel_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&p->lock);
+	out->batches = p->batches;
+	out->batches_bad = p->batches_bad;
+	out->batches_oversize = p->batches_oversize;
+	out->records = p->bstats.records;
+	out->records_unknown = p->bstats.by_type[TEL_REC_UNKNOWN];
+	out->records_bad = p->bstats.bad + p->bstats.over_limit;
+	out->log_records =
+	    p->bstats.by_type[TEL_REC_FUNCTION] + p->bstats.by_type[TEL_REC_EXTENSION_LOG];
+	tel_detect_counts(p->detect, &out->alerts, &out->alerts_deduped, &out->correlated,
+	                  &out->requests_evicted);
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_lock(&p->corr_lock);
+	out->inspections_noted = p->noted;
+	pthread_mutex_unlock(&p->corr_lock);
+}
