@@ -69,6 +69,7 @@ struct xs_win {
 	unsigned len;   /* characters seen */
 	unsigned bits;  /* XW_* found so far */
 	int comment;    /* inside a CSS comment */
+	int str;        /* inside a CSS string: the quote that opened it */
 	int prev_star;  /* comment: last char was '*' */
 	int prev_slash; /* last char was '/', maybe a comment opener */
 };
@@ -121,7 +122,15 @@ static void win_add(struct xs_win *w, int c)
 		w->prev_star = c == '*';
 		return;
 	}
-	if (w->prev_slash && c == '*') {
+	if (c == '\n')
+		w->str = 0; /* a newline ends a CSS string */
+	if (c == '"' || c == '\'') {
+		if (!w->str)
+			w->str = c;
+		else if (w->str == c)
+			w->str = 0;
+	}
+	if (w->prev_slash && c == '*' && !w->str) {
 		w->comment = 1;
 		w->prev_slash = 0;
 		w->prev_star = 0;
@@ -232,6 +241,7 @@ struct xs_tag {
 	int has_attrs;
 	int stylesheet; /* rel=stylesheet */
 	int js_type;    /* type=text/javascript */
+	int event;      /* an XML Events event= attribute */
 	int in_tag;     /* a real tag, not a guessed attribute context */
 };
 
@@ -270,8 +280,8 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		 * part of it, will see it so) and it keeps the scan linear */
 		if (literal && (quote ? c == quote : (is_space(c) || c == '>' || c == '`')))
 			break;
-		if (literal && c == '<')
-			break;
+		if ((literal || r->decode) && c == '<')
+			break; /* decoding: markup encoded inside a value is markup */
 		if (r->s[before] == '&' && before + 1 < r->n && r->s[before + 1] == '{')
 			js_entity = 1; /* &{...}: script entities of old Netscape */
 		xr_get(r, 1);
@@ -298,6 +308,8 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	} else {
 		local = attr;
 	}
+	if (attr_len == 5 && memcmp(local, "event", 5) == 0)
+		tag->event = 1;
 	/* <set attributeName=onmouseover to=...>: SVG animation writes a
 	 * handler, or markup */
 	if (strcmp(attr, "attributename") == 0 &&
@@ -404,7 +416,7 @@ static int tag_executable(const struct xs_tag *tag_in)
 		memmove(local.name, colon + 1, strlen(colon + 1) + 1);
 	static const char *const always[] = {
 	    "script", "iframe", "frame", "frameset", "object", "embed",  "applet",
-	    "base",   "portal", "layer", "ilayer",   "xml",    "import",
+	    "base",   "portal", "layer", "ilayer",   "xml",    "import", "vmlframe",
 	};
 	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
 		return 1;
@@ -413,6 +425,9 @@ static int tag_executable(const struct xs_tag *tag_in)
 	if (strcmp(tag->name, "style") == 0 && tag->js_type)
 		return 1;
 	if (strcmp(tag->name, "link") == 0 && (tag->import || tag->stylesheet))
+		return 1;
+	/* XML Events: <handler ev:event=load>script</handler>, <listener> */
+	if ((strcmp(tag->name, "handler") == 0 || strcmp(tag->name, "listener") == 0) && tag->event)
 		return 1;
 	return 0;
 }
@@ -453,6 +468,17 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			end_tag = 1;
 			xr_get(&r, 0);
 			c = xr_peek(&r, 0);
+		}
+		if (c == '?' && !end_tag) {
+			/* <?import implementation=...>: IE loads a behaviour file */
+			char pi[8];
+			size_t k = 0;
+			xr_get(&r, 0);
+			while (k < sizeof(pi) - 1 && xr_is_alpha(xr_peek(&r, 0)))
+				pi[k++] = (char)xr_lower(xr_get(&r, 0));
+			if (k == 6 && memcmp(pi, "import", 6) == 0)
+				return xs_hit(f, "xss.tag", 80, off, r.pos);
+			continue;
 		}
 		if (!xr_is_alpha(c))
 			continue; /* "a < b", "<3", "<<": text */
@@ -650,6 +676,17 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
+		if (c == '=' && r.pos >= 2 && ident_char(r.s[r.pos - 2])) {
+			/* callback=alert(document.cookie): a parameter that a JSONP
+			 * endpoint or a template pastes into script */
+			size_t off = r.pos - 1;
+			if (sink_call(&r, 1) && r.pos + 1 < n && r.s[r.pos] == '(' &&
+			    (strchr("0123456789'\"`)", r.s[r.pos + 1]) ||
+			     (n - r.pos - 1 >= 8 && (memcmp(r.s + r.pos + 1, "document", 8) == 0 ||
+			                             memcmp(r.s + r.pos + 1, "window.", 7) == 0))))
+				return xs_hit(f, "xss.js_breakout", 75, off, r.pos);
+			continue;
+		}
 		if (c != ';' && c != ')' && c != '}' && c != '|')
 			continue;
 		size_t off = r.pos - 1;
@@ -694,6 +731,87 @@ static int scan_js_computed(const char *s, size_t n, struct xs_found *f)
 			if (p[k] == ']' && (p[k + 1] == '(' || p[k + 1] == '`'))
 				return xs_hit(f, "xss.js_computed", 75, w, k + 2);
 		}
+	}
+	return 0;
+}
+
+/* The next byte at or after i (backward: before i) that is not a blank,
+ * looking at most 8 bytes; -1 when there is none. */
+static int js_next(const unsigned char *p, size_t n, size_t i, size_t *at)
+{
+	for (size_t k = 0; i < n && k < 8; i++, k++)
+		if (!is_space(p[i])) {
+			*at = i;
+			return p[i];
+		}
+	return -1;
+}
+
+static int js_prev(const unsigned char *p, size_t i, size_t *at)
+{
+	for (size_t k = 0; i > 0 && k < 8; i--, k++)
+		if (!is_space(p[i - 1])) {
+			*at = i - 1;
+			return p[i - 1];
+		}
+	return -1;
+}
+
+/* A sink passed around as a value rather than called by name, the way
+ * filters on "alert(" are dodged: `${alert}`, (alert)(1), [1].find(alert),
+ * a=alert,a(1). JavaScript names are case-sensitive: "Alert" is prose. */
+static int scan_js_value(const char *s, size_t n, struct xs_found *f)
+{
+	static const char *const sinks[] = {"alert", "prompt", "confirm", "eval"};
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != 'a' && p[i] != 'p' && p[i] != 'c' && p[i] != 'e')
+			continue;
+		if (i > 0 && ident_char(p[i - 1]))
+			continue;
+		size_t b = i;
+		while (b < n && ident_char(p[b]) && b - i < 8)
+			b++;
+		int sink = 0;
+		for (size_t k = 0; k < sizeof(sinks) / sizeof(sinks[0]); k++)
+			if (b - i == strlen(sinks[k]) && memcmp(p + i, sinks[k], b - i) == 0)
+				sink = 1;
+		if (!sink || (b < n && ident_char(p[b]))) {
+			i = b;
+			continue;
+		}
+		size_t pa = 0, nb = 0, at;
+		int pc = js_prev(p, i, &pa), nc = js_next(p, n, b, &nb);
+		if (pc == '{' && pa > 0 && p[pa - 1] == '$' && nc == '}')
+			return xs_hit(f, "xss.js_value", 80, pa - 1, nb + 1);
+		if (pc == '(' && nc == ')') {
+			int after = js_next(p, n, nb + 1, &at);
+			if (after == '(' || after == '`')
+				return xs_hit(f, "xss.js_value", 80, pa, at + 1);
+			/* .find(alert): a method handed the sink */
+			size_t w = pa;
+			while (w > 0 && pa - w < 32 && ident_char(p[w - 1]) && p[w - 1] != '.')
+				w--;
+			if (w < pa && w > 0 && p[w - 1] == '.')
+				return xs_hit(f, "xss.js_value", 75, w - 1, nb + 1);
+		}
+		if (pc == '=' && (nc == ',' || nc == ';') && pa > 0 && p[pa - 1] != '=' &&
+		    p[pa - 1] != '!' && p[pa - 1] != '<' && p[pa - 1] != '>') {
+			/* x=alert,x(1): the name it was given, called */
+			size_t ve = 0, vb;
+			if (js_prev(p, pa, &ve) < 0 || !ident_char(p[ve]))
+				continue;
+			vb = ve;
+			while (vb > 0 && ve - vb < 32 && ident_char(p[vb - 1]))
+				vb--;
+			size_t len = ve + 1 - vb, c0;
+			if (js_next(p, n, nb + 1, &c0) < 0 || c0 + len >= n ||
+			    memcmp(p + c0, p + vb, len) != 0)
+				continue;
+			if (p[c0 + len] == '(' || p[c0 + len] == '`')
+				return xs_hit(f, "xss.js_value", 80, vb, c0 + len + 1);
+		}
+		i = b;
 	}
 	return 0;
 }
@@ -758,31 +876,35 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	for (int decode = 0; decode <= refs; decode++) {
 		/* decoding can produce any character: no shortcuts then */
 		uint32_t m = decode ? UINT32_MAX : chars;
-		if ((m & POL_CH_LT) && scan_markup(s, n, decode, f))
+		int mode =
+		    decode && (chars & POL_CH_PERCENT) && (chars & POL_CH_PLUS) ? XR_FORM : decode;
+		if ((m & POL_CH_LT) && scan_markup(s, n, mode, f))
 			return 1;
 		if (m & POL_CH_EQUALS) {
-			if ((m & POL_CH_DQUOTE) && scan_attr_breakout(s, n, '"', decode, f))
+			if ((m & POL_CH_DQUOTE) && scan_attr_breakout(s, n, '"', mode, f))
 				return 1;
-			if ((m & POL_CH_SQUOTE) && scan_attr_breakout(s, n, '\'', decode, f))
+			if ((m & POL_CH_SQUOTE) && scan_attr_breakout(s, n, '\'', mode, f))
 				return 1;
 			if ((m & (POL_CH_SPACE | POL_CH_NEWLINE)) &&
-			    scan_attr_breakout(s, n, ' ', decode, f))
+			    scan_attr_breakout(s, n, ' ', mode, f))
 				return 1;
 		}
 		if (m & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS)) {
-			if ((m & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', decode, f))
+			if ((m & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', mode, f))
 				return 1;
-			if ((m & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', decode, f))
+			if ((m & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', mode, f))
 				return 1;
-			if ((m & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', decode, f))
+			if ((m & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', mode, f))
 				return 1;
-			if (scan_js_statement(s, n, decode, f))
+			if (scan_js_statement(s, n, mode, f))
 				return 1;
 		}
 	}
 	if (scan_whole(s, n, f))
 		return 1;
 	if ((chars & POL_CH_BRACKET) && scan_js_computed(s, n, f))
+		return 1;
+	if ((chars & (POL_CH_PAREN | POL_CH_BACKTICK)) && scan_js_value(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
 	    scan_css(s, n, f))

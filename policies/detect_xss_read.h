@@ -8,7 +8,8 @@
  * reader over n bytes does O(n) work in all. Decoding also undoes one more
  * layer of percent-encoding and the \xHH / \uHHHH escapes of script and
  * JSON strings: inputs encoded once more than their consumer decodes are a
- * classic way past filters.
+ * classic way past filters; so is a '+' that a form decoder turns into a
+ * space (only when the input holds percent escapes, as form values do).
  */
 #ifndef POL_DETECT_XSS_READ_H
 #define POL_DETECT_XSS_READ_H
@@ -18,11 +19,13 @@
 
 #define XR_EOF   (-1)
 #define XR_OTHER 0x80 /* a decoded character outside ASCII */
+#define XR_FORM  2    /* struct xr.decode: decode as a form value */
 
 struct xr {
 	const unsigned char *s;
 	size_t n, pos;
-	int decode; /* decode references in markup too, not only in values */
+	int decode; /* decode references in markup too, not only in values;
+	             * XR_FORM: the input is percent-encoded, '+' is a space */
 };
 
 struct xr_named {
@@ -179,6 +182,10 @@ static int xr_get(struct xr *r, int value)
 		int d = xr_utf7(r->s, r->n, &r->pos);
 		if (d >= 0)
 			return d;
+		if (r->decode == XR_FORM) {
+			r->pos++;
+			return ' '; /* form encoding's space, undone with its escapes */
+		}
 	} else if ((c == '%' || c == '\\') && r->decode) {
 		int d = xr_escape(r->s, r->n, &r->pos);
 		if (d >= 0)
