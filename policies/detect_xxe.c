@@ -21,6 +21,9 @@
 enum xxe_kind {
 	XXE_NONE,
 	XXE_ENTITY_DECL,  /* internal entity declared: a probe */
+	XXE_DTD_ENTITY,   /* the same, in a DOCTYPE's internal subset */
+	XXE_CDATA_SPLIT,  /* a tag split by CDATA sections past a filter */
+	XXE_PI_IMPORT,    /* <?import implementation=...>: a fetched behaviour */
 	XXE_SVG_LOCAL,    /* SVG element fetching a local or odd scheme */
 	XXE_XSLT,         /* XSLT reaching outside the document */
 	XXE_EXTERNAL_DTD, /* DOCTYPE with a foreign external DTD */
@@ -37,6 +40,9 @@ static const struct {
 } xxe_rules[] = {
     [XXE_NONE] = {NULL, POL_SEV_INFO, 0},
     [XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
+    [XXE_DTD_ENTITY] = {"xxe.dtd_entity_declaration", POL_SEV_HIGH, 70},
+    [XXE_CDATA_SPLIT] = {"xxe.cdata_split_tag", POL_SEV_HIGH, 75},
+    [XXE_PI_IMPORT] = {"xxe.import_instruction", POL_SEV_HIGH, 80},
     [XXE_SVG_LOCAL] = {"xxe.svg_external_ref", POL_SEV_HIGH, 80},
     [XXE_XSLT] = {"xxe.xslt_external", POL_SEV_HIGH, 85},
     [XXE_EXTERNAL_DTD] = {"xxe.external_dtd", POL_SEV_HIGH, 85},
@@ -178,7 +184,7 @@ static unsigned count_refs(const struct xxe_scan *x, size_t b, size_t e)
 }
 
 /* "<!ENTITY" at i: parses the declaration and returns where it ends. */
-static size_t entity_decl(struct xxe_scan *x, size_t i)
+static size_t entity_decl(struct xxe_scan *x, size_t i, int subset)
 {
 	size_t j = skip_space(x, i + 8);
 	int param = 0;
@@ -209,8 +215,8 @@ static size_t entity_decl(struct xxe_scan *x, size_t i)
 		note(x, XXE_EXPANSION, i, k);
 	else if (e - b >= 4096)
 		note(x, XXE_EXPANSION, i, k); /* quadratic blowup: one huge entity */
-	else
-		note(x, XXE_ENTITY_DECL, i, k);
+	else /* declared where a parser will take it: the classic probe */
+		note(x, subset ? XXE_DTD_ENTITY : XXE_ENTITY_DECL, i, k);
 	return k;
 }
 
@@ -253,6 +259,36 @@ static void svg_ref(struct xxe_scan *x, size_t i)
 	for (size_t k = 0; k < sizeof(local_schemes) / sizeof(local_schemes[0]); k++)
 		if (at(x, b, local_schemes[k]) && !(k == 7 && at(x, b, "data:image/")))
 			note(x, XXE_SVG_LOCAL, i, e);
+}
+
+/* "<![CDATA[" at i: a section that holds only the opening of a tag ("<",
+ * "</") right before a tag name is markup hidden from a filter that reads
+ * CDATA as text ("<![CDATA[<]]>script"). Returns where the section ends. */
+static size_t cdata(struct xxe_scan *x, size_t i)
+{
+	size_t b = i + 9, e = find(x, b, "]]>");
+	if (e >= x->n)
+		return x->n;
+	size_t after = e + 3;
+	if ((e - b == 1 && x->s[b] == '<') || (e - b == 2 && x->s[b] == '<' && x->s[b + 1] == '/'))
+		if (after < x->n && ch_is_alpha((unsigned char)x->s[after]))
+			note(x, XXE_CDATA_SPLIT, i, after);
+	return after;
+}
+
+/* "<?import" at i: Internet Explorer's instruction that fetches an HTC
+ * behaviour named by its implementation attribute. */
+static void pi_import(struct xxe_scan *x, size_t i)
+{
+	size_t lim = i + 8;
+	if (lim < x->n && !is_space((unsigned char)x->s[lim]))
+		return;
+	while (lim < x->n && lim - i < 512 && x->s[lim] != '>')
+		lim++;
+	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0};
+	size_t a = find(&tag, i, "implementation");
+	if (a < lim && skip_space(x, a + 14) < lim && x->s[skip_space(x, a + 14)] == '=')
+		note(x, XXE_PI_IMPORT, i, lim);
 }
 
 /* Whole-document features: XInclude and XSLT reaching out. */
@@ -314,7 +350,11 @@ static void scan_xml(struct xxe_scan *x_)
 				continue;
 			}
 			if (at(&x, i + 2, "entity")) {
-				i = entity_decl(&x, i);
+				i = entity_decl(&x, i, subset);
+				continue;
+			}
+			if (at(&x, i + 2, "[cdata[")) {
+				i = cdata(&x, i);
 				continue;
 			}
 			if (at(&x, i + 2, "--")) { /* parsers skip comments: so do we */
@@ -325,6 +365,8 @@ static void scan_xml(struct xxe_scan *x_)
 		} else if (c == '<' && (at(&x, i + 1, "image") || at(&x, i + 1, "use") ||
 		                        at(&x, i + 1, "feimage") || at(&x, i + 1, "svg:image"))) {
 			svg_ref(&x, i);
+		} else if (c == '<' && !subset && at(&x, i + 1, "?import")) {
+			pi_import(&x, i);
 		} else if (c == '%' && subset) {
 			size_t j = skip_name(&x, i + 1);
 			if (j > i + 1 && j < n && s[j] == ';') {
