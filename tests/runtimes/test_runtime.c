@@ -23,6 +23,14 @@
  *   {"action":"bad-id"}             respond to a made-up id first and print
  *                                   "test-runtime: bad id status S", then echo
  *   {"action":"ignore-term"}        ignore SIGTERM from now on, then echo
+ *   {"action":"secret"}             print log lines that leak credentials (an AWS
+ *                                   access key id and secret, a private key, a
+ *                                   JWT, a bearer token, a password in a URL and
+ *                                   in key=value), all made up, then echo
+ *   {"action":"flood","ms":N,"line_bytes":B}
+ *                                   print lines of B bytes (default 200) as fast
+ *                                   as the pipe takes them for N ms, then print
+ *                                   "test-runtime: flood wrote L lines" and echo
  *
  * Environment: TEST_RUNTIME_INIT=error (POST /init/error with
  * Runtime.TestInitError, exit 1), =exit (exit 3 before next), =hang (never
@@ -35,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static CURL *curl;
@@ -204,6 +213,53 @@ static long respond_stream(const char *id, int error)
 	return status;
 }
 
+/* Credentials of the shapes a function leaks into its logs; made up (the
+ * AWS pair is the documentation's example). */
+static void print_secrets(void)
+{
+	printf("config: aws_access_key_id=AKIAIOSFODNN7EXAMPLE "
+	       "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+	printf("-----BEGIN RSA PRIVATE KEY-----\n");
+	printf("calling api with Authorization: Bearer "
+	       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0LXVzZXIifQ."
+	       "c2lnbmF0dXJlLW5vdC1yZWFs\n");
+	printf("connecting to postgres://app:s3cr3t-Passw0rd@db.internal:5432/orders\n");
+	printf("login attempt user=admin password=hunter2-not-real\n");
+	fflush(stdout);
+}
+
+/* Lines of line_bytes bytes (numbered) for ms milliseconds. */
+static void flood(double ms, size_t line_bytes)
+{
+	struct timespec t0, now;
+	unsigned long lines = 0;
+	char *l;
+
+	if (line_bytes < 16)
+		line_bytes = 16;
+	if (line_bytes > 1 << 20)
+		line_bytes = 1 << 20;
+	l = malloc(line_bytes + 1);
+	if (!l)
+		return;
+	memset(l, 'f', line_bytes);
+	l[line_bytes] = '\n';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			int n = snprintf(l, 16, "flood %-9lu", lines++);
+			l[n] = ' ';
+			fwrite(l, 1, line_bytes + 1, stdout);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1e3 + (now.tv_nsec - t0.tv_nsec) / 1e6 >= ms)
+			break;
+	}
+	fflush(stdout);
+	free(l);
+	printf("test-runtime: flood wrote %lu lines\n", lines);
+}
+
 static void handle(const char *id, const char *event, size_t len, const char *hdrs)
 {
 	cJSON *ev = cJSON_ParseWithLength(event, len);
@@ -296,6 +352,13 @@ static void handle(const char *id, const char *event, size_t len, const char *hd
 	} else if (!strcmp(action, "bad-id")) {
 		printf("test-runtime: bad id status %ld\n",
 		       respond("00000000-0000-4000-8000-000000000000", "{}", 2));
+		respond(id, event, len);
+	} else if (!strcmp(action, "secret")) {
+		print_secrets();
+		respond(id, event, len);
+	} else if (!strcmp(action, "flood")) {
+		cJSON *lb = cJSON_GetObjectItemCaseSensitive(ev, "line_bytes");
+		flood(num, cJSON_IsNumber(lb) ? (size_t)lb->valuedouble : 200);
 		respond(id, event, len);
 	} else if (!strcmp(action, "ignore-term")) {
 		signal(SIGTERM, SIG_IGN);
