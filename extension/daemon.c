@@ -55,6 +55,12 @@ static void responded(void *ctx, const char *request_id)
 	ext_rhythm_answered(&d->rhythm, request_id);
 }
 
+static void disconnected(void *ctx)
+{
+	struct daemon *d = ctx;
+	ext_rhythm_interrupt(&d->rhythm);
+}
+
 static const char *basename_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -81,6 +87,7 @@ static void start_sockets(struct daemon *d, const char *upstream)
 	    .health = health,
 	    .health_ctx = d,
 	    .responded = d->rhythm_ok ? responded : NULL,
+	    .disconnected = d->rhythm_ok ? disconnected : NULL,
 	    .responded_ctx = d,
 	};
 	int r = px_proxy_new(&o, &d->proxy);
@@ -163,7 +170,9 @@ static void flush_alerts(struct daemon *d, uint64_t deadline_ns)
 /* After an INVOKE: wait until the runtime has answered that request, then
  * send the invocation's alerts within their bound, and only then go back
  * to event/next (which lets Lambda freeze the environment). The wait ends
- * at the function's deadline at the latest. A runtime that does not talk
+ * at the function's deadline at the latest, or when a runtime connection
+ * closes (a crashed runtime never answers; Lambda then resets and the
+ * SHUTDOWN must find vigil in event/next). A runtime that does not talk
  * through the proxy is never waited for: no answer would ever be seen. */
 static void invocation_rhythm(struct daemon *d, const struct ext_event *ev)
 {
@@ -171,8 +180,10 @@ static void invocation_rhythm(struct daemon *d, const struct ext_event *ev)
 		return;
 	uint64_t until = ev->deadline_ms ? mono_deadline(ev->deadline_ms, -50)
 	                                 : vg_mono_ns() + (uint64_t)INVOKE_WAIT_MAX_MS * 1000000u;
-	if (ext_rhythm_wait(&d->rhythm, ev->request_id, until) < 0)
-		vg_log_debug("no answer seen for %s by its deadline", ev->request_id);
+	int r = ext_rhythm_wait(&d->rhythm, ev->request_id, until);
+	if (r < 0)
+		vg_log_debug("no answer seen for %s (%s)", ev->request_id,
+		             r == -ETIMEDOUT ? "deadline passed" : "runtime connection closed");
 	flush_alerts(d, vg_mono_ns() + (uint64_t)d->cfg.flush_invoke_ms * 1000000u);
 }
 

@@ -46,6 +46,14 @@ void ext_rhythm_answered(struct ext_rhythm *r, const char *request_id)
 	pthread_mutex_unlock(&r->m);
 }
 
+void ext_rhythm_interrupt(struct ext_rhythm *r)
+{
+	pthread_mutex_lock(&r->m);
+	r->epoch++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->m);
+}
+
 static bool answered(const struct ext_rhythm *r, const char *id)
 {
 	for (unsigned i = 0; i < EXT_RHYTHM_KEEP; i++)
@@ -61,7 +69,12 @@ int ext_rhythm_wait(struct ext_rhythm *r, const char *request_id, uint64_t deadl
 	int ret = 0;
 
 	pthread_mutex_lock(&r->m);
+	unsigned epoch = r->epoch;
 	while (!answered(r, request_id)) {
+		if (r->epoch != epoch) {
+			ret = -ECANCELED;
+			break;
+		}
 		if (vg_mono_ns() >= deadline_ns ||
 		    pthread_cond_timedwait(&r->cv, &r->m, &ts) == ETIMEDOUT) {
 			ret = answered(r, request_id) ? 0 : -ETIMEDOUT;

@@ -23,7 +23,8 @@ struct ext_rhythm {
 	pthread_mutex_t m;
 	pthread_cond_t cv; /* on CLOCK_MONOTONIC */
 	char ids[EXT_RHYTHM_KEEP][EXT_RHYTHM_ID_MAX];
-	unsigned next; /* slot the next answer goes to */
+	unsigned next;  /* slot the next answer goes to */
+	unsigned epoch; /* bumped by ext_rhythm_interrupt */
 };
 
 /* 0 or -errno. */
@@ -32,8 +33,11 @@ void ext_rhythm_fini(struct ext_rhythm *r);
 /* The runtime answered request_id (ids longer than EXT_RHYTHM_ID_MAX - 1
  * bytes are cut, as ext_rhythm_wait cuts them). Any thread. */
 void ext_rhythm_answered(struct ext_rhythm *r, const char *request_id);
+/* Ends the waits in progress: a runtime's connection closed, so the answer
+ * may never come (a runtime that crashed). Any thread. */
+void ext_rhythm_interrupt(struct ext_rhythm *r);
 /* Waits until request_id was answered or the vg_mono_ns clock passes
- * deadline_ns. 0 when answered, -ETIMEDOUT. */
+ * deadline_ns. 0 when answered, -ETIMEDOUT, -ECANCELED when interrupted. */
 int ext_rhythm_wait(struct ext_rhythm *r, const char *request_id, uint64_t deadline_ns);
 
 #endif

@@ -505,12 +505,18 @@ static int on_request(void *ctx, struct px_srv_req *in)
 		r = finish(&q);
 	else
 		vg_log_debug("request %s not relayed: %s", in->target, strerror(-r));
-	if (r == 0 && q.status / 100 == 2 && px->o.responded)
+	if (r == 0 && q.status > 0 && px->o.responded)
 		answered(px, in);
 	untrack(&q, false);
 	vg_buf_fini(&q.head);
 	vg_buf_fini(&q.replay);
 	return r;
+}
+
+static void on_close(void *ctx)
+{
+	struct px_proxy *px = ctx;
+	px->o.disconnected(px->o.responded_ctx);
 }
 
 int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out)
@@ -529,6 +535,8 @@ int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out)
 	               &px->srv);
 	if (r < 0)
 		goto err_pool;
+	if (o->disconnected)
+		px_srv_set_on_close(px->srv, on_close);
 	*out = px;
 	return 0;
 

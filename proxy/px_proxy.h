@@ -53,9 +53,14 @@ struct px_proxy_opts {
 	void *health_ctx;
 	/* The invocation request_id has its answer: the runtime's POST
 	 * .../invocation/{id}/response or .../error was relayed and the
-	 * upstream accepted it (2xx), or the proxy refused a blocked event
-	 * itself. Called from connection threads; may be NULL. */
+	 * upstream answered it (whatever its status: a 413 for a response too
+	 * large also ends the invocation), or the proxy refused a blocked
+	 * event itself. Called from connection threads; may be NULL. */
 	void (*responded)(void *ctx, const char *request_id);
+	/* A runtime's connection closed (a runtime that crashed or exited
+	 * closes its connections; so do runtimes without keep-alive). Called
+	 * from connection threads, with responded_ctx; may be NULL. */
+	void (*disconnected)(void *ctx);
 	void *responded_ctx;
 };
 

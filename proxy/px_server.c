@@ -26,6 +26,7 @@ struct px_srv {
 	uint16_t port;
 	px_srv_handler handler;
 	void *ctx;
+	void (*on_close)(void *ctx); /* under lock */
 	pthread_t acceptor;
 	pthread_mutex_t lock; /* guards the fields below */
 	pthread_cond_t idle;
@@ -309,9 +310,19 @@ static void *conn_main(void *p)
 	srv->fds[a.slot] = -1;
 	close(a.fd);
 	srv->n_conns--;
+	void (*on_close)(void *) = srv->stopping ? NULL : srv->on_close;
 	pthread_cond_broadcast(&srv->idle);
 	pthread_mutex_unlock(&srv->lock);
+	if (on_close)
+		on_close(srv->ctx);
 	return NULL;
+}
+
+void px_srv_set_on_close(struct px_srv *s, void (*fn)(void *ctx))
+{
+	pthread_mutex_lock(&s->lock);
+	s->on_close = fn;
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void start_conn(struct px_srv *srv, int fd)

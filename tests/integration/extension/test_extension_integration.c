@@ -460,7 +460,7 @@ START_TEST(monitor_alerts_every_source)
 	for (size_t i = 0; i < n; i++) {
 		char needle[128];
 		cJSON *al[16];
-		snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rids[i]);
+		snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rids[i]);
 		ck_assert_int_eq(th_wait_line(sb.err_path, needle, 5000, NULL, 0), 0);
 		size_t k = alerts_with(needle, al, 16);
 		ck_assert_msg(k >= 1, "%s: no alert", ids[i]);
@@ -482,7 +482,7 @@ START_TEST(monitor_alerts_every_source)
 	/* A path and an excerpt say where and what. */
 	cJSON *al[4];
 	char needle[128];
-	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rids[0]);
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rids[0]);
 	ck_assert_uint_ge(alerts_with(needle, al, 1), 1);
 	ck_assert_str_eq(attr(al[0], "vigil.event.source"), "apigw-v1");
 	ck_assert_str_eq(attr(al[0], "vigil.category"), "sqli");
@@ -523,7 +523,7 @@ static char *attack(const char *id)
 static bool runtime_saw(const char *rid)
 {
 	char needle[128];
-	snprintf(needle, sizeof(needle), "test-runtime: invoke %s", rid);
+	snprintf(needle, sizeof(needle), "test-runtime: invoke %.64s", rid);
 	return th_file_contains(sb.err_path, needle);
 }
 
@@ -554,7 +554,7 @@ START_TEST(block_http_source_answers_403)
 	ck_assert(!runtime_saw(rid));
 	char needle[128];
 	cJSON *al[8];
-	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rid);
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rid);
 	size_t k = alerts_with(needle, al, 8);
 	ck_assert_uint_ge(k, 1);
 	for (size_t j = 0; j < k; j++) {
@@ -583,7 +583,7 @@ START_TEST(block_sqs_source_is_a_vigil_blocked_error)
 	ck_assert(through_proxy());
 	ck_assert(!runtime_saw(rid));
 	char needle[128];
-	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%s\"", rid);
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rid);
 	cJSON *al[1];
 	ck_assert_uint_eq(alerts_with(needle, al, 1), 1);
 	ck_assert_str_eq(attr(al[0], "vigil.action"), "block");
@@ -619,6 +619,35 @@ START_TEST(invalid_policy_is_a_configuration_error)
 }
 END_TEST
 
+START_TEST(runtime_crash_does_not_hold_vigil)
+{
+	/* The runtime exits mid-invocation, so it never answers: vigil must
+	 * not wait for that answer, or the reset's SHUTDOWN would find it
+	 * busy and kill it at the deadline. */
+	struct th_resp r;
+	start(NULL);
+	invoke_expect("{\"action\":\"exit\",\"code\":3}", "Runtime.ExitError", &r);
+	th_resp_fini(&r);
+	invoke_expect("{\"action\":\"echo\",\"after\":\"crash\"}", NULL, &r);
+	ck_assert_str_eq(r.body, "{\"action\":\"echo\",\"after\":\"crash\"}");
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+	cJSON *rep = stop_and_report();
+	cJSON *it;
+	int resets = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rep, "resets"))
+	{
+		resets++;
+		ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "clean")),
+		              "reset not clean: %s", cJSON_PrintUnformatted(it));
+	}
+	ck_assert_int_eq(resets, 1);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(rep, "shutdown"), "clean")));
+	cJSON_Delete(rep);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("extension-integration");
@@ -644,6 +673,7 @@ int main(int argc, char **argv)
 	    {"block_sqs_source_is_a_vigil_blocked_error",
 	     block_sqs_source_is_a_vigil_blocked_error},
 	    {"invalid_policy_is_a_configuration_error", invalid_policy_is_a_configuration_error},
+	    {"runtime_crash_does_not_hold_vigil", runtime_crash_does_not_hold_vigil},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -729,6 +729,13 @@ static void *answer_later(void *arg)
 	return NULL;
 }
 
+static void *interrupt_later(void *arg)
+{
+	usleep(50 * 1000);
+	ext_rhythm_interrupt(&rh);
+	return arg;
+}
+
 START_TEST(rhythm_waits_for_the_answer)
 {
 	pthread_t t;
@@ -750,6 +757,11 @@ START_TEST(rhythm_waits_for_the_answer)
 	}
 	ck_assert_int_eq(ext_rhythm_wait(&rh, "early", vg_mono_ns()), -ETIMEDOUT);
 	ck_assert_int_eq(ext_rhythm_wait(&rh, "r-0", vg_mono_ns()), 0);
+	/* A runtime connection closed: the wait ends without an answer. */
+	pthread_create(&t, NULL, interrupt_later, NULL);
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "crashed", vg_mono_ns() + 30ull * 1000000000u),
+	                 -ECANCELED);
+	pthread_join(t, NULL);
 	ext_rhythm_fini(&rh);
 }
 END_TEST

@@ -53,6 +53,15 @@ static void on_responded(void *ctx, const char *rid)
 	pthread_mutex_unlock(&answered.m);
 }
 
+static unsigned n_disconnected;
+
+static void on_disconnected(void *ctx)
+{
+	pthread_mutex_lock(&answered.m);
+	n_disconnected++;
+	pthread_mutex_unlock(&answered.m);
+}
+
 static void start_proxy(const struct px_inspector *in, bool block, bool fail_closed)
 {
 	struct px_proxy_opts o = {
@@ -62,8 +71,10 @@ static void start_proxy(const struct px_inspector *in, bool block, bool fail_clo
 	    .fail_closed = fail_closed,
 	    .health = on_health,
 	    .responded = on_responded,
+	    .disconnected = on_disconnected,
 	};
 	answered.rids[0] = '\0';
+	n_disconnected = 0;
 	ck_assert_int_eq(px_proxy_new(&o, &px), 0);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", px_proxy_port(px));
 }
@@ -699,24 +710,55 @@ START_TEST(refusal_rejected_upstream_passes_the_event)
 }
 END_TEST
 
+/* The proxy reports an answer after relaying the upstream's reply, so the
+ * client may see the reply first: wait (bounded) for the report. */
+static void expect_answered(const char *rids)
+{
+	char now[1024] = "";
+	for (int i = 0; i < 200; i++) {
+		pthread_mutex_lock(&answered.m);
+		snprintf(now, sizeof(now), "%s", answered.rids);
+		pthread_mutex_unlock(&answered.m);
+		if (!strcmp(now, rids))
+			break;
+		usleep(10 * 1000);
+	}
+	ck_assert_str_eq(now, rids);
+}
+
 START_TEST(answers_are_reported_by_request_id)
 {
 	struct reply r;
 	http("POST", "/2018-06-01/runtime/invocation/abc-1/response", NULL, "ok", 2, &r);
 	ck_assert_int_eq(r.status, 202);
 	reply_fini(&r);
+	expect_answered("abc-1 ");
 	http("POST", "/2018-06-01/runtime/invocation/abc-2/error", NULL, "{}", 2, &r);
 	reply_fini(&r);
-	/* Not answers: init errors, GETs, refused posts. */
+	expect_answered("abc-1 abc-2 ");
+	/* Not answers: init errors, GETs. */
 	http("POST", "/2018-06-01/runtime/init/error", NULL, "{}", 2, &r);
 	reply_fini(&r);
 	http("GET", "/2018-06-01/runtime/invocation/abc-3/response", NULL, NULL, 0, &r);
 	reply_fini(&r);
-	up.post_status = 400;
+	expect_answered("abc-1 abc-2 ");
+	/* A refused answer (413: response too large) still ends the
+	 * invocation. */
+	up.post_status = 413;
 	http("POST", "/2018-06-01/runtime/invocation/abc-4/response", NULL, "ok", 2, &r);
-	ck_assert_int_eq(r.status, 400);
+	ck_assert_int_eq(r.status, 413);
 	reply_fini(&r);
-	ck_assert_str_eq(answered.rids, "abc-1 abc-2 ");
+	expect_answered("abc-1 abc-2 abc-4 ");
+	/* Each of those requests came on its own connection, now closed. */
+	for (int i = 0; i < 200; i++) {
+		pthread_mutex_lock(&answered.m);
+		unsigned n = n_disconnected;
+		pthread_mutex_unlock(&answered.m);
+		if (n >= 5)
+			break;
+		usleep(10 * 1000);
+	}
+	ck_assert_uint_ge(n_disconnected, 5);
 }
 END_TEST
 
