@@ -22,13 +22,16 @@ enum cat {
 	CAT_TIMEOUT,
 	CAT_OOM,
 	CAT_CRASH,
+	CAT_EXTENSION,
 	CAT_MEMORY,
 	CAT_DURATION,
 	CAT_SECRET,
 	CAT_COUNT,
 };
 
-#define FAILURE_BITS ((1u << CAT_ERROR) | (1u << CAT_TIMEOUT) | (1u << CAT_OOM) | (1u << CAT_CRASH))
+#define FAILURE_BITS                                                                               \
+	((1u << CAT_ERROR) | (1u << CAT_TIMEOUT) | (1u << CAT_OOM) | (1u << CAT_CRASH) |           \
+	 (1u << CAT_EXTENSION))
 
 struct req {
 	char id[RID_MAX];
@@ -315,6 +318,12 @@ static void failure(struct tel_detect *d, const struct tel_record *r, struct req
 	} else if (is_timeout(st, et)) {
 		c = CAT_TIMEOUT, cat = "timeout", rule = "tel.timeout";
 		snprintf(summary, sizeof(summary), "request timed out");
+	} else if (et && !strncmp(et, "Extension.", 10)) {
+		/* The invocation failed because an extension did: not the
+		 * runtime's crash. */
+		c = CAT_EXTENSION, cat = "extension_failure", rule = "tel.extension_failure";
+		snprintf(summary, sizeof(summary),
+		         "invocation failed because an extension did (%s)", et);
 	} else if (is_crash(et)) {
 		c = CAT_CRASH, cat = "crash", rule = "tel.crash";
 		snprintf(summary, sizeof(summary), "runtime crashed (%s)", et);

@@ -27,14 +27,16 @@
  *   secret_in_logs   tel.secret.<kind>       ERROR  tel_secrets.h kinds in function/extension logs
  *   extension_failure tel.extension_failure  ERROR  platform.extension of another extension in
  *                                                   InitError, LaunchError, ExitError,
- *                                                   ShutdownFailed or with an errorType
+ *                                                   ShutdownFailed or with an errorType,
+ *                                                   or an invocation failing with an
+ *                                                   Extension.* errorType (then per request)
  *   invocation_surge tel.invocation_surge    WARN   after surge_warmup buckets, starts in the
  *                                                   current bucket >= surge_min and > ratio *
  *                                                   median of the past buckets (once a bucket)
- * A request gets at most one alert per category; error, timeout, crash and
- * oom are one failure: the most specific known when it is reported wins
- * (oom, timeout, crash, error), and oom may still follow when only the
- * report shows memory at the limit.
+ * A request gets at most one alert per category; error, timeout, crash, oom
+ * and an extension's failure are one failure: the most specific known when
+ * it is reported wins (oom, timeout, extension_failure, crash, error), and
+ * oom may still follow when only the report shows memory at the limit.
  */
 #ifndef TEL_PIPELINE_H
 #define TEL_PIPELINE_H
