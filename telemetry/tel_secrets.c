@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define KEY_MAX   64  /* bytes of a key name looked at, backwards */
-#define VALUE_MAX 512 /* bytes of a value looked at, forwards */
+#define VALUE_MAX 256 /* bytes of a value looked at, forwards */
 
 static size_t min_sz(size_t a, size_t b)
 {
@@ -167,9 +167,8 @@ static bool placeholder(const char *v, size_t n)
 	if (v[0] == '*' || v[0] == '<' || v[0] == '%' || has_at(v, n, 0, "${") ||
 	    has_at(v, n, 0, "{{") || has_at(v, n, 0, "[REDACTED"))
 		return true;
-	for (size_t i = 0; i + 8 <= n; i++)
-		if (has_at_case(v, n, i, "redacted"))
-			return true;
+	if (has_at_case(v, n, 0, "redacted") || has_at_case(v, n, 0, "<redacted"))
+		return true;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (eq_case(v, n, words[i]))
 			return true;
@@ -184,6 +183,13 @@ static bool value_ok(int cls, const char *v, size_t n)
 		return n >= 4;
 	return n >= 16 && classes(v, n) >= 2;
 }
+
+/* Bytes that end an unquoted value. */
+static const bool value_end[256] = {
+    [0] = true,   [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true,
+    [','] = true, [';'] = true, ['&'] = true,  ['"'] = true,  ['\''] = true,
+    ['}'] = true, [']'] = true, [')'] = true,  ['<'] = true,
+};
 
 /* At s[i] == '=' or ':': "key=value", "key: value", "\"key\": \"value\"". */
 static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
@@ -217,7 +223,7 @@ static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 		ve = min_sz(j, n);
 	} else {
 		vs = j;
-		while (j < n && j - vs < VALUE_MAX && !strchr(" \t\r\n,;&\"'}])<", s[j]) && s[j])
+		while (j < n && j - vs < VALUE_MAX && !value_end[(unsigned char)s[j]])
 			j++;
 		ve = j;
 	}

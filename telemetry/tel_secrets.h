@@ -21,7 +21,7 @@
  *   are not credentials.
  *
  * Cost: one pass over the input plus bounded look-arounds (keys up to 64
- * bytes back, values up to 512 bytes on); inputs longer than
+ * bytes back, values up to 256 bytes on); inputs longer than
  * TEL_SECRETS_SCAN_MAX are scanned up to that length. Thread-safe (no
  * state).
  */

@@ -11,6 +11,8 @@
  *   pipeline: tel_pipeline_feed with every detector and the secret scanner;
  *   flood:    log lines only (the burst case), with the process's peak RSS
  *             before and after, to show the state stays bounded.
+ *   scan:     tel_secrets_scan on 256 KiB lines built to be its worst cases
+ *             (time per line; the cost must stay linear).
  * The issue's target is at least 50,000 records/s on one core.
  */
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <sys/resource.h>
 
 #include "tel_batch.h"
+#include "tel_secrets.h"
 #include "tel_pipeline.h"
 #include "vg_time.h"
 
@@ -176,6 +179,28 @@ static void run(const char *name, enum mode m, double seconds)
 		free(b[i].s);
 }
 
+static void scan_worst(void)
+{
+	static const char *const units[] = {"password=***", "eyJ",         "a=",   "://",
+	                                    "bearer ",      "-----BEGIN ", "ghp_", "x"};
+	size_t n = TEL_SECRETS_SCAN_MAX;
+	char *line = malloc(n);
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		size_t l = strlen(units[u]);
+		for (size_t i = 0; i < n; i++)
+			line[i] = units[u][i % l];
+		struct tel_secret_hit h[8];
+		uint64_t t0 = vg_mono_ns();
+		unsigned found = 0;
+		for (int k = 0; k < 20; k++)
+			found = tel_secrets_scan(line, n, h, 8);
+		double us = (double)(vg_mono_ns() - t0) / 20 / 1e3;
+		printf("scan      %-14s x 256 KiB: %8.0f us per line (%.0f MB/s), %u hits\n",
+		       units[u], us, (double)n / us, found);
+	}
+	free(line);
+}
+
 int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 2.0;
@@ -185,5 +210,6 @@ int main(int argc, char **argv)
 	run("parse", PARSE, seconds);
 	run("pipeline", PIPELINE, seconds);
 	run("flood", FLOOD, seconds);
+	scan_worst();
 	return 0;
 }
