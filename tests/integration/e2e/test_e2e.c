@@ -7,6 +7,21 @@
  *   demo   examples/demo.sh --no-wait: every invocation's outcome (blocks
  *          included), the runtime talking through the proxy, the
  *          collector's URL, inspection alerts from three sources or more.
+ *
+ * Scenarios (test-runtime as the function, vigil from the layer, alerts
+ * read back after the SHUTDOWN flush; each asserts the exact alerts by
+ * kind, category and request id, and that no alert id arrived twice):
+ *   function_*         against vigil-collector: a function that succeeds,
+ *                      errors, crashes, times out, runs out of memory,
+ *                      leaks secrets in its logs (excerpts redacted) or
+ *                      floods them; extension_fails: another extension
+ *                      crashes; attack_then_error_correlates: the error of
+ *                      an attacked request names the inspection alert.
+ *   collector_*        against tests/support's fake collector: answers 500,
+ *                      429 with Retry-After (honoured), closes connections,
+ *                      is slow (the function's duration does not grow), is
+ *                      down and comes back (nothing lost), is down at
+ *                      SHUTDOWN (vigil still exits in time).
  */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -14,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "fake-collector.h"
 #include "harness.h"
 
 static char tmp[512];
@@ -171,6 +188,502 @@ START_TEST(demo_runs)
 }
 END_TEST
 
+/* ---- scenarios: vigil in the sandbox, alerts read back ---------------- */
+
+/* An alert as read back: from vigil-collector's API or from the OTLP
+ * requests the fake collector answered 200. */
+struct alert {
+	char kind[16], category[40], rid[64], id[40], rule[64];
+};
+
+struct scen {
+	struct th_collector col;
+	bool col_started;
+	struct fake_collector *fc;
+	struct th_sandbox sb;
+	bool sb_started;
+	char opt[700];
+	bool own_opt;
+	char env[8][700];
+	char ids[64][64]; /* request ids, in invoke order */
+	int n_ids;
+	struct alert alerts[512];
+	int n_alerts;
+};
+
+static struct scen sc;
+
+static void scen_teardown(void)
+{
+	if (sc.sb_started)
+		th_sandbox_stop(&sc.sb);
+	if (sc.sb_started && getenv("TH_SHOW")) {
+		char *t = th_file_read(sc.sb.err_path, NULL);
+		fprintf(stderr, "%s", t ? t : "");
+		free(t);
+	}
+	if (sc.sb_started)
+		th_sandbox_fini(&sc.sb);
+	if (sc.col_started) {
+		th_collector_stop(&sc.col);
+		th_collector_fini(&sc.col);
+	}
+	fc_free(sc.fc);
+	if (sc.own_opt)
+		th_rmtree(sc.opt);
+	memset(&sc, 0, sizeof(sc));
+	teardown();
+}
+
+/* The collector side: the real vigil-collector (fake false) or the fake
+ * one, which the case then scripts. */
+static void scen_collector(bool fake)
+{
+	if (fake) {
+		ck_assert_int_eq(fc_start(&sc.fc), 0);
+		return;
+	}
+	ck_assert_int_eq(th_collector_start(&sc.col, (const char *[]){"--rate", "0", NULL}), 0);
+	sc.col_started = true;
+}
+
+/* Starts the sandbox: vigil from the layer (with the wrapper) exporting to
+ * the collector, test-runtime as the function, the extra test extensions
+ * (NULL-terminated names, may be NULL; they join vigil in a folder of
+ * their own), and the extra options (NULL-terminated, may be NULL). */
+static void scen_start(const char *const exts[], const char *const more[])
+{
+	const char *layer = th_bin("layer/opt");
+	char layer_copy[512];
+	snprintf(layer_copy, sizeof(layer_copy), "%s", layer);
+	if (exts && exts[0]) {
+		char target[600];
+		ck_assert_int_eq(th_tempdir(sc.opt, sizeof(sc.opt), "e2e-opt"), 0);
+		sc.own_opt = true;
+		snprintf(target, sizeof(target), "%s/extensions/vigil", layer_copy);
+		ck_assert_int_eq(th_opt_add_extension(sc.opt, "vigil", target), 0);
+		for (size_t i = 0; exts[i]; i++)
+			ck_assert_int_eq(
+			    th_opt_add_extension(sc.opt, exts[i],
+			                         th_bin("tests/runtimes/test-extension")),
+			    0);
+	} else {
+		snprintf(sc.opt, sizeof(sc.opt), "%s", layer_copy);
+	}
+	uint16_t pp = th_free_port(), tp;
+	do
+		tp = th_free_port();
+	while (tp == pp);
+	snprintf(sc.env[0], sizeof(sc.env[0]), "AWS_LAMBDA_EXEC_WRAPPER=%s/vigil-wrapper",
+	         layer_copy);
+	snprintf(sc.env[1], sizeof(sc.env[1]), "VIGIL_PROXY_PORT=%u", pp);
+	snprintf(sc.env[2], sizeof(sc.env[2]), "VIGIL_TELEMETRY_PORT=%u", tp);
+	snprintf(sc.env[3], sizeof(sc.env[3]), "VIGIL_COLLECTOR_URL=%s",
+	         sc.fc ? fc_url(sc.fc) : sc.col.logs_url);
+	const char *extra[40] = {"--timeout", "3",       "--memory", "128",   "--env",
+	                         sc.env[0],   "--env",   sc.env[1],  "--env", sc.env[2],
+	                         "--env",     sc.env[3], NULL};
+	size_t n = 12;
+	for (size_t i = 0; more && more[i] && n < 38; i++)
+		extra[n++] = more[i];
+	extra[n] = NULL;
+	const char *rt[] = {th_bin("tests/runtimes/test-runtime"), NULL};
+	ck_assert_int_eq(th_sandbox_start(&sc.sb, sc.opt, extra, rt), 0);
+	sc.sb_started = true;
+}
+
+/* Invokes; returns the HTTP status and records the request id the runtime
+ * printed for it ("test-runtime: invoke ID action ..."). */
+static long scen_invoke(const char *event)
+{
+	struct th_resp r;
+	ck_assert_int_eq(th_sandbox_invoke(&sc.sb, event, &r), 0);
+	long st = r.status;
+	th_resp_fini(&r);
+	/* The runtime's line precedes its answer; the echo may trail. */
+	for (int k = 0; k < 100; k++) {
+		if (th_file_count(sc.sb.err_path, "test-runtime: invoke ") > sc.n_ids)
+			break;
+		usleep(20000);
+	}
+	char *log = th_file_read(sc.sb.err_path, NULL);
+	const char *p = log;
+	for (int i = 0; p && i <= sc.n_ids; i++) {
+		p = strstr(p, "test-runtime: invoke ");
+		if (p && i < sc.n_ids)
+			p++;
+	}
+	ck_assert_msg(p != NULL, "no runtime line for invoke %d", sc.n_ids);
+	ck_assert_int_eq(sscanf(p, "test-runtime: invoke %63s", sc.ids[sc.n_ids]), 1);
+	sc.n_ids++;
+	free(log);
+	return st;
+}
+
+static void alert_set(struct alert *a, const char *kind, const char *cat, const char *rid,
+                      const char *id, const char *rule)
+{
+	snprintf(a->kind, sizeof(a->kind), "%s", kind ? kind : "");
+	snprintf(a->category, sizeof(a->category), "%s", cat ? cat : "");
+	snprintf(a->rid, sizeof(a->rid), "%s", rid ? rid : "");
+	snprintf(a->id, sizeof(a->id), "%s", id ? id : "");
+	snprintf(a->rule, sizeof(a->rule), "%s", rule ? rule : "");
+}
+
+/* Every alert the real collector holds. */
+static void read_collector(void)
+{
+	cJSON *all = th_collector_alerts(&sc.col, "limit=1000"), *a;
+	ck_assert_ptr_nonnull(all);
+	sc.n_alerts = 0;
+	cJSON_ArrayForEach(a, all)
+	{
+		ck_assert_int_lt(sc.n_alerts, 512);
+		alert_set(&sc.alerts[sc.n_alerts++], sv(a, "kind"), sv(a, "category"),
+		          sv(a, "requestId"), sv(a, "alertId"), sv(a, "rule"));
+	}
+	cJSON_Delete(all);
+}
+
+static const char *otlp_attr(const cJSON *rec, const char *key)
+{
+	cJSON *kv;
+	cJSON_ArrayForEach(kv, cJSON_GetObjectItem(rec, "attributes"))
+	{
+		if (!strcmp(sv(kv, "key"), key))
+			return sv(cJSON_GetObjectItem(kv, "value"), "stringValue");
+	}
+	return "";
+}
+
+/* Every alert in the requests the fake collector answered 200 (acked);
+ * *unacked counts the records of the others. */
+static void read_fake(int *unacked)
+{
+	*unacked = 0;
+	sc.n_alerts = 0;
+	for (size_t i = 0; i < fc_count(sc.fc); i++) {
+		struct fc_request *r = fc_get(sc.fc, i);
+		cJSON *body = cJSON_ParseWithLength(r->body, r->body_len), *rl, *sl, *rec;
+		ck_assert_msg(body != NULL, "request %zu is not JSON", i);
+		cJSON_ArrayForEach(rl, cJSON_GetObjectItem(body, "resourceLogs"))
+		    cJSON_ArrayForEach(sl, cJSON_GetObjectItem(rl, "scopeLogs"))
+		        cJSON_ArrayForEach(rec, cJSON_GetObjectItem(sl, "logRecords"))
+		{
+			if (r->status != 200) {
+				(*unacked)++;
+				continue;
+			}
+			ck_assert_int_lt(sc.n_alerts, 512);
+			alert_set(
+			    &sc.alerts[sc.n_alerts++], otlp_attr(rec, "vigil.kind"),
+			    otlp_attr(rec, "vigil.category"), otlp_attr(rec, "faas.invocation_id"),
+			    otlp_attr(rec, "vigil.alert.id"), otlp_attr(rec, "vigil.rule.id"));
+		}
+		cJSON_Delete(body);
+		fc_request_free(r);
+	}
+}
+
+static void dump_alerts(char *out, size_t n)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int i = 0; i < sc.n_alerts && o + 200 < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "\n  %s %s %s (%s)", sc.alerts[i].kind,
+		                      sc.alerts[i].category, sc.alerts[i].rid, sc.alerts[i].rule);
+}
+
+/* How many alerts match (kind, category, request id; NULL: any). */
+static int count(const char *kind, const char *cat, const char *rid)
+{
+	int n = 0;
+	for (int i = 0; i < sc.n_alerts; i++)
+		n += (!kind || !strcmp(sc.alerts[i].kind, kind)) &&
+		     (!cat || !strcmp(sc.alerts[i].category, cat)) &&
+		     (!rid || !strcmp(sc.alerts[i].rid, rid));
+	return n;
+}
+
+/* Exactly n alerts of (kind, category, rid; NULL: any). */
+static void expect_n(int n, const char *kind, const char *cat, const char *rid)
+{
+	char dump[8192] = "";
+	int got = count(kind, cat, rid);
+	if (got != n)
+		dump_alerts(dump, sizeof(dump));
+	ck_assert_msg(got == n, "%d alerts %s/%s for %s, not %d; all:%s", got, kind ? kind : "any",
+	              cat ? cat : "any", rid ? rid : "any", n, dump);
+}
+
+/* No alert id twice. */
+static void expect_no_duplicates(void)
+{
+	for (int i = 0; i < sc.n_alerts; i++)
+		for (int j = i + 1; j < sc.n_alerts; j++)
+			ck_assert_msg(strcmp(sc.alerts[i].id, sc.alerts[j].id),
+			              "alert %s (%s %s) arrived twice", sc.alerts[i].id,
+			              sc.alerts[i].category, sc.alerts[i].rid);
+}
+
+/* Stops the sandbox (SHUTDOWN: vigil flushes) and reads what arrived. */
+static void scen_finish(void)
+{
+	th_sandbox_stop(&sc.sb);
+	ck_assert(WIFEXITED(sc.sb.proc.status));
+	if (sc.col_started)
+		read_collector();
+	else {
+		int unacked;
+		read_fake(&unacked);
+	}
+	expect_no_duplicates();
+}
+
+static const char sqli_event[] =
+    "{\"version\":\"2.0\",\"routeKey\":\"GET /orders\",\"rawPath\":\"/orders\","
+    "\"headers\":{\"host\":\"api.example.com\"},"
+    "\"queryStringParameters\":{\"customer\":\"alice' OR '1'='1\"},"
+    "\"requestContext\":{\"http\":{\"method\":\"GET\",\"path\":\"/orders\","
+    "\"sourceIp\":\"198.51.100.23\"},\"requestId\":\"r\",\"routeKey\":\"GET /orders\","
+    "\"stage\":\"$default\"},\"isBase64Encoded\":false,\"action\":\"echo\"}";
+
+/* -- telemetry scenarios against vigil-collector -- */
+
+START_TEST(function_succeeds)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(scen_invoke("{\"action\":\"echo\"}"), 200);
+	scen_finish();
+	/* A healthy function raises nothing. */
+	expect_n(0, NULL, NULL, NULL);
+}
+END_TEST
+
+START_TEST(function_errors)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	scen_invoke("{\"action\":\"echo\"}");
+	scen_invoke("{\"action\":\"error\"}");
+	scen_invoke("{\"action\":\"echo\"}");
+	scen_finish();
+	expect_n(1, "telemetry", "error", sc.ids[1]);
+	expect_n(1, NULL, NULL, NULL);
+}
+END_TEST
+
+START_TEST(function_crashes)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	scen_invoke("{\"action\":\"exit\",\"code\":3}");
+	scen_invoke("{\"action\":\"echo\"}");
+	scen_finish();
+	expect_n(1, "telemetry", "crash", sc.ids[0]);
+	expect_n(0, NULL, NULL, sc.ids[1]);
+}
+END_TEST
+
+START_TEST(function_times_out)
+{
+	scen_collector(false);
+	scen_start(NULL, (const char *[]){"--timeout", "1", NULL});
+	scen_invoke("{\"action\":\"sleep\",\"ms\":2500}");
+	scen_invoke("{\"action\":\"echo\"}");
+	scen_finish();
+	expect_n(1, "telemetry", "timeout", sc.ids[0]);
+	expect_n(0, "telemetry", "error", sc.ids[0]);
+	expect_n(0, NULL, NULL, sc.ids[1]);
+}
+END_TEST
+
+START_TEST(function_runs_out_of_memory)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	scen_invoke("{\"action\":\"alloc\",\"mb\":300,\"hold_ms\":3000}");
+	scen_invoke("{\"action\":\"echo\"}");
+	scen_finish();
+	/* Once per request, whatever the number of signals. */
+	expect_n(1, "telemetry", "oom", sc.ids[0]);
+	expect_n(0, "telemetry", "crash", sc.ids[0]);
+	expect_n(0, NULL, NULL, sc.ids[1]);
+}
+END_TEST
+
+START_TEST(function_leaks_secrets)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	scen_invoke("{\"action\":\"secret\"}");
+	scen_finish();
+	/* One per leaked credential line (five), none duplicated, and no
+	 * excerpt carries a secret whole. */
+	expect_n(5, "telemetry", "secret_in_logs", sc.ids[0]);
+	cJSON *all = th_collector_alerts(&sc.col, "limit=1000&category=secret_in_logs"), *a;
+	cJSON_ArrayForEach(a, all)
+	{
+		const char *ex = sv(a, "excerpt");
+		ck_assert_msg(!strstr(ex, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") &&
+		                  !strstr(ex, "s3cr3t-Passw0rd") &&
+		                  !strstr(ex, "hunter2-not-real") &&
+		                  !strstr(ex, "c2lnbmF0dXJlLW5vdC1yZWFs"),
+		              "excerpt not redacted: %s", ex);
+	}
+	cJSON_Delete(all);
+}
+END_TEST
+
+START_TEST(function_floods_logs)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	ck_assert_int_eq(scen_invoke("{\"action\":\"flood\",\"ms\":1500}"), 200);
+	ck_assert_int_eq(scen_invoke("{\"action\":\"echo\"}"), 200);
+	scen_finish();
+	/* The flood is not an anomaly of its own; vigil survived it. */
+	expect_n(0, NULL, NULL, sc.ids[1]);
+	expect_n(0, "health", NULL, NULL);
+}
+END_TEST
+
+START_TEST(extension_fails)
+{
+	scen_collector(false);
+	scen_start((const char *[]){"crash-invoke", NULL}, NULL);
+	scen_invoke("{\"action\":\"echo\"}");
+	scen_finish();
+	expect_n(1, "telemetry", "extension_failure", NULL);
+}
+END_TEST
+
+START_TEST(attack_then_error_correlates)
+{
+	scen_collector(false);
+	scen_start(NULL, NULL);
+	char ev[1024];
+	snprintf(ev, sizeof(ev), "%.*s,\"action\":\"error\"}", (int)(strlen(sqli_event) - 18),
+	         sqli_event);
+	scen_invoke(ev);
+	scen_finish();
+	expect_n(1, "inspection", "sqli", sc.ids[0]);
+	expect_n(1, "telemetry", "error", sc.ids[0]);
+	cJSON *all = th_collector_alerts(&sc.col, "limit=10&category=error"), *a;
+	ck_assert_int_eq(cJSON_GetArraySize(all), 1);
+	a = cJSON_GetArrayItem(all, 0);
+	char dump[4096];
+	char *text = cJSON_PrintUnformatted(a);
+	snprintf(dump, sizeof(dump), "%s", text);
+	cJSON_free(text);
+	ck_assert_msg(strstr(dump, "vigil.correlated.alert.id"), "not correlated: %s", dump);
+	cJSON_Delete(all);
+}
+END_TEST
+
+/* -- export against a misbehaving collector (the fake one) -- */
+
+/* n attacks; every one must arrive exactly once among the acked records. */
+static void attacks_arrive(int n)
+{
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(scen_invoke(sqli_event), 200);
+	scen_finish();
+	for (int i = 0; i < n; i++)
+		expect_n(1, "inspection", "sqli", sc.ids[i]);
+	expect_n(n, "inspection", NULL, NULL);
+}
+
+START_TEST(collector_500)
+{
+	scen_collector(true);
+	fc_script(sc.fc, "500,500");
+	scen_start(NULL, NULL);
+	attacks_arrive(3);
+}
+END_TEST
+
+START_TEST(collector_429_retry_after)
+{
+	scen_collector(true);
+	fc_script(sc.fc, "429:1");
+	scen_start(NULL, NULL);
+	attacks_arrive(3);
+	/* The request after the 429 waited for Retry-After. */
+	struct fc_request *a = fc_get(sc.fc, 0), *b = fc_get(sc.fc, 1);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(a->status, 429);
+	ck_assert_msg(b->at_ms - a->at_ms >= 1000, "retried after %llu ms",
+	              (unsigned long long)(b->at_ms - a->at_ms));
+	fc_request_free(a);
+	fc_request_free(b);
+}
+END_TEST
+
+START_TEST(collector_closes)
+{
+	scen_collector(true);
+	fc_script(sc.fc, "close,close");
+	scen_start(NULL, NULL);
+	attacks_arrive(3);
+}
+END_TEST
+
+START_TEST(collector_slow)
+{
+	/* Every answer takes 300 ms: the function's own duration does not
+	 * grow (export runs after the response, never on its path). */
+	scen_collector(true);
+	fc_default(sc.fc, "slow:300");
+	scen_start(NULL, NULL);
+	attacks_arrive(4);
+	char *text = th_file_read(sc.sb.report, NULL);
+	cJSON *rep = cJSON_Parse(text), *inv;
+	free(text);
+	ck_assert_ptr_nonnull(rep);
+	cJSON_ArrayForEach(inv, cJSON_GetObjectItem(rep, "invocations"))
+	{
+		double ms = cJSON_GetNumberValue(cJSON_GetObjectItem(inv, "durationMs"));
+		ck_assert_msg(ms < 150, "an invocation took %.1f ms", ms);
+	}
+	cJSON_Delete(rep);
+}
+END_TEST
+
+START_TEST(collector_down_then_up)
+{
+	/* Down for the first invocations: the alerts wait in the queue and
+	 * arrive once it is back, each once. */
+	scen_collector(true);
+	fc_down(sc.fc);
+	scen_start(NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(scen_invoke(sqli_event), 200);
+	ck_assert_int_eq(fc_up(sc.fc), 0);
+	attacks_arrive(0);
+	for (int i = 0; i < 3; i++)
+		expect_n(1, "inspection", "sqli", sc.ids[i]);
+}
+END_TEST
+
+START_TEST(collector_down_at_shutdown)
+{
+	/* Never up: vigil still exits inside its deadline, and the sandbox's
+	 * shutdown is clean. */
+	scen_collector(true);
+	fc_down(sc.fc);
+	scen_start(NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(scen_invoke(sqli_event), 200);
+	scen_finish();
+	ck_assert_int_eq(sc.n_alerts, 0);
+	ck_assert(th_file_contains(sc.sb.report, "\"clean\":true"));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	const struct {
@@ -178,11 +691,26 @@ int main(int argc, char **argv)
 		const TTest *fn;
 	} cases[] = {
 	    {"demo", demo_runs},
+	    {"function_succeeds", function_succeeds},
+	    {"function_errors", function_errors},
+	    {"function_crashes", function_crashes},
+	    {"function_times_out", function_times_out},
+	    {"function_runs_out_of_memory", function_runs_out_of_memory},
+	    {"function_leaks_secrets", function_leaks_secrets},
+	    {"function_floods_logs", function_floods_logs},
+	    {"extension_fails", extension_fails},
+	    {"attack_then_error_correlates", attack_then_error_correlates},
+	    {"collector_500", collector_500},
+	    {"collector_429_retry_after", collector_429_retry_after},
+	    {"collector_closes", collector_closes},
+	    {"collector_slow", collector_slow},
+	    {"collector_down_then_up", collector_down_then_up},
+	    {"collector_down_at_shutdown", collector_down_at_shutdown},
 	};
 	Suite *s = suite_create("e2e");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, NULL, teardown);
+		tcase_add_checked_fixture(tc, NULL, scen_teardown);
 		tcase_set_timeout(tc, 180);
 		tcase_add_test(tc, cases[i].fn);
 		suite_add_tcase(s, tc);
