@@ -1,12 +1,14 @@
 #include "tel_pipeline.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tel_detect.h"
+#include "vg_time.h"
 
 #define CORR_MAX 256 /* inspection notes remembered (the oldest go first) */
 #define RID_MAX  64
@@ -27,6 +29,8 @@ struct tel_pipeline {
 	struct tel_detect *detect;
 	struct tel_batch_stats bstats;
 	uint64_t batches, batches_bad, batches_oversize;
+	int64_t oversize_window; /* of the last health alert about them */
+	uint64_t oversize_held;  /* refused since that alert */
 
 	pthread_mutex_t corr_lock; /* the notes only */
 	struct corr_note notes[CORR_MAX];
@@ -154,6 +158,7 @@ int tel_pipeline_new(const struct tel_config *cfg, const struct tel_sink *sink,
 	}
 	if (sink)
 		p->sink = *sink;
+	p->oversize_window = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->corr_lock, NULL);
 	int r = tel_detect_new(&p->cfg, &p->sink, corr_lookup, p, &p->detect);
@@ -202,6 +207,30 @@ void tel_pipeline_note_oversize(struct tel_pipeline *p)
 	pthread_mutex_lock(&p->lock);
 	p->batches++;
 	p->batches_oversize++;
+	p->oversize_held++;
+	/* Telemetry lost on our side: a health alert, once per window. */
+	int64_t w = vg_epoch_ms() / ((int64_t)p->cfg.alert_window_s * 1000);
+	if (w != p->oversize_window) {
+		char cnt[24], salt[32], summary[160];
+		snprintf(cnt, sizeof(cnt), "%" PRIu64, p->oversize_held);
+		snprintf(salt, sizeof(salt), "w%" PRId64, w);
+		snprintf(summary, sizeof(summary),
+		         "%" PRIu64 " telemetry batch(es) over %zu bytes refused: records lost",
+		         p->oversize_held, p->cfg.body_max);
+		struct tel_attr at[] = {{"vigil.count", cnt, 1}};
+		struct tel_alert a = {.kind = "health",
+		                      .category = "internal_error",
+		                      .rule = "tel.batch_oversize",
+		                      .action = "alert",
+		                      .severity = "WARN",
+		                      .summary = summary,
+		                      .id_salt = salt,
+		                      .attrs = at,
+		                      .n_attrs = 1};
+		p->oversize_window = w;
+		p->oversize_held = 0;
+		tel_emit(&p->sink, &a);
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 

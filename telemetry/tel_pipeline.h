@@ -1,6 +1,7 @@
 /* The telemetry pipeline: what the extension holds. Batches from the
  * listener go in (tel_pipeline_feed), anomaly alerts come out through a
- * struct tel_sink (kind "telemetry", the contract's telemetry categories),
+ * struct tel_sink (kind "telemetry", the contract's telemetry categories;
+ * kind "health" for batches it had to refuse),
  * and the proxy's inspection alerts are noted so that a request that then
  * fails carries the inspection alert's id (correlation).
  *
@@ -23,7 +24,9 @@
  *                                                   median + max(k * max(1.4826 MAD, 5% of
  *                                                   median), min_ms) over the last window
  *   memory_pressure  tel.memory_pressure     WARN   maxMemoryUsedMB >= share * memorySizeMB
- *   logs_dropped     tel.logs_dropped        WARN   platform.logsDropped (once per window)
+ *   logs_dropped     tel.logs_dropped        WARN   platform.logsDropped: the first of each
+ *                                                   window; the counts of later ones in the
+ *                                                   window ride on the next alert
  *   secret_in_logs   tel.secret.<kind>       ERROR  tel_secrets.h kinds in function/extension logs
  *   extension_failure tel.extension_failure  ERROR  platform.extension of another extension in
  *                                                   InitError, LaunchError, ExitError,
@@ -122,7 +125,9 @@ const struct tel_config *tel_pipeline_config(const struct tel_pipeline *p);
  * emit through the sink. 0, -EBADMSG/-ELOOP (malformed: counted, nothing
  * raised), -ENOMEM. */
 int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n);
-/* Counts a batch the listener refused for its size. */
+/* Counts a batch the listener refused for its size, and raises a health
+ * alert (internal_error, rule tel.batch_oversize, vigil.count = batches
+ * refused since the last one) at most once per alert window. */
 void tel_pipeline_note_oversize(struct tel_pipeline *p);
 
 /* The proxy flagged request_id with the inspection alert alert_id (the

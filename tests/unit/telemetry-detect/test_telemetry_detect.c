@@ -53,7 +53,7 @@ static void cap_emit(void *ctx, const struct tel_alert *a)
 		c->by_cat_secret++;
 	if (!strcmp(a->category, "error"))
 		c->by_cat_error++;
-	ck_assert_str_eq(a->kind, "telemetry");
+	ck_assert(!strcmp(a->kind, "telemetry") || !strcmp(a->category, "internal_error"));
 	ck_assert_ptr_nonnull(a->summary);
 	ck_assert_uint_le(a->excerpt ? strlen(a->excerpt) : 0, 128);
 	if (c->n < CAP_MAX) {
@@ -742,6 +742,12 @@ START_TEST(listener_http)
 		vg_sleep_ms(10);
 	}
 	ck_assert_uint_eq(st.batches_oversize, 1);
+	pthread_mutex_lock(&cap.lock);
+	ck_assert_uint_eq(cap.n, 2);
+	ck_assert_str_eq(cap.a[1].category, "internal_error");
+	ck_assert_str_eq(cap.a[1].rule, "tel.batch_oversize");
+	ck_assert_ptr_nonnull(strstr(cap.a[1].attrs, "vigil.count=1;"));
+	pthread_mutex_unlock(&cap.lock);
 	ck_assert_uint_eq(st.batches_bad, 1);
 	ck_assert_uint_eq(st.batches, 3);
 	tel_listener_free(l);
