@@ -643,11 +643,38 @@ static bool secrets_object(struct tel_detect *d, const struct tel_record *r, con
 	return false;
 }
 
+/* The managed runtimes' text format: "<time>\t<request id>\t<LEVEL>\t...".
+ * The id (hex digits and dashes, 8 to 63 bytes) into out; false when the
+ * line has another shape. */
+static bool text_request_id(const char *s, size_t n, char out[RID_MAX])
+{
+	const char *t1 = memchr(s, '\t', n < 40 ? n : 40);
+	if (!t1 || t1 - s < 19 || s[4] != '-' || s[10] != 'T')
+		return false;
+	const char *id = t1 + 1, *end = s + n;
+	size_t k = 0;
+	while (id + k < end && k < RID_MAX && id[k] != '\t') {
+		char c = id[k];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+		      c == '-'))
+			return false;
+		k++;
+	}
+	if (k < 8 || k >= RID_MAX || id + k >= end)
+		return false;
+	memcpy(out, id, k);
+	out[k] = '\0';
+	return true;
+}
+
 static void logs(struct tel_detect *d, const struct tel_record *r)
 {
-	const char *rid = r->request_id && *r->request_id ? r->request_id
-	                  : d->current[0]                 ? d->current
-	                                                  : NULL;
+	char from_text[RID_MAX];
+	const char *rid =
+	    r->request_id && *r->request_id ? r->request_id
+	    : !r->log_object && r->log && text_request_id(r->log, r->log_len, from_text) ? from_text
+	    : d->current[0] ? d->current
+	                    : NULL;
 	if (r->type == TEL_REC_FUNCTION && r->log)
 		oom_log(d, r, rid, r->log, r->log_len);
 	if (!d->cfg.scan_secrets)
