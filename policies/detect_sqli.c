@@ -217,6 +217,11 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		/* ' or 1, ' or @x: not ' or 'anything', which quotes do in prose */
 		if (!strict && l->type != SQ_STR && is_stop(sc, e))
 			return 1;
+		/* 9999 or true: a literal spelt as a word, then nothing */
+		if (e == j + 1 && l->type == SQ_NUM && sc->lx.s[l->off] >= 'A' &&
+		    (is_type(sc, e, SQ_END) || is_type(sc, e, SQ_COMMENT) ||
+		     is_type(sc, e, SQ_SEMI)))
+			return 1;
 		if (t->type == SQ_KW &&
 		    (t->role == SQW_UNION || t->role == SQW_ORDER || t->role == SQW_LIMIT ||
 		     t->role == SQW_HAVING || t->role == SQW_INTO))
@@ -450,6 +455,36 @@ static int one_word_literal(const struct sq_scan *sc)
 	return sc->lit_end <= 32 && !memchr(sc->lx.s, ' ', sc->lit_end);
 }
 
+/* Is token j the word w (lower case)? */
+static int word_is(const struct sq_scan *sc, size_t j, const char *w)
+{
+	const struct sq_tok *t = T(sc, j);
+	size_t l = strlen(w);
+	return t->len == l && t->type != SQ_STR && t->type != SQ_END &&
+	       strncasecmp((const char *)sc->lx.s + t->off, w, l) == 0;
+}
+
+/* Comparisons spelt as words English never uses: regexp, rlike... */
+static int sql_only_cmp(const struct sq_scan *sc, size_t j)
+{
+	return word_is(sc, j, "regexp") || word_is(sc, j, "rlike") || word_is(sc, j, "ilike") ||
+	       word_is(sc, j, "sounds") || word_is(sc, j, "glob");
+}
+
+/* An unclosed one-word literal in the starting quote ending the input:
+ * foo'or'oof, 'or'1=1 hand the query's own closing quote a whole word. */
+static int is_rejoin_word(const struct sq_scan *sc, size_t k)
+{
+	const struct sq_tok *u = T(sc, k);
+	if (u->type != SQ_STR || !(u->flags & SQ_F_UNCLOSED) || u->len > 33 || !sc->lx.quote ||
+	    sc->lx.s[u->off] != (unsigned char)sc->lx.quote || !is_type(sc, k + 1, SQ_END))
+		return 0;
+	for (uint32_t q = 1; q < u->len; q++)
+		if (sc->lx.s[u->off + q] <= 0x20)
+			return 0;
+	return 1;
+}
+
 /* ' or ''-', '||'x'||', ' xor '0: operators and operands that lead back
  * into the literal the query closes. */
 static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
@@ -461,11 +496,28 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 		if (is_type(sc, k, SQ_NOT) && is_type(sc, k + 1, SQ_CMP))
 			k++; /* not like, not regexp */
 		const struct sq_tok *t = T(sc, k);
+		int sql_only = sql_only_cmp(sc, k);
 		if (is_type(sc, k, SQ_CMP) && is_type(sc, k + 1, SQ_CMP))
 			k++; /* sounds like */
 		if (t->type != SQ_LOGIC && t->type != SQ_OP && t->type != SQ_CMP)
 			return 0;
 		k++;
+		/* foo'or'oof: the operator glued to both quotes */
+		if (steps == 0 && t->type == SQ_LOGIC && one_word_literal(sc) &&
+		    t->off == sc->lit_end + 1 && T(sc, k)->off == t->off + t->len &&
+		    is_rejoin_word(sc, k))
+			return 1;
+		/* aa' like+'0: a sign before the literal */
+		if ((t->flags & SQ_F_WORD) && is_type(sc, k, SQ_OP) && T(sc, k)->len == 1 &&
+		    (sc->lx.s[T(sc, k)->off] == '+' || sc->lx.s[T(sc, k)->off] == '-') &&
+		    is_rejoin(sc, k + 1))
+			return 1;
+		/* A' regexp 'B, x' LIKE 'y: a word SQL alone uses, or a word
+		 * operator set apart by blanks, unlike "Ch'in's" */
+		if ((t->flags & SQ_F_WORD) && is_rejoin(sc, k) &&
+		    (sql_only || (t->off > 0 && sc->lx.s[t->off - 1] == ' ' &&
+		                  sc->lx.s[T(sc, k)->off - 1] == ' ' && one_word_literal(sc))))
+			return 1;
 		/* ' regexp ': a word operator needs the empty literal right
 		 * after it; "Ch'in's" must not read as ' in 's */
 		if (is_rejoin(sc, k) &&
@@ -509,6 +561,44 @@ static int starts_statement(const struct sq_scan *sc, size_t j)
 	default:
 		return 0;
 	}
+}
+
+/* Statements stacked after a break-out that statement() leaves to this
+ * context alone: delete quick from t, execute as login, load data infile,
+ * call p(...), do (...), begin declare ... */
+static int stacked_extra(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	if (is_kw(sc, j, SQW_DELETE)) {
+		size_t k = j + 1;
+		while (k < j + 4 && (word_is(sc, k, "quick") || word_is(sc, k, "low_priority") ||
+		                     word_is(sc, k, "ignore")))
+			k++;
+		return is_kw(sc, k, SQW_FROM) && is_type(sc, k + 1, SQ_BARE);
+	}
+	if (is_kw(sc, j, SQW_EXEC) && is_kw(sc, j + 1, SQW_AS))
+		return 1;
+	if (word_is(sc, j, "load") && (word_is(sc, j + 1, "data") || word_is(sc, j + 1, "xml"))) {
+		for (size_t k = j + 2; k < j + 5; k++)
+			if (word_is(sc, k, "infile"))
+				return 1;
+		return 0;
+	}
+	if (word_is(sc, j, "call") && is_type(sc, j + 1, SQ_FUNC))
+		return 1;
+	if (word_is(sc, j, "do") && is_type(sc, j + 1, SQ_LP))
+		return 1;
+	if (word_is(sc, j, "begin"))
+		return statement(sc, j + 1, lim, 0);
+	return 0;
+}
+
+/* Known calls inside s[j..e): ascii(substring(...)) nests two. */
+static int known_calls(const struct sq_scan *sc, size_t j, size_t e)
+{
+	int c = 0;
+	for (; j < e; j++)
+		c += is_type(sc, j, SQ_FUNC) && T(sc, j)->fn != SQF_NONE;
+	return c;
 }
 
 /* Rules right after a break-out at token i: the end of the literal the
@@ -560,6 +650,9 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			return 0;
 		if (info & (OI_STRONG | OI_SELECT))
 			return found(f, "sqli.expression", 90, i, e);
+		/* 456 + ascii(substring(passwd,1,1)): blind extraction */
+		if (known_calls(sc, j + 1, e) >= 2)
+			return found(f, "sqli.expression", 85, i, e);
 		/* x'|email--, user'collate nocase--: one word, an operator and an
 		 * operand, the rest of the query cut off */
 		if (quoted && one_word_literal(sc) && is_type(sc, e, SQ_COMMENT))
@@ -585,14 +678,16 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		 * statement right after a break-out, or opens the input */
 		if ((quoted || i == 0) && starts_statement(sc, j + 1))
 			return found(f, "sqli.stacked", 85, i, j + 3);
-		if (statement(sc, j + 1, lim, 0) || guarded_call(sc, j + 1, lim))
+		if (statement(sc, j + 1, lim, 0) || guarded_call(sc, j + 1, lim) ||
+		    stacked_extra(sc, j + 1, lim))
 			return found(f, "sqli.stacked", 95, i, j + 4);
 		return 0;
 	case SQ_COMMENT:
 		/* admin'-- : a one-word literal cut short; "SOAP 1 '#" is not;
 		 * 1-- : a number ending the input with a bare comment */
 		if (closers || (quoted && (t->flags & SQ_F_SHORT) && one_word_literal(sc)) ||
-		    (!quoted && i > 0 && (t->flags & SQ_F_SHORT) && is_type(sc, j + 1, SQ_END)))
+		    (!quoted && i > 0 && (t->flags & SQ_F_SHORT) && is_type(sc, j + 1, SQ_END) &&
+		     (T(sc, 0)->type != SQ_VAR || (T(sc, 0)->flags & SQ_F_DBLAT))))
 			return found(f, "sqli.comment", 80, i, j + 1);
 		return 0;
 	case SQ_KW:
@@ -637,6 +732,12 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	case SQW_INTO:
 		if (is_kw(sc, j + 1, SQW_OUTFILE))
 			return found(f, "sqli.outfile", 95, i, j + 3);
+		return 0;
+	case SQW_AS:
+		/* x AS alias WHERE 1=1 */
+		if (is_type(sc, j + 1, SQ_BARE) && is_kw(sc, j + 2, SQW_WHERE) &&
+		    condition(sc, j + 3, lim, 1))
+			return found(f, "sqli.boolean", 85, i, j + 6);
 		return 0;
 	case SQW_PROC:
 		if (is_type(sc, j + 1, SQ_FUNC) && T(sc, j + 1)->fn == SQF_STRONG)
@@ -729,6 +830,16 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		}
 		if (wraps_info_call(sc, i, lim))
 			return found(f, "sqli.function", 85, i, i + 4);
+		if (t->fn != SQF_NONE && is_type(sc, i + 1, SQ_LP)) {
+			unsigned info = 0;
+			size_t e = group_end(sc, i + 1, lim, &info);
+			/* mid(@@hostname,1,1): a known call over a system variable */
+			if (info & OI_VAR)
+				return found(f, "sqli.function", 85, i, e);
+			/* if(1=1) select ...: a guarded statement */
+			if (word_is(sc, i, "if") && (info & OI_CMP) && starts_statement(sc, e))
+				return found(f, "sqli.statement", 85, i, e + 1);
+		}
 		if (t->fn != SQF_STRONG || !is_type(sc, i + 1, SQ_LP))
 			return 0;
 		const struct sq_tok *a = T(sc, i + 2);
@@ -787,7 +898,9 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 			return found(f, "sqli.time", 95, i, i + 3);
 		return 0;
 	case SQW_OUTFILE:
-		if (p && p->type == SQ_KW && p->role == SQW_INTO && is_type(sc, i + 1, SQ_STR))
+		if (p && p->type == SQ_KW && p->role == SQW_INTO &&
+		    (is_type(sc, i + 1, SQ_STR) || is_type(sc, i + 1, SQ_LP) ||
+		     is_type(sc, i + 1, SQ_FUNC)))
 			return found(f, "sqli.outfile", 95, i - 1, i + 2);
 		return 0;
 	case SQW_SELECT:
@@ -799,13 +912,28 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		if (select_list(sc, i + 1, lim, !p))
 			return found(f, "sqli.select", 85, i, i + 4);
 		return 0;
-	case SQW_CASE:
+	case SQW_CASE: {
 		/* case when 1=1 then */
-		if (is_type(sc, i + 1, SQ_BARE) && T(sc, i + 1)->len == 4 &&
-		    strncasecmp((const char *)sc->lx.s + T(sc, i + 1)->off, "when", 4) == 0 &&
-		    condition(sc, i + 2, lim, 1))
+		if (word_is(sc, i + 1, "when") && condition(sc, i + 2, lim, 1))
 			return found(f, "sqli.case", 80, i, i + 5);
+		/* case [x] when v then r ... end: operands, not prose, around
+		 * the words ("in case when in doubt then ...") */
+		size_t k = i + 1;
+		unsigned info = 0;
+		if (!word_is(sc, k, "when")) {
+			k = operand(sc, k, lim, &info);
+			if (k == SQ_FAIL || !word_is(sc, k, "when"))
+				return 0;
+		}
+		size_t e = operand(sc, k + 1, lim, &info);
+		if (e == SQ_FAIL || !word_is(sc, e, "then"))
+			return 0;
+		e = operand(sc, e + 1, lim, &info);
+		if (e != SQ_FAIL && !(info & OI_BARE) &&
+		    (word_is(sc, e, "end") || word_is(sc, e, "else") || word_is(sc, e, "when")))
+			return found(f, "sqli.case", 80, i, e + 1);
 		return 0;
+	}
 	default:
 		/* a statement opening the input, or after something that ends
 		 * an SQL clause; "please drop table 5" follows a plain word */
@@ -863,7 +991,8 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 	if (i == 0 && !quote && after_breakout(sc, 0, 0, f))
 		return 1;
 	/* numeric context: 1 or..., -1 union..., 5) and ..., foo) or ... */
-	if (!quote && i == 1 && T(sc, 0)->type == SQ_NUM && after_breakout(sc, 1, 0, f))
+	if (!quote && i == 1 && (T(sc, 0)->type == SQ_NUM || T(sc, 0)->type == SQ_VAR) &&
+	    after_breakout(sc, 1, 0, f))
 		return 1;
 	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_RP &&
 	    after_breakout(sc, 1, 0, f))

@@ -221,7 +221,9 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 		return;
 	kw = sq_word_find(w, len);
 	const char *dot = memchr(w, '.', len);
+	int dotted_kw = 0;
 	if (!kw && dot) {
+		dotted_kw = 1;
 		const char *last = strrchr(w, '.') + 1;
 		kw = sq_word_find(last, len - (size_t)(last - w));
 		if (kw && kw->fn == SQF_NONE)
@@ -247,10 +249,13 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	peek.pos = b;
 	sq_skip_gap(&peek);
 	int call = peek.pos < lx->n && lx->s[peek.pos] == '(';
+	if (dotted_kw && !call)
+		kw = NULL; /* mysql.user is a table, dbms_lock.sleep( a call */
 	if (call && (!kw || kw->fn != SQF_NONE)) {
-		/* Unknown names count as calls only when the '(' is glued on:
-		 * English puts a space before its parentheses. */
-		if (kw || peek.pos == b) {
+		/* Unknown names count as calls only when the '(' is glued on,
+		 * or only an inline comment stands between: English puts a
+		 * space before its parentheses. */
+		if (kw || peek.pos == b || lx->s[b] == '/') {
 			t->type = SQ_FUNC;
 			t->fn = kw ? kw->fn : SQF_NONE;
 			return;
@@ -487,6 +492,11 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 		}
 	} else if (sq_is_digit(c) || (c == '.' && p + 1 < n && sq_is_digit(s[p + 1]))) {
 		p = sq_scan_number(lx, p, t);
+	} else if (c == '@' && p + 1 < n &&
+	           (s[p + 1] == '`' || s[p + 1] == '\'' || s[p + 1] == '"')) {
+		/* @`name`, @'name': a quoted variable name */
+		t->type = SQ_VAR;
+		p = sq_scan_quoted(lx, p + 2, s[p + 1], t);
 	} else if (c == '@' && p + 1 < n && (sq_is_word(s[p + 1]) || s[p + 1] == '@')) {
 		t->type = SQ_VAR;
 		p++;
