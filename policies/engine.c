@@ -131,6 +131,7 @@ int pol_inspect(const struct pol_engine *e, const char *json, size_t n, struct p
 		pol_scan_limit(&sc, POL_CAT_OVERSIZE, "limit.nodes");
 		pol_scan_input(&sc, json, n, POL_IN_BODY);
 		decide(e, r);
+		pol_scan_fini(&sc);
 		pol_json_fini(&d);
 		*out = r;
 		return 0;
@@ -149,6 +150,7 @@ int pol_inspect(const struct pol_engine *e, const char *json, size_t n, struct p
 		pol_extract(&sc, &d, r->source);
 		decide(e, r);
 	}
+	pol_scan_fini(&sc);
 	pol_json_fini(&d);
 	*out = r;
 	return 0;

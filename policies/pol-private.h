@@ -113,7 +113,11 @@ struct pol_scan {
 	unsigned tick;
 	bool stop;
 	bool over_strings;
+	struct pol_memo *memo; /* detector verdicts of repeated strings; owned, see pol_scan_fini */
 };
+
+/* Frees what a scan allocated for itself (its memo). */
+void pol_scan_fini(struct pol_scan *sc);
 
 /* Paths: each push returns the length to restore with pol_path_pop. */
 size_t pol_path_key(struct pol_scan *sc, const char *k, size_t n);

@@ -341,6 +341,116 @@ static bool mixed_case(const char *s, size_t n)
 	return upper && lower;
 }
 
+/* ---- memo: the detectors' verdicts on strings seen before ----------
+ *
+ * Detectors are pure functions of the bytes, the where-flags and the
+ * character mask (itself a function of the bytes), and within one event
+ * the policy and the source do not change: a string met again with the
+ * same flags gets the same hits. Big events repeat many of their strings
+ * (records of one shape, the same status, country or note in each), so
+ * from the MEMO_AFTER-th string on, short strings and their hits are kept
+ * in a fixed table and replayed. Findings are still judged and added per
+ * path, so results are the same with and without the memo. */
+
+#define MEMO_AFTER 256        /* small events never pay for the table */
+#define MEMO_SLOTS 4096       /* power of two; filled to 3/4 at most */
+#define MEMO_KEY   512        /* longer strings are rarely repeated */
+#define MEMO_BYTES (1u << 18) /* copies of the keys */
+#define MEMO_HITS  1024
+
+struct pol_memo_slot {
+	uint64_t h;
+	uint32_t koff, klen, where; /* klen 0: a free slot */
+	uint16_t hit0, nhit;
+};
+
+struct pol_memo_hit {
+	int cat;
+	struct pol_hit hit;
+};
+
+struct pol_memo {
+	struct pol_memo_slot slot[MEMO_SLOTS];
+	size_t used, kused, nhits;
+	struct pol_memo_hit hits[MEMO_HITS];
+	char keys[MEMO_BYTES];
+};
+
+/* A detector's hit, judged against the policy and added as a finding. */
+static void report_hit(struct pol_scan *sc, int c, const struct pol_hit *hit, const char *s,
+                       size_t n)
+{
+	const struct pol_policy *p = sc->pol;
+	if (hit->confidence < paranoia_floor[p->paranoia <= 4 ? p->paranoia : 4])
+		return;
+	if (excluded(sc, hit->rule, hit->category))
+		return;
+	add_finding(sc, hit->rule, hit->category, hit->severity, hit->confidence, p->det[c].action,
+	            pol_score(hit->severity, hit->confidence), s, n, hit->off, hit->len);
+}
+
+/* Runs the detectors the policy enables on s; their hits are reported, and
+ * kept in m when it is given. */
+static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                          struct pol_memo *m)
+{
+	const struct pol_policy *p = sc->pol;
+	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
+	/* one exception: a plain token in mixed case may be a base64
+	 * fragment of a serialized object, which only that detector reads */
+	bool b64ish = plain && mixed_case(s, n);
+	struct pol_ctx ctx = {plain && !b64ish ? 0 : pol_charmask(s, n), where};
+	uint32_t srcbit = 1u << sc->res->source;
+	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
+		const struct pol_detector_cfg *d = &p->det[c];
+		if (d->action == POL_ACT_OFF || !(d->sources & srcbit))
+			continue;
+		if (plain && c != POL_CAT_DESERIALIZATION)
+			continue;
+		struct pol_hit hit = {0};
+		if (!detectors[c](s, n, &ctx, &hit) || !hit.rule)
+			continue;
+		if (m)
+			m->hits[m->nhits++] = (struct pol_memo_hit){c, hit};
+		report_hit(sc, c, &hit, s, n);
+	}
+}
+
+void pol_scan_fini(struct pol_scan *sc)
+{
+	free(sc->memo);
+	sc->memo = NULL;
+}
+
+static uint64_t memo_hash(const char *s, size_t n, uint32_t where)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n << 32) ^ where;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	uint64_t t = 0;
+	memcpy(&t, s + i, n - i);
+	h = (h ^ t) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+/* The slot holding s, or the free slot where it would go (the table is
+ * never full: it stops taking strings at three quarters). */
+static struct pol_memo_slot *memo_find(struct pol_memo *m, const char *s, size_t n, uint32_t where,
+                                       uint64_t h)
+{
+	for (size_t i = h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+		struct pol_memo_slot *sl = &m->slot[i];
+		if (sl->klen == 0 || (sl->h == h && sl->klen == n && sl->where == where &&
+		                      memcmp(m->keys + sl->koff, s, n) == 0))
+			return sl;
+	}
+}
+
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
 	const struct pol_policy *p = sc->pol;
@@ -358,27 +468,37 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.string_bytes");
 	if (n == 0)
 		return;
-	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
-	/* one exception: a plain token in mixed case may be a base64
-	 * fragment of a serialized object, which only that detector reads */
-	bool b64ish = plain && mixed_case(s, n);
-	struct pol_ctx ctx = {plain && !b64ish ? 0 : pol_charmask(s, n), where};
-	uint32_t srcbit = 1u << sc->res->source;
-	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
-		const struct pol_detector_cfg *d = &p->det[c];
-		if (d->action == POL_ACT_OFF || !(d->sources & srcbit))
-			continue;
-		if (plain && c != POL_CAT_DESERIALIZATION)
-			continue;
-		struct pol_hit hit = {0};
-		if (!detectors[c](s, n, &ctx, &hit) || !hit.rule)
-			continue;
-		if (hit.confidence < paranoia_floor[p->paranoia <= 4 ? p->paranoia : 4])
-			continue;
-		if (excluded(sc, hit.rule, hit.category))
-			continue;
-		add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence, d->action,
-		            pol_score(hit.severity, hit.confidence), s, n, hit.off, hit.len);
+	/* a string seen before in this event: replay its hits */
+	struct pol_memo_slot *slot = NULL;
+	uint64_t h = 0;
+	if (sc->strings > MEMO_AFTER && n <= MEMO_KEY) {
+		if (!sc->memo)
+			sc->memo = calloc(1, sizeof(*sc->memo));
+		if (sc->memo) {
+			h = memo_hash(s, n, where);
+			slot = memo_find(sc->memo, s, n, where, h);
+		}
+	}
+	if (slot && slot->klen) {
+		for (size_t i = 0; i < slot->nhit; i++) {
+			const struct pol_memo_hit *mh = &sc->memo->hits[slot->hit0 + i];
+			report_hit(sc, mh->cat, &mh->hit, s, n);
+		}
+	} else {
+		/* keep this one if the table has room for it and its hits */
+		struct pol_memo *m = sc->memo;
+		bool keep = slot && m->used < MEMO_SLOTS * 3 / 4 && n <= MEMO_BYTES - m->kused &&
+		            m->nhits + POL_CAT_CODE_INJECTION + 1 <= MEMO_HITS;
+		size_t hit0 = keep ? m->nhits : 0;
+		run_detectors(sc, s, n, where, keep ? m : NULL);
+		if (keep) {
+			memcpy(m->keys + m->kused, s, n);
+			*slot = (struct pol_memo_slot){
+			    h,     (uint32_t)m->kused, (uint32_t)n,
+			    where, (uint16_t)hit0,     (uint16_t)(m->nhits - hit0)};
+			m->kused += n;
+			m->used++;
+		}
 	}
 	/* {"constructor": {"prototype": ...}}: the key "prototype" is harmless
 	 * alone; judged with its parents' names, it is the polluting path. */

