@@ -39,29 +39,63 @@ static enum tel_rec_type type_of(const char *s)
 	return TEL_REC_UNKNOWN;
 }
 
-/* Nesting depth of a JSON text, counting brackets outside strings; stops
- * as soon as it passes max. */
-static bool too_deep(const char *s, size_t n, unsigned max)
+static bool is_ws(char c)
 {
-	unsigned d = 0;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The extent of the array element starting at s[i] (not whitespace): *end
+ * is where it stops (the ',' or ']' after it, at the array's level). Its
+ * nesting and node count (brackets, commas and colons outside strings) are
+ * measured on the way. -EBADMSG when the text ends first. */
+static int element(const char *s, size_t n, size_t i, size_t *end, unsigned *depth_max,
+                   unsigned *nodes)
+{
+	unsigned d = 0, dm = 0, k = 1;
 	bool in_str = false;
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		char c = s[i];
 		if (in_str) {
 			if (c == '\\')
 				i++;
 			else if (c == '"')
 				in_str = false;
-		} else if (c == '"') {
+			continue;
+		}
+		switch (c) {
+		case '"':
 			in_str = true;
-		} else if (c == '[' || c == '{') {
-			if (++d > max)
-				return true;
-		} else if ((c == ']' || c == '}') && d) {
+			break;
+		case '[':
+		case '{':
+			k++;
+			if (++d > dm)
+				dm = d;
+			break;
+		case ']':
+		case '}':
+			if (!d)
+				goto out;
 			d--;
+			break;
+		case ',':
+			if (!d)
+				goto out;
+			k++;
+			break;
+		case ':':
+			k++;
+			break;
+		default:
+			break;
 		}
 	}
-	return false;
+	return -EBADMSG;
+out:
+	*end = i;
+	*depth_max = dm;
+	*nodes = k;
+	return 0;
 }
 
 static int digits(const char *s, int n, int *out)
@@ -180,6 +214,34 @@ static void fill(struct tel_record *r, const cJSON *rec)
 	}
 }
 
+static void handle(const cJSON *ev, tel_record_fn fn, void *ctx, struct tel_batch_stats *st)
+{
+	const char *type = cJSON_IsObject(ev) ? str_of(ev, "type") : NULL;
+	if (!type) {
+		st->bad++;
+		return;
+	}
+	struct tel_record r = {
+	    .type = type_of(type),
+	    .type_name = type,
+	    .duration_ms = -1,
+	    .billed_ms = -1,
+	    .memory_size_mb = -1,
+	    .max_memory_used_mb = -1,
+	    .dropped_records = -1,
+	    .dropped_bytes = -1,
+	};
+	r.time = str_of(ev, "time");
+	r.time_ms = tel_time_parse(r.time);
+	fill(&r, cJSON_GetObjectItemCaseSensitive(ev, "record"));
+	st->records++;
+	st->by_type[r.type]++;
+	if (fn)
+		fn(ctx, &r);
+}
+
+/* The batch is walked element by element, each parsed on its own: memory
+ * stays that of one record, whatever the batch holds. */
 int tel_batch_parse(const char *body, size_t n, tel_record_fn fn, void *ctx,
                     struct tel_batch_stats *st)
 {
@@ -188,45 +250,58 @@ int tel_batch_parse(const char *body, size_t n, tel_record_fn fn, void *ctx,
 		memset(&local, 0, sizeof(local));
 		st = &local;
 	}
-	if (too_deep(body, n, TEL_BATCH_DEPTH_MAX))
-		return -ELOOP;
-	cJSON *root = cJSON_ParseWithLength(body, n);
-	if (!root)
+	size_t i = 0;
+	while (i < n && is_ws(body[i]))
+		i++;
+	if (i >= n || body[i] != '[')
 		return -EBADMSG;
-	if (!cJSON_IsArray(root)) {
-		cJSON_Delete(root);
-		return -EBADMSG;
-	}
+	i++;
 	uint64_t handed = 0;
-	for (const cJSON *ev = root->child; ev; ev = ev->next) {
-		const char *type = cJSON_IsObject(ev) ? str_of(ev, "type") : NULL;
-		if (!type) {
-			st->bad++;
-			continue;
+	for (bool first = true;; first = false) {
+		while (i < n && is_ws(body[i]))
+			i++;
+		if (i >= n)
+			return -EBADMSG;
+		if (body[i] == ']')
+			break;
+		if (!first) {
+			if (body[i] != ',')
+				return -EBADMSG;
+			i++;
+			while (i < n && is_ws(body[i]))
+				i++;
 		}
+		size_t end;
+		unsigned depth, nodes;
+		if (i >= n || element(body, n, i, &end, &depth, &nodes) < 0)
+			return -EBADMSG;
+		if (end == i)
+			return -EBADMSG; /* "[,": no element */
 		if (handed >= TEL_BATCH_RECORDS_MAX) {
 			st->over_limit++;
-			continue;
+		} else if (depth > TEL_BATCH_DEPTH_MAX || nodes > TEL_BATCH_NODES_MAX) {
+			st->bad++;
+		} else {
+			const char *stop = NULL;
+			cJSON *ev = cJSON_ParseWithLengthOpts(body + i, end - i, &stop, 0);
+			while (ev && stop && stop < body + end && is_ws(*stop))
+				stop++;
+			if (ev && stop != body + end) {
+				/* "{}{}": one value, then more: not an element. */
+				cJSON_Delete(ev);
+				return -EBADMSG;
+			}
+			if (!ev) {
+				st->bad++;
+			} else {
+				handed++;
+				handle(ev, fn, ctx, st);
+				cJSON_Delete(ev);
+			}
 		}
-		struct tel_record r = {
-		    .type = type_of(type),
-		    .type_name = type,
-		    .duration_ms = -1,
-		    .billed_ms = -1,
-		    .memory_size_mb = -1,
-		    .max_memory_used_mb = -1,
-		    .dropped_records = -1,
-		    .dropped_bytes = -1,
-		};
-		r.time = str_of(ev, "time");
-		r.time_ms = tel_time_parse(r.time);
-		fill(&r, cJSON_GetObjectItemCaseSensitive(ev, "record"));
-		handed++;
-		st->records++;
-		st->by_type[r.type]++;
-		if (fn)
-			fn(ctx, &r);
+		i = end;
 	}
-	cJSON_Delete(root);
-	return 0;
+	for (i++; i < n && is_ws(body[i]); i++)
+		;
+	return i == n ? 0 : -EBADMSG;
 }

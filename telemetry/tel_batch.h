@@ -6,9 +6,12 @@
  * object with a string "type" is counted as bad and skipped. "record" may be
  * a string or an object (function and extension logs in JSON log format).
  *
- * Bounds: the body is checked for nesting deeper than TEL_BATCH_DEPTH_MAX
- * before it is parsed (so the JSON parser's recursion is bounded), and no
- * more than TEL_BATCH_RECORDS_MAX records of one batch are handed on.
+ * Bounds: the batch is walked element by element and each element parsed
+ * on its own, so memory is that of one record: an element nested deeper
+ * than TEL_BATCH_DEPTH_MAX or holding more than TEL_BATCH_NODES_MAX JSON
+ * values is skipped and counted as bad (the parser's recursion and
+ * allocations stay bounded); no more than TEL_BATCH_RECORDS_MAX records of
+ * one batch are handed on.
  */
 #ifndef TEL_BATCH_H
 #define TEL_BATCH_H
@@ -19,6 +22,7 @@
 
 #define TEL_BATCH_DEPTH_MAX   32
 #define TEL_BATCH_RECORDS_MAX 100000
+#define TEL_BATCH_NODES_MAX   16384
 
 enum tel_rec_type {
 	TEL_REC_UNKNOWN = 0,
@@ -83,7 +87,8 @@ typedef void (*tel_record_fn)(void *ctx, const struct tel_record *r);
 
 /* Parses body[0..n) (length-counted) and calls fn once per record, in
  * order. Adds to *st (may be NULL). 0; -EBADMSG when the body is not a JSON
- * array (nothing handed on); -ELOOP when nested too deep; -ENOMEM. */
+ * array or is cut short (the whole elements before the damage have been
+ * handed on). */
 int tel_batch_parse(const char *body, size_t n, tel_record_fn fn, void *ctx,
                     struct tel_batch_stats *st);
 

@@ -196,7 +196,7 @@ int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n)
 	pthread_mutex_lock(&p->lock);
 	p->batches++;
 	int r = tel_batch_parse(body, n, on_record, p, &p->bstats);
-	if (r == -EBADMSG || r == -ELOOP)
+	if (r == -EBADMSG)
 		p->batches_bad++;
 	pthread_mutex_unlock(&p->lock);
 	return r;

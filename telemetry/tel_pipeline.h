@@ -122,8 +122,8 @@ void tel_pipeline_free(struct tel_pipeline *p);
 const struct tel_config *tel_pipeline_config(const struct tel_pipeline *p);
 
 /* One POSTed batch body[0..n) (length-counted). Runs the detectors, which
- * emit through the sink. 0, -EBADMSG/-ELOOP (malformed: counted, nothing
- * raised), -ENOMEM. */
+ * emit through the sink. 0, or -EBADMSG when the batch is malformed
+ * (counted; the whole records before the damage have been handled). */
 int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n);
 /* Counts a batch the listener refused for its size, and raises a health
  * alert (internal_error, rule tel.batch_oversize, vigil.count = batches

@@ -520,6 +520,42 @@ START_TEST(mutations)
 }
 END_TEST
 
+/* Memory per batch is that of one record: an element of too many values
+ * is skipped, its neighbours still count; a batch cut short keeps the
+ * whole records before the cut. */
+START_TEST(batch_bounds)
+{
+	struct capture cap;
+	struct tel_sink sink;
+	struct tel_pipeline *p = pipe_new(&cap, &sink, NULL);
+	struct gen g = {0};
+	gen_add(&g, "[{\"type\":\"function\",\"record\":{\"message\":\"x\",\"v\":[0");
+	for (int i = 0; i < TEL_BATCH_NODES_MAX; i++)
+		gen_add(&g, ",%d", i);
+	gen_add(&g, "]}},{\"type\":\"platform.runtimeDone\",\"record\":{\"requestId\":"
+	            "\"after-big\",\"status\":\"error\"}}]");
+	ck_assert_int_eq(tel_pipeline_feed(p, g.s, g.len), 0);
+	struct tel_stats st;
+	tel_pipeline_stats(p, &st);
+	ck_assert_uint_eq(st.records_bad, 1);
+	ck_assert_uint_eq(st.records, 1);
+	ck_assert_uint_eq(cap.n, 1);
+	ck_assert_str_eq(cap.a[0].request_id, "after-big");
+	const char *cut = "[{\"type\":\"platform.runtimeDone\",\"record\":{\"requestId\":\"before-"
+	                  "cut\",\"status\":\"error\"}}, {\"type\":\"platform.runtimeDo";
+	ck_assert_int_eq(tel_pipeline_feed(p, cut, strlen(cut)), -EBADMSG);
+	ck_assert_uint_eq(cap.n, 2);
+	ck_assert_str_eq(cap.a[1].request_id, "before-cut");
+	ck_assert_int_eq(tel_pipeline_feed(p, "[] x", 4), -EBADMSG);
+	ck_assert_int_eq(tel_pipeline_feed(p, " [ ] ", 5), 0);
+	ck_assert_int_eq(tel_pipeline_feed(p, "[,]", 3), -EBADMSG);
+	ck_assert_int_eq(tel_pipeline_feed(p, "[{}{}]", 6), -EBADMSG);
+	free(g.s);
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+}
+END_TEST
+
 /* ---- the secret scanner ---- */
 
 static enum tel_secret_kind scan1(const char *s, char *redacted, size_t n)
@@ -766,6 +802,7 @@ int main(void)
 	tcase_add_test(t, surge);
 	tcase_add_test(t, flood_bounded);
 	tcase_add_test(t, mutations);
+	tcase_add_test(t, batch_bounds);
 	tcase_add_test(t, secrets_scan);
 	tcase_add_test(t, secrets_pair);
 	tcase_add_test(t, time_parse);
