@@ -843,8 +843,13 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		if (t->fn != SQF_STRONG || !is_type(sc, i + 1, SQ_LP))
 			return 0;
 		const struct sq_tok *a = T(sc, i + 2);
-		if (a->type == SQ_BARE && T(sc, i + 3)->type == SQ_BARE)
-			return 0; /* sleep(well enough) */
+		if (a->type == SQ_BARE &&
+		    (T(sc, i + 3)->type == SQ_BARE ||
+		     (T(sc, i + 3)->type == SQ_RP && !sq_is_digit(sc->lx.s[a->off]))))
+			return 0; /* sleep(well enough), the benchmark(s) */
+		/* await sleep(500): SQL puts no name before a call */
+		if (p && p->type == SQ_BARE)
+			return 0;
 		if (a->type == SQ_NUM || a->type == SQ_STR || a->type == SQ_VAR ||
 		    a->type == SQ_LP || a->type == SQ_FUNC || a->type == SQ_BARE ||
 		    a->type == SQ_OP || a->type == SQ_NOT ||

@@ -249,8 +249,17 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	peek.pos = b;
 	sq_skip_gap(&peek);
 	int call = peek.pos < lx->n && lx->s[peek.pos] == '(';
-	if (dotted_kw && !call)
-		kw = NULL; /* mysql.user is a table, dbms_lock.sleep( a call */
+	/* mysql.user is a table; master..xp_cmdshell( and dbo.sp_x( are
+	 * procedures; Thread.sleep( and time.sleep( are other languages */
+	if (dotted_kw && kw) {
+		const char *last = strrchr(w, '.') + 1;
+		size_t fl = (size_t)(dot - w);
+		int proc = memcmp(last, "xp_", 3) == 0 || memcmp(last, "sp_", 3) == 0;
+		int schema = (fl == 6 && memcmp(w, "master", 6) == 0) ||
+		             (fl == 3 && (memcmp(w, "dbo", 3) == 0 || memcmp(w, "sys", 3) == 0));
+		if (!call || !(proc || schema))
+			kw = NULL;
+	}
 	if (call && (!kw || kw->fn != SQF_NONE)) {
 		/* Unknown names count as calls only when the '(' is glued on,
 		 * or only an inline comment stands between: English puts a
