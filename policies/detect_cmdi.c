@@ -24,11 +24,11 @@
 #include "detect.h"
 #include "detect_chars.h"
 
-#define CMDI_WIN 4096
-#define CMDI_KEEP 256 /* bytes of look-ahead a judgement may need */
-#define CMDI_WORD 32  /* longest command word we compare */
-#define CMDI_HOPS 3   /* sudo/env/xargs... prefixes followed at most */
-#define CMDI_ENOUGH 85 /* a finding this sure ends the scan */
+#define CMDI_WIN    4096
+#define CMDI_KEEP   256 /* bytes of look-ahead a judgement may need */
+#define CMDI_WORD   32  /* longest command word we compare */
+#define CMDI_HOPS   3   /* sudo/env/xargs... prefixes followed at most */
+#define CMDI_ENOUGH 85  /* a finding this sure ends the scan */
 
 /* Flags of the program table. */
 enum {
@@ -41,76 +41,276 @@ static const struct {
 	const char *name;
 	unsigned flags;
 } programs[] = {
-	/* shells and interpreters */
-	{"sh", 0}, {"bash", 0}, {"dash", W_EN}, {"zsh", 0}, {"ksh", 0}, {"csh", 0},
-	{"tcsh", 0}, {"busybox", W_PREFIX}, {"python", W_EN}, {"python2", 0},
-	{"python3", 0}, {"perl", W_EN}, {"php", W_EN}, {"ruby", W_EN}, {"node", W_EN},
-	{"nodejs", 0}, {"lua", W_EN}, {"java", W_EN}, {"powershell", 0}, {"pwsh", 0},
-	{"cmd", W_EN}, {"cscript", 0}, {"wscript", 0}, {"mshta", 0}, {"rundll32", 0},
-	{"regsvr32", 0}, {"certutil", 0}, {"bitsadmin", 0}, {"wmic", 0}, {"msiexec", 0},
-	/* reconnaissance */
-	{"id", W_EN | W_RECON}, {"whoami", W_RECON}, {"uname", W_RECON},
-	{"hostname", W_EN | W_RECON}, {"ifconfig", W_RECON}, {"ipconfig", W_RECON},
-	{"netstat", W_RECON}, {"systeminfo", W_RECON}, {"sysinfo", W_RECON},
-	{"tasklist", W_RECON}, {"printenv", W_RECON}, {"env", W_EN | W_PREFIX},
-	{"pwd", W_RECON}, {"ls", 0}, {"dir", W_EN}, {"ps", W_EN}, {"who", W_EN},
-	{"w", W_EN}, {"last", W_EN}, {"getent", 0}, {"lsof", 0}, {"net", W_EN},
-	{"netsh", 0}, {"ver", W_EN}, {"arp", W_EN}, {"route", W_EN}, {"nslookup", 0},
-	{"dig", W_EN}, {"whois", W_EN}, {"host", W_EN}, {"which", W_EN | W_PREFIX},
-	{"phpinfo", W_RECON}, {"set", W_EN},
-	/* reading and writing files */
-	{"cat", W_EN}, {"tac", 0}, {"more", W_EN}, {"less", W_EN}, {"head", W_EN},
-	{"tail", W_EN}, {"nl", 0}, {"od", 0}, {"xxd", 0}, {"base64", 0}, {"strings", W_EN},
-	{"grep", 0}, {"egrep", 0}, {"find", W_EN}, {"locate", W_EN}, {"awk", 0}, {"gawk", 0},
-	{"sed", 0}, {"sort", W_EN}, {"cut", W_EN}, {"tee", W_EN}, {"type", W_EN},
-	{"echo", W_EN}, {"printf", 0}, {"touch", W_EN}, {"cp", 0}, {"mv", 0}, {"rm", 0},
-	{"chmod", 0}, {"chown", 0}, {"mkdir", 0}, {"mkfifo", 0}, {"mknod", 0}, {"ln", 0},
-	{"tar", W_EN}, {"zip", W_EN}, {"unzip", 0}, {"dd", 0}, {"copy", W_EN},
-	{"del", W_EN}, {"crontab", 0}, {"useradd", 0}, {"usermod", 0},
-	{"reg", W_EN}, {"vi", 0}, {"vim", 0}, {"gcc", 0},
-	/* network */
-	{"curl", 0}, {"wget", 0}, {"nc", 0}, {"ncat", 0}, {"netcat", 0}, {"socat", 0},
-	{"telnet", 0}, {"ssh", 0}, {"scp", 0}, {"ftp", W_EN}, {"tftp", 0}, {"nmap", 0},
-	{"ping", W_EN}, {"traceroute", 0}, {"tracert", 0}, {"aws", W_EN},
-	/* control */
-	{"sleep", W_EN}, {"timeout", W_EN | W_PREFIX}, {"kill", W_EN}, {"pkill", 0},
-	{"killall", 0}, {"nohup", W_PREFIX}, {"sudo", W_PREFIX}, {"su", W_EN},
-	{"xargs", W_PREFIX}, {"exec", W_EN | W_PREFIX}, {"eval", W_EN | W_PREFIX},
-	{"time", W_EN | W_PREFIX}, {"nice", W_EN | W_PREFIX}, {"command", W_EN | W_PREFIX},
-	{"start", W_EN | W_PREFIX}, {"call", W_EN | W_PREFIX}, {"shutdown", W_EN},
-	{"reboot", W_EN}, {"systemctl", 0}, {"service", W_EN}, {"taskkill", 0},
-	{"strace", W_PREFIX}, {"ltrace", W_PREFIX}, {"flock", W_PREFIX}, {"gdb", W_EN},
-	{"irb", 0}, {"trap", W_EN}, {"alias", W_EN}, {"setsid", W_PREFIX}, {"chroot", 0},
-	{"iwr", 0}, {"iex", 0}, {"invoke-expression", 0}, {"invoke-webrequest", 0},
-	{"start-process", 0}, {"wsl", 0}, {"schtasks", 0},
-	{"visudo", 0}, {"base32", 0}, {"c89", 0}, {"c99", 0}, {"cc", W_EN}, {"ll", 0},
-	{"perf", W_EN}, {"pip", W_EN}, {"pipx", 0}, {"npm", W_EN}, {"npx", 0}, {"ansible", W_EN},
-	{"ansible-playbook", 0}, {"cscli", 0}, {"ssh-copy-id", 0}, {"openssl", W_EN},
-	{"mkpasswd", 0}, {"sqlite3", W_EN}, {"mysql", W_EN}, {"psql", W_EN}, {".shell", 0},
-	{".system", 0}, {"cd", W_EN}, {"fold", W_EN}, {"column", W_EN}, {"comm", W_EN},
-	{"cpulimit", W_PREFIX}, {"lastlog", 0}, {"uconv", 0}, {"pip3", 0}, {"date", W_EN},
-	{"rmt", 0}, {"chef", W_EN},
-	/* families: a trailing '-' matches every tool of the family */
-	{"ansible-", 0}, {"chef-", 0}, {"rmt-", 0},
+    /* shells and interpreters */
+    {"sh", 0},
+    {"bash", 0},
+    {"dash", W_EN},
+    {"zsh", 0},
+    {"ksh", 0},
+    {"csh", 0},
+    {"tcsh", 0},
+    {"busybox", W_PREFIX},
+    {"python", W_EN},
+    {"python2", 0},
+    {"python3", 0},
+    {"perl", W_EN},
+    {"php", W_EN},
+    {"ruby", W_EN},
+    {"node", W_EN},
+    {"nodejs", 0},
+    {"lua", W_EN},
+    {"java", W_EN},
+    {"powershell", 0},
+    {"pwsh", 0},
+    {"cmd", W_EN},
+    {"cscript", 0},
+    {"wscript", 0},
+    {"mshta", 0},
+    {"rundll32", 0},
+    {"regsvr32", 0},
+    {"certutil", 0},
+    {"bitsadmin", 0},
+    {"wmic", 0},
+    {"msiexec", 0},
+    /* reconnaissance */
+    {"id", W_EN | W_RECON},
+    {"whoami", W_RECON},
+    {"uname", W_RECON},
+    {"hostname", W_EN | W_RECON},
+    {"ifconfig", W_RECON},
+    {"ipconfig", W_RECON},
+    {"netstat", W_RECON},
+    {"systeminfo", W_RECON},
+    {"sysinfo", W_RECON},
+    {"tasklist", W_RECON},
+    {"printenv", W_RECON},
+    {"env", W_EN | W_PREFIX},
+    {"pwd", W_RECON},
+    {"ls", 0},
+    {"dir", W_EN},
+    {"ps", W_EN},
+    {"who", W_EN},
+    {"w", W_EN},
+    {"last", W_EN},
+    {"getent", 0},
+    {"lsof", 0},
+    {"net", W_EN},
+    {"netsh", 0},
+    {"ver", W_EN},
+    {"arp", W_EN},
+    {"route", W_EN},
+    {"nslookup", 0},
+    {"dig", W_EN},
+    {"whois", W_EN},
+    {"host", W_EN},
+    {"which", W_EN | W_PREFIX},
+    {"phpinfo", W_RECON},
+    {"set", W_EN},
+    /* reading and writing files */
+    {"cat", W_EN},
+    {"tac", 0},
+    {"more", W_EN},
+    {"less", W_EN},
+    {"head", W_EN},
+    {"tail", W_EN},
+    {"nl", 0},
+    {"od", 0},
+    {"xxd", 0},
+    {"base64", 0},
+    {"strings", W_EN},
+    {"grep", 0},
+    {"egrep", 0},
+    {"find", W_EN},
+    {"locate", W_EN},
+    {"awk", 0},
+    {"gawk", 0},
+    {"sed", 0},
+    {"sort", W_EN},
+    {"cut", W_EN},
+    {"tee", W_EN},
+    {"type", W_EN},
+    {"echo", W_EN},
+    {"printf", 0},
+    {"touch", W_EN},
+    {"cp", 0},
+    {"mv", 0},
+    {"rm", 0},
+    {"chmod", 0},
+    {"chown", 0},
+    {"mkdir", 0},
+    {"mkfifo", 0},
+    {"mknod", 0},
+    {"ln", 0},
+    {"tar", W_EN},
+    {"zip", W_EN},
+    {"unzip", 0},
+    {"dd", 0},
+    {"copy", W_EN},
+    {"del", W_EN},
+    {"crontab", 0},
+    {"useradd", 0},
+    {"usermod", 0},
+    {"reg", W_EN},
+    {"vi", 0},
+    {"vim", 0},
+    {"gcc", 0},
+    /* network */
+    {"curl", 0},
+    {"wget", 0},
+    {"nc", 0},
+    {"ncat", 0},
+    {"netcat", 0},
+    {"socat", 0},
+    {"telnet", 0},
+    {"ssh", 0},
+    {"scp", 0},
+    {"ftp", W_EN},
+    {"tftp", 0},
+    {"nmap", 0},
+    {"ping", W_EN},
+    {"traceroute", 0},
+    {"tracert", 0},
+    {"aws", W_EN},
+    /* control */
+    {"sleep", W_EN},
+    {"timeout", W_EN | W_PREFIX},
+    {"kill", W_EN},
+    {"pkill", 0},
+    {"killall", 0},
+    {"nohup", W_PREFIX},
+    {"sudo", W_PREFIX},
+    {"su", W_EN},
+    {"xargs", W_PREFIX},
+    {"exec", W_EN | W_PREFIX},
+    {"eval", W_EN | W_PREFIX},
+    {"time", W_EN | W_PREFIX},
+    {"nice", W_EN | W_PREFIX},
+    {"command", W_EN | W_PREFIX},
+    {"start", W_EN | W_PREFIX},
+    {"call", W_EN | W_PREFIX},
+    {"shutdown", W_EN},
+    {"reboot", W_EN},
+    {"systemctl", 0},
+    {"service", W_EN},
+    {"taskkill", 0},
+    {"strace", W_PREFIX},
+    {"ltrace", W_PREFIX},
+    {"flock", W_PREFIX},
+    {"gdb", W_EN},
+    {"irb", 0},
+    {"trap", W_EN},
+    {"alias", W_EN},
+    {"setsid", W_PREFIX},
+    {"chroot", 0},
+    {"iwr", 0},
+    {"iex", 0},
+    {"invoke-expression", 0},
+    {"invoke-webrequest", 0},
+    {"start-process", 0},
+    {"wsl", 0},
+    {"schtasks", 0},
+    {"visudo", 0},
+    {"base32", 0},
+    {"c89", 0},
+    {"c99", 0},
+    {"cc", W_EN},
+    {"ll", 0},
+    {"perf", W_EN},
+    {"pip", W_EN},
+    {"pipx", 0},
+    {"npm", W_EN},
+    {"npx", 0},
+    {"ansible", W_EN},
+    {"ansible-playbook", 0},
+    {"cscli", 0},
+    {"ssh-copy-id", 0},
+    {"openssl", W_EN},
+    {"mkpasswd", 0},
+    {"sqlite3", W_EN},
+    {"mysql", W_EN},
+    {"psql", W_EN},
+    {".shell", 0},
+    {".system", 0},
+    {"cd", W_EN},
+    {"fold", W_EN},
+    {"column", W_EN},
+    {"comm", W_EN},
+    {"cpulimit", W_PREFIX},
+    {"lastlog", 0},
+    {"uconv", 0},
+    {"pip3", 0},
+    {"date", W_EN},
+    {"rmt", 0},
+    {"chef", W_EN},
+    {"top", W_EN},
+    {"htop", 0},
+    {"aptitude", W_EN},
+    {"apt", W_EN},
+    {"apt-get", 0},
+    {"yum", W_EN},
+    {"dnf", 0},
+    {"apk", 0},
+    {"gzip", 0},
+    {"gunzip", 0},
+    {"zcat", 0},
+    {"bzip2", 0},
+    {"bunzip2", 0},
+    {"bzcat", 0},
+    {"xz", 0},
+    {"unxz", 0},
+    {"xzcat", 0},
+    {"zstd", 0},
+    {"zstdcat", 0},
+    {"bsdtar", 0},
+    {"7z", 0},
+    {"lz4", 0},
+    {"ip", W_EN},
+    {"regedit", 0},
+    {"bcdedit", 0},
+    {"bcdboot", 0},
+    {"vssadmin", 0},
+    {"wevtutil", 0},
+    {"icacls", 0},
+    {"takeown", 0},
+    /* families: a trailing '-' matches every tool of the family */
+    {"ansible-", 0},
+    {"chef-", 0},
+    {"rmt-", 0},
+    {"aa-", 0},
 };
 
 /* English words that, with these subcommands, are Windows administration. */
 static const struct {
 	const char *program, *verb;
 } admin_verbs[] = {
-	{"net", "user"}, {"net", "localgroup"}, {"net", "group"}, {"net", "view"},
-	{"net", "share"}, {"net", "use"}, {"net", "start"}, {"net", "stop"},
-	{"net", "session"}, {"net", "accounts"}, {"reg", "add"}, {"reg", "query"},
-	{"reg", "delete"}, {"reg", "save"}, {"reg", "export"}, {"netsh", "firewall"},
-	{"netsh", "advfirewall"}, {"netsh", "interface"}, {"netsh", "wlan"},
+    {"net", "user"},          {"net", "localgroup"},  {"net", "group"},  {"net", "view"},
+    {"net", "share"},         {"net", "use"},         {"net", "start"},  {"net", "stop"},
+    {"net", "session"},       {"net", "accounts"},    {"reg", "add"},    {"reg", "query"},
+    {"reg", "delete"},        {"reg", "save"},        {"reg", "export"}, {"netsh", "firewall"},
+    {"netsh", "advfirewall"}, {"netsh", "interface"}, {"netsh", "wlan"},
 };
 
 /* Functions of scripting languages that hand a string to the shell. */
 static const char *const exec_calls[] = {
-	"system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec",
-	"os.system", "os.popen", "subprocess.call", "subprocess.run", "subprocess.popen",
-	"subprocess.check_output", "child_process.exec", "child_process.execsync",
-	"getruntime().exec", "execsync", "spawnsync", "eval",
+    "system",
+    "exec",
+    "shell_exec",
+    "passthru",
+    "popen",
+    "proc_open",
+    "pcntl_exec",
+    "os.system",
+    "os.popen",
+    "subprocess.call",
+    "subprocess.run",
+    "subprocess.popen",
+    "subprocess.check_output",
+    "child_process.exec",
+    "child_process.execsync",
+    "getruntime().exec",
+    "execsync",
+    "spawnsync",
+    "eval",
 };
 
 /* Compares l bytes of s with the lower-case literal lit, ignoring case. */
@@ -134,9 +334,9 @@ static const struct {
 	const char *name;
 	char c;
 } entities[] = {
-	{"lt", '<'}, {"gt", '>'}, {"amp", '&'}, {"quot", '"'}, {"apos", '\''},
-	{"semi", ';'}, {"verbar", '|'}, {"vert", '|'}, {"grave", '`'}, {"dollar", '$'},
-	{"lpar", '('}, {"rpar", ')'}, {"newline", '\n'}, {"sol", '/'},
+    {"lt", '<'},   {"gt", '>'},     {"amp", '&'},      {"quot", '"'},  {"apos", '\''},
+    {"semi", ';'}, {"verbar", '|'}, {"vert", '|'},     {"grave", '`'}, {"dollar", '$'},
+    {"lpar", '('}, {"rpar", ')'},   {"newline", '\n'}, {"sol", '/'},
 };
 
 /* Decodes one byte of s at *i (percent escapes up to three layers deep, HTML
@@ -149,8 +349,8 @@ static int decode_one(const char *s, size_t n, size_t *i)
 		/* %XX, %25XX and %2525XX all mean the byte XX */
 		size_t q = p + 1;
 		for (int layer = 0; layer < 3; layer++) {
-			if (q + 3 < n && s[q] == '2' && s[q + 1] == '5' && ch_hexval(s[q + 2]) >= 0 &&
-			    ch_hexval(s[q + 3]) >= 0) {
+			if (q + 3 < n && s[q] == '2' && s[q + 1] == '5' &&
+			    ch_hexval(s[q + 2]) >= 0 && ch_hexval(s[q + 3]) >= 0) {
 				q += 2;
 				continue;
 			}
@@ -160,8 +360,8 @@ static int decode_one(const char *s, size_t n, size_t *i)
 			*i = q + 2;
 			return ch_hexval(s[q]) * 16 + ch_hexval(s[q + 1]);
 		}
-		if (q + 4 < n && (s[q] == 'u' || s[q] == 'U') && s[q + 1] == '0' && s[q + 2] == '0' &&
-		    ch_hexval(s[q + 3]) >= 0 && ch_hexval(s[q + 4]) >= 0) {
+		if (q + 4 < n && (s[q] == 'u' || s[q] == 'U') && s[q + 1] == '0' &&
+		    s[q + 2] == '0' && ch_hexval(s[q + 3]) >= 0 && ch_hexval(s[q + 4]) >= 0) {
 			*i = q + 5;
 			return ch_hexval(s[q + 3]) * 16 + ch_hexval(s[q + 4]);
 		}
@@ -174,7 +374,8 @@ static int decode_one(const char *s, size_t n, size_t *i)
 				q++;
 			}
 			for (; q < n && d < 6; q++, d++) {
-				int h = hex ? ch_hexval(s[q]) : (s[q] >= '0' && s[q] <= '9' ? s[q] - '0' : -1);
+				int h = hex ? ch_hexval(s[q])
+				            : (s[q] >= '0' && s[q] <= '9' ? s[q] - '0' : -1);
 				if (h < 0)
 					break;
 				v = v * (hex ? 16 : 10) + h;
@@ -183,16 +384,26 @@ static int decode_one(const char *s, size_t n, size_t *i)
 				*i = q < n && s[q] == ';' ? q + 1 : q;
 				return v;
 			}
-		} else if (ch_lower((unsigned char)s[p + 1]) >= 'a' && ch_lower((unsigned char)s[p + 1]) <= 'z') {
+		} else if (ch_lower((unsigned char)s[p + 1]) >= 'a' &&
+		           ch_lower((unsigned char)s[p + 1]) <= 'z') {
 			for (size_t e = 0; e < sizeof(entities) / sizeof(entities[0]); e++) {
 				size_t l = strlen(entities[e].name);
-				if (entities[e].name[0] == ch_lower((unsigned char)s[p + 1]) && p + 1 + l < n && s[p + 1 + l] == ';' &&
+				if (entities[e].name[0] == ch_lower((unsigned char)s[p + 1]) &&
+				    p + 1 + l < n && s[p + 1 + l] == ';' &&
 				    same_ci(s + p + 1, entities[e].name, l)) {
 					*i = p + 2 + l;
 					return entities[e].c;
 				}
 			}
 		}
+	} else if (c == '\\' && p + 3 < n && s[p + 1] == '0' && s[p + 2] == '3' &&
+	           s[p + 3] == '3') {
+		*i = p + 4; /* "\033" written out: an escape sequence hides what follows */
+		return 0x1b;
+	} else if (c == '\\' && p + 3 < n && s[p + 1] == 'x' && s[p + 2] == '1' &&
+	           ch_lower((unsigned char)s[p + 3]) == 'b') {
+		*i = p + 4;
+		return 0x1b;
 	} else if (c == '\\' && p + 1 < n && (s[p + 1] == 'n' || s[p + 1] == 'r')) {
 		/* "\n" written out, as payload lists and JSON-in-JSON carry it */
 		*i = p + 2;
@@ -220,12 +431,14 @@ static void window_fill(struct window *w, const char *s, size_t n, size_t *i)
 struct word {
 	char w[CMDI_WORD + 1];
 	size_t len;
-	size_t end;    /* window index after the word */
+	size_t end; /* window index after the word */
 	int toolong;
-	int abs;       /* an absolute path: /bin/cat, c:\windows\system32\cmd.exe */
-	int glob;      /* holds ? or * (or a [...] class): /???/c?t */
-	int ifs;       /* $IFS separated it from its argument */
+	int abs;        /* an absolute path: /bin/cat, c:\windows\system32\cmd.exe */
+	int glob;       /* holds ? or * (or a [...] class): /???/c?t */
+	int ifs;        /* $IFS separated it from its argument */
 	int obfuscated; /* quotes, backslashes or empty expansions inside the word */
+	int expansions; /* $x expansions that make up the word */
+	int versioned;  /* a program name with its version: gcc7.4, python3.10 */
 };
 
 static void word_put(struct word *wd, int c)
@@ -262,8 +475,8 @@ static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *if
 	if (k + 1 >= m)
 		return k;
 	int c = t[k + 1];
-	if (c == '@' || c == '*' || c == '?' || c == '!' || c == '_' || c == '-' || c == '#' || c == '$' ||
-	    (c >= '0' && c <= '9'))
+	if (c == '@' || c == '*' || c == '?' || c == '!' || c == '_' || c == '-' || c == '#' ||
+	    c == '$' || (c >= '0' && c <= '9'))
 		return k + 2; /* special parameters: c$@at, c$?at, c$!at */
 	if (c == '(' && k + 2 < m && t[k + 2] == ')')
 		return k + 3;
@@ -293,18 +506,84 @@ static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *if
 	return k;
 }
 
+/* At t[k] == '{': a brace expansion glued to the word read so far
+ * ({,ifconfig}, {id,}, c{a,oun}t, {l,-lh}s, {cat,/etc/passwd}). The shell
+ * runs the first alternative that, with the prefix and suffix, is not empty,
+ * and the others become its arguments. Completes *wd and returns 1, or 0
+ * when this is no expansion (no comma, spaces, nesting). */
+static int brace_word(const unsigned char *t, size_t m, size_t k, size_t limit, struct word *wd)
+{
+	size_t close = k + 1, commas = 0;
+	while (close < limit && close < k + 96 && t[close] != '}' && t[close] != '{' &&
+	       !is_space(t[close]) && t[close] != '\n' && t[close] != '\r')
+		commas += t[close++] == ',';
+	if (close >= limit || t[close] != '}' || !commas)
+		return 0;
+	size_t suf = close + 1, suf_end = suf;
+	while (suf_end < m && suf_end < suf + 16 && (is_name_char(t[suf_end]) || t[suf_end] == '.'))
+		suf_end++;
+	size_t prefix = wd->len;
+	int empty_alt = 0, picked = 0;
+	for (size_t a = k + 1; a <= close;) {
+		size_t e = a;
+		while (e < close && t[e] != ',')
+			e++;
+		if (e == a) {
+			empty_alt = 1;
+		} else if (!picked) {
+			for (size_t j = a; j < e; j++) {
+				int c = t[j];
+				if (c == '\'' || c == '"' ||
+				    (c == '$' && j + 1 < e &&
+				     (t[j + 1] == '\'' || t[j + 1] == '"'))) {
+					wd->obfuscated = 1; /* {,$'whoami',} */
+					continue;
+				}
+				if (c == '?' || c == '*')
+					wd->glob = 1;
+				if (wd->len == 0 && (c == '/' || c == '\\'))
+					wd->abs = 1;
+				word_put(wd, c);
+			}
+			for (size_t j = suf; j < suf_end; j++)
+				word_put(wd, t[j]);
+			picked = 1;
+			/* the next alternative is this command's argument */
+			if (e < close && e + 1 < m && strchr("/-$.~'\"", t[e + 1]))
+				wd->obfuscated = 1;
+		}
+		a = e + 1;
+	}
+	/* an empty alternative or a brace glued to letters is shell grammar
+	 * that prose does not write */
+	if (empty_alt || prefix || suf_end > suf)
+		wd->obfuscated = 1;
+	if (!picked || !wd->obfuscated) {
+		/* {cat,dog}: a list in prose, read as a word list below */
+		memset(wd, 0, sizeof(*wd));
+		return 0;
+	}
+	wd->end = suf_end;
+	wd->w[wd->len] = 0;
+	return 1;
+}
+
 static void read_word(const unsigned char *t, size_t m, size_t k, struct word *wd)
 {
 	memset(wd, 0, sizeof(*wd));
 	size_t limit = k + 96 < m ? k + 96 : m;
 	int brace = 0, quote = 0, split = 0;
-	size_t qlen = 0, qk = 0; /* the word before an opening quote */
+	size_t qlen = 0, qk = 0;    /* the word before an opening quote */
 	if (k < m && t[k] == '{') { /* brace expansion: {cat,/etc/passwd} */
+		if (brace_word(t, m, k, limit, wd))
+			return;
 		brace = 1;
 		k++;
 	}
 	while (k < limit) {
 		int c = t[k];
+		if (c == '{' && !quote && wd->len > 0 && brace_word(t, m, k, limit, wd))
+			return;
 		if (quote) {
 			if (c == quote) {
 				/* "c'a't" splits a word; "'cat'" merely quotes it */
@@ -337,7 +616,8 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 			k += 2;
 			continue;
 		}
-		if (c == '^' && k + 1 < m && ch_is_alnum(t[k + 1])) { /* cmd.exe escape: w^h^o^a^m^i */
+		if (c == '^' && k + 1 < m &&
+		    ch_is_alnum(t[k + 1])) { /* cmd.exe escape: w^h^o^a^m^i */
 			wd->obfuscated = 1;
 			k++;
 			continue;
@@ -353,8 +633,18 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 				break;
 			}
 			wd->obfuscated = 1;
+			wd->expansions++;
 			continue;
 		}
+		if ((c == '<' || c == '>') && wd->len > 0 && k + 2 < m && t[k + 1] == '(' &&
+		    t[k + 2] == ')') { /* pi<()ng: an empty process substitution */
+			wd->obfuscated = 1;
+			k += 3;
+			continue;
+		}
+		if (c == '+' && wd->len >= 2 && k + 1 < m &&
+		    (t[k + 1] == '/' || t[k + 1] == '-' || t[k + 1] == '$'))
+			break; /* cat+/etc/passwd: a form-encoded space */
 		if ((brace && c == ',') || is_word_end(c))
 			break;
 		if (c == '[') { /* a glob class stands for one character */
@@ -417,7 +707,24 @@ static int glob_match(const char *p, const char *s)
 
 /* The program the word names, or -1. base is the part after the last slash,
  * without ".exe". */
-static int program_lookup(const struct word *wd, int *bindir)
+static int name_lookup(const char *name, int glob)
+{
+	for (size_t e = 0; e < sizeof(programs) / sizeof(programs[0]); e++) {
+		if (!glob && programs[e].name[0] != name[0])
+			continue;
+		size_t pl = strlen(programs[e].name);
+		if (programs[e].name[pl - 1] == '-') {
+			if (!glob && strncmp(name, programs[e].name, pl) == 0 && name[pl])
+				return (int)e;
+			continue;
+		}
+		if (glob ? glob_match(name, programs[e].name) : strcmp(name, programs[e].name) == 0)
+			return (int)e;
+	}
+	return -1;
+}
+
+static int program_lookup(struct word *wd, int *bindir)
 {
 	const char *w = wd->w, *base = w;
 	for (const char *p = w; *p; p++)
@@ -430,8 +737,8 @@ static int program_lookup(const struct word *wd, int *bindir)
 		name[bl - 4] = 0;
 	*bindir = 0;
 	if (wd->abs && base > w) {
-		static const char *const dirs[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/",
-						   "/usr/local/bin/", "\\system32\\"};
+		static const char *const dirs[] = {"/bin/",      "/sbin/",          "/usr/bin/",
+		                                   "/usr/sbin/", "/usr/local/bin/", "\\system32\\"};
 		for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 			size_t dl = strlen(dirs[d]);
 			if ((size_t)(base - w) >= dl && memcmp(base - dl, dirs[d], dl) == 0)
@@ -448,20 +755,19 @@ static int program_lookup(const struct word *wd, int *bindir)
 		if (lit < 2 && !(wd->abs && strchr(w + 1, '/')))
 			return -1;
 	}
-	for (size_t e = 0; e < sizeof(programs) / sizeof(programs[0]); e++) {
-		if (!wd->glob && programs[e].name[0] != name[0])
-			continue;
-		size_t pl = strlen(programs[e].name);
-		if (programs[e].name[pl - 1] == '-') {
-			if (!wd->glob && strncmp(name, programs[e].name, pl) == 0 && name[pl])
-				return (int)e;
-			continue;
-		}
-		if (wd->glob ? glob_match(name, programs[e].name)
-			     : strcmp(name, programs[e].name) == 0)
-			return (int)e;
-	}
-	return -1;
+	int e = name_lookup(name, wd->glob);
+	if (e >= 0 || wd->glob)
+		return e;
+	/* gcc7.4, python3.10: a program with its version is no English word */
+	size_t l = strlen(name), v = l;
+	while (v > 0 && (ch_is_digit(name[v - 1]) || name[v - 1] == '.' || name[v - 1] == '_'))
+		v--;
+	if (v < 2 || v == l || !ch_is_digit(name[v]) || !ch_is_alpha(name[v - 1]))
+		return -1;
+	name[v] = 0;
+	e = name_lookup(name, 0);
+	wd->versioned = e >= 0;
+	return e;
 }
 
 /* ---- what follows the command word ---- */
@@ -475,19 +781,21 @@ enum follow {
 
 struct next {
 	enum follow kind;
-	size_t at;  /* where the argument starts */
+	size_t at; /* where the argument starts */
 	int ifs;
 };
 
 static int is_sep(int c)
 {
-	return c == ';' || c == '|' || c == '&' || c == '\n' || c == '\r' || c == '`' ||
-	       c == ')' || c == '}';
+	return c == ';' || c == '|' || c == '&' || c == '\n' || c == '\r' || c == '`' || c == ')' ||
+	       c == '}';
 }
 
 static struct next classify_next(const unsigned char *t, size_t m, size_t k, int ifs)
 {
 	struct next nx = {F_END, k, ifs};
+	if (k + 1 < m && t[k] == '+' && strchr("/-$", t[k + 1]))
+		k++; /* cat+/etc/passwd: the word ended at a form-encoded space */
 	for (;;) {
 		while (k < m && is_space(t[k]))
 			k++;
@@ -506,8 +814,8 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 	if (k >= m)
 		return nx;
 	int c = t[k], d = k + 1 < m ? t[k + 1] : 0;
-	if (is_sep(c))
-		return nx;
+	if (is_sep(c) || (c == '#' && k > 0 && is_space(t[k - 1])))
+		return nx; /* "| sh #": a comment ends the command */
 	if (c == '\'' || c == '"') {
 		if (d == c || is_sep(d) || k + 1 >= m) /* ";id" or ';id;' : the quote closes */
 			return nx;
@@ -523,9 +831,10 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 		return nx;
 	}
 	nx.kind = F_ARGS;
-	if ((c == '-' && (ch_is_alnum(d) || (d == '-' && k + 2 < m && ch_is_alnum(t[k + 2])))) || c == '/' || c == '$' || c == '<' ||
-	    c == '>' || c == '*' || (c == '~' && d == '/') || (c == '.' && (d == '/' || d == '.')) ||
-	    (c == '%' && ch_is_alnum(d)) || (c == '\\' && d == '\\') ||
+	if ((c == '-' && (ch_is_alnum(d) || (d == '-' && k + 2 < m && ch_is_alnum(t[k + 2])))) ||
+	    c == '/' || c == '$' || c == '<' || c == '>' || c == '*' || (c == '~' && d == '/') ||
+	    (c == '.' && (d == '/' || d == '.')) || (c == '%' && ch_is_alnum(d)) ||
+	    (c == '\\' && d == '\\') ||
 	    (ch_is_alnum(c) && d == ':' && k + 2 < m && (t[k + 2] == '\\' || t[k + 2] == '/')) ||
 	    ((c == '1' || c == '2') && d == '>'))
 		return nx;
@@ -535,8 +844,8 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 			dots += t[e++] == '.';
 		while (e < m && is_space(t[e]))
 			e++;
-		if (dots >= 3 || e >= m || is_sep(t[e]) || t[e] == '\'' || t[e] == '"' || t[e] == '<' ||
-		    t[e] == '>')
+		if (dots >= 3 || e >= m || is_sep(t[e]) || t[e] == '\'' || t[e] == '"' ||
+		    t[e] == '<' || t[e] == '>')
 			return nx; /* sleep 5; ping 10.0.0.1 */
 	}
 	/* a word: a URL or an assignment-looking flag still counts */
@@ -593,8 +902,8 @@ static int word_is(const struct word *wd, const char *lit)
 
 /* cmd.exe's FOR and IF statements and shell alias definitions: grammar
  * English does not have ("for /f %a in", "if not exist", "alias x=curl"). */
-static int judge_statement(struct scan *sc, const struct word *wd, struct next nx,
-			   enum strength st, size_t from)
+static int judge_statement(struct scan *sc, const struct word *wd, struct next nx, enum strength st,
+                           size_t from)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m, k = nx.at;
@@ -639,10 +948,13 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 		}
 		return 0;
 	}
-	if (word_is(wd, "if")) {
-		static const char *const conds[] = {"exist ", "not exist ", "not defined ",
-						    "defined ", "errorlevel ", "not errorlevel ",
-						    "/i ", "%", "\"%", "[%"};
+	if (word_is(wd, "if") || word_is(wd, "if/i")) {
+		static const char *const conds[] = {"exist ",        "not exist ",
+		                                    "not defined ",  "defined ",
+		                                    "errorlevel ",   "not errorlevel ",
+		                                    "/i ",           "%",
+		                                    "\"%",           "[%",
+		                                    "cmdextversion "};
 		for (size_t c = 0; c < sizeof(conds) / sizeof(conds[0]); c++) {
 			size_t l = strlen(conds[c]);
 			if (k + l <= m && same_ci((const char *)t + k, conds[c], l)) {
@@ -650,12 +962,35 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 				return 1;
 			}
 		}
-		/* if [not] [/i] a==b, if x equ y: a comparison English never writes */
-		static const char *const ops[] = {" equ ", " neq ", " lss ", " leq ", " gtr ", " geq "};
+		/* if [not] [/i] a==b, if x equ y: a comparison English never writes;
+		 * with spaces around "==", only when the operand is quoted or
+		 * bracketed as batch files do ("%1" == "", [%a] == [], (a) == (b)) */
+		static const char *const ops[] = {" equ ", " neq ", " lss ",
+		                                  " leq ", " gtr ", " geq "};
+		size_t op = k;
+		if (op + 4 <= m && same_ci((const char *)t + op, "not ", 4))
+			for (op += 4; op < m && is_space(t[op]); op++)
+				;
+		/* the operand must close before the "==": "if (a == b)" is C */
+		size_t boxed = 0;
+		if (op < m && strchr("\"[({%!", t[op])) {
+			int close = t[op] == '['   ? ']'
+			            : t[op] == '(' ? ')'
+			            : t[op] == '{' ? '}'
+			                           : t[op];
+			size_t c = op + 1;
+			while (c < m && c < op + 48 && t[c] != close && t[c] != '=' && t[c] != '\n')
+				c++;
+			if (c < m && t[c] == close)
+				boxed = c;
+			else if (t[op] == '%' || t[op] == '!')
+				boxed = op; /* %1 == "" */
+		}
 		size_t e = k;
 		while (e < m && e < k + 64 && t[e] != '\n') {
-			if (t[e] == '=' && e + 1 < m && t[e + 1] == '=' && e > k && t[e - 1] != ' ' &&
-			    e + 2 < m && t[e + 2] != ' ') {
+			if (t[e] == '=' && e + 1 < m && t[e + 1] == '=' && e > k &&
+			    ((t[e - 1] != ' ' && e + 2 < m && t[e + 2] != ' ') ||
+			     (boxed && e > boxed))) {
 				report(sc, "cmdi.cmd_if", conf, from, e + 2);
 				return 1;
 			}
@@ -694,6 +1029,11 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	from = k;
 	struct word wd;
 	read_word(t, m, k, &wd);
+	if (wd.len == 0 && wd.expansions >= 3 && st != ST_START) {
+		/* ;$c1$c2$c3: a command word spelled by variables, one letter each */
+		report(sc, "cmdi.var_concat", 85, from, wd.end);
+		return;
+	}
 	if (wd.len == 0 && wd.obfuscated && wd.end > k && hops < CMDI_HOPS) {
 		judge(sc, wd.end, st, hops + 1); /* "|$u wget": $u expands to nothing */
 		return;
@@ -711,7 +1051,7 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		return;
 	}
 	unsigned fl = programs[e].flags;
-	int english = (fl & W_EN) != 0;
+	int english = (fl & W_EN) && !wd.versioned;
 	if (wd.abs && (bindir || wd.glob)) {
 		report(sc, "cmdi.binary_path", st == ST_START ? 70 : 90, from, to);
 		return;
@@ -730,9 +1070,11 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	     v++) {
 		size_t l = strlen(admin_verbs[v].verb);
 		if (word_is(&wd, admin_verbs[v].program)) {
-			if (nx.at + l <= m && same_ci((const char *)t + nx.at, admin_verbs[v].verb, l) &&
+			if (nx.at + l <= m &&
+			    same_ci((const char *)t + nx.at, admin_verbs[v].verb, l) &&
 			    (nx.at + l == m || is_word_end(t[nx.at + l]))) {
-				report(sc, "cmdi.command", st == ST_START ? 65 : 85, from, nx.at + l);
+				report(sc, "cmdi.command", st == ST_START ? 65 : 85, from,
+				       nx.at + l);
 				return;
 			}
 		}
@@ -830,6 +1172,52 @@ static void judge_exec_call(struct scan *sc, size_t i)
 	}
 }
 
+/* After a line break: a mail protocol command (SMTP, POP3, IMAP) smuggled
+ * into a value that a function passes on to a mail server. SMTP and POP3
+ * verbs count in capitals, as protocol text writes them and prose does not;
+ * an IMAP command needs its tag, with a digit ("a001 EXAMINE INBOX"). */
+static void judge_mail(struct scan *sc, size_t k)
+{
+	static const char *const verbs[] = {
+	    "MAIL FROM:", "RCPT TO:", "DATA",  "QUIT",     "RSET", "NOOP",  "EHLO ", "HELO ",
+	    "VRFY ",      "EXPN ",    "AUTH ", "STARTTLS", "HELP", "USER ", "PASS ", "RETR ",
+	    "DELE ",      "LIST",     "TOP ",  "APOP ",    "STAT", "UIDL",  "CAPA",
+	};
+	static const char *const imap[] = {
+	    "login ",  "select ", "examine ",      "status ",    "fetch ",  "store ",     "copy ",
+	    "search ", "append ", "authenticate ", "list ",      "lsub ",   "uid ",       "create ",
+	    "delete ", "rename ", "logout",        "capability", "expunge", "subscribe ",
+	};
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	while (k < m && (t[k] == '\n' || t[k] == '\r'))
+		k++;
+	if (k >= m)
+		return;
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+		size_t l = strlen(verbs[v]);
+		if (k + l <= m && memcmp(t + k, verbs[v], l) == 0 &&
+		    (verbs[v][l - 1] == ' ' || verbs[v][l - 1] == ':' || k + l == m ||
+		     t[k + l] == ' ' || t[k + l] == '\r' || t[k + l] == '\n')) {
+			report(sc, "cmdi.mail_command", 70, k, k + l);
+			return;
+		}
+	}
+	size_t e = k;
+	int digit = 0;
+	while (e < m && e < k + 10 && ch_is_alnum(t[e]))
+		digit |= ch_is_digit(t[e++]);
+	if (!digit || e == k || e >= m || t[e] != ' ' || !ch_is_alpha(t[k]))
+		return;
+	for (size_t v = 0; v < sizeof(imap) / sizeof(imap[0]); v++) {
+		size_t l = strlen(imap[v]);
+		if (e + 1 + l <= m && same_ci((const char *)t + e + 1, imap[v], l)) {
+			report(sc, "cmdi.mail_command", 70, k, e + 1 + l);
+			return;
+		}
+	}
+}
+
 static void scan_window(struct scan *sc, int first)
 {
 	const unsigned char *t = sc->w->t;
@@ -837,19 +1225,38 @@ static void scan_window(struct scan *sc, int first)
 	/* positions whose look-ahead the window cuts are judged in the next one */
 	size_t limit = sc->final ? m : m - CMDI_KEEP;
 	if (first) {
-		size_t k = 0;
+		size_t k = 0, q;
+		while (k < m && is_space(t[k]))
+			k++;
+		q = k;
 		while (k < m && (is_space(t[k]) || t[k] == '\'' || t[k] == '"'))
 			k++;
 		judge(sc, k, ST_START, 0);
+		if (q < k) /* 'i'fconfig: the quote splits the word, it does not wrap the value */
+			judge(sc, q, ST_START, 0);
 	}
 	for (size_t i = 0; i < limit; i++) {
 		int c = t[i], d = i + 1 < m ? t[i + 1] : 0;
 		switch (c) {
-		case ';':
 		case '\n':
 		case '\r':
+			if (i + 1 < m && t[i + 1] != '\n' && t[i + 1] != '\r')
+				judge_mail(sc, i + 1);
+			/* fall through */
+		case ';':
 			judge(sc, i + 1, sep_strength(t, m, i, i + 1), 0);
 			break;
+		case 0x1b: { /* a terminal escape sequence, then a command */
+			size_t k = i + 1;
+			if (k < m && t[k] == '[')
+				for (k++; k < m && k < i + 12 && (ch_is_digit(t[k]) || t[k] == ';');
+				     k++)
+					;
+			if (k < m && t[k] >= 'A' && t[k] <= 'Z')
+				k++;
+			judge(sc, k, ST_TIGHT, 0);
+			break;
+		}
 		case '|':
 		case '&': {
 			size_t j = d == c ? i + 2 : i + 1;
@@ -862,9 +1269,9 @@ static void scan_window(struct scan *sc, int first)
 		case '`': /* markdown quotes code in backticks too: "the `id` field" */
 			judge(sc, i + 1,
 			      i == 0 || t[i - 1] == '=' || t[i - 1] == '(' || t[i - 1] == '\'' ||
-				      t[i - 1] == '"' || t[i - 1] == '$'
-				  ? ST_TIGHT
-				  : ST_LOOSE,
+			              t[i - 1] == '"' || t[i - 1] == '$'
+			          ? ST_TIGHT
+			          : ST_LOOSE,
 			      0);
 			break;
 		case '$':
@@ -880,7 +1287,8 @@ static void scan_window(struct scan *sc, int first)
 			    (is_space(t[i + 3]) || t[i + 3] == ':'))
 				report(sc, "cmdi.function_def", 80, i, i + 3); /* :(){ :|:& };: */
 			else if (d == ')' && i + 3 < m && t[i + 2] == ' ' && t[i + 3] == '{' &&
-			    sep_strength(t, m, i, i + 1) == ST_TIGHT && (i == 0 || !ch_is_alnum(t[i - 1])))
+			         sep_strength(t, m, i, i + 1) == ST_TIGHT &&
+			         (i == 0 || !ch_is_alnum(t[i - 1])))
 				report(sc, "cmdi.shellshock", 95, i, i + 4); /* () { :;}; */
 			else
 				judge(sc, i + 1, ST_LOOSE, 0);
@@ -890,12 +1298,12 @@ static void scan_window(struct scan *sc, int first)
 			break;
 		case '/': /* bash's network redirections: >& /dev/tcp/10.0.0.1/4444 */
 			if (i + 9 < m && (memcmp(t + i, "/dev/tcp/", 9) == 0 ||
-					  memcmp(t + i, "/dev/udp/", 9) == 0))
+			                  memcmp(t + i, "/dev/udp/", 9) == 0))
 				report(sc, "cmdi.dev_tcp", 90, i, i + 9);
 			break;
 		default:
-			if ((ch_lower(c) == 's' || ch_lower(c) == 'e' || ch_lower(c) == 'p' || ch_lower(c) == 'o' ||
-			     ch_lower(c) == 'c' || ch_lower(c) == 'g') &&
+			if ((ch_lower(c) == 's' || ch_lower(c) == 'e' || ch_lower(c) == 'p' ||
+			     ch_lower(c) == 'o' || ch_lower(c) == 'c' || ch_lower(c) == 'g') &&
 			    at_word_start(t, i))
 				judge_exec_call(sc, i);
 			break;
@@ -909,10 +1317,10 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 {
 	/* every attack needs a separator, a substitution, quoting or a call */
 	const uint32_t need = POL_CH_SEMI | POL_CH_PIPE | POL_CH_AMP | POL_CH_BACKTICK |
-			      POL_CH_DOLLAR | POL_CH_NEWLINE | POL_CH_PAREN | POL_CH_LBRACE |
-			      POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_SLASH | POL_CH_SQUOTE |
-			      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
-			      POL_CH_STAR | POL_CH_QMARK;
+	                      POL_CH_DOLLAR | POL_CH_NEWLINE | POL_CH_PAREN | POL_CH_LBRACE |
+	                      POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_SLASH | POL_CH_SQUOTE |
+	                      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
+	                      POL_CH_STAR | POL_CH_QMARK;
 	struct window w;
 	struct scan sc = {&w, 0, hit, 0};
 	size_t i = 0;
