@@ -23,6 +23,7 @@
 
 #include "detect.h"
 #include "detect_chars.h"
+#include "detect_code_injection_kw.h"
 
 #define CMDI_WIN    4096
 #define CMDI_KEEP   256 /* bytes of look-ahead a judgement may need */
@@ -705,11 +706,33 @@ static int glob_match(const char *p, const char *s)
 	return *p == 0;
 }
 
-/* The program the word names, or -1. base is the part after the last slash,
- * without ".exe". */
+/* The program table hashed once before main(): a word costs one probe, not a
+ * walk of the table. An entry's role is its index plus one (no name is
+ * listed twice). */
+#define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
+static struct kw_table prog_kw;
+static struct kw_entry prog_entries[NPROGRAMS];
+
+static void __attribute__((constructor)) prog_kw_init(void)
+{
+	for (size_t e = 0; e < NPROGRAMS; e++)
+		prog_entries[e] = (struct kw_entry){programs[e].name, (uint32_t)e + 1};
+	kw_build(&prog_kw, prog_entries, NPROGRAMS);
+}
+
+/* The table entry a (lower-case) name matches, or -1; a glob pattern is
+ * matched against every entry. */
 static int name_lookup(const char *name, int glob)
 {
-	for (size_t e = 0; e < sizeof(programs) / sizeof(programs[0]); e++) {
+	if (!glob) {
+		size_t l = strlen(name);
+		uint32_t r = kw_roles(&prog_kw, prog_entries, name, l);
+		const char *dash = memchr(name, '-', l);
+		if (!r && dash && dash[1]) /* a family: "ansible-" for ansible-playbook */
+			r = kw_roles(&prog_kw, prog_entries, name, (size_t)(dash - name) + 1);
+		return (int)r - 1;
+	}
+	for (size_t e = 0; e < NPROGRAMS; e++) {
 		if (!glob && programs[e].name[0] != name[0])
 			continue;
 		size_t pl = strlen(programs[e].name);
