@@ -26,8 +26,12 @@
 enum ci_kind {
 	CI_NONE,
 	CI_NODE_ENV,    /* process.env: reading configuration, weak */
+	CI_PLAIN_CALL,  /* the whole value is a call of a plain name: print("hi"), weak */
+	CI_WHOLE_CALL,  /* the whole value is a call of an API name: curl_init(), chr(123) */
 	CI_JAVA_NAMES,  /* java.* and Runtime/ProcessBuilder together */
+	CI_PHP_UPLOAD,  /* filename="shell.php" in a multipart part */
 	CI_OBFUSCATION, /* chr(112).chr(104), String.fromCharCode, base64_decode(...) */
+	CI_FILLER_CALL, /* a comment between a name and its "(" */
 	CI_PHP_VAR,     /* superglobals, variable variables */
 	CI_PHP_WRAPPER, /* php://input, phar://, expect:// */
 	CI_BARE_CALL,   /* system 'id' (Perl/Ruby call without parentheses) */
@@ -49,8 +53,12 @@ static const struct {
 } ci_rules[] = {
     [CI_NONE] = {NULL, POL_SEV_INFO, 0},
     [CI_NODE_ENV] = {"code_injection.node_env", POL_SEV_MEDIUM, 60},
+    [CI_PLAIN_CALL] = {"code_injection.whole_call", POL_SEV_MEDIUM, 40},
+    [CI_WHOLE_CALL] = {"code_injection.whole_call", POL_SEV_HIGH, 60},
     [CI_JAVA_NAMES] = {"code_injection.java_names", POL_SEV_MEDIUM, 70},
+    [CI_PHP_UPLOAD] = {"code_injection.php_upload", POL_SEV_HIGH, 70},
     [CI_OBFUSCATION] = {"code_injection.obfuscation", POL_SEV_HIGH, 80},
+    [CI_FILLER_CALL] = {"code_injection.commented_call", POL_SEV_HIGH, 85},
     [CI_PHP_VAR] = {"code_injection.php_variable", POL_SEV_HIGH, 80},
     [CI_PHP_WRAPPER] = {"code_injection.php_wrapper", POL_SEV_HIGH, 85},
     [CI_BARE_CALL] = {"code_injection.bare_call", POL_SEV_HIGH, 80},
@@ -165,6 +173,7 @@ static const char *const exec_names[] = {
     "require_once",
     "file_put_contents",
     "fsockopen",
+    "pfsockopen",
     "check_output",
     "check_call",
     "getoutput",
@@ -339,7 +348,8 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 		/* a method call: is the receiver something that runs commands? */
 		/* "x.exec(" is a method; "'.exec(" is PHP concatenation */
 		if (b >= 2 && s[b - 1] == '.' && !x->runtime_word &&
-		    (ch_ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')' || s[b - 2] == ']')) {
+		    (ch_ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')' ||
+		     s[b - 2] == ']')) {
 			size_t r = b - 1;
 			while (r > 0 && (s[r - 1] == ')' || s[r - 1] == '('))
 				r--; /* getRuntime().exec */
@@ -660,8 +670,9 @@ static void dollar(struct ci_scan *x, size_t i)
 }
 
 static const char *const php_wrappers[] = {
-    "php://",           "phar://",           "expect://", "zip://", "glob://",       "data://",
-    "compress.zlib://", "compress.bzip2://", "ogg://",    "rar://", "ssh2.shell://", "ssh2.exec://",
+    "php://",        "phar://",          "expect://",         "zip://",       "glob://",
+    "data://",       "compress.zlib://", "compress.bzip2://", "ogg://",       "rar://",
+    "ssh2.shell://", "ssh2.exec://",     "ssh2.tunnel://",    "ssh2.sftp://", "ssh2.scp://",
 };
 
 /* An expression that is called: PHP accepts strings, groups and array
@@ -768,6 +779,113 @@ static void __attribute__((constructor)) ci_kw_init(void)
 	}
 }
 
+/* A value that is nothing but a call expression: name, blanks or comments,
+ * "(", arguments, ")", then at most an index or a semicolon (curl_init(),
+ * chr(123), get_defined_vars()[0], Print_r( ), a comment before the "(").
+ * Data does not look like that; prose that comes near ("open (9am-5pm)",
+ * "Paris (France)") puts a blank before a parenthetical of words, which
+ * counts only for names no prose uses (with an underscore). The call alerts
+ * alone when its name is an API's (an underscore, a listed function), when
+ * a comment hides it, or when its argument is a character code or a PHP
+ * variable; a plain name called with a string (print("hello")) is a weak
+ * signal that only adds to others. */
+static void whole_call(struct ci_scan *x)
+{
+	const char *s = x->s;
+	size_t n = x->n, b = 0;
+	while (b < n && is_space((unsigned char)s[b]))
+		b++;
+	if (b >= n || !ch_ident_start((unsigned char)s[b]))
+		return;
+	size_t e = b;
+	int underscore = 0;
+	while (e < n && e - b <= 64 && ch_ident_char((unsigned char)s[e]))
+		underscore |= s[e++] == '_';
+	if (e - b < 2 || e - b > 64)
+		return;
+	size_t p = skip_filler(x, e);
+	if (p >= n || s[p] != '(')
+		return;
+	int comment = 0;
+	for (size_t k = e; k < p; k++)
+		comment |= !is_space((unsigned char)s[k]);
+	size_t a = skip_filler(x, p + 1), q = a;
+	int depth = 0, quote = 0;
+	for (; q < n && q - a < 256; q++) {
+		char c = s[q];
+		if (quote) {
+			quote = c == quote ? 0 : quote;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')' && depth-- == 0) {
+			break;
+		}
+	}
+	int closed = q < n && s[q] == ')';
+	if (!closed && !(q == n && (underscore || comment)))
+		return; /* "base64_decode(" cut short still names its call */
+	if (closed) {
+		size_t t = skip_filler(x, q + 1);
+		if (t < n && s[t] == '[') { /* get_defined_vars()[0] */
+			while (t < n && t - q < 32 && s[t] != ']')
+				t++;
+			t = t < n ? skip_filler(x, t + 1) : t;
+		}
+		if (t < n && s[t] == ';')
+			t = skip_filler(x, t + 1);
+		if (t < n)
+			return;
+	}
+	int empty = a == q;
+	/* "item(s)": an English plural */
+	if (closed && (word_is(s + a, q - a, "s") || word_is(s + a, q - a, "es")))
+		return;
+	if (!comment && p > e && !empty && !underscore)
+		return; /* "open (9am-5pm)", "Paris (France)" */
+	int digits = !empty;
+	for (size_t k = a; k < q; k++)
+		digits &= ch_is_digit((unsigned char)s[k]) || s[k] == ',' || s[k] == ' ';
+	int strong = comment || underscore || digits || (a < n && s[a] == '$') ||
+	             (roles_of(s + b, e - b) & (R_EXEC | R_OBF));
+	note(x, comment ? CI_FILLER_CALL : strong ? CI_WHOLE_CALL : CI_PLAIN_CALL, b, p + 1);
+}
+
+/* filename="shell.php" in a multipart part's headers: a script uploaded
+ * where the web server runs it, however its extension is disguised
+ * ("photo. php", "test.php5.gif", "x.phtml"). */
+static void php_upload(struct ci_scan *x, size_t i)
+{
+	const char *s = x->s;
+	size_t q = i + 9; /* after filename= */
+	if (q >= x->n || (s[q] != '"' && s[q] != '\''))
+		return;
+	char close = s[q++];
+	size_t e = q;
+	while (e < x->n && e - q < 256 && s[e] != close && s[e] != '\n')
+		e++;
+	for (size_t k = q; k < e; k++) {
+		if (s[k] != '.')
+			continue;
+		size_t j = k + 1;
+		while (j < e && s[j] == ' ')
+			j++;
+		if (!at(x, j, "php") && !at(x, j, "phtml") && !at(x, j, "phar") && !at(x, j, "pht"))
+			continue;
+		size_t w = j + 3;
+		while (w < e && ch_is_alnum((unsigned char)s[w]))
+			w++;
+		/* the extension ends the name or another one follows it */
+		int known = w - j == 3 || (w - j == 4 && ch_is_digit((unsigned char)s[j + 3])) ||
+		            at(x, j, "phtml") || at(x, j, "phar") || at(x, j, "phps");
+		if (known && (w == e || s[w] == '.')) {
+			note(x, CI_PHP_UPLOAD, i, e);
+			return;
+		}
+	}
+}
+
 /* One scan of a text; findings go to *x. */
 static void scan_code(struct ci_scan *xp)
 {
@@ -789,6 +907,8 @@ static void scan_code(struct ci_scan *xp)
 			while (e < n && ch_ident_char((unsigned char)s[e]))
 				e++;
 			identifier(&x, i, e);
+			if (e - i == 8 && e < n && s[e] == '=' && word_is(s + i, 8, "filename"))
+				php_upload(&x, i);
 			i = e;
 			continue;
 		}
@@ -796,6 +916,18 @@ static void scan_code(struct ci_scan *xp)
 		case '$':
 			dollar(&x, i);
 			break;
+		case '[':
+		case '{': {
+			/* [php]...[/php], {php}...{/php}: bulletin-board and Smarty
+			 * blocks that run PHP */
+			size_t p = i + 1;
+			if (p < n && (s[p] == '/' || s[p] == '\\'))
+				p++;
+			char close = c == '[' ? ']' : '}';
+			if (at(&x, p, "php") && p + 3 < n && s[p + 3] == close)
+				note(&x, CI_PHP_TAG, i, p + 4);
+			break;
+		}
 		case '<':
 			if (i + 1 < n && s[i + 1] == '?') {
 				/* <?php, <?=, and the short tag "<? code" (but not <?xml) */
@@ -807,6 +939,22 @@ static void scan_code(struct ci_scan *xp)
 				     (ch_ident_start((unsigned char)s[p]) || s[p] == '$') &&
 				     !at(&x, p, "xml")))
 					note(&x, CI_PHP_TAG, i, i + 5);
+				/* "<?xml" is a short tag followed by code unless an XML
+				 * declaration's pseudo-attribute follows: <?xml :echo 1; */
+				if (at(&x, i + 2, "xml") && i + 5 < n &&
+				    !ch_ident_char((unsigned char)s[i + 5])) {
+					size_t q = i + 5;
+					while (q < n && is_space((unsigned char)s[q]))
+						q++;
+					size_t w = q;
+					while (w < n &&
+					       (ch_ident_char((unsigned char)s[w]) || s[w] == '-'))
+						w++;
+					int decl =
+					    w > q || (q + 1 < n && s[q] == '?' && s[q + 1] == '>');
+					if (q < n && !decl)
+						note(&x, CI_PHP_TAG, i, q + 1);
+				}
 			}
 			break;
 		case ':':
@@ -814,7 +962,8 @@ static void scan_code(struct ci_scan *xp)
 				for (size_t k = 0; k < COUNT(php_wrappers); k++) {
 					size_t wl = strlen(php_wrappers[k]) - 3;
 					if (i >= wl && at(&x, i - wl, php_wrappers[k]) &&
-					    (i == wl || !ch_ident_char((unsigned char)s[i - wl - 1])))
+					    (i == wl ||
+					     !ch_ident_char((unsigned char)s[i - wl - 1])))
 						note(&x, CI_PHP_WRAPPER, i - wl, i + 3);
 				}
 			}
@@ -920,14 +1069,16 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
                               struct pol_hit *hit)
 {
 	uint32_t m = ctx->chars;
-	/* every construct needs a call, a sigil, a tag or a dotted chain */
-	if (!(m &
-	      (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON | POL_CH_AT |
-	       POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH | POL_CH_BACKTICK)))
+	/* every construct needs a call, a sigil, a tag, a block or a dotted chain */
+	if (!(m & (POL_CH_PAREN | POL_CH_DOLLAR | POL_CH_LT | POL_CH_DOT | POL_CH_COLON |
+	           POL_CH_AT | POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH |
+	           POL_CH_BACKTICK | POL_CH_BRACKET)))
 		m = 0;
 	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0};
 	if (m)
 		scan_code(&x);
+	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL)
+		whole_call(&x);
 	if (x.best < CI_CALL && (ctx->chars & POL_CH_ALPHA) && (ctx->chars & POL_CH_DIGIT))
 		scan_base64(&x);
 	if (x.best == CI_NONE)
