@@ -75,7 +75,9 @@ struct tel_export {
 	uint64_t inflight_first; /* first seq of the batch in flight; 0: none */
 	size_t inflight_n, inflight_bytes;
 	bool draining, drainer;
+	bool final; /* the last drain: one attempt per batch, no waits */
 	uint64_t drain_deadline;
+	uint64_t idle_until; /* the sender waits for backoff or the breaker till then; 0: not */
 	struct tel_export_stats st;
 	struct losses lost;
 
@@ -584,9 +586,12 @@ static void *sender(void *arg)
 			continue;
 		}
 		now = vg_mono_ns();
-		not_before = VG_MAX(x->retry_at, x->breaker_until);
+		not_before = x->final ? 0 : VG_MAX(x->retry_at, x->breaker_until);
 		if (now < not_before) {
+			x->idle_until = not_before;
+			pthread_cond_broadcast(&x->settled); /* a drain may stop waiting */
 			wait_until(x, not_before);
+			x->idle_until = 0;
 			continue;
 		}
 		x->st.requests += x->url ? 1 : 0;
@@ -636,7 +641,7 @@ static void *sender(void *arg)
 				/* A failed probe keeps it open for another period. */
 				x->breaker_until = now + (uint64_t)x->breaker_open_ms * MS;
 			}
-			if (x->b.attempts >= x->max_attempts) {
+			if (x->b.attempts >= x->max_attempts || x->final) {
 				x->st.dropped_failed += x->b.n;
 				x->lost.failed += x->b.n;
 				batch_done(x);
@@ -654,7 +659,7 @@ static void *sender(void *arg)
 
 /* ---- lifecycle ---- */
 
-int tel_export_drain(struct tel_export *x, uint64_t deadline_ns)
+static int drain(struct tel_export *x, uint64_t deadline_ns, bool final)
 {
 	uint64_t target;
 	int rc = 0;
@@ -667,12 +672,15 @@ int tel_export_drain(struct tel_export *x, uint64_t deadline_ns)
 	x->drainer = true;
 	target = x->next_seq;
 	x->draining = true;
+	x->final = final;
 	x->drain_deadline = deadline_ns;
 	pthread_cond_signal(&x->wake);
 	while (first_unsettled(x) <= target) {
 		uint64_t now = vg_mono_ns();
 		struct timespec ts;
-		if (now >= deadline_ns) {
+		/* Past the deadline, or nothing can happen before it (backoff,
+		 * Retry-After, the breaker): do not hold the caller. */
+		if (now >= deadline_ns || (!final && x->idle_until > deadline_ns)) {
 			rc = -ETIMEDOUT;
 			break;
 		}
@@ -681,10 +689,21 @@ int tel_export_drain(struct tel_export *x, uint64_t deadline_ns)
 		pthread_cond_timedwait(&x->settled, &x->lock, &ts);
 	}
 	x->draining = false;
+	x->final = false;
 	x->drainer = false;
 	pthread_cond_broadcast(&x->settled);
 	pthread_mutex_unlock(&x->lock);
 	return rc;
+}
+
+int tel_export_drain(struct tel_export *x, uint64_t deadline_ns)
+{
+	return drain(x, deadline_ns, false);
+}
+
+int tel_export_drain_final(struct tel_export *x, uint64_t deadline_ns)
+{
+	return drain(x, deadline_ns, true);
 }
 
 void tel_export_get_stats(struct tel_export *x, struct tel_export_stats *out)

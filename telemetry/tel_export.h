@@ -86,9 +86,18 @@ struct tel_sink tel_export_sink(struct tel_export *x);
 
 /* Waits until every alert queued before the call was delivered or given up,
  * or until deadline_ns (vg_mono_ns clock) passes. 0: all done; -ETIMEDOUT:
- * some are still queued (they stay queued). Only one thread drains at a
- * time. */
+ * some are still queued (they stay queued for the next drain). Returns
+ * early, with -ETIMEDOUT, when the next attempt lies past the deadline
+ * (backoff, Retry-After, the breaker open): a collector that is down costs
+ * an invocation nothing. Only one thread drains at a time.
+ * The daemon calls it after the runtime has responded and before event/next
+ * with a short bound. */
 int tel_export_drain(struct tel_export *x, uint64_t deadline_ns);
+/* The last drain, at SHUTDOWN (deadline: deadlineMs minus a margin): every
+ * batch gets one attempt at once whatever backoff or the breaker say, and a
+ * batch that fails is given up and counted (there is no later). Then call
+ * tel_export_free, which reports what was lost on out_fd. */
+int tel_export_drain_final(struct tel_export *x, uint64_t deadline_ns);
 
 void tel_export_get_stats(struct tel_export *x, struct tel_export_stats *out);
 

@@ -847,6 +847,71 @@ START_TEST(bad_options_are_refused)
 }
 END_TEST
 
+START_TEST(drain_returns_early_while_the_breaker_is_open)
+{
+	struct fake_collector *fc;
+	struct tel_export *x;
+	struct tel_export_opts o;
+	struct tel_export_stats st;
+	uint64_t t0;
+
+	lambda_env();
+	ck_assert_int_eq(fc_start(&fc), 0);
+	fc_down(fc);
+	o = fast_opts(fc);
+	o.breaker_failures = 1;
+	o.breaker_open_ms = 60000;
+	o.drain_only = true;
+	ck_assert_int_eq(tel_export_new(&o, &x), 0);
+	push_n(x, 0, 2);
+	t0 = vg_mono_ns();
+	ck_assert_int_eq(tel_export_drain(x, in_ms(3000)), -ETIMEDOUT);
+	ck_assert_uint_lt(vg_mono_ns() - t0, 1000 * MS);
+	/* The next invocation's drain: nothing can happen, nothing waits. */
+	t0 = vg_mono_ns();
+	ck_assert_int_eq(tel_export_drain(x, in_ms(3000)), -ETIMEDOUT);
+	ck_assert_uint_lt(vg_mono_ns() - t0, 500 * MS);
+	tel_export_get_stats(x, &st);
+	ck_assert_uint_eq(st.requests, 1);
+	ck_assert_uint_eq(st.queued, 2);
+
+	/* At SHUTDOWN the last drain tries at once despite the breaker. */
+	ck_assert_int_eq(fc_up(fc), 0);
+	t0 = vg_mono_ns();
+	ck_assert_int_eq(tel_export_drain_final(x, in_ms(3000)), 0);
+	ck_assert_uint_lt(vg_mono_ns() - t0, 2000 * MS);
+	tel_export_get_stats(x, &st);
+	ck_assert_uint_eq(st.delivered, 2);
+	tel_export_free(x);
+	fc_free(fc);
+}
+END_TEST
+
+START_TEST(final_drain_gives_up_a_failing_batch_at_once)
+{
+	struct fake_collector *fc;
+	struct tel_export *x;
+	struct tel_export_opts o;
+	struct tel_export_stats st;
+
+	lambda_env();
+	ck_assert_int_eq(fc_start(&fc), 0);
+	fc_default(fc, "503");
+	o = fast_opts(fc);
+	o.drain_only = true;
+	o.backoff_min_ms = 5000;
+	o.backoff_max_ms = 5000;
+	ck_assert_int_eq(tel_export_new(&o, &x), 0);
+	push_n(x, 0, 3);
+	ck_assert_int_eq(tel_export_drain_final(x, in_ms(3000)), 0);
+	tel_export_get_stats(x, &st);
+	ck_assert_uint_eq(st.dropped_failed, 3);
+	ck_assert_uint_eq(st.requests, 1);
+	tel_export_free(x);
+	fc_free(fc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("export");
@@ -870,6 +935,8 @@ static Suite *suite(void)
 	tcase_add_test(ex, no_retry_on_400);
 	tcase_add_test(ex, breaker_opens_while_down_and_recovers);
 	tcase_add_test(ex, drain_deadline_cuts_a_slow_collector_and_keeps_the_batch);
+	tcase_add_test(ex, drain_returns_early_while_the_breaker_is_open);
+	tcase_add_test(ex, final_drain_gives_up_a_failing_batch_at_once);
 	tcase_add_test(ex, partial_success_counts_rejected_records);
 	tcase_add_test(ex, gives_up_after_max_attempts);
 	tcase_add_test(ex, concurrent_pushers_lose_nothing_that_fits);
