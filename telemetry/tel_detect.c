@@ -620,18 +620,24 @@ static bool secrets_object(struct tel_detect *d, const struct tel_record *r, con
 {
 	for (const cJSON *m = o->child; m && *budget; m = m->next) {
 		(*budget)--;
-		if (cJSON_IsString(m) && m->string) {
+		if (cJSON_IsString(m)) {
+			/* A member by name and value; an array's string as text. */
+			const char *name = m->string ? m->string : "";
 			struct tel_secret_hit h;
 			size_t vn = strlen(m->valuestring);
-			enum tel_secret_kind k = tel_secrets_scan_pair(m->string, strlen(m->string),
-			                                               m->valuestring, vn, &h);
+			enum tel_secret_kind k =
+			    tel_secrets_scan_pair(name, strlen(name), m->valuestring, vn, &h);
 			if (k == TEL_SECRET_NONE)
 				continue;
 			struct vg_buf red = VG_BUF_INIT(TEL_SECRETS_SCAN_MAX + 1024);
 			char ex[EXCERPT_MAX + 1] = "";
-			if (!vg_buf_printf(&red, "%.64s=", m->string) &&
-			    !tel_secrets_redact(&red, m->valuestring, vn, &h, 1))
-				excerpt_of(red.data, red.len, 0, ex);
+			if (!(*name && vg_buf_printf(&red, "%.64s=", name)) &&
+			    !tel_secrets_redact(&red, m->valuestring, vn, &h, 1)) {
+				size_t at = red.len - (vn - h.off - h.len) - strlen("[REDACTED]");
+				if (h.kind == TEL_SECRET_AWS_ACCESS_KEY)
+					at -= 4;
+				excerpt_of(red.data, red.len, at, ex);
+			}
 			vg_buf_fini(&red);
 			secret_alert(d, r, rid, k, ex);
 			return true;

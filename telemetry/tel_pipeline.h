@@ -40,6 +40,9 @@
  * and an extension's failure are one failure: the most specific known when
  * it is reported wins (oom, timeout, extension_failure, crash, error), and
  * oom may still follow when only the report shows memory at the limit.
+ * Under a flood the LRU may forget a request whose alert went out; a late
+ * record of it can then raise the alert again, with the same stable id
+ * (the collector keeps one).
  */
 #ifndef TEL_PIPELINE_H
 #define TEL_PIPELINE_H
