@@ -306,15 +306,19 @@ static void *conn_main(void *p)
 		serve(srv, c);
 		free(c);
 	}
+	/* The close is reported before the connection is counted out: the
+	 * server (and whatever ctx is) lives until every connection is. */
+	pthread_mutex_lock(&srv->lock);
+	void (*on_close)(void *) = srv->stopping ? NULL : srv->on_close;
+	pthread_mutex_unlock(&srv->lock);
+	if (on_close)
+		on_close(srv->ctx);
 	pthread_mutex_lock(&srv->lock);
 	srv->fds[a.slot] = -1;
 	close(a.fd);
 	srv->n_conns--;
-	void (*on_close)(void *) = srv->stopping ? NULL : srv->on_close;
 	pthread_cond_broadcast(&srv->idle);
 	pthread_mutex_unlock(&srv->lock);
-	if (on_close)
-		on_close(srv->ctx);
 	return NULL;
 }
 

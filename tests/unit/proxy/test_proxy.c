@@ -616,6 +616,22 @@ static void t_done(void *ctx, const struct px_event *ev, struct px_verdict *v, i
 
 static const struct px_inspector inspector = {t_inspect, t_done, &seen};
 
+/* done() runs after the event was relayed, so the client may see the event
+ * first: wait (bounded) until it has run n times. */
+static void wait_done(unsigned n)
+{
+	unsigned now = 0;
+	for (int i = 0; i < 200; i++) {
+		pthread_mutex_lock(&seen.m);
+		now = seen.n_done;
+		pthread_mutex_unlock(&seen.m);
+		if (now >= n)
+			break;
+		usleep(10 * 1000);
+	}
+	ck_assert_uint_eq(now, n);
+}
+
 static void restart_with(bool block, bool fail_closed)
 {
 	px_proxy_free(px);
@@ -633,7 +649,7 @@ START_TEST(inspector_sees_event_and_request_id)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body.data, "{\"hello\":\"world\"}");
 	ck_assert_uint_eq(seen.n_inspect, 1);
-	ck_assert_uint_eq(seen.n_done, 1);
+	wait_done(1);
 	ck_assert_uint_eq(seen.n_blocked, 0);
 	ck_assert_str_eq(seen.rid, "req-1");
 	ck_assert_uint_eq(seen.len, strlen("{\"hello\":\"world\"}"));
@@ -655,7 +671,7 @@ START_TEST(block_mode_refuses_event_and_serves_the_next)
 	ck_assert_str_eq(up.post_error_type, "Vigil.Blocked");
 	ck_assert_ptr_nonnull(strstr(up.post_data, "\"errorType\":\"Vigil.Blocked\""));
 	ck_assert_uint_eq(seen.n_blocked, 1);
-	ck_assert_uint_eq(seen.n_done, 2);
+	wait_done(2);
 	/* The refused invocation counts as answered. */
 	ck_assert_str_eq(answered.rids, "req-1 ");
 	reply_fini(&r);
@@ -704,6 +720,7 @@ START_TEST(refusal_rejected_upstream_passes_the_event)
 	ck_assert_str_eq(r.body.data, "{\"hello\":\"world\"}");
 	ck_assert_uint_eq(hl.n, 1);
 	ck_assert_str_eq(hl.category, "internal_error");
+	wait_done(1);
 	ck_assert_uint_eq(seen.n_blocked, 0);
 	ck_assert_str_eq(answered.rids, "");
 	reply_fini(&r);
