@@ -7,7 +7,7 @@
 
 #include "vg_util.h"
 
-enum var_type { T_ENUM, T_INT, T_PORT, T_STRING, T_URL, T_SECRET };
+enum var_type { T_ENUM, T_INT, T_PORT, T_STRING, T_URL, T_SECRET, T_DOUBLE };
 
 struct var {
 	const char *name;
@@ -17,6 +17,7 @@ struct var {
 	const char *choices; /* T_ENUM: '|'-separated, in enum order */
 	size_t off;          /* where the value goes in struct ext_config */
 	const char *help;
+	double dmin, dmax; /* T_DOUBLE */
 };
 
 #define OFF(f) offsetof(struct ext_config, f)
@@ -24,33 +25,78 @@ struct var {
 /* The table. Order is the README's order. */
 static const struct var vars[] = {
     {"VIGIL_MODE", T_ENUM, "monitor", 0, 0, "monitor|block", OFF(mode),
-     "`monitor`: inspect and alert; `block`: also refuse events whose verdict is block"},
+     "`monitor`: inspect and alert; `block`: also refuse events whose verdict is block", 0, 0},
     {"VIGIL_POLICY", T_STRING, NULL, 0, 0, NULL, OFF(policy),
-     "colon-separated policy files or folders, loaded over the built-in policy"},
+     "colon-separated policy files or folders, loaded over the built-in policy", 0, 0},
     {"VIGIL_PROXY_PORT", T_PORT, "9009", 1, 65535, NULL, OFF(proxy_port),
-     "Runtime API proxy port on 127.0.0.1"},
+     "Runtime API proxy port on 127.0.0.1", 0, 0},
     {"VIGIL_TELEMETRY_PORT", T_PORT, "4243", 1, 65535, NULL, OFF(telemetry_port),
-     "Telemetry API listener port (not 9001, not the proxy port)"},
+     "Telemetry API listener port (not 9001, not the proxy port)", 0, 0},
     {"VIGIL_COLLECTOR_URL", T_URL, NULL, 0, 0, NULL, OFF(collector_url),
      "OTLP/HTTP logs endpoint, e.g. `http://host:4318/v1/logs`; unset: alerts go to stdout "
-     "only"},
+     "only",
+     0, 0},
     {"VIGIL_COLLECTOR_TOKEN", T_SECRET, NULL, 0, 0, NULL, OFF(collector_token),
-     "bearer token for the collector; never logged"},
+     "bearer token for the collector; never logged", 0, 0},
     {"VIGIL_FAIL", T_ENUM, "open", 0, 0, "open|closed", OFF(fail),
      "on an internal failure of the proxy: `open` passes the event through, `closed` "
-     "refuses it"},
+     "refuses it",
+     0, 0},
     {"VIGIL_LOG_LEVEL", T_ENUM, "info", 0, 0, "error|warn|info|debug", OFF(log_level),
-     "log level of Vigil's own messages (stderr)"},
+     "log level of Vigil's own messages (stderr)", 0, 0},
     {"VIGIL_TELEMETRY_MAX_ITEMS", T_INT, "1000", 1000, 10000, NULL, OFF(telemetry_max_items),
-     "Telemetry API buffering: records per batch"},
+     "Telemetry API buffering: records per batch", 0, 0},
     {"VIGIL_TELEMETRY_MAX_BYTES", T_INT, "262144", 262144, 1048576, NULL, OFF(telemetry_max_bytes),
-     "Telemetry API buffering: bytes per batch"},
+     "Telemetry API buffering: bytes per batch", 0, 0},
     {"VIGIL_TELEMETRY_TIMEOUT_MS", T_INT, "25", 25, 30000, NULL, OFF(telemetry_timeout_ms),
-     "Telemetry API buffering: longest wait before a batch is sent, in ms"},
+     "Telemetry API buffering: longest wait before a batch is sent, in ms", 0, 0},
     {"VIGIL_FLUSH_INVOKE_MS", T_INT, "100", 0, 5000, NULL, OFF(flush_invoke_ms),
      "longest time spent sending an invocation's alerts after the runtime has answered, "
      "before Vigil lets the environment freeze (event/next), in ms; what is left waits for "
-     "the next invocation or SHUTDOWN"},
+     "the next invocation or SHUTDOWN",
+     0, 0},
+    {"VIGIL_EXPORT_QUEUE_RECORDS", T_INT, "1000", 10, 100000, NULL, OFF(export_queue_records),
+     "alerts held for export at most; when full the oldest are dropped and counted", 0, 0},
+    {"VIGIL_EXPORT_QUEUE_BYTES", T_INT, "4194304", 65536, 67108864, NULL, OFF(export_queue_bytes),
+     "bytes of alerts held for export at most (same policy)", 0, 0},
+    {"VIGIL_EXPORT_BATCH_RECORDS", T_INT, "200", 1, 10000, NULL, OFF(export_batch_records),
+     "alerts per OTLP request at most", 0, 0},
+    {"VIGIL_EXPORT_BATCH_BYTES", T_INT, "1048576", 4096, 16777216, NULL, OFF(export_batch_bytes),
+     "uncompressed bytes per OTLP request at most", 0, 0},
+    {"VIGIL_EXPORT_GZIP", T_ENUM, "on", 0, 0, "off|on", OFF(export_gzip), "gzip the OTLP requests",
+     0, 0},
+    {"VIGIL_EXPORT_TIMEOUT_MS", T_INT, "5000", 100, 60000, NULL, OFF(export_timeout_ms),
+     "longest time one OTLP request may take, in ms (retries are separate)", 0, 0},
+    {"VIGIL_TEL_MEMORY_SHARE", T_DOUBLE, "0.9", 0, 0, NULL, OFF(tel_memory_share),
+     "`memory_pressure` when the memory used reaches this share of the memory size", 0.5, 1.0},
+    {"VIGIL_TEL_DURATION_WARMUP", T_INT, "20", 5, 1000, NULL, OFF(tel_duration_warmup),
+     "successful invocations before `duration_anomaly` may fire (at most "
+     "VIGIL_TEL_DURATION_WINDOW)",
+     0, 0},
+    {"VIGIL_TEL_DURATION_WINDOW", T_INT, "100", 10, 1000, NULL, OFF(tel_duration_window),
+     "invocations in the duration baseline (median and MAD)", 0, 0},
+    {"VIGIL_TEL_DURATION_K", T_DOUBLE, "6", 0, 0, NULL, OFF(tel_duration_k),
+     "`duration_anomaly` above the median plus K robust deviations", 2, 100},
+    {"VIGIL_TEL_DURATION_MIN_MS", T_DOUBLE, "50", 0, 0, NULL, OFF(tel_duration_min_ms),
+     "`duration_anomaly` only for spikes at least this many ms over the median", 0, 900000},
+    {"VIGIL_TEL_SURGE_BUCKET_S", T_INT, "10", 1, 3600, NULL, OFF(tel_surge_bucket_s),
+     "`invocation_surge`: seconds per counting bucket", 0, 0},
+    {"VIGIL_TEL_SURGE_WINDOW", T_INT, "30", 3, 1000, NULL, OFF(tel_surge_window),
+     "`invocation_surge`: buckets in the baseline", 0, 0},
+    {"VIGIL_TEL_SURGE_WARMUP", T_INT, "6", 1, 1000, NULL, OFF(tel_surge_warmup),
+     "`invocation_surge`: buckets seen before it may fire (at most VIGIL_TEL_SURGE_WINDOW)", 0, 0},
+    {"VIGIL_TEL_SURGE_RATIO", T_DOUBLE, "10", 0, 0, NULL, OFF(tel_surge_ratio),
+     "`invocation_surge` when a bucket exceeds this multiple of the baseline's median", 2, 1000},
+    {"VIGIL_TEL_SURGE_MIN", T_INT, "50", 1, 1000000, NULL, OFF(tel_surge_min),
+     "`invocation_surge` only from this many invocations in a bucket", 0, 0},
+    {"VIGIL_TEL_REQUESTS_MAX", T_INT, "1024", 16, 65536, NULL, OFF(tel_requests_max),
+     "requests whose telemetry state is remembered (least recently used go first)", 0, 0},
+    {"VIGIL_TEL_ALERT_WINDOW_S", T_INT, "60", 1, 3600, NULL, OFF(tel_alert_window_s),
+     "alerts without a request id are raised once per this many seconds", 0, 0},
+    {"VIGIL_TEL_SECRETS", T_ENUM, "on", 0, 0, "off|on", OFF(tel_secrets),
+     "scan function and extension logs for secrets (`secret_in_logs`)", 0, 0},
+    {"VIGIL_TEL_BODY_MAX", T_INT, "4194304", 1048576, 67108864, NULL, OFF(tel_body_max),
+     "largest Telemetry API batch accepted, in bytes (larger ones are refused and counted)", 0, 0},
 };
 
 /* Index of s in a '|'-separated list, case-insensitively; -1 when absent. */
@@ -98,6 +144,18 @@ static int set_var(struct ext_config *c, const struct var *v, const char *s, cha
 		else
 			*(int64_t *)slot = n;
 		return 0;
+	case T_DOUBLE: {
+		char *end = NULL;
+		errno = 0;
+		double d = strtod(s, &end);
+		if (errno || end == s || *end || !(d >= v->dmin && d <= v->dmax)) {
+			snprintf(err, errn, "%s=\"%.64s\" is not a number in %g..%g", v->name, s,
+			         v->dmin, v->dmax);
+			return -EINVAL;
+		}
+		*(double *)slot = d;
+		return 0;
+	}
 	case T_URL:
 		if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)) {
 			/* The value is not echoed: a URL may carry credentials. */
@@ -131,6 +189,18 @@ int ext_config_load(struct ext_config *c, char *err, size_t errn)
 		snprintf(err, errn, "VIGIL_TELEMETRY_PORT=9001 is reserved by Lambda");
 		return -EINVAL;
 	}
+	if (c->tel_duration_warmup > c->tel_duration_window) {
+		snprintf(err, errn,
+		         "VIGIL_TEL_DURATION_WARMUP=%lld exceeds VIGIL_TEL_DURATION_WINDOW=%lld",
+		         (long long)c->tel_duration_warmup, (long long)c->tel_duration_window);
+		return -EINVAL;
+	}
+	if (c->tel_surge_warmup > c->tel_surge_window) {
+		snprintf(err, errn,
+		         "VIGIL_TEL_SURGE_WARMUP=%lld exceeds VIGIL_TEL_SURGE_WINDOW=%lld",
+		         (long long)c->tel_surge_warmup, (long long)c->tel_surge_window);
+		return -EINVAL;
+	}
 	if (c->telemetry_port == c->proxy_port) {
 		snprintf(err, errn, "VIGIL_TELEMETRY_PORT and VIGIL_PROXY_PORT are both %u",
 		         c->proxy_port);
@@ -152,6 +222,8 @@ static const char *type_name(const struct var *v)
 		return "URL";
 	case T_SECRET:
 		return "secret";
+	case T_DOUBLE:
+		return "number";
 	case T_STRING:
 		break;
 	}
@@ -181,6 +253,8 @@ void ext_config_markdown(FILE *out)
 			fputc('`', out);
 		} else if (v->type == T_INT || v->type == T_PORT) {
 			fprintf(out, "%lld..%lld", (long long)v->min, (long long)v->max);
+		} else if (v->type == T_DOUBLE) {
+			fprintf(out, "%g..%g", v->dmin, v->dmax);
 		} else if (v->type == T_URL) {
 			fputs("`http://` or `https://` URL", out);
 		} else {

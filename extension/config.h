@@ -28,6 +28,28 @@ struct ext_config {
 	int64_t telemetry_max_bytes;
 	int64_t telemetry_timeout_ms;
 	int64_t flush_invoke_ms; /* sending an invocation's alerts, after the answer */
+	/* alert export (tel_export_opts) */
+	int64_t export_queue_records;
+	int64_t export_queue_bytes;
+	int64_t export_batch_records;
+	int64_t export_batch_bytes;
+	int export_gzip; /* 0 off, 1 on */
+	int64_t export_timeout_ms;
+	/* telemetry detectors (tel_config) */
+	double tel_memory_share;
+	int64_t tel_duration_warmup;
+	int64_t tel_duration_window;
+	double tel_duration_k;
+	double tel_duration_min_ms;
+	int64_t tel_surge_bucket_s;
+	int64_t tel_surge_window;
+	int64_t tel_surge_warmup;
+	double tel_surge_ratio;
+	int64_t tel_surge_min;
+	int64_t tel_requests_max;
+	int64_t tel_alert_window_s;
+	int tel_secrets; /* 0 off, 1 on */
+	int64_t tel_body_max;
 };
 
 /* Reads the environment into c. 0, or -EINVAL with a one-line message in

@@ -10,9 +10,11 @@
 #include "config.h"
 #include "ext_api.h"
 #include "inspector.h"
-#include "listener.h"
 #include "px_proxy.h"
 #include "rhythm.h"
+#include "tel_export.h"
+#include "tel_listener.h"
+#include "tel_pipeline.h"
 #include "vg_log.h"
 #include "vg_time.h"
 
@@ -25,10 +27,13 @@
 struct daemon {
 	struct ext_config cfg;
 	struct ext_api api;
-	struct tel_sink sink; /* where every alert goes */
+	const char *name; /* what vigil registers as */
+	struct tel_export *exporter;
+	struct tel_sink sink; /* where every alert goes: the exporter's queue */
+	struct tel_pipeline *pipeline;
 	struct ext_inspector *inspector;
 	struct px_proxy *proxy;
-	struct ext_listener *listener;
+	struct tel_listener *listener;
 	struct ext_rhythm rhythm; /* which invocations the runtime answered */
 	bool rhythm_ok;
 	uint64_t t0;
@@ -53,6 +58,15 @@ static void responded(void *ctx, const char *request_id)
 {
 	struct daemon *d = ctx;
 	ext_rhythm_answered(&d->rhythm, request_id);
+}
+
+/* The proxy flagged an event: remember it, so that telemetry about the
+ * same request (an error, a timeout, a crash) names the inspection alert. */
+static void flagged(void *ctx, const char *request_id, const char *alert_id, const char *severity)
+{
+	struct daemon *d = ctx;
+	if (d->pipeline)
+		tel_pipeline_note_inspection(d->pipeline, request_id, alert_id, severity);
 }
 
 static void disconnected(void *ctx)
@@ -105,7 +119,8 @@ static void start_sockets(struct daemon *d, const char *upstream)
 		                      .summary = msg};
 		tel_emit(&d->sink, &a);
 	}
-	r = ext_listener_start(d->cfg.telemetry_port, &d->listener);
+	r = d->pipeline ? tel_listener_new(NULL, d->cfg.telemetry_port, d->pipeline, &d->listener)
+	                : -ENOMEM;
 	if (r < 0)
 		vg_log_error("telemetry listener not started on port %u (%s)",
 		             d->cfg.telemetry_port, strerror(-r));
@@ -159,12 +174,12 @@ static uint64_t mono_deadline(int64_t deadline_ms, int64_t margin_ms)
 	return vg_mono_ns() + (uint64_t)(left > 0 ? left : 0) * 1000000u;
 }
 
-/* Sends what the alert queue holds, until deadline_ns at the latest. The
- * stdout sink writes synchronously, so for now there is nothing queued. */
+/* Sends what the alert queue holds (to the collector, or as lines on
+ * stdout), until deadline_ns at the latest; what is left stays queued. */
 static void flush_alerts(struct daemon *d, uint64_t deadline_ns)
 {
-	(void)d;
-	(void)deadline_ns;
+	if (d->exporter && tel_export_drain(d->exporter, deadline_ns) == -ETIMEDOUT)
+		vg_log_debug("alerts left queued at the flush deadline");
 }
 
 /* After an INVOKE: wait until the runtime has answered that request, then
@@ -176,14 +191,16 @@ static void flush_alerts(struct daemon *d, uint64_t deadline_ns)
  * through the proxy is never waited for: no answer would ever be seen. */
 static void invocation_rhythm(struct daemon *d, const struct ext_event *ev)
 {
-	if (!d->rhythm_ok || !d->proxy || px_proxy_next_count(d->proxy) == 0 || !ev->request_id[0])
-		return;
-	uint64_t until = ev->deadline_ms ? mono_deadline(ev->deadline_ms, -50)
-	                                 : vg_mono_ns() + (uint64_t)INVOKE_WAIT_MAX_MS * 1000000u;
-	int r = ext_rhythm_wait(&d->rhythm, ev->request_id, until);
-	if (r < 0)
-		vg_log_debug("no answer seen for %s (%s)", ev->request_id,
-		             r == -ETIMEDOUT ? "deadline passed" : "runtime connection closed");
+	if (d->rhythm_ok && d->proxy && px_proxy_next_count(d->proxy) > 0 && ev->request_id[0]) {
+		uint64_t until = ev->deadline_ms
+		                     ? mono_deadline(ev->deadline_ms, -50)
+		                     : vg_mono_ns() + (uint64_t)INVOKE_WAIT_MAX_MS * 1000000u;
+		int r = ext_rhythm_wait(&d->rhythm, ev->request_id, until);
+		if (r < 0)
+			vg_log_debug("no answer seen for %s (%s)", ev->request_id,
+			             r == -ETIMEDOUT ? "deadline passed"
+			                             : "runtime connection closed");
+	}
 	flush_alerts(d, vg_mono_ns() + (uint64_t)d->cfg.flush_invoke_ms * 1000000u);
 }
 
@@ -213,13 +230,97 @@ static int config_failure(struct daemon *d, const char *name, const char *msg)
 
 static void daemon_fini(struct daemon *d)
 {
-	/* The proxy first: its threads call the inspector. */
+	/* In reverse order of use: the proxy's threads call the inspector,
+	 * which notes into the pipeline; the listener feeds the pipeline;
+	 * everything emits into the exporter. */
 	px_proxy_free(d->proxy);
-	ext_listener_stop(d->listener);
+	tel_listener_free(d->listener);
 	ext_inspector_free(d->inspector);
+	tel_pipeline_free(d->pipeline);
+	tel_export_free(d->exporter);
 	ext_api_fini(&d->api);
 	if (d->rhythm_ok)
 		ext_rhythm_fini(&d->rhythm);
+}
+
+static void print_alert(void *ctx, const struct tel_alert *a)
+{
+	ext_alert_print(ctx, a);
+}
+
+/* The exporter (or, if it cannot start, a plain printer on stdout), the
+ * telemetry pipeline and the inspection engine, before any socket: the
+ * proxy must never serve without its inspector. 0, or -EINVAL with the
+ * configuration error in err. */
+static int start_alerts(struct daemon *d, char *err, size_t errn)
+{
+	const struct ext_config *c = &d->cfg;
+	struct tel_export_opts eo = {
+	    .url = c->collector_url,
+	    .token = c->collector_token,
+	    .queue_records = (size_t)c->export_queue_records,
+	    .queue_bytes = (size_t)c->export_queue_bytes,
+	    .batch_records = (unsigned)c->export_batch_records,
+	    .batch_bytes = (size_t)c->export_batch_bytes,
+	    .gzip = c->export_gzip != 0,
+	    /* Export runs only where the daemon lets it: after the runtime
+	     * answered, and at SHUTDOWN. */
+	    .drain_only = true,
+	    .request_timeout_ms = (unsigned)c->export_timeout_ms,
+	};
+	int r = tel_export_new(&eo, &d->exporter);
+	if (r == 0) {
+		d->sink = tel_export_sink(d->exporter);
+	} else {
+		vg_log_error("alert export not started (%s); alerts go to stdout only",
+		             strerror(-r));
+		d->sink = (struct tel_sink){print_alert, stdout};
+	}
+
+	struct tel_config tc;
+	tel_config_defaults(&tc);
+	tc.memory_share = c->tel_memory_share;
+	tc.duration_warmup = (unsigned)c->tel_duration_warmup;
+	tc.duration_window = (unsigned)c->tel_duration_window;
+	tc.duration_k = c->tel_duration_k;
+	tc.duration_min_ms = c->tel_duration_min_ms;
+	tc.surge_bucket_s = (unsigned)c->tel_surge_bucket_s;
+	tc.surge_window = (unsigned)c->tel_surge_window;
+	tc.surge_warmup = (unsigned)c->tel_surge_warmup;
+	tc.surge_ratio = c->tel_surge_ratio;
+	tc.surge_min = (unsigned)c->tel_surge_min;
+	tc.requests_max = (unsigned)c->tel_requests_max;
+	tc.alert_window_s = (unsigned)c->tel_alert_window_s;
+	tc.scan_secrets = c->tel_secrets != 0;
+	tc.body_max = (size_t)c->tel_body_max;
+	tc.self_name = d->name;
+	const char *what = NULL;
+	if (tel_config_check(&tc, &what) < 0) {
+		/* The table's bounds are the pipeline's: this is a bug. */
+		snprintf(err, errn, "telemetry setting %s out of bounds", what ? what : "?");
+		return -EINVAL;
+	}
+	r = tel_pipeline_new(&tc, &d->sink, &d->pipeline);
+	if (r < 0)
+		vg_log_error("telemetry pipeline not started (%s); telemetry alerts are off",
+		             strerror(-r));
+
+	struct ext_inspector_opts io = {
+	    .policy = c->policy,
+	    .block = c->mode == EXT_MODE_BLOCK,
+	    .sink = &d->sink,
+	    .flagged = flagged,
+	    .flagged_ctx = d,
+	};
+	char perr[400];
+	r = ext_inspector_new(&io, &d->inspector, perr, sizeof(perr));
+	if (r < 0) {
+		snprintf(err, errn, "VIGIL_POLICY: %s", perr[0] ? perr : strerror(-r));
+		return -EINVAL;
+	}
+	/* Without it the proxy still relays; the rhythm just does not wait. */
+	d->rhythm_ok = ext_rhythm_init(&d->rhythm) == 0;
+	return 0;
 }
 
 /* Register, subscribe, then the event loop until SHUTDOWN. */
@@ -235,6 +336,9 @@ static int serve(struct daemon *d, const char *name, const char *runtime_api)
 	}
 	vg_log_debug("registered as %s at %.3f ms", name, since_ms(d));
 	subscribe(d);
+	/* What init raised (a proxy that could not start) goes out now, in
+	 * the init phase, not on an invocation. */
+	flush_alerts(d, vg_mono_ns() + (uint64_t)d->cfg.flush_invoke_ms * 1000000u);
 
 	for (;;) {
 		struct ext_event ev;
@@ -275,21 +379,10 @@ int ext_daemon_run(const char *argv0)
 		r = config_failure(&d, name, err);
 		goto out;
 	}
-	ext_alert_stdout_sink(&d.sink, stdout);
-	/* Without it the proxy still relays; the rhythm just does not wait. */
-	d.rhythm_ok = ext_rhythm_init(&d.rhythm) == 0;
-	/* The engine before the sockets: an invalid policy is a configuration
-	 * error, and the proxy must never serve without its inspector. */
-	struct ext_inspector_opts io = {
-	    .policy = d.cfg.policy,
-	    .block = d.cfg.mode == EXT_MODE_BLOCK,
-	    .sink = &d.sink,
-	};
-	r = ext_inspector_new(&io, &d.inspector, err, sizeof(err));
+	d.name = name;
+	r = start_alerts(&d, err, sizeof(err));
 	if (r < 0) {
-		char msg[sizeof(err) + 32];
-		snprintf(msg, sizeof(msg), "VIGIL_POLICY: %s", err[0] ? err : strerror(-r));
-		r = config_failure(&d, name, msg);
+		r = config_failure(&d, name, err);
 		goto out;
 	}
 	r = serve(&d, name, runtime_api);

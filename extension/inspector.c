@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
 #include "pol.h"
 #include "vg_buf.h"
 
@@ -89,6 +88,7 @@ static void raise_alerts(struct ext_inspector *x, const struct px_event *ev,
 	const char *source = pol_source_name(pol_result_source(res));
 	bool exhausted = pol_result_budget_exhausted(res) != 0;
 	char score[16], summary[512], first_id[33] = "";
+	enum pol_severity worst = POL_SEV_INFO;
 	size_t n = pol_result_count(res);
 
 	snprintf(score, sizeof(score), "%u", pol_result_score(res));
@@ -120,11 +120,13 @@ static void raise_alerts(struct ext_inspector *x, const struct px_event *ev,
 		    .n_attrs = exhausted ? 3 : 2,
 		};
 		if (i == 0)
-			ext_alert_id(&a, first_id);
+			tel_alert_id(&a, first_id);
+		if (f->severity > worst)
+			worst = f->severity;
 		tel_emit(x->o.sink, &a);
 	}
 	if (n && x->o.flagged && *ev->request_id)
-		x->o.flagged(x->o.flagged_ctx, ev->request_id, first_id);
+		x->o.flagged(x->o.flagged_ctx, ev->request_id, first_id, otlp_severity(worst));
 }
 
 static void done(void *ctx, const struct px_event *ev, struct px_verdict *v, int blocked)

@@ -23,9 +23,11 @@ struct ext_inspector_opts {
 	bool block;         /* VIGIL_MODE=block */
 	/* Where the alerts go. Borrowed; must outlive the inspector. */
 	const struct tel_sink *sink;
-	/* An event was flagged (its first alert's id): the correlation hook.
-	 * Called from proxy threads; may be NULL. */
-	void (*flagged)(void *ctx, const char *request_id, const char *alert_id);
+	/* An event was flagged: its first alert's id and the highest OTLP
+	 * severity of its alerts (the correlation hook). Called from proxy
+	 * threads; may be NULL. */
+	void (*flagged)(void *ctx, const char *request_id, const char *alert_id,
+	                const char *severity);
 	void *flagged_ctx;
 };
 

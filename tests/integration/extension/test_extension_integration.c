@@ -619,6 +619,51 @@ START_TEST(invalid_policy_is_a_configuration_error)
 }
 END_TEST
 
+START_TEST(telemetry_error_names_the_inspection_alert)
+{
+	/* An attack reaches the handler (monitor mode) and the handler then
+	 * fails: the telemetry alert for that request names the inspection
+	 * alert and is raised a step. */
+	char *ev = attack("apigw-v1-sqli-query"), rid[64], needle[128];
+	struct th_resp r;
+	cJSON *o = cJSON_Parse(ev);
+	cJSON_AddStringToObject(o, "action", "error");
+	char *failing = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	start(NULL);
+	invoke_expect(failing, "TestError", &r);
+	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
+	th_resp_fini(&r);
+	ck_assert(through_proxy());
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rid);
+	/* The platform's records of that invocation arrive in a batch after
+	 * its flush: its telemetry alerts leave with the next invocation's
+	 * (or at SHUTDOWN). */
+	usleep(100 * 1000);
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	th_resp_fini(&r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "\"vigil.kind\":\"telemetry\"", 10000, NULL, 0),
+	                 0);
+	cJSON *al[16];
+	size_t k = alerts_with(needle, al, 16);
+	const char *inspection_id = NULL, *correlated = NULL;
+	for (size_t j = 0; j < k; j++) {
+		if (!strcmp(attr(al[j], "vigil.kind"), "inspection") && !inspection_id)
+			inspection_id = attr(al[j], "vigil.alert.id");
+		if (!strcmp(attr(al[j], "vigil.kind"), "telemetry") &&
+		    !strcmp(attr(al[j], "vigil.category"), "error"))
+			correlated = attr(al[j], "vigil.correlated.alert.id");
+	}
+	ck_assert_ptr_nonnull(inspection_id);
+	ck_assert_msg(correlated, "no telemetry error alert for %s", rid);
+	ck_assert_str_eq(correlated, inspection_id);
+	for (size_t j = 0; j < k; j++)
+		cJSON_Delete(al[j]);
+	free(failing);
+	free(ev);
+}
+END_TEST
+
 START_TEST(runtime_crash_does_not_hold_vigil)
 {
 	/* The runtime exits mid-invocation, so it never answers: vigil must
@@ -674,6 +719,8 @@ int main(int argc, char **argv)
 	     block_sqs_source_is_a_vigil_blocked_error},
 	    {"invalid_policy_is_a_configuration_error", invalid_policy_is_a_configuration_error},
 	    {"runtime_crash_does_not_hold_vigil", runtime_crash_does_not_hold_vigil},
+	    {"telemetry_error_names_the_inspection_alert",
+	     telemetry_error_names_the_inspection_alert},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
