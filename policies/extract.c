@@ -88,11 +88,17 @@ static bool key_is_urlish(const char *k, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		low[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] | 0x20 : k[i]);
-	/* glibc's memmem costs more to set up than these searches take */
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		for (size_t at = 0; at + names[i].n <= n; at++)
-			if (low[at] == names[i].s[0] && memcmp(low + at, names[i].s, names[i].n) == 0)
+	/* glibc's memmem costs more to set up than these searches take: one
+	 * pass, trying the names only where one of their first letters is */
+	static const char firsts[] = "uhlcrewsdtnif";
+	for (size_t at = 0; at + 3 <= n; at++) {
+		if (!memchr(firsts, low[at], sizeof(firsts) - 1))
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (low[at] == names[i].s[0] && at + names[i].n <= n &&
+			    memcmp(low + at, names[i].s, names[i].n) == 0)
 				return true;
+	}
 	return false;
 }
 

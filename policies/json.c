@@ -162,8 +162,13 @@ static int parse_string(struct parser *p, const char **out, uint32_t *out_len)
 		if (c < 0x20)
 			return fail(p, "control character in string");
 		if (c != '\\') {
-			*o++ = (char)c;
-			p->i++;
+			/* a run of plain bytes up to the next quote, escape or
+			 * control byte, copied at once */
+			size_t b = p->i;
+			while (p->i < p->n && !str_stop[(uint8_t)p->s[p->i]])
+				p->i++;
+			memcpy(o, p->s + b, p->i - b);
+			o += p->i - b;
 			continue;
 		}
 		if (++p->i >= p->n)

@@ -353,7 +353,7 @@ static bool mixed_case(const char *s, size_t n)
  * path, so results are the same with and without the memo. */
 
 #define MEMO_AFTER 256        /* small events never pay for the table */
-#define MEMO_SLOTS 4096       /* power of two; filled to 3/4 at most */
+#define MEMO_SLOTS 8192       /* power of two; filled to half at most */
 #define MEMO_KEY   512        /* longer strings are rarely repeated */
 #define MEMO_BYTES (1u << 18) /* copies of the keys */
 #define MEMO_HITS  1024
@@ -391,15 +391,11 @@ static void report_hit(struct pol_scan *sc, int c, const struct pol_hit *hit, co
 
 /* Runs the detectors the policy enables on s; their hits are reported, and
  * kept in m when it is given. */
-static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where, bool plain,
                           struct pol_memo *m)
 {
 	const struct pol_policy *p = sc->pol;
-	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
-	/* one exception: a plain token in mixed case may be a base64
-	 * fragment of a serialized object, which only that detector reads */
-	bool b64ish = plain && mixed_case(s, n);
-	struct pol_ctx ctx = {plain && !b64ish ? 0 : pol_charmask(s, n), where};
+	struct pol_ctx ctx = {pol_charmask(s, n), where};
 	uint32_t srcbit = 1u << sc->res->source;
 	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
 		const struct pol_detector_cfg *d = &p->det[c];
@@ -439,7 +435,7 @@ static uint64_t memo_hash(const char *s, size_t n, uint32_t where)
 }
 
 /* The slot holding s, or the free slot where it would go (the table is
- * never full: it stops taking strings at three quarters). */
+ * never full: it stops taking strings at half). */
 static struct pol_memo_slot *memo_find(struct pol_memo *m, const char *s, size_t n, uint32_t where,
                                        uint64_t h)
 {
@@ -468,10 +464,14 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.string_bytes");
 	if (n == 0)
 		return;
+	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
+	/* one exception: a plain token in mixed case may be a base64
+	 * fragment of a serialized object, which only that detector reads */
+	bool detect = !plain || mixed_case(s, n);
 	/* a string seen before in this event: replay its hits */
 	struct pol_memo_slot *slot = NULL;
 	uint64_t h = 0;
-	if (sc->strings > MEMO_AFTER && n <= MEMO_KEY) {
+	if (detect && sc->strings > MEMO_AFTER && n <= MEMO_KEY) {
 		if (!sc->memo)
 			sc->memo = calloc(1, sizeof(*sc->memo));
 		if (sc->memo) {
@@ -484,13 +484,13 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 			const struct pol_memo_hit *mh = &sc->memo->hits[slot->hit0 + i];
 			report_hit(sc, mh->cat, &mh->hit, s, n);
 		}
-	} else {
+	} else if (detect) {
 		/* keep this one if the table has room for it and its hits */
 		struct pol_memo *m = sc->memo;
-		bool keep = slot && m->used < MEMO_SLOTS * 3 / 4 && n <= MEMO_BYTES - m->kused &&
+		bool keep = slot && m->used < MEMO_SLOTS / 2 && n <= MEMO_BYTES - m->kused &&
 		            m->nhits + POL_CAT_CODE_INJECTION + 1 <= MEMO_HITS;
 		size_t hit0 = keep ? m->nhits : 0;
-		run_detectors(sc, s, n, where, keep ? m : NULL);
+		run_detectors(sc, s, n, where, plain, keep ? m : NULL);
 		if (keep) {
 			memcpy(m->keys + m->kused, s, n);
 			*slot = (struct pol_memo_slot){
