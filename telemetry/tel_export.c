@@ -152,7 +152,10 @@ static void enqueue(struct tel_export *x, struct rec *r)
 	x->n++;
 	x->bytes += r->len;
 	x->st.pushed++;
-	pthread_cond_signal(&x->wake);
+	/* The sender waits for work only with an empty queue; outside a drain
+	 * in drain_only mode it would not send anyway. */
+	if (x->n == 1 && (!x->drain_only || x->draining))
+		pthread_cond_signal(&x->wake);
 }
 
 /* The lowest seq not yet delivered or given up. */
