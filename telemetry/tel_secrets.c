@@ -119,8 +119,10 @@ static int key_class(const char *k, size_t n)
 	static const char *const tok[] = {"secret",     "secretkey",  "token",      "apikey",
 	                                  "accesskey",  "privatekey", "credential", "credentials",
 	                                  "signingkey", "masterkey"};
-	static const char *const not_cred[] = {"next",         "page", "cursor",
-	                                       "continuation", "csrf", "xsrf"};
+	/* Tokens that are not credentials: pagination, CSRF, idempotency. */
+	static const char *const not_cred[] = {
+	    "next", "page",        "cursor",      "continuation", "csrf",
+	    "xsrf", "idempotency", "clienttoken", "requesttoken", "synctoken"};
 	char norm[KEY_MAX];
 	size_t m = 0;
 
@@ -164,6 +166,9 @@ static bool placeholder(const char *v, size_t n)
 		same++;
 	if (same == n)
 		return true;
+	/* References to a secret store are not the secret. */
+	if (has_at(v, n, 0, "arn:") || has_at(v, n, 0, "{{resolve:"))
+		return true;
 	if (v[0] == '*' || v[0] == '<' || v[0] == '%' || has_at(v, n, 0, "${") ||
 	    has_at(v, n, 0, "{{") || has_at(v, n, 0, "[REDACTED"))
 		return true;
@@ -202,6 +207,10 @@ static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 	while (b > 0 && e - b < KEY_MAX && is_keyc((unsigned char)s[b - 1]))
 		b--;
 	if (b == e || (b > 0 && e - b == KEY_MAX && is_keyc((unsigned char)s[b - 1])))
+		return false;
+	/* A key stands alone: after ":" or "/" it is a segment of an ARN or a
+	 * path ("...:secret:name"), not a name. */
+	if (b > 0 && (s[b - 1] == ':' || s[b - 1] == '/'))
 		return false;
 	int cls = key_class(s + b, e - b);
 	if (!cls)

@@ -16,9 +16,11 @@
  *   names a credential (it ends in password, passwd, passphrase, pwd, secret,
  *   token, api key, access key, private key, client secret, credentials) and
  *   the value is not a placeholder (empty, "***", "[REDACTED]", "${...}",
- *   "null", one repeated character...). Token-named keys need a value of 16+
- *   bytes mixing two character classes; pagination tokens (next/page/cursor)
- *   are not credentials.
+ *   "null", one repeated character...) nor a reference (an ARN). A key
+ *   right after ':' or '/' is an ARN or path segment, not a key. Token-named keys need a value of 16+
+ *   bytes mixing two character classes; pagination, CSRF and idempotency
+ *   tokens (next, page, cursor, csrf, idempotency, client or request token) are not
+ *   credentials.
  *
  * Cost: one pass over the input plus bounded look-arounds (keys up to 64
  * bytes back, values up to 256 bytes on); inputs longer than
