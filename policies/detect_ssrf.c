@@ -31,10 +31,10 @@
 #include "detect.h"
 #include "detect_chars.h"
 
-#define SSRF_WIN 4096
-#define SSRF_KEEP 512
-#define SSRF_HOST 256  /* longest host we normalise */
-#define SSRF_ENOUGH 90 /* a finding this sure ends the scan */
+#define SSRF_WIN    4096
+#define SSRF_KEEP   512
+#define SSRF_HOST   256 /* longest host we normalise */
+#define SSRF_ENOUGH 90  /* a finding this sure ends the scan */
 
 struct window {
 	unsigned char t[SSRF_WIN];
@@ -52,7 +52,8 @@ static int percent_pass(struct window *w)
 	for (size_t i = 0; i < w->m;) {
 		if (w->t[i] == '%' && i + 2 < w->m && ch_hexval(w->t[i + 1]) >= 0 &&
 		    ch_hexval(w->t[i + 2]) >= 0) {
-			w->t[o] = (unsigned char)(ch_hexval(w->t[i + 1]) * 16 + ch_hexval(w->t[i + 2]));
+			w->t[o] =
+			    (unsigned char)(ch_hexval(w->t[i + 1]) * 16 + ch_hexval(w->t[i + 2]));
 			w->at[o++] = w->at[i];
 			i += 3;
 			changed = 1;
@@ -101,8 +102,9 @@ static void fold_pass(struct window *w)
 		int c = w->t[i];
 		if (c >= 0xe0 && c < 0xf0 && i + 2 < w->m && (w->t[i + 1] & 0xc0) == 0x80 &&
 		    (w->t[i + 2] & 0xc0) == 0x80) {
-			uint32_t cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(w->t[i + 1] & 0x3f) << 6 |
-				      (uint32_t)(w->t[i + 2] & 0x3f);
+			uint32_t cp = (uint32_t)(c & 0x0f) << 12 |
+			              (uint32_t)(w->t[i + 1] & 0x3f) << 6 |
+			              (uint32_t)(w->t[i + 2] & 0x3f);
 			int f = fold_codepoint(cp);
 			if (f >= 0) {
 				w->t[o] = (unsigned char)f;
@@ -129,8 +131,8 @@ enum verdict {
 };
 
 static const char *const verdict_rule[] = {
-	"ssrf.public", "ssrf.private", "ssrf.shared", "ssrf.link_local", "ssrf.loopback",
-	"ssrf.metadata",
+    "ssrf.public",     "ssrf.private",  "ssrf.shared",
+    "ssrf.link_local", "ssrf.loopback", "ssrf.metadata",
 };
 static const uint8_t verdict_conf[] = {0, 75, 65, 85, 85, 95};
 
@@ -138,8 +140,9 @@ static enum verdict judge_v4(uint32_t a)
 {
 	unsigned b0 = a >> 24, b1 = (a >> 16) & 0xff;
 	if (a == 0xa9fea9fe || a == 0xa9feaa02 || a == 0xc00000c0 || a == 0xa9fea97b)
-		return V_METADATA; /* 169.254.169.254, 169.254.170.2, 192.0.0.192, 169.254.169.123 */
-	if (b0 == 127 || a == 0) /* 0.0.0.0 reaches the local host on Linux */
+		return V_METADATA; /* 169.254.169.254, 169.254.170.2, 192.0.0.192, 169.254.169.123
+		                    */
+	if (b0 == 127 || a == 0)   /* 0.0.0.0 reaches the local host on Linux */
 		return V_LOOPBACK;
 	if (b0 == 169 && b1 == 254)
 		return V_LINKLOCAL;
@@ -286,7 +289,8 @@ static int parse_v6(const unsigned char *h, size_t n, uint8_t out[16])
 
 static enum verdict judge_v6(const uint8_t b[16])
 {
-	static const uint8_t ec2[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+	static const uint8_t ec2[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0,    0,
+	                                0,    0, 0,    0,    0, 0, 0x02, 0x54};
 	if (memcmp(b, ec2, 16) == 0)
 		return V_METADATA;
 	int zero10 = 1;
@@ -296,7 +300,7 @@ static enum verdict judge_v6(const uint8_t b[16])
 	if (zero10 && b[10] == 0 && b[11] == 0) {
 		if (v4 <= 1)
 			return V_LOOPBACK; /* :: and ::1 */
-		return judge_v4(v4); /* IPv4-compatible ::a.b.c.d */
+		return judge_v4(v4);       /* IPv4-compatible ::a.b.c.d */
 	}
 	if (zero10 && b[10] == 0xff && b[11] == 0xff)
 		return judge_v4(v4); /* IPv4-mapped */
@@ -315,34 +319,35 @@ static const struct {
 	enum verdict v;
 	int suffix; /* also matches as the last labels of a longer name */
 } names[] = {
-	{"localhost", V_LOOPBACK, 1},
-	{"localhost.localdomain", V_LOOPBACK, 0},
-	{"ip6-localhost", V_LOOPBACK, 0},
-	{"ip6-loopback", V_LOOPBACK, 0},
-	{"localtest.me", V_LOOPBACK, 1},
-	{"lvh.me", V_LOOPBACK, 1},
-	{"vcap.me", V_LOOPBACK, 1},
-	{"metadata", V_METADATA, 0},
-	{"metadata.google.internal", V_METADATA, 0},
-	{"metadata.goog", V_METADATA, 0},
-	{"instance-data", V_METADATA, 0},
-	{"instance-data.ec2.internal", V_METADATA, 0},
-	{"metadata.packet.net", V_METADATA, 0},
-	{"metadata.platformequinix.com", V_METADATA, 0},
-	{"metadata.tencentyun.com", V_METADATA, 0},
-	{"kubernetes.default.svc", V_PRIVATE, 0},
-	{"internal", V_PRIVATE, 1},
+    {"localhost", V_LOOPBACK, 1},
+    {"localhost.localdomain", V_LOOPBACK, 0},
+    {"ip6-localhost", V_LOOPBACK, 0},
+    {"ip6-loopback", V_LOOPBACK, 0},
+    {"localtest.me", V_LOOPBACK, 1},
+    {"lvh.me", V_LOOPBACK, 1},
+    {"vcap.me", V_LOOPBACK, 1},
+    {"metadata", V_METADATA, 0},
+    {"metadata.google.internal", V_METADATA, 0},
+    {"metadata.goog", V_METADATA, 0},
+    {"instance-data", V_METADATA, 0},
+    {"instance-data.ec2.internal", V_METADATA, 0},
+    {"metadata.packet.net", V_METADATA, 0},
+    {"metadata.platformequinix.com", V_METADATA, 0},
+    {"metadata.tencentyun.com", V_METADATA, 0},
+    {"kubernetes.default.svc", V_PRIVATE, 0},
+    {"internal", V_PRIVATE, 1},
 };
 
 /* Services that echo an IP written in the name back as its address. */
 static const char *const rebind_domains[] = {
-	".nip.io", ".xip.io", ".sslip.io", ".traefik.me", ".localtest.me", ".1u.ms",
-	".rbndr.us", ".xip.name",
+    ".nip.io",       ".xip.io", ".sslip.io", ".traefik.me",
+    ".localtest.me", ".1u.ms",  ".rbndr.us", ".xip.name",
 };
 
 struct host_verdict {
 	enum verdict v;
 	int odd; /* an obfuscated spelling of the address */
+	int ip;  /* the host is an address, not a name */
 	const char *rule;
 };
 
@@ -355,7 +360,7 @@ static int ends_with(const unsigned char *h, size_t n, const char *suf)
 /* Judges a normalised host name (lower case, no brackets, no port). */
 static struct host_verdict judge_host(const unsigned char *h, size_t n, int bracketed)
 {
-	struct host_verdict hv = {V_PUBLIC, 0, NULL};
+	struct host_verdict hv = {V_PUBLIC, 0, 0, NULL};
 	while (n && h[n - 1] == '.')
 		n--;
 	if (!n)
@@ -371,12 +376,14 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 		if (parse_v6(h, e, b)) {
 			hv.v = judge_v6(b);
 			hv.odd = e < n;
+			hv.ip = 1;
 		}
 		return hv;
 	}
 	uint32_t a;
 	if (ch_is_digit(h[0]) && parse_v4(h, n, &a, &hv.odd)) {
 		hv.v = judge_v4(a);
+		hv.ip = 1;
 		return hv;
 	}
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -419,22 +426,38 @@ static const struct {
 	uint8_t conf; /* for any host, public included */
 	const char *rule;
 } schemes[] = {
-	{"gopher", 90, "ssrf.scheme_gopher"},   {"dict", 85, "ssrf.scheme_dict"},
-	{"file", 85, "ssrf.scheme_file"},       {"local_file", 90, "ssrf.scheme_file"},
-	{"ldap", 80, "ssrf.scheme_ldap"},       {"ldaps", 80, "ssrf.scheme_ldap"},
-	{"ldapi", 80, "ssrf.scheme_ldap"},      {"jar", 85, "ssrf.scheme_jar"},
-	{"netdoc", 85, "ssrf.scheme_netdoc"},   {"tftp", 80, "ssrf.scheme_tftp"},
-	{"php", 85, "ssrf.scheme_php"},         {"expect", 85, "ssrf.scheme_php"},
-	{"phar", 80, "ssrf.scheme_php"},        {"sftp", 60, "ssrf.scheme_other"},
-	{"ftp", 50, "ssrf.scheme_ftp"},         {"smb", 70, "ssrf.scheme_other"},
-	{"telnet", 70, "ssrf.scheme_other"},    {"redis", 85, "ssrf.scheme_other"},
-	{"mysql", 70, "ssrf.scheme_other"},     {"ssh", 50, "ssrf.scheme_other"},
-	{"rsync", 60, "ssrf.scheme_other"},     {"imap", 50, "ssrf.scheme_other"},
-	{"pop3", 50, "ssrf.scheme_other"},      {"irc", 40, "ssrf.scheme_other"},
-	{"rtmp", 40, "ssrf.scheme_other"},      {"acap", 60, "ssrf.scheme_other"},
-	{"xri", 60, "ssrf.scheme_other"},       {"ws", 0, NULL},
-	{"wss", 0, NULL},                       {"http", 0, NULL},
-	{"https", 0, NULL},
+    {"gopher", 90, "ssrf.scheme_gopher"},
+    {"dict", 85, "ssrf.scheme_dict"},
+    {"file", 85, "ssrf.scheme_file"},
+    {"local_file", 90, "ssrf.scheme_file"},
+    {"ldap", 80, "ssrf.scheme_ldap"},
+    {"ldaps", 80, "ssrf.scheme_ldap"},
+    {"ldapi", 80, "ssrf.scheme_ldap"},
+    {"jar", 85, "ssrf.scheme_jar"},
+    {"netdoc", 85, "ssrf.scheme_netdoc"},
+    {"tftp", 80, "ssrf.scheme_tftp"},
+    {"php", 85, "ssrf.scheme_php"},
+    {"expect", 85, "ssrf.scheme_php"},
+    {"phar", 80, "ssrf.scheme_php"},
+    {"sftp", 60, "ssrf.scheme_other"},
+    {"ftp", 50, "ssrf.scheme_ftp"},
+    {"ftps", 50, "ssrf.scheme_ftp"},
+    {"smb", 70, "ssrf.scheme_other"},
+    {"telnet", 70, "ssrf.scheme_other"},
+    {"redis", 85, "ssrf.scheme_other"},
+    {"mysql", 70, "ssrf.scheme_other"},
+    {"ssh", 50, "ssrf.scheme_other"},
+    {"rsync", 60, "ssrf.scheme_other"},
+    {"imap", 50, "ssrf.scheme_other"},
+    {"pop3", 50, "ssrf.scheme_other"},
+    {"irc", 40, "ssrf.scheme_other"},
+    {"rtmp", 40, "ssrf.scheme_other"},
+    {"acap", 60, "ssrf.scheme_other"},
+    {"xri", 60, "ssrf.scheme_other"},
+    {"ws", 0, NULL},
+    {"wss", 0, NULL},
+    {"http", 0, NULL},
+    {"https", 0, NULL},
 };
 
 static int scheme_lookup(const unsigned char *s, size_t l)
@@ -452,9 +475,14 @@ struct scan {
 	uint32_t where;
 	struct pol_hit *hit;
 	int found;
+	size_t value_start; /* where the value's first token starts, in the first window */
+	int final;          /* the window reaches the end of the input */
 };
 
-static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+/* Severity follows confidence, except for what a remote fetch of the
+ * function's choosing can do (high=1): a request to a raw address or a
+ * file included from another host is high impact however likely. */
+static void report_as(struct scan *sc, const char *rule, int conf, int high, size_t from, size_t to)
 {
 	if (conf > 100)
 		conf = 100;
@@ -467,11 +495,18 @@ static void report(struct scan *sc, const char *rule, int conf, size_t from, siz
 		from = to ? to - 1 : 0;
 	sc->hit->rule = rule;
 	sc->hit->category = POL_CAT_SSRF;
-	sc->hit->severity = conf >= 90 ? POL_SEV_CRITICAL : conf >= 70 ? POL_SEV_HIGH : POL_SEV_MEDIUM;
+	sc->hit->severity = conf >= 90           ? POL_SEV_CRITICAL
+	                    : conf >= 70 || high ? POL_SEV_HIGH
+	                                         : POL_SEV_MEDIUM;
 	sc->hit->confidence = (uint8_t)conf;
 	sc->hit->off = w->at[from];
 	sc->hit->len = to > from ? w->at[to - 1] + 1 - w->at[from] : 1;
 	sc->found = 1;
+}
+
+static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
+{
+	report_as(sc, rule, conf, 0, from, to);
 }
 
 static int ends_host(int c)
@@ -481,11 +516,95 @@ static int ends_host(int c)
 	       c == ')' || c == '`' || c == '{' || c == '}' || c == '|';
 }
 
+static int ends_url(int c)
+{
+	return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '<' || c == '>' ||
+	       c == '\n' || c == '\r' || c == '`';
+}
+
+/* Does the path from t[k] name a server-side script (.php, .jsp, .sh...)? */
+static int script_path(const unsigned char *t, size_t m, size_t k)
+{
+	static const char *const exts[] = {"php", "phtml", "asp", "aspx", "jsp",
+	                                   "pl",  "py",    "sh",  "cgi",  "rb"};
+	size_t e = k, dot = 0;
+	while (e < m && e < k + SSRF_HOST && !ends_url(t[e]) && t[e] != '?' && t[e] != '#') {
+		if (t[e] == '/')
+			dot = 0;
+		else if (t[e] == '.')
+			dot = e + 1;
+		e++;
+	}
+	if (!dot)
+		return 0;
+	for (size_t x = 0; x < sizeof(exts) / sizeof(exts[0]); x++) {
+		size_t l = strlen(exts[x]);
+		if (e - dot == l && memcmp(t + dot, exts[x], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* After the authority of an http or ftp URL ending at t[e]: parser
+ * confusions and inclusion tricks that need no private address. */
+static void judge_rest(struct scan *sc, size_t b, size_t e)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	/* http://example.com/:x@evil.com/, http://example.com%2f@evil.com/: the
+	 * first path segment holds userinfo and a host, which a parser that
+	 * decodes the slash, or a lenient one, takes as the authority
+	 * (medium.com/@user is a handle, not a host: no dot, no colon) */
+	if (e < m && t[e] == '/') {
+		size_t j = e + 1, at = 0;
+		int colon = 0;
+		for (; j < m && j < e + SSRF_HOST && t[j] != '/' && t[j] != '?' && t[j] != '#' &&
+		       !ends_url(t[j]);
+		     j++) {
+			if (t[j] == '@')
+				at = j;
+			colon |= t[j] == ':' && !at;
+		}
+		if (at) {
+			size_t dots = 0, label = 0, ok = at + 1 < j;
+			for (size_t h = at + 1; h < j && ok; h++) {
+				if (t[h] == '.') {
+					dots++;
+					label = 0;
+				} else if (ch_is_alpha(t[h])) {
+					label++;
+				} else if (ch_is_digit(t[h]) || t[h] == '-') {
+					label = 0;
+				} else {
+					ok = 0;
+				}
+			}
+			/* without the colon of userinfo, "/@user.name" may be a
+			 * handle: a weak signal */
+			if (ok && dots && label >= 2)
+				report_as(sc, "ssrf.authority_confusion", colon ? 75 : 45, colon, b,
+				          j);
+		}
+	}
+	/* a whole value that is a URL ending in "?" or a NUL: what follows it
+	 * in the including code (".php") becomes a query and is ignored */
+	if (b == sc->value_start && sc->final) {
+		size_t u = e;
+		while (u < m && !ends_url(t[u]))
+			u++;
+		size_t end = u;
+		while (end < m && (t[end] == '"' || t[end] == '\'' || t[end] == ' '))
+			end++;
+		if (end == m && u > e && (t[u - 1] == '?' || t[u - 1] == 0))
+			report_as(sc, "ssrf.suffix_truncation", 65, 1, b, u);
+	}
+}
+
 /* Reads the host and port starting at t[k] (after "//" or "@"), undoing
  * backslash escapes (\l\o\c\a\l\h\o\s\t); judges it and reports. Returns
  * the index after the authority. */
 static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int scheme_conf,
-			      const char *scheme_rule, int has_scheme)
+                              const char *scheme_rule, int has_scheme)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
@@ -573,14 +692,24 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 			}
 			/* "10.5" and "10.0.1" are numbers and versions; a hex
 			 * part, or a metadata address in any spelling, is not */
-			int telling = ch_is_digit(h[0]) && ((dots >= 2 && hv.v == V_METADATA) ||
-							 (dots >= 1 && hex) ||
-							 (dots == 3 && hv.odd));
+			int telling =
+			    ch_is_digit(h[0]) && ((dots >= 2 && hv.v == V_METADATA) ||
+			                          (dots >= 1 && hex) || (dots == 3 && hv.odd));
 			conf = telling ? conf - 20 : 0;
 		}
 		report(sc, rule, conf, url_from, e);
-	} else if (scheme_rule && scheme_conf) {
-		report(sc, scheme_rule, scheme_conf + (urlish ? 5 : 0), url_from, e);
+	} else {
+		if (scheme_rule && scheme_conf)
+			report(sc, scheme_rule, scheme_conf + (urlish ? 5 : 0), url_from, e);
+		/* a URL to a raw public address (https://1.1.1.1/dns-query) is
+		 * a weak signal alone; one that fetches a server-side script
+		 * (http://66.240.183.75/crash.php) is remote file inclusion */
+		if (hv.ip && has_scheme && hn) {
+			if (script_path(t, m, e))
+				report_as(sc, "ssrf.remote_include", 65, 1, url_from, e);
+			else
+				report(sc, "ssrf.ip_literal", 40, url_from, e);
+		}
 	}
 	return e;
 }
@@ -590,8 +719,9 @@ static void judge_url(struct scan *sc, size_t i)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m, b = i;
-	while (b > 0 && i - b < 16 && (ch_is_alnum(t[b - 1]) || t[b - 1] == '_' || t[b - 1] == '+' ||
-				       t[b - 1] == '-' || t[b - 1] == '.'))
+	while (b > 0 && i - b < 16 &&
+	       (ch_is_alnum(t[b - 1]) || t[b - 1] == '_' || t[b - 1] == '+' || t[b - 1] == '-' ||
+	        t[b - 1] == '.'))
 		b--;
 	if (b == i || !ch_is_alpha(t[b]))
 		return;
@@ -602,7 +732,7 @@ static void judge_url(struct scan *sc, size_t i)
 		slashes++;
 	}
 	int special = s >= 0 && (strcmp(schemes[s].name, "http") == 0 ||
-				 strcmp(schemes[s].name, "https") == 0);
+	                         strcmp(schemes[s].name, "https") == 0);
 	int conf = s >= 0 ? schemes[s].conf : 0;
 	const char *rule = s >= 0 ? schemes[s].rule : NULL;
 	if (s >= 0 && strcmp(schemes[s].name, "jar") == 0) {
@@ -614,16 +744,18 @@ static void judge_url(struct scan *sc, size_t i)
 			report(sc, rule, conf, b, e + 1);
 		return;
 	}
-	if (s >= 0 && (strcmp(schemes[s].name, "php") == 0 || strcmp(schemes[s].name, "file") == 0 ||
-		       strcmp(schemes[s].name, "netdoc") == 0 ||
-		       strcmp(schemes[s].name, "expect") == 0 ||
-		       strcmp(schemes[s].name, "local_file") == 0) &&
+	if (s >= 0 &&
+	    (strcmp(schemes[s].name, "php") == 0 || strcmp(schemes[s].name, "file") == 0 ||
+	     strcmp(schemes[s].name, "netdoc") == 0 || strcmp(schemes[s].name, "expect") == 0 ||
+	     strcmp(schemes[s].name, "local_file") == 0) &&
 	    slashes >= 2) {
 		report(sc, rule, conf, b, k);
 		return;
 	}
 	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
 		size_t e = judge_authority(sc, k, b, conf, rule, 1);
+		if (s >= 0 && (special || strncmp(schemes[s].name, "ftp", 3) == 0))
+			judge_rest(sc, b, e);
 		/* parser differentials ("http://a.com:80 &@b.com# @127.0.0.1/"):
 		 * once the authority ended oddly, every later '@' starts a host
 		 * some parser will use */
@@ -653,6 +785,7 @@ static void scan_window(struct scan *sc, int first, size_t limit)
 		size_t k = 0;
 		while (k < m && (t[k] == ' ' || t[k] == '"' || t[k] == '\''))
 			k++;
+		sc->value_start = k;
 		if (k + 2 < m && t[k] == '/' && t[k + 1] == '/')
 			judge_authority(sc, k + 2, k, 0, NULL, 1);
 		else if (k < m && (ch_is_digit(t[k]) || t[k] == '[' || ch_is_alpha(t[k]))) {
@@ -675,12 +808,13 @@ static void scan_window(struct scan *sc, int first, size_t limit)
 int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	/* a URL needs a colon; a bare address a digit, a dot or a bracket */
-	if (ctx && !(ctx->chars & (POL_CH_COLON | POL_CH_DIGIT | POL_CH_DOT | POL_CH_BRACKET |
-				   POL_CH_PERCENT | POL_CH_HIGH)) &&
+	if (ctx &&
+	    !(ctx->chars & (POL_CH_COLON | POL_CH_DIGIT | POL_CH_DOT | POL_CH_BRACKET |
+	                    POL_CH_PERCENT | POL_CH_HIGH)) &&
 	    !(ctx->where & POL_IN_URLISH))
 		return 0;
 	struct window w;
-	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0};
+	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0, (size_t)-1, 0};
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
@@ -694,6 +828,7 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 			;
 		fold_pass(&w);
 		size_t limit = final || w.m <= SSRF_KEEP ? w.m : w.m - SSRF_KEEP;
+		sc.final = final;
 		scan_window(&sc, first, limit);
 		first = 0;
 		if (final || (sc.found && hit->confidence >= SSRF_ENOUGH))
