@@ -267,7 +267,7 @@ static bool serve_one(struct fake_collector *fc, int fd)
 			reply = NULL;
 	} else {
 		status = atoi(step);
-		char *colon = strchr(step, ':');
+		char *colon = strrchr(step, ':');
 		if (colon)
 			retry_after = atoi(colon + 1);
 		if (status < 100)
@@ -287,8 +287,15 @@ static bool serve_one(struct fake_collector *fc, int fd)
 		char ra[48] = "";
 		const char *rb = reply ? reply : "{}";
 		int rn;
-		if (retry_after >= 0)
+		if (retry_after >= 0 && strstr(step, ":date:")) {
+			/* Retry-After as an HTTP date, retry_after seconds ahead. */
+			time_t when = time(NULL) + retry_after;
+			struct tm tm;
+			gmtime_r(&when, &tm);
+			strftime(ra, sizeof(ra), "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+		} else if (retry_after >= 0) {
 			snprintf(ra, sizeof(ra), "Retry-After: %d\r\n", retry_after);
+		}
 		rn = asprintf(&resp,
 		              "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
 		              "Content-Length: %zu\r\n%s\r\n%s",

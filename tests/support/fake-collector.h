@@ -12,6 +12,7 @@
  *   "200"          success
  *   "500", "400"   that status, empty JSON body
  *   "429:2"        429 with Retry-After: 2
+ *   "503:date:2"   503 with Retry-After as the HTTP date 2 s ahead
  *   "close"        read the request, close the connection without a reply
  *   "slow:300"     wait 300 ms, then 200
  *   "partial:3"    200 with partialSuccess.rejectedLogRecords = 3

@@ -551,6 +551,80 @@ START_TEST(retry_after_is_honoured)
 }
 END_TEST
 
+START_TEST(retry_after_as_a_date_is_honoured)
+{
+	struct fake_collector *fc;
+	struct tel_export *x;
+	struct tel_export_opts o;
+	struct fc_request *a, *b;
+
+	lambda_env();
+	ck_assert_int_eq(fc_start(&fc), 0);
+	fc_script(fc, "503:date:2");
+	o = fast_opts(fc);
+	o.drain_only = true;
+	ck_assert_int_eq(tel_export_new(&o, &x), 0);
+	push_n(x, 0, 1);
+	ck_assert_int_eq(tel_export_drain(x, in_ms(5000)), 0);
+	ck_assert_uint_eq(fc_count(fc), 2);
+	a = fc_get(fc, 0);
+	b = fc_get(fc, 1);
+	ck_assert_int_eq(a->status, 503);
+	/* A date 2 s ahead at one-second resolution: more than 1 s later. */
+	ck_assert_uint_ge(b->at_ms - a->at_ms, 950);
+	fc_request_free(a);
+	fc_request_free(b);
+	tel_export_free(x);
+	fc_free(fc);
+}
+END_TEST
+
+/* Whatever bytes the fields hold (invalid UTF-8, controls, quotes), both
+ * renderings stay valid JSON and the collector reads the record back. */
+START_TEST(hostile_fields_render_valid_json)
+{
+	unsigned seed = 12345;
+	lambda_env();
+	for (int round = 0; round < 300; round++) {
+		char f[8][64];
+		struct tel_attr attrs[2];
+		struct vg_buf b = VG_BUF_INIT(1 << 16);
+		struct col_batch *batch;
+		size_t len;
+		char *body;
+
+		for (int i = 0; i < 8; i++) {
+			int n = rand_r(&seed) % 63;
+			for (int k = 0; k < n; k++)
+				f[i][k] = (char)(1 + rand_r(&seed) % 255);
+			f[i][n] = '\0';
+		}
+		attrs[0] = (struct tel_attr){f[6], f[7], 0};
+		attrs[1] = (struct tel_attr){f[7], f[6], 1};
+		struct tel_alert a = {.kind = f[0],
+		                      .category = f[1],
+		                      .rule = f[2],
+		                      .request_id = f[3],
+		                      .path = f[4],
+		                      .excerpt = f[5],
+		                      .summary = f[6],
+		                      .severity = f[7],
+		                      .attrs = attrs,
+		                      .n_attrs = 2};
+		ck_assert_int_eq(tel_alert_json(&b, &a), 0);
+		cJSON *j = cJSON_ParseWithLength(b.data, b.len);
+		ck_assert_msg(j != NULL, "round %d: %s", round, b.data);
+		cJSON_Delete(j);
+		vg_buf_fini(&b);
+		body = request_of(&a, &len);
+		ck_assert_int_eq(col_otlp_parse(body, len, &batch, NULL, 0), 0);
+		ck_assert_uint_eq(batch->n, 1);
+		col_batch_free(batch);
+		free(body);
+	}
+}
+END_TEST
+
 START_TEST(no_retry_on_400)
 {
 	struct fake_collector *fc;
@@ -923,6 +997,7 @@ static Suite *suite(void)
 	tcase_add_test(rec, alert_id_is_stable_and_tells_alerts_apart);
 	tcase_add_test(rec, excerpt_is_cut_on_a_utf8_boundary);
 	tcase_add_test(rec, json_line_keeps_the_stdout_shape);
+	tcase_add_test(rec, hostile_fields_render_valid_json);
 	suite_add_tcase(s, rec);
 
 	tcase_set_timeout(ex, 60);
@@ -932,6 +1007,7 @@ static Suite *suite(void)
 	tcase_add_test(ex, byte_cap_drops_the_oldest);
 	tcase_add_test(ex, retries_500_and_closed_connections_with_the_same_ids);
 	tcase_add_test(ex, retry_after_is_honoured);
+	tcase_add_test(ex, retry_after_as_a_date_is_honoured);
 	tcase_add_test(ex, no_retry_on_400);
 	tcase_add_test(ex, breaker_opens_while_down_and_recovers);
 	tcase_add_test(ex, drain_deadline_cuts_a_slow_collector_and_keeps_the_batch);
