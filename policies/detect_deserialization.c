@@ -372,31 +372,36 @@ static __attribute__((noinline)) void gzip_b64_scan(const char *b64, size_t b64l
 	gzip_scan(gz, gl, sp, b);
 }
 
-static int b64_char(int c)
+/* Every base64-looking run of the input, each visited once. */
+enum { B64_DIGIT = 1, B64_UPPER = 2, B64_LOWER = 4, B64_NUM = 8 };
+static uint8_t b64_class[256]; /* B64_* bits of each byte, filled before main() */
+
+static void __attribute__((constructor)) b64_class_init(void)
 {
-	return b64_value(c) >= 0 || c == '=';
+	for (int c = 0; c < 256; c++)
+		b64_class[c] = (uint8_t)((ch_is_alnum(c) || c == '+' || c == '-' || c == '/' ||
+		                                  c == '_' || c == '='
+		                              ? B64_DIGIT
+		                              : 0) |
+		                         (c >= 'A' && c <= 'Z' ? B64_UPPER : 0) |
+		                         (c >= 'a' && c <= 'z' ? B64_LOWER : 0) |
+		                         (ch_is_digit(c) ? B64_NUM : 0));
 }
 
-/* Every base64-looking run of the input, each visited once. */
 static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 {
 	size_t i = 0;
 	while (i < n) {
-		if (!b64_char((unsigned char)s[i])) {
+		if (!(b64_class[(unsigned char)s[i]] & B64_DIGIT)) {
 			i++;
 			continue;
 		}
 		size_t j = i;
-		int upper = 0, lower = 0, digit = 0;
-		while (j < n && b64_char((unsigned char)s[j])) {
-			int c = (unsigned char)s[j];
-			upper |= c >= 'A' && c <= 'Z';
-			lower |= c >= 'a' && c <= 'z';
-			digit |= ch_is_digit(c);
-			j++;
-		}
+		unsigned seen = 0;
+		while (j < n && (b64_class[(unsigned char)s[j]] & B64_DIGIT))
+			seen |= b64_class[(unsigned char)s[j++]];
 		/* a run of one letter case is a word or a hex string, not base64 */
-		if (j - i >= 5 && upper && (lower || digit))
+		if (j - i >= 5 && (seen & B64_UPPER) && (seen & (B64_LOWER | B64_NUM)))
 			b64_run(s + i, j - i, i, b);
 		if (b->kind >= DSR_JAVA)
 			return;
@@ -630,11 +635,14 @@ static const char *const class_words[] = {
 #define DSR_PLAIN_WORDS 2
 
 static uint8_t class_word_len[COUNT(class_words)];
+static uint32_t class_word_lens; /* bit l: some class word is l bytes long */
 
 static void __attribute__((constructor)) class_word_init(void)
 {
-	for (size_t k = 0; k < COUNT(class_words); k++)
+	for (size_t k = 0; k < COUNT(class_words); k++) {
 		class_word_len[k] = (uint8_t)strlen(class_words[k]);
+		class_word_lens |= 1u << class_word_len[k];
+	}
 }
 
 /* The class word that starts at low[i] (already lower case), or -1. */
@@ -653,7 +661,7 @@ static int class_word_at(const unsigned char *low, size_t n, size_t i)
 static int class_word(const char *s, size_t n)
 {
 	unsigned char low[32];
-	if (n < 7 || n > sizeof(low))
+	if (n >= sizeof(low) || !(class_word_lens & (1u << n)))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		low[i] = (unsigned char)ch_lower((unsigned char)s[i]);
@@ -961,14 +969,11 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 		if (g)
 			note(best, DSR_GADGET_NAME, sp, b, b + g);
 	}
-	/* a gadget class as a segment of a dotted name, in any case;
-	 * each name is parsed once, from its first segment */
-	if (e + 1 < n && s[e] == '.' && (b == 0 || s[b - 1] != '.')) {
-		size_t off[DSR_NAME_SEGS], len[DSR_NAME_SEGS], end;
-		size_t k = dotted_name(s, n, b, off, len, &end);
-		if (k >= 2 && dotted_gadget(s, off, len, k))
-			note(best, DSR_GADGET_NAME, sp, b, end);
-	}
+	/* a gadget class as a segment of a dotted name, in any case */
+	if (((e + 1 < n && s[e] == '.' && ch_ident_start((unsigned char)s[e + 1])) ||
+	     (b >= 2 && s[b - 1] == '.' && ch_ident_char((unsigned char)s[b - 2]))) &&
+	    class_word(s + b, e - b) >= DSR_PLAIN_WORDS)
+		note(best, DSR_GADGET_NAME, sp, b, e);
 	/* PHP: ...O:8:"Name":1:{ (the O may end a longer token: ";O:") */
 	if (e < n && s[e] == ':' && (s[e - 1] == 'O' || s[e - 1] == 'C') && e + 1 < n &&
 	    ch_is_digit((unsigned char)s[e + 1])) {
