@@ -198,6 +198,9 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		 * prose going on, never SQL */
 		if (is_type(sc, f, SQ_BARE) && sc->lx.s[T(sc, f)->off] < 0x80)
 			return 0;
+		/* strict: what follows is SQL too ("and err > prec + 1 (was") */
+		if (strict && !is_stop(sc, f) && !is_type(sc, f, SQ_KW) && !is_type(sc, f, SQ_SEMI))
+			return 0;
 		/* word = word reads as English unless something SQL ends it;
 		 * "where seldom is heard" never does, a comment always does */
 		if (!((a | b) & ~(unsigned)OI_BARE))
@@ -452,7 +455,11 @@ static int is_rejoin(const struct sq_scan *sc, size_t k)
  * ("BROWNING "LIKE"). */
 static int one_word_literal(const struct sq_scan *sc)
 {
-	return sc->lit_end <= 32 && !memchr(sc->lx.s, ' ', sc->lit_end);
+	size_t a = 0, b = sc->lit_end;
+	while (a < b && sc->lx.s[a] == ' ')
+		a++; /* blanks before the word are no second word; a blank
+		      * before the quote is ("BROWNING "LIKE") */
+	return b - a <= 32 && !memchr(sc->lx.s + a, ' ', b - a);
 }
 
 /* Is token j the word w (lower case)? */
@@ -485,6 +492,47 @@ static int is_rejoin_word(const struct sq_scan *sc, size_t k)
 	return 1;
 }
 
+/* The literal the input started in reads as a login or a value
+ * (admin, bob@example.org, 42), not a path or a sentence. */
+static int value_literal(const struct sq_scan *sc)
+{
+	if (sc->lit_end == 0 || sc->lit_end > 32)
+		return 0;
+	for (size_t k = 0; k < sc->lit_end; k++) {
+		unsigned char c = sc->lx.s[k];
+		if (!sq_is_word(c) && c != '@' && c != '.' && c != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* A short comment (-- or #, or an open block comment) ends the input at
+ * token j: the rest of the query cut off. */
+static int cut_off(const struct sq_scan *sc, size_t j)
+{
+	return is_type(sc, j, SQ_COMMENT) && (T(sc, j)->flags & SQ_F_SHORT) &&
+	       is_type(sc, j + 1, SQ_END);
+}
+
+/* The unclosed literal at k, in the starting quote, that the query's own
+ * quote would close reads as prose: it holds words apart, or the literal
+ * the input started in does ('=' characters, Handle '<'.). */
+static int prose_rejoin(const struct sq_scan *sc, size_t k)
+{
+	const struct sq_tok *u = T(sc, k);
+	if (u->type != SQ_STR || !sc->lx.quote || sc->lx.s[u->off] != (unsigned char)sc->lx.quote)
+		return 0;
+	if (!one_word_literal(sc))
+		return 1;
+	uint32_t end = u->len;
+	while (end > 1 && sc->lx.s[u->off + end - 1] <= 0x20)
+		end--; /* trailing blanks */
+	for (uint32_t q = 1; q < end; q++)
+		if (sc->lx.s[u->off + q] <= 0x20)
+			return 1;
+	return 0;
+}
+
 /* ' or ''-', '||'x'||', ' xor '0: operators and operands that lead back
  * into the literal the query closes. */
 static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
@@ -492,6 +540,10 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 	/* '' ': the empty literal, then the query's own quote */
 	if (k == 1 && sc->lit_end == 0 && is_rejoin(sc, k))
 		return 1;
+	/* "escaping '+'", "removed stray '%'": prose quotes operators; a
+	 * rejoin follows a value of one word */
+	if (!one_word_literal(sc))
+		return 0;
 	for (int steps = 0; steps < 8 && k < lim; steps++) {
 		if (is_type(sc, k, SQ_NOT) && is_type(sc, k + 1, SQ_CMP))
 			k++; /* not like, not regexp */
@@ -519,9 +571,11 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 		                  sc->lx.s[T(sc, k)->off - 1] == ' ' && one_word_literal(sc))))
 			return 1;
 		/* ' regexp ': a word operator needs the empty literal right
-		 * after it; "Ch'in's" must not read as ' in 's */
+		 * after it; "Ch'in's" must not read as ' in 's; and "escaping
+		 * '+'" quotes an operator in prose */
 		if (is_rejoin(sc, k) &&
-		    (!(t->flags & SQ_F_WORD) || (T(sc, k)->len == 1 && one_word_literal(sc))))
+		    (!(t->flags & SQ_F_WORD) ? steps > 0 || one_word_literal(sc)
+		                             : T(sc, k)->len == 1 && one_word_literal(sc)))
 			return 1;
 		if (t->flags & SQ_F_WORD)
 			return 0;
@@ -637,8 +691,15 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* x' like 0 --, but not "Ch'in's" or "\"IS\" STAMP" */
 		const struct sq_tok *l = T(sc, e - 1);
 		if ((t->flags & SQ_F_WORD) && (l->type == SQ_STR || (info & OI_BARE)))
-			return quoted && one_word_literal(sc) && is_type(sc, e, SQ_COMMENT) &&
+			return quoted && one_word_literal(sc) && cut_off(sc, e) &&
 			       found(f, "sqli.tautology", 80, i, e + 1); /* id'not like id-- */
+		/* '=' characters, Handle '<'.: an operator quoted in prose; the
+		 * literal the query's own quote would close holds words */
+		if (l->type == SQ_STR && (l->flags & SQ_F_UNCLOSED) && prose_rejoin(sc, e - 1))
+			return 0;
+		/* x) != y): a name compared with a name is code, not a break-out */
+		if (!quoted && info == OI_BARE)
+			return 0;
 		if (is_stop(sc, e))
 			return found(f, "sqli.tautology", 85, i, e);
 		return 0;
@@ -655,12 +716,15 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			return found(f, "sqli.expression", 85, i, e);
 		/* x'|email--, user'collate nocase--: one word, an operator and an
 		 * operand, the rest of the query cut off */
-		if (quoted && one_word_literal(sc) && is_type(sc, e, SQ_COMMENT))
+		if (quoted && one_word_literal(sc) && cut_off(sc, e))
 			return found(f, "sqli.expression", 75, i, e + 1);
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
 		if (l->type == SQ_STR && !is_rejoin(sc, e - 1))
+			return 0;
+		/* "removed stray '%'": an operator quoted in prose */
+		if (l->type == SQ_STR && !one_word_literal(sc))
 			return 0;
 		if (quoted && (info & (OI_CALL | OI_LIT)) && !(info & OI_BARE) &&
 		    (is_type(sc, e, SQ_END) || is_type(sc, e, SQ_COMMENT) ||
@@ -672,7 +736,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (quoted && is_type(sc, j + 1, SQ_COMMENT))
 			return found(f, "sqli.comment", 75, i, j + 2);
 		/* admin'; : a one-word literal closed, the statement ended */
-		if (quoted && is_type(sc, j + 1, SQ_END) && one_word_literal(sc))
+		if (quoted && is_type(sc, j + 1, SQ_END) && (sc->lit_end == 0 || value_literal(sc)))
 			return found(f, "sqli.comment", 70, i, j + 1);
 		/* ';select ..., ;drop ...: a statement keyword opens a new
 		 * statement right after a break-out, or opens the input */
@@ -714,6 +778,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			return 0;
 		unsigned info = 0;
 		size_t e = operand(sc, j + 2, lim, &info);
+		/* "group by curve, rather than...": a name opening the input
+		 * needs SQL to end it */
+		if (e != SQ_FAIL && !quoted && i == 0 && (info & OI_BARE) &&
+		    !is_type(sc, e, SQ_COMMENT) && !is_type(sc, e, SQ_SEMI))
+			return 0;
 		if (e != SQ_FAIL && (is_stop(sc, e) || is_type(sc, e, SQ_COMMA) ||
 		                     is_kw(sc, e, SQW_LIMIT) || is_kw(sc, e, SQW_HAVING)))
 			return found(f, "sqli.order_by", 85, i, e);
@@ -883,8 +952,11 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		size_t e = operand(sc, i + 1, lim, &ia);
 		if (e == SQ_FAIL || !is_type(sc, e, SQ_CMP))
 			return 0;
-		if (operand(sc, e + 1, lim, &ib) != SQ_FAIL &&
-		    ((ia | ib) & (OI_CALL | OI_SELECT | OI_VAR | OI_CATALOG)))
+		size_t g = operand(sc, e + 1, lim, &ib);
+		/* ...and what follows ends it as SQL ends: "and EXP(b) <
+		 * EXP(c)." is a changelog */
+		if (g != SQ_FAIL && ((ia | ib) & (OI_CALL | OI_SELECT | OI_VAR | OI_CATALOG)) &&
+		    (is_stop(sc, g) || is_type(sc, g, SQ_KW) || is_type(sc, g, SQ_SEMI)))
 			return found(f, "sqli.boolean", 85, i, e + 2);
 		return 0;
 	}
@@ -914,13 +986,36 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		    p->type != SQ_LOGIC && p->type != SQ_COMMENT && p->type != SQ_STR &&
 		    p->type != SQ_NUM && p->type != SQ_RP)
 			return 0;
+		/* a literal before select only as the break-out ('select...);
+		 * data-aliases="select" is markup */
+		if (p && p->type == SQ_STR && !(i == 1 && !unquoted))
+			return 0;
+		/* auto-select: a hyphenated word */
+		if (p && p->type == SQ_OP && p->len == 1 && sc->lx.s[p->off] == '-' &&
+		    p->off + 1 == t->off && p->off > 0 && sq_is_word(sc->lx.s[p->off - 1]))
+			return 0;
 		if (select_list(sc, i + 1, lim, !p))
 			return found(f, "sqli.select", 85, i, i + 4);
 		return 0;
 	case SQW_CASE: {
 		/* case when 1=1 then */
-		if (word_is(sc, i + 1, "when") && condition(sc, i + 2, lim, 1))
-			return found(f, "sqli.case", 80, i, i + 5);
+		if (word_is(sc, i + 1, "when")) {
+			/* case when 1=2 then */
+			unsigned ia = 0, ib = 0;
+			size_t e = operand(sc, i + 2, lim, &ia);
+			if (e != SQ_FAIL && is_type(sc, e, SQ_CMP)) {
+				e = operand(sc, e + 1, lim, &ib);
+				if (e != SQ_FAIL && word_is(sc, e, "then") && ((ia | ib) & OI_LIT))
+					return found(f, "sqli.case", 80, i, e + 1);
+			}
+		}
+		if (word_is(sc, i + 1, "when") && condition(sc, i + 2, lim, 1)) {
+			/* ...then: "case when n = 0." is a changelog */
+			for (size_t k = i + 3; k < i + 14; k++)
+				if (word_is(sc, k, "then"))
+					return found(f, "sqli.case", 80, i, i + 5);
+			return 0;
+		}
 		/* case [x] when v then r ... end: operands, not prose, around
 		 * the words ("in case when in doubt then ...") */
 		size_t k = i + 1;
@@ -953,14 +1048,17 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 }
 
 /* operand <symbol> operand with a literal on a side, ended as SQL ends */
-static int literal_comparison(const struct sq_scan *sc, size_t j, size_t lim)
+static int literal_comparison(const struct sq_scan *sc, size_t j, size_t lim, int pure)
 {
 	unsigned a = 0, b = 0;
 	size_t e = operand(sc, j, lim, &a);
 	if (e == SQ_FAIL || !is_type(sc, e, SQ_CMP) || (T(sc, e)->flags & SQ_F_WORD))
 		return 0;
 	size_t g = operand(sc, e + 1, lim, &b);
-	return g != SQ_FAIL && ((a | b) & OI_LIT) && !is_type(sc, g, SQ_BARE);
+	if (g == SQ_FAIL || !((a | b) & OI_LIT) || is_type(sc, g, SQ_BARE))
+		return 0;
+	/* pure: one side only literals (8=3, f(x)=-1), not err - 2 >= prec */
+	return !pure || !(a & OI_BARE) || !(b & OI_BARE);
 }
 
 /* Is the group opening at j (a '(') SQL, closed and then followed by a
@@ -1008,7 +1106,7 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 		unsigned info = 0;
 		size_t e = operand(sc, 0, SQ_LOOK, &info);
 		if (e != SQ_FAIL && is_type(sc, e, SQ_LOGIC) &&
-		    literal_comparison(sc, e + 1, SQ_LOOK))
+		    literal_comparison(sc, e + 1, SQ_LOOK, 1))
 			return found(f, "sqli.boolean", 80, e, e + 4);
 	}
 	/* ( 1 or @a ) --: a parenthesized expression, the query cut off */
