@@ -503,9 +503,15 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 		p = sq_scan_number(lx, p, t);
 	} else if (c == '@' && p + 1 < n &&
 	           (s[p + 1] == '`' || s[p + 1] == '\'' || s[p + 1] == '"')) {
-		/* @`name`, @'name': a quoted variable name */
+		/* @`name`, @'name': a quoted variable name, closed */
 		t->type = SQ_VAR;
-		p = sq_scan_quoted(lx, p + 2, s[p + 1], t);
+		size_t q = sq_scan_quoted(lx, p + 2, s[p + 1], t);
+		if (t->flags & SQ_F_UNCLOSED) {
+			t->flags = 0;
+			t->type = SQ_OTHER;
+			q = p + 1;
+		}
+		p = q;
 	} else if (c == '@' && p + 1 < n && (sq_is_word(s[p + 1]) || s[p + 1] == '@')) {
 		t->type = SQ_VAR;
 		p++;
