@@ -1057,6 +1057,27 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		report(sc, "cmdi.var_concat", 85, from, wd.end);
 		return;
 	}
+	if (wd.len == 0 && wd.expansions == 1 && t[k] == '$' && k + 1 < m &&
+	    (ch_is_alpha(t[k + 1]) || t[k + 1] == '{')) {
+		/* $SHELL -c "...": a shell named by a variable, given a script */
+		size_t a = wd.end;
+		while (a < m && is_space(t[a]))
+			a++;
+		if (a > wd.end && a + 3 < m && t[a] == '-' && t[a + 1] == 'c' &&
+		    is_space(t[a + 2])) {
+			report(sc, "cmdi.shell_var", st == ST_START ? 70 : 85, from, a + 2);
+			return;
+		}
+		/* ;$a cat x: a variable that expands to nothing hides the command */
+		struct word nw;
+		int nb;
+		read_word(t, m, a, &nw);
+		if (st != ST_START && a > wd.end && nw.len && !nw.toolong &&
+		    program_lookup(&nw, &nb) >= 0) {
+			report(sc, "cmdi.obfuscated", st == ST_TIGHT ? 85 : 70, from, nw.end);
+			return;
+		}
+	}
 	if (wd.len == 0 && wd.obfuscated && wd.end > k && hops < CMDI_HOPS) {
 		judge(sc, wd.end, st, hops + 1); /* "|$u wget": $u expands to nothing */
 		return;
@@ -1289,6 +1310,13 @@ static void scan_window(struct scan *sc, int first)
 			i = j - 1;
 			break;
 		}
+		case '"':
+		case '\'':
+			/* name="...": a value starts here, as an XML attribute's or
+			 * an assignment's; judged like the start of the input */
+			if (i > 0 && t[i - 1] == '=' && i + 1 < m && t[i + 1] != c)
+				judge(sc, i + 1, ST_START, 0);
+			break;
 		case '`': /* markdown quotes code in backticks too: "the `id` field" */
 			judge(sc, i + 1,
 			      i == 0 || t[i - 1] == '=' || t[i - 1] == '(' || t[i - 1] == '\'' ||
