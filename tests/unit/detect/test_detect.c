@@ -3,10 +3,12 @@
  * FILE holds one case a line: "+ input" must be detected, "- input" must not,
  * "! input" must be detected strongly enough to alert alone under the
  * built-in policy (its score reaches the policy's threshold), "~ input" may
- * be detected but only as a weak signal that cannot alert alone;
- * "#" starts a comment; \n \r \t \\ \xHH are decoded. Every case is also run
- * with a where-flag of POL_IN_QUERY and the computed character mask, as the
- * engine calls detectors. Prints each failing case and a summary; exits 1 on
+ * be detected but only as a weak signal that cannot alert alone; "@ WHERE..."
+ * sets where the following inputs sit (query, path, key, header, cookie,
+ * body, urlish; query until the first such line);
+ * "#" starts a comment; \n \r \t \\ \xHH are decoded. Every case is run
+ * with that where-flag and the computed character mask, as the engine calls
+ * detectors. Prints each failing case and a summary; exits 1 on
  * any failure, or when the file has fewer than 5 cases of either kind (a file
  * that cannot fail is not a test).
  */
@@ -33,18 +35,33 @@ int main(int argc, char **argv)
 	size_t cap = 0;
 	ssize_t len;
 	unsigned lineno = 0, pos = 0, neg = 0, bad = 0;
+	uint32_t where = POL_IN_QUERY;
 
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
+		if (line[0] == '@') {
+			static const struct {
+				const char *name;
+				uint32_t bit;
+			} places[] = {{"query", POL_IN_QUERY},   {"path", POL_IN_PATH},
+			              {"key", POL_IN_KEY},       {"header", POL_IN_HEADER},
+			              {"cookie", POL_IN_COOKIE}, {"body", POL_IN_BODY},
+			              {"urlish", POL_IN_URLISH}};
+			where = 0;
+			for (size_t k = 0; k < sizeof(places) / sizeof(places[0]); k++)
+				if (strstr(line + 1, places[k].name))
+					where |= places[k].bit;
+			continue;
+		}
 		if (len < 2 || line[0] == '#' || !strchr("+-!~", line[0]))
 			continue;
 		int weak = line[0] == '~', alone = line[0] == '!';
 		int want = line[0] == '+' || alone;
 		char *in = line + 2;
 		size_t n = detect_unescape(in, (size_t)len - 2);
-		struct pol_ctx ctx = {pol_charmask(in, n), POL_IN_QUERY};
+		struct pol_ctx ctx = {pol_charmask(in, n), where};
 		struct pol_hit hit = {0};
 		/* An exact-size copy, so that AddressSanitizer sees a read one
 		 * byte past the input (getline's buffer has slack). */
