@@ -229,6 +229,7 @@ struct scan {
 	const struct window *w;
 	struct pol_hit *hit;
 	int found;
+	uint32_t where; /* POL_IN_* of the input */
 };
 
 /* Severity follows confidence, except for whole values (whole=1): a value
@@ -551,6 +552,12 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 		if ((c == '=' || c == ':' || c == '"' || c == '\'' || c == ' ' || c == '(') &&
 		    i + 1 < m)
 			check_absolute(sc, i + 1, c == '=');
+		/* in a URL path or an S3 key, an empty segment or a drive letter
+		 * starts an absolute path that a join keeps: uploads//etc/passwd,
+		 * files/C:/php5/php.ini */
+		if (c == '/' && (sc->where & POL_IN_PATH) && i + 2 < m &&
+		    (t[i + 1] == '/' || (ch_is_alpha(t[i + 1]) && t[i + 2] == ':')))
+			check_absolute(sc, i + 1, 1);
 		if (c == 'p' || c == 'z' || c == 'c' || c == 'e' || c == 'g' || c == 'd' ||
 		    c == 's' || c == 'j' || c == 'n')
 			check_wrapper(sc, i);
@@ -580,7 +587,7 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 	if (ctx && !(ctx->chars & need))
 		return 0;
 	struct window w;
-	struct scan sc = {&w, hit, 0};
+	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
