@@ -568,6 +568,7 @@ static void *sender(void *arg)
 		enum outcome o;
 		long status = 0;
 		bool recovered = false;
+		char note[160] = ""; /* logged once the lock is dropped */
 
 		print_new_losses(x);
 		if (!x->b.n) {
@@ -621,9 +622,9 @@ static void *sender(void *arg)
 			x->st.requests -= x->url ? 1 : 0;
 			break;
 		case FATAL:
-			vg_log_warn(
-			    "export: the collector refused a batch of %zu alerts (HTTP %ld)",
-			    x->b.n, status);
+			snprintf(note, sizeof(note),
+			         "export: the collector refused a batch of %zu alerts (HTTP %ld)",
+			         x->b.n, status);
 			x->st.dropped_failed += x->b.n;
 			x->lost.failed += x->b.n;
 			batch_done(x);
@@ -638,8 +639,9 @@ static void *sender(void *arg)
 				x->st.breaker_open = true;
 				x->st.breaker_opened++;
 				x->breaker_until = now + (uint64_t)x->breaker_open_ms * MS;
-				vg_log_warn("export: collector unreachable, pausing for %u ms",
-				            x->breaker_open_ms);
+				snprintf(note, sizeof(note),
+				         "export: collector unreachable, pausing for %u ms",
+				         x->breaker_open_ms);
 			} else if (x->st.breaker_open) {
 				/* A failed probe keeps it open for another period. */
 				x->breaker_until = now + (uint64_t)x->breaker_open_ms * MS;
@@ -655,6 +657,12 @@ static void *sender(void *arg)
 		if (recovered && o == SENT)
 			queue_loss_report(x);
 		pthread_cond_broadcast(&x->settled);
+		if (note[0]) {
+			/* stderr may block: never while pushes could wait on us */
+			pthread_mutex_unlock(&x->lock);
+			vg_log_warn("%s", note);
+			pthread_mutex_lock(&x->lock);
+		}
 	}
 	pthread_mutex_unlock(&x->lock);
 	return NULL;
