@@ -418,8 +418,11 @@ static int tag_executable(const struct xs_tag *tag_in)
 	    "script", "iframe", "frame", "frameset", "object", "embed",  "applet",
 	    "base",   "portal", "layer", "ilayer",   "xml",    "import", "vmlframe",
 	};
+	/* without attributes only script (and IE's xml island) does
+	 * anything: "the <import>s", "url.<base>.insteadOf" are prose */
 	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
-		return 1;
+		return tag->has_attrs || strcmp(tag->name, "script") == 0 ||
+		       strcmp(tag->name, "xml") == 0;
 	if (strcmp(tag->name, "meta") == 0 && tag->refresh)
 		return 1;
 	if (strcmp(tag->name, "style") == 0 && tag->js_type)
@@ -757,6 +760,20 @@ static int js_prev(const unsigned char *p, size_t i, size_t *at)
 	return -1;
 }
 
+/* Methods that call the function they are handed. */
+static int calls_argument(const char *m, size_t len)
+{
+	static const char *const names[] = {
+	    "find",  "findIndex", "findLast", "map",  "filter",  "forEach", "some",
+	    "every", "reduce",    "sort",     "call", "apply",   "bind",    "then",
+	    "catch", "finally",   "replace",  "from", "flatMap",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && memcmp(m, names[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /* A sink passed around as a value rather than called by name, the way
  * filters on "alert(" are dodged: `${alert}`, (alert)(1), [1].find(alert),
  * a=alert,a(1). JavaScript names are case-sensitive: "Alert" is prose. */
@@ -788,11 +805,11 @@ static int scan_js_value(const char *s, size_t n, struct xs_found *f)
 			int after = js_next(p, n, nb + 1, &at);
 			if (after == '(' || after == '`')
 				return xs_hit(f, "xss.js_value", 80, pa, at + 1);
-			/* .find(alert): a method handed the sink */
+			/* .find(alert): a method that calls what it is handed */
 			size_t w = pa;
-			while (w > 0 && pa - w < 32 && ident_char(p[w - 1]) && p[w - 1] != '.')
+			while (w > 0 && pa - w < 16 && ident_char(p[w - 1]) && p[w - 1] != '.')
 				w--;
-			if (w < pa && w > 0 && p[w - 1] == '.')
+			if (w < pa && w > 0 && p[w - 1] == '.' && calls_argument(s + w, pa - w))
 				return xs_hit(f, "xss.js_value", 75, w - 1, nb + 1);
 		}
 		if (pc == '=' && (nc == ',' || nc == ';') && pa > 0 && p[pa - 1] != '=' &&
