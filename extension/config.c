@@ -37,7 +37,22 @@ static const struct var vars[] = {
      "only",
      0, 0},
     {"VIGIL_COLLECTOR_TOKEN", T_SECRET, NULL, 0, 0, NULL, OFF(collector_token),
-     "bearer token for the collector; never logged", 0, 0},
+     "bearer token for the collector, in plaintext (prefer the two stores below); never "
+     "logged",
+     0, 0},
+    {"VIGIL_COLLECTOR_TOKEN_SECRET", T_STRING, NULL, 0, 0, NULL, OFF(collector_token_secret),
+     "AWS Secrets Manager secret (name or ARN) holding the collector token (its "
+     "SecretString, or its JSON member `token`), read at init with the function's role; "
+     "wins over the two others",
+     0, 0},
+    {"VIGIL_COLLECTOR_TOKEN_PARAM", T_STRING, NULL, 0, 0, NULL, OFF(collector_token_param),
+     "SSM Parameter Store SecureString (name or ARN) holding the collector token, read at "
+     "init with the function's role; wins over VIGIL_COLLECTOR_TOKEN",
+     0, 0},
+    {"VIGIL_AWS_ENDPOINT_URL", T_URL, NULL, 0, 0, NULL, OFF(aws_endpoint_url),
+     "base URL replacing `https://<service>.<region>.amazonaws.com` for those two calls "
+     "(VPC endpoints, tests)",
+     0, 0},
     {"VIGIL_FAIL", T_ENUM, "open", 0, 0, "open|closed", OFF(fail),
      "on an internal failure of the proxy: `open` passes the event through, `closed` "
      "refuses it",

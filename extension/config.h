@@ -20,8 +20,11 @@ struct ext_config {
 	const char *policy; /* NULL: the built-in policy only */
 	uint16_t proxy_port;
 	uint16_t telemetry_port;
-	const char *collector_url;   /* NULL: alerts go to stdout only */
-	const char *collector_token; /* secret: never logged */
+	const char *collector_url;          /* NULL: alerts go to stdout only */
+	const char *collector_token;        /* secret: never logged */
+	const char *collector_token_secret; /* Secrets Manager id (tel_secret_store reads it) */
+	const char *collector_token_param;  /* SSM parameter (same) */
+	const char *aws_endpoint_url;       /* stand-in for the AWS endpoints (same) */
 	enum ext_fail fail;
 	enum vg_log_level log_level;
 	int64_t telemetry_max_items;

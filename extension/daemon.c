@@ -5,16 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "config.h"
 #include "ext_api.h"
 #include "inspector.h"
+#include "posture.h"
 #include "px_proxy.h"
 #include "rhythm.h"
 #include "tel_export.h"
 #include "tel_listener.h"
 #include "tel_pipeline.h"
+#include "tel_secret_store.h"
 #include "vg_log.h"
 #include "vg_time.h"
 
@@ -243,9 +246,67 @@ static void daemon_fini(struct daemon *d)
 		ext_rhythm_fini(&d->rhythm);
 }
 
-static void print_alert(void *ctx, const struct tel_alert *a)
+/* Every alert goes here: into the exporter's queue once it runs; before
+ * that (init, until the collector token is read) straight to stdout. */
+static void emit(void *ctx, const struct tel_alert *a)
 {
-	ext_alert_print(ctx, a);
+	struct daemon *d = ctx;
+	struct tel_export *x = __atomic_load_n(&d->exporter, __ATOMIC_ACQUIRE);
+	if (x)
+		tel_export_push(x, a);
+	else
+		ext_alert_print(stdout, a);
+}
+
+/* The exporter, after register: reading the collector token from Secrets
+ * Manager or Parameter Store is a network call, and the runtime's start
+ * must not wait for it. No event can arrive before vigil's first
+ * event/next, so nothing is inspected meanwhile. A token that cannot be
+ * read leaves the alerts on stdout (never lost, never breaking the
+ * function) and says why in a health alert. */
+static void start_export(struct daemon *d)
+{
+	const struct ext_config *c = &d->cfg;
+	const char *url = c->collector_url;
+	char *token = NULL, why[256] = "";
+	struct tel_export *x = NULL;
+	int r;
+
+	if (url && (r = tel_secret_token(&token, why, sizeof(why))) < 0) {
+		char msg[400];
+		snprintf(msg, sizeof(msg),
+		         "collector token not read (%s); alerts go to stdout instead of %s",
+		         why[0] ? why : strerror(-r), "the collector");
+		vg_log_error("%s", msg);
+		struct tel_alert a = {.kind = "health",
+		                      .category = "export_failure",
+		                      .rule = "vigil.export.token",
+		                      .severity = "ERROR",
+		                      .summary = msg};
+		tel_emit(&d->sink, &a);
+		url = NULL;
+	}
+	struct tel_export_opts eo = {
+	    .url = url,
+	    .token = token,
+	    .queue_records = (size_t)c->export_queue_records,
+	    .queue_bytes = (size_t)c->export_queue_bytes,
+	    .batch_records = (unsigned)c->export_batch_records,
+	    .batch_bytes = (size_t)c->export_batch_bytes,
+	    .gzip = c->export_gzip != 0,
+	    /* Export runs only where the daemon lets it: after the runtime
+	     * answered, after init, and at SHUTDOWN. */
+	    .drain_only = true,
+	    .request_timeout_ms = (unsigned)c->export_timeout_ms,
+	};
+	r = tel_export_new(&eo, &x);
+	tel_secret_free(token);
+	if (r < 0) {
+		vg_log_error("alert export not started (%s); alerts go to stdout only",
+		             strerror(-r));
+		return;
+	}
+	__atomic_store_n(&d->exporter, x, __ATOMIC_RELEASE);
 }
 
 /* The exporter (or, if it cannot start, a plain printer on stdout), the
@@ -255,28 +316,9 @@ static void print_alert(void *ctx, const struct tel_alert *a)
 static int start_alerts(struct daemon *d, char *err, size_t errn)
 {
 	const struct ext_config *c = &d->cfg;
-	struct tel_export_opts eo = {
-	    .url = c->collector_url,
-	    .token = c->collector_token,
-	    .queue_records = (size_t)c->export_queue_records,
-	    .queue_bytes = (size_t)c->export_queue_bytes,
-	    .batch_records = (unsigned)c->export_batch_records,
-	    .batch_bytes = (size_t)c->export_batch_bytes,
-	    .gzip = c->export_gzip != 0,
-	    /* Export runs only where the daemon lets it: after the runtime
-	     * answered, and at SHUTDOWN. */
-	    .drain_only = true,
-	    .request_timeout_ms = (unsigned)c->export_timeout_ms,
-	};
-	int r = tel_export_new(&eo, &d->exporter);
-	if (r == 0) {
-		d->sink = tel_export_sink(d->exporter);
-	} else {
-		vg_log_error("alert export not started (%s); alerts go to stdout only",
-		             strerror(-r));
-		d->sink = (struct tel_sink){print_alert, stdout};
-	}
+	int r;
 
+	d->sink = (struct tel_sink){emit, d};
 	struct tel_config tc;
 	tel_config_defaults(&tc);
 	tc.memory_share = c->tel_memory_share;
@@ -336,8 +378,11 @@ static int serve(struct daemon *d, const char *name, const char *runtime_api)
 	}
 	vg_log_debug("registered as %s at %.3f ms", name, since_ms(d));
 	subscribe(d);
-	/* What init raised (a proxy that could not start) goes out now, in
-	 * the init phase, not on an invocation. */
+	start_export(d);
+	/* After register, so that it costs the runtime's start nothing. */
+	ext_posture_scan_env(environ, &d->sink);
+	/* What init raised (a proxy that could not start, posture) goes out
+	 * now, in the init phase, not on an invocation. */
 	flush_alerts(d, vg_mono_ns() + (uint64_t)d->cfg.flush_invoke_ms * 1000000u);
 
 	for (;;) {

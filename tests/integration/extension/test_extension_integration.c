@@ -664,6 +664,150 @@ START_TEST(telemetry_error_names_the_inspection_alert)
 }
 END_TEST
 
+START_TEST(posture_reports_secret_in_env_once)
+{
+	struct th_resp r;
+	const char *more[] = {"--env", "PAYMENTS_API_PASSWORD=Pr0d-Pa55word-xyz", NULL};
+	start(more);
+	/* Raised at init and sent in the init phase: before any invoke. */
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "\"vigil.category\":\"secret_in_env\"", 10000, NULL, 0), 0);
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	th_resp_fini(&r);
+	cJSON_Delete(stop_and_report());
+	cJSON *al[4];
+	ck_assert_uint_eq(alerts_with("\"secret_in_env\"", al, 4), 1);
+	ck_assert_str_eq(attr(al[0], "vigil.kind"), "posture");
+	ck_assert_str_eq(attr(al[0], "vigil.env.name"), "PAYMENTS_API_PASSWORD");
+	cJSON_Delete(al[0]);
+	/* The value appears in nothing vigil printed. */
+	char *text = th_file_read(sb.err_path, NULL);
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "[extension:vigil]") || strstr(line, "vigil:"))
+			ck_assert_msg(!strstr(line, "Pa55word"), "value leaked: %.200s", line);
+	free(text);
+}
+END_TEST
+
+/* A vigil-collector on a free port with a token; its URL in *url. */
+static struct th_proc collector;
+static char col_dir[512], col_url[192], col_base[96];
+
+static void start_collector(void)
+{
+	char listen[64], db[600], log[600];
+	uint16_t port = th_free_port();
+	ck_assert_int_eq(th_tempdir(col_dir, sizeof(col_dir), "col"), 0);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+	snprintf(db, sizeof(db), "%s/alerts.db", col_dir);
+	snprintf(log, sizeof(log), "%s/collector.log", col_dir);
+	snprintf(col_base, sizeof(col_base), "http://%s", listen);
+	snprintf(col_url, sizeof(col_url), "VIGIL_COLLECTOR_URL=http://%s/v1/logs", listen);
+	char *argv[] = {(char *)th_bin("collector/vigil-collector"),
+	                "--listen",
+	                listen,
+	                "--db",
+	                db,
+	                "--token",
+	                "s3cret-collector-token",
+	                NULL};
+	ck_assert_int_eq(th_spawn(&collector, argv, NULL, log, log), 0);
+	char url[128];
+	snprintf(url, sizeof(url), "%s/healthz", col_base);
+	for (int i = 0; i < 100; i++) {
+		struct th_resp r;
+		int ok = th_http("GET", url, NULL, NULL, 0, 1000, &r) == 0 && r.status == 200;
+		if (ok || i == 99) {
+			th_resp_fini(&r);
+			ck_assert_msg(ok, "collector not ready");
+			break;
+		}
+		th_resp_fini(&r);
+		usleep(50 * 1000);
+	}
+}
+
+static void stop_collector(void)
+{
+	th_stop(&collector, 5000);
+	th_rmtree(col_dir);
+}
+
+/* The collector's alerts for a request id (a JSON array, owned). */
+static cJSON *collected(const char *rid)
+{
+	char url[256];
+	struct th_resp r;
+	snprintf(url, sizeof(url), "%s/api/alerts?limit=500", col_base);
+	ck_assert_int_eq(th_http("GET", url, NULL, NULL, 0, 5000, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	cJSON *all = cJSON_Parse(r.body), *out = cJSON_CreateArray(), *it;
+	th_resp_fini(&r);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(all, "alerts"))
+	{
+		char *text = cJSON_PrintUnformatted(it);
+		if (text && strstr(text, rid))
+			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
+		free(text);
+	}
+	cJSON_Delete(all);
+	return out;
+}
+
+START_TEST(alerts_reach_the_collector_with_the_token)
+{
+	char *ev = attack("sns-jndi"), rid[64], tok[80];
+	struct th_resp r;
+	start_collector();
+	snprintf(tok, sizeof(tok), "VIGIL_COLLECTOR_TOKEN=%s", "s3cret-collector-token");
+	const char *more[] = {"--env", col_url, "--env", tok, NULL};
+	start(more);
+	invoke_expect(ev, NULL, &r);
+	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
+	th_resp_fini(&r);
+	/* Sent in the invocation's flush window, before vigil's event/next:
+	 * by the time a second invocation is answered it is stored. */
+	invoke_expect("{\"action\":\"echo\"}", NULL, &r);
+	th_resp_fini(&r);
+	cJSON *got = collected(rid);
+	ck_assert_msg(cJSON_GetArraySize(got) >= 1, "no alert for %s in the collector", rid);
+	char *text = cJSON_PrintUnformatted(got);
+	ck_assert_ptr_nonnull(strstr(text, "jndi"));
+	free(text);
+	cJSON_Delete(got);
+	/* With a collector, the alerts are not printed on stdout. */
+	ck_assert(!th_file_contains(sb.err_path, "\"vigil.kind\":\"inspection\""));
+	ck_assert(!th_file_contains(sb.err_path, "s3cret-collector-token"));
+	cJSON_Delete(stop_and_report());
+	stop_collector();
+	free(ev);
+}
+END_TEST
+
+START_TEST(unreadable_token_keeps_alerts_on_stdout)
+{
+	char *ev = attack("sns-jndi");
+	struct th_resp r;
+	start_collector();
+	/* The secret store cannot be reached: no credentials, no endpoint. */
+	const char *more[] = {"--env", col_url,
+	                      "--env", "VIGIL_COLLECTOR_TOKEN_SECRET=vigil/token",
+	                      "--env", "VIGIL_AWS_ENDPOINT_URL=http://127.0.0.1:1",
+	                      NULL};
+	start(more);
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "\"vigil.category\":\"export_failure\"", 10000, NULL, 0), 0);
+	invoke_expect(ev, NULL, &r);
+	th_resp_fini(&r);
+	ck_assert_int_eq(th_wait_line(sb.err_path, "\"vigil.kind\":\"inspection\"", 10000, NULL, 0),
+	                 0);
+	cJSON_Delete(stop_and_report());
+	stop_collector();
+	free(ev);
+}
+END_TEST
+
 START_TEST(runtime_crash_does_not_hold_vigil)
 {
 	/* The runtime exits mid-invocation, so it never answers: vigil must
@@ -684,7 +828,7 @@ START_TEST(runtime_crash_does_not_hold_vigil)
 	{
 		resets++;
 		ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "clean")),
-		              "reset not clean: %s", cJSON_PrintUnformatted(it));
+		              "a reset was not clean");
 	}
 	ck_assert_int_eq(resets, 1);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
@@ -719,6 +863,10 @@ int main(int argc, char **argv)
 	     block_sqs_source_is_a_vigil_blocked_error},
 	    {"invalid_policy_is_a_configuration_error", invalid_policy_is_a_configuration_error},
 	    {"runtime_crash_does_not_hold_vigil", runtime_crash_does_not_hold_vigil},
+	    {"posture_reports_secret_in_env_once", posture_reports_secret_in_env_once},
+	    {"alerts_reach_the_collector_with_the_token",
+	     alerts_reach_the_collector_with_the_token},
+	    {"unreadable_token_keeps_alerts_on_stdout", unreadable_token_keeps_alerts_on_stdout},
 	    {"telemetry_error_names_the_inspection_alert",
 	     telemetry_error_names_the_inspection_alert},
 	};

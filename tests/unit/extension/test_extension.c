@@ -22,6 +22,7 @@
 #include "fake_upstream.h"
 #include "inspector.h"
 #include "px_client.h"
+#include "posture.h"
 #include "rhythm.h"
 #include "tel_pipeline.h"
 #include "vg_buf.h"
@@ -34,6 +35,9 @@ static const char *const all_vars[] = {
     "VIGIL_TELEMETRY_PORT",
     "VIGIL_COLLECTOR_URL",
     "VIGIL_COLLECTOR_TOKEN",
+    "VIGIL_COLLECTOR_TOKEN_SECRET",
+    "VIGIL_COLLECTOR_TOKEN_PARAM",
+    "VIGIL_AWS_ENDPOINT_URL",
     "VIGIL_FAIL",
     "VIGIL_LOG_LEVEL",
     "VIGIL_TELEMETRY_MAX_ITEMS",
@@ -760,6 +764,81 @@ START_TEST(rhythm_waits_for_the_answer)
 }
 END_TEST
 
+/* --- posture ---------------------------------------------------------------- */
+
+struct posture_seen {
+	unsigned n;
+	char names[512];
+	char ids[8][33];
+	bool leaked;
+};
+
+static const char *const secret_values[] = {
+    "hunter2-Secr3t!",
+    "postgres://app:Sup3rS3cret@db.internal:5432/app",
+    "AKIAQWERTYUIOPASDFGH",
+};
+
+static bool has_secret(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof(secret_values) / sizeof(secret_values[0]); i++)
+		if (strstr(s, secret_values[i]) || strstr(s, "Sup3rS3cret"))
+			return true;
+	return false;
+}
+
+static void catch_posture(void *ctx, const struct tel_alert *a)
+{
+	struct posture_seen *p = ctx;
+	ck_assert_str_eq(a->kind, "posture");
+	ck_assert_str_eq(a->category, "secret_in_env");
+	p->leaked |= has_secret(a->summary) || has_secret(a->rule) || has_secret(a->excerpt) ||
+	             has_secret(a->path);
+	for (unsigned i = 0; i < a->n_attrs; i++) {
+		p->leaked |= has_secret(a->attrs[i].value);
+		if (!strcmp(a->attrs[i].key, "vigil.env.name")) {
+			strcat(p->names, a->attrs[i].value);
+			strcat(p->names, " ");
+		}
+	}
+	if (p->n < 8)
+		tel_alert_id(a, p->ids[p->n]);
+	p->n++;
+}
+
+START_TEST(posture_names_each_secret_variable_never_its_value)
+{
+	char pw[64], url[96], key[64];
+	snprintf(pw, sizeof(pw), "DB_PASSWORD=%s", secret_values[0]);
+	snprintf(url, sizeof(url), "DATABASE_URL=%s", secret_values[1]);
+	snprintf(key, sizeof(key), "PARTNER_KEY_ID=%s", secret_values[2]);
+	char *env[] = {
+	    "PATH=/usr/bin:/bin",
+	    pw,
+	    "LOG_LEVEL=debug",
+	    url,
+	    "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", /* the role's */
+	    key,
+	    "PASSWORD=",
+	    "=odd",
+	    "NOEQUALS",
+	    NULL,
+	};
+	struct posture_seen p = {0};
+	struct tel_sink sink = {catch_posture, &p};
+	ck_assert_uint_eq(ext_posture_scan_env(env, &sink), 3);
+	ck_assert_uint_eq(p.n, 3);
+	ck_assert_str_eq(p.names, "DB_PASSWORD DATABASE_URL PARTNER_KEY_ID ");
+	ck_assert(!p.leaked);
+	/* One alert per variable: distinct ids. */
+	ck_assert_str_ne(p.ids[0], p.ids[1]);
+	ck_assert_str_ne(p.ids[1], p.ids[2]);
+	/* An environment without secrets raises nothing. */
+	char *clean[] = {"PATH=/bin", "TZ=UTC", NULL};
+	ck_assert_uint_eq(ext_posture_scan_env(clean, &sink), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extension");
@@ -771,6 +850,7 @@ static Suite *suite(void)
 	tcase_add_test(t, readme_table_matches_the_code);
 	tcase_add_test(t, inspector_monitor_and_block);
 	tcase_add_test(t, rhythm_waits_for_the_answer);
+	tcase_add_test(t, posture_names_each_secret_variable_never_its_value);
 	tcase_add_test(t, inspector_rejects_invalid_policy_with_file_and_line);
 	suite_add_tcase(s, t);
 
