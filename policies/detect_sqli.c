@@ -3,8 +3,10 @@
  * The input is tokenized as SQL three times: as if the application pasted
  * it outside any literal, inside '...', and inside "..." (an injection
  * breaks out of the literal it was put in, so the text before the first
- * quote is the end of that literal). Each token stream is then read by a
- * handful of grammar rules over token classes, not over words:
+ * quote is the end of that literal; when a backslash stands before a
+ * quote, the quoted readings run once more with backslashes escaping
+ * nothing, as SQLite and standard SQL read them). Each token stream is then
+ * read by a handful of grammar rules over token classes, not over words:
  *
  *  - a break-out (the end of the literal, or a leading number) followed by
  *    SQL: a boolean with a comparison or a call, a comment that truncates
@@ -1118,9 +1120,11 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 	return anywhere(sc, i, !quote, f);
 }
 
-static int pass(const char *s, size_t n, char quote, struct sq_found *f, struct sq_scan *sc)
+static int pass(const char *s, size_t n, char quote, int no_bs, struct sq_found *f,
+                struct sq_scan *sc)
 {
 	sq_lex_init(&sc->lx, s, n, quote);
+	sc->lx.no_bs = no_bs;
 	sc->count = 0;
 	sc->done = 0;
 	memset(&sc->end, 0, sizeof(sc->end));
@@ -1161,12 +1165,17 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
-	for (int q = 0; q < 3; q++) {
-		if (quotes[q] == '\'' && !(chars & POL_CH_SQUOTE))
+	/* Quoted passes once more without backslash escapes when a backslash
+	 * stands before a quote: admin\' or 1=1-- breaks out where the
+	 * database (SQLite, standard SQL) escapes nothing with it. */
+	int bs = (chars & POL_CH_BSLASH) && (memmem(s, n, "\\'", 2) || memmem(s, n, "\\\"", 2));
+	for (int q = 0; q < (bs ? 5 : 3); q++) {
+		char quote = quotes[q < 3 ? q : q - 2];
+		if (quote == '\'' && !(chars & POL_CH_SQUOTE))
 			continue;
-		if (quotes[q] == '"' && !(chars & POL_CH_DQUOTE))
+		if (quote == '"' && !(chars & POL_CH_DQUOTE))
 			continue;
-		if (!pass(s, n, quotes[q], &f, &sc))
+		if (!pass(s, n, quote, q >= 3, &f, &sc))
 			continue;
 		const struct sq_tok *a = T(&sc, f.from);
 		size_t to = f.to > f.from ? f.to - 1 : f.from;
@@ -1174,7 +1183,7 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 			to--;
 		const struct sq_tok *b = T(&sc, to);
 		size_t off = a->off, end = (size_t)b->off + b->len;
-		if (quotes[q] && f.from == 1 && off > sc.lit_end)
+		if (quote && f.from == 1 && off > sc.lit_end)
 			off = sc.lit_end; /* show the closing quote */
 		if (off > n)
 			off = n;

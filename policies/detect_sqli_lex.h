@@ -63,6 +63,7 @@ struct sq_lex {
 	char quote;  /* starting context: 0, '\'' or '"' */
 	int started; /* the first token has been read */
 	int in_exec; /* inside a MySQL executable comment */
+	int no_bs;   /* backslashes escape nothing (SQLite, standard SQL) */
 };
 
 #include <stdlib.h>
@@ -80,6 +81,7 @@ static void sq_lex_init(struct sq_lex *lx, const char *s, size_t n, char quote)
 	lx->quote = quote;
 	lx->started = 0;
 	lx->in_exec = 0;
+	lx->no_bs = 0;
 }
 
 static int sq_is_word(unsigned char c)
@@ -180,7 +182,7 @@ static size_t sq_scan_quoted(struct sq_lex *lx, size_t p, unsigned char q, struc
 	const unsigned char *s = lx->s;
 	size_t n = lx->n;
 	while (p < n) {
-		if (s[p] == '\\' && q != '`') {
+		if (s[p] == '\\' && q != '`' && !lx->no_bs) {
 			p += 2;
 		} else if (s[p] == q) {
 			if (p + 1 < n && s[p + 1] == q) {
