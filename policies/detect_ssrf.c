@@ -597,6 +597,11 @@ static void judge_rest(struct scan *sc, size_t b, size_t e)
 			end++;
 		if (end == m && u > e && (t[u - 1] == '?' || t[u - 1] == 0))
 			report_as(sc, "ssrf.suffix_truncation", 65, 1, b, u);
+		/* a whole value that is an FTP URL: data to be fetched over a
+		 * protocol a web API has no use for, what PHP includes remotely;
+		 * in prose it stays a mention (50) */
+		if (end == m && t[b] == 'f' && t[b + 1] == 't' && t[b + 2] == 'p')
+			report_as(sc, "ssrf.scheme_ftp", 60, 1, b, u);
 	}
 }
 
