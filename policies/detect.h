@@ -87,6 +87,7 @@ enum {
 	POL_IN_COOKIE = 1u << 4,
 	POL_IN_BODY = 1u << 5,   /* a whole raw body that did not parse further */
 	POL_IN_URLISH = 1u << 6, /* the field's name says it holds a URL (url, uri, href, callback...) */
+	POL_IN_PATHISH = 1u << 7, /* the field's name says it holds a file path (path, file, include...) */
 };
 
 struct pol_ctx {

@@ -551,6 +551,10 @@ static void judge_rest(struct scan *sc, size_t b, size_t e)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
+	/* a URL where the field's name says a file path goes (page=, include=,
+	 * _CONF[path]=): the code will include or open it, from another host */
+	if (sc->where & POL_IN_PATHISH)
+		report_as(sc, "ssrf.remote_include", 70, 1, b, e);
 	/* http://example.com/:x@evil.com/, http://example.com%2f@evil.com/: the
 	 * first path segment holds userinfo and a host, which a parser that
 	 * decodes the slash, or a lenient one, takes as the authority

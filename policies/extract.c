@@ -102,6 +102,46 @@ static bool key_is_urlish(const char *k, size_t n)
 	return false;
 }
 
+/* A name that says its field holds a file path ("path", "_CONF[path]",
+ * "templateFile", "include"): a whole word of it, delimited by other
+ * characters or a change of case, so that "profile" is no "file". */
+static bool key_is_pathish(const char *k, size_t n)
+{
+#define W(s) {s, sizeof(s) - 1}
+	static const struct {
+		const char *s;
+		size_t n;
+	} names[] = {W("path"), W("file"), W("dir"), W("folder"), W("include"), W("require"),
+		     W("template"), W("root"), W("module"), W("theme"), W("lang")};
+#undef W
+	if (n < 3 || n > 48)
+		return false;
+	for (size_t at = 0; at + 3 <= n; at++) {
+		bool start = at == 0 || !((k[at - 1] | 0x20) >= 'a' && (k[at - 1] | 0x20) <= 'z') ||
+			     (k[at] >= 'A' && k[at] <= 'Z');
+		if (!start)
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			size_t e = at + names[i].n, j = 0;
+			if (e > n)
+				continue;
+			while (j < names[i].n && (k[at + j] | 0x20) == names[i].s[j])
+				j++;
+			if (j == names[i].n &&
+			    (e == n || !((k[e] | 0x20) >= 'a' && (k[e] | 0x20) <= 'z') ||
+			     (k[e] >= 'A' && k[e] <= 'Z')))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* What a field's name says its string value holds: a URL, a file path. */
+static uint32_t key_where(const char *k, size_t n)
+{
+	return key_is_urlish(k, n) ? POL_IN_URLISH : key_is_pathish(k, n) ? POL_IN_PATHISH : 0;
+}
+
 /* Walks a subtree in document order without recursion: a stack of open
  * containers restores the path as each one closes. Below the depth limit the
  * structure is no longer tracked, but every key and string is still seen. */
@@ -130,8 +170,8 @@ void pol_walk(struct pol_scan *sc, const struct pol_json *d, uint32_t root, uint
 			pol_path_key(sc, nd->key, nd->key_len);
 			pol_scan_input(sc, nd->key, nd->key_len, where | POL_IN_KEY);
 			/* the flag only matters to a string value */
-			if (nd->type == POL_J_STR && key_is_urlish(nd->key, nd->key_len))
-				w |= POL_IN_URLISH;
+			if (nd->type == POL_J_STR)
+				w |= key_where(nd->key, nd->key_len);
 		}
 		if (nd->type == POL_J_OBJ || nd->type == POL_J_ARR) {
 			if (depth < limit) {
@@ -205,7 +245,7 @@ static int scan_pair(void *arg, const char *name, size_t nn, const char *val, si
 		pol_scan_input(sc, name, nn, pc->where | POL_IN_KEY);
 	else
 		pol_path_idx(sc, (size_t)pc->idx);
-	uint32_t w = pc->where | (key_is_urlish(name, nn) ? POL_IN_URLISH : 0);
+	uint32_t w = pc->where | key_where(name, nn);
 	if (pc->nested)
 		pol_scan_string(sc, val, vn, w);
 	else

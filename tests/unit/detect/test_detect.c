@@ -5,7 +5,7 @@
  * built-in policy (its score reaches the policy's threshold), "~ input" may
  * be detected but only as a weak signal that cannot alert alone; "@ WHERE..."
  * sets where the following inputs sit (query, path, key, header, cookie,
- * body, urlish; query until the first such line);
+ * body, urlish, pathish; query until the first such line);
  * "#" starts a comment; \n \r \t \\ \xHH are decoded. Every case is run
  * with that where-flag and the computed character mask, as the engine calls
  * detectors. Prints each failing case and a summary; exits 1 on
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 			} places[] = {{"query", POL_IN_QUERY},   {"path", POL_IN_PATH},
 			              {"key", POL_IN_KEY},       {"header", POL_IN_HEADER},
 			              {"cookie", POL_IN_COOKIE}, {"body", POL_IN_BODY},
-			              {"urlish", POL_IN_URLISH}};
+			              {"urlish", POL_IN_URLISH}, {"pathish", POL_IN_PATHISH}};
 			where = 0;
 			for (size_t k = 0; k < sizeof(places) / sizeof(places[0]); k++)
 				if (strstr(line + 1, places[k].name))

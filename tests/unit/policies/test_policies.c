@@ -611,6 +611,38 @@ START_TEST(structural_findings_in_keys)
 }
 END_TEST
 
+/* A field's name says what its value holds: a URL where a file path goes is
+ * remote file inclusion, a URL where a URL goes is data; the name is read
+ * by whole words ("profile" holds no "file"). */
+START_TEST(field_names_say_what_values_hold)
+{
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_MONITOR, NULL, 0), 0);
+	static const struct {
+		const char *ev;
+		int flagged;
+	} cases[] = {
+		{"{\"a\":{\"_CONF[path]\":\"https://foo.bar\"}}", 1},
+		{"{\"a\":{\"templateFile\":\"https://foo.bar/t.txt\"}}", 1},
+		{"{\"a\":{\"include\":\"ftp://files.example/x\"}}", 1},
+		{"{\"a\":{\"profile\":\"https://foo.bar\"}}", 0},
+		{"{\"a\":{\"website\":\"https://foo.bar\"}}", 0},
+		{"{\"a\":{\"filePath\":\"reports/2024/q1.pdf\"}}", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, cases[i].ev, strlen(cases[i].ev), &r), 0);
+		int found = 0;
+		for (size_t k = 0; k < pol_result_count(r); k++)
+			found |= strcmp(pol_result_finding(r, k)->rule, "ssrf.remote_include") == 0;
+		ck_assert_msg(found == cases[i].flagged, "case %zu: %s", i, cases[i].ev);
+		ck_assert_int_eq(pol_result_verdict(r), cases[i].flagged ? POL_ALERT : POL_PASS);
+		pol_result_free(r);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
 /* One engine, many threads: results must not depend on who else runs. */
 static const char *const mt_events[] = {
 	"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
@@ -803,6 +835,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, weak_signals_add_up);
 	tcase_add_test(t, excerpts_are_redacted);
 	tcase_add_test(t, structural_findings_in_keys);
+	tcase_add_test(t, field_names_say_what_values_hold);
 	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
 	tcase_add_test(t, repeated_strings_judged_alike);
