@@ -102,6 +102,29 @@ static uint64_t invoke(struct px_pool *p, size_t expect)
 	return ok ? t1 - t0 : 0;
 }
 
+/* An API Gateway REST event of exactly size bytes whose JSON body holds
+ * English text: what vigil inspects on a typical web invocation (classified,
+ * extracted, the body's JSON decoded and every string run through the
+ * detectors), with nothing to find. */
+static void make_event(char *ev, size_t size)
+{
+	static const char head[] =
+	    "{\"resource\":\"/items\",\"path\":\"/items\",\"httpMethod\":\"POST\","
+	    "\"headers\":{\"Host\":\"api.example.com\",\"content-type\":\"application/json\","
+	    "\"User-Agent\":\"Mozilla/5.0 (X11; Linux x86_64)\"},\"queryStringParameters\":"
+	    "{\"q\":\"running shoes\",\"page\":\"2\"},\"requestContext\":{\"stage\":\"prod\","
+	    "\"requestId\":\"c6af9ac6-7b61-11e6-9a41-93e8deadbeef\"},\"isBase64Encoded\":false,"
+	    "\"body\":\"{\\\"note\\\":\\\"";
+	static const char tail[] = "\\\"}\"}";
+	static const char words[] = "the quick brown fox jumps over the lazy dog and selects a "
+	                            "union of friends to drop by ";
+	size_t h = sizeof(head) - 1, t = sizeof(tail) - 1, w = sizeof(words) - 1;
+	memcpy(ev, head, h);
+	for (size_t i = h; i < size - t; i++)
+		ev[i] = words[(i - h) % w];
+	memcpy(ev + size - t, tail, t);
+}
+
 static int latency(struct fake_up *up, uint16_t pp, size_t size, size_t n, size_t round)
 {
 	char *ev = malloc(size);
@@ -110,9 +133,7 @@ static int latency(struct fake_up *up, uint16_t pp, size_t size, size_t n, size_
 	uint64_t *d = calloc(n, sizeof(*d)), *x = calloc(n, sizeof(*x));
 	size_t nd = 0, nx = 0;
 
-	memset(ev, 'e', size);
-	ev[0] = '{';
-	ev[size - 1] = '}';
+	make_event(ev, size);
 	up->event = ev;
 	up->event_len = size;
 	snprintf(hp, sizeof(hp), "127.0.0.1:%u", pp);
