@@ -1152,16 +1152,13 @@ static int pass(const char *s, size_t n, char quote, int no_bs, struct sq_found 
 	}
 }
 
-int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+/* The passes over one input; fills *hit on a finding. */
+static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
 {
 	static const char quotes[3] = {0, '\'', '"'};
 	struct sq_scan sc;
 	struct sq_found f;
-	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
 
-	/* Token offsets are 32-bit; the engine's event limit is far below. */
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
@@ -1196,6 +1193,33 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		hit->off = (uint32_t)off;
 		hit->len = (uint32_t)(end - off);
 		return 1;
+	}
+	return 0;
+}
+
+int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+{
+	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
+
+	/* Token offsets are 32-bit; the engine's event limit is far below. */
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	if (scan_input(s, n, chars, hit))
+		return 1;
+	/* A path or an S3 key puts each value in a segment of its own
+	 * (/items/10 ORDER BY 17--): each segment is read as an input too.
+	 * Every byte belongs to one segment, so the cost at most doubles. */
+	if (!ctx || !(ctx->where & POL_IN_PATH) || !(chars & POL_CH_SLASH))
+		return 0;
+	for (size_t a = 0; a < n;) {
+		const char *e = memchr(s + a, '/', n - a);
+		size_t b = e ? (size_t)(e - s) : n;
+		if (b - a >= 2 && b - a < n &&
+		    scan_input(s + a, b - a, pol_charmask(s + a, b - a), hit)) {
+			hit->off += (uint32_t)a;
+			return 1;
+		}
+		a = b + 1;
 	}
 	return 0;
 }
