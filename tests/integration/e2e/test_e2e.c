@@ -21,7 +21,10 @@
  *                      429 with Retry-After (honoured), closes connections,
  *                      is slow (the function's duration does not grow), is
  *                      down and comes back (nothing lost), is down at
- *                      SHUTDOWN (vigil still exits in time).
+ *                      SHUTDOWN (vigil still exits in time);
+ *   shutdown_with_full_queue  the queue overflowed while the collector was
+ *                      down: the newest that fit arrive at SHUTDOWN, the
+ *                      loss is reported.
  */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -669,6 +672,28 @@ START_TEST(collector_down_then_up)
 }
 END_TEST
 
+START_TEST(shutdown_with_full_queue)
+{
+	/* The collector is down for 15 attacks while the queue holds 10: the
+	 * 5 oldest are dropped and counted. It comes back before SHUTDOWN,
+	 * whose flush delivers the 10 that fit, each once, and the loss
+	 * report. */
+	scen_collector(true);
+	fc_down(sc.fc);
+	scen_start(NULL, (const char *[]){"--env", "VIGIL_EXPORT_QUEUE_RECORDS=10", NULL});
+	for (int i = 0; i < 15; i++)
+		ck_assert_int_eq(scen_invoke(sqli_event), 200);
+	ck_assert_int_eq(fc_up(sc.fc), 0);
+	scen_finish();
+	for (int i = 0; i < 5; i++)
+		expect_n(0, "inspection", "sqli", sc.ids[i]);
+	for (int i = 5; i < 15; i++)
+		expect_n(1, "inspection", "sqli", sc.ids[i]);
+	expect_n(10, "inspection", NULL, NULL);
+	expect_n(1, "health", "export_failure", NULL);
+}
+END_TEST
+
 START_TEST(collector_down_at_shutdown)
 {
 	/* Never up: vigil still exits inside its deadline, and the sandbox's
@@ -706,6 +731,7 @@ int main(int argc, char **argv)
 	    {"collector_slow", collector_slow},
 	    {"collector_down_then_up", collector_down_then_up},
 	    {"collector_down_at_shutdown", collector_down_at_shutdown},
+	    {"shutdown_with_full_queue", shutdown_with_full_queue},
 	};
 	Suite *s = suite_create("e2e");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
