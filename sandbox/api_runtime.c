@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "api.h"
+#include "lifecycle.h"
+#include "proc.h"
 #include "vg_log.h"
 #include "vg_time.h"
 
@@ -108,6 +110,9 @@ static void answer(struct sbx *s, bool is_error, const char *error_type, char *b
 	inv->answered = true;
 	inv->answered_ns = vg_mono_ns();
 	s->rt.state = SBX_RT_RESPONDED;
+	/* What the function printed before it answered goes first. */
+	if (s->rt.proc && sbx_tel_has_subscribers(s->tel))
+		sbx_proc_sync(s->rt.proc, vg_mono_ns() + LOG_SYNC_MS * MS);
 	sbx_rec_runtime_done(s, inv->request_id, is_error ? inv->error_type : NULL,
 	                     (double)(inv->answered_ns - inv->start_ns) / 1e6, len);
 	/* The invoker waits for the runtime's next, which broadcasts; a wake

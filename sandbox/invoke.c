@@ -165,6 +165,8 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 		s->last_sample_ns = vg_mono_ns();
 	} else if (s->rt.proc && s->rt.proc->exited)
 		s->peak_rss = VG_MAX(s->peak_rss, (uint64_t)s->rt.proc->maxrss_kb * 1024u);
+	if (fail && !inv->answered && s->rt.proc && sbx_tel_has_subscribers(s->tel))
+		sbx_proc_sync(s->rt.proc, vg_mono_ns() + LOG_SYNC_MS * MS);
 	if (fail && !inv->answered) /* else the answer emitted it */
 		sbx_rec_runtime_done(s, inv->request_id, fail, res->duration_ms, 0);
 	if (fail) {

@@ -14,6 +14,8 @@
 #define SHUTDOWN_BUDGET_MS 2000
 #define RUNTIME_SHARE_MS   300
 #define REAP_WAIT_NS       (1000 * MS)
+/* Bound on reading a runtime's pipes before its runtimeDone record. */
+#define LOG_SYNC_MS 20
 
 /* Waits for a change, at most until deadline_ns, sampling the runtime's
  * memory every 20 ms (and killing it over --memory). false once the

@@ -84,6 +84,7 @@ static bool pipe_read(struct sbx_proc *p, int fd, struct sbx_line *l)
 	}
 }
 
+/* The wake pipe carries 's' (sbx_proc_sync) and 'x' (stop). */
 static void *reader_main(void *arg)
 {
 	struct sbx_proc *p = arg;
@@ -100,14 +101,29 @@ static void *reader_main(void *arg)
 		return NULL;
 	}
 	while (open > 0) {
+		bool stop = false, sync = false;
+		unsigned ticket = 0;
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		bool stop = pfd[2].revents != 0;
+		if (pfd[2].revents) {
+			char cmd[64];
+			ssize_t n;
+			/* Read the ticket first: what was written before it
+			 * was asked for is in the pipes now. */
+			ticket = atomic_load(&p->sync_req);
+			while ((n = read(p->wake[0], cmd, sizeof(cmd))) > 0)
+				for (ssize_t i = 0; i < n; i++) {
+					stop |= cmd[i] == 'x';
+					sync |= cmd[i] == 's';
+				}
+			if (n == 0 || (pfd[2].revents & (POLLHUP | POLLERR)))
+				stop = true;
+		}
 		for (int i = 0; i < 2; i++) {
-			if (pfd[i].fd < 0 || (!pfd[i].revents && !stop))
+			if (pfd[i].fd < 0 || (!pfd[i].revents && !stop && !sync))
 				continue;
 			if (!pipe_read(p, pfd[i].fd, &lines[i]) || stop) {
 				if (stop && lines[i].n)
@@ -116,10 +132,30 @@ static void *reader_main(void *arg)
 				open--;
 			}
 		}
+		if (sync)
+			atomic_store(&p->sync_done, ticket);
 	}
 	free(lines);
 	atomic_store(&p->drained, true);
 	return NULL;
+}
+
+bool sbx_proc_sync(struct sbx_proc *p, uint64_t deadline_ns)
+{
+	if (!p || !p->reader_started || atomic_load(&p->drained))
+		return true;
+	unsigned ticket = atomic_fetch_add(&p->sync_req, 1) + 1;
+	if (write(p->wake[1], "s", 1) != 1)
+		return false;
+	/* Usually a few microseconds: the reader wakes, reads what is in
+	 * the pipes (non-blocking) and answers. */
+	while ((int)(atomic_load(&p->sync_done) - ticket) < 0 && !atomic_load(&p->drained)) {
+		if (vg_mono_ns() >= deadline_ns)
+			return false;
+		struct timespec ts = {0, 50000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
 }
 
 bool sbx_proc_drain(struct sbx_proc *p, uint64_t deadline_ns)

@@ -34,7 +34,8 @@ struct sbx_proc {
 	int out_fd, err_fd, wake[2];
 	pthread_t reader;
 	bool reader_started;
-	_Atomic bool drained; /* the reader saw both pipes end (or stopped) */
+	_Atomic bool drained;                 /* the reader saw both pipes end (or stopped) */
+	_Atomic unsigned sync_req, sync_done; /* see sbx_proc_sync */
 };
 
 /* Launches argv (argv[0] is the path) with envp; caller holds s->lock (so
@@ -49,6 +50,12 @@ void sbx_proc_release(struct sbx *s, struct sbx_proc *p);
  * handed to telemetry), at most until deadline_ns. Caller does not hold
  * s->lock. true when drained. */
 bool sbx_proc_drain(struct sbx_proc *p, uint64_t deadline_ns);
+/* Waits until p's log reader has read what p wrote to its pipes so far
+ * (every complete line handed to telemetry), at most until deadline_ns:
+ * the lines a runtime printed before it answered then come before the
+ * answer's platform.runtimeDone, as in Lambda. The reader needs no lock,
+ * so the caller may hold s->lock. true when done. */
+bool sbx_proc_sync(struct sbx_proc *p, uint64_t deadline_ns);
 /* Signals the process group (the process itself if the group is gone). */
 void sbx_proc_signal(struct sbx_proc *p, int sig);
 /* SIGSTOP / SIGCONT every live process. Caller holds s->lock. */

@@ -498,6 +498,17 @@ void sbx_tel_log(struct sbx_tel *t, enum sbx_tel_stream stream, const char *line
 	pthread_mutex_unlock(&t->mu);
 }
 
+bool sbx_tel_has_subscribers(struct sbx_tel *t)
+{
+	bool any;
+	if (!t || t->cfg.stub)
+		return false;
+	pthread_mutex_lock(&t->mu);
+	any = t->nsubs > 0;
+	pthread_mutex_unlock(&t->mu);
+	return any;
+}
+
 /* Whether every healthy subscriber has sent all records up to seq. One
  * whose POSTs fail is not waited for: a dead listener must not hold every
  * invoke until the deadline. */

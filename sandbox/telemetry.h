@@ -42,7 +42,7 @@ void sbx_tel_free(struct sbx_tel *t);
  * response body; returns the HTTP status (200, 202 in stub mode, 400, 403
  * after subscriptions closed). */
 unsigned sbx_tel_subscribe(struct sbx_tel *t, const char *ext_name, const char *body, size_t len,
-			   struct vg_buf *reply);
+                           struct vg_buf *reply);
 /* Init is over: later subscribes get 403 Telemetry.SubscriptionClosed. */
 void sbx_tel_close_subscriptions(struct sbx_tel *t);
 /* A reset re-opens subscription for the re-launched extensions. */
@@ -53,6 +53,10 @@ void sbx_tel_reopen_subscriptions(struct sbx_tel *t);
 void sbx_tel_platform(struct sbx_tel *t, const char *type, cJSON *record);
 /* One log line (without its newline) from the runtime or an extension. */
 void sbx_tel_log(struct sbx_tel *t, enum sbx_tel_stream stream, const char *line, size_t n);
+
+/* Whether any extension subscribed (so the order of log lines and
+ * platform records matters to someone). */
+bool sbx_tel_has_subscribers(struct sbx_tel *t);
 
 /* Deliver everything queued now, waiting at most until deadline_ns
  * (CLOCK_MONOTONIC). Used at the end of an invoke and at shutdown. */
