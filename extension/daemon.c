@@ -214,8 +214,13 @@ static void shutdown_phase(struct daemon *d, const struct ext_event *ev)
 	int64_t left = ev->deadline_ms ? ev->deadline_ms - vg_epoch_ms() : 0;
 	vg_log_debug("SHUTDOWN (%s), %lld ms left", ev->reason[0] ? ev->reason : "no reason",
 	             (long long)left);
-	flush_alerts(d, ev->deadline_ms ? mono_deadline(ev->deadline_ms, SHUTDOWN_MARGIN_MS)
-	                                : vg_mono_ns() + 500 * 1000000ull);
+	/* The final drain: one attempt per batch even while the breaker is
+	 * open or a retry is pending, since nothing comes after it. */
+	if (d->exporter &&
+	    tel_export_drain_final(
+	        d->exporter, ev->deadline_ms ? mono_deadline(ev->deadline_ms, SHUTDOWN_MARGIN_MS)
+	                                     : vg_mono_ns() + 500 * 1000000ull) == -ETIMEDOUT)
+		vg_log_debug("alerts left queued at the SHUTDOWN deadline");
 }
 
 static int config_failure(struct daemon *d, const char *name, const char *msg)
