@@ -23,10 +23,11 @@
  *   {"action":"bad-id"}             respond to a made-up id first and print
  *                                   "test-runtime: bad id status S", then echo
  *   {"action":"ignore-term"}        ignore SIGTERM from now on, then echo
- *   {"action":"secret"}             print log lines that leak credentials (an AWS
- *                                   access key id and secret, a private key, a
- *                                   JWT, a bearer token, a password in a URL and
- *                                   in key=value), all made up, then echo
+ *   {"action":"secret","only":K}    print log lines that leak credentials (0: an
+ *                                   AWS access key id and secret, 1: a private
+ *                                   key, 2: a bearer JWT, 3: a password in a
+ *                                   URL, 4: in key=value), all made up; only
+ *                                   line K when given; then echo
  *   {"action":"flood","ms":N,"line_bytes":B}
  *                                   print lines of B bytes (default 200) as fast
  *                                   as the pipe takes them for N ms, then print
@@ -215,16 +216,21 @@ static long respond_stream(const char *id, int error)
 
 /* Credentials of the shapes a function leaks into its logs; made up (the
  * AWS pair is the documentation's example). */
-static void print_secrets(void)
+static void print_secrets(int only)
 {
-	printf("config: aws_access_key_id=AKIAIOSFODNN7EXAMPLE "
-	       "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
-	printf("-----BEGIN RSA PRIVATE KEY-----\n");
-	printf("calling api with Authorization: Bearer "
-	       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0LXVzZXIifQ."
-	       "c2lnbmF0dXJlLW5vdC1yZWFs\n");
-	printf("connecting to postgres://app:s3cr3t-Passw0rd@db.internal:5432/orders\n");
-	printf("login attempt user=admin password=hunter2-not-real\n");
+	static const char *const lines[] = {
+	    "config: aws_access_key_id=AKIAIOSFODNN7EXAMPLE "
+	    "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	    "-----BEGIN RSA PRIVATE KEY-----",
+	    "calling api with Authorization: Bearer "
+	    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0LXVzZXIifQ."
+	    "c2lnbmF0dXJlLW5vdC1yZWFs",
+	    "connecting to postgres://app:s3cr3t-Passw0rd@db.internal:5432/orders",
+	    "login attempt user=admin password=hunter2-not-real",
+	};
+	for (int i = 0; i < (int)(sizeof(lines) / sizeof(lines[0])); i++)
+		if (only < 0 || only == i)
+			printf("%s\n", lines[i]);
 	fflush(stdout);
 }
 
@@ -354,7 +360,8 @@ static void handle(const char *id, const char *event, size_t len, const char *hd
 		       respond("00000000-0000-4000-8000-000000000000", "{}", 2));
 		respond(id, event, len);
 	} else if (!strcmp(action, "secret")) {
-		print_secrets();
+		cJSON *only = cJSON_GetObjectItemCaseSensitive(ev, "only");
+		print_secrets(cJSON_IsNumber(only) ? only->valueint : -1);
 		respond(id, event, len);
 	} else if (!strcmp(action, "flood")) {
 		cJSON *lb = cJSON_GetObjectItemCaseSensitive(ev, "line_bytes");
