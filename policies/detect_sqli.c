@@ -667,6 +667,12 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		j++;
 		closers++;
 	}
+	/* -1#x\n union select: a line comment the line ends is white space
+	 * to the server; the break-out goes on after it */
+	for (int k = 0; k < 4 && is_type(sc, j, SQ_COMMENT) && !is_type(sc, j + 1, SQ_END) &&
+	                T(sc, j)->off + T(sc, j)->len < sc->lx.n;
+	     k++)
+		j++;
 	const struct sq_tok *t = T(sc, j);
 	if (quoted && rejoins(sc, j, lim))
 		return found(f, "sqli.rejoin", 80, i, j + 3);
