@@ -808,6 +808,33 @@ START_TEST(unreadable_token_keeps_alerts_on_stdout)
 }
 END_TEST
 
+START_TEST(collector_down_costs_the_function_nothing)
+{
+	/* Nothing listens at the collector's address: every invocation still
+	 * succeeds, SHUTDOWN stays inside its deadline, and vigil says what it
+	 * lost. */
+	char *ev = attack("kinesis-sqli"), url[96];
+	struct th_resp r;
+	snprintf(url, sizeof(url), "VIGIL_COLLECTOR_URL=http://127.0.0.1:%u/v1/logs",
+	         th_free_port());
+	const char *more[] = {"--env", url, NULL};
+	start(more);
+	for (int i = 0; i < 5; i++) {
+		invoke_expect(ev, NULL, &r);
+		th_resp_fini(&r);
+	}
+	cJSON *rep = stop_and_report();
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(rep, "shutdown"), "clean")));
+	cJSON *v = report_vigil(rep);
+	ck_assert_int_eq(
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "exitStatus")), 0);
+	cJSON_Delete(rep);
+	ck_assert(th_file_contains(sb.err_path, "\"vigil.category\":\"export_failure\""));
+	free(ev);
+}
+END_TEST
+
 START_TEST(runtime_crash_does_not_hold_vigil)
 {
 	/* The runtime exits mid-invocation, so it never answers: vigil must
@@ -864,6 +891,8 @@ int main(int argc, char **argv)
 	    {"invalid_policy_is_a_configuration_error", invalid_policy_is_a_configuration_error},
 	    {"runtime_crash_does_not_hold_vigil", runtime_crash_does_not_hold_vigil},
 	    {"posture_reports_secret_in_env_once", posture_reports_secret_in_env_once},
+	    {"collector_down_costs_the_function_nothing",
+	     collector_down_costs_the_function_nothing},
 	    {"alerts_reach_the_collector_with_the_token",
 	     alerts_reach_the_collector_with_the_token},
 	    {"unreadable_token_keeps_alerts_on_stdout", unreadable_token_keeps_alerts_on_stdout},
