@@ -23,6 +23,7 @@
  * page decodes). Each pass is linear; nothing is allocated.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "detect.h"
 #include "detect_xss_read.h"
@@ -242,6 +243,8 @@ struct xs_tag {
 	int stylesheet; /* rel=stylesheet */
 	int js_type;    /* type=text/javascript */
 	int event;      /* an XML Events event= attribute */
+	int ev_handler; /* an XML Events handler= attribute */
+	int charset7;   /* charset=utf-7 (or another that decodes '<' from letters) */
 	int in_tag;     /* a real tag, not a guessed attribute context */
 };
 
@@ -310,6 +313,12 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	}
 	if (attr_len == 5 && memcmp(local, "event", 5) == 0)
 		tag->event = 1;
+	if (attr_len == 7 && memcmp(local, "handler", 7) == 0)
+		tag->ev_handler = 1;
+	/* <meta charset=utf-7>: the rest of the page decodes +ADw- as '<' */
+	if ((strcmp(attr, "charset") == 0 || strcmp(attr, "content") == 0) &&
+	    (win_ends(&win, "utf-7") || win_ends(&win, "utf7") || win_ends(&win, "mac-farsi")))
+		tag->charset7 = 1;
 	/* <set attributeName=onmouseover to=...>: SVG animation writes a
 	 * handler, or markup */
 	if (strcmp(attr, "attributename") == 0 &&
@@ -423,7 +432,10 @@ static int tag_executable(const struct xs_tag *tag_in)
 	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
 		return tag->has_attrs || strcmp(tag->name, "script") == 0 ||
 		       strcmp(tag->name, "xml") == 0;
-	if (strcmp(tag->name, "meta") == 0 && tag->refresh)
+	if (strcmp(tag->name, "meta") == 0 && (tag->refresh || tag->charset7))
+		return 1;
+	/* <x ev:event=load ev:handler=...>: XML Events runs the handler */
+	if (tag->event && tag->ev_handler)
 		return 1;
 	if (strcmp(tag->name, "style") == 0 && tag->js_type)
 		return 1;
@@ -451,6 +463,36 @@ static int read_style(struct xr *r, size_t off, struct xs_found *f)
 	return 0;
 }
 
+/* <!ATTLIST img onerror CDATA "alert(1)">: a DTD that gives every img a
+ * handler by default. Reads the declaration at r (just past '<') up to its
+ * '>'; returns 1 on a finding. */
+static int attlist_handler(struct xr *r, struct xs_found *f, size_t off)
+{
+	const unsigned char *s = r->s;
+	size_t p = r->pos + 1, n = r->n;
+	if (p + 7 > n || strncasecmp((const char *)s + p, "attlist", 7) != 0)
+		return 0;
+	const unsigned char *gt = memchr(s + p, '>', n - p);
+	size_t e = gt ? (size_t)(gt - s) : n;
+	for (size_t i = p + 7; i + 2 < e; i++) {
+		if (!is_space(s[i]) || (s[i + 1] | 0x20) != 'o' || (s[i + 2] | 0x20) != 'n')
+			continue;
+		char name[32];
+		size_t k = 0, j = i + 1;
+		while (j < e && xr_is_alpha(s[j]) && k < sizeof(name) - 1)
+			name[k++] = (char)xr_lower(s[j++]);
+		name[k] = '\0';
+		size_t w = j;
+		while (w < e && is_space(s[w]))
+			w++;
+		if (w > j && common_handler(name) && w + 5 <= e &&
+		    strncasecmp((const char *)s + w, "cdata", 5) == 0)
+			return xs_hit(f, "xss.handler", 85, off, e);
+		i = j - 1;
+	}
+	return 0;
+}
+
 /* One pass over the input as markup. */
 static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 {
@@ -472,6 +514,8 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			xr_get(&r, 0);
 			c = xr_peek(&r, 0);
 		}
+		if (c == '!' && !end_tag && attlist_handler(&r, f, off))
+			return 1;
 		if (c == '?' && !end_tag) {
 			/* <?import implementation=...>: IE loads a behaviour file */
 			char pi[8];
