@@ -835,6 +835,58 @@ START_TEST(collector_down_costs_the_function_nothing)
 }
 END_TEST
 
+START_TEST(exhausted_budget_passes_the_event_flagged)
+{
+	/* A policy with the smallest time budget, in block mode: an event
+	 * with 20,000 query parameters cannot be seen whole in it, so an
+	 * attack in the last one is not blocked; the event passes and its
+	 * alert says the budget ran out. */
+	char dir[512], file[600], env[700], rid[64];
+	struct th_resp r;
+	ck_assert_int_eq(th_tempdir(dir, sizeof(dir), "budget"), 0);
+	snprintf(file, sizeof(file), "%s/budget.json", dir);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"limits\": {\"budget_us\": 10}}\n", f);
+	fclose(f);
+	snprintf(env, sizeof(env), "VIGIL_POLICY=%s", file);
+	const char *more[] = {"--env", env, "--env", "VIGIL_MODE=block", NULL};
+	start(more);
+	size_t cap = 2 << 20, n = 0;
+	char *ev = malloc(cap);
+	n += (size_t)snprintf(ev + n, cap - n,
+	                      "{\"resource\":\"/items\",\"path\":\"/items\",\"httpMethod\":"
+	                      "\"GET\",\"headers\":{},\"queryStringParameters\":{");
+	for (int i = 0; i < 20000; i++)
+		n += (size_t)snprintf(ev + n, cap - n,
+		                      "\"q%d\":\"many plain words in a long note\",", i);
+	n += (size_t)snprintf(ev + n, cap - n,
+	                      "\"z\":\"1' OR '1'='1' -- \"},\"requestContext\":{\"stage\":"
+	                      "\"prod\"},\"isBase64Encoded\":false,\"body\":null}");
+	invoke_expect(ev, NULL, &r);
+	ck_assert_uint_eq(r.len, n); /* echoed: the handler got it */
+	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
+	th_resp_fini(&r);
+	ck_assert(runtime_saw(rid));
+	char needle[128];
+	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rid);
+	ck_assert_int_eq(th_wait_line(sb.err_path, needle, 5000, NULL, 0), 0);
+	cJSON *al[8];
+	size_t k = alerts_with(needle, al, 8);
+	ck_assert_uint_ge(k, 1);
+	bool budget_rule = false;
+	for (size_t j = 0; j < k; j++) {
+		ck_assert_str_eq(attr(al[j], "vigil.budget_exhausted"), "true");
+		ck_assert_str_eq(attr(al[j], "vigil.action"), "alert");
+		budget_rule |= !strcmp(attr(al[j], "vigil.rule.id"), "limit.time_budget");
+		cJSON_Delete(al[j]);
+	}
+	ck_assert(budget_rule);
+	free(ev);
+	th_rmtree(dir);
+}
+END_TEST
+
 START_TEST(runtime_crash_does_not_hold_vigil)
 {
 	/* The runtime exits mid-invocation, so it never answers: vigil must
@@ -891,6 +943,8 @@ int main(int argc, char **argv)
 	    {"invalid_policy_is_a_configuration_error", invalid_policy_is_a_configuration_error},
 	    {"runtime_crash_does_not_hold_vigil", runtime_crash_does_not_hold_vigil},
 	    {"posture_reports_secret_in_env_once", posture_reports_secret_in_env_once},
+	    {"exhausted_budget_passes_the_event_flagged",
+	     exhausted_budget_passes_the_event_flagged},
 	    {"collector_down_costs_the_function_nothing",
 	     collector_down_costs_the_function_nothing},
 	    {"alerts_reach_the_collector_with_the_token",
