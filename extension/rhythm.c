@@ -69,7 +69,7 @@ int ext_rhythm_wait(struct ext_rhythm *r, const char *request_id, uint64_t deadl
 	int ret = 0;
 
 	pthread_mutex_lock(&r->m);
-	unsigned epoch = r->epoch;
+	unsigned epoch = r->seen_epoch;
 	while (!answered(r, request_id)) {
 		if (r->epoch != epoch) {
 			ret = -ECANCELED;
@@ -81,6 +81,7 @@ int ext_rhythm_wait(struct ext_rhythm *r, const char *request_id, uint64_t deadl
 			break;
 		}
 	}
+	r->seen_epoch = r->epoch;
 	pthread_mutex_unlock(&r->m);
 	return ret;
 }

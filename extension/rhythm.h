@@ -23,8 +23,9 @@ struct ext_rhythm {
 	pthread_mutex_t m;
 	pthread_cond_t cv; /* on CLOCK_MONOTONIC */
 	char ids[EXT_RHYTHM_KEEP][EXT_RHYTHM_ID_MAX];
-	unsigned next;  /* slot the next answer goes to */
-	unsigned epoch; /* bumped by ext_rhythm_interrupt */
+	unsigned next;       /* slot the next answer goes to */
+	unsigned epoch;      /* bumped by ext_rhythm_interrupt */
+	unsigned seen_epoch; /* epoch when the last wait ended */
 };
 
 /* 0 or -errno. */
@@ -37,7 +38,10 @@ void ext_rhythm_answered(struct ext_rhythm *r, const char *request_id);
  * may never come (a runtime that crashed). Any thread. */
 void ext_rhythm_interrupt(struct ext_rhythm *r);
 /* Waits until request_id was answered or the vg_mono_ns clock passes
- * deadline_ns. 0 when answered, -ETIMEDOUT, -ECANCELED when interrupted. */
+ * deadline_ns. 0 when answered, -ETIMEDOUT, -ECANCELED when interrupted
+ * during the wait or since the previous wait ended (a runtime that crashes
+ * at once closes its connection before the INVOKE reaches the lifecycle
+ * thread). */
 int ext_rhythm_wait(struct ext_rhythm *r, const char *request_id, uint64_t deadline_ns);
 
 #endif

@@ -760,6 +760,12 @@ START_TEST(rhythm_waits_for_the_answer)
 	ck_assert_int_eq(ext_rhythm_wait(&rh, "crashed", vg_mono_ns() + 30ull * 1000000000u),
 	                 -ECANCELED);
 	pthread_join(t, NULL);
+	/* A close between two waits (the runtime crashed before the INVOKE
+	 * reached us) ends the next wait at once, and only that one. */
+	ext_rhythm_interrupt(&rh);
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "crashed-early", vg_mono_ns() + 30ull * 1000000000u),
+	                 -ECANCELED);
+	ck_assert_int_eq(ext_rhythm_wait(&rh, "after", vg_mono_ns() + 20 * 1000000u), -ETIMEDOUT);
 	ext_rhythm_fini(&rh);
 }
 END_TEST
