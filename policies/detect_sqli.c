@@ -191,11 +191,19 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		size_t c = e + 1;
 		if (is_type(sc, c, SQ_NOT) || is_type(sc, c, SQ_CMP))
 			c++; /* is not null, sounds like */
+		if (T(sc, e)->len == 7 && T(sc, c)->len == 2 &&
+		    strncasecmp((const char *)sc->lx.s + T(sc, e)->off, "similar", 7) == 0 &&
+		    strncasecmp((const char *)sc->lx.s + T(sc, c)->off, "to", 2) == 0)
+			c++; /* similar to */
 		if (is_kw(sc, c, SQW_ALL))
 			c++; /* = all (select ...) */
 		size_t f = operand(sc, c, lim, &b);
 		if (f == SQ_FAIL)
 			return 0;
+		/* like x escape 'y' */
+		if (T(sc, f)->len == 6 && is_type(sc, f, SQ_BARE) && is_type(sc, f + 1, SQ_STR) &&
+		    strncasecmp((const char *)sc->lx.s + T(sc, f)->off, "escape", 6) == 0)
+			f += 2;
 		/* "where 'x' is your ...": a plain word after the comparison is
 		 * prose going on, never SQL */
 		if (is_type(sc, f, SQ_BARE) && sc->lx.s[T(sc, f)->off] < 0x80)
@@ -207,7 +215,8 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		 * "where seldom is heard" never does, a comment always does */
 		if (!((a | b) & ~(unsigned)OI_BARE))
 			return (!(T(sc, e)->flags & SQ_F_WORD) && is_stop(sc, f)) ||
-			       is_type(sc, f, SQ_COMMENT);
+			       is_type(sc, f, SQ_COMMENT) ||
+			       (!strict && is_type(sc, f, SQ_SEMI) && is_type(sc, f + 1, SQ_END));
 		return 1;
 	}
 	if (a & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR))

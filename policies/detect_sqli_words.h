@@ -175,6 +175,7 @@ static const struct sqw_word sqw_words[] = {
     {"set", SQW_SET, SQF_NONE},
     {"sha1", SQW_NONE, SQF_WEAK},
     {"shutdown", SQW_SHUTDOWN, SQF_NONE},
+    {"similar", SQW_CMP, SQF_NONE},
     {"sleep", SQW_NONE, SQF_STRONG},
     {"sounds", SQW_CMP, SQF_NONE},
     {"sp_executesql", SQW_NONE, SQF_STRONG},
