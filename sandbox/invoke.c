@@ -100,6 +100,7 @@ static void record_invocation(struct sbx *s, const struct sbx_result *res, uint6
 	if (res->error_type[0])
 		cJSON_AddStringToObject(o, "errorType", res->error_type);
 	cJSON_AddNumberToObject(o, "durationMs", round(res->duration_ms * 1000.0) / 1000.0);
+	cJSON_AddNumberToObject(o, "runtimeDurationMs", round(res->runtime_ms * 1000.0) / 1000.0);
 	cJSON_AddNumberToObject(o, "billedDurationMs", billed < 1 ? 1 : billed);
 	cJSON_AddNumberToObject(o, "maxMemoryUsedMB", ceil((double)peak_rss / 1048576.0));
 	if (init_ms >= 0)
@@ -156,6 +157,8 @@ static const char *invoke_run(struct sbx *s, const struct sbx_invoke_req *req,
 		}
 	}
 	res->duration_ms = (double)(vg_mono_ns() - inv->start_ns) / 1e6;
+	res->runtime_ms =
+	    inv->answered ? (double)(inv->answered_ns - inv->start_ns) / 1e6 : res->duration_ms;
 	/* Like Lambda's, the figure is the environment's peak so far. VmHWM
 	 * is a lifetime peak too, so a short invoke that comes within 20 ms
 	 * of the last sample reuses it instead of reading /proc again. */

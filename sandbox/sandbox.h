@@ -160,7 +160,8 @@ struct sbx_result {
 	char *body; /* owned */
 	size_t body_len;
 	char content_type[SBX_TYPE_MAX];
-	double duration_ms;
+	double duration_ms; /* the whole invoke: extensions' post-processing too */
+	double runtime_ms;  /* until the runtime answered (runtimeDone's), or duration_ms */
 };
 
 struct sbx_invoke_req {
