@@ -260,6 +260,8 @@ struct sampler {
 	volatile bool stop;
 	long peak_kb;
 	unsigned samples;
+	uint64_t t0, span_ns; /* the run, cut in 10 windows */
+	long window_kb[10];   /* peak RSS per tenth of the run */
 };
 
 static void *sample_main(void *arg)
@@ -267,8 +269,11 @@ static void *sample_main(void *arg)
 	struct sampler *s = arg;
 	while (!s->stop) {
 		long kb = proc_kb(s->pid, "VmRSS:");
+		unsigned w = (unsigned)((now_ns() - s->t0) * 10 / (s->span_ns ? s->span_ns : 1));
 		if (kb > s->peak_kb)
 			s->peak_kb = kb;
+		if (w < 10 && kb > s->window_kb[w])
+			s->window_kb[w] = kb;
 		s->samples++;
 		usleep(100000);
 	}
@@ -290,8 +295,10 @@ static int bench_memory(struct th_collector *col, double seconds)
 	}
 	start_kb = proc_kb(e.vigil, "VmRSS:");
 	smp.pid = e.vigil;
+	smp.t0 = now_ns();
+	smp.span_ns = (uint64_t)(seconds * 1e9);
 	pthread_create(&thr, NULL, sample_main, &smp);
-	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	uint64_t end = smp.t0 + smp.span_ns;
 	while (now_ns() < end) {
 		const char *ev = invokes % 10 == 9 ? "{\"action\":\"secret\"}"
 		                                   : "{\"action\":\"flood\",\"ms\":1000}";
@@ -316,7 +323,10 @@ static int bench_memory(struct th_collector *col, double seconds)
 	printf("  vigil RSS at start %ld KiB, peak sampled (every 100 ms, %u samples) %ld KiB, "
 	       "VmHWM %ld KiB\n",
 	       start_kb, smp.samples, smp.peak_kb, hwm_kb);
-	printf("  failed invocations %d\n", failures);
+	printf("  peak RSS per tenth of the run (KiB):");
+	for (int w = 0; w < 10; w++)
+		printf(" %ld", smp.window_kb[w]);
+	printf("\n  failed invocations %d\n", failures);
 	return failures ? 1 : 0;
 }
 
