@@ -4,8 +4,8 @@
 # SRCDIR (fetch-sources.sh) into PREFIX (include/, lib/*.a, lib/pkgconfig/),
 # with the toolchain from the environment: CC (a musl-gcc), HOST (the GNU
 # triple for configure --host), AR, RANLIB, CFLAGS. Each library is built
-# once: PREFIX/.stamp-<name> records the source version and flags it was
-# built from, so a second run with the same inputs does nothing.
+# once: PREFIX/.stamp-<name> records the source version, flags and recipe
+# it was built from, so a second run with the same inputs does nothing.
 #
 # Only what vigil uses is enabled: libcurl speaks HTTP and HTTPS (mbedTLS,
 # zlib for gzip) and nothing else; PCRE2 with its JIT; libmicrohttpd without
@@ -22,11 +22,14 @@ mkdir -p "$prefix/lib/pkgconfig" "$prefix/include"
 jobs=${VIGIL_LAYER_JOBS:-2}
 log="$work/build.log"
 
+# A change of this script (flags, configure options) rebuilds everything.
+recipe=$(cksum <"$0" | cut -d' ' -f1)
+
 # fresh NAME: copies SRCDIR/NAME to WORKDIR/NAME unless its stamp matches;
 # returns 1 (skip) when it is up to date.
 fresh() {
 	stamp="$prefix/.stamp-$1"
-	want="$(cat "$src/$1/.version") $CC $HOST $CFLAGS"
+	want="$(cat "$src/$1/.version") $CC $HOST $CFLAGS $recipe"
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		return 1
 	fi
@@ -71,7 +74,7 @@ if fresh curl; then
 			--disable-ftp --disable-file --disable-manual --disable-ntlm \
 			--disable-ntlm-wb --disable-kerberos-auth --disable-negotiate-auth \
 			--disable-cookies --disable-alt-svc --disable-docs \
-			--disable-unix-sockets --disable-verbose --enable-threaded-resolver \
+			--disable-unix-sockets --enable-threaded-resolver \
 			--with-ca-bundle=/etc/pki/tls/certs/ca-bundle.crt --without-ca-path &&
 		make -j"$jobs" -C lib && make -C lib install && make -C include install &&
 		make install-pkgconfigDATA) >>"$log" 2>&1
