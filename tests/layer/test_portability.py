@@ -15,8 +15,11 @@ development build's vigil). Then, inside a private mount namespace, chroot
 into the root and run the sandbox in batch mode:
 
 1. with AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper: vigil registers, the
-   runtime reaches the API through vigil's proxy, the event is answered,
-   SHUTDOWN arrives and every process exits cleanly (exit status 0);
+   runtime reaches the API through vigil's proxy, a benign event and an
+   SQL injection are answered, vigil exports one inspection alert (sqli)
+   over OTLP/HTTP to a collector stub on the host (libcurl inside the static
+   binary), SHUTDOWN arrives and every process
+   exits cleanly (exit status 0);
 2. without the wrapper: the same, and vigil raises its proxy_bypassed alert;
 3. `vigil inspect --ndjson` on the policies corpus (tests/data/policies/)
    inside the root gives the same verdicts and findings as the development
@@ -40,7 +43,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
+import gzip
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
 class Fail(Exception):
@@ -229,7 +235,39 @@ class Root:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def check_run(p, rep, event):
+class Collector:
+    """An OTLP/HTTP logs endpoint on the host: keeps every request body."""
+
+    def __init__(self):
+        bodies = self.bodies = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                bodies.append((self.path, body.decode("utf-8", "replace")))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.srv.server_address[1]
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def check_run(p, rep, events):
     """What every run must show: registered, invoked, answered, SHUTDOWN,
     clean exit."""
     err = p.stderr
@@ -237,9 +275,11 @@ def check_run(p, rep, event):
     check(re.search(r"EXTENSION Name: vigil State: Ready Events: \[INVOKE, ?SHUTDOWN\]", err),
           "vigil did not register for INVOKE and SHUTDOWN")
     lines = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-    check(len(lines) == 1, "expected one result line, got %d" % len(lines))
-    check(lines[0].get("status") == "success", "invoke status %r" % lines[0].get("status"))
-    check(lines[0].get("response") == event, "the response is not the event echoed")
+    check(len(lines) == len(events), "expected %d result lines, got %d" % (len(events),
+                                                                          len(lines)))
+    for line, event in zip(lines, events):
+        check(line.get("status") == "success", "invoke status %r" % line.get("status"))
+        check(line.get("response") == event, "the response is not the event echoed")
     check(re.search(r"shutdown phase done: reason spindown, clean", err),
           "the shutdown phase was not clean")
     check(rep is not None, "no report written")
@@ -282,6 +322,7 @@ def main():
             return False
 
     event = {"action": "echo", "q": "hello from a root without libc"}
+    attack = {"action": "echo", "id": "1' OR '1'='1' -- "}
     state = {}
 
     def dynamic_cannot_start():
@@ -296,17 +337,34 @@ def main():
         state["version"] = p.stdout.strip()
 
     def through_proxy():
-        p, rep = root.sandbox([event], ["AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper"],
-                              "report-proxy.json")
+        col = Collector()
+        try:
+            p, rep = root.sandbox([event, attack], [
+                "AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper",
+                "VIGIL_COLLECTOR_URL=http://127.0.0.1:%d/v1/logs" % col.port], "report-proxy.json")
+        finally:
+            col.stop()
         state["log1"] = p.stderr
-        check_run(p, rep, event)
+        check_run(p, rep, [event, attack])
         check("[function] test-runtime: started, api 127.0.0.1:%d" % root.proxy_port in p.stderr,
               "the runtime did not talk through vigil's proxy")
+        sent = [json.loads(b) for path, b in col.bodies if path == "/v1/logs"]
+        check(sent, "nothing reached the collector (%d requests)" % len(col.bodies))
+        kinds = []
+        for doc in sent:
+            for rl in doc.get("resourceLogs", []):
+                for sl in rl.get("scopeLogs", []):
+                    for rec in sl.get("logRecords", []):
+                        attrs = {a.get("key"): a.get("value", {}).get("stringValue")
+                                 for a in rec.get("attributes", [])}
+                        kinds.append((attrs.get("vigil.kind"), attrs.get("vigil.category")))
+        check(kinds.count(("inspection", "sqli")) == 1,
+              "expected one sqli inspection alert at the collector, got %r" % kinds)
 
     def bypass_alert():
         p, rep = root.sandbox([event], [], "report-bypass.json")
         state["log2"] = p.stderr
-        check_run(p, rep, event)
+        check_run(p, rep, [event])
         alerts = [l for l in p.stderr.splitlines()
                   if l.startswith("[extension:vigil] ") and "proxy_bypassed" in l]
         check(alerts, "vigil raised no proxy_bypassed alert")
@@ -345,7 +403,7 @@ def main():
         if step("root with only the layer, a static shell and a static runtime", root.build):
             step("a dynamically linked program cannot start in the root", dynamic_cannot_start)
             step("vigil version runs in the root", static_starts)
-            if not step("register, invoke through the proxy, SHUTDOWN, clean exit",
+            if not step("register, invoke through the proxy, alert exported, SHUTDOWN, clean exit",
                         through_proxy):
                 sys.stdout.write(state.get("log1", "")[-4000:])
             if not step("without the wrapper: proxy_bypassed alert, clean exit", bypass_alert):
