@@ -61,7 +61,7 @@ CFLAGS="-Os -pipe -ffunction-sections -fdata-sections -fno-asynchronous-unwind-t
 #    aarch64 from Debian's musl source with the aarch64 cross gcc.
 if [ "$arch" = x86_64 ]; then
 	command -v musl-gcc >/dev/null || { echo "layer/build.sh: musl-gcc is missing (musl-tools)" >&2; exit 1; }
-	CC=musl-gcc
+	CC="musl-gcc"
 	musl=/usr
 else
 	musl="$a/musl"
@@ -124,7 +124,7 @@ fi
 # 6. The portability test's runtime (tests/layer/), static like vigil; not
 #    part of the layer.
 pc="env PKG_CONFIG_LIBDIR=$a/deps/lib/pkgconfig PKG_CONFIG_PATH= pkg-config --static"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086 # the flags split into words
 "$CC" -std=gnu11 $CFLAGS -static -s -Wl,--gc-sections -o "$a/test-runtime" \
 	"$root/tests/runtimes/test_runtime.c" $($pc --cflags --libs libcurl libcjson) ||
 	{ echo "layer/build.sh: the static test runtime failed" >&2; exit 1; }

@@ -92,6 +92,7 @@ if fresh pcre2; then
 	done_ pcre2
 fi
 
+# shellcheck disable=SC2086,SC2016 # CFLAGS splits; pkg-config variables stay literal
 if fresh cjson; then
 	(cd "$work/cjson" && $CC $CFLAGS -std=c89 -c cJSON.c -o cJSON.o &&
 		$AR rcD libcjson.a cJSON.o && $RANLIB libcjson.a &&
