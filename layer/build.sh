@@ -95,7 +95,9 @@ q() { printf "'%s'" "$1"; }
 	echo "common_c_args = ['-ffunction-sections', '-fdata-sections', '-fno-asynchronous-unwind-tables', $(q "-ffile-prefix-map=$root=/vigil"), $(q "-ffile-prefix-map=$bld=/vigil-layer")]"
 	echo "common_link_args = ['-static', '-Wl,--gc-sections', '-Wl,--hash-style=gnu', '-s']"
 } >"$a/paths.ini"
+# A static binary cannot dlopen libcurl: link it (-Dlazy_curl=false).
 opts="--cross-file $a/paths.ini --cross-file $here/cross/$cross -Dstatic_layer=true -Dtests=disabled"
+opts="$opts -Dlazy_curl=false"
 if [ -f "$a/vigil/build.ninja" ]; then
 	# shellcheck disable=SC2086
 	meson setup --reconfigure $opts "$a/vigil" "$root" >"$a/meson.log" 2>&1 ||
