@@ -6,7 +6,9 @@
  *
  *   demo   examples/demo.sh --no-wait: every invocation's outcome (blocks
  *          included), the runtime talking through the proxy, the
- *          collector's URL, inspection alerts from three sources or more.
+ *          collector's URL; the collector holds inspection alerts from
+ *          three sources or more, the error, secret_in_logs, timeout and
+ *          oom alerts, and one posture alert.
  *
  * Scenarios (test-runtime as the function, vigil from the layer, alerts
  * read back after the SHUTDOWN flush; each asserts the exact alerts by
@@ -75,7 +77,7 @@ static void assert_through_proxy(const char *log)
 
 /* What the demo's alerts hold. */
 struct seen {
-	int inspection, blocked;
+	int inspection, blocked, posture;
 	char sources[16][32];
 	int n_sources;
 	char telemetry[16][32]; /* telemetry categories */
@@ -119,6 +121,8 @@ static void collect_alerts(const char *dir, struct seen *s)
 	{
 		if (!strcmp(sv(a, "kind"), "telemetry"))
 			add_unique(s->telemetry, &s->n_telemetry, sv(a, "category"));
+		s->posture += !strcmp(sv(a, "kind"), "posture") &&
+		              !strcmp(sv(a, "category"), "secret_in_env");
 		if (strcmp(sv(a, "kind"), "inspection"))
 			continue;
 		s->inspection++;
@@ -190,6 +194,9 @@ START_TEST(demo_runs)
 		ck_assert_msg(has(seen.telemetry, seen.n_telemetry, tel[i]),
 		              "no telemetry alert %s in the collector", tel[i]);
 	ck_assert(th_file_contains(out, " alerts in the collector"));
+	/* DATABASE_URL holds a password: one posture alert, however many
+	 * times vigil started (its id is stable). */
+	ck_assert_int_eq(seen.posture, 1);
 	if (!getenv("TH_KEEP"))
 		th_rmtree(dir);
 }
