@@ -1180,7 +1180,7 @@ static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	/* Quoted passes once more without backslash escapes when a backslash
 	 * stands before a quote: admin\' or 1=1-- breaks out where the
 	 * database (SQLite, standard SQL) escapes nothing with it. */
-	int bs = (chars & POL_CH_BSLASH) && (memmem(s, n, "\\'", 2) || memmem(s, n, "\\\"", 2));
+	int bs = s && (chars & POL_CH_BSLASH) && (memmem(s, n, "\\'", 2) || memmem(s, n, "\\\"", 2));
 	for (int q = 0; q < (bs ? 5 : 3); q++) {
 		char quote = quotes[q < 3 ? q : q - 2];
 		if (quote == '\'' && !(chars & POL_CH_SQUOTE))
