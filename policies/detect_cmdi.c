@@ -221,7 +221,7 @@ static const struct {
     {"pipx", 0},
     {"npm", W_EN},
     {"npx", 0},
-    {"ansible", W_EN},
+    {"ansible", 0},
     {"ansible-playbook", 0},
     {"cscli", 0},
     {"ssh-copy-id", 0},
@@ -1096,6 +1096,24 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	}
 	unsigned fl = programs[e].flags;
 	int english = (fl & W_EN) && !wd.versioned;
+	if (!english && nx.kind == F_PLAIN) {
+		/* ansible all -m ping: a subcommand, then options; a program no
+		 * English word spells, with an option later on its line */
+		size_t a = nx.at;
+		for (int args = 0; args < 4 && a < m; args++) {
+			while (a < m && !is_word_end(t[a]))
+				a++;
+			while (a < m && is_space(t[a]))
+				a++;
+			if (a + 1 < m && t[a] == '-' && ch_is_alpha(t[a + 1]) &&
+			    (a + 2 >= m || !ch_is_alpha(t[a + 2]) || t[a + 1] == '-')) {
+				nx.kind = F_ARGS;
+				break;
+			}
+			if (a >= m || is_sep(t[a]))
+				break;
+		}
+	}
 	if (wd.abs && (bindir || wd.glob)) {
 		report(sc, "cmdi.binary_path", st == ST_START ? 70 : 90, from, to);
 		return;
