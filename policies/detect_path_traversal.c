@@ -574,7 +574,25 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 			conf += 15; /* nobody encodes dots but to get past a filter */
 		if (nul)
 			conf += 10;
-		report(sc, "pt.dot_dot", conf, first_step, last_end);
+		/* one step that starts the value ("../config.php", a form's
+		 * filename="../x.7z") or, in a URL path or an S3 key, a segment
+		 * (uploads/../x), and a path without blanks to the value's end:
+		 * a request to leave the folder, however deep it goes */
+		int whole = 0;
+		if (steps == 1) {
+			size_t f = first_step;
+			int starts =
+			    (f == 0 && first) ||
+			    (f > 0 && (t[f - 1] == '"' || t[f - 1] == '\'' || t[f - 1] == '=' ||
+			               ((sc->where & POL_IN_PATH) && t[f - 1] == '/')));
+			size_t e = f;
+			while (e < m && t[e] != ' ' && t[e] != '\t' && t[e] != '\n')
+				e++;
+			whole = starts && e == m && limit == m;
+			if (whole && conf < 60)
+				conf = 60;
+		}
+		report_as(sc, "pt.dot_dot", conf, whole, first_step, last_end);
 	}
 }
 
