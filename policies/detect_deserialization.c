@@ -635,13 +635,15 @@ static const char *const class_words[] = {
 #define DSR_PLAIN_WORDS 2
 
 static uint8_t class_word_len[COUNT(class_words)];
-static uint32_t class_word_lens; /* bit l: some class word is l bytes long */
+static uint32_t class_word_lens;      /* bit l: some class word is l bytes long */
+static uint8_t class_word_first[256]; /* some class word starts with this byte */
 
 static void __attribute__((constructor)) class_word_init(void)
 {
 	for (size_t k = 0; k < COUNT(class_words); k++) {
 		class_word_len[k] = (uint8_t)strlen(class_words[k]);
 		class_word_lens |= 1u << class_word_len[k];
+		class_word_first[(unsigned char)class_words[k][0]] = 1;
 	}
 }
 
@@ -683,7 +685,9 @@ static int b64_fragment(const char *s, size_t n)
 		size_t len = b64_decode(in, pad + n, out, sizeof(out));
 		for (size_t i = 0; i < len; i++)
 			out[i] = (unsigned char)ch_lower(out[i]);
-		for (size_t i = 0; i < len; i++) {
+		for (size_t i = 0; i + 7 <= len; i++) { /* no class word is shorter */
+			if (!class_word_first[out[i]])
+				continue;
 			int k = class_word_at(out, len, i);
 			/* runtime and processbuilder: only as all the fragment
 			 * holds, give or take the partial bytes at its ends */
