@@ -1175,7 +1175,7 @@ static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	struct sq_found f;
 
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
-	if (n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
+	if (!s || n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
 	/* Quoted passes once more without backslash escapes when a backslash
 	 * stands before a quote: admin\' or 1=1-- breaks out where the
