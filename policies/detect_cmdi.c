@@ -460,7 +460,7 @@ static int is_word_end(int c)
 {
 	return is_space(c) || c == '\n' || c == '\r' || c == ';' || c == '|' || c == '&' ||
 	       c == '<' || c == '>' || c == '(' || c == ')' || c == '`' || c == '}' || c == '{' ||
-	       c == 0;
+	       c == 0 || c == 0x1b;
 }
 
 static int is_name_char(int c)

@@ -26,10 +26,11 @@
 #include "detect.h"
 #include "detect_chars.h"
 
-#define PT_WIN    4096
-#define PT_KEEP   256
-#define PT_PASSES 4  /* layers of encoding undone */
-#define PT_ENOUGH 90 /* a finding this sure ends the scan */
+#define PT_WIN         4096
+#define PT_KEEP        256
+#define PT_PASSES      4  /* layers of encoding undone */
+#define PT_ENOUGH      90 /* a finding this sure ends the scan */
+#define PT_PATH_CHECKS 8  /* "//" and "/c:" inside a path judged, per input */
 
 struct window {
 	unsigned char t[PT_WIN];
@@ -229,7 +230,8 @@ struct scan {
 	const struct window *w;
 	struct pol_hit *hit;
 	int found;
-	uint32_t where; /* POL_IN_* of the input */
+	uint32_t where;  /* POL_IN_* of the input */
+	int path_checks; /* absolute paths looked for inside a path, at most PT_PATH_CHECKS */
 };
 
 /* Severity follows confidence, except for whole values (whole=1): a value
@@ -313,14 +315,19 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	/* "/./././boot.ini" is "/boot.ini" */
 	while (k < m && (t[k] == '/' || (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
 		k++;
+	int e = target_at(t, m, k);
+	int htfile = at_start && k + 9 <= m &&
+	             (memcmp(t + k, ".htaccess", 9) == 0 || memcmp(t + k, ".htpasswd", 9) == 0);
+	if (e < 0 && !htfile && (!slash || !at_start || authority)) /* //host/.x is a URL */
+		return;
 	/* the path runs to a space, a query or a quote; when that is also
-	 * where the value ends, the value is nothing but the path */
+	 * where the value ends, the value is nothing but the path (measured
+	 * only past the cheap checks: a run of "=" or ":" costs no look-ahead) */
 	size_t end = k;
 	while (end < m && t[end] != ' ' && t[end] != '?' && t[end] != '#' && t[end] != '"' &&
 	       t[end] != '\'' && t[end] != '&' && end < k + 256)
 		end++;
 	int whole = at_start && (end == m || t[end] == '"' || t[end] == '\'' || t[end] == '&');
-	int e = target_at(t, m, k);
 	if (e >= 0) {
 		/* "etc/passwd" without its slash still names the file, relative to / */
 		int conf = targets[e].conf - (at_start ? 0 : 20) - (slash ? 0 : 30);
@@ -330,8 +337,7 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 		}
 		/* a weak folder (/opt/, /tmp/): judged by the rest of the path */
 	}
-	if (at_start && k + 9 <= m &&
-	    (memcmp(t + k, ".htaccess", 9) == 0 || memcmp(t + k, ".htpasswd", 9) == 0)) {
+	if (htfile) {
 		report_as(sc, "pt.hidden_file", 60, whole, i, k + 9); /* ./././.htaccess */
 		return;
 	}
@@ -556,7 +562,8 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 		 * starts an absolute path that a join keeps: uploads//etc/passwd,
 		 * files/C:/php5/php.ini */
 		if (c == '/' && (sc->where & POL_IN_PATH) && i + 2 < m &&
-		    (t[i + 1] == '/' || (ch_is_alpha(t[i + 1]) && t[i + 2] == ':')))
+		    (t[i + 1] == '/' || (ch_is_alpha(t[i + 1]) && t[i + 2] == ':')) &&
+		    sc->path_checks++ < PT_PATH_CHECKS)
 			check_absolute(sc, i + 1, 1);
 		if (c == 'p' || c == 'z' || c == 'c' || c == 'e' || c == 'g' || c == 'd' ||
 		    c == 's' || c == 'j' || c == 'n')
@@ -605,7 +612,7 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 	if (ctx && !(ctx->chars & need))
 		return 0;
 	struct window w;
-	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0};
+	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
