@@ -327,14 +327,20 @@ static int java_b64_inside(const char *s, size_t n)
 
 static int b64_fragment(const char *s, size_t n);
 
-static void b64_run(const char *s, size_t n, size_t off, struct dsr_best *b)
+/* One base64-looking run s[0..n) at off of the input; whole: the run is
+ * all the input holds, or all a quoted string or an element's text in it
+ * holds. */
+static void b64_run(const char *s, size_t n, size_t off, int whole, struct dsr_best *b)
 {
 	struct dsr_span sp = {off, off + n, 1};
 	if (java_b64_inside(s, n)) {
 		note(b, DSR_JAVA, &sp, 0, 0);
 		return;
 	}
-	if (n >= DSR_FRAG_MIN && n <= DSR_FRAG_MAX && b64_fragment(s, n))
+	/* a fragment cut from a stream arrives as a value or key of its
+	 * own (or quoted, as one in a serialized document); among other
+	 * text, runs this short are words and identifiers */
+	if (whole && n >= DSR_FRAG_MIN && n <= DSR_FRAG_MAX && b64_fragment(s, n))
 		note(b, DSR_GADGET_B64, &sp, 0, 0);
 	if (n < DSR_B64_MIN)
 		return;
@@ -388,6 +394,14 @@ static void __attribute__((constructor)) b64_class_init(void)
 		                         (ch_is_digit(c) ? B64_NUM : 0));
 }
 
+/* Does a run between these two bytes stand as a value of its own: a quoted
+ * string, or the text of an XML element? */
+static int delimited(char before, char after)
+{
+	return ((before == '"' || before == '\'') && after == before) ||
+	       (before == '>' && after == '<');
+}
+
 static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 {
 	size_t i = 0;
@@ -402,7 +416,8 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 			seen |= b64_class[(unsigned char)s[j++]];
 		/* a run of one letter case is a word or a hex string, not base64 */
 		if (j - i >= 5 && (seen & B64_UPPER) && (seen & (B64_LOWER | B64_NUM)))
-			b64_run(s + i, j - i, i, b);
+			b64_run(s + i, j - i, i,
+			        i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
 		if (b->kind >= DSR_JAVA)
 			return;
 		i = j;
