@@ -110,9 +110,9 @@ static void big_event_varied(struct vg_buf *o, size_t size)
 					   "Rossi", "Kowalski", "Dubois", "Silva", "Okafor"};
 	static const char *const words[] = {
 	    "please", "select", "the",   "blue",   "one",    "and",  "drop",    "it",
-	    "at",     "union",  "office", "near",  "door",   "leave", "parcel", "with",
+	    "at",     "post",   "office", "near",  "door",   "leave", "parcel", "with",
 	    "my",     "neighbour", "call", "before", "delivery", "gift", "wrap", "thanks",
-	    "order",  "from",   "table", "update", "by",     "friday", "morning", "if"};
+	    "order",  "soon",   "lamp",  "update", "by",     "friday", "morning", "if"};
 	uint32_t x = 12345;
 #define NEXT(n) ((x = x * 1103515245u + 12345u) >> 16) % (n)
 	struct vg_buf body = VG_BUF_INIT(size * 2);
