@@ -42,6 +42,7 @@ struct px_conn {
 	int fd;
 	bool reused; /* came from the pool: the peer may have closed it */
 	bool broken; /* a write failed: do not write any more */
+	bool marked; /* server side: set by a handler, handed to on_close */
 	size_t rpos, rlen;
 	char rbuf[16384];
 };

@@ -487,6 +487,7 @@ static int on_request(void *ctx, struct px_srv_req *in)
 
 	if (!strcmp(in->target, PX_READY_PATH))
 		return px_srv_respond(in, 200, &json, 1, "{\"ready\":true}", 14);
+	in->conn->marked = true; /* a runtime's connection */
 	size_t tl = strlen(in->target), sl = strlen(NEXT_SUFFIX);
 	q.is_next =
 	    !strcmp(in->method, "GET") && tl >= sl && !strcmp(in->target + tl - sl, NEXT_SUFFIX);
@@ -513,10 +514,13 @@ static int on_request(void *ctx, struct px_srv_req *in)
 	return r;
 }
 
-static void on_close(void *ctx)
+/* Only a connection that carried Runtime API requests is a runtime's: the
+ * wrapper's readiness probe closes its own at init. */
+static void on_close(void *ctx, bool runtime)
 {
 	struct px_proxy *px = ctx;
-	px->o.disconnected(px->o.responded_ctx);
+	if (runtime)
+		px->o.disconnected(px->o.responded_ctx);
 }
 
 int px_proxy_new(const struct px_proxy_opts *o, struct px_proxy **out)

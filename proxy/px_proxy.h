@@ -57,9 +57,10 @@ struct px_proxy_opts {
 	 * large also ends the invocation), or the proxy refused a blocked
 	 * event itself. Called from connection threads; may be NULL. */
 	void (*responded)(void *ctx, const char *request_id);
-	/* A runtime's connection closed (a runtime that crashed or exited
-	 * closes its connections; so do runtimes without keep-alive). Called
-	 * from connection threads, with responded_ctx; may be NULL. */
+	/* A runtime's connection closed: one that carried Runtime API
+	 * requests, not the readiness probe's (a runtime that crashed or
+	 * exited closes its connections; so do runtimes without keep-alive).
+	 * Called from connection threads, with responded_ctx; may be NULL. */
 	void (*disconnected)(void *ctx);
 	void *responded_ctx;
 };

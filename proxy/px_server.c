@@ -26,7 +26,7 @@ struct px_srv {
 	uint16_t port;
 	px_srv_handler handler;
 	void *ctx;
-	void (*on_close)(void *ctx); /* under lock */
+	void (*on_close)(void *ctx, bool marked); /* under lock */
 	pthread_t acceptor;
 	pthread_mutex_t lock; /* guards the fields below */
 	pthread_cond_t idle;
@@ -298,21 +298,23 @@ static void *conn_main(void *p)
 	struct px_srv *srv = a.srv;
 	struct px_conn *c = malloc(sizeof(*c));
 
+	bool marked = false;
 	free(p);
 	if (c) {
 		c->fd = a.fd;
-		c->reused = c->broken = false;
+		c->reused = c->broken = c->marked = false;
 		c->rpos = c->rlen = 0;
 		serve(srv, c);
+		marked = c->marked;
 		free(c);
 	}
 	/* The close is reported before the connection is counted out: the
 	 * server (and whatever ctx is) lives until every connection is. */
 	pthread_mutex_lock(&srv->lock);
-	void (*on_close)(void *) = srv->stopping ? NULL : srv->on_close;
+	void (*on_close)(void *, bool) = srv->stopping ? NULL : srv->on_close;
 	pthread_mutex_unlock(&srv->lock);
 	if (on_close)
-		on_close(srv->ctx);
+		on_close(srv->ctx, marked);
 	pthread_mutex_lock(&srv->lock);
 	srv->fds[a.slot] = -1;
 	close(a.fd);
@@ -322,7 +324,7 @@ static void *conn_main(void *p)
 	return NULL;
 }
 
-void px_srv_set_on_close(struct px_srv *s, void (*fn)(void *ctx))
+void px_srv_set_on_close(struct px_srv *s, void (*fn)(void *ctx, bool marked))
 {
 	pthread_mutex_lock(&s->lock);
 	s->on_close = fn;

@@ -61,9 +61,10 @@ typedef int (*px_srv_handler)(void *ctx, struct px_srv_req *req);
  * -errno of bind. */
 int px_srv_new(const char *host, uint16_t port, px_srv_handler h, void *ctx, struct px_srv **out);
 uint16_t px_srv_port(const struct px_srv *s);
-/* fn(ctx) runs on a connection's thread after the client's connection was
- * closed (not when the server is being stopped). NULL: none. */
-void px_srv_set_on_close(struct px_srv *s, void (*fn)(void *ctx));
+/* fn(ctx, marked) runs on a connection's thread after the client's
+ * connection was closed (not when the server is being stopped); marked is
+ * whether a handler set req->conn->marked on it. NULL: none. */
+void px_srv_set_on_close(struct px_srv *s, void (*fn)(void *ctx, bool marked));
 /* Stops accepting, shuts every connection down and waits (bounded) for
  * their threads. NULL is accepted. */
 void px_srv_free(struct px_srv *s);

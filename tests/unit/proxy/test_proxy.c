@@ -776,6 +776,25 @@ START_TEST(answers_are_reported_by_request_id)
 		usleep(10 * 1000);
 	}
 	ck_assert_uint_ge(n_disconnected, 5);
+	/* The readiness probe's connection is not a runtime's. */
+	pthread_mutex_lock(&answered.m);
+	n_disconnected = 0;
+	pthread_mutex_unlock(&answered.m);
+	http("GET", "/vigil/ready", NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_fini(&r);
+	http("POST", "/2018-06-01/runtime/invocation/abc-5/response", NULL, "ok", 2, &r);
+	reply_fini(&r);
+	for (int i = 0; i < 200; i++) {
+		pthread_mutex_lock(&answered.m);
+		unsigned n = n_disconnected;
+		pthread_mutex_unlock(&answered.m);
+		if (n >= 1)
+			break;
+		usleep(10 * 1000);
+	}
+	usleep(50 * 1000);
+	ck_assert_uint_eq(n_disconnected, 1);
 }
 END_TEST
 
