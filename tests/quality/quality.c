@@ -159,6 +159,18 @@ struct list_job {
 	unsigned long *idx;
 };
 
+/* The fuzzing lists annotate themselves with lines such as "# from wapiti"
+ * or "# replace regex with your fuzzer": prose, not payloads. */
+static int is_comment(const char *p, size_t len)
+{
+	size_t i = 1;
+	if (len < 3 || p[0] != '#' || (p[1] != ' ' && p[1] != '\t'))
+		return 0;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < len && ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z');
+}
+
 static void run_list(const char *path, void *arg)
 {
 	struct list_job *j = arg;
@@ -178,7 +190,8 @@ static void run_list(const char *path, void *arg)
 		size_t len = (size_t)(e - p);
 		if (len && p[len - 1] == '\r')
 			len--;
-		if (len == 0 || line % stride || (j->urlencoded && p[0] == '#'))
+		if (len == 0 || line % stride || (j->urlencoded && p[0] == '#') ||
+		    is_comment(p, len))
 			continue;
 		if (j->urlencoded)
 			len = url_decode(p, len);
