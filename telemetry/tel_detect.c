@@ -497,6 +497,17 @@ static const char *const oom_lines[] = {
     "Cannot allocate memory",              /* ENOMEM, any runtime */
 };
 
+/* Redaction of a log text up to the scanner's reach (an excerpt never
+ * lies past it): every secret in it, however many. */
+#define REDACT_CAP (3u * TEL_SECRETS_SCAN_MAX + 1024u)
+
+static int redacted(struct vg_buf *out, const char *text, size_t n, uint32_t *kinds, size_t *first)
+{
+	if (n > TEL_SECRETS_SCAN_MAX)
+		n = TEL_SECRETS_SCAN_MAX;
+	return tel_secrets_redact_all(out, text, n, kinds, first);
+}
+
 static const char *oom_line(const char *s, size_t n)
 {
 	for (size_t i = 0; i < sizeof(oom_lines) / sizeof(oom_lines[0]); i++)
@@ -529,11 +540,9 @@ static void oom_log(struct tel_detect *d, const struct tel_record *r, const char
 		}
 		d->init_oom = true;
 	}
-	struct tel_secret_hit hits[8];
-	unsigned nh = tel_secrets_scan(text, n, hits, 8);
-	struct vg_buf red = VG_BUF_INIT(TEL_SECRETS_SCAN_MAX + 1024);
+	struct vg_buf red = VG_BUF_INIT(REDACT_CAP);
 	char ex[EXCERPT_MAX + 1] = "";
-	if (!tel_secrets_redact(&red, text, n, hits, nh)) {
+	if (redacted(&red, text, n, NULL, NULL) >= 0 && red.data) {
 		const char *at = memmem(red.data, red.len, what, strlen(what));
 		excerpt_of(red.data, red.len, at ? (size_t)(at - red.data) : 0, ex);
 	}
@@ -552,9 +561,10 @@ static void oom_log(struct tel_detect *d, const struct tel_record *r, const char
 	emit(d, &in);
 }
 
-/* Dedup of secrets: per request, or per window and kind without one. */
+/* Dedup of secrets: per request, or per window and kind without one (an
+ * alert when the record holds a kind not yet raised in the window). */
 static bool secret_first(struct tel_detect *d, const struct tel_record *r, struct req *q,
-                         enum tel_secret_kind k, char salt[32])
+                         uint32_t kinds, char salt[32])
 {
 	salt[0] = '\0';
 	if (q)
@@ -564,25 +574,49 @@ static bool secret_first(struct tel_detect *d, const struct tel_record *r, struc
 		d->secret_window = w;
 		d->secret_kinds = 0;
 	}
-	if (d->secret_kinds & (1u << k)) {
+	uint32_t fresh = kinds & ~d->secret_kinds;
+	if (!fresh) {
 		d->n_deduped++;
 		return false;
 	}
-	d->secret_kinds |= 1u << k;
-	snprintf(salt, 32, "w%" PRId64, w);
+	d->secret_kinds |= kinds;
+	snprintf(salt, 32, "w%" PRId64 "k%" PRIx32, w, fresh);
 	return true;
 }
 
+/* "aws_access_key,aws_secret_key": the kinds of a mask, in the enum's
+ * order. */
+static void kinds_list(uint32_t kinds, char *out, size_t n)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	for (int k = 1; k < TEL_SECRET_KIND_COUNT; k++) {
+		if (!(kinds & (1u << k)))
+			continue;
+		int w = snprintf(out + at, n - at, "%s%s", at ? "," : "",
+		                 tel_secret_kind_name((enum tel_secret_kind)k));
+		if (w < 0 || (size_t)w >= n - at)
+			break;
+		at += (size_t)w;
+	}
+}
+
+/* One alert for the record, naming every kind of secret it held; the rule
+ * is that of the first. */
 static void secret_alert(struct tel_detect *d, const struct tel_record *r, const char *rid,
-                         enum tel_secret_kind k, const char *ex)
+                         enum tel_secret_kind k, uint32_t kinds, const char *ex)
 {
 	struct req *q = req_get(d, rid);
-	char salt[32], rule[48], summary[160];
-	if (!secret_first(d, r, q, k, salt))
+	char salt[32], rule[48], summary[256], list[160];
+	kinds |= 1u << k;
+	if (!secret_first(d, r, q, kinds, salt))
 		return;
+	kinds_list(kinds, list, sizeof(list));
 	snprintf(rule, sizeof(rule), "tel.secret.%s", tel_secret_kind_name(k));
-	snprintf(summary, sizeof(summary), "a secret (%s) was written to the %s logs",
-	         tel_secret_kind_name(k), r->type == TEL_REC_FUNCTION ? "function" : "extension");
+	snprintf(summary, sizeof(summary), "%s (%s) written to the %s logs",
+	         kinds & (kinds - 1) ? "secrets" : "a secret", list,
+	         r->type == TEL_REC_FUNCTION ? "function" : "extension");
+	struct tel_attr at[] = {{"vigil.secret.kinds", list, 0}};
 	struct alert_in in = {.category = "secret_in_logs",
 	                      .rule = rule,
 	                      .severity = "ERROR",
@@ -590,33 +624,70 @@ static void secret_alert(struct tel_detect *d, const struct tel_record *r, const
 	                      .excerpt = ex,
 	                      .summary = summary,
 	                      .salt = salt[0] ? salt : NULL,
-	                      .rec = r};
+	                      .rec = r,
+	                      .attrs = at,
+	                      .n_attrs = 1};
 	emit(d, &in);
 }
 
 static bool secrets_text(struct tel_detect *d, const struct tel_record *r, const char *rid,
                          const char *text, size_t n)
 {
-	struct tel_secret_hit hits[8];
-	unsigned nh = tel_secrets_scan(text, n, hits, 8);
-	if (!nh)
-		return false;
-	struct vg_buf red = VG_BUF_INIT(TEL_SECRETS_SCAN_MAX + 1024);
+	struct vg_buf red = VG_BUF_INIT(REDACT_CAP);
 	char ex[EXCERPT_MAX + 1] = "";
-	if (!tel_secrets_redact(&red, text, n, hits, nh)) {
-		/* Where the first secret sits in the redacted text. */
-		size_t at = hits[0].off;
+	uint32_t kinds = 0;
+	size_t at = n;
+	struct tel_secret_hit h = {TEL_SECRET_NONE, 0, 0};
+	int found = redacted(&red, text, n, &kinds, &at);
+	if (found > 0) {
+		/* Around the first secret, in the text with all of them redacted. */
 		excerpt_of(red.data, red.len, at, ex);
+		tel_secrets_scan(text, n, &h, 1);
+	} else if (found < 0) {
+		/* No room to redact: the alert goes out without an excerpt. */
+		found = (int)tel_secrets_scan(text, n, &h, 1);
+		kinds = 0;
 	}
 	vg_buf_fini(&red);
-	secret_alert(d, r, rid, hits[0].kind, ex);
+	if (found <= 0 || h.kind == TEL_SECRET_NONE)
+		return false;
+	secret_alert(d, r, rid, h.kind, kinds, ex);
 	return true;
 }
 
-/* Members of a JSON log object: a credential-named member or a secret in
- * any string value. Bounded by OBJ_DEPTH and OBJ_MEMBERS. */
-static bool secrets_object(struct tel_detect *d, const struct tel_record *r, const char *rid,
-                           const cJSON *o, unsigned depth, unsigned *budget)
+/* What the members of one JSON log object held. */
+struct obj_secrets {
+	enum tel_secret_kind first;
+	uint32_t kinds;
+	char ex[EXCERPT_MAX + 1]; /* of the first member with a secret */
+};
+
+/* One member "name": value as an excerpt, with the value redacted whole
+ * (a credential's name) or every secret in it. */
+static void member_excerpt(const char *name, const char *v, size_t vn,
+                           const struct tel_secret_hit *h, struct obj_secrets *o)
+{
+	struct vg_buf red = VG_BUF_INIT(REDACT_CAP);
+	uint32_t kinds = 0;
+	size_t at = 0;
+	int r = *name ? vg_buf_printf(&red, "%.64s=", name) : 0;
+	size_t pre = red.len;
+	if (!r && h->off == 0 && h->len >= vn && h->kind == TEL_SECRET_PASSWORD) {
+		r = vg_buf_puts(&red, "[REDACTED]");
+		kinds = 1u << TEL_SECRET_PASSWORD;
+	} else if (!r) {
+		r = redacted(&red, v, vn, &kinds, &at);
+		r = r < 0 ? r : 0;
+	}
+	o->kinds |= kinds;
+	if (!r && red.data && !o->ex[0])
+		excerpt_of(red.data, red.len, pre + at, o->ex);
+	vg_buf_fini(&red);
+}
+
+/* Members of a JSON log object: credential-named members and secrets in
+ * any string value, all of them. Bounded by OBJ_DEPTH and OBJ_MEMBERS. */
+static void secrets_object(const cJSON *o, unsigned depth, unsigned *budget, struct obj_secrets *s)
 {
 	for (const cJSON *m = o->child; m && *budget; m = m->next) {
 		(*budget)--;
@@ -626,27 +697,18 @@ static bool secrets_object(struct tel_detect *d, const struct tel_record *r, con
 			struct tel_secret_hit h;
 			size_t vn = strlen(m->valuestring);
 			enum tel_secret_kind k =
-			    tel_secrets_scan_pair(name, strlen(name), m->valuestring, vn, &h);
+			    tel_secrets_scan_member(name, strlen(name), m->valuestring, vn, &h);
 			if (k == TEL_SECRET_NONE)
 				continue;
-			struct vg_buf red = VG_BUF_INIT(TEL_SECRETS_SCAN_MAX + 1024);
-			char ex[EXCERPT_MAX + 1] = "";
-			if (!(*name && vg_buf_printf(&red, "%.64s=", name)) &&
-			    !tel_secrets_redact(&red, m->valuestring, vn, &h, 1)) {
-				size_t at = red.len - (vn - h.off - h.len) - strlen("[REDACTED]");
-				if (h.kind == TEL_SECRET_AWS_ACCESS_KEY)
-					at -= 4;
-				excerpt_of(red.data, red.len, at, ex);
-			}
-			vg_buf_fini(&red);
-			secret_alert(d, r, rid, k, ex);
-			return true;
+			if (s->first == TEL_SECRET_NONE)
+				s->first = k;
+			s->kinds |= 1u << k;
+			member_excerpt(name, m->valuestring, vn, &h, s);
+			continue;
 		}
-		if ((cJSON_IsObject(m) || cJSON_IsArray(m)) && depth + 1 < OBJ_DEPTH &&
-		    secrets_object(d, r, rid, m, depth + 1, budget))
-			return true;
+		if ((cJSON_IsObject(m) || cJSON_IsArray(m)) && depth + 1 < OBJ_DEPTH)
+			secrets_object(m, depth + 1, budget, s);
 	}
-	return false;
 }
 
 /* The managed runtimes' text format: "<time>\t<request id>\t<LEVEL>\t...".
@@ -687,7 +749,10 @@ static void logs(struct tel_detect *d, const struct tel_record *r)
 		return;
 	if (r->log_object) {
 		unsigned budget = OBJ_MEMBERS;
-		secrets_object(d, r, rid, r->log_object, 0, &budget);
+		struct obj_secrets os = {TEL_SECRET_NONE, 0, ""};
+		secrets_object(r->log_object, 0, &budget, &os);
+		if (os.first != TEL_SECRET_NONE)
+			secret_alert(d, r, rid, os.first, os.kinds, os.ex);
 	} else if (r->log) {
 		secrets_text(d, r, rid, r->log, r->log_len);
 	}

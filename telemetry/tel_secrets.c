@@ -2,10 +2,15 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
-#define KEY_MAX   64  /* bytes of a key name looked at, backwards */
-#define VALUE_MAX 256 /* bytes of a value looked at, forwards */
+#define KEY_MAX        64            /* bytes of a key name looked at, backwards */
+#define VALUE_MAX      256           /* bytes of a value looked at, forwards */
+#define VALUE_TAIL_MAX (64u * 1024u) /* bytes of a long value redacted */
+#define AWS_SECRET_LEN 40            /* an AWS secret access key */
+#define SESSION_MIN    100           /* an AWS session token, at least */
+#define CONTEXT_BACK   48            /* bytes before a secret key searched for a name */
 
 static size_t min_sz(size_t a, size_t b)
 {
@@ -105,7 +110,12 @@ const char *tel_secret_kind_name(enum tel_secret_kind k)
 		return "api_token";
 	case TEL_SECRET_PASSWORD:
 		return "password";
+	case TEL_SECRET_AWS_SECRET_KEY:
+		return "aws_secret_key";
+	case TEL_SECRET_AWS_SESSION_TOKEN:
+		return "aws_session_token";
 	case TEL_SECRET_NONE:
+	case TEL_SECRET_KIND_COUNT:
 		break;
 	}
 	return "none";
@@ -196,12 +206,36 @@ static const bool value_end[256] = {
     ['}'] = true, [']'] = true, [')'] = true,  ['<'] = true,
 };
 
-/* At s[i] == '=' or ':': "key=value", "key: value", "\"key\": \"value\"". */
+/* The end of a value that runs on past VALUE_MAX: the whole of it is
+ * redacted, never its first VALUE_MAX bytes only. quote: the closing quote
+ * ('\0' for an unquoted value); esc: the quote is written \" (a value
+ * inside a JSON-escaped string). */
+static size_t value_tail(const char *s, size_t n, size_t j, char quote, bool esc)
+{
+	size_t lim = min_sz(n, j + VALUE_TAIL_MAX);
+	while (j < lim) {
+		if (quote) {
+			if (esc ? s[j] == '\\' && j + 1 < n && s[j + 1] == quote : s[j] == quote)
+				break;
+			if (!esc && s[j] == '\\' && j + 1 < lim)
+				j++;
+		} else if (value_end[(unsigned char)s[j]]) {
+			break;
+		}
+		j++;
+	}
+	return min_sz(j, lim);
+}
+
+/* At s[i] == '=' or ':': "key=value", "key: value", "\"key\": \"value\"",
+ * and the same JSON-escaped inside a string (\"key\":\"value\"). */
 static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 {
 	size_t e = i, b;
 
 	if (e > 0 && (s[e - 1] == '"' || s[e - 1] == '\''))
+		e--;
+	if (e > 0 && s[e] == '"' && s[e - 1] == '\\')
 		e--;
 	b = e;
 	while (b > 0 && e - b < KEY_MAX && is_keyc((unsigned char)s[b - 1]))
@@ -220,27 +254,33 @@ static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 		j++, sp++;
 	if (j >= n)
 		return false;
-	size_t vs, ve;
-	if (s[j] == '"' || s[j] == '\'') {
-		char q = s[j];
-		vs = ++j;
-		while (j < n && j - vs < VALUE_MAX && s[j] != q) {
-			if (s[j] == '\\' && j + 1 < n)
+	size_t vs, ve, end;
+	bool esc = s[j] == '\\' && j + 1 < n && s[j + 1] == '"';
+	if (esc || s[j] == '"' || s[j] == '\'') {
+		char q = esc ? '"' : s[j];
+		j += esc ? 2 : 1;
+		vs = j;
+		while (j < n && j - vs < VALUE_MAX) {
+			if (esc ? s[j] == '\\' && j + 1 < n && s[j + 1] == q : s[j] == q)
+				break;
+			if (!esc && s[j] == '\\' && j + 1 < n)
 				j++;
 			j++;
 		}
 		ve = min_sz(j, n);
+		end = value_tail(s, n, ve, q, esc);
 	} else {
 		vs = j;
 		while (j < n && j - vs < VALUE_MAX && !value_end[(unsigned char)s[j]])
 			j++;
 		ve = j;
+		end = value_tail(s, n, ve, '\0', false);
 	}
 	if (!value_ok(cls, s + vs, ve - vs))
 		return false;
 	h->kind = TEL_SECRET_PASSWORD;
 	h->off = vs;
-	h->len = ve - vs;
+	h->len = end - vs;
 	return true;
 }
 
@@ -386,14 +426,111 @@ static bool api_token_at(const char *s, size_t n, size_t i, struct tel_secret_hi
 	return false;
 }
 
-unsigned tel_secrets_scan(const char *s, size_t n, struct tel_secret_hit *hits, unsigned max)
+static bool is_b64(unsigned char c)
+{
+	return is_alnum(c) || c == '+' || c == '/';
+}
+
+/* A run of the base64 alphabet from s[i], a JSON-escaped slash (\/) counted
+ * as one character: *bytes gets its length in bytes, the result is its
+ * length in characters (at most max + 1, so that "longer than max" shows).
+ * *mask gets the classes seen (1 lower, 2 upper, 4 digit, 8 '+' or '/'). */
+static size_t b64_run(const char *s, size_t n, size_t i, size_t max, size_t *bytes, unsigned *mask)
+{
+	size_t j = i, k = 0;
+	unsigned m = 0;
+	while (j < n && k <= max) {
+		unsigned char c = (unsigned char)s[j];
+		if (c == '\\' && j + 1 < n && s[j + 1] == '/') {
+			m |= 8u;
+			j += 2;
+		} else if (is_b64(c)) {
+			m |= is_lower(c) ? 1u : is_upper(c) ? 2u : is_digit(c) ? 4u : 8u;
+			j++;
+		} else {
+			break;
+		}
+		k++;
+	}
+	*bytes = j - i;
+	*mask = m;
+	return k;
+}
+
+/* A credential's name in the CONTEXT_BACK bytes before s[i]: "secret"
+ * covers aws_secret_access_key, SecretAccessKey, secret_key, "secret:". */
+static bool secret_named_before(const char *s, size_t i)
+{
+	size_t b = i > CONTEXT_BACK ? i - CONTEXT_BACK : 0;
+	for (size_t k = b; k + 6 <= i; k++)
+		if (has_at_case(s, i, k, "secret"))
+			return true;
+	return false;
+}
+
+/* An AWS secret access key: 40 characters of the base64 alphabet standing
+ * alone, upper and lower case letters mixed with digits or '+' '/' (a
+ * hex digest never has both cases), by context: soon after an access key id
+ * (akid_end: where the last one ended, or SIZE_MAX) or after a name holding
+ * "secret". */
+static bool aws_secret_at(const char *s, size_t n, size_t i, size_t akid_end,
+                          struct tel_secret_hit *h)
+{
+	size_t bytes;
+	unsigned m;
+	if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '+'))
+		return false;
+	if (b64_run(s, n, i, AWS_SECRET_LEN, &bytes, &m) != AWS_SECRET_LEN)
+		return false;
+	if (i + bytes < n && s[i + bytes] == '=')
+		return false; /* base64 padding: an encoded blob, not a key */
+	if ((m & 3u) != 3u || !(m & 12u))
+		return false;
+	bool near_id = akid_end != SIZE_MAX && i >= akid_end && i - akid_end <= CONTEXT_BACK;
+	if (!near_id && !secret_named_before(s, i))
+		return false;
+	h->kind = TEL_SECRET_AWS_SECRET_KEY;
+	h->off = i;
+	h->len = bytes;
+	return true;
+}
+
+/* An AWS session token (STS): a long base64 run whose first bytes decode to
+ * the token format's header ("\x21\n\torigin_ec" in today's tokens,
+ * "\x17\n\x06er/aws" or "\x15\n\x06er/aws" in older ones). */
+static bool aws_session_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
+{
+	static const char *const heads[] = {"IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz"};
+	bool ok = false;
+	if (i > 0 && is_b64((unsigned char)s[i - 1]))
+		return false;
+	for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]) && !ok; k++)
+		ok = has_at(s, n, i, heads[k]);
+	if (!ok)
+		return false;
+	size_t bytes;
+	unsigned m;
+	if (b64_run(s, n, i, VALUE_TAIL_MAX, &bytes, &m) < SESSION_MIN)
+		return false;
+	while (i + bytes < n && s[i + bytes] == '=' && bytes < VALUE_TAIL_MAX)
+		bytes++;
+	h->kind = TEL_SECRET_AWS_SESSION_TOKEN;
+	h->off = i;
+	h->len = bytes;
+	return true;
+}
+
+/* Scans s[from..n); *akid_end carries the end of the last access key id
+ * from one call to the next. */
+static unsigned scan_from(const char *s, size_t n, size_t from, struct tel_secret_hit *hits,
+                          unsigned max, size_t *akid_end)
 {
 	unsigned found = 0;
 	if (!s || !max)
 		return 0;
 	if (n > TEL_SECRETS_SCAN_MAX)
 		n = TEL_SECRETS_SCAN_MAX;
-	for (size_t i = 0; i < n && found < max;) {
+	for (size_t i = from; i < n && found < max;) {
 		struct tel_secret_hit h;
 		bool hit = false;
 		switch (s[i]) {
@@ -416,6 +553,10 @@ unsigned tel_secrets_scan(const char *s, size_t n, struct tel_secret_hit *hits, 
 		case 'r':
 			hit = api_token_at(s, n, i, &h);
 			break;
+		case 'I':
+		case 'F':
+			hit = aws_session_at(s, n, i, &h);
+			break;
 		case ':':
 			if (has_at(s, n, i, "://"))
 				hit = url_at(s, n, i, &h);
@@ -428,24 +569,34 @@ unsigned tel_secrets_scan(const char *s, size_t n, struct tel_secret_hit *hits, 
 		default:
 			break;
 		}
+		if (!hit && is_b64((unsigned char)s[i]))
+			hit = aws_secret_at(s, n, i, *akid_end, &h);
 		if (!hit) {
 			i++;
 			continue;
 		}
 		hits[found++] = h;
+		if (h.kind == TEL_SECRET_AWS_ACCESS_KEY)
+			*akid_end = h.off + h.len;
 		i = h.off + h.len > i ? h.off + h.len : i + 1;
 	}
 	return found;
 }
 
-enum tel_secret_kind tel_secrets_scan_pair(const char *name, size_t name_len, const char *value,
-                                           size_t value_len, struct tel_secret_hit *hit)
+unsigned tel_secrets_scan(const char *s, size_t n, struct tel_secret_hit *hits, unsigned max)
+{
+	size_t akid_end = SIZE_MAX;
+	return scan_from(s, n, 0, hits, max, &akid_end);
+}
+
+static enum tel_secret_kind pair(const char *name, size_t name_len, const char *value,
+                                 size_t value_len, struct tel_secret_hit *hit, bool role_ok)
 {
 	static const char *const role[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 	                                   "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY"};
 	struct tel_secret_hit h = {TEL_SECRET_NONE, 0, 0};
 
-	for (size_t i = 0; i < sizeof(role) / sizeof(role[0]); i++)
+	for (size_t i = 0; role_ok && i < sizeof(role) / sizeof(role[0]); i++)
 		if (strlen(role[i]) == name_len && !memcmp(name, role[i], name_len))
 			goto out;
 	int cls = key_class(name, name_len);
@@ -461,6 +612,18 @@ out:
 	if (hit)
 		*hit = h;
 	return h.kind;
+}
+
+enum tel_secret_kind tel_secrets_scan_pair(const char *name, size_t name_len, const char *value,
+                                           size_t value_len, struct tel_secret_hit *hit)
+{
+	return pair(name, name_len, value, value_len, hit, true);
+}
+
+enum tel_secret_kind tel_secrets_scan_member(const char *name, size_t name_len, const char *value,
+                                             size_t value_len, struct tel_secret_hit *hit)
+{
+	return pair(name, name_len, value, value_len, hit, false);
 }
 
 int tel_secrets_redact(struct vg_buf *out, const char *s, size_t n,
@@ -489,5 +652,48 @@ int tel_secrets_redact(struct vg_buf *out, const char *s, size_t n,
 		if (out->data)
 			out->data[start] = '\0';
 	}
+	return r;
+}
+
+int tel_secrets_redact_all(struct vg_buf *out, const char *s, size_t n, uint32_t *kinds,
+                           size_t *first)
+{
+	struct tel_secret_hit hits[16];
+	size_t at = 0, akid_end = SIZE_MAX, start = out->len;
+	uint32_t mask = 0;
+	int found = 0, r = 0;
+
+	if (first)
+		*first = n;
+	for (;;) {
+		unsigned nh = scan_from(s, n, at, hits, 16, &akid_end);
+		if (!nh)
+			break;
+		if (!found && first)
+			*first = hits[0].off;
+		for (unsigned k = 0; k < nh; k++)
+			mask |= 1u << hits[k].kind;
+		found += (int)nh;
+		/* The hits are relative to s: redact s[at..end of the last). */
+		size_t end = hits[nh - 1].off + hits[nh - 1].len;
+		for (unsigned k = 0; k < nh; k++)
+			hits[k].off -= at;
+		r = tel_secrets_redact(out, s + at, end - at, hits, nh);
+		if (r)
+			goto fail;
+		at = end;
+		if (nh < 16 || at >= n)
+			break;
+	}
+	r = vg_buf_append(out, s + at, n - at);
+	if (r)
+		goto fail;
+	if (kinds)
+		*kinds = mask;
+	return found;
+fail:
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
 	return r;
 }

@@ -38,6 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tel_secrets_redact(&red, copy, size, hits, n) == 0 && n && red.len > size + 16 * n)
 		abort(); /* redaction never grows a text by more than its markers */
 	vg_buf_fini(&red);
+	/* Redacting all of them finds what the scan found, first at the same
+	 * place. */
+	struct vg_buf all = VG_BUF_INIT(size * 3 + 64);
+	uint32_t kinds;
+	size_t first;
+	int found = tel_secrets_redact_all(&all, copy, size, &kinds, &first);
+	if (found >= 0 && (found > 0) != (n > 0))
+		abort();
+	if (found > 0 && (first != hits[0].off || !(kinds & (1u << hits[0].kind))))
+		abort();
+	vg_buf_fini(&all);
 	size_t cut = size / 3;
 	tel_secrets_scan_pair(copy, cut, copy + cut, size - cut, hits);
 	free(copy);

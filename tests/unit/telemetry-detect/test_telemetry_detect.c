@@ -792,6 +792,176 @@ START_TEST(listener_http)
 }
 END_TEST
 
+/* ---- redaction: an excerpt never carries a secret in clear ---- */
+
+/* Posts one log record (a string, JSON-encoded here, or an object given as
+ * JSON text) for request rid and returns the secret_in_logs alert, NULL
+ * when none came. */
+static const struct got *log_alert(struct capture *cap, struct tel_pipeline *p, const char *type,
+                                   const char *text, const char *object)
+{
+	unsigned before = cap->n;
+	cJSON *b = cJSON_CreateArray(), *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "time", "2026-12-06T03:11:00.010Z");
+	cJSON_AddStringToObject(e, "type", type);
+	if (object)
+		cJSON_AddItemToObject(e, "record", cJSON_Parse(object));
+	else
+		cJSON_AddStringToObject(e, "record", text);
+	cJSON_AddItemToArray(b, e);
+	char *body = cJSON_PrintUnformatted(b);
+	ck_assert_int_eq(tel_pipeline_feed(p, body, strlen(body)), 0);
+	free(body);
+	cJSON_Delete(b);
+	for (unsigned i = before; i < cap->n; i++)
+		if (!strcmp(cap->a[i].category, "secret_in_logs"))
+			return &cap->a[i];
+	return NULL;
+}
+
+/* No 8-byte piece of secret appears in the excerpt. */
+static void lacks_secret(const char *ex, const char *secret)
+{
+	size_t n = strlen(secret);
+	for (size_t i = 0; i + 8 <= n; i++)
+		ck_assert_msg(!memmem(ex, strlen(ex), secret + i, 8),
+		              "excerpt [%s] shows [%.8s] of a secret", ex, secret + i);
+}
+
+#define DEMO_AKID   "AKIAIOSFODNN7EXAMPLE"
+#define DEMO_SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define SESSION                                                                                    \
+	"IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDn1x3TxR8kq9vM2mLwq0fQe0"           \
+	"3w7hN5n0ZrYbq8uW1nJwIgQ0b8JYv3x2Rk5m9s6X1oT4pQ7Lz2Nw8e5KcVd0aFb4Uq8AII0v//////////"       \
+	"8BEAAaDDEyMzQ1Njc4OTAxMiIMp4Rj7N2xV9bQk3aFKrEB"
+
+START_TEST(redaction_complete)
+{
+	struct capture cap;
+	struct tel_sink sink;
+	struct tel_pipeline *p = pipe_new(&cap, &sink, NULL);
+	const struct got *g;
+
+	/* The demo's line: the key id and the secret access key after it. */
+	g = log_alert(&cap, p, "function", "debug: signing with " DEMO_AKID " / " DEMO_SECRET,
+	              NULL);
+	ck_assert_ptr_nonnull(g);
+	lacks_secret(g->excerpt, DEMO_SECRET);
+	lacks_secret(g->excerpt, DEMO_AKID);
+	ck_assert_str_eq(g->rule, "tel.secret.aws_access_key");
+	ck_assert_ptr_nonnull(
+	    strstr(g->attrs, "vigil.secret.kinds=aws_access_key,aws_secret_key;"));
+	ck_assert_ptr_nonnull(strstr(g->summary, "aws_secret_key"));
+
+	/* Several kinds on one line: each redacted, each named. */
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+	p = pipe_new(&cap, &sink, NULL);
+	const char *many[] = {"Tr0ub4dor&3xyz",
+	                      "hunter22hunter22",
+	                      DEMO_SECRET,
+	                      SESSION,
+	                      "ghp_0123456789abcdefghijABCDEFGHIJ0123",
+	                      "9f8e7d6c5b4a39281706fF0E1D2C3B4A"};
+	char line[2048];
+	snprintf(line, sizeof(line),
+	         "cfg password=%s url=https://u:%s@h/x aws_secret_access_key %s "
+	         "aws_session_token=%s gh %s Authorization: Bearer %s",
+	         many[0], many[1], many[2], many[3], many[4], many[5]);
+	g = log_alert(&cap, p, "extension", line, NULL);
+	ck_assert_ptr_nonnull(g);
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		lacks_secret(g->excerpt, many[i]);
+	ck_assert_str_eq(g->attrs, "vigil.secret.kinds=bearer,url_password,api_token,password,"
+	                           "aws_secret_key;");
+	/* The session token, standing alone by its grammar. */
+	g = log_alert(&cap, p, "extension", "creds " SESSION " expire", NULL);
+	ck_assert_ptr_nonnull(g);
+	lacks_secret(g->excerpt, SESSION);
+	ck_assert_str_eq(g->rule, "tel.secret.aws_session_token");
+
+	/* Secrets around the excerpt's 128-byte cut, at every offset: the cut
+	 * never leaves a piece of one in clear. */
+	for (int pad = 0; pad < 140; pad += 3) {
+		tel_pipeline_free(p);
+		cap_fini(&cap);
+		p = pipe_new(&cap, &sink, NULL);
+		snprintf(line, sizeof(line), "k " DEMO_AKID " %*s x secret=%s y " DEMO_AKID "/%s",
+		         pad, "", many[1], DEMO_SECRET);
+		g = log_alert(&cap, p, "function", line, NULL);
+		ck_assert_ptr_nonnull(g);
+		ck_assert_uint_le(strlen(g->excerpt), 128);
+		lacks_secret(g->excerpt, many[1]);
+		lacks_secret(g->excerpt, DEMO_SECRET);
+		lacks_secret(g->excerpt, DEMO_AKID);
+	}
+
+	/* More secrets than one round of the scanner holds. */
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+	p = pipe_new(&cap, &sink, NULL);
+	struct gen big = {0};
+	for (int i = 0; i < 40; i++)
+		gen_add(&big, "p%d_password=Zq%dXw%dVv ", i, i * 7919, i * 104729);
+	gen_add(&big, "%s", "");
+	g = log_alert(&cap, p, "function", big.s, NULL);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_ptr_null(strstr(g->excerpt, "Zq"));
+	ck_assert_ptr_nonnull(strstr(g->excerpt, "[REDACTED]"));
+	free(big.s);
+
+	/* A value longer than the scanner judges is redacted whole (a fresh
+	 * pipeline: the window has had its password alert). */
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+	p = pipe_new(&cap, &sink, NULL);
+	char longv[1200];
+	memset(longv, 'a', sizeof(longv));
+	memcpy(longv, "client_secret=Q1", 16);
+	for (size_t i = 16; i < sizeof(longv) - 1; i++)
+		longv[i] = "AbC9xYz7"[i % 8];
+	longv[sizeof(longv) - 1] = '\0';
+	g = log_alert(&cap, p, "extension", longv, NULL);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_ptr_null(strstr(g->excerpt, "AbC9"));
+
+	/* JSON-escaped inside a log line, and members of a JSON log record
+	 * (the role's own key, logged, is a leak). */
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+	p = pipe_new(&cap, &sink, NULL);
+	g = log_alert(&cap, p, "function",
+	              "event {\\\"aws_secret_access_key\\\":\\\"wJalrXUtnFEMI\\/K7MDENG\\/"
+	              "bPxRfiCYEXAMPLEKEY\\\",\\\"password\\\":\\\"s3cr3t-Pw\\\"} end",
+	              NULL);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_ptr_null(strstr(g->excerpt, "wJalr"));
+	ck_assert_ptr_null(strstr(g->excerpt, "bPxRfiCY"));
+	ck_assert_ptr_null(strstr(g->excerpt, "s3cr3t"));
+	g = log_alert(&cap, p, "function", NULL,
+	              "{\"level\":\"INFO\",\"message\":\"env dump\",\"env\":{\"AWS_ACCESS_KEY_ID\":"
+	              "\"" DEMO_AKID "\",\"AWS_SECRET_ACCESS_KEY\":\"" DEMO_SECRET "\","
+	              "\"note\":\"key " DEMO_AKID " then " DEMO_SECRET "\"}}");
+	ck_assert_ptr_nonnull(g);
+	lacks_secret(g->excerpt, DEMO_SECRET);
+	lacks_secret(g->excerpt, DEMO_AKID);
+	ck_assert_ptr_nonnull(strstr(g->attrs, "aws_access_key"));
+	ck_assert_ptr_nonnull(strstr(g->attrs, "password"));
+
+	/* Not secrets: a hex digest, a 40-character word run without context. */
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+	p = pipe_new(&cap, &sink, NULL);
+	ck_assert_ptr_null(log_alert(
+	    &cap, p, "function", "commit 3f786850e387550fdab836ed7e6dc881de23001b secret", NULL));
+	ck_assert_ptr_null(
+	    log_alert(&cap, p, "function", "id wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL));
+	ck_assert_uint_eq(cap.n, 0);
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("telemetry-detect");
@@ -808,6 +978,7 @@ int main(void)
 	tcase_add_test(t, time_parse);
 	tcase_add_test(t, config_bounds);
 	tcase_add_test(t, listener_http);
+	tcase_add_test(t, redaction_complete);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
