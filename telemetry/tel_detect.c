@@ -82,7 +82,7 @@ struct tel_detect {
 	int64_t secret_window;
 	uint32_t secret_kinds; /* 1 << kind alerted in secret_window */
 
-	uint64_t n_alerts, n_deduped, n_correlated, n_evicted;
+	uint64_t n_alerts, n_deduped, n_correlated, n_evicted, n_blocked;
 };
 
 int tel_severity_rank(const char *s)
@@ -212,6 +212,7 @@ struct alert_in {
 static void emit(struct tel_detect *d, const struct alert_in *in)
 {
 	char corr_id[33] = "", corr_sev[16] = "";
+	bool blocked = false;
 	struct tel_alert a = {
 	    .kind = "telemetry",
 	    .category = in->category,
@@ -228,7 +229,7 @@ static void emit(struct tel_detect *d, const struct alert_in *in)
 	if (in->rec && in->rec->time_ms >= 0)
 		a.time_ns = (uint64_t)in->rec->time_ms * 1000000u;
 	if (in->correlate && d->corr && in->request_id &&
-	    d->corr(d->corr_ctx, in->request_id, corr_id, corr_sev) > 0) {
+	    d->corr(d->corr_ctx, in->request_id, corr_id, corr_sev, &blocked) > 0 && corr_id[0]) {
 		a.correlated_id = corr_id;
 		a.severity = raise_severity(in->severity);
 		d->n_correlated++;
@@ -299,11 +300,39 @@ static bool is_crash(const char *t)
 	return contains(t, "ExitError") || contains(t, ".Crash");
 }
 
+/* A failure that is Vigil's own refusal: the proxy answered a blocked
+ * event with an error of type Vigil.Blocked. Lambda keeps only error types
+ * of the form Runtime.X or Function.X and reports others as Runtime.Unknown
+ * (vigil-sandbox does the same), so that type counts only for a request the
+ * proxy said it blocked; Vigil.Blocked itself (a platform that keeps it)
+ * counts always. */
+static bool vigil_refusal(struct tel_detect *d, const struct tel_record *r)
+{
+	const char *et = r->error_type;
+	if (!eq(r->status, "error") && !eq(r->status, "failure"))
+		return false;
+	if (eq(et, "Vigil.Blocked"))
+		return true;
+	if (et && *et && !eq(et, "Runtime.Unknown") && !eq(et, "Function.Unknown"))
+		return false;
+	char id[33], sev[16];
+	bool blocked = false;
+	return r->request_id && d->corr &&
+	       d->corr(d->corr_ctx, r->request_id, id, sev, &blocked) > 0 && blocked;
+}
+
 static void failure(struct tel_detect *d, const struct tel_record *r, struct req *q)
 {
 	const char *st = r->status;
 	if (!st || eq(st, "success"))
 		return;
+	if (vigil_refusal(d, r)) {
+		/* Vigil's act, not the function's failure: no error alert, no
+		 * escalation; the inspection alert (action block) says it. */
+		if (first(d, q, CAT_ERROR))
+			d->n_blocked++;
+		return;
+	}
 	if (q && (q->emitted & FAILURE_BITS)) {
 		d->n_deduped++;
 		return;
@@ -1000,8 +1029,9 @@ void tel_detect_free(struct tel_detect *d)
 }
 
 void tel_detect_counts(const struct tel_detect *d, uint64_t *alerts, uint64_t *deduped,
-                       uint64_t *correlated, uint64_t *evicted)
+                       uint64_t *correlated, uint64_t *evicted, uint64_t *blocked)
 {
+	*blocked = d->n_blocked;
 	*alerts = d->n_alerts;
 	*deduped = d->n_deduped;
 	*correlated = d->n_correlated;

@@ -14,8 +14,10 @@
 struct tel_detect;
 
 /* Looks up the inspection note of a request: 1 and the note's alert id and
- * severity, or 0. */
-typedef int (*tel_corr_fn)(void *ctx, const char *request_id, char alert_id[33], char severity[16]);
+ * severity (alert_id "" when the request was only noted as blocked), or 0.
+ * *blocked: Vigil refused the event itself (tel_pipeline_note_blocked). */
+typedef int (*tel_corr_fn)(void *ctx, const char *request_id, char alert_id[33], char severity[16],
+                           bool *blocked);
 
 /* cfg must have passed tel_config_check and is copied; sink is borrowed.
  * corr may be NULL. 0 or -ENOMEM. */
@@ -26,10 +28,10 @@ void tel_detect_free(struct tel_detect *d);
 /* One record; alerts go to the sink before it returns. */
 void tel_detect_record(struct tel_detect *d, const struct tel_record *r);
 
-/* Counters since new: alerts emitted, deduplicated, correlated, and the
- * requests the LRU forgot. */
+/* Counters since new: alerts emitted, deduplicated, correlated, the
+ * requests the LRU forgot, and failures that were Vigil's own refusals. */
 void tel_detect_counts(const struct tel_detect *d, uint64_t *alerts, uint64_t *deduped,
-                       uint64_t *correlated, uint64_t *evicted);
+                       uint64_t *correlated, uint64_t *evicted, uint64_t *blocked);
 
 /* "INFO" < "WARN" < "ERROR" < "FATAL"; the finding words low, medium,
  * high, critical map onto them. 0 for anything else. */

@@ -18,6 +18,7 @@ struct corr_note {
 	char alert_id[33];
 	char severity[16];
 	int rank;
+	bool blocked; /* Vigil refused the event itself */
 };
 
 struct tel_pipeline {
@@ -93,7 +94,8 @@ int tel_config_check(const struct tel_config *c, const char **what)
 	return bad ? -EINVAL : 0;
 }
 
-static int corr_lookup(void *ctx, const char *request_id, char alert_id[33], char severity[16])
+static int corr_lookup(void *ctx, const char *request_id, char alert_id[33], char severity[16],
+                       bool *blocked)
 {
 	struct tel_pipeline *p = ctx;
 	int found = 0;
@@ -103,6 +105,7 @@ static int corr_lookup(void *ctx, const char *request_id, char alert_id[33], cha
 		if (n->request_id[0] && !strncmp(n->request_id, request_id, RID_MAX - 1)) {
 			memcpy(alert_id, n->alert_id, 33);
 			memcpy(severity, n->severity, 16);
+			*blocked = n->blocked;
 			found = 1;
 			break;
 		}
@@ -111,30 +114,48 @@ static int corr_lookup(void *ctx, const char *request_id, char alert_id[33], cha
 	return found;
 }
 
+/* The note of request_id, made (forgetting the oldest) when absent. Under
+ * corr_lock. */
+static struct corr_note *note_of(struct tel_pipeline *p, const char *request_id, bool *fresh)
+{
+	for (unsigned i = 0; i < CORR_MAX; i++)
+		if (!strncmp(p->notes[i].request_id, request_id, RID_MAX - 1)) {
+			*fresh = false;
+			return &p->notes[i];
+		}
+	struct corr_note *n = &p->notes[p->notes_at];
+	p->notes_at = (p->notes_at + 1) % CORR_MAX;
+	memset(n, 0, sizeof(*n));
+	snprintf(n->request_id, sizeof(n->request_id), "%s", request_id);
+	*fresh = true;
+	return n;
+}
+
 void tel_pipeline_note_inspection(struct tel_pipeline *p, const char *request_id,
                                   const char *alert_id, const char *severity)
 {
 	if (!p || !request_id || !*request_id || !alert_id || !*alert_id)
 		return;
 	int rank = tel_severity_rank(severity);
+	bool fresh;
 	pthread_mutex_lock(&p->corr_lock);
 	p->noted++;
-	struct corr_note *n = NULL;
-	for (unsigned i = 0; i < CORR_MAX && !n; i++)
-		if (!strncmp(p->notes[i].request_id, request_id, RID_MAX - 1))
-			n = &p->notes[i];
-	if (n && n->rank >= rank) {
-		pthread_mutex_unlock(&p->corr_lock);
+	struct corr_note *n = note_of(p, request_id, &fresh);
+	if (fresh || !n->alert_id[0] || n->rank < rank) {
+		snprintf(n->alert_id, sizeof(n->alert_id), "%s", alert_id);
+		snprintf(n->severity, sizeof(n->severity), "%s", severity ? severity : "");
+		n->rank = rank;
+	}
+	pthread_mutex_unlock(&p->corr_lock);
+}
+
+void tel_pipeline_note_blocked(struct tel_pipeline *p, const char *request_id)
+{
+	if (!p || !request_id || !*request_id)
 		return;
-	}
-	if (!n) {
-		n = &p->notes[p->notes_at];
-		p->notes_at = (p->notes_at + 1) % CORR_MAX;
-	}
-	snprintf(n->request_id, sizeof(n->request_id), "%s", request_id);
-	snprintf(n->alert_id, sizeof(n->alert_id), "%s", alert_id);
-	snprintf(n->severity, sizeof(n->severity), "%s", severity ? severity : "");
-	n->rank = rank;
+	bool fresh;
+	pthread_mutex_lock(&p->corr_lock);
+	note_of(p, request_id, &fresh)->blocked = true;
 	pthread_mutex_unlock(&p->corr_lock);
 }
 
@@ -247,7 +268,7 @@ void tel_pipeline_stats(struct tel_pipeline *p, struct tel_stats *out)
 	out->log_records =
 	    p->bstats.by_type[TEL_REC_FUNCTION] + p->bstats.by_type[TEL_REC_EXTENSION_LOG];
 	tel_detect_counts(p->detect, &out->alerts, &out->alerts_deduped, &out->correlated,
-	                  &out->requests_evicted);
+	                  &out->requests_evicted, &out->failures_blocked);
 	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_lock(&p->corr_lock);
 	out->inspections_noted = p->noted;

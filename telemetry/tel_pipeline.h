@@ -14,6 +14,8 @@
  *
  * Alerts (rule ids, severities; "correlated" = +1 step and correlated_id):
  *   error            tel.error               ERROR  runtimeDone/report status error or failure
+ *                                                   (not Vigil's own refusal of a blocked
+ *                                                   event: tel_pipeline_note_blocked)
  *   timeout          tel.timeout             ERROR  status timeout or errorType Sandbox.Timeout
  *   oom              tel.oom.error_type      ERROR  errorType *OutOfMemory*
  *                    tel.oom.log                    a runtime's out-of-memory log line
@@ -111,7 +113,8 @@ struct tel_stats {
 	uint64_t alerts_deduped;   /* suppressed: already raised for that request or window */
 	uint64_t requests_evicted; /* per-request state dropped by the LRU */
 	uint64_t inspections_noted;
-	uint64_t correlated; /* alerts that carried a correlated id */
+	uint64_t correlated;       /* alerts that carried a correlated id */
+	uint64_t failures_blocked; /* failures that were Vigil's own refusals */
 };
 
 struct tel_pipeline;
@@ -140,6 +143,17 @@ void tel_pipeline_note_oversize(struct tel_pipeline *p);
  * is noted more than once the most severe note is kept. */
 void tel_pipeline_note_inspection(struct tel_pipeline *p, const char *request_id,
                                   const char *alert_id, const char *severity);
+
+/* The proxy refused request_id's event itself (block mode: the error of
+ * type Vigil.Blocked it posted for the runtime). That invocation's failure
+ * (status error or failure, errorType Runtime.Unknown or Function.Unknown,
+ * as Lambda renames Vigil.Blocked, or none) is Vigil's act: it raises no
+ * error alert and no correlation (counted in failures_blocked). A
+ * runtimeDone of errorType Vigil.Blocked is taken as such without a note.
+ * Call it before the refusal is posted (the platform's records may come at
+ * once). Same table and bounds as tel_pipeline_note_inspection;
+ * thread-safe. */
+void tel_pipeline_note_blocked(struct tel_pipeline *p, const char *request_id);
 
 void tel_pipeline_stats(struct tel_pipeline *p, struct tel_stats *out);
 

@@ -141,6 +141,8 @@ static uint64_t stat_of(const struct tel_stats *s, const char *k)
 	    {"alerts", offsetof(struct tel_stats, alerts)},
 	    {"correlated", offsetof(struct tel_stats, correlated)},
 	    {"inspections_noted", offsetof(struct tel_stats, inspections_noted)},
+	    {"failures_blocked", offsetof(struct tel_stats, failures_blocked)},
+	    {"alerts_deduped", offsetof(struct tel_stats, alerts_deduped)},
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (!strcmp(f[i].name, k))
@@ -171,8 +173,12 @@ static void run_case(const char *dir, const char *name)
 
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "notes"))
-	    tel_pipeline_note_inspection(p, jstr(it, "request_id"), jstr(it, "alert_id"),
-	                                 jstr(it, "severity"));
+	{
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "blocked")))
+			tel_pipeline_note_blocked(p, jstr(it, "request_id"));
+		tel_pipeline_note_inspection(p, jstr(it, "request_id"), jstr(it, "alert_id"),
+		                             jstr(it, "severity"));
+	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "batches"))
 	{
 		if (cJSON_IsString(it)) {
@@ -268,7 +274,7 @@ START_TEST(golden)
 		}
 	}
 	closedir(d);
-	ck_assert_uint_ge(cases, 16);
+	ck_assert_uint_ge(cases, 17);
 }
 END_TEST
 
