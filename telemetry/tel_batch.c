@@ -2,6 +2,8 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const type_names[TEL_REC_TYPE_COUNT] = {
@@ -240,6 +242,33 @@ static void handle(const cJSON *ev, tel_record_fn fn, void *ctx, struct tel_batc
 		fn(ctx, &r);
 }
 
+/* cJSON's strings end at a NUL, so an escaped one (\u0000) in a log line
+ * would hide the text after it from the detectors. A copy of the element
+ * with each such escape read as a space (what an excerpt shows a NUL as);
+ * NULL when it has none, or no memory (then parsed as it is). */
+static char *nul_as_space(const char *s, size_t n)
+{
+	if (!memmem(s, n, "\\u0000", 6))
+		return NULL;
+	char *c = malloc(n);
+	if (!c)
+		return NULL;
+	memcpy(c, s, n);
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!in_str) {
+			in_str = c[i] == '"';
+		} else if (c[i] == '"') {
+			in_str = false;
+		} else if (c[i] == '\\' && i + 1 < n) {
+			if (c[i + 1] == 'u' && n - i >= 6 && !memcmp(c + i + 2, "0000", 4))
+				memcpy(c + i + 2, "0020", 4);
+			i++;
+		}
+	}
+	return c;
+}
+
 /* The batch is walked element by element, each parsed on its own: memory
  * stays that of one record, whatever the batch holds. */
 int tel_batch_parse(const char *body, size_t n, tel_record_fn fn, void *ctx,
@@ -283,10 +312,14 @@ int tel_batch_parse(const char *body, size_t n, tel_record_fn fn, void *ctx,
 			st->bad++;
 		} else {
 			const char *stop = NULL;
-			cJSON *ev = cJSON_ParseWithLengthOpts(body + i, end - i, &stop, 0);
-			while (ev && stop && stop < body + end && is_ws(*stop))
+			char *copy = nul_as_space(body + i, end - i);
+			const char *el = copy ? copy : body + i, *el_end = el + (end - i);
+			cJSON *ev = cJSON_ParseWithLengthOpts(el, end - i, &stop, 0);
+			while (ev && stop && stop < el_end && is_ws(*stop))
 				stop++;
-			if (ev && stop != body + end) {
+			bool trailing = ev && stop != el_end;
+			free(copy);
+			if (trailing) {
 				/* "{}{}": one value, then more: not an element. */
 				cJSON_Delete(ev);
 				return -EBADMSG;

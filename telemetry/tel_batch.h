@@ -5,6 +5,8 @@
  * and handed on as TEL_REC_UNKNOWN (never fatal); a record that is not an
  * object with a string "type" is counted as bad and skipped. "record" may be
  * a string or an object (function and extension logs in JSON log format).
+ * An escaped NUL (\u0000) in a string reads as a space, so that the text
+ * after it is seen (and log_len covers it).
  *
  * Bounds: the batch is walked element by element and each element parsed
  * on its own, so memory is that of one record: an element nested deeper
