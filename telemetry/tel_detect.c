@@ -77,8 +77,10 @@ struct tel_detect {
 	unsigned n_ext_seen;
 
 	/* windows of alerts without a request */
-	int64_t drop_window;
+	int64_t drop_window;               /* of the last logs_dropped alert */
 	uint64_t drop_records, drop_bytes; /* held back since the last alert */
+	uint64_t drop_held;                /* logsDropped records held back */
+	unsigned drop_flushes;             /* of drop_window's held counts */
 	int64_t secret_window;
 	uint32_t secret_kinds; /* 1 << kind alerted in secret_window */
 
@@ -845,25 +847,55 @@ static void extension_state(struct tel_detect *d, const struct tel_record *r)
 	emit(d, &in);
 }
 
+/* The counts of logsDropped records that came after their window's alert,
+ * reported once that window has ended (or at a flush): their own alert,
+ * its id salted with the window, so that nothing waits for another drop. */
+static void drop_flush(struct tel_detect *d)
+{
+	if (!d->drop_held)
+		return;
+	char nr[24], nb[24], salt[40], summary[200];
+	snprintf(nr, sizeof(nr), "%" PRIu64, d->drop_records);
+	snprintf(nb, sizeof(nb), "%" PRIu64, d->drop_bytes);
+	snprintf(salt, sizeof(salt), "w%" PRId64 "+%u", d->drop_window, ++d->drop_flushes);
+	snprintf(summary, sizeof(summary),
+	         "Lambda dropped %" PRIu64 " more telemetry records (%" PRIu64 " bytes) in %" PRIu64
+	         " later report(s) of the same %u s window",
+	         d->drop_records, d->drop_bytes, d->drop_held, d->cfg.alert_window_s);
+	struct tel_attr at[] = {{"vigil.dropped.records", nr, 1}, {"vigil.dropped.bytes", nb, 1}};
+	struct alert_in in = {.category = "logs_dropped",
+	                      .rule = "tel.logs_dropped",
+	                      .severity = "WARN",
+	                      .summary = summary,
+	                      .salt = salt,
+	                      .attrs = at,
+	                      .n_attrs = 2};
+	d->drop_records = d->drop_bytes = d->drop_held = 0;
+	emit(d, &in);
+}
+
 static void logs_dropped(struct tel_detect *d, const struct tel_record *r)
 {
 	uint64_t recs = r->dropped_records > 0 ? (uint64_t)r->dropped_records : 0;
 	uint64_t bytes = r->dropped_bytes > 0 ? (uint64_t)r->dropped_bytes : 0;
 	int64_t w = when(r) / ((int64_t)d->cfg.alert_window_s * 1000);
-	d->drop_records += recs;
-	d->drop_bytes += bytes;
 	if (w == d->drop_window) {
+		d->drop_records += recs;
+		d->drop_bytes += bytes;
+		d->drop_held++;
 		d->n_deduped++;
 		return;
 	}
+	drop_flush(d);
 	d->drop_window = w;
+	d->drop_flushes = 0;
 	char nr[24], nb[24], salt[32], summary[200];
-	snprintf(nr, sizeof(nr), "%" PRIu64, d->drop_records);
-	snprintf(nb, sizeof(nb), "%" PRIu64, d->drop_bytes);
+	snprintf(nr, sizeof(nr), "%" PRIu64, recs);
+	snprintf(nb, sizeof(nb), "%" PRIu64, bytes);
 	snprintf(salt, sizeof(salt), "w%" PRId64, w);
 	snprintf(summary, sizeof(summary),
-	         "Lambda dropped %" PRIu64 " telemetry records (%" PRIu64 " bytes): %.100s",
-	         d->drop_records, d->drop_bytes, r->reason ? r->reason : "no reason given");
+	         "Lambda dropped %" PRIu64 " telemetry records (%" PRIu64 " bytes): %.100s", recs,
+	         bytes, r->reason ? r->reason : "no reason given");
 	struct tel_attr at[] = {{"vigil.dropped.records", nr, 1}, {"vigil.dropped.bytes", nb, 1}};
 	struct alert_in in = {.category = "logs_dropped",
 	                      .rule = "tel.logs_dropped",
@@ -874,8 +906,13 @@ static void logs_dropped(struct tel_detect *d, const struct tel_record *r)
 	                      .rec = r,
 	                      .attrs = at,
 	                      .n_attrs = 2};
-	d->drop_records = d->drop_bytes = 0;
 	emit(d, &in);
+}
+
+void tel_detect_flush(struct tel_detect *d, int64_t now_ms)
+{
+	if (now_ms < 0 || now_ms / ((int64_t)d->cfg.alert_window_s * 1000) != d->drop_window)
+		drop_flush(d);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -937,6 +974,9 @@ static void surge(struct tel_detect *d, const struct tel_record *r)
 void tel_detect_record(struct tel_detect *d, const struct tel_record *r)
 {
 	struct req *q;
+	/* Drops held back from a window that has ended go out now. */
+	if (d->drop_held && r->time_ms >= 0 && r->type != TEL_REC_LOGS_DROPPED)
+		tel_detect_flush(d, r->time_ms);
 	switch (r->type) {
 	case TEL_REC_INIT_START:
 		d->init_failed = false;

@@ -28,6 +28,11 @@ void tel_detect_free(struct tel_detect *d);
 /* One record; alerts go to the sink before it returns. */
 void tel_detect_record(struct tel_detect *d, const struct tel_record *r);
 
+/* Reports what is held back for a window that has ended by now_ms (epoch
+ * ms; < 0: everything held, whatever the window): the counts of
+ * platform.logsDropped records that came after their window's alert. */
+void tel_detect_flush(struct tel_detect *d, int64_t now_ms);
+
 /* Counters since new: alerts emitted, deduplicated, correlated, the
  * requests the LRU forgot, and failures that were Vigil's own refusals. */
 void tel_detect_counts(const struct tel_detect *d, uint64_t *alerts, uint64_t *deduped,

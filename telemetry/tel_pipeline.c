@@ -30,8 +30,9 @@ struct tel_pipeline {
 	struct tel_detect *detect;
 	struct tel_batch_stats bstats;
 	uint64_t batches, batches_bad, batches_oversize;
-	int64_t oversize_window; /* of the last health alert about them */
-	uint64_t oversize_held;  /* refused since that alert */
+	int64_t oversize_window;   /* of the last health alert about them */
+	uint64_t oversize_held;    /* refused since that alert */
+	unsigned oversize_flushes; /* of oversize_window's held counts */
 
 	pthread_mutex_t corr_lock; /* the notes only */
 	struct corr_note notes[CORR_MAX];
@@ -223,9 +224,36 @@ int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n)
 	return r;
 }
 
+/* Refused batches counted after their window's health alert. Under lock. */
+static void oversize_flush(struct tel_pipeline *p, bool all)
+{
+	int64_t w = vg_epoch_ms() / ((int64_t)p->cfg.alert_window_s * 1000);
+	if (!p->oversize_held || (!all && w == p->oversize_window))
+		return;
+	char cnt[24], salt[40], summary[160];
+	snprintf(cnt, sizeof(cnt), "%" PRIu64, p->oversize_held);
+	snprintf(salt, sizeof(salt), "w%" PRId64 "+%u", p->oversize_window, ++p->oversize_flushes);
+	snprintf(summary, sizeof(summary),
+	         "%" PRIu64 " more telemetry batch(es) over %zu bytes refused: records lost",
+	         p->oversize_held, p->cfg.body_max);
+	struct tel_attr at[] = {{"vigil.count", cnt, 1}};
+	struct tel_alert a = {.kind = "health",
+	                      .category = "internal_error",
+	                      .rule = "tel.batch_oversize",
+	                      .action = "alert",
+	                      .severity = "WARN",
+	                      .summary = summary,
+	                      .id_salt = salt,
+	                      .attrs = at,
+	                      .n_attrs = 1};
+	p->oversize_held = 0;
+	tel_emit(&p->sink, &a);
+}
+
 void tel_pipeline_note_oversize(struct tel_pipeline *p)
 {
 	pthread_mutex_lock(&p->lock);
+	oversize_flush(p, false); /* a past window's: its own alert */
 	p->batches++;
 	p->batches_oversize++;
 	p->oversize_held++;
@@ -249,9 +277,26 @@ void tel_pipeline_note_oversize(struct tel_pipeline *p)
 		                      .attrs = at,
 		                      .n_attrs = 1};
 		p->oversize_window = w;
+		p->oversize_flushes = 0;
 		p->oversize_held = 0;
 		tel_emit(&p->sink, &a);
 	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void tel_pipeline_tick(struct tel_pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	tel_detect_flush(p->detect, vg_epoch_ms());
+	oversize_flush(p, false);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void tel_pipeline_flush(struct tel_pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	tel_detect_flush(p->detect, -1);
+	oversize_flush(p, true);
 	pthread_mutex_unlock(&p->lock);
 }
 

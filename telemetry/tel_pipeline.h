@@ -28,7 +28,9 @@
  *   memory_pressure  tel.memory_pressure     WARN   maxMemoryUsedMB >= share * memorySizeMB
  *   logs_dropped     tel.logs_dropped        WARN   platform.logsDropped: the first of each
  *                                                   window; the counts of later ones in the
- *                                                   window ride on the next alert
+ *                                                   window in one more alert once the window
+ *                                                   has ended (a later record, tick) or at
+ *                                                   tel_pipeline_flush
  *   secret_in_logs   tel.secret.<kind>       ERROR  tel_secrets.h kinds in function/extension logs
  *   extension_failure tel.extension_failure  ERROR  platform.extension of another extension in
  *                                                   InitError, LaunchError, ExitError,
@@ -143,6 +145,16 @@ void tel_pipeline_note_oversize(struct tel_pipeline *p);
  * is noted more than once the most severe note is kept. */
 void tel_pipeline_note_inspection(struct tel_pipeline *p, const char *request_id,
                                   const char *alert_id, const char *severity);
+
+/* Reports the counts held back for an alert window that has ended by the
+ * clock (platform.logsDropped records and refused batches that came after
+ * their window's alert). Cheap when nothing is held: the daemon may call it
+ * after each invocation (never on the invocation path) or on a timer. */
+void tel_pipeline_tick(struct tel_pipeline *p);
+/* The same for everything held, whatever the window: call it at SHUTDOWN,
+ * after the last batch and before the exporter's final drain, so that no
+ * count is lost. */
+void tel_pipeline_flush(struct tel_pipeline *p);
 
 /* The proxy refused request_id's event itself (block mode: the error of
  * type Vigil.Blocked it posted for the runtime). That invocation's failure

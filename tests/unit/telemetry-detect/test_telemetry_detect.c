@@ -968,6 +968,99 @@ START_TEST(redaction_complete)
 }
 END_TEST
 
+/* Later logsDropped records of a window are reported without waiting for
+ * another drop: when a later record shows the window ended, or at the
+ * SHUTDOWN flush; nothing is reported twice. */
+START_TEST(drops_flushed)
+{
+	struct capture cap;
+	struct tel_sink sink;
+	struct tel_pipeline *p = pipe_new(&cap, &sink, NULL);
+	struct gen g = {0};
+#define DROP "{\"droppedBytes\":%d,\"droppedRecords\":%d,\"reason\":\"behind\"}"
+
+	/* Window 0: one alert, two held; a record of window 1 ends it. */
+	gen_rec(&g, 1000, "platform.logsDropped", DROP, 100, 1);
+	gen_rec(&g, 2000, "platform.logsDropped", DROP, 200, 2);
+	gen_rec(&g, 3000, "platform.logsDropped", DROP, 300, 3);
+	gen_feed(&g, p);
+	ck_assert_uint_eq(cap.n, 1);
+	ck_assert_str_eq(cap.a[0].attrs, "vigil.dropped.records=1;vigil.dropped.bytes=100;");
+	invocation(&g, 61000, "req-after", 5);
+	gen_feed(&g, p);
+	ck_assert_uint_eq(cap.n, 2);
+	ck_assert_str_eq(cap.a[1].category, "logs_dropped");
+	ck_assert_str_eq(cap.a[1].attrs, "vigil.dropped.records=5;vigil.dropped.bytes=500;");
+	ck_assert_str_ne(cap.a[0].id, cap.a[1].id);
+
+	/* Window 2: one alert, one held, then SHUTDOWN: the flush reports it
+	 * and a second flush has nothing to say. */
+	gen_rec(&g, 121000, "platform.logsDropped", DROP, 10, 7);
+	gen_rec(&g, 122000, "platform.logsDropped", DROP, 20, 8);
+	gen_feed(&g, p);
+	ck_assert_uint_eq(cap.n, 3);
+	tel_pipeline_tick(p); /* the clock is years past 2026-12-06T00:02 */
+	ck_assert_uint_eq(cap.n, 4);
+	ck_assert_str_eq(cap.a[3].attrs, "vigil.dropped.records=8;vigil.dropped.bytes=20;");
+	tel_pipeline_flush(p);
+	ck_assert_uint_eq(cap.n, 4);
+	gen_rec(&g, 123000, "platform.logsDropped", DROP, 30, 9);
+	gen_feed(&g, p);
+	ck_assert_uint_eq(cap.n, 4);
+	tel_pipeline_flush(p);
+	ck_assert_uint_eq(cap.n, 5);
+	ck_assert_str_eq(cap.a[4].attrs, "vigil.dropped.records=9;vigil.dropped.bytes=30;");
+	ck_assert_str_ne(cap.a[3].id, cap.a[4].id);
+	tel_pipeline_flush(p);
+	ck_assert_uint_eq(cap.n, 5);
+
+	/* Refused batches after their window's health alert: the flush too. */
+	tel_pipeline_note_oversize(p);
+	tel_pipeline_note_oversize(p);
+	ck_assert_uint_eq(cap.n, 6);
+	tel_pipeline_flush(p);
+	ck_assert_uint_eq(cap.n, 7);
+	ck_assert_str_eq(cap.a[6].rule, "tel.batch_oversize");
+	ck_assert_str_eq(cap.a[6].attrs, "vigil.count=1;");
+	free(g.s);
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+#undef DROP
+}
+END_TEST
+
+/* Log text after an escaped NUL is scanned: secrets, out-of-memory lines;
+ * an escaped backslash before u0000 is no NUL. */
+START_TEST(nul_in_logs)
+{
+	struct capture cap;
+	struct tel_sink sink;
+	struct tel_pipeline *p = pipe_new(&cap, &sink, NULL);
+	struct gen g = {0};
+
+	gen_rec(&g, 1000, "platform.start", "{\"requestId\":\"req-nul-1\"}");
+	gen_rec(&g, 1001, "function", "\"prefix\\u0000 then password=Hunter2Hunter2 x\"");
+	gen_rec(&g, 2000, "platform.start", "{\"requestId\":\"req-nul-2\"}");
+	gen_rec(&g, 2001, "function",
+	        "{\"requestId\":\"req-nul-2\",\"message\":\"a\\u0000b "
+	        "java.lang.OutOfMemoryError: Java heap space\"}");
+	gen_rec(&g, 3000, "platform.start", "{\"requestId\":\"req-nul-3\"}");
+	gen_rec(&g, 3001, "function", "\"path C:\\\\u0000 AKIAY34FZKBOKMUTVV7A\"");
+	gen_feed(&g, p);
+	ck_assert_uint_eq(cap.n, 3);
+	ck_assert_str_eq(cap.a[0].rule, "tel.secret.password");
+	ck_assert_str_eq(cap.a[0].request_id, "req-nul-1");
+	ck_assert_ptr_nonnull(strstr(cap.a[0].excerpt, "prefix  then password=[REDACTED] x"));
+	ck_assert_str_eq(cap.a[1].rule, "tel.oom.log");
+	ck_assert_str_eq(cap.a[1].request_id, "req-nul-2");
+	ck_assert_str_eq(cap.a[2].rule, "tel.secret.aws_access_key");
+	ck_assert_ptr_nonnull(strstr(cap.a[2].excerpt, "C:\\u0000 AKIA[REDACTED]"));
+	free(g.s);
+	tel_pipeline_free(p);
+	cap_fini(&cap);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("telemetry-detect");
@@ -985,6 +1078,8 @@ int main(void)
 	tcase_add_test(t, config_bounds);
 	tcase_add_test(t, listener_http);
 	tcase_add_test(t, redaction_complete);
+	tcase_add_test(t, drops_flushed);
+	tcase_add_test(t, nul_in_logs);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
