@@ -254,7 +254,8 @@ static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 		j++, sp++;
 	if (j >= n)
 		return false;
-	size_t vs, ve, end;
+	size_t vs, ve;
+	char quote = '\0';
 	bool esc = s[j] == '\\' && j + 1 < n && s[j + 1] == '"';
 	if (esc || s[j] == '"' || s[j] == '\'') {
 		char q = esc ? '"' : s[j];
@@ -268,16 +269,18 @@ static bool kv_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 			j++;
 		}
 		ve = min_sz(j, n);
-		end = value_tail(s, n, ve, q, esc);
+		quote = q;
 	} else {
 		vs = j;
 		while (j < n && j - vs < VALUE_MAX && !value_end[(unsigned char)s[j]])
 			j++;
 		ve = j;
-		end = value_tail(s, n, ve, '\0', false);
 	}
 	if (!value_ok(cls, s + vs, ve - vs))
 		return false;
+	/* Only a value judged a secret is followed to its end: each byte is
+	 * then skipped by the scan, so the cost stays linear. */
+	size_t end = value_tail(s, n, ve, quote, esc);
 	h->kind = TEL_SECRET_PASSWORD;
 	h->off = vs;
 	h->len = end - vs;
