@@ -531,11 +531,20 @@ static const char *const oom_lines[] = {
 /* Redaction of a log text up to the scanner's reach (an excerpt never
  * lies past it): every secret in it, however many. */
 #define REDACT_CAP (3u * TEL_SECRETS_SCAN_MAX + 1024u)
+#define REACH_BACK 2048u /* bytes before the reach searched for a separator */
 
 static int redacted(struct vg_buf *out, const char *text, size_t n, uint32_t *kinds, size_t *first)
 {
-	if (n > TEL_SECRETS_SCAN_MAX)
-		n = TEL_SECRETS_SCAN_MAX;
+	if (n > TEL_SECRETS_SCAN_MAX) {
+		/* A secret cut by the scanner's reach is not recognised, and its
+		 * first bytes would show: the text ends at the last separator
+		 * before the reach instead (tokens hold none of these). */
+		static const char sep[] = " \t\r\n,;\"'&=:()[]{}<>";
+		size_t k = TEL_SECRETS_SCAN_MAX, low = k - REACH_BACK;
+		while (k > low && !memchr(sep, text[k - 1], sizeof(sep) - 1))
+			k--;
+		n = k;
+	}
 	return tel_secrets_redact_all(out, text, n, kinds, first);
 }
 

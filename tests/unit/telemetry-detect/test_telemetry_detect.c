@@ -902,6 +902,28 @@ START_TEST(redaction_complete)
 		lacks_secret(g->excerpt, DEMO_AKID);
 	}
 
+	/* A line past the scanner's reach: a secret cut by it shows nothing. */
+	for (size_t back = 30; back <= 60; back += 10) {
+		tel_pipeline_free(p);
+		cap_fini(&cap);
+		p = pipe_new(&cap, &sink, NULL);
+		size_t n = TEL_SECRETS_SCAN_MAX + 4096;
+		char *huge = malloc(n + 1);
+		memset(huge, 'x', n);
+		for (size_t i = 64; i < n; i += 64)
+			huge[i] = ' ';
+		memcpy(huge + TEL_SECRETS_SCAN_MAX - 90, " pwd=Zq1Zq1Zq1 ", 15);
+		memcpy(huge + TEL_SECRETS_SCAN_MAX - back,
+		       " ghp_0123456789abcdefghijABCDEFGHIJ0123 ", 40);
+		huge[n] = '\0';
+		g = log_alert(&cap, p, "function", huge, NULL);
+		ck_assert_ptr_nonnull(g);
+		ck_assert_ptr_null(strstr(g->excerpt, "Zq1"));
+		ck_assert_ptr_null(strstr(g->excerpt, "ghp_"));
+		ck_assert_ptr_null(strstr(g->excerpt, "01234"));
+		free(huge);
+	}
+
 	/* More secrets than one round of the scanner holds. */
 	tel_pipeline_free(p);
 	cap_fini(&cap);
