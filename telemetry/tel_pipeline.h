@@ -31,7 +31,12 @@
  *                                                   window in one more alert once the window
  *                                                   has ended (a later record, tick) or at
  *                                                   tel_pipeline_flush
- *   secret_in_logs   tel.secret.<kind>       ERROR  tel_secrets.h kinds in function/extension logs
+ *   secret_in_logs   tel.secret.<kind>       ERROR  tel_secrets.h kinds in function/extension logs:
+ *                                                   once per request (without one: per window
+ *                                                   and new kind); <kind> is the record's first,
+ *                                                   vigil.secret.kinds and the summary list all
+ *                                                   of the record's; the excerpt has every one
+ *                                                   redacted
  *   extension_failure tel.extension_failure  ERROR  platform.extension of another extension in
  *                                                   InitError, LaunchError, ExitError,
  *                                                   ShutdownFailed or with an errorType,

@@ -42,6 +42,11 @@ static bool is_b64url(unsigned char c)
 	return is_alnum(c) || c == '-' || c == '_';
 }
 
+static bool is_b64(unsigned char c)
+{
+	return is_alnum(c) || c == '+' || c == '/';
+}
+
 static bool is_tokenc(unsigned char c)
 {
 	return is_alnum(c) || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' ||
@@ -114,6 +119,8 @@ const char *tel_secret_kind_name(enum tel_secret_kind k)
 		return "aws_secret_key";
 	case TEL_SECRET_AWS_SESSION_TOKEN:
 		return "aws_session_token";
+	case TEL_SECRET_BASIC_AUTH:
+		return "basic_auth";
 	case TEL_SECRET_NONE:
 	case TEL_SECRET_KIND_COUNT:
 		break;
@@ -398,6 +405,53 @@ static bool bearer_at(const char *s, size_t n, size_t i, struct tel_secret_hit *
 	return true;
 }
 
+static int b64_val(unsigned char c)
+{
+	return is_upper(c)   ? c - 'A'
+	       : is_lower(c) ? c - 'a' + 26
+	       : is_digit(c) ? c - '0' + 52
+	       : c == '+'    ? 62
+	       : c == '/'    ? 63
+	                     : -1;
+}
+
+/* HTTP Basic credentials: "Basic <base64 of user:password>". */
+static bool basic_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
+{
+	if (!has_at_case(s, n, i, "basic") || (i > 0 && is_alnum((unsigned char)s[i - 1])))
+		return false;
+	size_t j = i + 5, sp = 0;
+	while (j < n && sp < 4 && (s[j] == ' ' || s[j] == '\t'))
+		j++, sp++;
+	if (!sp)
+		return false;
+	size_t t = 0;
+	while (j + t < n && t < 4096 && is_b64((unsigned char)s[j + t]))
+		t++;
+	size_t pad = 0;
+	while (j + t + pad < n && pad < 2 && s[j + t + pad] == '=')
+		pad++;
+	if (t < 8 || (t + pad) % 4 || (j + t + pad < n && is_alnum((unsigned char)s[j + t + pad])))
+		return false;
+	/* The decoded credentials hold a ':' between user and password. */
+	bool colon = false;
+	unsigned acc = 0, bits = 0;
+	for (size_t k = 0; k < t && !colon; k++) {
+		acc = (acc << 6) | (unsigned)b64_val((unsigned char)s[j + k]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			colon = ((acc >> bits) & 0xFFu) == ':';
+		}
+	}
+	if (!colon)
+		return false;
+	h->kind = TEL_SECRET_BASIC_AUTH;
+	h->off = j;
+	h->len = t + pad;
+	return true;
+}
+
 static bool api_token_at(const char *s, size_t n, size_t i, struct tel_secret_hit *h)
 {
 	static const struct {
@@ -427,11 +481,6 @@ static bool api_token_at(const char *s, size_t n, size_t i, struct tel_secret_hi
 		return true;
 	}
 	return false;
-}
-
-static bool is_b64(unsigned char c)
-{
-	return is_alnum(c) || c == '+' || c == '/';
 }
 
 /* A run of the base64 alphabet from s[i], a JSON-escaped slash (\/) counted
@@ -548,7 +597,7 @@ static unsigned scan_from(const char *s, size_t n, size_t from, struct tel_secre
 			break;
 		case 'B':
 		case 'b':
-			hit = bearer_at(s, n, i, &h);
+			hit = bearer_at(s, n, i, &h) || basic_at(s, n, i, &h);
 			break;
 		case 'g':
 		case 'x':

@@ -16,6 +16,8 @@
  *   line: one log record is one line);
  * - jwt: three base64url segments, the first a JSON header ("eyJ...");
  * - bearer: "Bearer <token>" with a token of 16+ token characters;
+ * - basic_auth: "Basic <base64>" whose decoding holds the ':' between a user
+ *   and a password;
  * - url_password: the password of "scheme://user:password@host";
  * - api_token: tokens whose vendor prefix fixes their grammar (GitHub ghp_,
  *   github_pat_, Slack xox?-, Stripe sk_live_, Google AIza, GitLab glpat-);
@@ -56,6 +58,7 @@ enum tel_secret_kind {
 	TEL_SECRET_PASSWORD,
 	TEL_SECRET_AWS_SECRET_KEY,
 	TEL_SECRET_AWS_SESSION_TOKEN,
+	TEL_SECRET_BASIC_AUTH,
 	TEL_SECRET_KIND_COUNT,
 };
 

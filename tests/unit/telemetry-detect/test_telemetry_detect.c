@@ -609,6 +609,17 @@ START_TEST(secrets_scan)
 	    {"mongodb+srv://admin:Xy9_pw@cluster0.mongodb.net", TEL_SECRET_URL_PASSWORD, NULL},
 	    {"Authorization: bearer abcDEF0123456789ghiJKL", TEL_SECRET_BEARER,
 	     "Authorization: bearer [REDACTED]"},
+	    {"Authorization: Basic dXNlcjpodW50ZXIy", TEL_SECRET_BASIC_AUTH,
+	     "Authorization: Basic [REDACTED]"},
+	    {"auth basic YWRtaW46cDRzcw== ok", TEL_SECRET_BASIC_AUTH, "auth basic [REDACTED] ok"},
+	    {"basic bm9jb2xvbmhlcmU=", TEL_SECRET_NONE, NULL}, /* no ':' inside */
+	    {"a basic example of this", TEL_SECRET_NONE, NULL},
+	    {"secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", TEL_SECRET_PASSWORD,
+	     "secret=[REDACTED]"},
+	    {"SecretAccessKey "
+	     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY.",
+	     TEL_SECRET_AWS_SECRET_KEY, "SecretAccessKey [REDACTED]."},
+	    {"sha 3f786850e387550fdab836ed7e6dc881de23001b secret", TEL_SECRET_NONE, NULL},
 	    {"the bearer of bad news", TEL_SECRET_NONE, NULL},
 	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0x.c2lnbmF0dXJlMTIz", TEL_SECRET_JWT, "[REDACTED]"},
 	    {"eyJhbGciOiJub25lIn0 is just base64", TEL_SECRET_NONE, NULL},
