@@ -30,11 +30,13 @@
 
 #include "detect.h"
 #include "detect_chars.h"
+#include "detect_prose.h"
 
-#define SSRF_WIN    4096
-#define SSRF_KEEP   512
-#define SSRF_HOST   256 /* longest host we normalise */
-#define SSRF_ENOUGH 90  /* a finding this sure ends the scan */
+#define SSRF_WIN     4096
+#define SSRF_KEEP    512
+#define SSRF_HOST    256 /* longest host we normalise */
+#define SSRF_ENOUGH  90  /* a finding this sure ends the scan */
+#define SSRF_MENTION 40  /* a private address mentioned in prose: cannot alert alone */
 
 struct window {
 	unsigned char t[SSRF_WIN];
@@ -477,6 +479,9 @@ struct scan {
 	int found;
 	size_t value_start; /* where the value's first token starts, in the first window */
 	int final;          /* the window reaches the end of the input */
+	const char *s;      /* the value, for prose_value */
+	size_t n;
+	int prose; /* the value is a sentence, not a request target; -1: not asked yet */
 };
 
 /* Severity follows confidence, except for what a remote fetch of the
@@ -690,6 +695,18 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 			rule = "ssrf.runtime_api";
 			conf = 95;
 		}
+		/* a URL mentioned in a sentence ("check http://localhost:3000
+		 * after npm start", "169.254.0.0/16 is link-local") is what
+		 * tickets, chat and docs hold, not what a client fetches: a weak
+		 * signal, unless it names the metadata service or the Runtime
+		 * API, or spells its address the way only evasions do */
+		if (!urlish && hv.v != V_METADATA && !hv.odd &&
+		    strcmp(rule, "ssrf.runtime_api") != 0 && conf > SSRF_MENTION) {
+			if (sc->prose < 0)
+				sc->prose = prose_value(sc->s, sc->n);
+			if (sc->prose)
+				conf = SSRF_MENTION;
+		}
 		if (!has_scheme && !urlish) {
 			/* a bare address is data (an event's sourceIp), unless it is
 			 * a dotted metadata address or an obfuscated spelling */
@@ -823,7 +840,7 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	    !(ctx->where & POL_IN_URLISH))
 		return 0;
 	struct window w;
-	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0, (size_t)-1, 0};
+	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0, (size_t)-1, 0, s, n, -1};
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
