@@ -24,12 +24,14 @@
 #include "detect.h"
 #include "detect_chars.h"
 #include "detect_code_injection_kw.h"
+#include "detect_prose.h"
 
-#define CMDI_WIN    4096
-#define CMDI_KEEP   256 /* bytes of look-ahead a judgement may need */
-#define CMDI_WORD   32  /* longest command word we compare */
-#define CMDI_HOPS   3   /* sudo/env/xargs... prefixes followed at most */
-#define CMDI_ENOUGH 85  /* a finding this sure ends the scan */
+#define CMDI_WIN     4096
+#define CMDI_KEEP    256 /* bytes of look-ahead a judgement may need */
+#define CMDI_WORD    32  /* longest command word we compare */
+#define CMDI_HOPS    3   /* sudo/env/xargs... prefixes followed at most */
+#define CMDI_ENOUGH  85  /* a finding this sure ends the scan */
+#define CMDI_MENTION 40  /* a command quoted as markdown code in prose: weak */
 
 /* Flags of the program table. */
 enum {
@@ -896,10 +898,16 @@ struct scan {
 	int final; /* the window reaches the end of the input */
 	struct pol_hit *hit;
 	int found;
+	const char *s; /* the value, for prose_value */
+	size_t n;
+	int prose; /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
+	int cap;   /* while judging a mention: the most a finding may say */
 };
 
 static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
 {
+	if (sc->cap && conf > sc->cap)
+		conf = sc->cap;
 	if (sc->found && sc->hit->confidence >= conf)
 		return;
 	const struct window *w = sc->w;
@@ -1280,6 +1288,30 @@ static void judge_mail(struct scan *sc, size_t k)
 	}
 }
 
+/* At t[i] == '`' after a blank or a word: a markdown code span in prose
+ * ("use `ls -la` to list them")? Its command is shown, not run, unless it
+ * chains another command or substitutes one inside. Returns the index of
+ * the closing backtick, or 0. */
+static size_t markdown_span(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, c = i + 1;
+	if (!is_space(t[i - 1]))
+		return 0;
+	for (; c < m && c < i + 160 && t[c] != '`'; c++)
+		if (t[c] == '\n' || t[c] == '\r' || t[c] == ';' || t[c] == '&' ||
+		    (t[c] == '$' && c + 1 < m && t[c + 1] == '('))
+			return 0;
+	if (c >= m || t[c] != '`' || c == i + 1)
+		return 0;
+	/* the span closes before a blank, punctuation or the end */
+	if (c + 1 < m && !is_space(t[c + 1]) && !strchr(".,:!?)'\"", t[c + 1]))
+		return 0;
+	if (sc->prose < 0)
+		sc->prose = prose_value(sc->s, sc->n);
+	return sc->prose ? c : 0;
+}
+
 static void scan_window(struct scan *sc, int first)
 {
 	const unsigned char *t = sc->w->t;
@@ -1335,14 +1367,18 @@ static void scan_window(struct scan *sc, int first)
 			if (i > 0 && t[i - 1] == '=' && i + 1 < m && t[i + 1] != c)
 				judge(sc, i + 1, ST_START, 0);
 			break;
-		case '`': /* markdown quotes code in backticks too: "the `id` field" */
-			judge(sc, i + 1,
-			      i == 0 || t[i - 1] == '=' || t[i - 1] == '(' || t[i - 1] == '\'' ||
-			              t[i - 1] == '"' || t[i - 1] == '$'
-			          ? ST_TIGHT
-			          : ST_LOOSE,
-			      0);
+		case '`': { /* markdown quotes code in backticks too: "the `id` field" */
+			enum strength st = i == 0 || t[i - 1] == '=' || t[i - 1] == '(' ||
+			                           t[i - 1] == '\'' || t[i - 1] == '"' ||
+			                           t[i - 1] == '$'
+			                       ? ST_TIGHT
+			                       : ST_LOOSE;
+			if (st == ST_LOOSE && markdown_span(sc, i))
+				sc->cap = CMDI_MENTION; /* separators inside are judged as ever */
+			judge(sc, i + 1, st, 0);
+			sc->cap = 0;
 			break;
+		}
 		case '$':
 		case '<':
 		case '>':
@@ -1391,7 +1427,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	                      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
 	                      POL_CH_STAR | POL_CH_QMARK;
 	struct window w;
-	struct scan sc = {&w, 0, hit, 0};
+	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0};
 	size_t i = 0;
 	w.m = 0;
 	int first = 1;
