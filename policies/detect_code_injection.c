@@ -20,6 +20,7 @@
 #include "detect.h"
 #include "detect_chars.h"
 #include "detect_code_injection_kw.h"
+#include "detect_prose.h"
 
 #define CI_LOOKAHEAD 256 /* blanks and comments skipped between a name and "(" */
 
@@ -81,6 +82,7 @@ struct ci_scan {
 	int dunders;      /* Python object-model attributes seen */
 	size_t last_exec; /* end of the last execution-family name, or 0 */
 	int runtime_word; /* child_process / getRuntime seen: method calls are real */
+	int prose;        /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
 };
 
 static void note(struct ci_scan *x, enum ci_kind k, size_t off, size_t end)
@@ -328,6 +330,26 @@ static int code_arg(const struct ci_scan *x, size_t i)
 	return code_arg_from(x, i, 1);
 }
 
+/* "(" at p opens a call that prose names rather than makes: "the system()
+ * call", "eval(input) is slow", in a value that reads as a sentence. The
+ * argument is empty or one bare name, and the sentence goes on after ")".
+ * A string, a variable or a nested call is code, even in prose. */
+static int mentioned_call(struct ci_scan *x, size_t p)
+{
+	const char *s = x->s;
+	size_t i = p + 1;
+	while (i < x->n && i < p + 64 && ch_ident_char((unsigned char)s[i]))
+		i++;
+	if (i >= x->n || s[i] != ')')
+		return 0;
+	i++;
+	if (i < x->n && !is_space((unsigned char)s[i]) && !strchr(".,;:!?'\"`", s[i]))
+		return 0;
+	if (x->prose < 0)
+		x->prose = prose_value(x->s, x->n);
+	return x->prose;
+}
+
 /* Method receivers that make x.exec(...) a command and not a regex. */
 static const char *const exec_receivers[] = {
     "child_process", "cp",          "proc", "process", "runtime", "getruntime", "os",
@@ -359,7 +381,7 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 			if (!(roles_of(s + r, re - r) & R_RECEIVER))
 				return; /* regex.exec(input), db.exec(sql): not a command */
 		}
-		note(x, CI_CALL, b, p + 1);
+		note(x, mentioned_call(x, p) ? CI_PLAIN_CALL : CI_CALL, b, p + 1);
 		return;
 	}
 	/* Perl and Ruby call without parentheses: system 'id', exec "ls" */
@@ -1057,7 +1079,7 @@ static void scan_base64(struct ci_scan *x)
 		}
 		if (o < 8 || printable * 10 < o * 9)
 			continue;
-		struct ci_scan sub = {buf, o, CI_NONE, 0, 0, 0, 0, 0};
+		struct ci_scan sub = {buf, o, CI_NONE, 0, 0, 0, 0, 0, -1};
 		scan_code(&sub);
 		/* the strong findings only: a weak one in decoded noise is noise */
 		if (sub.best >= CI_PERL)
@@ -1074,7 +1096,7 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 	           POL_CH_AT | POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH |
 	           POL_CH_BACKTICK | POL_CH_BRACKET)))
 		m = 0;
-	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0};
+	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0, -1};
 	if (m)
 		scan_code(&x);
 	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL)
