@@ -315,6 +315,12 @@ static void crs_case(struct crs_job *j, char *uri, char *data, char *headers, bo
 	if (pol_inspect(eng, ev.data, ev.len, &r) == 0) {
 		j->negatives++;
 		j->neg_fp += pol_result_verdict(r) != POL_PASS;
+		if (verbose && pol_result_verdict(r) != POL_PASS)
+			for (size_t i = 0; i < pol_result_count(r); i++) {
+				const struct pol_finding *fd = pol_result_finding(r, i);
+				printf("  flagged crs-negative %s at %s: %s\n", fd->rule, fd->path,
+				       fd->excerpt);
+			}
 		pol_result_free(r);
 	}
 }
