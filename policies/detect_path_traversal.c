@@ -25,12 +25,14 @@
 
 #include "detect.h"
 #include "detect_chars.h"
+#include "detect_prose.h"
 
 #define PT_WIN         4096
 #define PT_KEEP        256
 #define PT_PASSES      4  /* layers of encoding undone */
 #define PT_ENOUGH      90 /* a finding this sure ends the scan */
 #define PT_PATH_CHECKS 8  /* "//" and "/c:" inside a path judged, per input */
+#define PT_MENTION     40 /* a system path named in a sentence: cannot alert alone */
 
 struct window {
 	unsigned char t[PT_WIN];
@@ -232,7 +234,37 @@ struct scan {
 	int found;
 	uint32_t where;  /* POL_IN_* of the input */
 	int path_checks; /* absolute paths looked for inside a path, at most PT_PATH_CHECKS */
+	const char *s;   /* the value, for prose_value */
+	size_t n;
+	int prose; /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
 };
+
+static int secret_target(const char *rule)
+{
+	return strcmp(rule, "pt.lambda_credentials") == 0 || strcmp(rule, "pt.proc_self") == 0 ||
+	       strcmp(rule, "pt.credentials") == 0;
+}
+
+/* Does the path at t[i] follow a blank or a bracket, as a word of a
+ * sentence does (" /etc/hosts", " c:/windows" after its drive letter)? */
+static int after_blank(const unsigned char *t, size_t i)
+{
+	if (i >= 3 && t[i - 1] == ':' && ch_is_alpha(t[i - 2]))
+		i -= 2;
+	return i > 0 && (t[i - 1] == ' ' || t[i - 1] == '(');
+}
+
+/* A path in the middle of a sentence ("add it to /etc/hosts", "users are
+ * in /etc/passwd") is named, not opened: no file API takes a sentence as
+ * its path. Plain text only: a decoded escape is no mention. */
+static int mention(struct scan *sc)
+{
+	if (sc->w->decoded)
+		return 0;
+	if (sc->prose < 0)
+		sc->prose = prose_value(sc->s, sc->n);
+	return sc->prose;
+}
 
 /* Severity follows confidence, except for whole values (whole=1): a value
  * that is nothing but a path to a system file is a request to read it, a
@@ -331,6 +363,12 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	if (e >= 0) {
 		/* "etc/passwd" without its slash still names the file, relative to / */
 		int conf = targets[e].conf - (at_start ? 0 : 20) - (slash ? 0 : 30);
+		/* named in a sentence (after a blank: a quoted path is a string
+		 * in code); the function's credentials and secret folders stay
+		 * strong anywhere */
+		if (!at_start && conf > PT_MENTION && after_blank(t, i) &&
+		    !secret_target(targets[e].rule) && mention(sc))
+			conf = PT_MENTION;
 		if (conf >= 60 || (conf >= 50 && !whole)) {
 			report_as(sc, targets[e].rule, conf, whole, i, k + targets[e].len);
 			return;
@@ -457,7 +495,7 @@ static void check_probe_target(struct scan *sc, size_t i)
 		size_t l = strlen(files[f]);
 		if (i + l <= m && memcmp(t + i, files[f], l) == 0 && (i == 0 || t[i - 1] != '-') &&
 		    (i + l == m || !(ch_is_alnum(t[i + l]) || t[i + l] == '.'))) {
-			report(sc, "pt.probe_target", 75, i, i + l);
+			report(sc, "pt.probe_target", i && mention(sc) ? PT_MENTION : 75, i, i + l);
 			return;
 		}
 	}
@@ -473,7 +511,8 @@ static void check_probe_target(struct scan *sc, size_t i)
 				size_t l = strlen(etc_files[f]);
 				if (etc_files[f][0] == t[k] && k + l <= m &&
 				    memcmp(t + k, etc_files[f], l) == 0) {
-					report(sc, "pt.probe_target", 80, i, k + l);
+					report(sc, "pt.probe_target",
+					       i > 1 && mention(sc) ? PT_MENTION : 80, i, k + l);
 					return;
 				}
 			}
@@ -612,7 +651,7 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 	if (ctx && !(ctx->chars & need))
 		return 0;
 	struct window w;
-	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0};
+	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0, s, n, -1};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
