@@ -287,10 +287,52 @@ static uint32_t roles_of(const char *s, size_t n)
 	return kw_roles(&ci_kw, ci_entries, s, n);
 }
 
+/* Does "(" before i hold a source location, as stack traces print their
+ * frames: "Runtime.exec(Runtime.java:593)", "execSync
+ * (node:child_process:887:15)", "(/var/task/index.js:10:3)"? A file or
+ * module name without blanks or quotes, then ":line" (and ":column"). */
+static int source_location(const struct ci_scan *x, size_t i)
+{
+	size_t k = i, colon = 0;
+	for (; k < x->n && k < i + 256; k++) {
+		char c = x->s[k];
+		if (c == ')')
+			break;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == '(' ||
+		    c == '$' || c == '`')
+			return 0;
+		if (c == ':')
+			colon = k;
+	}
+	if (k >= x->n || x->s[k] != ')' || !colon || colon + 1 >= k || colon == i)
+		return 0;
+	for (size_t d = colon + 1; d < k; d++)
+		if (!ch_is_digit((unsigned char)x->s[d]))
+			return 0;
+	return 1;
+}
+
+/* From i, a dotted name whose "(" holds a source location: a stack
+ * trace's frame ("java.lang.Runtime.exec(Runtime.java:593)") names the
+ * classes it passed through, it calls nothing. */
+static int stack_frame(const struct ci_scan *x, size_t i)
+{
+	size_t k = i;
+	while (k < x->n && k < i + 160 &&
+	       (ch_ident_char((unsigned char)x->s[k]) || x->s[k] == '.' || x->s[k] == '$' ||
+	        x->s[k] == '<' || x->s[k] == '>'))
+		k++;
+	if (k < x->n && x->s[k] == ' ')
+		k++;
+	return k < x->n && x->s[k] == '(' && source_location(x, k + 1);
+}
+
 /* Is the argument after "(" at i code-like? A string, a variable, a call,
  * an empty list, a list literal, a number followed by ")" or ",". */
 static int code_arg_from(const struct ci_scan *x, size_t i, int prose_guard)
 {
+	if (prose_guard && source_location(x, i))
+		return 0; /* a stack trace's frame, not a call */
 	i = skip_filler(x, i);
 	if (i >= x->n)
 		return 0;
@@ -565,7 +607,7 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	if (word_is(w, wl, "child_process") || word_is(w, wl, "getruntime"))
 		x->runtime_word = 1;
 	if (word_is(w, wl, "java") && dot_after && e + 1 < x->n &&
-	    ch_ident_start((unsigned char)s[e + 1])) {
+	    ch_ident_start((unsigned char)s[e + 1]) && !stack_frame(x, e)) {
 		if (at(x, e + 1, "lang.runtime") || at(x, e + 1, "lang.processbuilder") ||
 		    at(x, e + 1, "lang.reflect") || at(x, e + 1, "lang.system") ||
 		    at(x, e + 1, "lang.class"))
