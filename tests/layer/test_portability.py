@@ -21,7 +21,11 @@ into the root and run the sandbox in batch mode:
    binary), SHUTDOWN arrives and every process
    exits cleanly (exit status 0);
 2. without the wrapper: the same, and vigil raises its proxy_bypassed alert;
-3. `vigil inspect --ndjson` on the policies corpus (tests/data/policies/)
+3. HTTPS export as on Lambda: the root gets a test CA at Amazon Linux's
+   bundle path (/etc/pki/tls/certs/ca-bundle.crt, libcurl's compiled-in
+   default) and an /etc/hosts naming localhost; the collector stub speaks
+   TLS with a certificate of that CA, and must receive the alert;
+4. `vigil inspect --ndjson` on the policies corpus (tests/data/policies/)
    inside the root gives the same verdicts and findings as the development
    build on the host (the timing field aside).
 
@@ -38,6 +42,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import stat
 import struct
 import subprocess
@@ -238,7 +243,7 @@ class Root:
 class Collector:
     """An OTLP/HTTP logs endpoint on the host: keeps every request body."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         bodies = self.bodies = []
 
         class Handler(BaseHTTPRequestHandler):
@@ -259,6 +264,10 @@ class Collector:
 
         self.srv = HTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.srv.server_address[1]
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.srv.socket = ctx.wrap_socket(self.srv.socket, server_side=True)
         self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
         self.thread.start()
 
@@ -371,6 +380,47 @@ def main():
         body = alerts[0][len("[extension:vigil] "):]
         json.loads(body)  # the alert is one JSON record
 
+    def https_export():
+        work = tempfile.mkdtemp(prefix="vigil-tls-")
+        try:
+            ca_key, ca, key, csr, crt = (os.path.join(work, n) for n in (
+                "ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem"))
+            ext = os.path.join(work, "ext")
+            with open(ext, "w") as f:
+                f.write("subjectAltName=DNS:localhost\n")
+
+            def openssl(*a):
+                r = subprocess.run(["openssl"] + list(a), capture_output=True, text=True)
+                check(r.returncode == 0, "openssl %s: %s" % (a[0], r.stderr[-300:]))
+
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=vigil test CA", "-keyout", ca_key, "-out", ca)
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                    "-keyout", key, "-out", csr)
+            openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                    "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt)
+            etc = os.path.join(root.dir, "etc")
+            os.makedirs(os.path.join(etc, "pki", "tls", "certs"))
+            shutil.copy(ca, os.path.join(etc, "pki", "tls", "certs", "ca-bundle.crt"))
+            with open(os.path.join(etc, "hosts"), "w") as f:
+                f.write("127.0.0.1 localhost\n")
+            col = Collector(tls=(crt, key))
+            try:
+                p, rep = root.sandbox([attack], [
+                    "AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper",
+                    "VIGIL_COLLECTOR_URL=https://localhost:%d/v1/logs" % col.port],
+                    "report-tls.json")
+            finally:
+                col.stop()
+            state["log3"] = p.stderr
+            check_run(p, rep, [attack])
+            docs = [b for path, b in col.bodies if path == "/v1/logs"]
+            check(any('"sqli"' in b for b in docs),
+                  "the alert did not reach the HTTPS collector (%d requests)" % len(docs))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(os.path.join(root.dir, "etc"), ignore_errors=True)
+
     def same_verdicts():
         files = sorted(f for f in os.listdir(args.corpus) if f.endswith(".ndjson"))
         check(files, "no .ndjson corpus in %s" % args.corpus)
@@ -408,6 +458,8 @@ def main():
                 sys.stdout.write(state.get("log1", "")[-4000:])
             if not step("without the wrapper: proxy_bypassed alert, clean exit", bypass_alert):
                 sys.stdout.write(state.get("log2", "")[-4000:])
+            if not step("HTTPS export with the CA bundle at Amazon Linux's path", https_export):
+                sys.stdout.write(state.get("log3", "")[-4000:])
             step("vigil inspect: the same verdicts as the development build", same_verdicts)
     finally:
         if args.keep:
