@@ -7,14 +7,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vg_time.h"
+
 /* Bytes that end the fast part of a string scan: the quote, the backslash
  * and control characters (which JSON forbids raw inside strings). */
 static const uint8_t str_stop[256] = {
-	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
-	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
-	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
-	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
-	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
 };
 
 struct parser {
@@ -26,6 +28,8 @@ struct parser {
 	const char *key; /* member name waiting for its value */
 	uint32_t key_len;
 	uint32_t max_nodes;
+	uint64_t deadline_ns; /* 0: none */
+	size_t clocked_at;    /* input offset of the last clock reading */
 };
 
 static int fail(struct parser *p, const char *why)
@@ -52,6 +56,15 @@ static int node_add(struct parser *p, uint8_t type, uint32_t *out)
 		d->err = "too many values";
 		d->err_off = p->i;
 		return -EFBIG;
+	}
+	/* read the clock every 64 KB of input: a few microseconds of parsing */
+	if (p->deadline_ns && p->i - p->clocked_at > (64u << 10)) {
+		p->clocked_at = p->i;
+		if (vg_mono_ns() > p->deadline_ns) {
+			d->err = "out of time";
+			d->err_off = p->i;
+			return -ETIME;
+		}
 	}
 	if (d->n == d->cap) {
 		/* start near what typical events need (a value per 16 bytes),
@@ -175,27 +188,44 @@ static int parse_string(struct parser *p, const char **out, uint32_t *out_len)
 			return fail(p, "unterminated string");
 		char e = p->s[p->i++];
 		switch (e) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '/': *o++ = '/'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
+		case '"':
+			*o++ = '"';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		case '/':
+			*o++ = '/';
+			break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
 		case 'u': {
 			unsigned cp, lo;
 			int r = read_u16(p, &cp);
 			if (r)
 				return r;
-			if (cp >= 0xd800 && cp < 0xdc00 && p->n - p->i >= 6 &&
-			    p->s[p->i] == '\\' && p->s[p->i + 1] == 'u') {
+			if (cp >= 0xd800 && cp < 0xdc00 && p->n - p->i >= 6 && p->s[p->i] == '\\' &&
+			    p->s[p->i + 1] == 'u') {
 				size_t save = p->i;
 				p->i += 2;
 				if (read_u16(p, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				} else {
-					p->i = save; /* lone high surrogate; the next escape stands alone */
+					p->i = save; /* lone high surrogate; the next escape stands
+					                alone */
 					p->d->err = NULL;
 					cp = 0xfffd;
 				}
@@ -385,6 +415,12 @@ int pol_json_parse(struct pol_json *d, const char *s, size_t n)
 
 int pol_json_parse_max(struct pol_json *d, const char *s, size_t n, uint32_t max_nodes)
 {
+	return pol_json_parse_until(d, s, n, max_nodes, 0);
+}
+
+int pol_json_parse_until(struct pol_json *d, const char *s, size_t n, uint32_t max_nodes,
+                         uint64_t deadline_ns)
+{
 	memset(d, 0, sizeof(*d));
 	if (n >= UINT32_MAX) {
 		d->err = "document too large";
@@ -393,7 +429,11 @@ int pol_json_parse_max(struct pol_json *d, const char *s, size_t n, uint32_t max
 	d->text = malloc(n ? n : 1);
 	if (!d->text)
 		return -ENOMEM;
-	struct parser p = {.d = d, .s = s, .n = n, .max_nodes = max_nodes ? max_nodes : 1};
+	struct parser p = {.d = d,
+	                   .s = s,
+	                   .n = n,
+	                   .max_nodes = max_nodes ? max_nodes : 1,
+	                   .deadline_ns = deadline_ns};
 	int r = parse(&p);
 	free(p.stack);
 	return r;

@@ -27,25 +27,25 @@ enum pol_jtype {
 };
 
 struct pol_jnode {
-	const char *key;  /* decoded member name, or NULL outside objects */
-	const char *str;  /* decoded string; raw text of numbers and literals */
+	const char *key; /* decoded member name, or NULL outside objects */
+	const char *str; /* decoded string; raw text of numbers and literals */
 	uint32_t key_len;
 	uint32_t len;
 	uint32_t end;     /* index one past the last node of this subtree */
 	uint32_t count;   /* children of a container */
 	uint32_t src_off; /* raw span of the value in the input */
 	uint32_t src_end;
-	uint8_t type;     /* enum pol_jtype */
+	uint8_t type; /* enum pol_jtype */
 };
 
 struct pol_json {
 	struct pol_jnode *nodes; /* nodes[0] is the root */
 	uint32_t n;
 	uint32_t cap;
-	char *text;       /* arena for decoded strings, sized by the input */
+	char *text; /* arena for decoded strings, sized by the input */
 	size_t text_len;
-	size_t err_off;   /* on failure: where */
-	const char *err;  /* on failure: why (static string) */
+	size_t err_off;  /* on failure: where */
+	const char *err; /* on failure: why (static string) */
 };
 
 /* Parses s[0..n) (n at most 4 GiB - 1). 0, -EINVAL (not JSON: err and
@@ -56,6 +56,10 @@ int pol_json_parse(struct pol_json *d, const char *s, size_t n);
  * node costs about 48 bytes, so "[[[[..." would otherwise cost the sandbox
  * 24 bytes of memory per byte of event. */
 int pol_json_parse_max(struct pol_json *d, const char *s, size_t n, uint32_t max_nodes);
+/* Same, giving up with -ETIME once the monotonic clock (vg_mono_ns) passes
+ * deadline_ns (0: never), read every 64 KB of input. */
+int pol_json_parse_until(struct pol_json *d, const char *s, size_t n, uint32_t max_nodes,
+                         uint64_t deadline_ns);
 void pol_json_fini(struct pol_json *d);
 
 /* The member of object node obj named key, or -1. */
@@ -65,8 +69,7 @@ int64_t pol_json_getn(const struct pol_json *d, uint32_t obj, const char *key, s
 /* Same, comparing the name without regard to ASCII case (HTTP headers). */
 int64_t pol_json_get_ci(const struct pol_json *d, uint32_t obj, const char *key);
 /* The string value of member key of obj, or NULL (then *len is untouched). */
-const char *pol_json_get_str(const struct pol_json *d, uint32_t obj, const char *key,
-			     size_t *len);
+const char *pol_json_get_str(const struct pol_json *d, uint32_t obj, const char *key, size_t *len);
 /* 1-based line of byte offset off in s. */
 unsigned pol_json_line(const char *s, size_t n, size_t off);
 
