@@ -8,31 +8,35 @@
 #include "vg_time.h"
 
 #define ALL_SOURCES ((1u << POL_SRC__COUNT) - 1)
-#define DET_ON {POL_ACT_BLOCK, ALL_SOURCES}
+#define DET_ON                                                                                     \
+	{                                                                                          \
+		POL_ACT_BLOCK, ALL_SOURCES                                                         \
+	}
 
 /* The built-in policy. Limits: events up to Lambda's 6 MB synchronous
  * payload pass unflagged; every detector runs on every source and blocks in
  * block mode; an event needs a score of 5 (one likely high-severity finding,
  * or several weak ones) to alert. */
 const struct pol_policy pol_default_policy = {
-	.limits = {
-		.event_bytes = 8u << 20,
-		.string_bytes = 1u << 20,
-		.strings = 200000,
-		.depth = 64,
-		.layers = 4,
-		.budget_us = 50000,
-		.findings = 32,
-		.nodes = 500000,
-	},
-	.threshold = 5,
-	.paranoia = 1,
-	.det = {DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON,
-		DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON},
+    .limits =
+        {
+            .event_bytes = 8u << 20,
+            .string_bytes = 1u << 20,
+            .strings = 200000,
+            .depth = 64,
+            .layers = 4,
+            .budget_us = 50000,
+            .findings = 32,
+            .nodes = 500000,
+        },
+    .threshold = 5,
+    .paranoia = 1,
+    .det = {DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON, DET_ON,
+            DET_ON},
 };
 
-int pol_engine_new(struct pol_engine **out, const char *const *paths, size_t n,
-		   enum pol_mode mode, char *err, size_t errn)
+int pol_engine_new(struct pol_engine **out, const char *const *paths, size_t n, enum pol_mode mode,
+                   char *err, size_t errn)
 {
 	struct pol_engine *e = calloc(1, sizeof(*e));
 	int r = -ENOMEM;
@@ -115,15 +119,25 @@ int pol_inspect(const struct pol_engine *e, const char *json, size_t n, struct p
 		return -ENOMEM;
 	r->source = POL_SRC_UNKNOWN;
 	struct pol_scan sc = {
-		.eng = e,
-		.pol = &e->pol,
-		.res = r,
-		.deadline_ns = vg_mono_ns() + (uint64_t)e->pol.limits.budget_us * 1000,
+	    .eng = e,
+	    .pol = &e->pol,
+	    .res = r,
+	    .deadline_ns = vg_mono_ns() + (uint64_t)e->pol.limits.budget_us * 1000,
 	};
 	if (n > e->pol.limits.event_bytes)
 		pol_scan_limit(&sc, POL_CAT_OVERSIZE, "limit.event_bytes");
 	struct pol_json d;
-	int rc = pol_json_parse_max(&d, json, n, e->pol.limits.nodes);
+	int rc = pol_json_parse_until(&d, json, n, e->pol.limits.nodes, sc.deadline_ns);
+	if (rc == -ETIME) {
+		/* a document so big its parse alone spends the budget: it
+		 * passes, flagged */
+		pol_scan_clock(&sc);
+		decide(e, r);
+		pol_scan_fini(&sc);
+		pol_json_fini(&d);
+		*out = r;
+		return 0;
+	}
 	if (rc == -EFBIG) {
 		/* Too many values to build a tree within the memory we allow
 		 * ourselves: say so, and still run the detectors over the raw
@@ -206,9 +220,10 @@ int pol_result_findings_json(const struct pol_result *r, struct vg_buf *b)
 		const struct pol_finding *f = &r->f[i];
 		rc = vg_buf_puts(b, i ? ",{\"rule\":" : "{\"rule\":");
 		rc = rc ? rc : vg_buf_json_str(b, f->rule, strlen(f->rule));
-		rc = rc ? rc : vg_buf_printf(b, ",\"category\":\"%s\",\"severity\":\"%s\",\"path\":",
-					     pol_category_name(f->category),
-					     pol_severity_name(f->severity));
+		rc = rc ? rc
+		        : vg_buf_printf(b, ",\"category\":\"%s\",\"severity\":\"%s\",\"path\":",
+		                        pol_category_name(f->category),
+		                        pol_severity_name(f->severity));
 		rc = rc ? rc : vg_buf_json_str(b, f->path, strlen(f->path));
 		rc = rc ? rc : vg_buf_puts(b, ",\"excerpt\":");
 		rc = rc ? rc : vg_buf_json_str(b, f->excerpt, strlen(f->excerpt));

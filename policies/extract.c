@@ -44,8 +44,10 @@ static bool scan_nested_json(struct pol_scan *sc, const char *s, size_t n, uint3
 		return false;
 	}
 	struct pol_json d;
-	int r = pol_json_parse_max(&d, s, n, sc->pol->limits.nodes);
+	int r = pol_json_parse_until(&d, s, n, sc->pol->limits.nodes, sc->deadline_ns);
 	if (r) {
+		if (r == -ETIME)
+			pol_scan_clock(sc);
 		if (r == -EFBIG)
 			pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.nodes");
 		pol_json_fini(&d);
@@ -747,7 +749,8 @@ static void scan_cloudwatch_logs(struct pol_scan *sc, const struct pol_json *d)
 	else if (r)
 		pol_scan_limit(sc, POL_CAT_MALFORMED, "malformed.awslogs");
 	struct pol_json doc = {0};
-	if (out.len && pol_json_parse_max(&doc, out.data, out.len, sc->pol->limits.nodes) == 0) {
+	if (out.len && pol_json_parse_until(&doc, out.data, out.len, sc->pol->limits.nodes,
+						     sc->deadline_ns) == 0) {
 		/* the log events' messages are what was logged: often request
 		 * data the function echoed */
 		int64_t ev = pol_json_get(&doc, 0, "logEvents");

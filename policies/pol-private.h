@@ -9,11 +9,18 @@
 #include "json.h"
 #include "pol.h"
 
-#define POL_PATH_MAX      512 /* a field path longer than this is cut with "..." */
-#define POL_EXCERPT_MAX   128
-#define POL_DEPTH_MAX     256 /* the highest depth limit a policy may set */
-#define POL_FINDINGS_MAX  256 /* the highest findings limit a policy may set */
-#define POL_PARTS_MAX     256 /* multipart parts inspected per body */
+#define POL_PATH_MAX     512 /* a field path longer than this is cut with "..." */
+#define POL_EXCERPT_MAX  128
+#define POL_DEPTH_MAX    256 /* the highest depth limit a policy may set */
+#define POL_FINDINGS_MAX 256 /* the highest findings limit a policy may set */
+#define POL_PARTS_MAX    256 /* multipart parts inspected per body */
+/* Detectors judge a longer input in windows of POL_WIN_BYTES that overlap
+ * by POL_WIN_OVERLAP, more than any attack they must see whole; the clock
+ * is read between windows, and before an input once POL_CLOCK_BYTES went
+ * by since the last reading. */
+#define POL_WIN_BYTES   16384
+#define POL_WIN_OVERLAP 1024
+#define POL_CLOCK_BYTES 16384
 
 struct pol_limits {
 	uint64_t event_bytes;  /* larger events: "oversize", still inspected */
@@ -52,12 +59,12 @@ struct pol_rule {
 	enum pol_action action;
 	uint8_t confidence;
 	uint8_t paranoia;
-	uint16_t score;       /* 0: from severity and confidence */
-	uint32_t sources;     /* bit per pol_source; all when no target names one */
+	uint16_t score;         /* 0: from severity and confidence */
+	uint32_t sources;       /* bit per pol_source; all when no target names one */
 	struct pol_globs paths; /* field-path globs; empty: every path */
-	uint32_t transforms;  /* POL_TF_* applied in a fixed order */
-	void *re;             /* pcre2_code, or NULL */
-	char **phrases;       /* lower-case phrases, matched case-insensitively */
+	uint32_t transforms;    /* POL_TF_* applied in a fixed order */
+	void *re;               /* pcre2_code, or NULL */
+	char **phrases;         /* lower-case phrases, matched case-insensitively */
 	size_t *phrase_len;
 	size_t nphrases;
 };
@@ -92,9 +99,9 @@ struct pol_result {
 	int exhausted;
 	struct pol_finding *f;
 	size_t nf, capf;
-	size_t dropped;       /* findings past the limit */
-	char *arn;            /* authorizers: the methodArn or routeArn, for the Deny */
-	bool multi_headers;   /* ALB with multi-value headers: answer in kind */
+	size_t dropped;     /* findings past the limit */
+	char *arn;          /* authorizers: the methodArn or routeArn, for the Deny */
+	bool multi_headers; /* ALB with multi-value headers: answer in kind */
 };
 
 /* The built-in policy: a static table, nothing parsed at start-up. */
@@ -111,6 +118,7 @@ struct pol_scan {
 	uint64_t deadline_ns;
 	uint64_t strings;
 	unsigned tick;
+	size_t unclocked; /* input bytes since the clock was last read */
 	bool stop;
 	bool over_strings;
 	struct pol_memo *memo; /* detector verdicts of repeated strings; owned, see pol_scan_fini */
@@ -134,6 +142,9 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 /* A string value: a JSON document inside it is parsed and walked, else it is
  * one input (extract.c). */
 void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t where);
+/* Reads the clock: past the deadline, the scan stops and the event is
+ * flagged (limit.time_budget). True when the scan is stopped. */
+bool pol_scan_clock(struct pol_scan *sc);
 /* Adds a finding of a limit (oversize, too_deep, malformed) at the path. */
 void pol_scan_limit(struct pol_scan *sc, enum pol_category cat, const char *rule);
 /* Walks every key and string of the subtree at root (extract.c). */
@@ -153,12 +164,12 @@ unsigned pol_score(enum pol_severity sev, unsigned confidence);
 int pol_policy_load(struct pol_policy *pol, const char *path, char *err, size_t errn);
 /* Same, from memory; name stands for the file in messages. */
 int pol_policy_load_text(struct pol_policy *pol, const char *name, const char *text, size_t n,
-			 char *err, size_t errn);
+                         char *err, size_t errn);
 void pol_policy_fini(struct pol_policy *pol);
 /* User rules (rules.c). */
 int pol_rule_compile(struct pol_rule *r, const char *re, size_t n, char *why, size_t whyn);
 int pol_rule_match(const struct pol_engine *e, const struct pol_rule *r, const char *s, size_t n,
-		   uint32_t *off, uint32_t *len);
+                   uint32_t *off, uint32_t *len);
 void pol_rule_fini(struct pol_rule *r);
 void *pol_match_ctx_new(void);
 void pol_match_ctx_free(void *ctx);

