@@ -24,6 +24,7 @@ struct fake_collector {
 	pthread_cond_t changed;
 	pthread_t thread;
 	int lfd;     /* listening socket; -1 while down */
+	int held;    /* while down: the port, bound but not listening; or -1 */
 	int wake[2]; /* a pipe that interrupts the server's poll */
 	uint16_t port;
 	char url[64];
@@ -35,6 +36,25 @@ struct fake_collector {
 	struct fc_request *reqs;
 	size_t n, cap;
 };
+
+/* The port bound without listen(): connections are refused, and no other
+ * socket on the machine can take the port while the collector is down. */
+static int hold_port(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
 
 static int listen_on(uint16_t port, uint16_t *bound)
 {
@@ -371,6 +391,7 @@ int fc_start(struct fake_collector **out)
 		return fd;
 	}
 	fc->lfd = fd;
+	fc->held = -1;
 	snprintf(fc->url, sizeof(fc->url), "http://127.0.0.1:%u/v1/logs", fc->port);
 	snprintf(fc->dflt, sizeof(fc->dflt), "200");
 	pthread_mutex_init(&fc->lock, NULL);
@@ -398,6 +419,8 @@ void fc_free(struct fake_collector *fc)
 	pthread_join(fc->thread, NULL);
 	if (fc->lfd >= 0)
 		close(fc->lfd);
+	if (fc->held >= 0)
+		close(fc->held);
 	close(fc->wake[0]);
 	close(fc->wake[1]);
 	for (size_t i = 0; i < fc->n; i++) {
@@ -450,6 +473,10 @@ void fc_down(struct fake_collector *fc)
 	if (fc->lfd >= 0) {
 		close(fc->lfd);
 		fc->lfd = -1;
+		/* Keep the port: another program's socket (a test running in
+		 * parallel) could take it while we are down. */
+		if (fc->held < 0)
+			fc->held = hold_port(fc->port);
 	}
 	pthread_mutex_unlock(&fc->lock);
 	poke(fc);
@@ -458,12 +485,26 @@ void fc_down(struct fake_collector *fc)
 int fc_up(struct fake_collector *fc)
 {
 	uint16_t port;
-	int fd = listen_on(fc->port, &port);
+	int fd;
+
+	pthread_mutex_lock(&fc->lock);
+	if (fc->lfd >= 0) {
+		pthread_mutex_unlock(&fc->lock);
+		return 0;
+	}
+	if (fc->held >= 0 && listen(fc->held, 16) == 0) {
+		fd = fc->held;
+	} else {
+		if (fc->held >= 0)
+			close(fc->held);
+		fd = listen_on(fc->port, &port);
+	}
+	fc->held = -1;
+	if (fd >= 0)
+		fc->lfd = fd;
+	pthread_mutex_unlock(&fc->lock);
 	if (fd < 0)
 		return fd;
-	pthread_mutex_lock(&fc->lock);
-	fc->lfd = fd;
-	pthread_mutex_unlock(&fc->lock);
 	poke(fc);
 	return 0;
 }
