@@ -2,6 +2,7 @@
  * gzip, retries with backoff, a circuit breaker, bounded drains. See
  * tel_export.h for the contract; this file's comments say how. */
 #include "tel_export.h"
+#include "tel_tls.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -834,6 +835,8 @@ int tel_export_new(const struct tel_export_opts *o, struct tel_export **out)
 		curl_easy_setopt(x->curl, CURLOPT_XFERINFODATA, x);
 		curl_easy_setopt(x->curl, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(x->curl, CURLOPT_USERAGENT, "vigil");
+		if (tel_ca_bundle())
+			curl_easy_setopt(x->curl, CURLOPT_CAINFO, tel_ca_bundle());
 		/* Only the collector's own scheme; never follow redirects
 		 * (the token must not travel elsewhere). */
 		curl_easy_setopt(x->curl, CURLOPT_FOLLOWLOCATION, 0L);

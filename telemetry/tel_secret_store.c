@@ -1,6 +1,7 @@
 /* The collector token from the environment, Secrets Manager or SSM
  * Parameter Store. See tel_secret_store.h. */
 #include "tel_secret_store.h"
+#include "tel_tls.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -189,6 +190,8 @@ static int aws_call(const char *service, const char *target, const char *id, con
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vigil");
+	if (tel_ca_bundle())
+		curl_easy_setopt(c, CURLOPT_CAINFO, tel_ca_bundle());
 	cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
 		say(err, errn, "%s %s: %s", service, target, curl_easy_strerror(cc));

@@ -14,6 +14,7 @@
 #include "fake-collector.h"
 #include "tel_alert.h"
 #include "tel_export.h"
+#include "tel_tls.h"
 #include "vg_buf.h"
 #include "vg_time.h"
 
@@ -986,6 +987,32 @@ START_TEST(final_drain_gives_up_a_failing_batch_at_once)
 }
 END_TEST
 
+/* --- CA bundle ------------------------------------------------------------ */
+
+/* Check runs each test in its own process, so each looks up afresh. */
+START_TEST(ca_bundle_follows_ssl_cert_file)
+{
+	setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1);
+	ck_assert_str_eq(tel_ca_bundle(), "/nonexistent/ca.pem");
+}
+END_TEST
+
+START_TEST(ca_bundle_is_a_readable_system_path_or_none)
+{
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("CURL_CA_BUNDLE");
+	const char *p = tel_ca_bundle();
+	if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0 ||
+	    access("/etc/pki/tls/certs/ca-bundle.crt", R_OK) == 0) {
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(access(p, R_OK), 0);
+		ck_assert_int_eq(p[0], '/');
+	}
+	/* the same answer twice, without another look */
+	ck_assert_ptr_eq(tel_ca_bundle(), p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("export");
@@ -1019,6 +1046,8 @@ static Suite *suite(void)
 	tcase_add_test(ex, stdout_lines_without_a_collector);
 	tcase_add_test(ex, free_reports_what_was_still_queued);
 	tcase_add_test(ex, bad_options_are_refused);
+	tcase_add_test(ex, ca_bundle_follows_ssl_cert_file);
+	tcase_add_test(ex, ca_bundle_is_a_readable_system_path_or_none);
 	suite_add_tcase(s, ex);
 	return s;
 }
