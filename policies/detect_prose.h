@@ -3,14 +3,16 @@
  * Support tickets, chat, docs, markdown and stack traces reach events, and
  * they mention URLs, commands and calls ("check http://localhost:3000",
  * "use `ls -la`", "the system() call") without being requests, command
- * lines or code. A value reads as prose when it holds at least PROSE_WORDS
- * blank-separated words made of letters (a hyphen or apostrophe inside, an
- * opening bracket before, punctuation after). URLs, options, paths,
- * operators, encodings and markdown code spans `...` are not words, so
- * payloads, which are made of those, stay non-prose. Detectors use it to
- * weaken a mention, never to drop what only attacks contain.
+ * lines or code. A value reads as prose when most of its blank-separated
+ * tokens are words made of letters (a hyphen or apostrophe inside, an
+ * opening bracket before, punctuation after), at least PROSE_WORDS of them
+ * two letters long or more. URLs, options, paths, operators and encodings
+ * are not words, and markdown code spans `...` are left out, so payloads
+ * ("find /etc -name passwd -exec cat {}", "cd /;cd etc;comm passwd")
+ * stay non-prose. Detectors use it to weaken a mention, never to drop
+ * what only attacks contain.
  *
- * Looks at most PROSE_SCAN bytes and stops at the count: bounded cost.
+ * Looks at most PROSE_SCAN bytes: bounded cost.
  */
 #ifndef VIGIL_DETECT_PROSE_H
 #define VIGIL_DETECT_PROSE_H
@@ -19,7 +21,7 @@
 
 #include "detect_chars.h"
 
-#define PROSE_WORDS 3
+#define PROSE_WORDS 4
 #define PROSE_SCAN  4096
 
 static inline int prose_blank(int c)
@@ -29,10 +31,10 @@ static inline int prose_blank(int c)
 
 static inline int prose_value(const char *s, size_t n)
 {
-	size_t words = 0;
+	size_t words = 0, long_words = 0, tokens = 0;
 	if (n > PROSE_SCAN)
 		n = PROSE_SCAN;
-	for (size_t i = 0; i < n && words < PROSE_WORDS;) {
+	for (size_t i = 0; i < n;) {
 		while (i < n && prose_blank((unsigned char)s[i]))
 			i++;
 		if (i < n && s[i] == '`') { /* a markdown code span is not prose */
@@ -48,7 +50,10 @@ static inline int prose_value(const char *s, size_t n)
 		while (i < n && !prose_blank((unsigned char)s[i]))
 			i++;
 		size_t e = i;
-		if (b < e && (s[b] == '(' || s[b] == '"'))
+		if (b == e)
+			break;
+		tokens++;
+		if (s[b] == '(' || s[b] == '"')
 			b++;
 		while (e > b &&
 		       (s[e - 1] == '.' || s[e - 1] == ',' || s[e - 1] == ';' || s[e - 1] == ':' ||
@@ -62,9 +67,10 @@ static inline int prose_value(const char *s, size_t n)
 			else if ((s[j] != '-' && s[j] != '\'') || j + 1 == e)
 				ok = 0;
 		}
-		words += ok && letters >= 2;
+		words += ok;
+		long_words += ok && letters >= 2;
 	}
-	return words >= PROSE_WORDS;
+	return long_words >= PROSE_WORDS && 2 * words > tokens;
 }
 
 #endif
