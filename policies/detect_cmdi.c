@@ -904,6 +904,13 @@ struct scan {
 	int cap;   /* while judging a mention: the most a finding may say */
 };
 
+static int is_prose(struct scan *sc)
+{
+	if (sc->prose < 0)
+		sc->prose = prose_value(sc->s, sc->n);
+	return sc->prose;
+}
+
 static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
 {
 	if (sc->cap && conf > sc->cap)
@@ -1166,6 +1173,10 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	case ST_START:
 		hit = nx.kind == F_ARGS || ((fl & W_RECON) && nx.kind == F_END && !english);
 		conf = 60;
+		/* "Set DATABASE_URL=... in your env file": a sentence that starts
+		 * with a word English shares with a program */
+		if (hit && english && is_prose(sc))
+			conf = CMDI_MENTION;
 		break;
 	}
 	if (hit) {
@@ -1307,9 +1318,24 @@ static size_t markdown_span(struct scan *sc, size_t i)
 	/* the span closes before a blank, punctuation or the end */
 	if (c + 1 < m && !is_space(t[c + 1]) && !strchr(".,:!?)'\"", t[c + 1]))
 		return 0;
-	if (sc->prose < 0)
-		sc->prose = prose_value(sc->s, sc->n);
-	return sc->prose ? c : 0;
+	return is_prose(sc) ? c : 0;
+}
+
+/* At t[i] == '`': a markdown fence, "```" at the start of a line with an
+ * optional language name and nothing else on the line, in prose? Returns
+ * the index after the fence, or 0. */
+static size_t markdown_fence(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, e = i + 3;
+	if (e > m || t[i + 1] != '`' || t[i + 2] != '`' ||
+	    (i > 0 && t[i - 1] != '\n' && t[i - 1] != '\r'))
+		return 0;
+	while (e < m && e < i + 24 && (ch_is_alnum(t[e]) || t[e] == '-' || t[e] == '+'))
+		e++;
+	if (e < m && t[e] != '\n' && t[e] != '\r')
+		return 0;
+	return is_prose(sc) ? e : 0;
 }
 
 static void scan_window(struct scan *sc, int first)
@@ -1373,6 +1399,16 @@ static void scan_window(struct scan *sc, int first)
 			                           t[i - 1] == '$'
 			                       ? ST_TIGHT
 			                       : ST_LOOSE;
+			size_t fence = markdown_fence(sc, i);
+			if (fence) {
+				/* ```bash on a line of its own opens a code block
+				 * in prose; its lines are judged as ever */
+				sc->cap = CMDI_MENTION;
+				judge(sc, i + 3, ST_LOOSE, 0);
+				sc->cap = 0;
+				i = fence - 1;
+				break;
+			}
 			if (st == ST_LOOSE && markdown_span(sc, i))
 				sc->cap = CMDI_MENTION; /* separators inside are judged as ever */
 			judge(sc, i + 1, st, 0);
