@@ -372,6 +372,13 @@ static int code_arg(const struct ci_scan *x, size_t i)
 	return code_arg_from(x, i, 1);
 }
 
+static int is_prose(struct ci_scan *x)
+{
+	if (x->prose < 0)
+		x->prose = prose_value(x->s, x->n);
+	return x->prose;
+}
+
 /* "(" at p opens a call that prose names rather than makes: "the system()
  * call", "eval(input) is slow", in a value that reads as a sentence. The
  * argument is empty or one bare name, and the sentence goes on after ")".
@@ -387,9 +394,7 @@ static int mentioned_call(struct ci_scan *x, size_t p)
 	i++;
 	if (i < x->n && !is_space((unsigned char)s[i]) && !strchr(".,;:!?'\"`", s[i]))
 		return 0;
-	if (x->prose < 0)
-		x->prose = prose_value(x->s, x->n);
-	return x->prose;
+	return is_prose(x);
 }
 
 /* Method receivers that make x.exec(...) a command and not a regex. */
@@ -406,7 +411,7 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 	const char *s = x->s;
 	if (p < x->n && s[p] == '(' && code_arg(x, p + 1)) {
 		if (!exec_class) {
-			note(x, CI_OBFUSCATION, b, p + 1);
+			note(x, mentioned_call(x, p) ? CI_PLAIN_CALL : CI_OBFUSCATION, b, p + 1);
 			return;
 		}
 		/* a method call: is the receiver something that runs commands? */
@@ -677,7 +682,8 @@ static void dollar(struct ci_scan *x, size_t i)
 			if (strlen(superglobals[k]) == j - b &&
 			    memcmp(s + b, superglobals[k], j - b) == 0 &&
 			    (j == x->n || !ch_ident_char((unsigned char)s[j])))
-				note(x, CI_PHP_VAR, i, j);
+				/* "never echo $_GET['x'] unescaped": prose names it */
+				note(x, is_prose(x) ? CI_PLAIN_CALL : CI_PHP_VAR, i, j);
 		/* $name[...]{...}(: calling whatever the variable holds; PHP
 		 * allows blanks and comments between the pieces */
 		size_t p = skip_filler(x, j);
