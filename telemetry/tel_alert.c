@@ -187,6 +187,83 @@ int tel_resource_otlp(struct vg_buf *out)
 	return 0;
 }
 
+/* ---- the attributes, in either rendering ---- */
+
+/* The OTLP record and the stdout line differ only in how one attribute is
+ * written: {"key":K,"value":{"stringValue":V}} or "K":V. */
+struct attr_fmt {
+	int (*str)(struct vg_buf *b, const char *sep, const char *k, const char *v, size_t n);
+	int (*num)(struct vg_buf *b, const char *k, const char *digits);
+};
+
+static int otlp_num(struct vg_buf *b, const char *k, const char *digits)
+{
+	int r = vg_buf_puts(b, ",{\"key\":");
+	r = r ? r : vg_buf_json_str(b, k, strlen(k));
+	return r ? r : vg_buf_printf(b, ",\"value\":{\"intValue\":\"%s\"}}", digits);
+}
+
+static int json_str(struct vg_buf *b, const char *sep, const char *k, const char *v, size_t n)
+{
+	int r = vg_buf_puts(b, sep);
+	r = r ? r : vg_buf_json_str(b, k, strlen(k));
+	r = r ? r : vg_buf_putc(b, ':');
+	return r ? r : vg_buf_json_str(b, nz(v), v ? n : 0);
+}
+
+static int json_num(struct vg_buf *b, const char *k, const char *digits)
+{
+	int r = vg_buf_putc(b, ',');
+	r = r ? r : vg_buf_json_str(b, k, strlen(k));
+	r = r ? r : vg_buf_putc(b, ':');
+	return r ? r : vg_buf_puts(b, digits);
+}
+
+static const struct attr_fmt otlp_fmt = {otlp_str, otlp_num};
+static const struct attr_fmt json_fmt = {json_str, json_num};
+
+/* The fixed attributes, then the optional ones that are set, then the
+ * extra ones (never overriding a fixed key). */
+static int put_attrs(struct vg_buf *out, const struct tel_alert *a, const char *id,
+                     const struct attr_fmt *f)
+{
+	const char *const fixed[][2] = {
+	    {"vigil.alert.id", id},
+	    {"vigil.kind", a->kind},
+	    {"vigil.category", a->category},
+	    {"vigil.rule.id", a->rule},
+	    {"vigil.action", a->action && *a->action ? a->action : "alert"},
+	};
+	const char *const optional[][2] = {
+	    {"vigil.event.source", a->source},
+	    {"vigil.field.path", a->path},
+	    {"vigil.excerpt", a->excerpt},
+	    {"faas.invocation_id", a->request_id},
+	    {"vigil.correlated.alert.id", a->correlated_id},
+	};
+	int r = 0;
+
+	for (size_t i = 0; !r && i < VG_ARRAY_SIZE(fixed); i++)
+		r = f->str(out, i ? "," : "", fixed[i][0], fixed[i][1], strlen(nz(fixed[i][1])));
+	for (size_t i = 0; !r && i < VG_ARRAY_SIZE(optional); i++) {
+		const char *v = optional[i][1];
+		if (i == 2 && v) /* the excerpt: cut, and sent even when empty */
+			r = f->str(out, ",", optional[i][0], v, utf8_cut(v, TEL_EXCERPT_MAX));
+		else if (v && *v)
+			r = f->str(out, ",", optional[i][0], v, strlen(v));
+	}
+	for (unsigned i = 0; !r && i < a->n_attrs; i++) {
+		const struct tel_attr *x = &a->attrs[i];
+		if (!x->key || !*x->key || is_fixed_key(x->key))
+			continue;
+		if (x->is_int && is_integer(x->value))
+			r = f->num(out, x->key, x->value);
+		else
+			r = f->str(out, ",", x->key, x->value, strlen(nz(x->value)));
+	}
+	return r;
+}
+
 int tel_alert_otlp(struct vg_buf *out, const struct tel_alert *a)
 {
 	const char *sev = severity_text(a);
@@ -204,35 +281,7 @@ int tel_alert_otlp(struct vg_buf *out, const struct tel_alert *a)
 	r = r ? r : vg_buf_puts(out, ",\"body\":{\"stringValue\":");
 	r = r ? r : vg_buf_json_str(out, nz(a->summary), strlen(nz(a->summary)));
 	r = r ? r : vg_buf_puts(out, "},\"attributes\":[");
-	r = r ? r : otlp_s(out, "", "vigil.alert.id", id);
-	r = r ? r : otlp_s(out, ",", "vigil.kind", a->kind);
-	r = r ? r : otlp_s(out, ",", "vigil.category", a->category);
-	r = r ? r : otlp_s(out, ",", "vigil.rule.id", a->rule);
-	r = r ? r : otlp_s(out, ",", "vigil.action", a->action && *a->action ? a->action : "alert");
-	if (!r && a->source && *a->source)
-		r = otlp_s(out, ",", "vigil.event.source", a->source);
-	if (!r && a->path && *a->path)
-		r = otlp_s(out, ",", "vigil.field.path", a->path);
-	if (!r && a->excerpt)
-		r = otlp_str(out, ",", "vigil.excerpt", a->excerpt,
-		             utf8_cut(a->excerpt, TEL_EXCERPT_MAX));
-	if (!r && a->request_id && *a->request_id)
-		r = otlp_s(out, ",", "faas.invocation_id", a->request_id);
-	if (!r && a->correlated_id && *a->correlated_id)
-		r = otlp_s(out, ",", "vigil.correlated.alert.id", a->correlated_id);
-	for (unsigned i = 0; !r && i < a->n_attrs; i++) {
-		const struct tel_attr *x = &a->attrs[i];
-		if (!x->key || !*x->key || is_fixed_key(x->key))
-			continue;
-		if (x->is_int && is_integer(x->value)) {
-			r = vg_buf_puts(out, ",{\"key\":");
-			r = r ? r : vg_buf_json_str(out, x->key, strlen(x->key));
-			r = r ? r
-			      : vg_buf_printf(out, ",\"value\":{\"intValue\":\"%s\"}}", x->value);
-		} else {
-			r = otlp_s(out, ",", x->key, x->value);
-		}
-	}
+	r = r ? r : put_attrs(out, a, id, &otlp_fmt);
 	r = r ? r : vg_buf_puts(out, "]}");
 	if (r) {
 		out->len = start;
@@ -277,34 +326,8 @@ int tel_alert_json(struct vg_buf *out, const struct tel_alert *a)
 	                      severity_number(sev));
 	r = r ? r : kvs(out, ",", "severityText", sev);
 	r = r ? r : kvs(out, ",", "body", a->summary);
-	r = r ? r : kvs(out, ",\"attributes\":{", "vigil.alert.id", id);
-	r = r ? r : kvs(out, ",", "vigil.kind", a->kind);
-	r = r ? r : kvs(out, ",", "vigil.category", a->category);
-	r = r ? r : kvs(out, ",", "vigil.rule.id", a->rule);
-	r = r ? r : kvs(out, ",", "vigil.action", a->action && *a->action ? a->action : "alert");
-	if (!r && a->source && *a->source)
-		r = kvs(out, ",", "vigil.event.source", a->source);
-	if (!r && a->path && *a->path)
-		r = kvs(out, ",", "vigil.field.path", a->path);
-	if (!r && a->excerpt)
-		r = kv(out, ",", "vigil.excerpt", a->excerpt,
-		       utf8_cut(a->excerpt, TEL_EXCERPT_MAX));
-	if (!r && a->request_id && *a->request_id)
-		r = kvs(out, ",", "faas.invocation_id", a->request_id);
-	if (!r && a->correlated_id && *a->correlated_id)
-		r = kvs(out, ",", "vigil.correlated.alert.id", a->correlated_id);
-	for (unsigned i = 0; !r && i < a->n_attrs; i++) {
-		const struct tel_attr *x = &a->attrs[i];
-		if (!x->key || !*x->key || is_fixed_key(x->key))
-			continue;
-		r = vg_buf_putc(out, ',');
-		r = r ? r : vg_buf_json_str(out, x->key, strlen(x->key));
-		r = r ? r : vg_buf_putc(out, ':');
-		if (!r && x->is_int && is_integer(x->value))
-			r = vg_buf_puts(out, x->value);
-		else if (!r)
-			r = vg_buf_json_str(out, nz(x->value), strlen(nz(x->value)));
-	}
+	r = r ? r : vg_buf_puts(out, ",\"attributes\":{");
+	r = r ? r : put_attrs(out, a, id, &json_fmt);
 	r = r ? r : vg_buf_puts(out, "}}");
 	if (r) {
 		out->len = start;
