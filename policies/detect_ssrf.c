@@ -802,6 +802,24 @@ static void judge_url(struct scan *sc, size_t i)
 	}
 }
 
+/* Whether scan_window's first-window test would judge s[0..m) as a bare
+ * host ("//host", or one token that is the whole value). */
+static int bare_host_first(const char *s, size_t m)
+{
+	const unsigned char *t = (const unsigned char *)s;
+	size_t k = 0;
+	while (k < m && (t[k] == ' ' || t[k] == '"' || t[k] == '\''))
+		k++;
+	if (k + 2 < m && t[k] == '/' && t[k + 1] == '/')
+		return 1;
+	if (k >= m || !(ch_is_digit(t[k]) || t[k] == '[' || ch_is_alpha(t[k])))
+		return 0;
+	size_t e = k;
+	while (e < m && !ends_host(t[e]))
+		e++;
+	return e == m || t[e] == '/' || t[e] == '"' || t[e] == '\'';
+}
+
 static void scan_window(struct scan *sc, int first, size_t limit)
 {
 	const unsigned char *t = sc->w->t;
@@ -838,6 +856,13 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	    !(ctx->chars & (POL_CH_COLON | POL_CH_DIGIT | POL_CH_DOT | POL_CH_BRACKET |
 	                    POL_CH_PERCENT | POL_CH_HIGH)) &&
 	    !(ctx->where & POL_IN_URLISH))
+		return 0;
+	/* No colon, and no escape or wide character that could decode to
+	 * one: no URL; only a value that is one bare host can be judged (as
+	 * scan_window does on the first window, whose decodings change no
+	 * byte here but letters' case). Most text is not: return at once. */
+	if (ctx && !(ctx->chars & (POL_CH_COLON | POL_CH_PERCENT | POL_CH_HIGH)) &&
+	    !bare_host_first(s, n < SSRF_WIN ? n : SSRF_WIN))
 		return 0;
 	struct window w;
 	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0, (size_t)-1, 0, s, n, -1};
