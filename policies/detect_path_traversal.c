@@ -642,13 +642,48 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 	}
 }
 
+/* Whether s can hold anything scan_window reports, in one cheap pass
+ * (most text cannot). Without a separator, or a byte that decodes to one
+ * (an escape, a wide or overlong character, a NUL that vanishes, a colon
+ * of a wrapper or drive), only these are read (words below): dot runs, "0x" escapes,
+ * the slash-free targets, probe files and wrappers (".env", ".ht...",
+ * "boot.ini", "program files", "etc" + separator + file, "convert.",
+ * "string.rot13"), and base64 prefixes at the start (l..., z...). A new
+ * check that needs none of the bytes below must add its word here. */
+static int may_hold(const char *s, size_t n, uint32_t chars)
+{
+	if (chars & (POL_CH_SLASH | POL_CH_BSLASH | POL_CH_PERCENT | POL_CH_HIGH | POL_CH_CTRL |
+	             POL_CH_COLON))
+		return 1;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k = 0;
+	while (k < n && (u[k] == ' ' || u[k] == '\t' || u[k] == '"' || u[k] == '\''))
+		k++;
+	if (k < n && (ch_lower(u[k]) == 'l' || ch_lower(u[k]) == 'z'))
+		return 1;
+	static const char *const words[] = {"..",  "0x",  ".en", ".ht", ".in",
+	                                    "etc", "con", "pro", "rot"};
+	for (size_t i = 0; i + 1 < n; i++) {
+		int c = ch_lower(u[i]);
+		if (c != '.' && c != '0' && c != 'e' && c != 'c' && c != 'p' && c != 'r')
+			continue;
+		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			const char *x = words[w];
+			if (x[0] == c && ch_lower(u[i + 1]) == x[1] &&
+			    (!x[2] || (i + 2 < n && ch_lower(u[i + 2]) == x[2])))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx,
                               struct pol_hit *hit)
 {
 	/* a traversal needs a dot or an escape; an inclusion needs a slash */
 	const uint32_t need = POL_CH_DOT | POL_CH_PERCENT | POL_CH_SLASH | POL_CH_BSLASH |
 	                      POL_CH_HIGH | POL_CH_COLON | POL_CH_DIGIT /* 0x2e */;
-	if (ctx && !(ctx->chars & need))
+	if (ctx && (!(ctx->chars & need) || !may_hold(s, n, ctx->chars)))
 		return 0;
 	struct window w;
 	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0, s, n, -1};
