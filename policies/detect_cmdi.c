@@ -1309,11 +1309,12 @@ static size_t markdown_span(struct scan *sc, size_t i)
 	size_t m = sc->w->m, c = i + 1;
 	if (!is_space(t[i - 1]))
 		return 0;
-	for (; c < m && c < i + 160 && t[c] != '`'; c++)
+	/* `ls' is the same quoting in old Unix and TeX style */
+	for (; c < m && c < i + 160 && t[c] != '`' && t[c] != '\''; c++)
 		if (t[c] == '\n' || t[c] == '\r' || t[c] == ';' || t[c] == '&' ||
 		    (t[c] == '$' && c + 1 < m && t[c + 1] == '('))
 			return 0;
-	if (c >= m || t[c] != '`' || c == i + 1)
+	if (c >= m || (t[c] != '`' && t[c] != '\'') || c == i + 1)
 		return 0;
 	/* the span closes before a blank, punctuation or the end */
 	if (c + 1 < m && !is_space(t[c + 1]) && !strchr(".,:!?)'\"", t[c + 1]))
@@ -1431,8 +1432,13 @@ static void scan_window(struct scan *sc, int first)
 			         sep_strength(t, m, i, i + 1) == ST_TIGHT &&
 			         (i == 0 || !ch_is_alnum(t[i - 1])))
 				report(sc, "cmdi.shellshock", 95, i, i + 4); /* () { :;}; */
-			else
+			else {
+				/* " (ls -l /dev/dsp will tell)": an aside in prose */
+				if (i > 0 && is_space(t[i - 1]) && is_prose(sc))
+					sc->cap = CMDI_MENTION;
 				judge(sc, i + 1, ST_LOOSE, 0);
+				sc->cap = 0;
+			}
 			break;
 		case '{':
 			judge(sc, i, ST_TIGHT, 0); /* only a {word,arg} expansion reads a word */
