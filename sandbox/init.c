@@ -208,8 +208,13 @@ int sbx_init_run(struct sbx *s, const char *phase, uint64_t deadline)
 		s->init.report_pending = true;
 		sbx_proc_freeze_all(s, true);
 	}
+	bool flush = s->tel_subscribed;
 	pthread_mutex_unlock(&s->lock);
 	if (err) {
+		/* As after a failed invoke: the subscribers get the init's
+		 * records (initRuntimeDone, initReport) before SHUTDOWN. */
+		if (flush)
+			sbx_tel_flush(s->tel, vg_mono_ns() + 500 * MS);
 		sbx_shutdown_phase(s, "failure", false);
 		return -1;
 	}

@@ -23,11 +23,13 @@ struct run {
 /* Starts the sandbox (with option, which may be NULL) and one
  * tel-extension under name, runs the events, stops it and reads the
  * extension's log. */
-static void run_with(struct run *r, const char *option, const char *name,
+static void run_opts(struct run *r, const char *const more[], const char *name,
                      const char *const events[])
 {
 	const char *rt[] = {th_bin("tests/runtimes/test-runtime"), NULL};
-	const char *extra[] = {"--env", r->env, option, NULL};
+	const char *extra[8] = {"--env", r->env};
+	for (size_t i = 0; more && more[i] && i < 5; i++)
+		extra[2 + i] = more[i];
 	char path[1100];
 
 	memset(r, 0, sizeof(*r));
@@ -52,6 +54,12 @@ static void run_with(struct run *r, const char *option, const char *name,
 	ck_assert_ptr_nonnull(r->log);
 	ck_assert_msg(strstr(r->log, "\nshutdown\n"),
 	              "no shutdown in the extension's log:\n%.2000s", r->log);
+}
+
+static void run_with(struct run *r, const char *option, const char *name,
+                     const char *const events[])
+{
+	run_opts(r, (const char *const[]){option, NULL}, name, events);
 }
 
 static void run_events(struct run *r, const char *name, const char *const events[])
@@ -135,6 +143,31 @@ START_TEST(test_stub_mode)
 	ck_assert_msg(strstr(r.log, "subscribe main 202 Telemetry.NotSupported\n"), "%.2000s",
 	              r.log);
 	ck_assert_ptr_null(strstr(r.log, "batch "));
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_init_failure_reported_before_shutdown)
+{
+	/* A failed init: its platform.initReport (status error) reaches the
+	 * subscriber before the SHUTDOWN of the reset, as a failed invoke's
+	 * records do, so an extension need not linger to see it. */
+	const char *events[] = {"{\"action\":\"echo\"}", NULL};
+	struct run r;
+	cJSON *all;
+
+	run_opts(&r, (const char *const[]){"--env", "TEST_RUNTIME_INIT=error", NULL}, "tel-all",
+	         events);
+	all = records(r.log);
+	int i = find(all, "platform.initReport", 0);
+	ck_assert_msg(i >= 0, "no initReport:\n%.2000s", r.log);
+	ck_assert_str_eq(cJSON_GetStringValue(field(cJSON_GetArrayItem(all, i), "status")),
+	                 "error");
+	const char *rec = strstr(r.log, "\"type\":\"platform.initReport\"");
+	const char *shut = strstr(r.log, "\nshutdown\n");
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_msg(shut && rec < shut, "initReport after SHUTDOWN:\n%.3000s", r.log);
+	cJSON_Delete(all);
 	run_fini(&r);
 }
 END_TEST
@@ -337,6 +370,7 @@ int main(void)
 	tcase_add_test(tc, test_subscription_errors);
 	tcase_add_test(tc, test_stub_mode);
 	tcase_add_test(tc, test_platform_sequence);
+	tcase_add_test(tc, test_init_failure_reported_before_shutdown);
 	tcase_add_test(tc, test_limit_max_items);
 	tcase_add_test(tc, test_limit_max_bytes);
 	tcase_add_test(tc, test_logs_dropped);
