@@ -614,6 +614,20 @@ static void judge_rest(struct scan *sc, size_t b, size_t e)
 	}
 }
 
+/* A URL of another protocol (gopher://, file://) named inside a sentence
+ * ("gopher links like gopher://... still work"): link previews fetch only
+ * http(s), so the mention is weak; a value that is the URL, or a URL
+ * field, keeps conf. */
+static int scheme_mention(struct scan *sc, size_t from, int conf)
+{
+	if (conf <= SSRF_MENTION || from == sc->value_start || (sc->where & POL_IN_URLISH) ||
+	    from == 0 || (sc->w->t[from - 1] != ' ' && sc->w->t[from - 1] != '('))
+		return conf;
+	if (sc->prose < 0)
+		sc->prose = prose_value(sc->s, sc->n);
+	return sc->prose ? SSRF_MENTION : conf;
+}
+
 /* Reads the host and port starting at t[k] (after "//" or "@"), undoing
  * backslash escapes (\l\o\c\a\l\h\o\s\t); judges it and reports. Returns
  * the index after the authority. */
@@ -726,7 +740,9 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 		report(sc, rule, conf, url_from, e);
 	} else {
 		if (scheme_rule && scheme_conf)
-			report(sc, scheme_rule, scheme_conf + (urlish ? 5 : 0), url_from, e);
+			report(sc, scheme_rule,
+			       scheme_mention(sc, url_from, scheme_conf + (urlish ? 5 : 0)),
+			       url_from, e);
 		/* a URL to a raw public address (https://1.1.1.1/dns-query) is
 		 * a weak signal alone; one that fetches a server-side script
 		 * (http://66.240.183.75/crash.php) is remote file inclusion */
@@ -767,7 +783,7 @@ static void judge_url(struct scan *sc, size_t i)
 		while (e < m && e < k + 12 && ch_is_alpha(t[e]))
 			e++;
 		if (e > k && e < m && t[e] == ':' && scheme_lookup(t + k, e - k) >= 0)
-			report(sc, rule, conf, b, e + 1);
+			report(sc, rule, scheme_mention(sc, b, conf), b, e + 1);
 		return;
 	}
 	if (s >= 0 &&
@@ -775,7 +791,7 @@ static void judge_url(struct scan *sc, size_t i)
 	     strcmp(schemes[s].name, "netdoc") == 0 || strcmp(schemes[s].name, "expect") == 0 ||
 	     strcmp(schemes[s].name, "local_file") == 0) &&
 	    slashes >= 2) {
-		report(sc, rule, conf, b, k);
+		report(sc, rule, scheme_mention(sc, b, conf), b, k);
 		return;
 	}
 	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
