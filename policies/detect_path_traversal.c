@@ -329,7 +329,9 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m, k = i;
 	if (k + 7 <= m && memcmp(t + k, "file://", 7) == 0) {
-		report(sc, "pt.file_url", 90, k, k + 7);
+		/* "open file:///C:/report.html in a browser": named in prose */
+		report(sc, "pt.file_url",
+		       !at_start && after_blank(t, i) && mention(sc) ? PT_MENTION : 90, k, k + 7);
 		return;
 	}
 	if (k + 5 <= m && memcmp(t + k, "file:", 5) == 0 && k + 5 < m && t[k + 5] == '/')
