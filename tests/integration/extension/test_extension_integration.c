@@ -555,6 +555,8 @@ START_TEST(block_http_source_answers_403)
 	char needle[128];
 	cJSON *al[8];
 	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rid);
+	/* the alert travels vigil's stdout and the sandbox's relay: wait */
+	ck_assert_int_eq(th_wait_line(sb.err_path, needle, 20000, NULL, 0), 0);
 	size_t k = alerts_with(needle, al, 8);
 	ck_assert_uint_ge(k, 1);
 	for (size_t j = 0; j < k; j++) {
@@ -797,10 +799,10 @@ START_TEST(unreadable_token_keeps_alerts_on_stdout)
 	                      NULL};
 	start(more);
 	ck_assert_int_eq(
-	    th_wait_line(sb.err_path, "\"vigil.category\":\"export_failure\"", 10000, NULL, 0), 0);
+	    th_wait_line(sb.err_path, "\"vigil.category\":\"export_failure\"", 20000, NULL, 0), 0);
 	invoke_expect(ev, NULL, &r);
 	th_resp_fini(&r);
-	ck_assert_int_eq(th_wait_line(sb.err_path, "\"vigil.kind\":\"inspection\"", 10000, NULL, 0),
+	ck_assert_int_eq(th_wait_line(sb.err_path, "\"vigil.kind\":\"inspection\"", 20000, NULL, 0),
 	                 0);
 	cJSON_Delete(stop_and_report());
 	stop_collector();
@@ -870,7 +872,10 @@ START_TEST(exhausted_budget_passes_the_event_flagged)
 	ck_assert(runtime_saw(rid));
 	char needle[128];
 	snprintf(needle, sizeof(needle), "\"faas.invocation_id\":\"%.64s\"", rid);
-	ck_assert_int_eq(th_wait_line(sb.err_path, needle, 5000, NULL, 0), 0);
+	/* the budget's own alert may come after the findings' */
+	ck_assert_int_eq(
+	    th_wait_line(sb.err_path, "\"vigil.rule.id\":\"limit.time_budget\"", 20000, NULL, 0),
+	    0);
 	cJSON *al[8];
 	size_t k = alerts_with(needle, al, 8);
 	ck_assert_uint_ge(k, 1);
