@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alert.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct tel_listener *listener;
 	struct ext_rhythm rhythm; /* which invocations the runtime answered */
 	bool rhythm_ok;
+	bool subscribed; /* the Telemetry API accepted the subscription */
 	uint64_t t0;
 	bool bypass_reported;
 };
@@ -70,6 +72,16 @@ static void flagged(void *ctx, const char *request_id, const char *alert_id, con
 	struct daemon *d = ctx;
 	if (d->pipeline)
 		tel_pipeline_note_inspection(d->pipeline, request_id, alert_id, severity);
+}
+
+/* The proxy refuses an event itself (block mode): the failure the
+ * platform then reports for that invocation is Vigil's act, not the
+ * function's. */
+static void refusing(void *ctx, const char *request_id)
+{
+	struct daemon *d = ctx;
+	if (d->pipeline)
+		tel_pipeline_note_blocked(d->pipeline, request_id);
 }
 
 static void disconnected(void *ctx)
@@ -105,6 +117,7 @@ static void start_sockets(struct daemon *d, const char *upstream)
 	    .health_ctx = d,
 	    .responded = d->rhythm_ok ? responded : NULL,
 	    .disconnected = d->rhythm_ok ? disconnected : NULL,
+	    .refusing = refusing,
 	    .responded_ctx = d,
 	};
 	int r = px_proxy_new(&o, &d->proxy);
@@ -135,6 +148,7 @@ static void subscribe(struct daemon *d)
 		return;
 	int r = ext_api_subscribe(&d->api, d->cfg.telemetry_port, d->cfg.telemetry_max_items,
 	                          d->cfg.telemetry_max_bytes, d->cfg.telemetry_timeout_ms);
+	d->subscribed = r == 200;
 	if (r == 200)
 		vg_log_debug("subscribed to the Telemetry API at %.3f ms", since_ms(d));
 	else if (r == 202)
@@ -204,7 +218,35 @@ static void invocation_rhythm(struct daemon *d, const struct ext_event *ev)
 			             r == -ETIMEDOUT ? "deadline passed"
 			                             : "runtime connection closed");
 	}
+	if (d->pipeline)
+		tel_pipeline_tick(d->pipeline); /* counts held for a window that ended */
 	flush_alerts(d, vg_mono_ns() + (uint64_t)d->cfg.flush_invoke_ms * 1000000u);
+}
+
+/* The platform's last records (the final invocation's report, a failed
+ * init's) may come after SHUTDOWN, up to one buffering interval later:
+ * wait until the listener has been quiet for that interval and a little
+ * more, or until `until`. */
+static void await_last_telemetry(struct daemon *d, uint64_t until)
+{
+	const uint64_t quiet = ((uint64_t)d->cfg.telemetry_timeout_ms + 50) * 1000000u;
+	struct tel_stats st;
+	uint64_t last = vg_mono_ns(), seen;
+
+	if (!d->pipeline || !d->listener || !d->subscribed)
+		return;
+	tel_pipeline_stats(d->pipeline, &st);
+	seen = st.batches + st.batches_bad + st.batches_oversize;
+	for (uint64_t now = last; now < until && now - last < quiet; now = vg_mono_ns()) {
+		struct timespec nap = {0, 5 * 1000000};
+		nanosleep(&nap, NULL);
+		tel_pipeline_stats(d->pipeline, &st);
+		uint64_t n = st.batches + st.batches_bad + st.batches_oversize;
+		if (n != seen) {
+			seen = n;
+			last = vg_mono_ns();
+		}
+	}
 }
 
 /* SHUTDOWN: the remaining alerts go out inside deadlineMs less a margin
@@ -214,6 +256,12 @@ static void shutdown_phase(struct daemon *d, const struct ext_event *ev)
 	int64_t left = ev->deadline_ms ? ev->deadline_ms - vg_epoch_ms() : 0;
 	vg_log_debug("SHUTDOWN (%s), %lld ms left", ev->reason[0] ? ev->reason : "no reason",
 	             (long long)left);
+	/* At most half of what is left goes to waiting, the rest to sending. */
+	int64_t wait_ms = left > SHUTDOWN_MARGIN_MS ? (left - SHUTDOWN_MARGIN_MS) / 2 : 0;
+	await_last_telemetry(d,
+	                     vg_mono_ns() + (uint64_t)(wait_ms > 1000 ? 1000 : wait_ms) * 1000000u);
+	if (d->pipeline)
+		tel_pipeline_flush(d->pipeline); /* every count still held */
 	/* The final drain: one attempt per batch even while the breaker is
 	 * open or a retry is pending, since nothing comes after it. */
 	if (d->exporter &&

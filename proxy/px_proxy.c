@@ -327,6 +327,8 @@ static void inspect_event(struct px_req *q, struct px_resp *resp, const char *ri
 		in->blocked = px->o.block && in->v.action == PX_BLOCK;
 	}
 	if (in->blocked) {
+		if (px->o.refusing)
+			px->o.refusing(px->o.responded_ctx, rid);
 		int r = refuse_event(q, q->in->target, rid, in->r == 0 ? &in->v : NULL);
 		if (r < 0) {
 			health(px, "internal_error", rid,

@@ -62,6 +62,12 @@ struct px_proxy_opts {
 	 * exited closes its connections; so do runtimes without keep-alive).
 	 * Called from connection threads, with responded_ctx; may be NULL. */
 	void (*disconnected)(void *ctx);
+	/* The proxy is about to refuse request_id's event itself (a block
+	 * verdict, or an internal failure with fail_closed): said before the
+	 * refusal is posted, since the platform's records of that invocation
+	 * may follow at once. Called from connection threads, with
+	 * responded_ctx; may be NULL. */
+	void (*refusing)(void *ctx, const char *request_id);
 	void *responded_ctx;
 };
 

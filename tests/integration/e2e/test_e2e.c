@@ -650,6 +650,34 @@ START_TEST(attack_then_error_correlates)
 }
 END_TEST
 
+START_TEST(blocked_event_is_not_a_function_error)
+{
+	/* Block mode refuses an SQS event with Vigil.Blocked: the platform
+	 * then reports that invocation as failed, but the failure is Vigil's
+	 * own act, so no telemetry error may follow (nor a correlated one). */
+	static const char sqs_sqli[] =
+	    "{\"Records\":[{\"messageId\":\"m-1\",\"receiptHandle\":\"h\","
+	    "\"body\":\"{\\\"customer\\\":\\\"alice' OR '1'='1\\\"}\","
+	    "\"attributes\":{},\"messageAttributes\":{},\"eventSource\":\"aws:sqs\","
+	    "\"eventSourceARN\":\"arn:aws:sqs:eu-west-1:123456789012:orders\","
+	    "\"awsRegion\":\"eu-west-1\"}]}";
+	const char *const more[] = {"--env", "VIGIL_MODE=block", NULL};
+	scen_collector(false);
+	scen_start(NULL, more);
+	scen_invoke(sqs_sqli);
+	scen_invoke(sqli_event); /* an HTTP source: answered 403 by Vigil */
+	scen_finish();
+	expect_n(1, "inspection", "sqli", sc.ids[0]);
+	expect_n(1, "inspection", "sqli", sc.ids[1]);
+	expect_n(0, "telemetry", NULL, sc.ids[0]);
+	expect_n(0, "telemetry", NULL, sc.ids[1]);
+	cJSON *all = th_collector_alerts(&sc.col, "limit=10&kind=inspection"), *a;
+	ck_assert_int_eq(cJSON_GetArraySize(all), 2);
+	cJSON_ArrayForEach(a, all) ck_assert_str_eq(sv(a, "action"), "block");
+	cJSON_Delete(all);
+}
+END_TEST
+
 /* -- export against a misbehaving collector (the fake one) -- */
 
 /* n more attacks; every attack of the case must arrive exactly once. */
@@ -818,6 +846,7 @@ int main(int argc, char **argv)
 	    {"function_floods_logs", function_floods_logs},
 	    {"extension_fails", extension_fails},
 	    {"attack_then_error_correlates", attack_then_error_correlates},
+	    {"blocked_event_is_not_a_function_error", blocked_event_is_not_a_function_error},
 	    {"collector_500", collector_500},
 	    {"collector_429_retry_after", collector_429_retry_after},
 	    {"collector_closes", collector_closes},
