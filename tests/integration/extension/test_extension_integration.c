@@ -763,7 +763,10 @@ START_TEST(alerts_reach_the_collector_with_the_token)
 	struct th_resp r;
 	start_collector();
 	snprintf(tok, sizeof(tok), "VIGIL_COLLECTOR_TOKEN=%s", "s3cret-collector-token");
-	const char *more[] = {"--env", col_url, "--env", tok, NULL};
+	/* A flush window long enough for a loaded, sanitized first send
+	 * (libcurl loaded, a connection made); vigil leaves it when done. */
+	const char *more[] = {"--env", col_url, "--env", tok, "--env", "VIGIL_FLUSH_INVOKE_MS=4000",
+	                      NULL};
 	start(more);
 	invoke_expect(ev, NULL, &r);
 	ck_assert(th_resp_header(&r, "X-Amzn-RequestId", rid, sizeof(rid)));
