@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "vg_time.h"
+
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -23,7 +25,8 @@ size_t pol_url_decode(const char *s, size_t n, char *out, bool plus)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '%' && n - i > 2) {
-			int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
+			int h = hexval((unsigned char)s[i + 1]),
+			    l = hexval((unsigned char)s[i + 2]);
 			if (h >= 0 && l >= 0) {
 				out[o++] = (char)(h << 4 | l);
 				i += 2;
@@ -79,6 +82,11 @@ long pol_base64_decode(const char *s, size_t n, char *out)
 
 int pol_gunzip(const char *s, size_t n, struct vg_buf *out)
 {
+	return pol_gunzip_until(s, n, out, 0);
+}
+
+int pol_gunzip_until(const char *s, size_t n, struct vg_buf *out, uint64_t deadline_ns)
+{
 	z_stream z;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 15 + 32) != Z_OK)
@@ -90,6 +98,11 @@ int pol_gunzip(const char *s, size_t n, struct vg_buf *out)
 		size_t room = out->max - out->len;
 		if (room == 0) {
 			r = -ENOBUFS;
+			break;
+		}
+		/* one reading per 64 KB of output: a few microseconds of inflate */
+		if (deadline_ns && out->len && vg_mono_ns() > deadline_ns) {
+			r = -ETIME;
 			break;
 		}
 		size_t want = room < 65536 ? room : 65536;
@@ -132,8 +145,9 @@ int pol_pairs_each(const char *s, size_t n, char sep, bool trim, pol_pair_fn fn,
 		}
 		if (b > a) {
 			const char *eq = memchr(s + a, '=', b - a);
-			int r = eq ? fn(arg, s + a, (size_t)(eq - (s + a)), eq + 1, (size_t)(s + b - eq - 1))
-				   : fn(arg, s + a, b - a, s + b, 0);
+			int r = eq ? fn(arg, s + a, (size_t)(eq - (s + a)), eq + 1,
+			                (size_t)(s + b - eq - 1))
+			           : fn(arg, s + a, b - a, s + b, 0);
 			if (r)
 				return r;
 		}
@@ -153,7 +167,8 @@ long pol_memcasemem(const char *s, size_t n, const char *needle, size_t nn)
 		if (((unsigned char)s[i] | 0x20) != f)
 			continue;
 		size_t k = 1;
-		while (k < nn && ((unsigned char)s[i + k] | 0x20) == ((unsigned char)needle[k] | 0x20))
+		while (k < nn &&
+		       ((unsigned char)s[i + k] | 0x20) == ((unsigned char)needle[k] | 0x20))
 			k++;
 		if (k == nn)
 			return (long)i;
@@ -185,7 +200,8 @@ static int header_param(const char *h, size_t n, const char *name, const char **
 				*vn = (size_t)(e - (h + q + 1));
 			} else {
 				size_t e = q;
-				while (e < n && h[e] != ';' && h[e] != ' ' && h[e] != '\t' && h[e] != '\r')
+				while (e < n && h[e] != ';' && h[e] != ' ' && h[e] != '\t' &&
+				       h[e] != '\r')
 					e++;
 				*v = h + q;
 				*vn = e - q;
@@ -210,7 +226,7 @@ static const char *find(const char *s, size_t n, const char *nd, size_t nn)
 }
 
 int pol_multipart_each(const char *s, size_t n, const char *b, size_t bn, size_t max_parts,
-		       pol_part_fn fn, void *arg)
+                       pol_part_fn fn, void *arg)
 {
 	/* Delimiters are "--boundary"; each part is headers, a blank line, data,
 	 * then "\r\n--boundary". Tolerate bare \n line ends, as servers do. */
@@ -246,7 +262,8 @@ int pol_multipart_each(const char *s, size_t n, const char *b, size_t bn, size_t
 			size_t ln = (size_t)(lend - hl);
 			if (ln >= 20 && strncasecmp(hl, "content-disposition:", 20) == 0) {
 				header_param(hl, ln, "name", &part.name, &part.name_len);
-				if (header_param(hl, ln, "filename", &part.filename, &part.filename_len))
+				if (header_param(hl, ln, "filename", &part.filename,
+				                 &part.filename_len))
 					part.filename = NULL;
 			} else if (ln >= 13 && strncasecmp(hl, "content-type:", 13) == 0) {
 				part.type = hl + 13;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vg_buf.h"
 
@@ -22,6 +23,9 @@ long pol_base64_decode(const char *s, size_t n, char *out);
  * (a zip bomb costs at most the cap). 0, -EINVAL (not compressed data),
  * -ENOBUFS (output over the cap; out holds the first part), -ENOMEM. */
 int pol_gunzip(const char *s, size_t n, struct vg_buf *out);
+/* Same, giving up with -ETIME (out holds what was inflated) once the
+ * monotonic clock (vg_mono_ns) passes deadline_ns (0: never). */
+int pol_gunzip_until(const char *s, size_t n, struct vg_buf *out, uint64_t deadline_ns);
 
 /* 1 when s starts with the gzip magic. */
 static inline bool pol_is_gzip(const char *s, size_t n)
@@ -48,7 +52,7 @@ struct pol_part {
 };
 typedef int (*pol_part_fn)(void *arg, const struct pol_part *part);
 int pol_multipart_each(const char *s, size_t n, const char *b, size_t bn, size_t max_parts,
-		       pol_part_fn fn, void *arg);
+                       pol_part_fn fn, void *arg);
 
 /* Case-insensitive search for needle in s[0..n); the offset or -1. */
 long pol_memcasemem(const char *s, size_t n, const char *needle, size_t nn);

@@ -21,7 +21,8 @@ static bool looks_like_json(const char *s, size_t n)
 	size_t a = 0, b = n;
 	while (a < b && (s[a] == ' ' || s[a] == '\n' || s[a] == '\r' || s[a] == '\t'))
 		a++;
-	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\n' || s[b - 1] == '\r' || s[b - 1] == '\t'))
+	while (b > a &&
+	       (s[b - 1] == ' ' || s[b - 1] == '\n' || s[b - 1] == '\r' || s[b - 1] == '\t'))
 		b--;
 	return b - a >= 2 && ((s[a] == '{' && s[b - 1] == '}') || (s[a] == '[' && s[b - 1] == ']'));
 }
@@ -76,13 +77,17 @@ void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t wher
 
 static bool key_is_urlish(const char *k, size_t n)
 {
-#define W(s) {s, sizeof(s) - 1}
+#define W(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 	static const struct {
 		const char *s;
 		size_t n;
-	} names[] = {W("url"), W("uri"), W("href"), W("link"), W("callback"), W("redirect"),
-		     W("endpoint"), W("webhook"), W("src"), W("dest"), W("target"), W("next"),
-		     W("return"), W("site"), W("host"), W("image"), W("feed")};
+	} names[] = {W("url"),      W("uri"),      W("href"),    W("link"), W("callback"),
+	             W("redirect"), W("endpoint"), W("webhook"), W("src"),  W("dest"),
+	             W("target"),   W("next"),     W("return"),  W("site"), W("host"),
+	             W("image"),    W("feed")};
 #undef W
 	/* names that hold URLs are short; lower-case once, then search */
 	char low[48];
@@ -109,18 +114,21 @@ static bool key_is_urlish(const char *k, size_t n)
  * characters or a change of case, so that "profile" is no "file". */
 static bool key_is_pathish(const char *k, size_t n)
 {
-#define W(s) {s, sizeof(s) - 1}
+#define W(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 	static const struct {
 		const char *s;
 		size_t n;
-	} names[] = {W("path"), W("file"), W("dir"), W("folder"), W("include"), W("require"),
-		     W("template"), W("root"), W("module"), W("theme"), W("lang")};
+	} names[] = {W("path"),     W("file"), W("dir"),    W("folder"), W("include"), W("require"),
+	             W("template"), W("root"), W("module"), W("theme"),  W("lang")};
 #undef W
 	if (n < 3 || n > 48)
 		return false;
 	for (size_t at = 0; at + 3 <= n; at++) {
 		bool start = at == 0 || !((k[at - 1] | 0x20) >= 'a' && (k[at - 1] | 0x20) <= 'z') ||
-			     (k[at] >= 'A' && k[at] <= 'Z');
+		             (k[at] >= 'A' && k[at] <= 'Z');
 		if (!start)
 			continue;
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -177,7 +185,8 @@ void pol_walk(struct pol_scan *sc, const struct pol_json *d, uint32_t root, uint
 		}
 		if (nd->type == POL_J_OBJ || nd->type == POL_J_ARR) {
 			if (depth < limit) {
-				stack[depth++] = (struct frame){nd->end, 0, old, nd->type == POL_J_ARR};
+				stack[depth++] =
+				    (struct frame){nd->end, 0, old, nd->type == POL_J_ARR};
 				i++;
 				continue;
 			}
@@ -204,7 +213,7 @@ void pol_walk(struct pol_scan *sc, const struct pol_json *d, uint32_t root, uint
 
 /* Member key of obj walked at path "key" (when it exists). */
 static void walk_member(struct pol_scan *sc, const struct pol_json *d, uint32_t obj,
-			const char *key, uint32_t where)
+                        const char *key, uint32_t where)
 {
 	int64_t c = pol_json_get(d, obj, key);
 	if (c < 0)
@@ -222,10 +231,10 @@ static void walk_member(struct pol_scan *sc, const struct pol_json *d, uint32_t 
 struct pair_ctx {
 	struct pol_scan *sc;
 	uint32_t where;
-	bool decode;  /* percent-decode names and values */
-	bool plus;    /* '+' is a space */
-	bool nested;  /* values may hold JSON */
-	long idx;     /* >= 0: the value's index under its name */
+	bool decode; /* percent-decode names and values */
+	bool plus;   /* '+' is a space */
+	bool nested; /* values may hold JSON */
+	long idx;    /* >= 0: the value's index under its name */
 };
 
 static int scan_pair(void *arg, const char *name, size_t nn, const char *val, size_t vn)
@@ -324,12 +333,11 @@ static void scan_body(struct pol_scan *sc, const char *s, size_t n, const char *
 
 /* headers: values (names are inputs too); the Cookie header split. */
 static void scan_headers(struct pol_scan *sc, const struct pol_json *d, int64_t h, bool multi,
-			 const struct pol_json *single_d, int64_t single)
+                         const struct pol_json *single_d, int64_t single)
 {
 	if (h < 0 || J(d, h)->type != POL_J_OBJ)
 		return;
-	size_t old0 = pol_path_key(sc, multi ? "multiValueHeaders" : "headers",
-				   multi ? 17 : 7);
+	size_t old0 = pol_path_key(sc, multi ? "multiValueHeaders" : "headers", multi ? 17 : 7);
 	for (uint32_t c = (uint32_t)h + 1; c < J(d, h)->end && !sc->stop; c = J(d, c)->end) {
 		const struct pol_jnode *nd = J(d, c);
 		size_t old = pol_path_key(sc, nd->key, nd->key_len);
@@ -347,7 +355,8 @@ static void scan_headers(struct pol_scan *sc, const struct pol_json *d, int64_t 
 				continue;
 			if (multi && single >= 0) {
 				/* the single-value map already showed this value */
-				int64_t sv = pol_json_getn(single_d, (uint32_t)single, nd->key, nd->key_len);
+				int64_t sv =
+				    pol_json_getn(single_d, (uint32_t)single, nd->key, nd->key_len);
 				if (sv >= 0 && J(single_d, sv)->len == v->len &&
 				    memcmp(J(single_d, sv)->str, v->str, v->len) == 0)
 					continue;
@@ -368,7 +377,7 @@ static void scan_headers(struct pol_scan *sc, const struct pol_json *d, int64_t 
  * service leaves them encoded (ALB). Multi-value maps are seen only where
  * they add to the single-value map. */
 static void scan_params(struct pol_scan *sc, const struct pol_json *d, const char *member,
-			uint32_t where, bool decode, int64_t single)
+                        uint32_t where, bool decode, int64_t single)
 {
 	int64_t h = pol_json_get(d, 0, member);
 	if (h < 0 || J(d, h)->type != POL_J_OBJ)
@@ -386,13 +395,15 @@ static void scan_params(struct pol_scan *sc, const struct pol_json *d, const cha
 			if (v->type != POL_J_STR)
 				continue;
 			if (single >= 0) {
-				int64_t sv = pol_json_getn(d, (uint32_t)single, nd->key, nd->key_len);
+				int64_t sv =
+				    pol_json_getn(d, (uint32_t)single, nd->key, nd->key_len);
 				if (sv >= 0 && J(d, sv)->len == v->len &&
 				    memcmp(J(d, sv)->str, v->str, v->len) == 0)
 					continue;
 			}
-			struct pair_ctx pc = {sc, where, decode, decode, true,
-					      nd->type == POL_J_ARR ? (long)idx : -1};
+			struct pair_ctx pc = {sc,     where,
+			                      decode, decode,
+			                      true,   nd->type == POL_J_ARR ? (long)idx : -1};
 			scan_pair(&pc, nd->key, nd->key_len, v->str, v->len);
 		}
 	}
@@ -436,7 +447,7 @@ static void scan_http(struct pol_scan *sc, const struct pol_json *d, enum pol_so
 		pol_path_pop(sc, old);
 	}
 	scan_params(sc, d, "multiValueQueryStringParameters", POL_IN_QUERY, alb,
-		    q >= 0 && J(d, q)->type == POL_J_OBJ ? q : -1);
+	            q >= 0 && J(d, q)->type == POL_J_OBJ ? q : -1);
 
 	int64_t ck = pol_json_get(d, 0, "cookies");
 	if (ck >= 0 && J(d, ck)->type == POL_J_ARR) {
@@ -512,8 +523,8 @@ static void walk_sns_envelope(struct pol_scan *sc, const struct pol_json *d, uin
 /* Iterates Records[i] objects, with the path set for each. */
 #define FOR_RECORDS(sc, d, r, idx)                                                                 \
 	for (int64_t recs_ = pol_json_get((d), 0, "Records"); recs_ >= 0; recs_ = -1)              \
-		for (uint32_t r = (uint32_t)recs_ + 1, idx = 0; r < J(d, recs_)->end && !(sc)->stop;  \
-		     r = J(d, r)->end, idx++)                                                      \
+		for (uint32_t r = (uint32_t)recs_ + 1, idx = 0;                                    \
+		     r < J(d, recs_)->end && !(sc)->stop; r = J(d, r)->end, idx++)                 \
 			if (J(d, r)->type == POL_J_OBJ)
 
 static size_t push_record(struct pol_scan *sc, uint32_t idx)
@@ -525,7 +536,8 @@ static size_t push_record(struct pol_scan *sc, uint32_t idx)
 
 static void scan_sqs(struct pol_scan *sc, const struct pol_json *d)
 {
-	FOR_RECORDS(sc, d, r, idx) {
+	FOR_RECORDS(sc, d, r, idx)
+	{
 		size_t old = push_record(sc, idx);
 		walk_member(sc, d, r, "body", POL_IN_QUERY);
 		int64_t ma = pol_json_get(d, r, "messageAttributes");
@@ -548,7 +560,8 @@ static void scan_sqs(struct pol_scan *sc, const struct pol_json *d)
 
 static void scan_sns(struct pol_scan *sc, const struct pol_json *d)
 {
-	FOR_RECORDS(sc, d, r, idx) {
+	FOR_RECORDS(sc, d, r, idx)
+	{
 		size_t old = push_record(sc, idx);
 		int64_t sns = pol_json_get(d, r, "Sns");
 		if (sns >= 0 && J(d, sns)->type == POL_J_OBJ) {
@@ -562,7 +575,8 @@ static void scan_sns(struct pol_scan *sc, const struct pol_json *d)
 
 static void scan_s3(struct pol_scan *sc, const struct pol_json *d)
 {
-	FOR_RECORDS(sc, d, r, idx) {
+	FOR_RECORDS(sc, d, r, idx)
+	{
 		size_t old = push_record(sc, idx);
 		int64_t s3 = pol_json_get(d, r, "s3");
 		int64_t obj = s3 >= 0 ? pol_json_get(d, (uint32_t)s3, "object") : -1;
@@ -585,7 +599,8 @@ static void scan_s3(struct pol_scan *sc, const struct pol_json *d)
 
 /* DynamoDB typed attribute values: {"S": "..."}, {"M": {...}}, {"L": [...]},
  * {"SS": [...]}; the type letters are not part of the path. */
-static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32_t v, unsigned depth);
+static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32_t v,
+                           unsigned depth);
 
 static void scan_ddb_map(struct pol_scan *sc, const struct pol_json *d, uint32_t m, unsigned depth)
 {
@@ -599,7 +614,8 @@ static void scan_ddb_map(struct pol_scan *sc, const struct pol_json *d, uint32_t
 	}
 }
 
-static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32_t v, unsigned depth)
+static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32_t v,
+                           unsigned depth)
 {
 	if (J(d, v)->type != POL_J_OBJ || J(d, v)->count != 1)
 		return;
@@ -621,7 +637,8 @@ static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32
 			scan_ddb_value(sc, d, c, depth + 1);
 			pol_path_pop(sc, old);
 		}
-	} else if (tv->key_len == 2 && tv->key[0] == 'S' && tv->key[1] == 'S' && tv->type == POL_J_ARR) {
+	} else if (tv->key_len == 2 && tv->key[0] == 'S' && tv->key[1] == 'S' &&
+	           tv->type == POL_J_ARR) {
 		uint32_t idx = 0;
 		for (uint32_t c = t + 1; c < tv->end && !sc->stop; c = J(d, c)->end, idx++) {
 			if (J(d, c)->type != POL_J_STR)
@@ -638,7 +655,8 @@ static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32
 static void scan_dynamodb(struct pol_scan *sc, const struct pol_json *d)
 {
 	static const char *const images[] = {"Keys", "NewImage", "OldImage"};
-	FOR_RECORDS(sc, d, r, idx) {
+	FOR_RECORDS(sc, d, r, idx)
+	{
 		size_t old = push_record(sc, idx);
 		int64_t ddb = pol_json_get(d, r, "dynamodb");
 		for (size_t k = 0; ddb >= 0 && k < 3; k++) {
@@ -670,8 +688,10 @@ static void scan_b64_data(struct pol_scan *sc, const char *s, size_t n)
 	}
 	if (pol_is_gzip(dec, (size_t)dn)) {
 		struct vg_buf out = VG_BUF_INIT(sc->pol->limits.event_bytes);
-		int r = pol_gunzip(dec, (size_t)dn, &out);
-		if (r == -ENOBUFS)
+		int r = pol_gunzip_until(dec, (size_t)dn, &out, sc->deadline_ns);
+		if (r == -ETIME)
+			pol_scan_clock(sc);
+		else if (r == -ENOBUFS)
 			pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.event_bytes");
 		else if (r)
 			pol_scan_limit(sc, POL_CAT_MALFORMED, "malformed.gzip");
@@ -686,7 +706,8 @@ static void scan_b64_data(struct pol_scan *sc, const char *s, size_t n)
 
 static void scan_kinesis(struct pol_scan *sc, const struct pol_json *d)
 {
-	FOR_RECORDS(sc, d, r, idx) {
+	FOR_RECORDS(sc, d, r, idx)
+	{
 		size_t old = push_record(sc, idx);
 		int64_t k = pol_json_get(d, r, "kinesis");
 		size_t n;
@@ -706,7 +727,8 @@ static void scan_msk(struct pol_scan *sc, const struct pol_json *d)
 	if (recs < 0 || J(d, recs)->type != POL_J_OBJ)
 		return;
 	size_t old0 = pol_path_raw(sc, "records");
-	for (uint32_t tp = (uint32_t)recs + 1; tp < J(d, recs)->end && !sc->stop; tp = J(d, tp)->end) {
+	for (uint32_t tp = (uint32_t)recs + 1; tp < J(d, recs)->end && !sc->stop;
+	     tp = J(d, tp)->end) {
 		if (J(d, tp)->type != POL_J_ARR)
 			continue;
 		size_t old1 = pol_path_key(sc, J(d, tp)->key, J(d, tp)->key_len);
@@ -743,14 +765,16 @@ static void scan_cloudwatch_logs(struct pol_scan *sc, const struct pol_json *d)
 	char *dec = malloc(n / 4 * 3 + 4);
 	long dn = dec ? pol_base64_decode(data, n, dec) : -1;
 	struct vg_buf out = VG_BUF_INIT(sc->pol->limits.event_bytes);
-	int r = dn >= 0 ? pol_gunzip(dec, (size_t)dn, &out) : -EINVAL;
-	if (r == -ENOBUFS)
+	int r = dn >= 0 ? pol_gunzip_until(dec, (size_t)dn, &out, sc->deadline_ns) : -EINVAL;
+	if (r == -ETIME)
+		pol_scan_clock(sc);
+	else if (r == -ENOBUFS)
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.event_bytes");
 	else if (r)
 		pol_scan_limit(sc, POL_CAT_MALFORMED, "malformed.awslogs");
 	struct pol_json doc = {0};
 	if (out.len && pol_json_parse_until(&doc, out.data, out.len, sc->pol->limits.nodes,
-						     sc->deadline_ns) == 0) {
+	                                    sc->deadline_ns) == 0) {
 		/* the log events' messages are what was logged: often request
 		 * data the function echoed */
 		int64_t ev = pol_json_get(&doc, 0, "logEvents");
@@ -820,7 +844,7 @@ static void scan_cognito(struct pol_scan *sc, const struct pol_json *d)
 	if (rq < 0 || J(d, rq)->type != POL_J_OBJ)
 		return;
 	static const char *const fields[] = {"userAttributes", "validationData", "clientMetadata",
-					     "challengeAnswer", "password"};
+	                                     "challengeAnswer", "password"};
 	size_t old = pol_path_raw(sc, "request");
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		walk_member(sc, d, (uint32_t)rq, fields[i], POL_IN_QUERY);

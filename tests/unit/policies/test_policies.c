@@ -574,6 +574,59 @@ START_TEST(budget_holds_on_one_long_string)
 }
 END_TEST
 
+/* A zip bomb (9 MB of one byte in 9 KB) in a CloudWatch Logs event:
+ * under a generous budget it is inflated up to the event cap and said to
+ * be oversize; under the smallest budget the inflate stops at the
+ * deadline, long before the cap, and the event passes, flagged. */
+START_TEST(budget_holds_on_inflate)
+{
+	size_t n = 9u << 20;
+	char *big = malloc(n);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', n);
+	uLong cap = compressBound((uLong)n) + 64;
+	unsigned char *gz = malloc(cap);
+	z_stream z = {0};
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)big;
+	z.avail_in = (uInt)n;
+	z.next_out = gz;
+	z.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	char *enc = b64((char *)gz, cap - z.avail_out);
+	deflateEnd(&z);
+	free(gz);
+	free(big);
+	struct vg_buf ev = VG_BUF_INIT(1u << 20);
+	vg_buf_puts(&ev, "{\"awslogs\":{\"data\":\"");
+	vg_buf_puts(&ev, enc);
+	ck_assert_int_eq(vg_buf_puts(&ev, "\"}}"), 0);
+	free(enc);
+
+	const char *p[] = {write_tmp("roomy.json", "{\"limits\":{\"budget_us\":10000000}}")};
+	char err[256];
+	struct pol_engine *e;
+	struct pol_result *r;
+	ck_assert_int_eq(pol_engine_new(&e, p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
+	ck_assert(has_rule(r, "limit.event_bytes"));
+	ck_assert(!pol_result_budget_exhausted(r));
+	pol_result_free(r);
+	pol_engine_free(e);
+
+	p[0] = write_tmp("tiny2.json", "{\"limits\":{\"budget_us\":10}}");
+	ck_assert_int_eq(pol_engine_new(&e, p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
+	ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
+	ck_assert(pol_result_budget_exhausted(r));
+	ck_assert(has_rule(r, "limit.time_budget"));
+	ck_assert(!has_rule(r, "limit.event_bytes"));
+	ck_assert_int_eq(pol_result_verdict(r), POL_ALERT);
+	pol_result_free(r);
+	pol_engine_free(e);
+	vg_buf_fini(&ev);
+}
+END_TEST
+
 /* Long inputs are judged in overlapping windows: an attack placed across a
  * window's end is still found, with its excerpt taken from the whole
  * input; and one at the far end of a long string is found when the budget
@@ -1021,6 +1074,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, limits_are_reported_and_inspection_goes_on);
 	tcase_add_test(t, budget_holds_on_one_long_string);
 	tcase_add_test(t, detection_straddles_window_boundary);
+	tcase_add_test(t, budget_holds_on_inflate);
 	tcase_add_test(t, malformed_event_is_an_error_verdict);
 	tcase_add_test(t, block_responses_per_source);
 	tcase_add_test(t, weak_signals_add_up);
