@@ -490,6 +490,9 @@ static void backtick(struct ci_scan *x, size_t i)
 	if (prev == 0 || (!strchr(";+.=,?:}", x->s[prev - 1]) &&
 	                  !(prev >= 2 && x->s[prev - 1] == '{' && x->s[prev - 2] == '$')))
 		return;
+	/* "see the log; `git reflog` helps": punctuation, then a code span */
+	if (prev < i && strchr(";,?:.", x->s[prev - 1]) && is_prose(x))
+		return;
 	size_t e = i + 1;
 	while (e < x->n && e - i < 128 && x->s[e] != '`')
 		e++;
@@ -518,8 +521,10 @@ static void node_require(struct ci_scan *x, size_t b, size_t e)
 	}
 }
 
-/* import os / from subprocess import Popen / import subprocess as s */
-static void python_import(struct ci_scan *x, size_t b, size_t e)
+/* import os / from subprocess import Popen / import subprocess as s.
+ * After "from" the module must be followed by "import": "from http://..."
+ * and "from os to os" are English. */
+static void python_import(struct ci_scan *x, size_t b, size_t e, int from)
 {
 	size_t p = e;
 	if (p >= x->n || (x->s[p] != ' ' && x->s[p] != '\t'))
@@ -529,9 +534,21 @@ static void python_import(struct ci_scan *x, size_t b, size_t e)
 	size_t m = p;
 	while (p < x->n && ch_ident_char((unsigned char)x->s[p]))
 		p++;
-	if (p > m && (roles_of(x->s + m, p - m) & R_MODULE) &&
-	    (p == x->n || !ch_ident_char((unsigned char)x->s[p])) && (p == x->n || x->s[p] != '\''))
-		note(x, CI_IMPORT, b, p);
+	if (!(p > m && (roles_of(x->s + m, p - m) & R_MODULE) &&
+	      (p == x->n || !ch_ident_char((unsigned char)x->s[p])) &&
+	      (p == x->n || x->s[p] != '\'')))
+		return;
+	if (from) {
+		size_t q = p;
+		while (q < x->n && (x->s[q] == '.' || ch_ident_char((unsigned char)x->s[q])))
+			q++; /* from os.path import ... */
+		while (q < x->n && (x->s[q] == ' ' || x->s[q] == '\t'))
+			q++;
+		if (q == p || x->n - q < 6 || memcmp(x->s + q, "import", 6) != 0 ||
+		    (q + 6 < x->n && ch_ident_char((unsigned char)x->s[q + 6])))
+			return;
+	}
+	note(x, CI_IMPORT, b, p);
 }
 
 /* Python dunder attributes that walk to the interpreter's internals. */
@@ -569,10 +586,10 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	if (word_is(w, wl, "require") || word_is(w, wl, "import")) {
 		node_require(x, b, e);
 		if (word_is(w, wl, "import"))
-			python_import(x, b, e);
+			python_import(x, b, e, 0);
 	}
 	if (word_is(w, wl, "from"))
-		python_import(x, b, e);
+		python_import(x, b, e, 1);
 	/* "x.subprocess" is an attribute, "'.subprocess" a concatenation */
 	int attribute = dot_before && b >= 2 && ch_ident_char((unsigned char)s[b - 2]);
 	if (dot_after && !attribute && (roles & R_RUNNER)) {
