@@ -38,6 +38,7 @@
 
 #include "fake-collector.h"
 #include "harness.h"
+#include "th_cases.h"
 
 static char tmp[512];
 static struct th_proc demo;
@@ -834,10 +835,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct th_case cases[] = {
 	    {"demo", demo_runs},
 	    {"function_succeeds", function_succeeds},
 	    {"function_errors", function_errors},
@@ -857,18 +855,6 @@ int main(int argc, char **argv)
 	    {"collector_down_at_shutdown", collector_down_at_shutdown},
 	    {"shutdown_with_full_queue", shutdown_with_full_queue},
 	};
-	Suite *s = suite_create("e2e");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, NULL, scen_teardown);
-		tcase_set_timeout(tc, 180);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run(sr, NULL, argc > 1 ? argv[1] : NULL, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	int run = srunner_ntests_run(sr);
-	srunner_free(sr);
-	return failed == 0 && run > 0 ? 0 : 1;
+	return th_run_cases("e2e", cases, sizeof(cases) / sizeof(cases[0]), scen_teardown, 180,
+	                    argc, argv);
 }

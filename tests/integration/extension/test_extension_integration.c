@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "th_cases.h"
 
 static struct th_sandbox sb;
 static bool started;
@@ -926,11 +927,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	Suite *s = suite_create("extension-integration");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct th_case cases[] = {
 	    {"buffered_through_proxy", buffered_through_proxy},
 	    {"six_mb_event", six_mb_event},
 	    {"oversized_response_gets_lambdas_error", oversized_response_gets_lambdas_error},
@@ -961,17 +958,6 @@ int main(int argc, char **argv)
 	    {"telemetry_error_names_the_inspection_alert",
 	     telemetry_error_names_the_inspection_alert},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 60);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run(sr, NULL, argc > 1 ? argv[1] : NULL, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	int run = srunner_ntests_run(sr);
-	srunner_free(sr);
-	return failed == 0 && run > 0 ? 0 : 1;
+	return th_run_cases("extension-integration", cases, sizeof(cases) / sizeof(cases[0]),
+	                    teardown, 60, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "th_cases.h"
 
 static char opt[512];
 static struct th_sandbox sb;
@@ -809,11 +810,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	Suite *s = suite_create("sandbox-integration");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct th_case cases[] = {
 	    {"happy_path", happy_path},
 	    {"function_error", function_error},
 	    {"timeout_resets", timeout_resets},
@@ -837,17 +834,6 @@ int main(int argc, char **argv)
 	    {"telemetry_stub", telemetry_stub},
 	    {"example_extension", example_extension},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, NULL, teardown);
-		tcase_set_timeout(tc, 60);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_run(sr, NULL, argc > 1 ? argv[1] : NULL, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	int run = srunner_ntests_run(sr);
-	srunner_free(sr);
-	return failed == 0 && run > 0 ? 0 : 1;
+	return th_run_cases("sandbox-integration", cases, sizeof(cases) / sizeof(cases[0]),
+	                    teardown, 60, argc, argv);
 }
