@@ -294,27 +294,42 @@ static const struct {
 };
 
 /* Functions of scripting languages that hand a string to the shell. */
-static const char *const exec_calls[] = {
-    "system",
-    "exec",
-    "shell_exec",
-    "passthru",
-    "popen",
-    "proc_open",
-    "pcntl_exec",
-    "os.system",
-    "os.popen",
-    "subprocess.call",
-    "subprocess.run",
-    "subprocess.popen",
-    "subprocess.check_output",
-    "child_process.exec",
-    "child_process.execsync",
-    "getruntime().exec",
-    "execsync",
-    "spawnsync",
-    "eval",
+static const struct {
+	const char *name;
+	size_t len;
+} exec_calls[] = {
+#define CALL(s)                                                                                    \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+    CALL("system"),
+    CALL("exec"),
+    CALL("shell_exec"),
+    CALL("passthru"),
+    CALL("popen"),
+    CALL("proc_open"),
+    CALL("pcntl_exec"),
+    CALL("os.system"),
+    CALL("os.popen"),
+    CALL("subprocess.call"),
+    CALL("subprocess.run"),
+    CALL("subprocess.popen"),
+    CALL("subprocess.check_output"),
+    CALL("child_process.exec"),
+    CALL("child_process.execsync"),
+    CALL("getruntime().exec"),
+    CALL("execsync"),
+    CALL("spawnsync"),
+    CALL("eval"),
+#undef CALL
 };
+
+/* Bytes an exec_calls name starts with, in lower case. */
+static int exec_first(int c)
+{
+	c = ch_lower(c);
+	return c == 's' || c == 'e' || c == 'p' || c == 'o' || c == 'c' || c == 'g';
+}
 
 /* Compares l bytes of s with the lower-case literal lit, ignoring case. */
 static int same_ci(const char *s, const char *lit, size_t l)
@@ -417,9 +432,17 @@ static int decode_one(const char *s, size_t n, size_t *i)
 }
 
 /* Fills the window from s at *i: decoded bytes until the window is full or
- * the input ends. */
-static void window_fill(struct window *w, const char *s, size_t n, size_t *i)
+ * the input ends. plain: s holds no byte decode_one decodes (% & \), so
+ * every byte stands for itself. */
+static void window_fill(struct window *w, const char *s, size_t n, size_t *i, int plain)
 {
+	if (plain) {
+		while (*i < n && w->m < CMDI_WIN) {
+			w->t[w->m] = (unsigned char)s[*i];
+			w->at[w->m++] = (uint32_t)(*i)++;
+		}
+		return;
+	}
 	while (*i < n && w->m < CMDI_WIN) {
 		size_t from = *i;
 		int c = decode_one(s, n, i);
@@ -902,6 +925,7 @@ struct scan {
 	size_t n;
 	int prose; /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
 	int cap;   /* while judging a mention: the most a finding may say */
+	int calls; /* a '(' may be in the decoded input: exec calls are looked for */
 };
 
 static int is_prose(struct scan *sc)
@@ -1229,8 +1253,9 @@ static void judge_exec_call(struct scan *sc, size_t i)
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
 	for (size_t e = 0; e < sizeof(exec_calls) / sizeof(exec_calls[0]); e++) {
-		size_t l = strlen(exec_calls[e]);
-		if (i + l >= m || !same_ci((const char *)t + i, exec_calls[e], l))
+		size_t l = exec_calls[e].len;
+		if (i + l >= m || ch_lower(t[i]) != exec_calls[e].name[0] ||
+		    !same_ci((const char *)t + i, exec_calls[e].name, l))
 			continue;
 		size_t k = i + l;
 		while (k < m && is_space(t[k]))
@@ -1449,9 +1474,7 @@ static void scan_window(struct scan *sc, int first)
 				report(sc, "cmdi.dev_tcp", 90, i, i + 9);
 			break;
 		default:
-			if ((ch_lower(c) == 's' || ch_lower(c) == 'e' || ch_lower(c) == 'p' ||
-			     ch_lower(c) == 'o' || ch_lower(c) == 'c' || ch_lower(c) == 'g') &&
-			    at_word_start(t, i))
+			if (sc->calls && exec_first(c) && at_word_start(t, i))
 				judge_exec_call(sc, i);
 			break;
 		}
@@ -1469,7 +1492,11 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	                      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
 	                      POL_CH_STAR | POL_CH_QMARK;
 	struct window w;
-	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0};
+	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
+	/* a '(' in the decoded input comes from one in s, %28 or &#40; &lpar; */
+	int calls = (chars & (POL_CH_PAREN | POL_CH_PERCENT | POL_CH_AMP)) != 0;
+	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH));
+	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls};
 	size_t i = 0;
 	w.m = 0;
 	int first = 1;
@@ -1486,7 +1513,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		return sc.found;
 	}
 	while (i < n || first) {
-		window_fill(&w, s, n, &i);
+		window_fill(&w, s, n, &i, plain);
 		sc.final = i >= n;
 		if (w.m > 0)
 			scan_window(&sc, first);
