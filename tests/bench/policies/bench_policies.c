@@ -7,6 +7,13 @@
  * adversarial inputs at growing sizes (deep nesting, runs of quotes, huge
  * key counts, escape-heavy strings) as ns per byte: flat columns mean the
  * cost is linear. Use a release-like build (the default debugoptimized).
+ *
+ *   build/tests/bench/policies/bench-policies --once DETECTOR
+ *
+ * inspects the varied 1 MB event once with only DETECTOR on (or none, with
+ * "none"), for exact instruction counts under callgrind:
+ *   valgrind --tool=callgrind --toggle-collect=pol_detect_DETECTOR \
+ *     build/tests/bench/policies/bench-policies --once DETECTOR
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,16 +90,20 @@ static void big_event(struct vg_buf *o, size_t size)
 	struct vg_buf body = VG_BUF_INIT(size * 2);
 	vg_buf_puts(&body, "{\"orders\":[");
 	for (unsigned i = 0; body.len < size - 400; i++)
-		vg_buf_printf(&body, "%s{\"id\":%u,\"customer\":{\"name\":\"Mary O'Brien\",\"email\":"
-				     "\"mary.obrien%u@example.com\"},\"note\":\"Please select the blue one "
-				     "and drop it at the union office, near the door.\",\"items\":[{\"sku\":"
-				     "\"AB-%u\",\"qty\":2,\"price\":19.99}],\"url\":\"https://shop.example.com/p/%u\"}",
-			      i ? "," : "", i, i, i, i);
+		vg_buf_printf(
+		    &body,
+		    "%s{\"id\":%u,\"customer\":{\"name\":\"Mary O'Brien\",\"email\":"
+		    "\"mary.obrien%u@example.com\"},\"note\":\"Please select the blue one "
+		    "and drop it at the union office, near the door.\",\"items\":[{\"sku\":"
+		    "\"AB-%u\",\"qty\":2,\"price\":19.99}],\"url\":\"https://shop.example.com/p/"
+		    "%u\"}",
+		    i ? "," : "", i, i, i, i);
 	vg_buf_puts(&body, "]}");
 	vg_buf_reset(o);
-	vg_buf_puts(o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
-		       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
-		       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
+	vg_buf_puts(
+	    o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
+	       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
+	       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
 	vg_buf_json_str(o, body.data, body.len);
 	vg_buf_putc(o, '}');
 	vg_buf_fini(&body);
@@ -104,15 +115,15 @@ static void big_event(struct vg_buf *o, size_t size)
  * it on data that repeats less. */
 static void big_event_varied(struct vg_buf *o, size_t size)
 {
-	static const char *const first[] = {"Mary", "John", "Aoife", "Chen", "Fatima", "Lars",
-					    "Priya", "Diego", "Yuki", "Omar", "Ines", "Tom"};
-	static const char *const last[] = {"O'Brien", "Smith", "Nguyen", "Garcia", "Muller",
-					   "Rossi", "Kowalski", "Dubois", "Silva", "Okafor"};
+	static const char *const first[] = {"Mary",  "John",  "Aoife", "Chen", "Fatima", "Lars",
+	                                    "Priya", "Diego", "Yuki",  "Omar", "Ines",   "Tom"};
+	static const char *const last[] = {"O'Brien", "Smith",    "Nguyen", "Garcia", "Muller",
+	                                   "Rossi",   "Kowalski", "Dubois", "Silva",  "Okafor"};
 	static const char *const words[] = {
-	    "please", "select", "the",   "blue",   "one",    "and",  "drop",    "it",
-	    "at",     "post",   "office", "near",  "door",   "leave", "parcel", "with",
-	    "my",     "neighbour", "call", "before", "delivery", "gift", "wrap", "thanks",
-	    "order",  "soon",   "lamp",  "update", "by",     "friday", "morning", "if"};
+	    "please", "select",    "the",    "blue",   "one",      "and",    "drop",    "it",
+	    "at",     "post",      "office", "near",   "door",     "leave",  "parcel",  "with",
+	    "my",     "neighbour", "call",   "before", "delivery", "gift",   "wrap",    "thanks",
+	    "order",  "soon",      "lamp",   "update", "by",       "friday", "morning", "if"};
 	uint32_t x = 12345;
 #define NEXT(n) ((x = x * 1103515245u + 12345u) >> 16) % (n)
 	struct vg_buf body = VG_BUF_INIT(size * 2);
@@ -122,20 +133,23 @@ static void big_event_varied(struct vg_buf *o, size_t size)
 		size_t nl = 0;
 		for (int w = 0; w < 12; w++)
 			nl += (size_t)snprintf(note + nl, sizeof(note) - nl, "%s%s", w ? " " : "",
-					       words[NEXT(sizeof(words) / sizeof(words[0]))]);
+			                       words[NEXT(sizeof(words) / sizeof(words[0]))]);
 		const char *fn = first[NEXT(12)], *ln = last[NEXT(10)];
 		unsigned qty = NEXT(9) + 1, price = NEXT(90) + 9;
-		vg_buf_printf(&body, "%s{\"id\":%u,\"customer\":{\"name\":\"%s %s\",\"email\":"
-				     "\"user%u@example.com\"},\"note\":\"%s, %u.\",\"items\":[{\"sku\":"
-				     "\"AB-%u\",\"qty\":%u,\"price\":%u.99}],\"url\":\"https://shop.example.com/p/%u\"}",
-			      i ? "," : "", i, fn, ln, i, note, i, i, qty, price, i);
+		vg_buf_printf(&body,
+		              "%s{\"id\":%u,\"customer\":{\"name\":\"%s %s\",\"email\":"
+		              "\"user%u@example.com\"},\"note\":\"%s, %u.\",\"items\":[{\"sku\":"
+		              "\"AB-%u\",\"qty\":%u,\"price\":%u.99}],\"url\":\"https://"
+		              "shop.example.com/p/%u\"}",
+		              i ? "," : "", i, fn, ln, i, note, i, i, qty, price, i);
 	}
 #undef NEXT
 	vg_buf_puts(&body, "]}");
 	vg_buf_reset(o);
-	vg_buf_puts(o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
-		       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
-		       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
+	vg_buf_puts(
+	    o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
+	       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
+	       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
 	vg_buf_json_str(o, body.data, body.len);
 	vg_buf_putc(o, '}');
 	vg_buf_fini(&body);
@@ -157,7 +171,7 @@ static struct pol_engine *engine_with_only(int keep)
 		if (k == keep || keep == -2)
 			continue;
 		vg_buf_printf(&b, "%s\"%s\":\"off\"", first ? "" : ",",
-			      pol_category_name((enum pol_category)k));
+		              pol_category_name((enum pol_category)k));
 		first = 0;
 	}
 	vg_buf_puts(&b, "}}");
@@ -283,8 +297,34 @@ static void gen_nested_json(struct vg_buf *o, size_t n)
 	vg_buf_fini(&tmp);
 }
 
+/* --once DETECTOR: one inspection of the varied event, for callgrind. */
+static int run_once(const char *name)
+{
+	int keep = -1;
+	for (int k = 0; k <= POL_CAT_CODE_INJECTION; k++)
+		if (strcmp(name, pol_category_name((enum pol_category)k)) == 0)
+			keep = k;
+	if (keep < 0 && strcmp(name, "none") != 0) {
+		fprintf(stderr, "bench: no detector %s\n", name);
+		return 2;
+	}
+	struct pol_engine *one = engine_with_only(keep);
+	if (!one)
+		return 1;
+	struct vg_buf varied = VG_BUF_INIT(1 << 28);
+	big_event_varied(&varied, 1 << 20);
+	struct pol_result *r = NULL;
+	pol_inspect(one, varied.data, varied.len, &r);
+	pol_result_free(r);
+	vg_buf_fini(&varied);
+	pol_engine_free(one);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "--once") == 0)
+		return run_once(argv[2]);
 	const char *c = argc > 1 ? argv[1] : getenv("VIGIL_CORPORA");
 	if (!c)
 		c = "../shared/corpora";
@@ -293,26 +333,27 @@ int main(int argc, char **argv)
 	/* the engine's own share: the same events with every detector off */
 	struct pol_engine *bare = engine_with_only(-1);
 	static const char *const samples[] = {
-		"aws-lambda-go/events/testdata/apigw-request.json",
-		"aws-lambda-go/events/testdata/apigw-v2-request-no-authorizer.json",
-		"aws-lambda-go/events/testdata/lambda-urls-request.json",
-		"aws-lambda-go/events/testdata/alb-lambda-target-request-multivalue-headers.json",
-		"aws-lambda-go/events/testdata/apigw-custom-auth-request-type-request.json",
-		"aws-lambda-go/events/testdata/apigw-websocket-request.json",
-		"powertools-lambda-python/tests/events/snsSqsEvent.json",
-		"aws-lambda-go/events/testdata/sns-event.json",
-		"aws-lambda-go/events/testdata/s3-event.json",
-		"aws-lambda-go/events/testdata/dynamodb-event.json",
-		"aws-lambda-go/events/testdata/kinesis-event.json",
-		"powertools-lambda-python/tests/events/eventBridgeEvent.json",
-		"aws-lambda-go/events/testdata/cognito-event-userpools-presignup.json",
-		"powertools-lambda-python/tests/events/appSyncResolverEvent.json",
-		"aws-lambda-go/events/testdata/kafka-event.json",
-		"aws-lambda-go/events/testdata/cloudwatch-logs-event.json",
-		"aws-lambda-go/events/testdata/config-event.json",
+	    "aws-lambda-go/events/testdata/apigw-request.json",
+	    "aws-lambda-go/events/testdata/apigw-v2-request-no-authorizer.json",
+	    "aws-lambda-go/events/testdata/lambda-urls-request.json",
+	    "aws-lambda-go/events/testdata/alb-lambda-target-request-multivalue-headers.json",
+	    "aws-lambda-go/events/testdata/apigw-custom-auth-request-type-request.json",
+	    "aws-lambda-go/events/testdata/apigw-websocket-request.json",
+	    "powertools-lambda-python/tests/events/snsSqsEvent.json",
+	    "aws-lambda-go/events/testdata/sns-event.json",
+	    "aws-lambda-go/events/testdata/s3-event.json",
+	    "aws-lambda-go/events/testdata/dynamodb-event.json",
+	    "aws-lambda-go/events/testdata/kinesis-event.json",
+	    "powertools-lambda-python/tests/events/eventBridgeEvent.json",
+	    "aws-lambda-go/events/testdata/cognito-event-userpools-presignup.json",
+	    "powertools-lambda-python/tests/events/appSyncResolverEvent.json",
+	    "aws-lambda-go/events/testdata/kafka-event.json",
+	    "aws-lambda-go/events/testdata/cloudwatch-logs-event.json",
+	    "aws-lambda-go/events/testdata/config-event.json",
 	};
 	printf("typical events (AWS samples), 5000 runs each\n");
-	printf("  %-16s %8s %9s %9s %14s\n", "source", "bytes", "p50 us", "p99 us", "engine p50 us");
+	printf("  %-16s %8s %9s %9s %14s\n", "source", "bytes", "p50 us", "p99 us",
+	       "engine p50 us");
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 		char path[1024];
 		size_t n;
@@ -334,7 +375,8 @@ int main(int argc, char **argv)
 			time_event(s, n, 5000, &b50, &b99);
 			eng = with;
 		}
-		printf("  %-16s %8zu %9.1f %9.1f %14.1f\n", src, n, p50 / 1000, p99 / 1000, b50 / 1000);
+		printf("  %-16s %8zu %9.1f %9.1f %14.1f\n", src, n, p50 / 1000, p99 / 1000,
+		       b50 / 1000);
 		free(s);
 	}
 
@@ -366,7 +408,8 @@ int main(int argc, char **argv)
 
 	compare_parsers(c, &ev);
 	if (bare) {
-		printf("throughput, engine alone (parse, classify, extract, decode; detectors off)\n");
+		printf(
+		    "throughput, engine alone (parse, classify, extract, decode; detectors off)\n");
 		struct pol_engine *with = eng;
 		eng = bare;
 		for (size_t i = 0; i < 2; i++) {
@@ -405,9 +448,9 @@ int main(int argc, char **argv)
 		const char *name;
 		gen_fn fn;
 	} adv[] = {
-		{"deep nesting", gen_deep},     {"runs of quotes", gen_quotes},
-		{"huge key count", gen_keys},   {"escapes", gen_escapes},
-		{"JSON in JSON x3", gen_nested_json},
+	    {"deep nesting", gen_deep},           {"runs of quotes", gen_quotes},
+	    {"huge key count", gen_keys},         {"escapes", gen_escapes},
+	    {"JSON in JSON x3", gen_nested_json},
 	};
 	static const size_t advsz[] = {16 << 10, 256 << 10, 4 << 20};
 	printf("  %-16s %12s %12s %12s\n", "input", "16 KB", "256 KB", "4 MB");
