@@ -172,13 +172,17 @@ static void win_add(struct xs_win *w, int c)
 struct xs_url {
 	char u[24];
 	unsigned len;
+	int split; /* a control inside the scheme was dropped: ja\tvascript: */
 };
 
 static void url_push(struct xs_url *u, int c)
 {
 	/* browsers drop tabs and newlines; old ones dropped every control */
-	if (c >= 0 && c < 0x20)
+	if (c >= 0 && c < 0x20) {
+		if (u->len > 0 && !memchr(u->u, ':', u->len))
+			u->split = 1;
 		return;
+	}
 	if (u->len == 0 && (c <= 0x20 || c == '`' || c >= 0x80))
 		return; /* blanks, including Unicode ones, before the scheme */
 	if (u->len < sizeof(u->u))
@@ -329,6 +333,10 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	/* inside a real tag any handler counts; a guessed attribute context
 	 * needs a value that looks like script */
 	int cut = r->pos < r->n && r->s[r->pos] == '<'; /* value stopped at markup */
+	/* <x onend=: a tag cut off after a handler's '=', whose value the
+	 * page's next bytes supply */
+	if (r->pos >= r->n && !nonblank && !quote && tag->in_tag)
+		cut = 1;
 	if (is_handler_name(local, attr_len) && (nonblank || (cut && tag->in_tag)) &&
 	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) || common_handler(local) ||
 	     strchr(small, '=')))
@@ -782,6 +790,212 @@ static int scan_js_computed(const char *s, size_t n, struct xs_found *f)
 	return 0;
 }
 
+/* Skips blanks and comments (bounded: 8 comments of up to 96 bytes each)
+ * from i; *obf is set when a comment was skipped, something no prose
+ * and little honest code puts inside a member access. */
+static size_t js_skip(const unsigned char *p, size_t n, size_t i, int *obf)
+{
+	for (int k = 0; k < 8; k++) {
+		while (i < n && is_space(p[i]))
+			i++;
+		if (i + 1 >= n || p[i] != '/' || p[i + 1] != '*')
+			break;
+		size_t e = i + 2, lim = n - i > 96 ? i + 96 : n;
+		while (e + 1 < lim && !(p[e] == '*' && p[e + 1] == '/'))
+			e++;
+		if (e + 1 >= lim)
+			break;
+		i = e + 2;
+		*obf = 1;
+	}
+	return i;
+}
+
+/* ["al"+"ert"], ['al' 'ert'] (a '+' a form decoder turned into a space):
+ * at p[i] == '[', the member name that string literals spell. Returns the
+ * index after ']', or 0 when the brackets hold anything else. */
+static size_t js_bracket_name(const unsigned char *p, size_t n, size_t i, char *name, size_t cap,
+                              int *obf)
+{
+	size_t len = 0;
+	int parts = 0;
+	i++;
+	for (int k = 0; k < 16; k++) {
+		i = js_skip(p, n, i, obf);
+		if (i >= n)
+			return 0;
+		if (p[i] == ']' && parts) {
+			name[len] = '\0';
+			return i + 1;
+		}
+		if (p[i] == '+' && parts) {
+			i++;
+			continue;
+		}
+		if (p[i] != '"' && p[i] != '\'' && p[i] != '`')
+			return 0;
+		unsigned char q = p[i++];
+		while (i < n && p[i] != q && p[i] != '\\' && p[i] != '\n') {
+			if (len + 1 >= cap)
+				return 0; /* longer than any name we look for */
+			name[len++] = (char)p[i++];
+		}
+		if (i >= n || p[i] != q)
+			return 0;
+		i++;
+		parts++;
+	}
+	return 0;
+}
+
+/* document, a comment, .cookie; (document)["cookie"], self [ "alert" ]("xss"),
+ * window['al'+'ert'](1): a global object's member reached through
+ * comments, brackets with string literals or parentheses, the spellings
+ * that dodge filters on "document.cookie" and "alert(". Plain dotted
+ * access is left to the context scans. JavaScript names are
+ * case-sensitive: "Window" and "Self" are prose. */
+static int scan_js_member(const char *s, size_t n, struct xs_found *f)
+{
+	static const char *const globals[] = {
+	    "top", "self", "window", "parent", "frames", "globalThis", "this", "document",
+	};
+	static const char *const sinks[] = {
+	    "alert", "prompt", "confirm", "eval", "setTimeout", "setInterval", "execScript",
+	};
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		if (!xr_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1])))
+			continue;
+		char name[24];
+		size_t b = i, len = 0;
+		while (i < n && ident_char(p[i]) && p[i] != '.' && len < sizeof(name) - 1)
+			name[len++] = (char)p[i++];
+		name[len] = '\0';
+		if (i < n && ident_char(p[i]) && p[i] != '.')
+			continue; /* a longer word */
+		if (!name_is(name, globals, sizeof(globals) / sizeof(globals[0])))
+			continue;
+		int obf = 0, doc = strcmp(name, "document") == 0;
+		size_t j = js_skip(p, n, i, &obf);
+		if (b > 0 && p[b - 1] == '(' && j < n && p[j] == ')') {
+			obf = 1; /* (document) */
+			j = js_skip(p, n, j + 1, &obf);
+		}
+		for (int step = 0; step < 4 && j < n; step++) {
+			char m[24];
+			size_t e;
+			if (p[j] == '.') {
+				e = js_skip(p, n, j + 1, &obf);
+				size_t k = 0;
+				while (e < n && ident_char(p[e]) && p[e] != '.' &&
+				       k < sizeof(m) - 1)
+					m[k++] = (char)p[e++];
+				m[k] = '\0';
+				if (!k)
+					break;
+			} else if (p[j] == '[') {
+				e = js_bracket_name(p, n, j, m, sizeof(m), &obf);
+				if (!e)
+					break;
+				obf = 1;
+			} else {
+				break;
+			}
+			size_t after = js_skip(p, n, e, &obf);
+			if (!obf)
+				; /* plain dotted access: not ours */
+			else if (doc && (strcmp(m, "cookie") == 0 || strcmp(m, "domain") == 0))
+				return xs_hit(f, "xss.js_member", 80, b, e);
+			else if (after < n && (p[after] == '(' || p[after] == '`') &&
+			         name_is(m, sinks, sizeof(sinks) / sizeof(sinks[0])))
+				return xs_hit(f, "xss.js_member", 80, b, after + 1);
+			doc = strcmp(m, "document") == 0;
+			j = after;
+		}
+		i = b + len - 1;
+	}
+	return 0;
+}
+
+/* JSFuck and its kin write any script with the six characters []()!+;
+ * a long run of them, dense in [] and !, is nothing but such code. A '+'
+ * may arrive decoded as a space. */
+static int scan_jsfuck(const char *s, size_t n, struct xs_found *f)
+{
+	size_t start = 0, count = 0, brackets = 0, bangs = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '[' || c == ']' || c == '(' || c == ')' || c == '!' || c == '+') {
+			if (!count)
+				start = i;
+			count++;
+			brackets += c == '[';
+			bangs += c == '!';
+			if (count >= 48 && brackets >= 12 && bangs >= 6)
+				return xs_hit(f, "xss.jsfuck", 80, start, i + 1);
+		} else if (c != ' ' || !count) {
+			count = brackets = bangs = 0;
+		}
+	}
+	return 0;
+}
+
+/* The byte at p[*i], or the one a \xHH or %HH escape there spells (the
+ * form such bytes take in logs, test suites and URLs); advances *i. */
+static unsigned next_byte(const unsigned char *p, size_t n, size_t *i)
+{
+	size_t q = *i;
+	int hex = q + 2 < n && ((p[q] == '\\' && p[q + 1] == 'x') || p[q] == '%');
+	if (hex) {
+		size_t d = p[q] == '%' ? q + 1 : q + 2;
+		int hi = d + 1 < n ? xr_hex(p[d]) : -1, lo = hi >= 0 ? xr_hex(p[d + 1]) : -1;
+		if (lo >= 0) {
+			*i = d + 2;
+			return (unsigned)(hi * 16 + lo);
+		}
+	}
+	*i = q + 1;
+	return p[q];
+}
+
+/* US-ASCII read as 7 bits: IE once dropped the high bit, so that
+ * \xbcscript\xbe is <script>. Each 0xbc before a letter opens a window
+ * that is read with the high bit masked off (UTF-8 lead bytes, as in
+ * ¼script¾ sent as UTF-8, dropped) and judged as markup; windows do not
+ * overlap, so the cost stays linear. */
+static int scan_7bit(const char *s, size_t n, struct xs_found *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char w[256];
+	for (size_t i = 0; i < n;) {
+		size_t at = i, e;
+		if (next_byte(p, n, &i) != 0xbc || i >= n || !xr_is_alpha(p[i]))
+			continue;
+		size_t k = 0;
+		int gt = 0;
+		w[k++] = '<';
+		for (e = i; e < n && k < sizeof(w);) {
+			unsigned c = next_byte(p, n, &e);
+			if (c >= 0xc0 && e < n) {
+				size_t t = e;
+				if ((next_byte(p, n, &t) & 0xc0) == 0x80)
+					continue; /* a UTF-8 lead byte */
+			}
+			gt |= c == 0xbe;
+			w[k++] = (char)(c & 0x7f);
+		}
+		/* a masked '>' must close something: a lone 0xbc before a
+		 * letter is as likely a Cyrillic letter's second byte */
+		if (gt && scan_markup(w, k, 0, f)) {
+			f->off = at;
+			f->end = e;
+			return 1;
+		}
+		i = e;
+	}
+	return 0;
+}
+
 /* The next byte at or after i (backward: before i) that is not a blank,
  * looking at most 8 bytes; -1 when there is none. */
 static int js_next(const unsigned char *p, size_t n, size_t i, size_t *at)
@@ -885,7 +1099,10 @@ static int scan_whole(const char *s, size_t n, struct xs_found *f)
 	while (url.len < sizeof(url.u) && r.pos < n)
 		url_push(&url, xr_get(&r, 1));
 	/* "JavaScript: The Good Parts" is a title, not a URL */
-	if ((url_scripted(&url) && url.len > 11 && url.u[strchr(url.u, ':') - url.u + 1] != ' ') ||
+	const char *colon = memchr(url.u, ':', url.len);
+	if ((url_scripted(&url) &&
+	     (url.split ||
+	      (colon && (unsigned)(colon - url.u) + 1 < url.len && colon[1] != ' '))) ||
 	    url_is(&url, "data:text/html"))
 		return xs_hit(f, "xss.js_url", 90, 0, n < 24 ? n : 24);
 	r.pos = 0;
@@ -965,6 +1182,12 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 		return 1;
 	if ((chars & POL_CH_BRACKET) && scan_js_computed(s, n, f))
 		return 1;
+	if ((chars & (POL_CH_BRACKET | POL_CH_PAREN | POL_CH_STAR)) && scan_js_member(s, n, f))
+		return 1;
+	if ((chars & POL_CH_BRACKET) && scan_jsfuck(s, n, f))
+		return 1;
+	if ((chars & (POL_CH_HIGH | POL_CH_BSLASH | POL_CH_PERCENT)) && scan_7bit(s, n, f))
+		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_BACKTICK)) && scan_js_value(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
@@ -982,9 +1205,9 @@ int pol_detect_xss(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
 	/* Script needs markup, a URL scheme, a call or an assignment. */
-	if (n < 3 ||
-	    !(chars & (POL_CH_LT | POL_CH_COLON | POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS |
-	               POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH)))
+	if (n < 3 || !(chars & (POL_CH_LT | POL_CH_COLON | POL_CH_PAREN | POL_CH_BACKTICK |
+	                        POL_CH_EQUALS | POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT |
+	                        POL_CH_BSLASH | POL_CH_HIGH | POL_CH_BRACKET | POL_CH_STAR)))
 		return 0;
 	if (!detect(s, n, chars, &f))
 		return 0;
