@@ -187,6 +187,10 @@ static void url_push(struct xs_url *u, int c)
 		return; /* blanks, including Unicode ones, before the scheme */
 	if (u->len < sizeof(u->u))
 		u->u[u->len++] = (char)xr_lower(c);
+	/* feed:javascript:..., feed:feed:...: old browsers handed a feed:
+	 * URL's remainder to the scheme it names */
+	if (u->len == 5 && memcmp(u->u, "feed:", 5) == 0)
+		u->len = 0;
 }
 
 static int url_is(const struct xs_url *u, const char *prefix)
@@ -815,7 +819,7 @@ static size_t js_skip(const unsigned char *p, size_t n, size_t i, int *obf)
  * at p[i] == '[', the member name that string literals spell. Returns the
  * index after ']', or 0 when the brackets hold anything else. */
 static size_t js_bracket_name(const unsigned char *p, size_t n, size_t i, char *name, size_t cap,
-                              int *obf)
+                              int *obf, int *esc)
 {
 	size_t len = 0;
 	int parts = 0;
@@ -835,10 +839,22 @@ static size_t js_bracket_name(const unsigned char *p, size_t n, size_t i, char *
 		if (p[i] != '"' && p[i] != '\'' && p[i] != '`')
 			return 0;
 		unsigned char q = p[i++];
-		while (i < n && p[i] != q && p[i] != '\\' && p[i] != '\n') {
+		while (i < n && p[i] != q && p[i] != '\n') {
+			int c = p[i];
 			if (len + 1 >= cap)
 				return 0; /* longer than any name we look for */
-			name[len++] = (char)p[i++];
+			if (c == '\\') {
+				/* "\x24", "\u0061lert": a name spelled in escapes */
+				size_t t = i;
+				c = xr_escape(p, n, &t);
+				if (c < 0 || c == XR_OTHER)
+					return 0;
+				*esc = 1;
+				i = t;
+			} else {
+				i++;
+			}
+			name[len++] = (char)c;
 		}
 		if (i >= n || p[i] != q)
 			return 0;
@@ -862,9 +878,17 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 	static const char *const sinks[] = {
 	    "alert", "prompt", "confirm", "eval", "setTimeout", "setInterval", "execScript",
 	};
+	/* window objects reached from elsewhere: x.contentWindow.alert(1) */
+	static const char *const windows[] = {
+	    "parentWindow",
+	    "contentWindow",
+	    "defaultView",
+	    "opener",
+	};
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n; i++) {
-		if (!xr_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1])))
+		int dotted = i > 0 && p[i - 1] == '.';
+		if (!xr_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1]) && !dotted))
 			continue;
 		char name[24];
 		size_t b = i, len = 0;
@@ -873,9 +897,15 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 		name[len] = '\0';
 		if (i < n && ident_char(p[i]) && p[i] != '.')
 			continue; /* a longer word */
-		if (!name_is(name, globals, sizeof(globals) / sizeof(globals[0])))
+		int win = name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
+		if (!win &&
+		    (dotted || !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
 			continue;
-		int obf = 0, doc = strcmp(name, "document") == 0;
+		int obf = 0, esc = 0, doc = strcmp(name, "document") == 0;
+		/* a window's alert, prompt, confirm or eval called even plainly
+		 * (window.alert(1)); "this" and "document" have methods of
+		 * those names in honest code */
+		int plain = win || (!doc && strcmp(name, "this") != 0);
 		size_t j = js_skip(p, n, i, &obf);
 		if (b > 0 && p[b - 1] == '(' && j < n && p[j] == ')') {
 			obf = 1; /* (document) */
@@ -894,22 +924,24 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 				if (!k)
 					break;
 			} else if (p[j] == '[') {
-				e = js_bracket_name(p, n, j, m, sizeof(m), &obf);
+				e = js_bracket_name(p, n, j, m, sizeof(m), &obf, &esc);
 				if (!e)
 					break;
+				if (esc) /* self["\x24"]: no honest code escapes a name */
+					return xs_hit(f, "xss.js_member", 80, b, e);
 				obf = 1;
 			} else {
 				break;
 			}
 			size_t after = js_skip(p, n, e, &obf);
-			if (!obf)
-				; /* plain dotted access: not ours */
-			else if (doc && (strcmp(m, "cookie") == 0 || strcmp(m, "domain") == 0))
+			int call = after < n && (p[after] == '(' || p[after] == '`');
+			if (obf && doc && (strcmp(m, "cookie") == 0 || strcmp(m, "domain") == 0))
 				return xs_hit(f, "xss.js_member", 80, b, e);
-			else if (after < n && (p[after] == '(' || p[after] == '`') &&
-			         name_is(m, sinks, sizeof(sinks) / sizeof(sinks[0])))
-				return xs_hit(f, "xss.js_member", 80, b, after + 1);
+			if (call && name_is(m, sinks, sizeof(sinks) / sizeof(sinks[0])) &&
+			    (obf || (plain && name_is(m, sinks, 4))))
+				return xs_hit(f, "xss.js_member", obf ? 80 : 70, b, after + 1);
 			doc = strcmp(m, "document") == 0;
+			plain = win || strcmp(m, "window") == 0 || name_is(m, windows, 4);
 			j = after;
 		}
 		i = b + len - 1;

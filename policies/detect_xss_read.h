@@ -188,6 +188,15 @@ static int xr_get(struct xr *r, int value)
 		}
 	} else if ((c == '%' || c == '\\') && r->decode) {
 		int d = xr_escape(r->s, r->n, &r->pos);
+		if (d == '+') {
+			/* %2BADw-: UTF-7 markup, percent-encoded once more */
+			size_t q = r->pos - 1;
+			int u = xr_utf7(r->s, r->n, &q);
+			if (u >= 0) {
+				r->pos = q;
+				return u;
+			}
+		}
 		if (d >= 0)
 			return d;
 	} else if (c == 0xef && r->decode && r->pos + 2 < r->n &&
