@@ -69,6 +69,7 @@ struct sq_lex {
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect_code_injection_kw.h"
 #include "detect_sqli_words.h"
 
 #define SQ_WORD_MAX 40 /* longer words are no SQL keyword or known function */
@@ -130,19 +131,18 @@ static void sq_skip_gap(struct sq_lex *lx)
 	lx->pos = p;
 }
 
-static int sq_word_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct sqw_word *)elem)->w);
-}
-
 static int sq_cat_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, *(const char *const *)elem);
 }
 
 /* Which word lengths occur per first letter: most words of a text are
- * turned away by one bit test instead of a search. */
+ * turned away by one bit test instead of a search. The words that pass it
+ * cost one hash probe (the entry's role is its index plus one). */
 static uint64_t sq_len_mask[26];
+#define SQ_NWORDS (sizeof(sqw_words) / sizeof(sqw_words[0]))
+static struct kw_table sq_kw;
+static struct kw_entry sq_kw_entries[SQ_NWORDS];
 
 static void __attribute__((constructor)) sq_words_init(void)
 {
@@ -151,7 +151,9 @@ static void __attribute__((constructor)) sq_words_init(void)
 		size_t l = strlen(w);
 		if (w[0] >= 'a' && w[0] <= 'z' && l < 64)
 			sq_len_mask[w[0] - 'a'] |= (uint64_t)1 << l;
+		sq_kw_entries[i] = (struct kw_entry){w, (uint32_t)i + 1};
 	}
+	kw_build(&sq_kw, sq_kw_entries, SQ_NWORDS);
 }
 
 static const struct sqw_word *sq_word_find(const char *lower, size_t l)
@@ -159,8 +161,8 @@ static const struct sqw_word *sq_word_find(const char *lower, size_t l)
 	if (lower[0] < 'a' || lower[0] > 'z' || l >= 64 ||
 	    !(sq_len_mask[lower[0] - 'a'] & ((uint64_t)1 << l)))
 		return NULL;
-	return bsearch(lower, sqw_words, sizeof(sqw_words) / sizeof(sqw_words[0]),
-	               sizeof(sqw_words[0]), sq_word_cmp);
+	uint32_t r = kw_roles(&sq_kw, sq_kw_entries, lower, l);
+	return r ? &sqw_words[r - 1] : NULL;
 }
 
 /* Lower-cases s[0..len) into buf; returns 0 when the word is too long to be

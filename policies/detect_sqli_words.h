@@ -1,6 +1,7 @@
 /* SQL words the sqli detector knows, with the role each plays in its
- * grammar. Private to detect_sqli.c. Both tables are searched by bisection:
- * keep them sorted in strcmp order (the golden file has a case per table end).
+ * grammar. Private to detect_sqli.c. The words are hashed and the catalogues
+ * searched by bisection: keep both sorted in strcmp order, with no word
+ * listed twice (the golden file has a case per table end).
  */
 #ifndef POL_DETECT_SQLI_WORDS_H
 #define POL_DETECT_SQLI_WORDS_H
