@@ -521,8 +521,10 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			continue;
 		}
 		int c = xr_peek(&r, 0), end_tag = 0;
-		if (c == '/') {
-			end_tag = 1;
+		/* NULs in and before a tag name: old IE skipped them, and
+		 * filters that strip them leave the tag (<scr\0ipt>, <%00script>) */
+		while (c == 0 || (c == '/' && !end_tag)) {
+			end_tag |= c == '/';
 			xr_get(&r, 0);
 			c = xr_peek(&r, 0);
 		}
@@ -544,6 +546,10 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 		struct xs_tag tag = {.in_tag = 1};
 		while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '<') {
 			xr_get(&r, 0);
+			if (c == 0) {
+				c = xr_peek(&r, 0);
+				continue;
+			}
 			if (tag.name_len < sizeof(tag.name) - 1)
 				tag.name[tag.name_len++] = (char)xr_lower(c);
 			else

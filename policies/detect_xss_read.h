@@ -134,7 +134,7 @@ static int xr_fold(unsigned v)
 	return v < 0x80 ? (int)v : XR_OTHER;
 }
 
-/* %HH, %uHHHH, \xHH, \uHHHH at s[*p]; -1 when there is none. */
+/* %HH, %uHHHH, \xHH, \uHHHH, \0 at s[*p]; -1 when there is none. */
 static int xr_escape(const unsigned char *s, size_t n, size_t *p)
 {
 	size_t q = *p;
@@ -146,6 +146,10 @@ static int xr_escape(const unsigned char *s, size_t n, size_t *p)
 	} else if (s[q] == '%') {
 		q++;
 		digits = 2;
+	} else if (q + 1 < n && s[q + 1] == '0' &&
+	           (q + 2 >= n || s[q + 2] < '0' || s[q + 2] > '9')) {
+		*p = q + 2; /* \0, a NUL written for a list of payloads */
+		return 0;
 	} else if (q + 1 < n && s[q + 1] == 'x') {
 		q += 2;
 		digits = 2;
