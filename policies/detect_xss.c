@@ -400,14 +400,20 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 		}
 		char attr[32];
 		size_t len = 0, attr_off = r->pos;
-		/* HTML lets a name start with '='; it ends at blanks, '/', '>', '=' */
+		/* HTML lets a name start with '='; it ends at blanks, '/', '>', '='
+		 * (but Gecko read onload!#$%/|\^=... as onload: after a
+		 * handler's name, junk up to '=' is skipped, '/' included) */
+		int junk = 0;
 		do {
 			xr_get(r, 0);
 			if (len < sizeof(attr) - 1)
 				attr[len++] = (char)xr_lower(c);
+			if (!junk && !xr_is_alpha(c) && len < sizeof(attr) &&
+			    is_handler_name(attr, len - 1))
+				junk = 1;
 			c = xr_peek(r, 0);
-		} while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '=' &&
-		         c != '<');
+		} while (c != XR_EOF && !is_space(c) && (c != '/' || junk) && c != '>' &&
+		         c != '=' && c != '<');
 		attr[len] = '\0';
 		tag->has_attrs = 1;
 		while (c != XR_EOF && is_space(c)) {
