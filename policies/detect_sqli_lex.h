@@ -96,6 +96,13 @@ static int sq_is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Can sq_skip_gap move past or stop inside a byte c (white space, a
+ * no-break space, a comment's start or end)? */
+static int sq_may_gap(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f || c == 0xc2 || c == '/' || c == '*';
+}
+
 /* Skips white space and terminated inline comments; MySQL's executable
  * comment markers vanish and leave their content to be read as SQL. */
 static void sq_skip_gap(struct sq_lex *lx)
@@ -221,10 +228,19 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	const struct sqw_word *kw = NULL;
 	size_t len = b - a;
 	t->type = SQ_BARE;
-	if (!sq_lower(lx->s + a, len, w))
+	if (len >= SQ_WORD_MAX)
 		return;
+	/* lower-cased, noting on the way whether a '.' or a '_' is in it */
+	int dots = 0, under = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = lx->s[a + i];
+		dots |= c == '.';
+		under |= c == '_';
+		w[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	w[len] = '\0';
 	kw = sq_word_find(w, len);
-	const char *dot = memchr(w, '.', len);
+	const char *dot = dots ? memchr(w, '.', len) : NULL;
 	int dotted_kw = 0;
 	if (!kw && dot) {
 		dotted_kw = 1;
@@ -236,8 +252,7 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 	/* A catalogue is named by the first part of a dotted name, or by the
 	 * whole name (mysql.user, sys.tables); every one holds '_' or '.', or
 	 * starts sys / msys, which spares the search for most words. */
-	if (dot || memchr(w, '_', len) ||
-	    (len > 5 && (memcmp(w, "sys", 3) == 0 || memcmp(w, "msys", 4) == 0))) {
+	if (dot || under || (len > 5 && (memcmp(w, "sys", 3) == 0 || memcmp(w, "msys", 4) == 0))) {
 		char first[SQ_WORD_MAX];
 		size_t fl = dot ? (size_t)(dot - w) : len;
 		size_t ncat = sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]);
@@ -248,10 +263,17 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 			t->flags |= SQ_F_CATALOG;
 	}
 
-	/* Does a '(' follow? Peek past white space and inline comments. */
-	struct sq_lex peek = *lx;
+	/* Does a '(' follow? Peek past white space and inline comments; plain
+	 * spaces before a byte that starts no gap are skipped right here. */
+	struct sq_lex peek;
 	peek.pos = b;
-	sq_skip_gap(&peek);
+	while (peek.pos < lx->n && lx->s[peek.pos] == ' ')
+		peek.pos++;
+	if (peek.pos < lx->n && sq_may_gap(lx->s[peek.pos])) {
+		peek = *lx;
+		peek.pos = b;
+		sq_skip_gap(&peek);
+	}
 	int call = peek.pos < lx->n && lx->s[peek.pos] == '(';
 	/* mysql.user is a table; master..xp_cmdshell( and dbo.sp_x( are
 	 * procedures; Thread.sleep( and time.sleep( are other languages */
