@@ -85,10 +85,22 @@ static void sq_lex_init(struct sq_lex *lx, const char *s, size_t n, char quote)
 	lx->no_bs = 0;
 }
 
+/* Bytes of a word: letters, digits, '_', '$' and every byte of UTF-8. */
+#define SQ_W(c)                                                                                    \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') || \
+	 (c) == '_' || (c) == '$' || (c) >= 0x80)
+#define SQ_W4(c)  SQ_W(c), SQ_W((c) + 1), SQ_W((c) + 2), SQ_W((c) + 3)
+#define SQ_W16(c) SQ_W4(c), SQ_W4((c) + 4), SQ_W4((c) + 8), SQ_W4((c) + 12)
+#define SQ_W64(c) SQ_W16(c), SQ_W16((c) + 16), SQ_W16((c) + 32), SQ_W16((c) + 48)
+static const unsigned char sq_word_byte[256] = {SQ_W64(0), SQ_W64(64), SQ_W64(128), SQ_W64(192)};
+#undef SQ_W64
+#undef SQ_W16
+#undef SQ_W4
+#undef SQ_W
+
 static int sq_is_word(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '$' || c >= 0x80;
+	return sq_word_byte[c];
 }
 
 static int sq_is_digit(unsigned char c)
