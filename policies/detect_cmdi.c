@@ -1364,10 +1364,26 @@ static size_t markdown_fence(struct scan *sc, size_t i)
 	return is_prose(sc) ? e : 0;
 }
 
+/* What scan_window does at a byte: SB_CASE, a case of its switch; SB_CALL,
+ * the first letter of an exec call's name. Other bytes are passed over. */
+enum { SB_CASE = 1, SB_CALL = 2 };
+static unsigned char scan_byte[256];
+
+static void __attribute__((constructor)) scan_byte_init(void)
+{
+	static const char cases[] = "\n\r;|&\"'`$<>({/\x1b";
+	for (const char *p = cases; *p; p++)
+		scan_byte[(unsigned char)*p] = SB_CASE;
+	for (int c = 0; c < 256; c++)
+		if (exec_first(c))
+			scan_byte[c] |= SB_CALL;
+}
+
 static void scan_window(struct scan *sc, int first)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
+	const unsigned char mask = SB_CASE | (sc->calls ? SB_CALL : 0);
 	/* positions whose look-ahead the window cuts are judged in the next one */
 	size_t limit = sc->final ? m : m - CMDI_KEEP;
 	if (first) {
@@ -1382,6 +1398,8 @@ static void scan_window(struct scan *sc, int first)
 			judge(sc, q, ST_START, 0);
 	}
 	for (size_t i = 0; i < limit; i++) {
+		if (!(scan_byte[t[i]] & mask))
+			continue;
 		int c = t[i], d = i + 1 < m ? t[i + 1] : 0;
 		switch (c) {
 		case '\n':
