@@ -594,6 +594,16 @@ static int brace_word(const unsigned char *t, size_t m, size_t k, size_t limit, 
 	return 1;
 }
 
+/* Bytes read_word merely adds to the word outside quotes: none that ends a
+ * word or that it treats specially anywhere. */
+static unsigned char word_plain[256];
+
+static void __attribute__((constructor)) word_plain_init(void)
+{
+	for (int c = 1; c < 256; c++)
+		word_plain[c] = !is_word_end(c) && !strchr("{'\"\\`^$<>+,[?*/:", c);
+}
+
 static void read_word(const unsigned char *t, size_t m, size_t k, struct word *wd)
 {
 	memset(wd, 0, sizeof(*wd));
@@ -608,6 +618,11 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 	}
 	while (k < limit) {
 		int c = t[k];
+		if (!quote && word_plain[c]) {
+			word_put(wd, c);
+			k++;
+			continue;
+		}
 		if (c == '{' && !quote && wd->len > 0 && brace_word(t, m, k, limit, wd))
 			return;
 		if (quote) {
