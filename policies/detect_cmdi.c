@@ -437,10 +437,13 @@ static int decode_one(const char *s, size_t n, size_t *i)
 static void window_fill(struct window *w, const char *s, size_t n, size_t *i, int plain)
 {
 	if (plain) {
-		while (*i < n && w->m < CMDI_WIN) {
-			w->t[w->m] = (unsigned char)s[*i];
-			w->at[w->m++] = (uint32_t)(*i)++;
-		}
+		size_t k = *i, room = CMDI_WIN - w->m, take = n - k < room ? n - k : room;
+		if (take)
+			memcpy(w->t + w->m, s + k, take);
+		for (size_t j = 0; j < take; j++)
+			w->at[w->m + j] = (uint32_t)(k + j);
+		w->m += take;
+		*i = k + take;
 		return;
 	}
 	while (*i < n && w->m < CMDI_WIN) {
