@@ -21,6 +21,9 @@ int vg_parse_hostport(const char *s, char *host, size_t hostn, uint16_t *port);
 
 /* Fills buf with n random bytes from the kernel; 0 or -errno. */
 int vg_random(void *buf, size_t n);
+/* Writes all n bytes to fd, resuming after EINTR and short writes.
+ * 0 or -errno. */
+int vg_write_all(int fd, const void *buf, size_t n);
 /* A version-4 UUID, lower case, 36 characters plus NUL. */
 void vg_uuid4(char out[37]);
 

@@ -8,13 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alert.h"
 #include "config.h"
 #include "ext_api.h"
 #include "inspector.h"
 #include "posture.h"
 #include "px_proxy.h"
 #include "rhythm.h"
+#include "tel_alert.h"
 #include "tel_export.h"
 #include "tel_listener.h"
 #include "tel_pipeline.h"
@@ -308,7 +308,7 @@ static void emit(void *ctx, const struct tel_alert *a)
 	if (x)
 		tel_export_push(x, a);
 	else
-		ext_alert_print(stdout, a);
+		tel_alert_print(STDOUT_FILENO, a);
 }
 
 /* The exporter, after register: reading the collector token from Secrets

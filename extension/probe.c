@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "alert.h"
 #include "px_client.h"
 #include "px_proxy.h"
+#include "tel_alert.h"
 #include "vg_util.h"
 
 int ext_probe_main(int argc, char **argv)
@@ -49,6 +50,6 @@ bypassed:
 	                      .rule = "vigil.wrapper",
 	                      .severity = "ERROR",
 	                      .summary = why};
-	ext_alert_print(stdout, &a);
+	tel_alert_print(STDOUT_FILENO, &a);
 	return 1;
 }

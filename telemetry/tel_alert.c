@@ -337,3 +337,19 @@ int tel_alert_json(struct vg_buf *out, const struct tel_alert *a)
 	}
 	return 0;
 }
+
+int tel_alert_print(int fd, const struct tel_alert *a)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct vg_buf b = VG_BUF_INIT(64 * 1024);
+	int r = tel_alert_json(&b, a);
+	if (r == 0)
+		r = vg_buf_putc(&b, '\n');
+	if (r == 0) {
+		pthread_mutex_lock(&lock);
+		r = vg_write_all(fd, b.data, b.len);
+		pthread_mutex_unlock(&lock);
+	}
+	vg_buf_fini(&b);
+	return r;
+}

@@ -71,6 +71,11 @@ int tel_alert_otlp(struct vg_buf *out, const struct tel_alert *a);
  * record's fields with the resource attributes, attribute keys by name.
  * 0 or -ENOBUFS. */
 int tel_alert_json(struct vg_buf *out, const struct tel_alert *a);
+/* Writes the alert's stdout line (tel_alert_json and a newline) to fd at
+ * once, under a process-wide lock, so lines from several threads never
+ * interleave: for `vigil probe`, for the daemon before its exporter runs,
+ * and for the exporter's loss reports. 0 or -errno. */
+int tel_alert_print(int fd, const struct tel_alert *a);
 /* Appends the OTLP resource object of this function (from the Lambda
  * environment variables). 0 or -ENOBUFS. */
 int tel_resource_otlp(struct vg_buf *out);

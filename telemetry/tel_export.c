@@ -246,31 +246,15 @@ static void loss_alert(struct tel_export *x, const struct losses *l, char *salt,
 	                        .n_attrs = 3};
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 /* Prints the running loss counts on out_fd as a health alert line. */
 static void print_losses(struct tel_export *x, const struct losses *l)
 {
 	struct tel_alert a;
 	struct tel_attr attrs[3];
 	char nums[3][24], salt[64], summary[200];
-	struct vg_buf b = VG_BUF_INIT(8192);
 
 	loss_alert(x, l, salt, sizeof(salt), &a, attrs, nums, summary, sizeof(summary));
-	if (tel_alert_json(&b, &a) == 0 && vg_buf_putc(&b, '\n') == 0)
-		write_all(x->out_fd, b.data, b.len);
-	vg_buf_fini(&b);
+	tel_alert_print(x->out_fd, &a);
 	x->printed_report = *l;
 }
 
@@ -489,7 +473,7 @@ static enum outcome send_http(struct tel_export *x, uint64_t *rejected, long *st
 static enum outcome send_lines(struct tel_export *x)
 {
 	for (struct rec *p = x->b.head; p; p = p->next)
-		write_all(x->out_fd, p->data, p->len);
+		vg_write_all(x->out_fd, p->data, p->len);
 	return SENT;
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vg_buf.h"
 #include "vg_time.h"
@@ -59,6 +60,32 @@ START_TEST(buf_json_escapes)
 }
 END_TEST
 
+START_TEST(write_all_writes_everything)
+{
+	int fds[2];
+	char big[100000], back[100000];
+	ck_assert_int_eq(pipe(fds), 0);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	/* more than a pipe holds: the writer must resume after short writes */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(vg_write_all(fds[1], big, sizeof(big)) == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t r;
+	while ((r = read(fds[0], back + got, sizeof(back) - got)) > 0)
+		got += (size_t)r;
+	close(fds[0]);
+	ck_assert_uint_eq(got, sizeof(big));
+	ck_assert_int_eq(memcmp(big, back, sizeof(big)), 0);
+	ck_assert_int_eq(vg_write_all(-1, "x", 1), -EBADF);
+}
+END_TEST
+
 START_TEST(parse_numbers)
 {
 	int64_t v;
@@ -108,7 +135,7 @@ START_TEST(iso8601)
 {
 	char out[32];
 	ck_assert_str_eq(vg_iso8601_ms(1666361103165LL, out, sizeof(out)),
-			 "2022-10-21T14:05:03.165Z");
+	                 "2022-10-21T14:05:03.165Z");
 	ck_assert(vg_mono_ns() > 0);
 }
 END_TEST
@@ -120,6 +147,7 @@ int main(void)
 	tcase_add_test(tc, buf_respects_cap);
 	tcase_add_test(tc, buf_printf_long);
 	tcase_add_test(tc, buf_json_escapes);
+	tcase_add_test(tc, write_all_writes_everything);
 	tcase_add_test(tc, parse_numbers);
 	tcase_add_test(tc, parse_hostport);
 	tcase_add_test(tc, uuid_shape);

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "alert.h"
 #include "config.h"
 #include "fake_upstream.h"
 #include "inspector.h"
