@@ -130,9 +130,7 @@ int col_stream_wait(struct col_stream *st, uint64_t *seq, int timeout_ms, struct
 		    vg_buf_append(out, s->json, s->n) < 0 || vg_buf_puts(out, "\n\n") < 0) {
 			/* Full: leave the rest for the next call, unless this
 			 * one alone can never fit: then skip it. */
-			out->len = mark;
-			if (out->data)
-				out->data[mark] = '\0';
+			vg_buf_truncate(out, mark);
 			if (mark == 0)
 				continue;
 			break;

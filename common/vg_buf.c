@@ -24,9 +24,16 @@ void vg_buf_fini(struct vg_buf *b)
 
 void vg_buf_reset(struct vg_buf *b)
 {
-	b->len = 0;
+	vg_buf_truncate(b, 0);
+}
+
+void vg_buf_truncate(struct vg_buf *b, size_t len)
+{
+	if (len > b->len)
+		return;
+	b->len = len;
 	if (b->data)
-		b->data[0] = '\0';
+		b->data[len] = '\0';
 }
 
 int vg_buf_reserve(struct vg_buf *b, size_t n)
@@ -169,11 +176,21 @@ int vg_buf_json_str(struct vg_buf *b, const char *s, size_t n)
 			continue;
 		}
 		switch (c) {
-		case '"': r = vg_buf_append(b, "\\\"", 2); break;
-		case '\\': r = vg_buf_append(b, "\\\\", 2); break;
-		case '\n': r = vg_buf_append(b, "\\n", 2); break;
-		case '\r': r = vg_buf_append(b, "\\r", 2); break;
-		case '\t': r = vg_buf_append(b, "\\t", 2); break;
+		case '"':
+			r = vg_buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			r = vg_buf_append(b, "\\\\", 2);
+			break;
+		case '\n':
+			r = vg_buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			r = vg_buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			r = vg_buf_append(b, "\\t", 2);
+			break;
 		default: {
 			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 			r = vg_buf_append(b, esc, 6);
@@ -183,11 +200,8 @@ int vg_buf_json_str(struct vg_buf *b, const char *s, size_t n)
 	}
 	if (r == 0)
 		r = vg_buf_putc(b, '"');
-	if (r < 0) {
-		b->len = start_len;
-		if (b->data)
-			b->data[b->len] = '\0';
-	}
+	if (r < 0)
+		vg_buf_truncate(b, start_len);
 	return r;
 }
 

@@ -19,12 +19,18 @@ struct vg_buf {
 	size_t max; /* the cap: len never exceeds it */
 };
 
-#define VG_BUF_INIT(max_) {NULL, 0, 0, (max_)}
+#define VG_BUF_INIT(max_)                                                                          \
+	{                                                                                          \
+		NULL, 0, 0, (max_)                                                                 \
+	}
 
 void vg_buf_init(struct vg_buf *b, size_t max);
 void vg_buf_fini(struct vg_buf *b);
 /* Forget the contents, keep the memory. */
 void vg_buf_reset(struct vg_buf *b);
+/* Cut the contents back to their first len bytes (len <= b->len): how a
+ * writer undoes a partly appended piece. */
+void vg_buf_truncate(struct vg_buf *b, size_t len);
 
 /* 0, -ENOBUFS when the result would exceed the cap, -ENOMEM. On error the
  * buffer is unchanged. */
@@ -33,7 +39,7 @@ int vg_buf_puts(struct vg_buf *b, const char *s);
 int vg_buf_putc(struct vg_buf *b, char c);
 int vg_buf_printf(struct vg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vg_buf_vprintf(struct vg_buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Make room for n more bytes without changing len. */
 int vg_buf_reserve(struct vg_buf *b, size_t n);
 

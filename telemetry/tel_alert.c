@@ -179,9 +179,7 @@ int tel_resource_otlp(struct vg_buf *out)
 	r = r ? r : otlp_int(out, "faas.max_memory", max_memory_bytes());
 	r = r ? r : vg_buf_puts(out, "]}");
 	if (r) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
+		vg_buf_truncate(out, start);
 		return -ENOBUFS;
 	}
 	return 0;
@@ -284,9 +282,7 @@ int tel_alert_otlp(struct vg_buf *out, const struct tel_alert *a)
 	r = r ? r : put_attrs(out, a, id, &otlp_fmt);
 	r = r ? r : vg_buf_puts(out, "]}");
 	if (r) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
+		vg_buf_truncate(out, start);
 		return -ENOBUFS;
 	}
 	return 0;
@@ -330,9 +326,7 @@ int tel_alert_json(struct vg_buf *out, const struct tel_alert *a)
 	r = r ? r : put_attrs(out, a, id, &json_fmt);
 	r = r ? r : vg_buf_puts(out, "}}");
 	if (r) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
+		vg_buf_truncate(out, start);
 		return -ENOBUFS;
 	}
 	return 0;

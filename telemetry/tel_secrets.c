@@ -699,11 +699,8 @@ int tel_secrets_redact(struct vg_buf *out, const char *s, size_t n,
 	}
 	if (!r)
 		r = vg_buf_append(out, s + at, n - at);
-	if (r) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
-	}
+	if (r)
+		vg_buf_truncate(out, start);
 	return r;
 }
 
@@ -744,8 +741,6 @@ int tel_secrets_redact_all(struct vg_buf *out, const char *s, size_t n, uint32_t
 		*kinds = mask;
 	return found;
 fail:
-	out->len = start;
-	if (out->data)
-		out->data[start] = '\0';
+	vg_buf_truncate(out, start);
 	return r;
 }

@@ -60,6 +60,24 @@ START_TEST(buf_json_escapes)
 }
 END_TEST
 
+START_TEST(buf_truncate_cuts_back)
+{
+	struct vg_buf b = VG_BUF_INIT(64);
+	ck_assert_int_eq(vg_buf_puts(&b, "keep"), 0);
+	size_t mark = b.len;
+	ck_assert_int_eq(vg_buf_puts(&b, ",undo"), 0);
+	vg_buf_truncate(&b, mark);
+	ck_assert_uint_eq(b.len, 4);
+	ck_assert_str_eq(b.data, "keep");
+	vg_buf_truncate(&b, 10); /* past the end: nothing to cut */
+	ck_assert_str_eq(b.data, "keep");
+	vg_buf_reset(&b);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(b.data, "");
+	vg_buf_fini(&b);
+}
+END_TEST
+
 START_TEST(write_all_writes_everything)
 {
 	int fds[2];
@@ -147,6 +165,7 @@ int main(void)
 	tcase_add_test(tc, buf_respects_cap);
 	tcase_add_test(tc, buf_printf_long);
 	tcase_add_test(tc, buf_json_escapes);
+	tcase_add_test(tc, buf_truncate_cuts_back);
 	tcase_add_test(tc, write_all_writes_everything);
 	tcase_add_test(tc, parse_numbers);
 	tcase_add_test(tc, parse_hostport);
