@@ -232,23 +232,28 @@ static int put_attrs(struct vg_buf *out, const struct tel_alert *a, const char *
 	    {"vigil.rule.id", a->rule},
 	    {"vigil.action", a->action && *a->action ? a->action : "alert"},
 	};
-	const char *const optional[][2] = {
-	    {"vigil.event.source", a->source},
-	    {"vigil.field.path", a->path},
-	    {"vigil.excerpt", a->excerpt},
-	    {"faas.invocation_id", a->request_id},
-	    {"vigil.correlated.alert.id", a->correlated_id},
+	/* cut: the longest value sent, on a UTF-8 boundary; an attribute with
+	 * a cut (the excerpt) is sent even when empty, the others only when
+	 * set */
+	const struct {
+		const char *key, *value;
+		size_t cut;
+	} optional[] = {
+	    {"vigil.event.source", a->source, 0},
+	    {"vigil.field.path", a->path, 0},
+	    {"vigil.excerpt", a->excerpt, TEL_EXCERPT_MAX},
+	    {"faas.invocation_id", a->request_id, 0},
+	    {"vigil.correlated.alert.id", a->correlated_id, 0},
 	};
 	int r = 0;
 
 	for (size_t i = 0; !r && i < VG_ARRAY_SIZE(fixed); i++)
 		r = f->str(out, i ? "," : "", fixed[i][0], fixed[i][1], strlen(nz(fixed[i][1])));
 	for (size_t i = 0; !r && i < VG_ARRAY_SIZE(optional); i++) {
-		const char *v = optional[i][1];
-		if (i == 2 && v) /* the excerpt: cut, and sent even when empty */
-			r = f->str(out, ",", optional[i][0], v, utf8_cut(v, TEL_EXCERPT_MAX));
-		else if (v && *v)
-			r = f->str(out, ",", optional[i][0], v, strlen(v));
+		const char *v = optional[i].value;
+		if (v && (*v || optional[i].cut))
+			r = f->str(out, ",", optional[i].key, v,
+			           optional[i].cut ? utf8_cut(v, optional[i].cut) : strlen(v));
 	}
 	for (unsigned i = 0; !r && i < a->n_attrs; i++) {
 		const struct tel_attr *x = &a->attrs[i];
