@@ -64,32 +64,34 @@ void tel_config_defaults(struct tel_config *c)
 int tel_config_check(const struct tel_config *c, const char **what)
 {
 	const char *bad = NULL;
-	if (!(c->memory_share >= 0.5 && c->memory_share <= 1.0))
+#define OUTSIDE(v, lo, hi) (!((v) >= (lo) && (v) <= (hi)))
+	if (OUTSIDE(c->memory_share, TEL_MEMORY_SHARE_MIN, TEL_MEMORY_SHARE_MAX))
 		bad = "memory_share";
-	else if (c->duration_window < 10 || c->duration_window > 1000)
+	else if (OUTSIDE(c->duration_window, TEL_DURATION_WINDOW_MIN, TEL_DURATION_WINDOW_MAX))
 		bad = "duration_window";
-	else if (c->duration_warmup < 5 || c->duration_warmup > c->duration_window)
+	else if (OUTSIDE(c->duration_warmup, TEL_DURATION_WARMUP_MIN, c->duration_window))
 		bad = "duration_warmup";
-	else if (!(c->duration_k >= 2 && c->duration_k <= 100))
+	else if (OUTSIDE(c->duration_k, TEL_DURATION_K_MIN, TEL_DURATION_K_MAX))
 		bad = "duration_k";
-	else if (!(c->duration_min_ms >= 0 && c->duration_min_ms <= 900000))
+	else if (OUTSIDE(c->duration_min_ms, 0, TEL_DURATION_MIN_MS_MAX))
 		bad = "duration_min_ms";
-	else if (c->surge_bucket_s < 1 || c->surge_bucket_s > 3600)
+	else if (OUTSIDE(c->surge_bucket_s, TEL_SURGE_BUCKET_S_MIN, TEL_SURGE_BUCKET_S_MAX))
 		bad = "surge_bucket_s";
-	else if (c->surge_window < 3 || c->surge_window > 1000)
+	else if (OUTSIDE(c->surge_window, TEL_SURGE_WINDOW_MIN, TEL_SURGE_WINDOW_MAX))
 		bad = "surge_window";
-	else if (c->surge_warmup < 1 || c->surge_warmup > c->surge_window)
+	else if (OUTSIDE(c->surge_warmup, TEL_SURGE_WARMUP_MIN, c->surge_window))
 		bad = "surge_warmup";
-	else if (!(c->surge_ratio >= 2 && c->surge_ratio <= 1000))
+	else if (OUTSIDE(c->surge_ratio, TEL_SURGE_RATIO_MIN, TEL_SURGE_RATIO_MAX))
 		bad = "surge_ratio";
-	else if (c->surge_min < 1 || c->surge_min > 1000000)
+	else if (OUTSIDE(c->surge_min, TEL_SURGE_MIN_MIN, TEL_SURGE_MIN_MAX))
 		bad = "surge_min";
-	else if (c->requests_max < 16 || c->requests_max > 65536)
+	else if (OUTSIDE(c->requests_max, TEL_REQUESTS_MAX_MIN, TEL_REQUESTS_MAX_MAX))
 		bad = "requests_max";
-	else if (c->alert_window_s < 1 || c->alert_window_s > 3600)
+	else if (OUTSIDE(c->alert_window_s, TEL_ALERT_WINDOW_S_MIN, TEL_ALERT_WINDOW_S_MAX))
 		bad = "alert_window_s";
-	else if (c->body_max < (1u << 20) || c->body_max > (64u << 20))
+	else if (OUTSIDE(c->body_max, TEL_BODY_MAX_MIN, TEL_BODY_MAX_MAX))
 		bad = "body_max";
+#undef OUTSIDE
 	if (what)
 		*what = bad;
 	return bad ? -EINVAL : 0;

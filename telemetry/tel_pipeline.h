@@ -81,6 +81,32 @@
  *   VIGIL_TEL_BODY_MAX          body_max            4 MiB [1 MiB, 64 MiB] the listener's cap
  * (Lambda sends up to 2 * maxBytes (at most 1 MiB) plus metadata per batch.)
  */
+/* The bounds tel_config_check holds each setting to, for whoever offers
+ * them to users (the extension's configuration table uses these). */
+#define TEL_MEMORY_SHARE_MIN    0.5
+#define TEL_MEMORY_SHARE_MAX    1.0
+#define TEL_DURATION_WINDOW_MIN 10
+#define TEL_DURATION_WINDOW_MAX 1000
+#define TEL_DURATION_WARMUP_MIN 5 /* at most duration_window */
+#define TEL_DURATION_K_MIN      2
+#define TEL_DURATION_K_MAX      100
+#define TEL_DURATION_MIN_MS_MAX 900000 /* at least 0 */
+#define TEL_SURGE_BUCKET_S_MIN  1
+#define TEL_SURGE_BUCKET_S_MAX  3600
+#define TEL_SURGE_WINDOW_MIN    3
+#define TEL_SURGE_WINDOW_MAX    1000
+#define TEL_SURGE_WARMUP_MIN    1 /* at most surge_window */
+#define TEL_SURGE_RATIO_MIN     2
+#define TEL_SURGE_RATIO_MAX     1000
+#define TEL_SURGE_MIN_MIN       1
+#define TEL_SURGE_MIN_MAX       1000000
+#define TEL_REQUESTS_MAX_MIN    16
+#define TEL_REQUESTS_MAX_MAX    65536
+#define TEL_ALERT_WINDOW_S_MIN  1
+#define TEL_ALERT_WINDOW_S_MAX  3600
+#define TEL_BODY_MAX_MIN        (1u << 20)
+#define TEL_BODY_MAX_MAX        (64u << 20)
+
 struct tel_config {
 	double memory_share;
 	unsigned duration_warmup;
