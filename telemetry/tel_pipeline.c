@@ -227,17 +227,16 @@ int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n)
 }
 
 /* Refused batches counted after their window's health alert. Under lock. */
-static void oversize_flush(struct tel_pipeline *p, bool all)
+/* The health alert for refused batches: the first of a window says so at
+ * once ("first"), later ones of the window are counted and said when the
+ * window ends. The caller clears oversize_held. */
+static void oversize_alert(struct tel_pipeline *p, const char *salt, bool first)
 {
-	int64_t w = vg_epoch_ms() / ((int64_t)p->cfg.alert_window_s * 1000);
-	if (!p->oversize_held || (!all && w == p->oversize_window))
-		return;
-	char cnt[24], salt[40], summary[160];
+	char cnt[24], summary[160];
 	snprintf(cnt, sizeof(cnt), "%" PRIu64, p->oversize_held);
-	snprintf(salt, sizeof(salt), "w%" PRId64 "+%u", p->oversize_window, ++p->oversize_flushes);
 	snprintf(summary, sizeof(summary),
-	         "%" PRIu64 " more telemetry batch(es) over %zu bytes refused: records lost",
-	         p->oversize_held, p->cfg.body_max);
+	         "%" PRIu64 "%s telemetry batch(es) over %zu bytes refused: records lost",
+	         p->oversize_held, first ? "" : " more", p->cfg.body_max);
 	struct tel_attr at[] = {{"vigil.count", cnt, 1}};
 	struct tel_alert a = {.kind = "health",
 	                      .category = "internal_error",
@@ -252,6 +251,16 @@ static void oversize_flush(struct tel_pipeline *p, bool all)
 	tel_emit(&p->sink, &a);
 }
 
+static void oversize_flush(struct tel_pipeline *p, bool all)
+{
+	int64_t w = vg_epoch_ms() / ((int64_t)p->cfg.alert_window_s * 1000);
+	if (!p->oversize_held || (!all && w == p->oversize_window))
+		return;
+	char salt[40];
+	snprintf(salt, sizeof(salt), "w%" PRId64 "+%u", p->oversize_window, ++p->oversize_flushes);
+	oversize_alert(p, salt, false);
+}
+
 void tel_pipeline_note_oversize(struct tel_pipeline *p)
 {
 	pthread_mutex_lock(&p->lock);
@@ -262,26 +271,11 @@ void tel_pipeline_note_oversize(struct tel_pipeline *p)
 	/* Telemetry lost on our side: a health alert, once per window. */
 	int64_t w = vg_epoch_ms() / ((int64_t)p->cfg.alert_window_s * 1000);
 	if (w != p->oversize_window) {
-		char cnt[24], salt[32], summary[160];
-		snprintf(cnt, sizeof(cnt), "%" PRIu64, p->oversize_held);
+		char salt[32];
 		snprintf(salt, sizeof(salt), "w%" PRId64, w);
-		snprintf(summary, sizeof(summary),
-		         "%" PRIu64 " telemetry batch(es) over %zu bytes refused: records lost",
-		         p->oversize_held, p->cfg.body_max);
-		struct tel_attr at[] = {{"vigil.count", cnt, 1}};
-		struct tel_alert a = {.kind = "health",
-		                      .category = "internal_error",
-		                      .rule = "tel.batch_oversize",
-		                      .action = "alert",
-		                      .severity = "WARN",
-		                      .summary = summary,
-		                      .id_salt = salt,
-		                      .attrs = at,
-		                      .n_attrs = 1};
 		p->oversize_window = w;
 		p->oversize_flushes = 0;
-		p->oversize_held = 0;
-		tel_emit(&p->sink, &a);
+		oversize_alert(p, salt, true);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
