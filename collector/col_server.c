@@ -29,16 +29,7 @@ void col_security_headers(struct MHD_Response *r)
 vg_mhd_result col_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
                         const void *body, size_t n)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	if (content_type)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	col_security_headers(r);
-	vg_mhd_result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return vg_http_reply_with(c, status, content_type, body, n, col_security_headers);
 }
 
 vg_mhd_result col_reply_status(struct MHD_Connection *c, unsigned status, int grpc_code,

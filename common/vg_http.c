@@ -48,8 +48,9 @@ void vg_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-vg_mhd_result vg_http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
-			    const void *body, size_t n)
+vg_mhd_result vg_http_reply_with(struct MHD_Connection *c, unsigned status,
+				 const char *content_type, const void *body, size_t n,
+				 void (*headers)(struct MHD_Response *r))
 {
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -57,9 +58,17 @@ vg_mhd_result vg_http_reply(struct MHD_Connection *c, unsigned status, const cha
 		return MHD_NO;
 	if (content_type)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (headers)
+		headers(r);
 	vg_mhd_result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+vg_mhd_result vg_http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
+			    const void *body, size_t n)
+{
+	return vg_http_reply_with(c, status, content_type, body, n, NULL);
 }
 
 vg_mhd_result vg_http_reply_error(struct MHD_Connection *c, unsigned status,

@@ -47,6 +47,10 @@ void vg_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* Reply with a copy of body (n bytes); content_type may be NULL. */
 vg_mhd_result vg_http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
 			    const void *body, size_t n);
+/* The same, with headers(r) adding a server's own headers (may be NULL). */
+vg_mhd_result vg_http_reply_with(struct MHD_Connection *c, unsigned status,
+				 const char *content_type, const void *body, size_t n,
+				 void (*headers)(struct MHD_Response *r));
 /* {"errorMessage":"...","errorType":"..."} with Content-Type application/json,
  * the error shape of the Lambda APIs. */
 vg_mhd_result vg_http_reply_error(struct MHD_Connection *c, unsigned status,
