@@ -101,6 +101,17 @@ static double since_ms(const struct daemon *d)
 	return (double)(vg_mono_ns() - d->t0) / 1e6;
 }
 
+/* Events are not inspected: the health alert that says why. */
+static void bypass_alert(struct daemon *d, const char *why)
+{
+	struct tel_alert a = {.kind = "health",
+	                      .category = "proxy_bypassed",
+	                      .rule = "vigil.proxy",
+	                      .severity = "ERROR",
+	                      .summary = why};
+	tel_emit(&d->sink, &a);
+}
+
 /* Both sockets are bound before register: Lambda starts the runtime as soon
  * as the last extension has registered, and the wrapper probes the proxy at
  * that moment. A proxy that cannot start never breaks the function: the
@@ -128,12 +139,7 @@ static void start_sockets(struct daemon *d, const char *upstream)
 		    "proxy not started on 127.0.0.1:%u (%s); the runtime talks to Lambda directly",
 		    d->cfg.proxy_port, strerror(-r));
 		vg_log_error("%s", msg);
-		struct tel_alert a = {.kind = "health",
-		                      .category = "proxy_bypassed",
-		                      .rule = "vigil.proxy",
-		                      .severity = "ERROR",
-		                      .summary = msg};
-		tel_emit(&d->sink, &a);
+		bypass_alert(d, msg);
 	}
 	r = d->pipeline ? tel_listener_new(NULL, d->cfg.telemetry_port, d->pipeline, &d->listener)
 	                : -ENOMEM;
@@ -176,12 +182,7 @@ static void check_bypass(struct daemon *d)
 	    "AWS_LAMBDA_EXEC_WRAPPER=/opt/vigil-wrapper, or start an OS-only runtime with "
 	    "exec /opt/vigil-wrapper in its bootstrap)";
 	vg_log_warn("%s", msg);
-	struct tel_alert a = {.kind = "health",
-	                      .category = "proxy_bypassed",
-	                      .rule = "vigil.proxy",
-	                      .severity = "ERROR",
-	                      .summary = msg};
-	tel_emit(&d->sink, &a);
+	bypass_alert(d, msg);
 }
 
 /* The vg_mono_ns time of an epoch-ms deadline, less margin_ms. */
