@@ -28,6 +28,11 @@
 #include "detect.h"
 #include "detect_xss_read.h"
 
+/* Bytes whose presence lets a reader in decoding mode turn text into other
+ * characters (references, UTF-7, escapes, fullwidth forms): without any,
+ * a decoding reader sees the input as it is. */
+#define XS_DECODERS (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_HIGH)
+
 struct xs_found {
 	const char *rule;
 	uint8_t conf;
@@ -1135,20 +1140,41 @@ static int scan_js_value(const char *s, size_t n, struct xs_found *f)
 	return 0;
 }
 
+/* Whether a URL read from s could start with a script or data: scheme:
+ * the first byte url_push keeps must start one (feed: hands its rest on).
+ * Exact only for input that a decoding reader sees as it is. */
+static int url_may_script(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == '`' || c >= 0x80)
+			continue;
+		c = (unsigned char)xr_lower(c);
+		return c == 'j' || c == 'v' || c == 'l' || c == 'm' || c == 'd' || c == 'f';
+	}
+	return 0;
+}
+
 /* The whole input is a script URL, or a bare proof-of-concept call. */
-static int scan_whole(const char *s, size_t n, struct xs_found *f)
+static int scan_whole(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 {
 	struct xr r = {(const unsigned char *)s, n, 0, 1};
-	struct xs_url url = {0};
-	while (url.len < sizeof(url.u) && r.pos < n)
-		url_push(&url, xr_get(&r, 1));
-	/* "JavaScript: The Good Parts" is a title, not a URL */
-	const char *colon = memchr(url.u, ':', url.len);
-	if ((url_scripted(&url) &&
-	     (url.split ||
-	      (colon && (unsigned)(colon - url.u) + 1 < url.len && colon[1] != ' '))) ||
-	    url_is(&url, "data:text/html"))
-		return xs_hit(f, "xss.js_url", 90, 0, n < 24 ? n : 24);
+	int plain = !(chars & XS_DECODERS); /* the reader sees s as it is */
+	if (!plain || url_may_script(s, n)) {
+		struct xs_url url = {0};
+		while (url.len < sizeof(url.u) && r.pos < n)
+			url_push(&url, xr_get(&r, 1));
+		/* "JavaScript: The Good Parts" is a title, not a URL */
+		const char *colon = memchr(url.u, ':', url.len);
+		if ((url_scripted(&url) &&
+		     (url.split ||
+		      (colon && (unsigned)(colon - url.u) + 1 < url.len && colon[1] != ' '))) ||
+		    url_is(&url, "data:text/html"))
+			return xs_hit(f, "xss.js_url", 90, 0, n < 24 ? n : 24);
+	}
+	/* what follows needs a '(' or a '`', which only decoding can invent */
+	if (plain && !(chars & (POL_CH_PAREN | POL_CH_BACKTICK)))
+		return 0;
 	r.pos = 0;
 	while (r.pos < n && is_space(r.s[r.pos]))
 		r.pos++;
@@ -1170,9 +1196,33 @@ static int scan_whole(const char *s, size_t n, struct xs_found *f)
 	return 0;
 }
 
-/* CSS expression() or a binding where a style value is injected. */
-static int scan_css(const char *s, size_t n, struct xs_found *f)
+/* Whether some ':' or '(' in s follows (blanks and NULs aside) one of the
+ * letters that end the words scan_css looks for before those characters
+ * (javascript: livescript: vbscript:, expression(, url(). */
+static int css_trigger(const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != ':' && p[i] != '(')
+			continue;
+		size_t b = i;
+		while (b > 0 && (is_space(p[b - 1]) || p[b - 1] == 0))
+			b--;
+		int c = b > 0 ? xr_lower(p[b - 1]) : 0;
+		if (c == 't' || c == 'n' || c == 'l')
+			return 1;
+	}
+	return 0;
+}
+
+/* CSS expression() or a binding where a style value is injected. */
+static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
+{
+	/* Read as is (nothing to decode, no comments, no escapes), every
+	 * finding below sits at a ':' or '(' right after such a letter; the
+	 * blanks css_trigger skips are the ones the window drops. */
+	if (!(chars & (XS_DECODERS | POL_CH_STAR)) && !css_trigger(s, n))
+		return 0;
 	struct xs_win win = {0};
 	struct xr r = {(const unsigned char *)s, n, 0, 1};
 	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
@@ -1222,7 +1272,7 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 				return 1;
 		}
 	}
-	if (scan_whole(s, n, f))
+	if (scan_whole(s, n, chars, f))
 		return 1;
 	if ((chars & POL_CH_BRACKET) && scan_js_computed(s, n, f))
 		return 1;
@@ -1235,7 +1285,7 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	if ((chars & (POL_CH_PAREN | POL_CH_BACKTICK)) && scan_js_value(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
-	    scan_css(s, n, f))
+	    scan_css(s, n, chars, f))
 		return 1;
 	return 0;
 }
