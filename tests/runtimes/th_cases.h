@@ -4,7 +4,11 @@
 #define TH_CASES_H
 
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <stddef.h>
+#include <string.h>
+
+#include "harness.h"
 
 struct th_case {
 	const char *name;
@@ -31,6 +35,30 @@ static inline int th_run_cases(const char *suite, const struct th_case *cases, s
 	int run = srunner_ntests_run(sr);
 	srunner_free(sr);
 	return failed == 0 && run > 0 ? 0 : 1;
+}
+
+/* Invokes through sb and checks the outcome: success when error_type is
+ * NULL, else an unhandled function error of exactly that type. */
+static inline void th_invoke_expect(struct th_sandbox *sb, const char *event,
+                                    const char *error_type, struct th_resp *r)
+{
+	char fe[64];
+	ck_assert_int_eq(th_sandbox_invoke(sb, event, r), 0);
+	ck_assert_int_eq(r->status, 200);
+	if (!error_type) {
+		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
+		              "unexpected function error: %.300s", r->body);
+		return;
+	}
+	ck_assert(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)));
+	ck_assert_str_eq(fe, "Unhandled");
+	cJSON *o = cJSON_Parse(r->body);
+	ck_assert_msg(o != NULL, "not JSON: %.300s", r->body);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "errorType");
+	ck_assert_msg(cJSON_IsString(t) && !strcmp(t->valuestring, error_type),
+	              "errorType %s, not %s", cJSON_IsString(t) ? t->valuestring : "(none)",
+	              error_type);
+	cJSON_Delete(o);
 }
 
 #endif

@@ -73,20 +73,7 @@ static const char *str(cJSON *o, const char *key)
 
 static void invoke_expect(const char *event, const char *error_type, struct th_resp *r)
 {
-	char fe[64];
-	ck_assert_int_eq(th_sandbox_invoke(&sb, event, r), 0);
-	ck_assert_int_eq(r->status, 200);
-	if (!error_type) {
-		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
-		              "unexpected function error: %.300s", r->body);
-		return;
-	}
-	ck_assert(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)));
-	cJSON *o = cJSON_Parse(r->body);
-	ck_assert_ptr_nonnull(o);
-	ck_assert_msg(strstr(str(o, "errorType"), error_type), "errorType %s, not %s",
-	              str(o, "errorType"), error_type);
-	cJSON_Delete(o);
+	th_invoke_expect(&sb, event, error_type, r);
 }
 
 static cJSON *stop_and_report(void)

@@ -64,22 +64,9 @@ static const char *str(cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* Invokes and checks the error type (NULL: success). */
 static void invoke_expect(const char *event, const char *error_type, struct th_resp *r)
 {
-	char fe[64];
-	ck_assert_int_eq(th_sandbox_invoke(&sb, event, r), 0);
-	ck_assert_int_eq(r->status, 200);
-	if (!error_type) {
-		ck_assert_msg(!th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)),
-		              "unexpected function error: %s", r->body);
-		return;
-	}
-	ck_assert(th_resp_header(r, "X-Amz-Function-Error", fe, sizeof(fe)));
-	ck_assert_str_eq(fe, "Unhandled");
-	cJSON *o = body_json(r);
-	ck_assert_str_eq(str(o, "errorType"), error_type);
-	cJSON_Delete(o);
+	th_invoke_expect(&sb, event, error_type, r);
 }
 
 static cJSON *stop_and_report(void)
