@@ -316,35 +316,60 @@ static enum verdict judge_v6(const uint8_t b[16])
 }
 
 /* Names that lead inside. */
+#define N(s, v, suffix)                                                                            \
+	{                                                                                          \
+		s, sizeof(s) - 1, v, suffix                                                        \
+	}
 static const struct {
 	const char *name;
+	size_t len;
 	enum verdict v;
 	int suffix; /* also matches as the last labels of a longer name */
 } names[] = {
-    {"localhost", V_LOOPBACK, 1},
-    {"localhost.localdomain", V_LOOPBACK, 0},
-    {"ip6-localhost", V_LOOPBACK, 0},
-    {"ip6-loopback", V_LOOPBACK, 0},
-    {"localtest.me", V_LOOPBACK, 1},
-    {"lvh.me", V_LOOPBACK, 1},
-    {"vcap.me", V_LOOPBACK, 1},
-    {"metadata", V_METADATA, 0},
-    {"metadata.google.internal", V_METADATA, 0},
-    {"metadata.goog", V_METADATA, 0},
-    {"instance-data", V_METADATA, 0},
-    {"instance-data.ec2.internal", V_METADATA, 0},
-    {"metadata.packet.net", V_METADATA, 0},
-    {"metadata.platformequinix.com", V_METADATA, 0},
-    {"metadata.tencentyun.com", V_METADATA, 0},
-    {"kubernetes.default.svc", V_PRIVATE, 0},
-    {"internal", V_PRIVATE, 1},
+    N("localhost", V_LOOPBACK, 1),
+    N("localhost.localdomain", V_LOOPBACK, 0),
+    N("ip6-localhost", V_LOOPBACK, 0),
+    N("ip6-loopback", V_LOOPBACK, 0),
+    N("localtest.me", V_LOOPBACK, 1),
+    N("lvh.me", V_LOOPBACK, 1),
+    N("vcap.me", V_LOOPBACK, 1),
+    N("metadata", V_METADATA, 0),
+    N("metadata.google.internal", V_METADATA, 0),
+    N("metadata.goog", V_METADATA, 0),
+    N("instance-data", V_METADATA, 0),
+    N("instance-data.ec2.internal", V_METADATA, 0),
+    N("metadata.packet.net", V_METADATA, 0),
+    N("metadata.platformequinix.com", V_METADATA, 0),
+    N("metadata.tencentyun.com", V_METADATA, 0),
+    N("kubernetes.default.svc", V_PRIVATE, 0),
+    N("internal", V_PRIVATE, 1),
 };
+#undef N
+
+/* Which names end with a byte (bit k: names[k]), so that a host is
+ * compared only with the few names it could be; built once at load. */
+static uint32_t names_ending[256];
+
+static void __attribute__((constructor)) names_ending_init(void)
+{
+	_Static_assert(sizeof(names) / sizeof(names[0]) <= 32, "names_ending holds 32 bits");
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		names_ending[(unsigned char)names[k].name[names[k].len - 1]] |= 1u << k;
+}
 
 /* Services that echo an IP written in the name back as its address. */
-static const char *const rebind_domains[] = {
-    ".nip.io",       ".xip.io", ".sslip.io", ".traefik.me",
-    ".localtest.me", ".1u.ms",  ".rbndr.us", ".xip.name",
+#define D(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+static const struct {
+	const char *s;
+	size_t len;
+} rebind_domains[] = {
+    D(".nip.io"),       D(".xip.io"), D(".sslip.io"), D(".traefik.me"),
+    D(".localtest.me"), D(".1u.ms"),  D(".rbndr.us"), D(".xip.name"),
 };
+#undef D
 
 struct host_verdict {
 	enum verdict v;
@@ -353,10 +378,9 @@ struct host_verdict {
 	const char *rule;
 };
 
-static int ends_with(const unsigned char *h, size_t n, const char *suf)
+static int ends_with(const unsigned char *h, size_t n, const char *suf, size_t l)
 {
-	size_t l = strlen(suf);
-	return n >= l && memcmp(h + n - l, suf, l) == 0;
+	return n >= l && h[n - 1] == (unsigned char)suf[l - 1] && memcmp(h + n - l, suf, l) == 0;
 }
 
 /* Judges a normalised host name (lower case, no brackets, no port). */
@@ -368,8 +392,9 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 	if (!n)
 		return hv;
 	size_t colons = 0;
-	for (size_t k = 0; k < n; k++)
-		colons += h[k] == ':';
+	if (memchr(h, ':', n))
+		for (size_t k = 0; k < n; k++)
+			colons += h[k] == ':';
 	if (bracketed || colons >= 2) {
 		size_t e = 0;
 		while (e < n && h[e] != '%') /* zone id */
@@ -388,8 +413,11 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 		hv.ip = 1;
 		return hv;
 	}
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		size_t l = strlen(names[k].name);
+	/* every match ends with the name's last byte */
+	for (uint32_t bits = names_ending[h[n - 1]]; bits; bits &= bits - 1) {
+		size_t k = (size_t)__builtin_ctz(bits), l = names[k].len;
+		if (n < l)
+			continue;
 		if ((n == l && memcmp(h, names[k].name, l) == 0) ||
 		    (names[k].suffix && n > l && h[n - l - 1] == '.' &&
 		     memcmp(h + n - l, names[k].name, l) == 0)) {
@@ -398,10 +426,10 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 		}
 	}
 	for (size_t k = 0; k < sizeof(rebind_domains) / sizeof(rebind_domains[0]); k++) {
-		if (!ends_with(h, n, rebind_domains[k]))
+		if (!ends_with(h, n, rebind_domains[k].s, rebind_domains[k].len))
 			continue;
 		/* 127.0.0.1.nip.io, 10-0-0-1.sslip.io, app.169.254.169.254.nip.io */
-		size_t l = n - strlen(rebind_domains[k]);
+		size_t l = n - rebind_domains[k].len;
 		for (size_t s = 0; s < l; s++) {
 			if (s && h[s - 1] != '.' && h[s - 1] != '-')
 				continue;
@@ -423,49 +451,64 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 
 /* ---- schemes ---- */
 
+/* What a scheme asks of judge_url. */
+enum {
+	K_OTHER, /* another protocol: judged by its host */
+	K_WEB,   /* http, https: the host, then the rest of the URL */
+	K_FTP,   /* ftp, ftps: as K_OTHER, then the rest of the URL */
+	K_JAR,   /* jar:SCHEME: fetches an archive */
+	K_LOCAL, /* file://, php://, netdoc://...: reads what is local */
+};
+#define S(s, conf, rule, kind)                                                                     \
+	{                                                                                          \
+		s, sizeof(s) - 1, conf, rule, kind                                                 \
+	}
 static const struct {
 	const char *name;
+	size_t len;
 	uint8_t conf; /* for any host, public included */
 	const char *rule;
+	uint8_t kind;
 } schemes[] = {
-    {"gopher", 90, "ssrf.scheme_gopher"},
-    {"dict", 85, "ssrf.scheme_dict"},
-    {"file", 85, "ssrf.scheme_file"},
-    {"local_file", 90, "ssrf.scheme_file"},
-    {"ldap", 80, "ssrf.scheme_ldap"},
-    {"ldaps", 80, "ssrf.scheme_ldap"},
-    {"ldapi", 80, "ssrf.scheme_ldap"},
-    {"jar", 85, "ssrf.scheme_jar"},
-    {"netdoc", 85, "ssrf.scheme_netdoc"},
-    {"tftp", 80, "ssrf.scheme_tftp"},
-    {"php", 85, "ssrf.scheme_php"},
-    {"expect", 85, "ssrf.scheme_php"},
-    {"phar", 80, "ssrf.scheme_php"},
-    {"sftp", 60, "ssrf.scheme_other"},
-    {"ftp", 50, "ssrf.scheme_ftp"},
-    {"ftps", 50, "ssrf.scheme_ftp"},
-    {"smb", 70, "ssrf.scheme_other"},
-    {"telnet", 70, "ssrf.scheme_other"},
-    {"redis", 85, "ssrf.scheme_other"},
-    {"mysql", 70, "ssrf.scheme_other"},
-    {"ssh", 50, "ssrf.scheme_other"},
-    {"rsync", 60, "ssrf.scheme_other"},
-    {"imap", 50, "ssrf.scheme_other"},
-    {"pop3", 50, "ssrf.scheme_other"},
-    {"irc", 40, "ssrf.scheme_other"},
-    {"rtmp", 40, "ssrf.scheme_other"},
-    {"acap", 60, "ssrf.scheme_other"},
-    {"xri", 60, "ssrf.scheme_other"},
-    {"ws", 0, NULL},
-    {"wss", 0, NULL},
-    {"http", 0, NULL},
-    {"https", 0, NULL},
+    S("http", 0, NULL, K_WEB),
+    S("https", 0, NULL, K_WEB),
+    S("gopher", 90, "ssrf.scheme_gopher", K_OTHER),
+    S("dict", 85, "ssrf.scheme_dict", K_OTHER),
+    S("file", 85, "ssrf.scheme_file", K_LOCAL),
+    S("local_file", 90, "ssrf.scheme_file", K_LOCAL),
+    S("ldap", 80, "ssrf.scheme_ldap", K_OTHER),
+    S("ldaps", 80, "ssrf.scheme_ldap", K_OTHER),
+    S("ldapi", 80, "ssrf.scheme_ldap", K_OTHER),
+    S("jar", 85, "ssrf.scheme_jar", K_JAR),
+    S("netdoc", 85, "ssrf.scheme_netdoc", K_LOCAL),
+    S("tftp", 80, "ssrf.scheme_tftp", K_OTHER),
+    S("php", 85, "ssrf.scheme_php", K_LOCAL),
+    S("expect", 85, "ssrf.scheme_php", K_LOCAL),
+    S("phar", 80, "ssrf.scheme_php", K_OTHER),
+    S("sftp", 60, "ssrf.scheme_other", K_OTHER),
+    S("ftp", 50, "ssrf.scheme_ftp", K_FTP),
+    S("ftps", 50, "ssrf.scheme_ftp", K_FTP),
+    S("smb", 70, "ssrf.scheme_other", K_OTHER),
+    S("telnet", 70, "ssrf.scheme_other", K_OTHER),
+    S("redis", 85, "ssrf.scheme_other", K_OTHER),
+    S("mysql", 70, "ssrf.scheme_other", K_OTHER),
+    S("ssh", 50, "ssrf.scheme_other", K_OTHER),
+    S("rsync", 60, "ssrf.scheme_other", K_OTHER),
+    S("imap", 50, "ssrf.scheme_other", K_OTHER),
+    S("pop3", 50, "ssrf.scheme_other", K_OTHER),
+    S("irc", 40, "ssrf.scheme_other", K_OTHER),
+    S("rtmp", 40, "ssrf.scheme_other", K_OTHER),
+    S("acap", 60, "ssrf.scheme_other", K_OTHER),
+    S("xri", 60, "ssrf.scheme_other", K_OTHER),
+    S("ws", 0, NULL, K_OTHER),
+    S("wss", 0, NULL, K_OTHER),
 };
+#undef S
 
 static int scheme_lookup(const unsigned char *s, size_t l)
 {
 	for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
-		if (strlen(schemes[k].name) == l && memcmp(s, schemes[k].name, l) == 0)
+		if (schemes[k].len == l && memcmp(s, schemes[k].name, l) == 0)
 			return (int)k;
 	return -1;
 }
@@ -514,17 +557,26 @@ static void report(struct scan *sc, const char *rule, int conf, size_t from, siz
 	report_as(sc, rule, conf, 0, from, to);
 }
 
-static int ends_host(int c)
+/* Bytes that end a URL (E_URL) and, with more, a host (E_HOST). */
+enum { E_HOST = 1, E_URL = 2, E_MARK = 4 /* '@' or '\\', which judge_authority heeds */ };
+static const uint8_t ends[256] = {
+    [' '] = E_HOST | E_URL,  ['\t'] = E_HOST | E_URL, ['"'] = E_HOST | E_URL,
+    ['\''] = E_HOST | E_URL, ['<'] = E_HOST | E_URL,  ['>'] = E_HOST | E_URL,
+    ['\n'] = E_HOST | E_URL, ['\r'] = E_HOST | E_URL, ['`'] = E_HOST | E_URL,
+    ['/'] = E_HOST,          ['?'] = E_HOST,          ['#'] = E_HOST,
+    ['&'] = E_HOST,          [','] = E_HOST,          [';'] = E_HOST,
+    [')'] = E_HOST,          ['{'] = E_HOST,          ['}'] = E_HOST,
+    ['|'] = E_HOST,          ['@'] = E_MARK,          ['\\'] = E_MARK,
+};
+
+static inline int ends_host(int c)
 {
-	return c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '"' || c == '\'' ||
-	       c == '<' || c == '>' || c == '\n' || c == '\r' || c == '&' || c == ',' || c == ';' ||
-	       c == ')' || c == '`' || c == '{' || c == '}' || c == '|';
+	return ends[c & 0xff] & E_HOST;
 }
 
-static int ends_url(int c)
+static inline int ends_url(int c)
 {
-	return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '<' || c == '>' ||
-	       c == '\n' || c == '\r' || c == '`';
+	return ends[c & 0xff] & E_URL;
 }
 
 /* Does the path from t[k] name a server-side script (.php, .jsp, .sh...)? */
@@ -640,10 +692,18 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 	size_t hn = 0, e = k;
 	int bracketed = 0, port = -1;
 	/* userinfo: the last '@' before the end of the authority */
-	size_t at = (size_t)-1;
-	for (size_t j = k; j < m && j < k + SSRF_HOST && !ends_host(t[j]); j++)
-		if (t[j] == '@')
-			at = j;
+	size_t at = (size_t)-1, end = k, lim = m < k + SSRF_HOST ? m : k + SSRF_HOST;
+	int escaped = 0;
+	for (;; end++) {
+		while (end < lim && !(ends[t[end]] & (E_HOST | E_MARK)))
+			end++;
+		if (end == lim || ends_host(t[end]))
+			break;
+		if (t[end] == '@')
+			at = end;
+		else
+			escaped = 1;
+	}
 	if (at != (size_t)-1)
 		e = k = at + 1;
 	if (e < m && t[e] == '[') {
@@ -654,6 +714,13 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 		if (e < m && t[e] == ']')
 			e++;
 	} else {
+		if (at == (size_t)-1 && !escaped) {
+			/* the common case, no userinfo or escape: the host is
+			 * what was just read, as the loop below would copy it */
+			hn = end - k;
+			memcpy(h, t + k, hn);
+			e = end;
+		}
 		for (; e < m && e < k + SSRF_HOST && !ends_host(t[e]); e++) {
 			int c = t[e];
 			if (c == '\\') {
@@ -666,11 +733,12 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 		}
 		/* a port after the last colon, unless the host is IPv6 */
 		size_t colons = 0, last = 0;
-		for (size_t j = 0; j < hn; j++)
-			if (h[j] == ':') {
-				colons++;
-				last = j;
-			}
+		if (hn && memchr(h, ':', hn))
+			for (size_t j = 0; j < hn; j++)
+				if (h[j] == ':') {
+					colons++;
+					last = j;
+				}
 		if (colons == 1) {
 			int p = 0, ok = last + 1 < hn;
 			for (size_t j = last + 1; j < hn; j++) {
@@ -773,11 +841,11 @@ static void judge_url(struct scan *sc, size_t i)
 		k++;
 		slashes++;
 	}
-	int special = s >= 0 && (strcmp(schemes[s].name, "http") == 0 ||
-	                         strcmp(schemes[s].name, "https") == 0);
+	int kind = s >= 0 ? schemes[s].kind : K_OTHER;
+	int special = kind == K_WEB;
 	int conf = s >= 0 ? schemes[s].conf : 0;
 	const char *rule = s >= 0 ? schemes[s].rule : NULL;
-	if (s >= 0 && strcmp(schemes[s].name, "jar") == 0) {
+	if (kind == K_JAR) {
 		/* jar:http://... fetches the archive; "cookie jar: empty" does not */
 		size_t e = k;
 		while (e < m && e < k + 12 && ch_is_alpha(t[e]))
@@ -786,17 +854,13 @@ static void judge_url(struct scan *sc, size_t i)
 			report(sc, rule, scheme_mention(sc, b, conf), b, e + 1);
 		return;
 	}
-	if (s >= 0 &&
-	    (strcmp(schemes[s].name, "php") == 0 || strcmp(schemes[s].name, "file") == 0 ||
-	     strcmp(schemes[s].name, "netdoc") == 0 || strcmp(schemes[s].name, "expect") == 0 ||
-	     strcmp(schemes[s].name, "local_file") == 0) &&
-	    slashes >= 2) {
+	if (kind == K_LOCAL && slashes >= 2) {
 		report(sc, rule, scheme_mention(sc, b, conf), b, k);
 		return;
 	}
 	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
 		size_t e = judge_authority(sc, k, b, conf, rule, 1);
-		if (s >= 0 && (special || strncmp(schemes[s].name, "ftp", 3) == 0))
+		if (special || kind == K_FTP)
 			judge_rest(sc, b, e);
 		/* parser differentials ("http://a.com:80 &@b.com# @127.0.0.1/"):
 		 * once the authority ended oddly, every later '@' starts a host
@@ -818,9 +882,13 @@ static void judge_url(struct scan *sc, size_t i)
 	}
 }
 
-/* Whether scan_window's first-window test would judge s[0..m) as a bare
- * host ("//host", or one token that is the whole value). */
-static int bare_host_first(const char *s, size_t m)
+/* Whether scan_window's first-window test can report on s[0..m) when
+ * nothing in it decodes ("//host", or one token that is the whole value,
+ * judged as a bare host). A bare host outside a URL field reports only a
+ * dotted address (judge_authority's "telling" spelling), so its host, after
+ * the last '@', must start with a digit, or with a backslash or bracket
+ * that judge_authority reads past: an e-mail address or a SKU cannot. */
+static int bare_host_first(const char *s, size_t m, int urlish)
 {
 	const unsigned char *t = (const unsigned char *)s;
 	size_t k = 0;
@@ -830,10 +898,18 @@ static int bare_host_first(const char *s, size_t m)
 		return 1;
 	if (k >= m || !(ch_is_digit(t[k]) || t[k] == '[' || ch_is_alpha(t[k])))
 		return 0;
-	size_t e = k;
-	while (e < m && !ends_host(t[e]))
-		e++;
-	return e == m || t[e] == '/' || t[e] == '"' || t[e] == '\'';
+	size_t e = k, at = k;
+	for (;; e++) {
+		while (e < m && !(ends[t[e]] & (E_HOST | E_MARK)))
+			e++;
+		if (e == m || ends_host(t[e]))
+			break;
+		if (t[e] == '@' && e < k + SSRF_HOST)
+			at = e + 1;
+	}
+	if (!(e == m || t[e] == '/' || t[e] == '"' || t[e] == '\''))
+		return 0;
+	return urlish || (at < m && (ch_is_digit(t[at]) || t[at] == '\\' || t[at] == '['));
 }
 
 static void scan_window(struct scan *sc, int first, size_t limit)
@@ -857,11 +933,18 @@ static void scan_window(struct scan *sc, int first, size_t limit)
 				judge_authority(sc, k, k, 0, NULL, 0);
 		}
 	}
-	for (size_t i = 0; i < limit; i++) {
-		if (t[i] == ':' && i > 0)
-			judge_url(sc, i);
+	if (sc->found && sc->hit->confidence >= SSRF_ENOUGH)
+		return;
+	/* every colon may end a scheme */
+	for (size_t i = 1; i < limit;) {
+		const unsigned char *c = memchr(t + i, ':', limit - i);
+		if (!c)
+			break;
+		i = (size_t)(c - t);
+		judge_url(sc, i);
 		if (sc->found && sc->hit->confidence >= SSRF_ENOUGH)
 			return;
+		i++;
 	}
 }
 
@@ -878,22 +961,30 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	 * scan_window does on the first window, whose decodings change no
 	 * byte here but letters' case). Most text is not: return at once. */
 	if (ctx && !(ctx->chars & (POL_CH_COLON | POL_CH_PERCENT | POL_CH_HIGH)) &&
-	    !bare_host_first(s, n < SSRF_WIN ? n : SSRF_WIN))
+	    !bare_host_first(s, n < SSRF_WIN ? n : SSRF_WIN, (ctx->where & POL_IN_URLISH) != 0))
 		return 0;
+	/* without escapes or wide characters (an escape may decode to one),
+	 * decoding is lower-casing, done as the window fills */
+	int escapes = !ctx || (ctx->chars & POL_CH_PERCENT);
+	int wide = escapes || (ctx->chars & POL_CH_HIGH);
 	struct window w;
 	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0, (size_t)-1, 0, s, n, -1};
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
-		w.m = 0;
-		while (i < n && w.m < SSRF_WIN) {
-			w.t[w.m] = (unsigned char)s[i];
-			w.at[w.m++] = (uint32_t)i++;
+		size_t take = n - i < SSRF_WIN ? n - i : SSRF_WIN;
+		for (size_t k = 0; k < take; k++) {
+			int c = (unsigned char)s[i + k];
+			w.t[k] = (unsigned char)(wide ? c : ch_lower(c));
+			w.at[k] = (uint32_t)(i + k);
 		}
+		w.m = take;
+		i += take;
 		int final = i >= n;
-		for (int p = 0; p < 2 && percent_pass(&w); p++)
+		for (int p = 0; escapes && p < 2 && percent_pass(&w); p++)
 			;
-		fold_pass(&w);
+		if (wide)
+			fold_pass(&w);
 		size_t limit = final || w.m <= SSRF_KEEP ? w.m : w.m - SSRF_KEEP;
 		sc.final = final;
 		scan_window(&sc, first, limit);
