@@ -75,82 +75,114 @@ void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t wher
 		pol_scan_input(sc, s, n, where);
 }
 
-static bool key_is_urlish(const char *k, size_t n)
-{
+/* What a field's name says its string value holds: a URL ("url", "uri",
+ * "href", "callback"... anywhere in the name, in any case), else a file
+ * path ("path", "_CONF[path]", "templateFile", "include": a whole word of
+ * the name, delimited by other characters or a change of case, so that
+ * "profile" is no "file"). Every name is read here, so the search is one
+ * pass: the low five bits of each three bytes (the same for both cases of
+ * a letter) index a bitmap of the names' first three letters, and only
+ * where it says one may start is the name compared. */
+struct key_word {
+	const char *s;
+	uint8_t n;
+};
 #define W(s)                                                                                       \
 	{                                                                                          \
 		s, sizeof(s) - 1                                                                   \
 	}
-	static const struct {
-		const char *s;
-		size_t n;
-	} names[] = {W("url"),      W("uri"),      W("href"),    W("link"), W("callback"),
-	             W("redirect"), W("endpoint"), W("webhook"), W("src"),  W("dest"),
-	             W("target"),   W("next"),     W("return"),  W("site"), W("host"),
-	             W("image"),    W("feed")};
+static const struct key_word url_words[] = {
+    W("url"),      W("uri"),     W("href"), W("link"),  W("callback"), W("redirect"),
+    W("endpoint"), W("webhook"), W("src"),  W("dest"),  W("target"),   W("next"),
+    W("return"),   W("site"),    W("host"), W("image"), W("feed")};
+static const struct key_word path_words[] = {W("path"),    W("file"),    W("dir"),      W("folder"),
+                                             W("include"), W("require"), W("template"), W("root"),
+                                             W("module"),  W("theme"),   W("lang")};
 #undef W
-	/* names that hold URLs are short; lower-case once, then search */
-	char low[48];
-	if (n < 3 || n > sizeof(low))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] | 0x20 : k[i]);
-	/* glibc's memmem costs more to set up than these searches take: one
-	 * pass, trying the names only where one of their first letters is */
-	static const char firsts[] = "uhlcrewsdtnif";
-	for (size_t at = 0; at + 3 <= n; at++) {
-		if (!memchr(firsts, low[at], sizeof(firsts) - 1))
-			continue;
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (low[at] == names[i].s[0] && at + names[i].n <= n &&
-			    memcmp(low + at, names[i].s, names[i].n) == 0)
-				return true;
-	}
-	return false;
-}
 
-/* A name that says its field holds a file path ("path", "_CONF[path]",
- * "templateFile", "include"): a whole word of it, delimited by other
- * characters or a change of case, so that "profile" is no "file". */
-static bool key_is_pathish(const char *k, size_t n)
+#define TRI(a, b, c) ((((unsigned)(a)&31) << 10) | (((unsigned)(b)&31) << 5) | ((unsigned)(c)&31))
+static uint64_t url_tri[512], path_tri[512]; /* bit per TRI of a word's start */
+
+static void __attribute__((constructor)) key_words_init(void)
 {
-#define W(s)                                                                                       \
-	{                                                                                          \
-		s, sizeof(s) - 1                                                                   \
+	for (size_t i = 0; i < sizeof(url_words) / sizeof(url_words[0]); i++) {
+		const char *w = url_words[i].s;
+		unsigned t = TRI(w[0], w[1], w[2]);
+		url_tri[t >> 6] |= 1ull << (t & 63);
 	}
-	static const struct {
-		const char *s;
-		size_t n;
-	} names[] = {W("path"),     W("file"), W("dir"),    W("folder"), W("include"), W("require"),
-	             W("template"), W("root"), W("module"), W("theme"),  W("lang")};
-#undef W
-	if (n < 3 || n > 48)
-		return false;
-	for (size_t at = 0; at + 3 <= n; at++) {
-		bool start = at == 0 || !((k[at - 1] | 0x20) >= 'a' && (k[at - 1] | 0x20) <= 'z') ||
-		             (k[at] >= 'A' && k[at] <= 'Z');
-		if (!start)
+	for (size_t i = 0; i < sizeof(path_words) / sizeof(path_words[0]); i++) {
+		const char *w = path_words[i].s;
+		unsigned t = TRI(w[0], w[1], w[2]);
+		path_tri[t >> 6] |= 1ull << (t & 63);
+	}
+}
+
+static inline bool tri_has(const uint64_t *tab, unsigned t)
+{
+	return (tab[t >> 6] >> (t & 63)) & 1;
+}
+
+static inline char ascii_lower(char c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+}
+
+/* A URL word at k[at..), in any case. */
+static bool url_word_at(const char *k, size_t n, size_t at)
+{
+	for (size_t i = 0; i < sizeof(url_words) / sizeof(url_words[0]); i++) {
+		const struct key_word *w = &url_words[i];
+		size_t j = 0;
+		if (at + w->n > n)
 			continue;
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			size_t e = at + names[i].n, j = 0;
-			if (e > n)
-				continue;
-			while (j < names[i].n && (k[at + j] | 0x20) == names[i].s[j])
-				j++;
-			if (j == names[i].n &&
-			    (e == n || !((k[e] | 0x20) >= 'a' && (k[e] | 0x20) <= 'z') ||
-			     (k[e] >= 'A' && k[e] <= 'Z')))
-				return true;
-		}
+		while (j < w->n && ascii_lower(k[at + j]) == w->s[j])
+			j++;
+		if (j == w->n)
+			return true;
 	}
 	return false;
 }
 
-/* What a field's name says its string value holds: a URL, a file path. */
+static bool is_letter(char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* A path word at k[at..), starting and ending a word of the name. */
+static bool path_word_at(const char *k, size_t n, size_t at)
+{
+	bool start = at == 0 || !is_letter(k[at - 1]) || (k[at] >= 'A' && k[at] <= 'Z');
+	if (!start)
+		return false;
+	for (size_t i = 0; i < sizeof(path_words) / sizeof(path_words[0]); i++) {
+		const struct key_word *w = &path_words[i];
+		size_t e = at + w->n, j = 0;
+		if (e > n)
+			continue;
+		while (j < w->n && (k[at + j] | 0x20) == w->s[j])
+			j++;
+		if (j == w->n && (e == n || !is_letter(k[e]) || (k[e] >= 'A' && k[e] <= 'Z')))
+			return true;
+	}
+	return false;
+}
+
 static uint32_t key_where(const char *k, size_t n)
 {
-	return key_is_urlish(k, n) ? POL_IN_URLISH : key_is_pathish(k, n) ? POL_IN_PATHISH : 0;
+	bool pathish = false;
+	if (n < 3 || n > 48)
+		return 0;
+	unsigned t = TRI(0, k[0], k[1]);
+	for (size_t at = 0; at + 3 <= n; at++) {
+		t = ((t << 5) | ((unsigned)k[at + 2] & 31)) & 0x7fff;
+		if (tri_has(url_tri, t) && url_word_at(k, n, at))
+			return POL_IN_URLISH;
+		if (!pathish && tri_has(path_tri, t))
+			pathish = path_word_at(k, n, at);
+	}
+	return pathish ? POL_IN_PATHISH : 0;
 }
+#undef TRI
 
 /* Walks a subtree in document order without recursion: a stack of open
  * containers restores the path as each one closes. Below the depth limit the

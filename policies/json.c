@@ -185,7 +185,8 @@ static inline uint64_t chunk_stops(const char *s, uint64_t *out)
 	memcpy(&v, s, 8);
 	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
 	*out = v;
-	return ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((v - ones * 0x20) & ~v & high);
+	return ((q - ones) & ~q & high) | ((b - ones) & ~b & high) |
+	       ((v - ones * 0x20) & ~v & high);
 }
 
 static inline void chunk_store(char *o, uint64_t v)

@@ -121,6 +121,8 @@ struct pol_scan {
 	size_t unclocked; /* input bytes since the clock was last read */
 	bool stop;
 	bool over_strings;
+	uint32_t det_on;  /* bit per detector the policy runs on det_src - 1 */
+	unsigned det_src; /* 0: det_on not yet worked out */
 	struct pol_memo *memo; /* detector verdicts of repeated strings; owned, see pol_scan_fini */
 };
 

@@ -319,42 +319,46 @@ static void run_rules(struct pol_scan *sc, const char *s, size_t n)
  * attack there: no quote, separator, bracket or operator, and too short for
  * a serialized object. Keys and headers made of them skip the detectors
  * (user rules still see them). Data values do not: a bare "whoami" or a
- * short base64 prefix in a query is still judged. */
-static bool plain_token(const char *s, size_t n)
-{
-	static const uint8_t ok[256] = {
-	    ['-'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
-	    ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1,
-	    ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
-	    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
-	    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
-	    ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
-	    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-	};
-	if (n > 40)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!ok[(unsigned char)s[i]])
-			return false;
-	return true;
-}
+ * short base64 prefix in a query is still judged.
+ *
+ * One exception: a plain token in mixed case, lower case letters and
+ * capitals other than at the start of a word ("rO0AB", "cnVudGltZQ"; not
+ * "Content-Type"), may be a base64 fragment of a serialized object, which
+ * only that detector reads.
+ *
+ * 0: not a plain token; TOKEN_PLAIN; TOKEN_PLAIN | TOKEN_MIXED. */
+enum { TOKEN_PLAIN = 1, TOKEN_MIXED = 2 };
 
-/* Lower case letters, and capitals other than at the start of a word
- * ("rO0AB", "cnVudGltZQ"; not "Content-Type"). */
-static bool mixed_case(const char *s, size_t n)
+static unsigned plain_token(const char *s, size_t n)
 {
-	bool upper = false, lower = false;
-	if (n < 5)
-		return false;
+	enum { OK = 1, UP = 2, LO = 4 };
+	static const uint8_t cls[256] = {
+	    ['-'] = OK,      ['0'] = OK,      ['1'] = OK,      ['2'] = OK,      ['3'] = OK,
+	    ['4'] = OK,      ['5'] = OK,      ['6'] = OK,      ['7'] = OK,      ['8'] = OK,
+	    ['9'] = OK,      ['A'] = OK | UP, ['B'] = OK | UP, ['C'] = OK | UP, ['D'] = OK | UP,
+	    ['E'] = OK | UP, ['F'] = OK | UP, ['G'] = OK | UP, ['H'] = OK | UP, ['I'] = OK | UP,
+	    ['J'] = OK | UP, ['K'] = OK | UP, ['L'] = OK | UP, ['M'] = OK | UP, ['N'] = OK | UP,
+	    ['O'] = OK | UP, ['P'] = OK | UP, ['Q'] = OK | UP, ['R'] = OK | UP, ['S'] = OK | UP,
+	    ['T'] = OK | UP, ['U'] = OK | UP, ['V'] = OK | UP, ['W'] = OK | UP, ['X'] = OK | UP,
+	    ['Y'] = OK | UP, ['Z'] = OK | UP, ['a'] = OK | LO, ['b'] = OK | LO, ['c'] = OK | LO,
+	    ['d'] = OK | LO, ['e'] = OK | LO, ['f'] = OK | LO, ['g'] = OK | LO, ['h'] = OK | LO,
+	    ['i'] = OK | LO, ['j'] = OK | LO, ['k'] = OK | LO, ['l'] = OK | LO, ['m'] = OK | LO,
+	    ['n'] = OK | LO, ['o'] = OK | LO, ['p'] = OK | LO, ['q'] = OK | LO, ['r'] = OK | LO,
+	    ['s'] = OK | LO, ['t'] = OK | LO, ['u'] = OK | LO, ['v'] = OK | LO, ['w'] = OK | LO,
+	    ['x'] = OK | LO, ['y'] = OK | LO, ['z'] = OK | LO,
+	};
+	unsigned seen = 0;
+	bool upper = false;
+	if (n > 40)
+		return 0;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z' && i && s[i - 1] != '-')
-			upper = true;
-		else if (c >= 'a' && c <= 'z')
-			lower = true;
+		unsigned t = cls[(unsigned char)s[i]];
+		if (!(t & OK))
+			return 0;
+		seen |= t;
+		upper |= (t & UP) && i && s[i - 1] != '-';
 	}
-	return upper && lower;
+	return TOKEN_PLAIN | (n >= 5 && upper && (seen & LO) ? TOKEN_MIXED : 0);
 }
 
 /* ---- memo: the detectors' verdicts on strings seen before ----------
@@ -415,14 +419,21 @@ static uint32_t run_window(struct pol_scan *sc, const char *s, size_t n, size_t 
                            uint32_t where, bool plain, uint32_t skip, struct pol_memo *m)
 {
 	const struct pol_policy *p = sc->pol;
+	unsigned src = (unsigned)sc->res->source;
+	if (sc->det_src != src + 1) {
+		/* the detectors this event's source runs, once per source */
+		sc->det_on = 0;
+		for (int c = 0; c <= POL_CAT_CODE_INJECTION; c++)
+			if (p->det[c].action != POL_ACT_OFF && (p->det[c].sources & (1u << src)))
+				sc->det_on |= 1u << c;
+		sc->det_src = src + 1;
+	}
+	uint32_t todo = sc->det_on & ~skip, done = 0;
+	if (plain)
+		todo &= 1u << POL_CAT_DESERIALIZATION;
 	struct pol_ctx ctx = {pol_charmask(s + w, wn), where};
-	uint32_t srcbit = 1u << sc->res->source, done = 0;
-	for (int c = 0; ctx.chars && c <= POL_CAT_CODE_INJECTION; c++) {
-		const struct pol_detector_cfg *d = &p->det[c];
-		if (d->action == POL_ACT_OFF || !(d->sources & srcbit) || (skip & (1u << c)))
-			continue;
-		if (plain && c != POL_CAT_DESERIALIZATION)
-			continue;
+	for (; ctx.chars && todo; todo &= todo - 1) {
+		int c = __builtin_ctz(todo);
 		struct pol_hit hit = {0};
 		if (!detectors[c](s + w, wn, &ctx, &hit) || !hit.rule)
 			continue;
@@ -522,10 +533,9 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.string_bytes");
 	if (n == 0)
 		return;
-	bool plain = (where & (POL_IN_KEY | POL_IN_HEADER)) && plain_token(s, n);
-	/* one exception: a plain token in mixed case may be a base64
-	 * fragment of a serialized object, which only that detector reads */
-	bool detect = !plain || mixed_case(s, n);
+	unsigned tok = where & (POL_IN_KEY | POL_IN_HEADER) ? plain_token(s, n) : 0;
+	bool plain = tok & TOKEN_PLAIN;
+	bool detect = !plain || (tok & TOKEN_MIXED);
 	/* a string seen before in this event: replay its hits */
 	struct pol_memo_slot *slot = NULL;
 	uint64_t h = 0;
