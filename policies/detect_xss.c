@@ -78,6 +78,9 @@ struct xs_win {
 	int str;        /* inside a CSS string: the quote that opened it */
 	int prev_star;  /* comment: last char was '*' */
 	int prev_slash; /* last char was '/', maybe a comment opener */
+	char *text;     /* when set: the decoded text outside comments, capped */
+	size_t text_len, text_cap;
+	int esc_lt; /* a '<' came from a CSS escape */
 };
 
 static int win_ends(const struct xs_win *w, const char *word)
@@ -105,6 +108,7 @@ static void win_push(struct xs_win *w, int c)
 		}
 		w->esc = 0;
 		if (w->esc_digits) {
+			w->esc_lt |= w->esc_val == '<';
 			win_add(w,
 			        w->esc_val > 0 && w->esc_val < 0x80 ? (int)w->esc_val : XR_OTHER);
 			if (is_space(c))
@@ -128,6 +132,8 @@ static void win_add(struct xs_win *w, int c)
 		w->prev_star = c == '*';
 		return;
 	}
+	if (w->text && w->text_len < w->text_cap && c >= 0)
+		w->text[w->text_len++] = (char)(c < 0x80 ? c : XR_OTHER);
 	if (c == '\n')
 		w->str = 0; /* a newline ends a CSS string */
 	if (c == '"' || c == '\'') {
@@ -259,6 +265,8 @@ struct xs_tag {
 	int ev_handler; /* an XML Events handler= attribute */
 	int charset7;   /* charset=utf-7 (or another that decodes '<' from letters) */
 	int in_tag;     /* a real tag, not a guessed attribute context */
+	int js_later;   /* a URL attribute holds javascript: and a call, not first */
+	size_t js_off, js_end;
 };
 
 static int name_is(const char *name, const char *const *list, size_t count)
@@ -269,12 +277,19 @@ static int name_is(const char *name, const char *const *list, size_t count)
 	return 0;
 }
 
+static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct xs_found *f);
+
 /* Reads one attribute value (after '='), judging it as it goes. */
 static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs_tag *tag,
                       size_t attr_off, struct xs_found *f)
 {
 	struct xs_win win = {0};
 	struct xs_url url = {0};
+	char css[256]; /* a style value, CSS escapes decoded */
+	if (!r->depth && strcmp(attr, "style") == 0) {
+		win.text = css;
+		win.text_cap = sizeof(css);
+	}
 	char small[16];
 	size_t small_len = 0;
 	int c = xr_peek(r, 1), quote = 0;
@@ -290,7 +305,8 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		if (c == XR_EOF)
 			break;
 		/* a quote that a reference produced does not end the value */
-		int literal = r->s[before] == (unsigned char)c;
+		int literal = r->s[before] == (unsigned char)c ||
+		              ((c == '"' || c == '\'') && r->s[before] == '\\');
 		/* a '<' ends the value too: markup inside a value is judged as
 		 * markup (a browser in another context, or a filter that strips
 		 * part of it, will see it so) and it keeps the scan linear */
@@ -357,11 +373,24 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	    "poster", "lowsrc", "dynsrc", "code",    "codebase",   "values",     "to",
 	    "from",   "srcset", "object", "archive", "ping",       "cite",
 	};
-	if (url_data_doc(&url) &&
-	    name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0])))
+	int url_attr = name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0]));
+	if (url_data_doc(&url) && url_attr)
 		return xs_hit(f, "xss.data_url", 85, attr_off, end);
+	/* href="jav&#65ascript:javascript:alert(1)": a script URL with a call
+	 * later in a URL whose own scheme was mangled */
+	if (url_attr && (win.bits & XW_JS) && (win.bits & XW_CALL) && !tag->js_later) {
+		tag->js_later = 1; /* judged once the tag is read: weaker than the rest */
+		tag->js_off = attr_off;
+		tag->js_end = end;
+	}
 	if (strcmp(attr, "style") == 0 && (win.bits & (XW_EXPRANY | XW_BINDING | XW_JS)))
 		return xs_hit(f, "xss.css", 85, attr_off, end);
+	/* a style whose CSS escapes spell markup (\3cimg\20onerror\3d...):
+	 * a page that unescapes it, or a value that breaks out of its quotes,
+	 * gets the markup; judged as markup, once (no nesting) */
+	struct xs_found inner;
+	if (win.text && win.esc_lt && scan_markup_at(win.text, win.text_len, 0, 1, &inner))
+		return xs_hit(f, "xss.css_markup", 85, attr_off, end);
 	if (strcmp(attr, "srcdoc") == 0 && (win.bits & XW_LT))
 		return xs_hit(f, "xss.srcdoc", 85, attr_off, end);
 	if ((strcmp(attr, "content") == 0 || strcmp(attr, "values") == 0) && (win.bits & XW_JS))
@@ -384,6 +413,20 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	return 0;
 }
 
+/* At a literal "</" inside a tag: does an event handler's name follow?
+ * Then HTML reads the '<' as a one-character attribute name and the '/'
+ * as a separator, and the handler is the tag's; consumes "</" and says 1. */
+static int lt_slash_handler(struct xr *r)
+{
+	const unsigned char *p = r->s + r->pos;
+	size_t left = r->n - r->pos;
+	if (left < 5 || p[0] != '<' || p[1] != '/' || (p[2] | 0x20) != 'o' ||
+	    (p[3] | 0x20) != 'n' || !xr_is_alpha(p[4]))
+		return 0;
+	r->pos += 2;
+	return 1;
+}
+
 /* Reads attributes up to '>' or the end of the input. Used inside a tag,
  * and for an input that starts inside an attribute value. Returns 1 on a
  * finding; *closed says whether a '>' ended the tag. */
@@ -396,6 +439,8 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 			xr_get(r, 0);
 			c = xr_peek(r, 0);
 		}
+		if (c == '<' && lt_slash_handler(r))
+			continue; /* <x </onxxx=1: '<' is a name character, '/' a separator */
 		if (c == XR_EOF || c == '<')
 			return 0; /* '<': the next tag starts; see read_value */
 		if (c == '>') {
@@ -421,6 +466,12 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 		         c != '=' && c != '<');
 		attr[len] = '\0';
 		tag->has_attrs = 1;
+		/* onerror/=alert(1): slashes between a handler's name and '=' */
+		if (c == '/' && is_handler_name(attr, len))
+			while (c == '/') {
+				xr_get(r, 0);
+				c = xr_peek(r, 0);
+			}
 		while (c != XR_EOF && is_space(c)) {
 			xr_get(r, 0);
 			c = xr_peek(r, 0);
@@ -516,12 +567,23 @@ static int attlist_handler(struct xr *r, struct xs_found *f, size_t off)
 	return 0;
 }
 
-/* One pass over the input as markup. */
-static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
+/* Is c, the character at r, a control that a decoding reader made from
+ * a character reference? (A percent-escape's control is the real one a
+ * URL decoder hands the page; a reference in a tag name is decoded by no
+ * browser, only by a filter that then strips what it decoded.) */
+static int ref_control(const struct xr *r, int c)
 {
-	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	return r->decode && c >= 0 && c < 0x20 && r->pos < r->n && r->s[r->pos] == '&';
+}
+
+/* One pass over the input as markup; depth 1 for markup found inside a
+ * value, which is not searched for more. */
+static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct xs_found *f)
+{
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode, .depth = depth};
 	while (r.pos < n) {
 		size_t off = r.pos;
+		int u7 = 0; /* the '<' was spelled in UTF-7 */
 		if (!decode) {
 			const unsigned char *lt = memchr(r.s + r.pos, '<', n - r.pos);
 			if (!lt)
@@ -530,12 +592,16 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			r.pos = off + 1;
 		} else if (xr_get(&r, 0) != '<') {
 			continue;
+		} else {
+			u7 = r.from_u7;
 		}
-		int c = xr_peek(&r, 0), end_tag = 0;
+		int c = xr_peek(&r, 0), end_tag = 0, pct = 0;
 		/* NULs in and before a tag name: old IE skipped them, and
-		 * filters that strip them leave the tag (<scr\0ipt>, <%00script>) */
-		while (c == 0 || (c == '/' && !end_tag)) {
+		 * filters that strip them leave the tag (<scr\0ipt>, <%00script>);
+		 * so is a '%' that a template filter strips (<%script>) */
+		while (c == 0 || (c == '/' && !end_tag) || (c == '%' && !pct && !end_tag)) {
 			end_tag |= c == '/';
+			pct |= c == '%';
 			xr_get(&r, 0);
 			c = xr_peek(&r, 0);
 		}
@@ -555,7 +621,12 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 		if (!xr_is_alpha(c))
 			continue; /* "a < b", "<3", "<<": text */
 		struct xs_tag tag = {.in_tag = 1};
-		while (c != XR_EOF && !is_space(c) && c != '/' && c != '>' && c != '<') {
+		/* <scr&#x9ipt>: a control spelled as a reference inside a tag
+		 * name is dropped, as a filter that decodes and strips them does */
+		while (c != XR_EOF && (!is_space(c) || ref_control(&r, c)) && c != '/' &&
+		       c != '>' && c != '<') {
+			if (ref_control(&r, c))
+				c = 0;
 			xr_get(&r, 0);
 			if (c == 0) {
 				c = xr_peek(&r, 0);
@@ -588,17 +659,29 @@ static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
 			continue; /* attributes of an end tag count, nothing else */
 		if (tag_executable(&tag))
 			return xs_hit(f, "xss.tag", tag.name[0] == 's' ? 95 : 85, off, r.pos);
+		/* +ADw-p+AD4-: a whole tag in UTF-7 is there for a page that
+		 * guesses that charset, or a filter that decodes it; no honest
+		 * input spells markup so */
+		if (u7 && closed && tag.name_len)
+			return xs_hit(f, "xss.utf7", 85, off, r.pos);
+		if (tag.js_later)
+			return xs_hit(f, "xss.js_url", 80, tag.js_off, tag.js_end);
 		if (closed && strcmp(tag.name, "style") == 0 && read_style(&r, off, f))
 			return 1;
 	}
 	return 0;
 }
 
+static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
+{
+	return scan_markup_at(s, n, decode, 0, f);
+}
+
 /* An input that starts inside an attribute value, quoted with q (or
  * unquoted, q == ' ': the value ends at the first blank). */
 static int scan_attr_breakout(const char *s, size_t n, char q, int decode, struct xs_found *f)
 {
-	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
@@ -614,6 +697,8 @@ static int scan_attr_breakout(const char *s, size_t n, char q, int decode, struc
 			f->off = off;
 		return 1;
 	}
+	if (tag.js_later)
+		return xs_hit(f, "xss.js_url", 80, tag.js_off, tag.js_end);
 	return 0;
 }
 
@@ -698,7 +783,7 @@ static int sink_call(struct xr *r, int strict)
  * ('-alert(1)-', ";alert(1)//, '};top.location='x'//). */
 static int scan_js_breakout(const char *s, size_t n, char q, int decode, struct xs_found *f)
 {
-	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
@@ -747,7 +832,7 @@ static int handler_before(const struct xr *r)
  * statement end, then one of the calls proofs of concept make. */
 static int scan_js_statement(const char *s, size_t n, int decode, struct xs_found *f)
 {
-	struct xr r = {(const unsigned char *)s, n, 0, decode};
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
@@ -1081,6 +1166,63 @@ static int calls_argument(const char *m, size_t len)
 	return 0;
 }
 
+static int timer_call(const char *m, size_t len)
+{
+	return (len == 10 && memcmp(m, "setTimeout", 10) == 0) ||
+	       (len == 11 && memcmp(m, "setInterval", 11) == 0);
+}
+
+/* x.call`...`, Reflect.apply.call`${alert}${0}${[1]}`: a tagged template
+ * on call, apply or bind hands the template's values to a function as its
+ * arguments, a way to call one with neither its name nor parentheses that
+ * honest code has no use for. */
+static int scan_js_tagged(const char *s, size_t n, struct xs_found *f)
+{
+	static const char *const names[] = {"call", "apply", "bind"};
+	const unsigned char *p = (const unsigned char *)s;
+	for (const unsigned char *t = memchr(p, '`', n); t;
+	     t = memchr(t + 1, '`', n - (size_t)(t + 1 - p))) {
+		size_t e = (size_t)(t - p), b = e;
+		while (b > 0 && e - b < 6 && xr_is_alpha(p[b - 1]))
+			b--;
+		if (b == e || b == 0 || p[b - 1] != '.')
+			continue;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strlen(names[k]) == e - b && memcmp(p + b, names[k], e - b) == 0)
+				return xs_hit(f, "xss.js_value", 75, b - 1, e + 1);
+	}
+	return 0;
+}
+
+/* <XSS>=&{alert(1)}, x="&{...}": Netscape's script entities, outside an
+ * attribute's quotes too: '=' (a quote between allowed), "&{", a call
+ * and the closing '}' within 64 bytes. */
+static int scan_js_entity(const char *s, size_t n, struct xs_found *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (const unsigned char *a = memchr(p, '&', n); a;
+	     a = memchr(a + 1, '&', n - (size_t)(a + 1 - p))) {
+		size_t i = (size_t)(a - p), b = i;
+		if (i + 1 >= n || p[i + 1] != '{')
+			continue;
+		if (b > 0 && (p[b - 1] == '"' || p[b - 1] == '\''))
+			b--;
+		if (b == 0 || p[b - 1] != '=')
+			continue;
+		int call = 0;
+		for (size_t k = i + 2; k < n && k < i + 64; k++) {
+			if (p[k] == '(')
+				call = 1;
+			if (p[k] == '}') {
+				if (call)
+					return xs_hit(f, "xss.js_entity", 75, b - 1, k + 1);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 /* A sink passed around as a value rather than called by name, the way
  * filters on "alert(" are dodged: `${alert}`, (alert)(1), [1].find(alert),
  * a=alert,a(1). JavaScript names are case-sensitive: "Alert" is prose. */
@@ -1108,16 +1250,19 @@ static int scan_js_value(const char *s, size_t n, struct xs_found *f)
 		int pc = js_prev(p, i, &pa), nc = js_next(p, n, b, &nb);
 		if (pc == '{' && pa > 0 && p[pa - 1] == '$' && nc == '}')
 			return xs_hit(f, "xss.js_value", 80, pa - 1, nb + 1);
-		if (pc == '(' && nc == ')') {
+		if (pc == '(' && (nc == ')' || nc == ',')) {
 			int after = js_next(p, n, nb + 1, &at);
-			if (after == '(' || after == '`')
+			if (nc == ')' && (after == '(' || after == '`'))
 				return xs_hit(f, "xss.js_value", 80, pa, at + 1);
-			/* .find(alert): a method that calls what it is handed */
+			/* .find(alert), Reflect.apply(alert,0,[1]), setTimeout(alert,0):
+			 * a function that calls what it is handed first */
 			size_t w = pa;
 			while (w > 0 && pa - w < 16 && ident_char(p[w - 1]) && p[w - 1] != '.')
 				w--;
-			if (w < pa && w > 0 && p[w - 1] == '.' && calls_argument(s + w, pa - w))
-				return xs_hit(f, "xss.js_value", 75, w - 1, nb + 1);
+			int dotted = w > 0 && p[w - 1] == '.';
+			if (w < pa && ((dotted && calls_argument(s + w, pa - w)) ||
+			               (!dotted && timer_call(s + w, pa - w))))
+				return xs_hit(f, "xss.js_value", 75, dotted ? w - 1 : w, nb + 1);
 		}
 		if (pc == '=' && (nc == ',' || nc == ';') && pa > 0 && p[pa - 1] != '=' &&
 		    p[pa - 1] != '!' && p[pa - 1] != '<' && p[pa - 1] != '>') {
@@ -1158,7 +1303,7 @@ static int url_may_script(const char *s, size_t n)
 /* The whole input is a script URL, or a bare proof-of-concept call. */
 static int scan_whole(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 {
-	struct xr r = {(const unsigned char *)s, n, 0, 1};
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = 1};
 	int plain = !(chars & XS_DECODERS); /* the reader sees s as it is */
 	if (!plain || url_may_script(s, n)) {
 		struct xs_url url = {0};
@@ -1224,16 +1369,23 @@ static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	if (!(chars & (XS_DECODERS | POL_CH_STAR)) && !css_trigger(s, n))
 		return 0;
 	struct xs_win win = {0};
-	struct xr r = {(const unsigned char *)s, n, 0, 1};
-	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = 1};
+	unsigned refs = 0; /* one bit a character, newest lowest: spelled by a reference */
+	for (size_t at = 0;; at = r.pos) {
+		int c = xr_get(&r, 1);
+		if (c == XR_EOF)
+			break;
 		size_t i = r.pos - 1;
+		refs = refs << 1 | (r.pos - at > 1 || r.from_u7);
 		win_push(&win, c);
 		if (win.bits & (XW_EXPR | XW_BINDURL | XW_URLJS))
 			return xs_hit(f, "xss.css", 80, i >= 14 ? i - 14 : 0, i + 1);
-		/* url=javascript:x, ?javascript:x: a script URL as a parameter */
+		/* url=javascript:x, ?javascript:x: a script URL as a parameter;
+		 * or one spelled in references (&#106;&#97;...), which no honest
+		 * text does to a word */
 		if ((win.bits & XW_JS) && i + 1 < n && !is_space(s[i + 1]) && win.len >= 12) {
 			char before = win.w[(win.len - 12) % sizeof(win.w)];
-			if (strchr("=?,(\"'", before))
+			if (strchr("=?,(\"'", before) || __builtin_popcount(refs & 0x7ff) >= 4)
 				return xs_hit(f, "xss.js_url", 80, i >= 11 ? i - 11 : 0, i + 1);
 		}
 		win.bits = 0;
@@ -1283,6 +1435,12 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	if ((chars & (POL_CH_HIGH | POL_CH_BSLASH | POL_CH_PERCENT)) && scan_7bit(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_BACKTICK)) && scan_js_value(s, n, f))
+		return 1;
+	if ((chars & POL_CH_BACKTICK) && scan_js_tagged(s, n, f))
+		return 1;
+	if ((chars & (POL_CH_AMP | POL_CH_LBRACE | POL_CH_PAREN | POL_CH_EQUALS)) ==
+	        (POL_CH_AMP | POL_CH_LBRACE | POL_CH_PAREN | POL_CH_EQUALS) &&
+	    scan_js_entity(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
 	    scan_css(s, n, chars, f))

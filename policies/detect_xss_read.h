@@ -26,6 +26,11 @@ struct xr {
 	size_t n, pos;
 	int decode; /* decode references in markup too, not only in values;
 	             * XR_FORM: the input is percent-encoded, '+' is a space */
+	int u7on;   /* inside a UTF-7 run (+ADwAcw...-) */
+	int u7n;    /* bits of u7bits not yet returned */
+	unsigned u7bits;
+	int from_u7; /* the last character returned came from a UTF-7 run */
+	int depth;   /* 1: reading text decoded out of a value (no more nesting) */
 };
 
 struct xr_named {
@@ -99,23 +104,41 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 	return -1;
 }
 
-/* UTF-7 spellings of markup characters: +ADw- is '<'. */
-static int xr_utf7(const unsigned char *s, size_t n, size_t *p)
+static int xr_b64(unsigned char c)
 {
-	static const struct {
-		char code[5];
-		char c;
-	} forms[] = {{"ADw-", '<'}, {"AD4-", '>'}, {"ACI-", '"'}, {"ACc-", '\''}};
-	if (*p + 5 > n)
-		return -1;
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		if (memcmp(s + *p + 1, forms[i].code, 4) == 0) {
-			*p += 5;
-			return forms[i].c;
-		}
-	}
-	return -1;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
+
+/* UTF-7: '+' opens a run of base64 that spells UTF-16 (+ADw- is '<').
+ * A run is entered only when its first character is one that markup or
+ * script needs, so that the '+' of "C++" or of base64 data stays as is.
+ * s[at] is the byte after the '+'; returns 1 when r now reads the run. */
+static int xr_u7_start(struct xr *r, size_t at)
+{
+	if (at + 3 > r->n)
+		return 0;
+	int a = xr_b64(r->s[at]), b = xr_b64(r->s[at + 1]), c = xr_b64(r->s[at + 2]);
+	if (a < 0 || b < 0 || c < 0)
+		return 0;
+	unsigned u = (unsigned)a << 10 | (unsigned)b << 4 | (unsigned)c >> 2;
+	if (u >= 0x80 || !memchr("<>\"'/()=", (int)u, 8))
+		return 0;
+	r->u7on = 1;
+	r->u7n = 0;
+	r->u7bits = 0;
+	r->pos = at;
+	return 1;
+}
+
+/* The next character of a UTF-7 run, or -1 when the run ends (its '-'
+ * consumed) and plain reading resumes at r->pos. */
+static int xr_u7_next(struct xr *r);
 
 static int xr_hex(unsigned char c)
 {
@@ -134,7 +157,8 @@ static int xr_fold(unsigned v)
 	return v < 0x80 ? (int)v : XR_OTHER;
 }
 
-/* %HH, %uHHHH, \xHH, \uHHHH, \0 at s[*p]; -1 when there is none. */
+/* %HH, %uHHHH, \xHH, \uHHHH, \0, \" and \' at s[*p]; -1 when there is
+ * none. */
 static int xr_escape(const unsigned char *s, size_t n, size_t *p)
 {
 	size_t q = *p;
@@ -150,6 +174,9 @@ static int xr_escape(const unsigned char *s, size_t n, size_t *p)
 	           (q + 2 >= n || s[q + 2] < '0' || s[q + 2] > '9')) {
 		*p = q + 2; /* \0, a NUL written for a list of payloads */
 		return 0;
+	} else if (q + 1 < n && (s[q + 1] == '"' || s[q + 1] == '\'')) {
+		*p = q + 2; /* \", a quote escaped for a JSON or script string */
+		return s[q + 1];
 	} else if (q + 1 < n && s[q + 1] == 'x') {
 		q += 2;
 		digits = 2;
@@ -171,10 +198,37 @@ static int xr_escape(const unsigned char *s, size_t n, size_t *p)
 	return xr_fold(v);
 }
 
+static int xr_u7_next(struct xr *r)
+{
+	while (r->pos < r->n) {
+		int v = xr_b64(r->s[r->pos]);
+		if (v < 0)
+			break;
+		r->pos++;
+		r->u7bits = (r->u7bits << 6 | (unsigned)v) & 0xffffffu;
+		r->u7n += 6;
+		if (r->u7n >= 16) {
+			r->u7n -= 16;
+			r->from_u7 = 1;
+			return xr_fold(r->u7bits >> r->u7n & 0xffffu);
+		}
+	}
+	r->u7on = 0;
+	if (r->pos < r->n && r->s[r->pos] == '-')
+		r->pos++;
+	return -1;
+}
+
 /* Next character; references decode when the reader decodes or when
  * `value` says the character belongs to an attribute value. */
 static int xr_get(struct xr *r, int value)
 {
+	r->from_u7 = 0;
+	if (r->u7on) {
+		int d = xr_u7_next(r);
+		if (d >= 0)
+			return d;
+	}
 	if (r->pos >= r->n)
 		return XR_EOF;
 	unsigned char c = r->s[r->pos];
@@ -183,26 +237,33 @@ static int xr_get(struct xr *r, int value)
 		if (d >= 0)
 			return d;
 	} else if (c == '+' && r->decode) {
-		int d = xr_utf7(r->s, r->n, &r->pos);
-		if (d >= 0)
-			return d;
+		if (xr_u7_start(r, r->pos + 1)) {
+			int d = xr_u7_next(r);
+			if (d >= 0)
+				return d;
+		}
 		if (r->decode == XR_FORM) {
 			r->pos++;
 			return ' '; /* form encoding's space, undone with its escapes */
 		}
 	} else if ((c == '%' || c == '\\') && r->decode) {
+		size_t at = r->pos;
 		int d = xr_escape(r->s, r->n, &r->pos);
-		if (d == '+') {
-			/* %2BADw-: UTF-7 markup, percent-encoded once more */
-			size_t q = r->pos - 1;
-			int u = xr_utf7(r->s, r->n, &q);
-			if (u >= 0) {
-				r->pos = q;
+		if (d == '%' && c == '%' && r->pos + 1 < r->n && xr_hex(r->s[r->pos]) >= 0 &&
+		    xr_hex(r->s[r->pos + 1]) >= 0) {
+			/* %253C: percent-encoded twice */
+			d = xr_hex(r->s[r->pos]) * 16 + xr_hex(r->s[r->pos + 1]);
+			r->pos += 2;
+		}
+		/* %2BADw-: UTF-7 markup, percent-encoded once more */
+		if (d == '+' && xr_u7_start(r, r->pos)) {
+			int u = xr_u7_next(r);
+			if (u >= 0)
 				return u;
-			}
 		}
 		if (d >= 0)
 			return d;
+		r->pos = at;
 	} else if (c == 0xef && r->decode && r->pos + 2 < r->n &&
 	           (r->s[r->pos + 1] == 0xbc || r->s[r->pos + 1] == 0xbd) &&
 	           (r->s[r->pos + 2] & 0xc0) == 0x80) {
