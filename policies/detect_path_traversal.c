@@ -214,13 +214,24 @@ static const struct {
     T("documents and settings", "pt.windows", 70),
 };
 
-/* The target t[k..] names (k just after a slash), or -1. */
+/* Which targets start with a byte (bit e: targets[e]), built once at load,
+ * so that a path is compared only with the few targets it could name. */
+static uint64_t targets_starting[256];
+
+static void __attribute__((constructor)) targets_starting_init(void)
+{
+	_Static_assert(sizeof(targets) / sizeof(targets[0]) <= 64, "64 bits");
+	for (size_t e = 0; e < sizeof(targets) / sizeof(targets[0]); e++)
+		targets_starting[(unsigned char)targets[e].path[0]] |= 1ull << e;
+}
+
+/* The target t[k..] names (k just after a slash), or -1: the first in
+ * table order, as the bits are taken lowest first. */
 static int target_at(const unsigned char *t, size_t m, size_t k)
 {
-	for (size_t e = 0; e < sizeof(targets) / sizeof(targets[0]); e++) {
-		size_t l = targets[e].len;
-		if (targets[e].path[0] == t[k] && k + l <= m &&
-		    memcmp(t + k, targets[e].path, l) == 0)
+	for (uint64_t bits = targets_starting[t[k]]; bits; bits &= bits - 1) {
+		size_t e = (size_t)__builtin_ctzll(bits), l = targets[e].len;
+		if (k + l <= m && memcmp(t + k, targets[e].path, l) == 0)
 			return (int)e;
 	}
 	return -1;
@@ -469,13 +480,24 @@ static const struct {
     W("netdoc:"),
 };
 
+/* Which wrappers start with a byte (bit e: wrappers[e]), built once at
+ * load: most letters start none, the rest one to six. */
+static uint32_t wrappers_starting[256];
+
+static void __attribute__((constructor)) wrappers_starting_init(void)
+{
+	_Static_assert(sizeof(wrappers) / sizeof(wrappers[0]) <= 32, "32 bits");
+	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++)
+		wrappers_starting[(unsigned char)wrappers[e].s[0]] |= 1u << e;
+}
+
 static void check_wrapper(struct scan *sc, size_t i)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
-	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++) {
-		size_t l = wrappers[e].len;
-		if (wrappers[e].s[0] == t[i] && i + l <= m &&
+	for (uint32_t bits = wrappers_starting[t[i]]; bits; bits &= bits - 1) {
+		size_t e = (size_t)__builtin_ctz(bits), l = wrappers[e].len;
+		if (i + l <= m && t[i + 1] == (unsigned char)wrappers[e].s[1] &&
 		    memcmp(t + i, wrappers[e].s, l) == 0 && (i == 0 || !ch_is_alnum(t[i - 1]))) {
 			report(sc, "pt.stream_wrapper", 85, i, i + l);
 			return;
@@ -537,6 +559,8 @@ static void check_base64(struct scan *sc, size_t k)
 	};
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
+	if (k >= m || (t[k] != 'l' && t[k] != 'z')) /* every prefix starts so */
+		return;
 	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
 		size_t l = strlen(prefixes[p]);
 		if (k + l + 4 <= m && memcmp(t + k, prefixes[p], l) == 0) {
@@ -550,6 +574,19 @@ static void check_base64(struct scan *sc, size_t k)
 			}
 		}
 	}
+}
+
+/* The bytes scan_window's loop starts a check at: a dot, what precedes
+ * an absolute path, a slash, the first byte of a wrapper or probe file. */
+static uint8_t scan_class[256];
+
+static void __attribute__((constructor)) scan_class_init(void)
+{
+	static const char starts[] = ".=:\"' (/ebws";
+	for (size_t k = 0; k < sizeof(starts) - 1; k++)
+		scan_class[(unsigned char)starts[k]] = 1;
+	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++)
+		scan_class[(unsigned char)wrappers[e].s[0]] = 1;
 }
 
 static void scan_window(struct scan *sc, int first, size_t limit, int nul)
@@ -567,6 +604,11 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 	}
 	for (size_t i = 0; i < limit; i++) {
 		int c = t[i];
+		if (!scan_class[c]) { /* a byte no check below starts at */
+			if (sc->found && sc->hit->confidence >= PT_ENOUGH)
+				return;
+			continue;
+		}
 		if (c == '.' && step_boundary(t, i)) {
 			size_t j = i;
 			while (j < m && t[j] == '.')
@@ -606,8 +648,7 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 		    (t[i + 1] == '/' || (ch_is_alpha(t[i + 1]) && t[i + 2] == ':')) &&
 		    sc->path_checks++ < PT_PATH_CHECKS)
 			check_absolute(sc, i + 1, 1);
-		if (c == 'p' || c == 'z' || c == 'c' || c == 'e' || c == 'g' || c == 'd' ||
-		    c == 's' || c == 'j' || c == 'n')
+		if (wrappers_starting[c])
 			check_wrapper(sc, i);
 		if (c == 'e' || c == 'b' || c == 'w' || c == 's')
 			check_probe_target(sc, i);
@@ -687,6 +728,14 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 	                      POL_CH_HIGH | POL_CH_COLON | POL_CH_DIGIT /* 0x2e */;
 	if (ctx && (!(ctx->chars & need) || !may_hold(s, n, ctx->chars)))
 		return 0;
+	/* decode_pass changes only escapes, bytes 0xc0 and up and "0x" pairs
+	 * (which a NUL that fold_pass drops may join):
+	 * without them, the first pass is the last */
+	int decodable = !ctx || (ctx->chars & (POL_CH_PERCENT | POL_CH_HIGH | POL_CH_CTRL));
+	for (const char *z = s; !decodable && (z = memchr(z, '0', (size_t)(s + n - z)));) {
+		z++;
+		decodable = z < s + n && (*z == 'x' || *z == 'X');
+	}
 	struct window w;
 	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0, s, n, -1};
 	size_t i = 0;
@@ -709,7 +758,7 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 			limit = final || w.m <= PT_KEEP ? w.m : w.m - PT_KEEP;
 			scan_window(&sc, first, limit, nul);
 			if (p == PT_PASSES || (sc.found && hit->confidence >= PT_ENOUGH) ||
-			    !decode_pass(&w))
+			    !decodable || !decode_pass(&w))
 				break;
 			w.decoded = 1;
 		}
