@@ -343,10 +343,17 @@ static int same_ci(const char *s, const char *lit, size_t l)
 /* ---- decoding into a window ---- */
 
 struct window {
-	unsigned char t[CMDI_WIN];
-	uint32_t at[CMDI_WIN]; /* input offset of each decoded byte */
+	const unsigned char *t; /* the bytes judged: buf, or the input itself */
 	size_t m;
+	int direct; /* t is the input (nothing to decode): an index is an offset */
+	unsigned char buf[CMDI_WIN];
+	uint32_t at[CMDI_WIN]; /* input offset of each decoded byte */
 };
+
+static uint32_t win_at(const struct window *w, size_t i)
+{
+	return w->direct ? (uint32_t)i : w->at[i];
+}
 
 static const struct {
 	const char *name;
@@ -431,25 +438,14 @@ static int decode_one(const char *s, size_t n, size_t *i)
 	return c;
 }
 
-/* Fills the window from s at *i: decoded bytes until the window is full or
- * the input ends. plain: s holds no byte decode_one decodes (% & \), so
- * every byte stands for itself. */
-static void window_fill(struct window *w, const char *s, size_t n, size_t *i, int plain)
+/* Fills the window's buffer from s at *i: decoded bytes until it is full
+ * or the input ends. */
+static void window_fill(struct window *w, const char *s, size_t n, size_t *i)
 {
-	if (plain) {
-		size_t k = *i, room = CMDI_WIN - w->m, take = n - k < room ? n - k : room;
-		if (take)
-			memcpy(w->t + w->m, s + k, take);
-		for (size_t j = 0; j < take; j++)
-			w->at[w->m + j] = (uint32_t)(k + j);
-		w->m += take;
-		*i = k + take;
-		return;
-	}
 	while (*i < n && w->m < CMDI_WIN) {
 		size_t from = *i;
 		int c = decode_one(s, n, i);
-		w->t[w->m] = (unsigned char)c;
+		w->buf[w->m] = (unsigned char)c;
 		w->at[w->m] = (uint32_t)from;
 		w->m++;
 	}
@@ -468,14 +464,20 @@ struct word {
 	int obfuscated; /* quotes, backslashes or empty expansions inside the word */
 	int expansions; /* $x expansions that make up the word */
 	int versioned;  /* a program name with its version: gcc7.4, python3.10 */
+	size_t base;    /* where the name starts in w: after the last / or \\ before any NUL */
+	int nul;        /* a NUL byte (quoted) is in w */
 };
 
 static void word_put(struct word *wd, int c)
 {
-	if (wd->len < CMDI_WORD)
+	if (wd->len < CMDI_WORD) {
 		wd->w[wd->len++] = (char)ch_lower(c);
-	else
+		if ((c == '/' || c == '\\') && !wd->nul)
+			wd->base = wd->len;
+		wd->nul |= c == 0;
+	} else {
 		wd->toolong = 1;
+	}
 }
 
 static int is_space(int c)
@@ -598,13 +600,15 @@ static int brace_word(const unsigned char *t, size_t m, size_t k, size_t limit, 
 }
 
 /* Bytes read_word merely adds to the word outside quotes: none that ends a
- * word or that it treats specially anywhere. */
+ * word or that it treats specially anywhere. Each maps to itself in lower
+ * case; 0 for the others. */
 static unsigned char word_plain[256];
 
 static void __attribute__((constructor)) word_plain_init(void)
 {
 	for (int c = 1; c < 256; c++)
-		word_plain[c] = !is_word_end(c) && !strchr("{'\"\\`^$<>+,[?*/:", c);
+		if (!is_word_end(c) && !strchr("{'\"\\`^$<>+,[?*/:", c))
+			word_plain[c] = (unsigned char)ch_lower(c);
 }
 
 static void read_word(const unsigned char *t, size_t m, size_t k, struct word *wd)
@@ -622,8 +626,21 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 	while (k < limit) {
 		int c = t[k];
 		if (!quote && word_plain[c]) {
-			word_put(wd, c);
-			k++;
+			/* a run of ordinary bytes (none is / or \\), lowered by
+			 * the table as it is copied */
+			size_t e = k, stop = limit - k > CMDI_WORD - wd->len
+			                         ? k + (CMDI_WORD - wd->len)
+			                         : limit;
+			char *o = wd->w + wd->len;
+			for (; e < stop && word_plain[t[e]]; e++)
+				*o++ = (char)word_plain[t[e]];
+			wd->len = (size_t)(o - wd->w);
+			if (e == stop && e < limit && word_plain[t[e]]) {
+				wd->toolong = 1;
+				while (e < limit && word_plain[t[e]])
+					e++;
+			}
+			k = e;
 			continue;
 		}
 		if (c == '{' && !quote && wd->len > 0 && brace_word(t, m, k, limit, wd))
@@ -714,10 +731,17 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 	if (quote) { /* an apostrophe (I'd) or the closing quote of the payload: id' */
 		wd->len = qlen;
 		k = qk;
+		if (wd->base > qlen) { /* the last / was in the part dropped */
+			wd->base = 0;
+			for (size_t j = 0; j < qlen && wd->w[j]; j++)
+				if (wd->w[j] == '/' || wd->w[j] == '\\')
+					wd->base = j + 1;
+		}
 	}
-	if (brace && !(k < m && t[k] == ','))
+	if (brace && !(k < m && t[k] == ',')) {
 		wd->len = 0; /* a brace group that is no expansion */
-	else if (brace && k + 1 < m && strchr("/-$.~'\"", t[k + 1]))
+		wd->base = 0;
+	} else if (brace && k + 1 < m && strchr("/-$.~'\"", t[k + 1]))
 		wd->obfuscated = 1; /* {cat,/etc/passwd}: a command line without spaces */
 	wd->end = k;
 	wd->w[wd->len] = 0;
@@ -756,10 +780,67 @@ static int glob_match(const char *p, const char *s)
 static struct kw_table prog_kw;
 static struct kw_entry prog_entries[NPROGRAMS];
 
+/* The first three bytes of every name (NULs past a short name's end),
+ * hashed to one bit each: an exact match, a family member (ansible-x) and
+ * a versioned name (gcc7.4; a two-letter name is also marked with each digit
+ * third) all start with the bytes of an entry, so a word whose bit is clear
+ * is no program at the cost of one load. */
+static uint64_t prog_tris[65536 / 64];
+
+static unsigned tri_hash(int a, int b, int c)
+{
+	return ((unsigned)a * 2654435761u ^ (unsigned)b * 40503u ^ (unsigned)c * 977u) & 0xffff;
+}
+
+static int tri_has(int a, int b, int c)
+{
+	unsigned h = tri_hash(a, b, c);
+	return (int)(prog_tris[h >> 6] >> (h & 63)) & 1;
+}
+
+static int prog_tri(const char *name)
+{
+	int a = (unsigned char)name[0], b = a ? (unsigned char)name[1] : 0,
+	    c = b ? (unsigned char)name[2] : 0;
+	return tri_has(a, b, c);
+}
+
+/* The longest name without a dash: a word longer than that, with no dash
+ * (a family member's or a dashed name's) and no version at its end, is no
+ * program. */
+static size_t prog_maxlen_nodash;
+
+static void tri_add(int a, int b, int c)
+{
+	unsigned h = tri_hash(a, b, c);
+	prog_tris[h >> 6] |= 1ull << (h & 63);
+}
+
+static void tri_add_name(const char *nm)
+{
+	size_t l = strlen(nm);
+	int a = (unsigned char)nm[0], b = l > 1 ? (unsigned char)nm[1] : 0,
+	    c = l > 2 ? (unsigned char)nm[2] : 0;
+	if (l == 2 && b == '-') { /* a family "x-": any third byte */
+		for (int x = 0; x < 256; x++)
+			tri_add(a, b, x);
+		return;
+	}
+	tri_add(a, b, c);
+	if (l == 2) /* versioned: ip6, cc1 */
+		for (int d = '0'; d <= '9'; d++)
+			tri_add(a, b, d);
+}
+
 static void __attribute__((constructor)) prog_kw_init(void)
 {
-	for (size_t e = 0; e < NPROGRAMS; e++)
+	for (size_t e = 0; e < NPROGRAMS; e++) {
 		prog_entries[e] = (struct kw_entry){programs[e].name, (uint32_t)e + 1};
+		tri_add_name(programs[e].name);
+		size_t l = strlen(programs[e].name);
+		if (!strchr(programs[e].name, '-') && l > prog_maxlen_nodash)
+			prog_maxlen_nodash = l;
+	}
 	kw_build(&prog_kw, prog_entries, NPROGRAMS);
 }
 
@@ -792,10 +873,7 @@ static int name_lookup(const char *name, int glob)
 
 static int program_lookup(struct word *wd, int *bindir)
 {
-	const char *w = wd->w, *base = w;
-	for (const char *p = w; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
+	const char *w = wd->w, *base = w + wd->base;
 	size_t bl = strlen(base);
 	char name[CMDI_WORD + 1];
 	memcpy(name, base, bl + 1);
@@ -821,6 +899,8 @@ static int program_lookup(struct word *wd, int *bindir)
 		if (lit < 2 && !(wd->abs && strchr(w + 1, '/')))
 			return -1;
 	}
+	if (!wd->glob && !prog_tri(name))
+		return -1;
 	int e = name_lookup(name, wd->glob);
 	if (e >= 0 || wd->glob)
 		return e;
@@ -834,6 +914,47 @@ static int program_lookup(struct word *wd, int *bindir)
 	e = name_lookup(name, 0);
 	wd->versioned = e >= 0;
 	return e;
+}
+
+/* 1 when the word at t[k] is certainly no program and no statement, told
+ * without reading it: ordinary bytes, / and : only (no quoting, glob,
+ * expansion or Windows drive), ending where read_word must end it, and the
+ * name after its last / starting with two bytes no program starts with.
+ * Exact: whenever it says 1, judge would find nothing. */
+static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
+{
+	size_t cap = k + CMDI_WORD + 1 < m ? k + CMDI_WORD + 1 : m, e, name = k;
+	if (k + 1 >= m || !word_plain[t[k]] || t[k + 1] == ':')
+		return 0;
+	int a = word_plain[t[k]], b = ch_lower(t[k + 1]);
+	if ((a == 'f' && b == 'o') || (a == 'i' && b == 'f') || (a == 'a' && b == 'l'))
+		return 0; /* for, if, alias: judge_statement reads them */
+	for (e = k; e < cap; e++) {
+		if (word_plain[t[e]])
+			continue;
+		if (t[e] == '/')
+			name = e + 1;
+		else if (t[e] != ':')
+			break;
+	}
+	if (e == k + CMDI_WORD + 1)
+		return 1; /* longer than any name: read_word calls it too long */
+	if (e < m) {
+		/* only the ends read_word never reads past (pi``ng, pi<()ng and
+		 * c{a,oun}t go on) */
+		int c = t[e];
+		if (!is_word_end(c) || c == '`' || c == '<' || c == '>' || c == '{')
+			return 0;
+	}
+	if (e - name > 4 && same_ci((const char *)t + e - 4, ".exe", 4))
+		return 0; /* id.exe: the name is "id" */
+	if (name == e)
+		return 1; /* "dir/": no name at all */
+	if (e - name > prog_maxlen_nodash && !memchr(t + name, '-', e - name) &&
+	    !ch_is_digit(t[e - 1]) && t[e - 1] != '.' && t[e - 1] != '_')
+		return 1; /* user4008@example.com: longer than any name */
+	return !tri_has(ch_lower(t[name]), name + 1 < e ? ch_lower(t[name + 1]) : 0,
+	                name + 2 < e ? ch_lower(t[name + 2]) : 0);
 }
 
 /* ---- what follows the command word ---- */
@@ -944,6 +1065,7 @@ struct scan {
 	int prose; /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
 	int cap;   /* while judging a mention: the most a finding may say */
 	int calls; /* a '(' may be in the decoded input: exec calls are looked for */
+	int quiet; /* no byte scan_window stops at is in the input: only its start is judged */
 };
 
 static int is_prose(struct scan *sc)
@@ -970,8 +1092,8 @@ static void report(struct scan *sc, const char *rule, int conf, size_t from, siz
 	sc->hit->category = POL_CAT_CMDI;
 	sc->hit->severity = conf >= 80 ? POL_SEV_CRITICAL : POL_SEV_HIGH;
 	sc->hit->confidence = (uint8_t)conf;
-	sc->hit->off = w->at[from];
-	sc->hit->len = w->at[to - 1] + 1 - w->at[from];
+	sc->hit->off = win_at(w, from);
+	sc->hit->len = win_at(w, to - 1) + 1 - win_at(w, from);
 	sc->found = 1;
 }
 
@@ -1105,6 +1227,8 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	size_t m = sc->w->m, from;
 	while (k < m && is_space(t[k]))
 		k++;
+	if (word_is_nothing(t, m, k))
+		return;
 	/* env assignments before the command: FOO=1 cmd */
 	from = k;
 	struct word wd;
@@ -1415,6 +1539,8 @@ static void scan_window(struct scan *sc, int first)
 		if (q < k) /* 'i'fconfig: the quote splits the word, it does not wrap the value */
 			judge(sc, q, ST_START, 0);
 	}
+	if (sc->quiet)
+		return;
 	for (size_t i = 0; i < limit; i++) {
 		if (!(scan_byte[t[i]] & mask))
 			continue;
@@ -1527,29 +1653,45 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	                      POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_SLASH | POL_CH_SQUOTE |
 	                      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
 	                      POL_CH_STAR | POL_CH_QMARK;
+	/* the bytes scan_window stops at (scan_byte's SB_CASE; ESC is a CTRL) */
+	const uint32_t stops = POL_CH_NEWLINE | POL_CH_SEMI | POL_CH_PIPE | POL_CH_AMP |
+	                       POL_CH_DQUOTE | POL_CH_SQUOTE | POL_CH_BACKTICK | POL_CH_DOLLAR |
+	                       POL_CH_LT | POL_CH_GT | POL_CH_PAREN | POL_CH_LBRACE | POL_CH_SLASH |
+	                       POL_CH_CTRL;
 	struct window w;
 	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
 	/* a '(' in the decoded input comes from one in s, %28 or &#40; &lpar; */
 	int calls = (chars & (POL_CH_PAREN | POL_CH_PERCENT | POL_CH_AMP)) != 0;
 	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH));
-	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls};
+	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0};
 	size_t i = 0;
-	w.m = 0;
 	int first = 1;
+	w.m = 0;
+	w.direct = 0;
+	w.t = w.buf;
 	if (ctx && !(ctx->chars & need)) {
 		/* letters and spaces: only a lone reconnaissance command can be here */
-		size_t k = n < 64 ? n : 64;
-		memcpy(w.t, s, k);
-		for (size_t j = 0; j < k; j++)
-			w.at[j] = (uint32_t)j;
-		w.m = k;
+		w.t = (const unsigned char *)s;
+		w.m = n < 64 ? n : 64;
+		w.direct = 1;
 		sc.final = 1;
-		if (k)
+		if (w.m)
 			judge(&sc, 0, ST_START, 0);
 		return sc.found;
 	}
+	if (plain) {
+		/* every byte stands for itself: the input is the window */
+		w.t = (const unsigned char *)s;
+		w.m = n;
+		w.direct = 1;
+		sc.final = 1;
+		sc.quiet = !(chars & stops);
+		if (n)
+			scan_window(&sc, 1);
+		return sc.found;
+	}
 	while (i < n || first) {
-		window_fill(&w, s, n, &i, plain);
+		window_fill(&w, s, n, &i);
 		sc.final = i >= n;
 		if (w.m > 0)
 			scan_window(&sc, first);
@@ -1559,7 +1701,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		if (i >= n)
 			break;
 		/* keep the tail as look-ahead context for the next window */
-		memmove(w.t, w.t + w.m - CMDI_KEEP, CMDI_KEEP);
+		memmove(w.buf, w.buf + w.m - CMDI_KEEP, CMDI_KEEP);
 		memmove(w.at, w.at + w.m - CMDI_KEEP, CMDI_KEEP * sizeof(w.at[0]));
 		w.m = CMDI_KEEP;
 	}
