@@ -1102,6 +1102,13 @@ static int sql_group(const struct sq_scan *sc, size_t j, size_t lim)
 	return 1;
 }
 
+/* Token types anywhere() acts on; it returns 0 at once on the others. */
+static int sq_anchor(uint8_t type)
+{
+	return type == SQ_FUNC || type == SQ_SEMI || type == SQ_OP || type == SQ_LOGIC ||
+	       type == SQ_KW;
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
@@ -1162,9 +1169,66 @@ static int pass(const char *s, size_t n, char quote, int no_bs, struct sq_found 
 		}
 		if (i >= sc->count)
 			return 0;
+		/* past the first tokens only anywhere() runs, and it acts on
+		 * calls, ';', operators, logic and keywords alone */
+		if (i > 2 && !sq_anchor(sc->ring[i % SQ_RING].type))
+			continue;
 		if (rules_at(sc, i, quote, f))
 			return 1;
 	}
+}
+
+/* Can no pass find anything in s[0..n), which holds no quote? Every rule
+ * needs one token of these kinds: a keyword, a logical or comparison
+ * operator, not, a call, ';', a comment, a string, or the cast '::'
+ * (literals, names, variables, commas and arithmetic only ever join
+ * them). This reads the bytes once, without the lexer's contexts, and
+ * answers "inert" only when none of those can be made from them: no byte
+ * that starts one, no "--", "slash-star" or "::", no word with an SQL role
+ * (each part of a dotted name is looked up, as is a word after the digits
+ * a number would take). A cheap, exact way past most data. */
+static int sq_inert(const unsigned char *s, size_t n)
+{
+	if (!sq_dotted_ok)
+		return 0;
+	for (size_t p = 0; p < n;) {
+		unsigned char c = s[p];
+		switch (sq_quick[c]) {
+		case SQ_Q_INERT:
+			p++;
+			continue;
+		case SQ_Q_SIG:
+			return 0;
+		case SQ_Q_PAIR:
+			if (p + 1 < n && s[p + 1] == sq_pair_next(c))
+				return 0;
+			p++;
+			continue;
+		default:
+			break;
+		}
+		/* a no-break space where a token starts is white space to
+		 * the lexer, though its bytes are word bytes */
+		if (c == 0xc2 && p + 1 < n && s[p + 1] == 0xa0) {
+			p += 2;
+			continue;
+		}
+		/* a word: letters, digits, '_', '$', UTF-8 */
+		size_t a = p;
+		while (p < n && sq_word_byte[s[p]])
+			p++;
+		size_t b = a;
+		while (b < p && sq_is_digit(s[b]))
+			b++;
+		if (b > a && b < p)
+			return 0; /* 1union, 0x7e, 1e5: the number's tail may be a word */
+		if (b == a && p - a < SQ_WORD_MAX) {
+			const struct sqw_word *kw = sq_word_find(s + a, p - a);
+			if (kw && kw->role != SQW_NONE)
+				return 0;
+		}
+	}
+	return 1;
 }
 
 /* The passes over one input; fills *hit on a finding. */
@@ -1177,10 +1241,13 @@ static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (!s || n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
+	if (!(chars & (POL_CH_SQUOTE | POL_CH_DQUOTE)) && sq_inert((const unsigned char *)s, n))
+		return 0;
 	/* Quoted passes once more without backslash escapes when a backslash
 	 * stands before a quote: admin\' or 1=1-- breaks out where the
 	 * database (SQLite, standard SQL) escapes nothing with it. */
-	int bs = s && (chars & POL_CH_BSLASH) && (memmem(s, n, "\\'", 2) || memmem(s, n, "\\\"", 2));
+	int bs =
+	    s && (chars & POL_CH_BSLASH) && (memmem(s, n, "\\'", 2) || memmem(s, n, "\\\"", 2));
 	for (int q = 0; q < (bs ? 5 : 3); q++) {
 		char quote = quotes[q < 3 ? q : q - 2];
 		if (quote == '\'' && !(chars & POL_CH_SQUOTE))

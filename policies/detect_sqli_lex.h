@@ -150,37 +150,79 @@ static void sq_skip_gap(struct sq_lex *lx)
 	lx->pos = p;
 }
 
+/* Bytes as sq_inert (detect_sqli.c) sees them: white space and
+ * punctuation that only joins tokens; a byte that starts a token the rules
+ * act on; the first byte of a pair that does ("--", "slash-star", "::");
+ * the first byte of a word. */
+enum { SQ_Q_INERT, SQ_Q_SIG, SQ_Q_PAIR, SQ_Q_WORD };
+#define SQ_Q(c)                                                                                    \
+	(sq_word_byte[c] ? SQ_Q_WORD                                                               \
+	 : ((c) == '(' || (c) == ')' || (c) == ';' || (c) == '#' || (c) == '=' || (c) == '<' ||    \
+	    (c) == '>' || (c) == '!' || (c) == '&' || (c) == '|' || (c) == '~' || (c) == '\'' ||   \
+	    (c) == '"')                                                                            \
+	     ? SQ_Q_SIG                                                                            \
+	 : ((c) == '-' || (c) == '/' || (c) == ':') ? SQ_Q_PAIR                                    \
+	                                            : SQ_Q_INERT)
+static unsigned char sq_quick[256];
+
+static unsigned char sq_pair_next(unsigned char c)
+{
+	return c == '/' ? '*' : c; /* -- :: and slash-star */
+}
+
+/* Does every dotted word in the list play no role? sq_inert looks the
+ * parts of a dotted name up, not the whole. */
+static int sq_dotted_ok;
+
 static int sq_cat_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, *(const char *const *)elem);
 }
 
-/* Which word lengths occur per first letter: most words of a text are
- * turned away by one bit test instead of a search. The words that pass it
- * cost one hash probe (the entry's role is its index plus one). */
-static uint64_t sq_len_mask[26];
+/* Which last bytes occur per first letter and length: most words of a text
+ * are turned away by one bit test instead of a search ("one" is not "ord",
+ * "it" is not "if"). The words that pass it cost one hash probe (the
+ * entry's role is its index plus one). Every listed word is shorter than
+ * SQ_WORD_MAX. */
+static uint32_t sq_fl_mask[26][SQ_WORD_MAX];
+
+/* The bit of a word's last byte in sq_fl_mask: a letter in any case, a
+ * digit, or anything else. */
+static uint32_t sq_last_bit(unsigned char c)
+{
+	unsigned l = (unsigned)(c | 0x20) - 'a';
+	return (uint32_t)1 << (l <= 25 ? l : (c >= '0' && c <= '9') ? 26 : 27);
+}
 #define SQ_NWORDS (sizeof(sqw_words) / sizeof(sqw_words[0]))
 static struct kw_table sq_kw;
 static struct kw_entry sq_kw_entries[SQ_NWORDS];
 
 static void __attribute__((constructor)) sq_words_init(void)
 {
+	int dotted_role = 0;
 	for (size_t i = 0; i < sizeof(sqw_words) / sizeof(sqw_words[0]); i++) {
 		const char *w = sqw_words[i].w;
 		size_t l = strlen(w);
-		if (w[0] >= 'a' && w[0] <= 'z' && l < 64)
-			sq_len_mask[w[0] - 'a'] |= (uint64_t)1 << l;
+		if (w[0] >= 'a' && w[0] <= 'z' && l < SQ_WORD_MAX)
+			sq_fl_mask[w[0] - 'a'][l] |= sq_last_bit((unsigned char)w[l - 1]);
 		sq_kw_entries[i] = (struct kw_entry){w, (uint32_t)i + 1};
+		if (strchr(w, '.') && sqw_words[i].role != SQW_NONE)
+			dotted_role = 1;
 	}
+	sq_dotted_ok = !dotted_role;
+	for (unsigned c = 0; c < 256; c++)
+		sq_quick[c] = SQ_Q(c);
 	kw_build(&sq_kw, sq_kw_entries, SQ_NWORDS);
 }
 
-static const struct sqw_word *sq_word_find(const char *lower, size_t l)
+/* The entry of the word w[0..l), in any case, or NULL. */
+static const struct sqw_word *sq_word_find(const unsigned char *w, size_t l)
 {
-	if (lower[0] < 'a' || lower[0] > 'z' || l >= 64 ||
-	    !(sq_len_mask[lower[0] - 'a'] & ((uint64_t)1 << l)))
+	unsigned first = (unsigned)(w[0] | 0x20) - 'a'; /* a letter: 0..25 */
+	if (l == 0 || first > 25 || l >= SQ_WORD_MAX ||
+	    !(sq_fl_mask[first][l] & sq_last_bit(w[l - 1])))
 		return NULL;
-	uint32_t r = kw_roles(&sq_kw, sq_kw_entries, lower, l);
+	uint32_t r = kw_roles(&sq_kw, sq_kw_entries, (const char *)w, l);
 	return r ? &sqw_words[r - 1] : NULL;
 }
 
@@ -233,38 +275,40 @@ static size_t sq_scan_line(struct sq_lex *lx, size_t p, struct sq_tok *t)
 	return p;
 }
 
-/* Classifies the word s[a..b): keyword, function, literal or identifier. */
-static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
+/* Classifies the word s[a..b): keyword, function, literal or identifier.
+ * dots and under say whether a '.' or a '_' is in it. */
+static void sq_word(struct sq_lex *lx, size_t a, size_t b, int dots, int under, struct sq_tok *t)
 {
 	char w[SQ_WORD_MAX];
+	const unsigned char *r = lx->s + a;
 	const struct sqw_word *kw = NULL;
 	size_t len = b - a;
 	t->type = SQ_BARE;
 	if (len >= SQ_WORD_MAX)
 		return;
-	/* lower-cased, noting on the way whether a '.' or a '_' is in it */
-	int dots = 0, under = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = lx->s[a + i];
-		dots |= c == '.';
-		under |= c == '_';
-		w[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	w[len] = '\0';
-	kw = sq_word_find(w, len);
+	kw = sq_word_find(r, len);
+	/* A catalogue is named by the first part of a dotted name, or by the
+	 * whole name (mysql.user, sys.tables); every one holds '_' or '.', or
+	 * starts sys / msys, which spares the search (and the lower-cased
+	 * copy) for most words. */
+	int sysish =
+	    len > 5 && (((r[0] | 0x20) == 's' && (r[1] | 0x20) == 'y' && (r[2] | 0x20) == 's') ||
+	                ((r[0] | 0x20) == 'm' && (r[1] | 0x20) == 's' && (r[2] | 0x20) == 'y' &&
+	                 (r[3] | 0x20) == 's'));
+	if (dots || under || sysish)
+		sq_lower(r, len, w);
+	else
+		w[0] = '\0';
 	const char *dot = dots ? memchr(w, '.', len) : NULL;
 	int dotted_kw = 0;
 	if (!kw && dot) {
 		dotted_kw = 1;
 		const char *last = strrchr(w, '.') + 1;
-		kw = sq_word_find(last, len - (size_t)(last - w));
+		kw = sq_word_find((const unsigned char *)last, len - (size_t)(last - w));
 		if (kw && kw->fn == SQF_NONE)
 			kw = NULL; /* a.from is a column, not a keyword */
 	}
-	/* A catalogue is named by the first part of a dotted name, or by the
-	 * whole name (mysql.user, sys.tables); every one holds '_' or '.', or
-	 * starts sys / msys, which spares the search for most words. */
-	if (dot || under || (len > 5 && (memcmp(w, "sys", 3) == 0 || memcmp(w, "msys", 4) == 0))) {
+	if (dots || under || sysish) {
 		char first[SQ_WORD_MAX];
 		size_t fl = dot ? (size_t)(dot - w) : len;
 		size_t ncat = sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]);
@@ -325,7 +369,7 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, struct sq_tok *t)
 		return;
 	case SQW_CMP:
 		/* in is a comparison only before its list */
-		if (strcmp(w, "in") == 0 && !call)
+		if (len == 2 && (r[0] | 0x20) == 'i' && (r[1] | 0x20) == 'n' && !call)
 			return;
 		t->type = SQ_CMP;
 		t->flags |= SQ_F_WORD;
@@ -383,11 +427,9 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 	if (p < n && sq_is_word(s[p]) && !sq_is_digit(s[p])) {
 		/* 1union: MySQL reads a number and a keyword; 5pm is a word. */
 		size_t q = p;
-		char w[SQ_WORD_MAX];
 		while (q < n && sq_is_word(s[q]))
 			q++;
-		const struct sqw_word *kw =
-		    sq_lower(s + p, q - p, w) ? sq_word_find(w, q - p) : NULL;
+		const struct sqw_word *kw = q - p < SQ_WORD_MAX ? sq_word_find(s + p, q - p) : NULL;
 		if (!kw || kw->role == SQW_NONE) {
 			t->type = SQ_BARE;
 			p = q;
@@ -509,15 +551,46 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 		return 1;
 	}
 	lx->started = 1;
-	sq_skip_gap(lx);
 	p = lx->pos;
+	while (p < n && s[p] == ' ')
+		p++;
+	lx->pos = p;
+	if (p < n && sq_may_gap(s[p])) {
+		sq_skip_gap(lx);
+		p = lx->pos;
+	}
 	t->off = (uint32_t)p;
 	if (p >= n) {
 		t->type = SQ_END;
 		return 0;
 	}
 	unsigned char c = s[p];
-	if (c == '\'' || c == '"') {
+	if (sq_word_byte[c] && !sq_is_digit(c)) {
+		/* a word (the commonest token, tested first): letters, digits,
+		 * '_', '$', UTF-8, and dots between them */
+		size_t b = p;
+		int dots = 0, under = 0;
+		while (b < n) {
+			unsigned char d = s[b];
+			if (sq_word_byte[d]) {
+				under |= d == '_';
+				b++;
+			} else if (d == '.' && b + 1 < n &&
+			           (sq_is_word(s[b + 1]) || s[b + 1] == '.')) {
+				dots = 1;
+				b++;
+			} else {
+				break;
+			}
+		}
+		if (b < n && (s[b] == '\'' || s[b] == '"') && sq_is_str_prefix(s + p, b - p)) {
+			t->type = SQ_STR;
+			p = sq_scan_quoted(lx, b + 1, s[b], t);
+		} else {
+			sq_word(lx, p, b, dots, under, t);
+			p = b;
+		}
+	} else if (c == '\'' || c == '"') {
 		t->type = SQ_STR;
 		p = sq_scan_quoted(lx, p + 1, c, t);
 	} else if (c == '`') {
@@ -559,18 +632,6 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 		}
 		while (p < n && (sq_is_word(s[p]) || s[p] == '.'))
 			p++;
-	} else if (sq_is_word(c)) {
-		size_t b = p;
-		while (b < n && (sq_is_word(s[b]) || (s[b] == '.' && b + 1 < n &&
-		                                      (sq_is_word(s[b + 1]) || s[b + 1] == '.'))))
-			b++;
-		if (b < n && (s[b] == '\'' || s[b] == '"') && sq_is_str_prefix(s + p, b - p)) {
-			t->type = SQ_STR;
-			p = sq_scan_quoted(lx, b + 1, s[b], t);
-		} else {
-			sq_word(lx, p, b, t);
-			p = b;
-		}
 	} else if ((c == '-' && p + 1 < n && s[p + 1] == '-') ||
 	           (c == '#' && !(p + 1 < n && s[p + 1] == '>'))) {
 		t->type = SQ_COMMENT;
