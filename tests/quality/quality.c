@@ -25,7 +25,10 @@
  *     the parts of the request the test's rule reads (its variables, from
  *     tests/data/quality/crs-rules.tsv: args, cookies, headers, path,
  *     query, body), a form body as its parameters and any other body whole;
- *   - YAML escapes in CRS tests (\xNN, \uNNNN, '') are decoded.
+ *   - YAML escapes in CRS tests (\xNN, \uNNNN, '') are decoded;
+ *   - a CRS test that expects a match but whose desc calls it a false
+ *     positive ("Expected (rare) false positive: ...") is a benign input
+ *     and counts with the CRS negatives.
  * CRS detection is also printed per paranoia level of the test's rule.
  *
  *   quality [-v|-vv]   (-v: print misses and false positives; -vv: and the
@@ -98,6 +101,7 @@ enum rule {
 	R_CRS_TARGETS,
 	R_CRS_BODY,
 	R_CRS_ESCAPES,
+	R_CRS_FP,
 	R__COUNT
 };
 
@@ -113,6 +117,7 @@ static const char *const rule_text[R__COUNT] = {
     [R_CRS_TARGETS] = "CRS tests carrying the parts their rule reads (other sources)",
     [R_CRS_BODY] = "CRS bodies not form-encoded carried whole, not split at '&'",
     [R_CRS_ESCAPES] = "CRS tests whose YAML escapes were decoded",
+    [R_CRS_FP] = "CRS tests expecting a match their desc calls a false positive: benign",
 };
 
 static unsigned long rule_n[R__COUNT];
@@ -800,7 +805,7 @@ static void run_crs(const char *path, void *arg)
 	const char *base = strrchr(path, '/');
 	j->rule = (unsigned)strtoul(base ? base + 1 : path, NULL, 10);
 	char *uri = NULL, *data = NULL, *method = NULL;
-	bool escaped = false;
+	bool escaped = false, fp_desc = false;
 	/* the headers map's "Name: value" lines, as "Name\tvalue\n" */
 	struct vg_buf hdrs = VG_BUF_INIT(1 << 20);
 	long hdrs_indent = -1;
@@ -857,8 +862,11 @@ static void run_crs(const char *path, void *arg)
 			free(data);
 			free(method);
 			uri = data = method = NULL;
-			escaped = false;
+			escaped = fp_desc = false;
 			vg_buf_reset(&hdrs);
+		} else if (strncmp(t, "desc:", 5) == 0) {
+			fp_desc =
+			    strcasestr(t, "false positive") || strcasestr(t, "false-positive");
 		} else if (strncmp(t, "uri:", 4) == 0 || strncmp(t, "data:", 5) == 0 ||
 		           strncmp(t, "method:", 7) == 0) {
 			char **dst = t[0] == 'u' ? &uri : t[0] == 'd' ? &data : &method;
@@ -881,7 +889,9 @@ static void run_crs(const char *path, void *arg)
 		           strncmp(t, "no_log_contains:", 16) == 0) {
 			if (uri || data || hdrs.len) {
 				vg_buf_putc(&hdrs, '\0');
-				crs_case(j, method, uri, data, hdrs.data, t[0] != 'n', escaped);
+				bool positive = t[0] != 'n' && !fp_desc;
+				rule_n[R_CRS_FP] += t[0] != 'n' && fp_desc;
+				crs_case(j, method, uri, data, hdrs.data, positive, escaped);
 			}
 			free(uri);
 			free(data);
