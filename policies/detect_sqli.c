@@ -172,12 +172,52 @@ static size_t operand(const struct sq_scan *sc, size_t j, size_t lim, unsigned *
 	return j;
 }
 
+static int one_word_literal(const struct sq_scan *sc);
+
+/* Does the group opening at j hold arguments, not prose: no two values
+ * side by side ("(see above)"), nothing SQL has no use for? */
+static int call_args(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	int depth = 0;
+	for (size_t k = j; k < lim; k++) {
+		const struct sq_tok *a = T(sc, k), *b = T(sc, k + 1);
+		if (a->type == SQ_END || a->type == SQ_OTHER)
+			return 0;
+		if (a->type == SQ_LP)
+			depth++;
+		else if (a->type == SQ_RP && --depth <= 0)
+			return k > j + 1; /* not () */
+		int av = a->type == SQ_BARE || a->type == SQ_NUM || a->type == SQ_STR ||
+		         a->type == SQ_VAR || a->type == SQ_RP;
+		int bv = b->type == SQ_BARE || b->type == SQ_NUM || b->type == SQ_STR ||
+		         b->type == SQ_VAR || b->type == SQ_FUNC;
+		if (av && bv)
+			return 0;
+	}
+	return 0;
+}
+
 /* Is what follows a logical operator at j an SQL condition? Strict: no
  * literal on its own unless a comment or ';' ends it (English says
  * "1950 or 1960" and "where's"). */
 static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 {
 	unsigned a = 0, b = 0;
+	/* admin'and unlikely (id)--, ' or soundex (1) != '0: after a one-word
+	 * value, a call of any name (the parenthesis set apart or not) that
+	 * SQL goes on from: a comment, ';', a comparison or more logic */
+	if (!strict && sc->lx.quote && one_word_literal(sc) &&
+	    (is_type(sc, j, SQ_BARE) || (is_type(sc, j, SQ_FUNC) && T(sc, j)->fn == SQF_NONE)) &&
+	    is_type(sc, j + 1, SQ_LP) && call_args(sc, j + 1, lim)) {
+		unsigned gi = 0;
+		size_t g = group_end(sc, j + 1, lim, &gi);
+		/* more logic only after a parenthesis glued on, which prose
+		 * does not do: "Smiths' and Joneses (both) and more" */
+		if (g < lim && (is_type(sc, g, SQ_COMMENT) || is_type(sc, g, SQ_SEMI) ||
+		                is_type(sc, g, SQ_CMP) ||
+		                (is_type(sc, g, SQ_LOGIC) && is_type(sc, j, SQ_FUNC))))
+			return 1;
+	}
 	size_t e = operand(sc, j, lim, &a);
 	if (e == SQ_FAIL)
 		return 0;
@@ -330,9 +370,9 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 static int union_select(const struct sq_scan *sc, size_t i, size_t lim)
 {
 	size_t j = i + 1;
-	if (is_kw(sc, j, SQW_ALL))
-		j++;
-	while (j < i + 4 && is_type(sc, j, SQ_LP))
+	while (j < i + 3 && is_kw(sc, j, SQW_ALL))
+		j++; /* union distinct all select */
+	while (j < i + 5 && is_type(sc, j, SQ_LP))
 		j++;
 	if (!is_kw(sc, j, SQW_SELECT))
 		return 0;
@@ -735,6 +775,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		 * operand, the rest of the query cut off */
 		if (quoted && one_word_literal(sc) && cut_off(sc, e))
 			return found(f, "sqli.expression", 75, i, e + 1);
+		/* 1*1--, 0 - 2 followed by an open block comment: a number worked on with literals,
+		 * then the rest of the query cut off, as 1-- alone is */
+		if (!quoted && i == 1 && T(sc, 0)->type == SQ_NUM && !(t->flags & SQ_F_WORD) &&
+		    info == OI_LIT && cut_off(sc, e))
+			return found(f, "sqli.comment", 75, i, e + 1);
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
@@ -758,6 +803,9 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* ';select ..., ;drop ...: a statement keyword opens a new
 		 * statement right after a break-out, or opens the input */
 		if ((quoted || i == 0) && starts_statement(sc, j + 1))
+			return found(f, "sqli.stacked", 85, i, j + 3);
+		/* ;set @x = ...: a variable assigned in a statement of its own */
+		if ((quoted || i == 0) && is_kw(sc, j + 1, SQW_SET) && is_type(sc, j + 2, SQ_VAR))
 			return found(f, "sqli.stacked", 85, i, j + 3);
 		if (statement(sc, j + 1, lim, 0) || guarded_call(sc, j + 1, lim) ||
 		    stacked_extra(sc, j + 1, lim))
@@ -1132,6 +1180,17 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 		if (e != SQ_FAIL && is_type(sc, e, SQ_LOGIC) &&
 		    literal_comparison(sc, e + 1, SQ_LOOK, 1))
 			return found(f, "sqli.boolean", 80, e, e + 4);
+		/* 1+pi() and (3=pi())--: a value of literals and calls, then a
+		 * parenthesized comparison that ends the input or the query */
+		if (e != SQ_FAIL && !(info & OI_BARE) && is_type(sc, e, SQ_LOGIC) &&
+		    is_type(sc, e + 1, SQ_LP)) {
+			unsigned gi = 0;
+			size_t g = group_end(sc, e + 1, SQ_LOOK, &gi);
+			if ((gi & OI_CMP) && (gi & (OI_LIT | OI_CALL)) && g < SQ_LOOK &&
+			    (is_type(sc, g, SQ_END) || is_type(sc, g, SQ_COMMENT) ||
+			     is_type(sc, g, SQ_SEMI)))
+				return found(f, "sqli.boolean", 80, e, g);
+		}
 	}
 	/* ( 1 or @a ) --: a parenthesized expression, the query cut off */
 	if (!quote && i == 0 && T(sc, 0)->type == SQ_LP && sql_group(sc, 0, SQ_LOOK))
@@ -1279,6 +1338,79 @@ static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	return 0;
 }
 
+#define SQ_NORM_MAX 1024 /* longest input read once more with typographic quotes */
+
+/* Typographic quotes and primes (U+2018 U+2019 U+2032 U+00B4, U+201C
+ * U+201D) and the en dash: a database or driver that maps characters to a
+ * narrower code page (best-fit mapping, ASCII folding before the query is
+ * built) turns them into ' " and -, and attackers write them so that a
+ * filter looking for ASCII quotes sees none. Returns the ASCII character
+ * and sets *len to the bytes it replaces; 0 when s[0..n) starts none. */
+static char sq_typographic(const unsigned char *s, size_t n, size_t *len)
+{
+	if (n >= 2 && s[0] == 0xc2 && s[1] == 0xb4) {
+		*len = 2;
+		return '\'';
+	}
+	if (n < 3 || s[0] != 0xe2 || s[1] != 0x80)
+		return 0;
+	*len = 3;
+	switch (s[2]) {
+	case 0x98:
+	case 0x99:
+	case 0xb2:
+		return '\'';
+	case 0x9c:
+	case 0x9d:
+		return '"';
+	case 0x93:
+		return '-';
+	default:
+		return 0;
+	}
+}
+
+/* scan_input, and when s holds typographic quotes, once more over a copy
+ * with ASCII in their place (inputs up to SQ_NORM_MAX bytes; the copy and
+ * its offset map live on the stack). An en dash becomes "--", the line
+ * comment it stands for. */
+static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
+{
+	if (scan_input(s, n, chars, hit))
+		return 1;
+	if (!(chars & POL_CH_HIGH) || n > SQ_NORM_MAX)
+		return 0;
+	char t[SQ_NORM_MAX];
+	uint16_t from[SQ_NORM_MAX + 1];
+	size_t m = 0;
+	int changed = 0;
+	for (size_t i = 0; i < n;) {
+		size_t len = 1;
+		char c = sq_typographic((const unsigned char *)s + i, n - i, &len);
+		from[m] = (uint16_t)i;
+		if (!c) {
+			t[m++] = s[i];
+		} else {
+			t[m++] = c;
+			if (c == '-') {
+				from[m] = (uint16_t)i;
+				t[m++] = '-';
+			}
+			changed = 1;
+		}
+		i += len;
+	}
+	from[m] = (uint16_t)n;
+	if (!changed || !scan_input(t, m, pol_charmask(t, m), hit))
+		return 0;
+	size_t a = hit->off < m ? hit->off : m, b = (size_t)hit->off + hit->len;
+	if (b > m)
+		b = m;
+	hit->off = from[a];
+	hit->len = (uint32_t)(from[b] - from[a]);
+	return 1;
+}
+
 int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
@@ -1286,7 +1418,7 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	/* Token offsets are 32-bit; the engine's event limit is far below. */
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
-	if (scan_input(s, n, chars, hit))
+	if (scan_typed(s, n, chars, hit))
 		return 1;
 	/* A path or an S3 key puts each value in a segment of its own
 	 * (/items/10 ORDER BY 17--): each segment is read as an input too.
@@ -1297,7 +1429,7 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		const char *e = memchr(s + a, '/', n - a);
 		size_t b = e ? (size_t)(e - s) : n;
 		if (b - a >= 2 && b - a < n &&
-		    scan_input(s + a, b - a, pol_charmask(s + a, b - a), hit)) {
+		    scan_typed(s + a, b - a, pol_charmask(s + a, b - a), hit)) {
 			hit->off += (uint32_t)a;
 			return 1;
 		}
