@@ -80,7 +80,12 @@ struct xs_win {
 	int prev_slash; /* last char was '/', maybe a comment opener */
 	char *text;     /* when set: the decoded text outside comments, capped */
 	size_t text_len, text_cap;
-	int esc_lt; /* a '<' came from a CSS escape */
+	int esc_lt;    /* a '<' came from a CSS escape */
+	int esc_bs;    /* the escape being read began with "\\" (a backslash) */
+	int esc_alpha; /* a letter was written as an escape (\72 ed, \xss) */
+	int braces;    /* '{' or '}' outside strings and comments */
+	int str_break; /* a control or newline inside a CSS string */
+	int esc_pending_bs;
 };
 
 static int win_ends(const struct xs_win *w, const char *word)
@@ -99,14 +104,20 @@ static void win_add(struct xs_win *w, int c);
 /* CSS escapes: \65 or \000065 is 'e', \x is 'x'. */
 static void win_push(struct xs_win *w, int c)
 {
+	w->esc_pending_bs = 0;
 	if (w->esc && !w->comment) {
 		int d = c >= 0 && c < 0x80 ? xr_hex((unsigned char)c) : -1;
+		w->esc_pending_bs = c == '\\' && !w->esc_digits;
 		if (d >= 0 && w->esc_digits < 6) {
 			w->esc_val = w->esc_val * 16 + (unsigned)d;
 			w->esc_digits++;
 			return;
 		}
 		w->esc = 0;
+		if (!w->esc_bs &&
+		    (w->esc_digits ? (w->esc_val < 0x80 && xr_is_alpha((int)w->esc_val))
+		                   : c >= 0 && c < 0x80 && xr_is_alpha(c)))
+			w->esc_alpha = 1;
 		if (w->esc_digits) {
 			w->esc_lt |= w->esc_val == '<';
 			win_add(w,
@@ -116,6 +127,10 @@ static void win_push(struct xs_win *w, int c)
 		}
 	}
 	if (c == '\\' && !w->comment) {
+		/* "\\" is a backslash; the window reads the second as an
+		 * escape (a layer of script-string escaping), but a letter
+		 * after it is no obfuscation: C:\\images */
+		w->esc_bs = w->esc_pending_bs;
 		w->esc = 1;
 		w->esc_val = 0;
 		w->esc_digits = 0;
@@ -134,8 +149,12 @@ static void win_add(struct xs_win *w, int c)
 	}
 	if (w->text && w->text_len < w->text_cap && c >= 0)
 		w->text[w->text_len++] = (char)(c < 0x80 ? c : XR_OTHER);
+	if (w->str && c >= 0 && c < 0x20 && c != '\t')
+		w->str_break = 1;
 	if (c == '\n')
 		w->str = 0; /* a newline ends a CSS string */
+	if ((c == '{' || c == '}') && !w->str)
+		w->braces++;
 	if (c == '"' || c == '\'') {
 		if (!w->str)
 			w->str = c;
@@ -172,9 +191,9 @@ static void win_add(struct xs_win *w, int c)
 	if (c == '(' && (win_ends(w, "behavior:url(") || win_ends(w, "behaviour:url(") ||
 	                 win_ends(w, "binding:url(")))
 		w->bits |= XW_BINDURL;
-	if (c == 't' && (win_ends(w, "url(javascript") || win_ends(w, "url(vbscript")))
+	if ((c | 0x20) == 't' && (win_ends(w, "url(javascript") || win_ends(w, "url(vbscript")))
 		w->bits |= XW_JS | XW_URLJS;
-	if (c == 't' && win_ends(w, "@import"))
+	if ((c | 0x20) == 't' && win_ends(w, "@import"))
 		w->bits |= XW_IMPORT;
 }
 
@@ -204,6 +223,17 @@ static void url_push(struct xs_url *u, int c)
 		u->len = 0;
 }
 
+/* Does the URL start with a scheme (letters, then ':')? */
+static int url_has_scheme(const struct xs_url *u)
+{
+	for (unsigned i = 0; i < u->len; i++)
+		if (u->u[i] == ':')
+			return i > 0;
+		else if (!xr_is_alpha(u->u[i]))
+			return 0;
+	return 0;
+}
+
 static int url_is(const struct xs_url *u, const char *prefix)
 {
 	size_t l = strlen(prefix);
@@ -223,6 +253,51 @@ static int url_data_doc(const struct xs_url *u)
 	       url_is(u, "data:application/x") || url_is(u, "data:text/xml") ||
 	       url_is(u, "data:text/javascript") || url_is(u, "data:application/javascript") ||
 	       url_is(u, "data:text/x-scriptlet") || url_is(u, "data:,");
+}
+
+/* Is the host of the URL in v[0..len) (as written, before decoding)
+ * spelled in percent-escapes, or an IPv4 address written with hex or
+ * octal parts (0x42.0102...) or as one number? Browsers resolve all of
+ * these; no honest link writes them so. */
+static int url_host_obfuscated(const unsigned char *v, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (v[i] <= 0x20))
+		i++;
+	size_t s = i;
+	while (i < len && xr_is_alpha(v[i]))
+		i++;
+	if (i < len && v[i] == ':' && i > s)
+		i++;
+	else
+		i = s;
+	if (i + 2 > len || v[i] != '/' || v[i + 1] != '/')
+		return 0;
+	i += 2;
+	size_t h = i;
+	int pct = 0, odd = 0, numeric = 1, parts = 0;
+	for (size_t b = i; i <= len; i++) {
+		unsigned char c = i < len ? v[i] : '/';
+		if (c == '/' || c == '?' || c == '#' || c == ':' || c == '\\' || c == '.') {
+			if (i == b)
+				return 0;
+			/* a part: 0x hex, leading-zero octal, or decimal */
+			int hex = i - b > 2 && v[b] == '0' && (v[b + 1] | 0x20) == 'x';
+			for (size_t k = hex ? b + 2 : b; k < i; k++)
+				if (hex ? xr_hex(v[k]) < 0 : v[k] < '0' || v[k] > '9')
+					numeric = 0;
+			odd |= hex || (i - b > 1 && v[b] == '0');
+			parts++;
+			if (c != '.')
+				break;
+			b = i + 1;
+			continue;
+		}
+		pct |= c == '%';
+	}
+	if (i == h)
+		return 0;
+	return pct || (numeric && (odd || parts == 1));
 }
 
 /* Event handlers seen in the wild whatever their value looks like. */
@@ -266,6 +341,8 @@ struct xs_tag {
 	int charset7;   /* charset=utf-7 (or another that decodes '<' from letters) */
 	int in_tag;     /* a real tag, not a guessed attribute context */
 	int js_later;   /* a URL attribute holds javascript: and a call, not first */
+	int in_math;    /* a <math> element opened earlier in the input */
+	int breakout;   /* a guessed attribute context: the quote it broke out of */
 	size_t js_off, js_end;
 };
 
@@ -278,6 +355,16 @@ static int name_is(const char *name, const char *const *list, size_t count)
 }
 
 static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct xs_found *f);
+
+/* The length of the run of letters at s[at], as written (no event handler
+ * has a name longer than 48). */
+static size_t name_span(const struct xr *r, size_t at)
+{
+	size_t k = at;
+	while (k < r->n && k - at <= 48 && xr_is_alpha(r->s[k]))
+		k++;
+	return k - at;
+}
 
 /* Reads one attribute value (after '='), judging it as it goes. */
 static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs_tag *tag,
@@ -292,26 +379,34 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	}
 	char small[16];
 	size_t small_len = 0;
-	int c = xr_peek(r, 1), quote = 0;
+	int c = xr_peek(r, 1), quote = 0, quote_lit = 0;
 	if (c == '"' || c == '\'' || c == '`') {
 		quote = c;
+		quote_lit = r->s[r->pos] == (unsigned char)c || r->s[r->pos] == '\\';
 		xr_get(r, 1);
 	}
-	size_t nonblank = 0;
-	int js_entity = 0;
+	size_t nonblank = 0, vstart = r->pos, vend;
+	int js_entity = 0, closing = 0;
 	for (;;) {
 		size_t before = r->pos;
+		vend = before;
 		c = xr_peek(r, 1);
 		if (c == XR_EOF)
 			break;
-		/* a quote that a reference produced does not end the value */
+		/* a quote that a reference produced does not end the value,
+		 * unless one opened it (&quot;...&quot;: markup decoded once
+		 * more than the page does); an escaped one (\") does */
 		int literal = r->s[before] == (unsigned char)c ||
 		              ((c == '"' || c == '\'') && r->s[before] == '\\');
+		if (quote && c == quote && (literal || !quote_lit)) {
+			closing = 1;
+			break;
+		}
+		if (!quote && literal && (is_space(c) || c == '>' || c == '`'))
+			break;
 		/* a '<' ends the value too: markup inside a value is judged as
 		 * markup (a browser in another context, or a filter that strips
 		 * part of it, will see it so) and it keeps the scan linear */
-		if (literal && (quote ? c == quote : (is_space(c) || c == '>' || c == '`')))
-			break;
 		if ((literal || r->decode) && c == '<')
 			break; /* decoding: markup encoded inside a value is markup */
 		if (r->s[before] == '&' && before + 1 < r->n && r->s[before + 1] == '{')
@@ -324,7 +419,7 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		if (small_len < sizeof(small) - 1)
 			small[small_len++] = (char)xr_lower(c);
 	}
-	if (quote && c == quote && r->s[r->pos] == (unsigned char)c)
+	if (closing)
 		xr_get(r, 1);
 	small[small_len] = '\0';
 	size_t end = r->pos;
@@ -353,6 +448,10 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	if (strcmp(attr, "attributename") == 0 &&
 	    (is_handler_name(small, strlen(small)) || strcmp(small, "innerhtml") == 0))
 		return xs_hit(f, "xss.handler", 85, attr_off, end);
+	/* <set attributeName=xlink:href to=...>: animation rewrites a link */
+	if (strcmp(attr, "attributename") == 0 &&
+	    (strcmp(small, "href") == 0 || strcmp(small, "xlink:href") == 0))
+		return xs_hit(f, "xss.svg_anim", 70, attr_off, end);
 	if (js_entity && (win.bits & XW_CALL))
 		return xs_hit(f, "xss.js_entity", 85, attr_off, end);
 	/* inside a real tag any handler counts; a guessed attribute context
@@ -362,6 +461,20 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	 * page's next bytes supply */
 	if (r->pos >= r->n && !nonblank && !quote && tag->in_tag)
 		cut = 1;
+	/* "  onload= ", "onzoom=: a handler's name and '=' closing the
+	 * input, for the page's next bytes to fill */
+	if (!tag->in_tag && !nonblank && !quote && r->pos >= r->n &&
+	    is_handler_name(local, attr_len) && name_span(r, attr_off) <= 48)
+		return xs_hit(f, "xss.handler", 75, attr_off, end);
+	/* 'formaction=: the same after a quote, for the attributes that send
+	 * a form elsewhere or hold a document */
+	if (!tag->in_tag && tag->breakout != ' ' && !nonblank && !quote && r->pos >= r->n &&
+	    (strcmp(attr, "formaction") == 0 || strcmp(attr, "srcdoc") == 0))
+		return xs_hit(f, "xss.attr_inject", 70, attr_off, end);
+	/* <math><a xlink:href=...>: MathML makes any element a link, the
+	 * way to a script URL where <a href> is filtered */
+	if (tag->in_math && strcmp(attr, "xlink:href") == 0 && nonblank)
+		return xs_hit(f, "xss.mathml_link", 60, attr_off, end);
 	if (is_handler_name(local, attr_len) && (nonblank || (cut && tag->in_tag)) &&
 	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) || common_handler(local) ||
 	     strchr(small, '=')))
@@ -376,6 +489,11 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	int url_attr = name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0]));
 	if (url_data_doc(&url) && url_attr)
 		return xs_hit(f, "xss.data_url", 85, attr_off, end);
+	/* href="htt\tp://0x42.0x0000066.0x7.0x93/": a link whose scheme or
+	 * host is written to get past filters and reviewers */
+	if (url_attr && ((url.split && url_has_scheme(&url)) ||
+	                 url_host_obfuscated(r->s + vstart, vend - vstart)))
+		return xs_hit(f, "xss.url_obfuscated", 60, attr_off, end);
 	/* href="jav&#65ascript:javascript:alert(1)": a script URL with a call
 	 * later in a URL whose own scheme was mangled */
 	if (url_attr && (win.bits & XW_JS) && (win.bits & XW_CALL) && !tag->js_later) {
@@ -391,6 +509,14 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	struct xs_found inner;
 	if (win.text && win.esc_lt && scan_markup_at(win.text, win.text_len, 0, 1, &inner))
 		return xs_hit(f, "xss.css_markup", 85, attr_off, end);
+	/* CSS injection: a style that breaks out of its declaration list
+	 * (braces; JSX's style={...} and templates' {{...}} aside), leaves a
+	 * comment open to swallow the page's own style, breaks a string with a
+	 * control, or writes letters as escapes to get past filters */
+	if (strcmp(attr, "style") == 0 &&
+	    ((win.braces && small[0] != '{' && !memmem(small, small_len, "{{", 2)) || win.comment ||
+	     win.str_break || win.esc_alpha))
+		return xs_hit(f, "xss.css_injection", 60, attr_off, end);
 	if (strcmp(attr, "srcdoc") == 0 && (win.bits & XW_LT))
 		return xs_hit(f, "xss.srcdoc", 85, attr_off, end);
 	if ((strcmp(attr, "content") == 0 || strcmp(attr, "values") == 0) && (win.bits & XW_JS))
@@ -567,6 +693,16 @@ static int attlist_handler(struct xr *r, struct xs_found *f, size_t off)
 	return 0;
 }
 
+/* Does the text at s[i] call something ('(' or '`') before its next '<',
+ * within 128 bytes? */
+static int text_calls(const unsigned char *s, size_t n, size_t i)
+{
+	for (size_t e = n - i > 128 ? i + 128 : n; i < e && s[i] != '<'; i++)
+		if (s[i] == '(' || s[i] == '`')
+			return 1;
+	return 0;
+}
+
 /* Is c, the character at r, a control that a decoding reader made from
  * a character reference? (A percent-escape's control is the real one a
  * URL decoder hands the page; a reference in a tag name is decoded by no
@@ -581,6 +717,7 @@ static int ref_control(const struct xr *r, int c)
 static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct xs_found *f)
 {
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode, .depth = depth};
+	int math = 0; /* a <math> element is open: its links are MathML's */
 	while (r.pos < n) {
 		size_t off = r.pos;
 		int u7 = 0; /* the '<' was spelled in UTF-7 */
@@ -618,9 +755,11 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 				return xs_hit(f, "xss.tag", 80, off, r.pos);
 			continue;
 		}
-		if (!xr_is_alpha(c))
+		/* <:vmlframe: a name with an empty namespace prefix */
+		if (!xr_is_alpha(c) && !(c == ':' && r.s[r.pos] == ':' && r.pos + 1 < n &&
+		                         xr_is_alpha(r.s[r.pos + 1])))
 			continue; /* "a < b", "<3", "<<": text */
-		struct xs_tag tag = {.in_tag = 1};
+		struct xs_tag tag = {.in_tag = 1, .in_math = math};
 		/* <scr&#x9ipt>: a control spelled as a reference inside a tag
 		 * name is dropped, as a filter that decodes and strips them does */
 		while (c != XR_EOF && (!is_space(c) || ref_control(&r, c)) && c != '/' &&
@@ -659,6 +798,7 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 			continue; /* attributes of an end tag count, nothing else */
 		if (tag_executable(&tag))
 			return xs_hit(f, "xss.tag", tag.name[0] == 's' ? 95 : 85, off, r.pos);
+		math |= strcmp(tag.name, "math") == 0;
 		/* +ADw-p+AD4-: a whole tag in UTF-7 is there for a page that
 		 * guesses that charset, or a filter that decodes it; no honest
 		 * input spells markup so */
@@ -666,6 +806,9 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 			return xs_hit(f, "xss.utf7", 85, off, r.pos);
 		if (tag.js_later)
 			return xs_hit(f, "xss.js_url", 80, tag.js_off, tag.js_end);
+		/* SVG's <handler>alert(1)</handler>: its text is script */
+		if (closed && strcmp(tag.name, "handler") == 0 && text_calls(r.s, n, r.pos))
+			return xs_hit(f, "xss.tag", 70, off, r.pos);
 		if (closed && strcmp(tag.name, "style") == 0 && read_style(&r, off, f))
 			return 1;
 	}
@@ -690,7 +833,7 @@ static int scan_attr_breakout(const char *s, size_t n, char q, int decode, struc
 			break;
 	}
 	size_t off = r.pos ? r.pos - 1 : 0;
-	struct xs_tag tag = {0};
+	struct xs_tag tag = {.breakout = q};
 	int closed;
 	if (read_attrs(&r, &tag, f, &closed)) {
 		if (f->off > off)
@@ -848,6 +991,9 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 				return xs_hit(f, "xss.js_breakout", 75, off, r.pos);
 			continue;
 		}
+		/* ?alert(1): a ternary's branch, or a query that a script reads */
+		if (c == '?' && r.pos < n && xr_is_alpha(r.s[r.pos]))
+			c = ';';
 		if (c != ';' && c != ')' && c != '}' && c != '|')
 			continue;
 		size_t off = r.pos - 1;
@@ -1056,7 +1202,7 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
  * may arrive decoded as a space. */
 static int scan_jsfuck(const char *s, size_t n, struct xs_found *f)
 {
-	size_t start = 0, count = 0, brackets = 0, bangs = 0;
+	size_t start = 0, count = 0, brackets = 0, bangs = 0, empties = 0, index = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '[' || c == ']' || c == '(' || c == ')' || c == '!' || c == '+') {
@@ -1065,10 +1211,18 @@ static int scan_jsfuck(const char *s, size_t n, struct xs_found *f)
 			count++;
 			brackets += c == '[';
 			bangs += c == '!';
+			/* an empty array used as a value, not markdown's ![](...) */
+			empties +=
+			    c == ']' && i > 0 && s[i - 1] == '[' && (i + 1 >= n || s[i + 1] != '(');
+			index += c == '[' && count > 1 && (s[i - 1] == ')' || s[i - 1] == ']');
 			if (count >= 48 && brackets >= 12 && bangs >= 6)
 				return xs_hit(f, "xss.jsfuck", 80, start, i + 1);
+			/* (![]+[])[+!+[]]: a letter picked out of negated and
+			 * added empty arrays, the atom of such code */
+			if (empties >= 2 && bangs && index)
+				return xs_hit(f, "xss.jsfuck", 70, start, i + 1);
 		} else if (c != ' ' || !count) {
-			count = brackets = bangs = 0;
+			count = brackets = bangs = empties = index = 0;
 		}
 	}
 	return 0;
@@ -1170,6 +1324,34 @@ static int timer_call(const char *m, size_t len)
 {
 	return (len == 10 && memcmp(m, "setTimeout", 10) == 0) ||
 	       (len == 11 && memcmp(m, "setInterval", 11) == 0);
+}
+
+/* "in \u0076\u0061l\u0075e\u004F\u0066": an identifier with letters
+ * written as \u escapes, which script reads as the name and filters do
+ * not; JSON encoders escape markup and non-ASCII, never plain letters.
+ * Two escaped letters in one identifier. */
+static int scan_js_uescape(const char *s, size_t n, struct xs_found *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0, start = 0;
+	for (size_t i = 0; i < n;) {
+		if (p[i] == '\\' && i + 5 < n && p[i + 1] == 'u') {
+			size_t q = i;
+			int c = xr_escape(p, n, &q);
+			if (c >= 0 && c < 0x80 && xr_is_alpha(c)) {
+				if (!run)
+					start = i;
+				if (++run >= 2)
+					return xs_hit(f, "xss.js_escape", 60, start, q);
+				i = q;
+				continue;
+			}
+		}
+		if (!ident_char(p[i]) || p[i] == '.')
+			run = 0;
+		i++;
+	}
+	return 0;
 }
 
 /* x.call`...`, Reflect.apply.call`${alert}${0}${[1]}`: a tagged template
@@ -1437,6 +1619,8 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	if ((chars & (POL_CH_PAREN | POL_CH_BACKTICK)) && scan_js_value(s, n, f))
 		return 1;
 	if ((chars & POL_CH_BACKTICK) && scan_js_tagged(s, n, f))
+		return 1;
+	if ((chars & POL_CH_BSLASH) && scan_js_uescape(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_AMP | POL_CH_LBRACE | POL_CH_PAREN | POL_CH_EQUALS)) ==
 	        (POL_CH_AMP | POL_CH_LBRACE | POL_CH_PAREN | POL_CH_EQUALS) &&

@@ -234,6 +234,16 @@ static int xr_get(struct xr *r, int value)
 	unsigned char c = r->s[r->pos];
 	if (c == '&' && (r->decode || value)) {
 		int d = xr_entity(r->s, r->n, &r->pos);
+		if (d == '&' && r->decode) {
+			/* &amp;tab;: a reference escaped once more; xr_entity reads
+			 * from the byte after its position, the one after "&amp" */
+			size_t q = r->pos - 1;
+			int d2 = xr_entity(r->s, r->n, &q);
+			if (d2 >= 0) {
+				r->pos = q;
+				return d2;
+			}
+		}
 		if (d >= 0)
 			return d;
 	} else if (c == '+' && r->decode) {
