@@ -83,7 +83,21 @@ struct ci_scan {
 	size_t last_exec; /* end of the last execution-family name, or 0 */
 	int runtime_word; /* child_process / getRuntime seen: method calls are real */
 	int prose;        /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
+	int runtime_text; /* child_process / getRuntime anywhere in s; -1: not looked for yet */
 };
+
+/* Are command-running receivers named in the input? Looked for only when
+ * a method call asks (getRuntime only where it ends three bytes before the
+ * input does, as the first pass always looked). */
+static int runtime_named(struct ci_scan *x)
+{
+	if (x->runtime_word)
+		return 1;
+	if (x->runtime_text < 0)
+		x->runtime_text = x->n >= 13 && (memmem(x->s, x->n, "child_process", 13) ||
+		                                 memmem(x->s, x->n - 3, "getRuntime", 10));
+	return x->runtime_text;
+}
 
 static void note(struct ci_scan *x, enum ci_kind k, size_t off, size_t end)
 {
@@ -282,10 +296,37 @@ static struct kw_table ci_kw;
 static struct kw_entry ci_entries[KW_SLOTS / 2];
 static size_t ci_nentries;
 
+/* For each (first byte, second byte) of the table's words, lower-cased,
+ * the lengths they come in, one bit each: a word whose bit is clear is on
+ * no list, told without hashing it (most words of most inputs). Bytes are
+ * folded to 40 slots: a-z, 0-9, _ and "other" (a one-letter word's second
+ * byte, and any byte no word holds). */
+static uint8_t ci_fold[256];
+static uint64_t ci_lengths[40][40];
+
+static inline int shape_listed(const char *s, size_t n)
+{
+	if (n == 0 || n > KW_MAX_WORD)
+		return 0;
+	int a = ci_fold[(unsigned char)s[0]], b = n > 1 ? ci_fold[(unsigned char)s[1]] : 39;
+	return (int)(ci_lengths[a][b] >> n) & 1;
+}
+
 static uint32_t roles_of(const char *s, size_t n)
 {
-	return kw_roles(&ci_kw, ci_entries, s, n);
+	return shape_listed(s, n) ? kw_roles(&ci_kw, ci_entries, s, n) : 0;
 }
+
+/* Byte classes of the scan, in one table. */
+enum {
+	CC_IDSTART = 1u << 0, /* letters and _ */
+	CC_IDCHAR = 1u << 1,  /* letters, digits and _ */
+	CC_STOP = 1u << 2,    /* a byte scan_code's switch judges */
+	CC_B64 = 1u << 3,     /* a base64 digit (standard or URL-safe) or = */
+	CC_UPPER = 1u << 4,
+	CC_LOWER = 1u << 5,
+};
+static uint8_t ci_class[256];
 
 /* Does "(" before i hold a source location, as stack traces print their
  * frames: "Runtime.exec(Runtime.java:593)", "execSync
@@ -416,7 +457,7 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 		}
 		/* a method call: is the receiver something that runs commands? */
 		/* "x.exec(" is a method; "'.exec(" is PHP concatenation */
-		if (b >= 2 && s[b - 1] == '.' && !x->runtime_word &&
+		if (b >= 2 && s[b - 1] == '.' && !runtime_named(x) &&
 		    (ch_ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')' ||
 		     s[b - 2] == ']')) {
 			size_t r = b - 1;
@@ -563,12 +604,11 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	const char *w = x->s + b;
 	size_t wl = e - b;
 	const char *s = x->s;
-	int dot_before = b > 0 && s[b - 1] == '.';
-	int dot_after = e < x->n && s[e] == '.';
-
 	uint32_t roles = roles_of(w, wl);
 	if (!roles)
 		return; /* most words of most inputs */
+	int dot_before = b > 0 && s[b - 1] == '.';
+	int dot_after = e < x->n && s[e] == '.';
 	if (roles & R_DUNDER) {
 		x->dunders++;
 		if (x->dunders >= 2 || word_is(w, wl, "__subclasses__") ||
@@ -762,6 +802,9 @@ static const char *const php_wrappers[] = {
     "ssh2.shell://", "ssh2.exec://",     "ssh2.tunnel://",    "ssh2.sftp://", "ssh2.scp://",
 };
 
+static size_t php_wrapper_len[COUNT(php_wrappers)];
+static uint8_t wrapper_last[256]; /* the last letters of the wrappers' schemes */
+
 /* An expression that is called: PHP accepts strings, groups and array
  * elements as callables. Called when s[i] closes a string literal (at b the
  * opening quote), a group ")" or an index "]". */
@@ -850,6 +893,40 @@ static void __attribute__((constructor)) ci_kw_init(void)
 	ci_add(runner_modules, COUNT(runner_modules), R_RUNNER);
 	ci_add(special_words, COUNT(special_words), R_SPECIAL);
 	kw_build(&ci_kw, ci_entries, ci_nentries);
+	for (size_t k = 0; k < COUNT(php_wrappers); k++) {
+		php_wrapper_len[k] = strlen(php_wrappers[k]);
+		wrapper_last[(unsigned char)php_wrappers[k][php_wrapper_len[k] - 4]] = 1;
+	}
+	for (int c = 0; c < 256; c++) {
+		int l = ch_lower(c);
+		ci_fold[c] = (uint8_t)(l >= 'a' && l <= 'z'   ? l - 'a'
+		                       : l >= '0' && l <= '9' ? 26 + l - '0'
+		                       : l == '_'             ? 36
+		                                              : 39);
+	}
+	for (size_t k = 0; k < ci_nentries; k++) {
+		const char *w = ci_entries[k].word;
+		size_t l = strlen(w);
+		int a = ci_fold[(unsigned char)w[0]], b = l > 1 ? ci_fold[(unsigned char)w[1]] : 39;
+		if (l <= KW_MAX_WORD)
+			ci_lengths[a][b] |= 1ull << l;
+	}
+	for (int c = 0; c < 256; c++) {
+		uint8_t k = 0;
+		if (ch_ident_start(c))
+			k |= CC_IDSTART;
+		if (ch_ident_char(c))
+			k |= CC_IDCHAR;
+		if (strchr("$[{<:@%'\"`)]}", c) && c)
+			k |= CC_STOP;
+		if (c >= 'A' && c <= 'Z')
+			k |= CC_UPPER;
+		if (c >= 'a' && c <= 'z')
+			k |= CC_LOWER;
+		if (ch_is_alnum(c) || c == '+' || c == '-' || c == '/' || c == '_' || c == '=')
+			k |= CC_B64;
+		ci_class[c] = k;
+	}
 	for (int c = 0; c < 256; c++) {
 		int v = -1;
 		if (c >= 'A' && c <= 'Z')
@@ -979,21 +1056,26 @@ static void scan_code(struct ci_scan *xp)
 	struct ci_scan x = *xp;
 	const char *s = x.s;
 	size_t n = x.n;
-	/* a first pass marks whether command-running receivers are named at all */
-	for (size_t i = 0; i + 12 < n; i++)
-		if ((s[i] == 'c' && memcmp(s + i, "child_process", 13) == 0) ||
-		    (s[i] == 'g' && i + 10 <= n && memcmp(s + i, "getRuntime", 10) == 0)) {
-			x.runtime_word = 1;
-			break;
-		}
 	size_t i = 0;
 	while (i < n) {
 		int c = (unsigned char)s[i];
-		if (ch_ident_start(c) && (i == 0 || !ch_ident_char((unsigned char)s[i - 1]))) {
-			size_t e = i;
-			while (e < n && ch_ident_char((unsigned char)s[e]))
+		unsigned cl = ci_class[c];
+		if (!(cl & (CC_IDSTART | CC_STOP))) {
+			/* a digit's run of identifier bytes (4008abc) starts no word */
+			i++;
+			if (cl & CC_IDCHAR)
+				while (i < n && (ci_class[(unsigned char)s[i]] & CC_IDCHAR))
+					i++;
+			continue;
+		}
+		/* a word starts here: every run of identifier bytes is passed
+		 * over whole, from a letter below or from a digit above */
+		if (cl & CC_IDSTART) {
+			size_t e = i + 1;
+			while (e < n && (ci_class[(unsigned char)s[e]] & CC_IDCHAR))
 				e++;
-			identifier(&x, i, e);
+			if (shape_listed(s + i, e - i))
+				identifier(&x, i, e);
 			if (e - i == 8 && e < n && s[e] == '=' && word_is(s + i, 8, "filename"))
 				php_upload(&x, i);
 			i = e;
@@ -1045,10 +1127,14 @@ static void scan_code(struct ci_scan *xp)
 			}
 			break;
 		case ':':
-			if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') {
+			if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/' && i > 0 &&
+			    wrapper_last[(unsigned char)ch_lower((unsigned char)s[i - 1])]) {
 				for (size_t k = 0; k < COUNT(php_wrappers); k++) {
-					size_t wl = strlen(php_wrappers[k]) - 3;
-					if (i >= wl && at(&x, i - wl, php_wrappers[k]) &&
+					size_t wl = php_wrapper_len[k] - 3;
+					if (i >= wl &&
+					    ch_lower((unsigned char)s[i - wl]) ==
+					        php_wrappers[k][0] &&
+					    at(&x, i - wl, php_wrappers[k]) &&
 					    (i == wl ||
 					     !ch_ident_char((unsigned char)s[i - wl - 1])))
 						note(&x, CI_PHP_WRAPPER, i - wl, i + 3);
@@ -1110,25 +1196,37 @@ static void scan_base64(struct ci_scan *x)
 {
 	const char *s = x->s;
 	size_t i = 0;
-	while (i < x->n && x->best < CI_CALL) {
-		if (b64_digit((unsigned char)s[i]) < 0) {
-			i++;
+	/* runs are maximal spans of base64 bytes, less their leading '=';
+	 * s[i - 1] is never in one, so a run of CI_B64_MIN bytes starting at
+	 * or after i holds s[i + CI_B64_MIN - 1]: when that byte is in none,
+	 * the next CI_B64_MIN positions start no run worth decoding */
+	while (i + CI_B64_MIN <= x->n && x->best < CI_CALL) {
+		size_t probe = i + CI_B64_MIN - 1;
+		if (!(ci_class[(unsigned char)s[probe]] & CC_B64)) {
+			i = probe + 1;
 			continue;
 		}
-		size_t b = i;
-		int upper = 0, lower = 0;
-		while (i < x->n && (b64_digit((unsigned char)s[i]) >= 0 || s[i] == '=')) {
-			upper |= s[i] >= 'A' && s[i] <= 'Z';
-			lower |= s[i] >= 'a' && s[i] <= 'z';
-			i++;
-		}
-		if (i - b < CI_B64_MIN || !upper || !lower)
+		size_t b = probe;
+		while (b > i && (ci_class[(unsigned char)s[b - 1]] & CC_B64))
+			b--;
+		size_t e = probe + 1;
+		while (e < x->n && (ci_class[(unsigned char)s[e]] & CC_B64))
+			e++;
+		i = e + 1; /* s[e] is in no run */
+		while (b < e && s[b] == '=')
+			b++;
+		if (e - b < CI_B64_MIN)
+			continue;
+		unsigned cases = 0;
+		for (size_t k = b; k < e && cases != (CC_UPPER | CC_LOWER); k++)
+			cases |= ci_class[(unsigned char)s[k]];
+		if ((cases & (CC_UPPER | CC_LOWER)) != (CC_UPPER | CC_LOWER))
 			continue;
 		char buf[CI_B64_PREFIX * 3 / 4];
 		size_t o = 0, printable = 0;
 		uint32_t acc = 0;
 		int bits = 0;
-		for (size_t k = b; k < i && k - b < CI_B64_PREFIX && o < sizeof(buf); k++) {
+		for (size_t k = b; k < e && k - b < CI_B64_PREFIX && o < sizeof(buf); k++) {
 			int v = b64_digit((unsigned char)s[k]);
 			if (v < 0)
 				break;
@@ -1144,11 +1242,11 @@ static void scan_base64(struct ci_scan *x)
 		}
 		if (o < 8 || printable * 10 < o * 9)
 			continue;
-		struct ci_scan sub = {buf, o, CI_NONE, 0, 0, 0, 0, 0, -1};
+		struct ci_scan sub = {buf, o, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
 		scan_code(&sub);
 		/* the strong findings only: a weak one in decoded noise is noise */
 		if (sub.best >= CI_PERL)
-			note(x, sub.best, b, i);
+			note(x, sub.best, b, e);
 	}
 }
 
@@ -1161,7 +1259,7 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 	           POL_CH_AT | POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LBRACE | POL_CH_SLASH |
 	           POL_CH_BACKTICK | POL_CH_BRACKET)))
 		m = 0;
-	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0, -1};
+	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
 	if (m)
 		scan_code(&x);
 	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL)
