@@ -1145,9 +1145,11 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 		name[len] = '\0';
 		if (i < n && ident_char(p[i]) && p[i] != '.')
 			continue; /* a longer word */
-		int win = name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
-		if (!win &&
-		    (dotted || !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
+		/* the first letters of the names below, to skip most words at once */
+		int cand = memchr("tswpfgdco", name[0], 9) != NULL;
+		int win = cand && name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
+		if (!win && (dotted || !cand ||
+		             !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
 			continue;
 		int obf = 0, esc = 0, doc = strcmp(name, "document") == 0;
 		/* a window's alert, prompt, confirm or eval called even plainly

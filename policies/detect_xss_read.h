@@ -219,9 +219,8 @@ static int xr_u7_next(struct xr *r)
 	return -1;
 }
 
-/* Next character; references decode when the reader decodes or when
- * `value` says the character belongs to an attribute value. */
-static int xr_get(struct xr *r, int value)
+/* xr_get's general case. */
+static int xr_get_slow(struct xr *r, int value)
 {
 	r->from_u7 = 0;
 	if (r->u7on) {
@@ -287,10 +286,30 @@ static int xr_get(struct xr *r, int value)
 	return c;
 }
 
-static int xr_peek(const struct xr *r, int value)
+/* Bytes that may start something a reader decodes: & + % \ and the
+ * lead byte of fullwidth forms. */
+static const unsigned char xr_special[256] = {
+    ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1,
+};
+
+/* Next character; references decode when the reader decodes or when
+ * `value` says the character belongs to an attribute value. Most bytes
+ * are themselves: those return here, the rest in xr_get_slow. */
+static inline int xr_get(struct xr *r, int value)
 {
+	if (!r->u7on && r->pos < r->n && !xr_special[r->s[r->pos]]) {
+		r->from_u7 = 0;
+		return r->s[r->pos++];
+	}
+	return xr_get_slow(r, value);
+}
+
+static inline int xr_peek(const struct xr *r, int value)
+{
+	if (!r->u7on && r->pos < r->n && !xr_special[r->s[r->pos]])
+		return r->s[r->pos];
 	struct xr t = *r;
-	return xr_get(&t, value);
+	return xr_get_slow(&t, value);
 }
 
 #endif
