@@ -703,6 +703,30 @@ static int text_calls(const unsigned char *s, size_t n, size_t i)
 	return 0;
 }
 
+/* <?xml-stylesheet type="text/xsl" href="#x"?>: an XSLT style sheet
+ * taken from the document itself, whose templates then write script into
+ * the page (feeds name a file of their own). s[i] follows "<?xml"; looks
+ * up to the PI's '>', at most 256 bytes. */
+static int xsl_embedded(const unsigned char *s, size_t n, size_t i)
+{
+	size_t e = n - i > 256 ? i + 256 : n;
+	if (e - i < 11 || strncasecmp((const char *)s + i, "-stylesheet", 11) != 0)
+		return 0;
+	int xsl = 0, self = 0;
+	for (size_t k = i + 11; k < e && s[k] != '>'; k++) {
+		if (k + 3 <= e && strncasecmp((const char *)s + k, "xsl", 3) == 0)
+			xsl = 1;
+		if (k + 4 <= e && strncasecmp((const char *)s + k, "href", 4) == 0) {
+			size_t v = k + 4;
+			while (v < e &&
+			       (is_space(s[v]) || s[v] == '=' || s[v] == '"' || s[v] == '\''))
+				v++;
+			self |= v < e && s[v] == '#';
+		}
+	}
+	return xsl && self;
+}
+
 /* Is c, the character at r, a control that a decoding reader made from
  * a character reference? (A percent-escape's control is the real one a
  * URL decoder hands the page; a reference in a tag name is decoded by no
@@ -753,6 +777,8 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 				pi[k++] = (char)xr_lower(xr_get(&r, 0));
 			if (k == 6 && memcmp(pi, "import", 6) == 0)
 				return xs_hit(f, "xss.tag", 80, off, r.pos);
+			if (k == 3 && memcmp(pi, "xml", 3) == 0 && xsl_embedded(r.s, n, r.pos))
+				return xs_hit(f, "xss.xslt", 75, off, r.pos);
 			continue;
 		}
 		/* <:vmlframe: a name with an empty namespace prefix */
@@ -1469,6 +1495,31 @@ static int scan_js_value(const char *s, size_t n, struct xs_found *f)
 	return 0;
 }
 
+/* After a script URL's colon: script, or prose ("JavaScript: The Good
+ * Parts" is a title)? Blanks after the colon are allowed (browsers run
+ * "javascript: alert(1)"), then what follows must read as code: a name
+ * called, indexed or assigned, or an escape, a comment or an entity. */
+static int url_script_follows(const struct xs_url *u)
+{
+	const char *colon = memchr(u->u, ':', u->len);
+	if (!colon)
+		return 0;
+	unsigned i = (unsigned)(colon - u->u) + 1;
+	if (i < u->len && u->u[i] != ' ')
+		return 1;
+	while (i < u->len && u->u[i] == ' ')
+		i++;
+	if (i >= u->len)
+		return 0;
+	if (strchr("\\%&#/", u->u[i]))
+		return 1;
+	if (!xr_is_alpha(u->u[i]))
+		return 0;
+	while (i < u->len && ident_char(u->u[i]))
+		i++;
+	return i < u->len && strchr("(`=[", u->u[i]);
+}
+
 /* Whether a URL read from s could start with a script or data: scheme:
  * the first byte url_push keeps must start one (feed: hands its rest on).
  * Exact only for input that a decoding reader sees as it is. */
@@ -1493,11 +1544,7 @@ static int scan_whole(const char *s, size_t n, uint32_t chars, struct xs_found *
 		struct xs_url url = {0};
 		while (url.len < sizeof(url.u) && r.pos < n)
 			url_push(&url, xr_get(&r, 1));
-		/* "JavaScript: The Good Parts" is a title, not a URL */
-		const char *colon = memchr(url.u, ':', url.len);
-		if ((url_scripted(&url) &&
-		     (url.split ||
-		      (colon && (unsigned)(colon - url.u) + 1 < url.len && colon[1] != ' '))) ||
+		if ((url_scripted(&url) && (url.split || url_script_follows(&url))) ||
 		    url_is(&url, "data:text/html"))
 			return xs_hit(f, "xss.js_url", 90, 0, n < 24 ? n : 24);
 	}
