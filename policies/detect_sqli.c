@@ -1274,14 +1274,16 @@ static int sq_inert(const unsigned char *s, size_t n)
 		}
 		/* a word: letters, digits, '_', '$', UTF-8 */
 		size_t a = p;
-		while (p < n && sq_word_byte[s[p]])
-			p++;
-		size_t b = a;
-		while (b < p && sq_is_digit(s[b]))
-			b++;
-		if (b > a && b < p)
-			return 0; /* 1union, 0x7e, 1e5: the number's tail may be a word */
-		if (b == a && p - a < SQ_WORD_MAX) {
+		unsigned acc = 0;
+		do
+			acc |= sq_word_byte[s[p++]];
+		while (p < n && sq_word_byte[s[p]]);
+		if (sq_is_digit(c)) {
+			if (acc & SQ_WB_ALPHA)
+				return 0; /* 1union, 0x7e, 1e5: the number's tail may be a word */
+			continue;
+		}
+		if (sq_word_maybe(s + a, p - a)) {
 			const struct sqw_word *kw = sq_word_find(s + a, p - a);
 			if (kw && kw->role != SQW_NONE)
 				return 0;
@@ -1290,7 +1292,143 @@ static int sq_inert(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* The passes over one input; fills *hit on a finding. */
+/* Keyword roles statement() reads as a statement of their own. */
+static int sq_starts_stmt(int role)
+{
+	return role == SQW_DROP || role == SQW_CREATE || role == SQW_DELETE || role == SQW_INSERT ||
+	       role == SQW_UPDATE || role == SQW_EXEC || role == SQW_SHUTDOWN ||
+	       role == SQW_WAITFOR || role == SQW_SELECT || role == SQW_DECLARE || role == SQW_SET;
+}
+
+/* Keyword roles that neither the break-out rules nor statement() act on
+ * when they open an input. */
+static int sq_opens_nothing(int role)
+{
+	return role == SQW_FROM || role == SQW_BY || role == SQW_VALUES || role == SQW_OBJECT ||
+	       role == SQW_DELAY || role == SQW_ALL || role == SQW_JOIN || role == SQW_IF ||
+	       role == SQW_EXISTS || role == SQW_OUTFILE;
+}
+
+/* Token kinds of sq_prose_inert's reading. */
+enum { SQ_P_NONE, SQ_P_WORD, SQ_P_NUM, SQ_P_PUNCT, SQ_P_LOGIC, SQ_P_NOT, SQ_P_ARITH, SQ_P_KW };
+
+/* Can no rule fire on s[0..n), made of letters, digits, blanks, ',' and
+ * '.' alone, which holds SQL words? In that alphabet the lexer makes only
+ * words, numbers, commas, dots and keywords, and the rules that start from
+ * a keyword (anywhere(), the only ones past the first two tokens) need it
+ * after something other than a plain word: a statement or clause after a
+ * keyword or a number, select after a number, logic or arithmetic, union
+ * before a keyword (all, select). Comparisons (which logic needs), case,
+ * and an SQL word or a number-then-SQL-word opening the input (the
+ * break-out rules) make it answer "maybe". Prose full of SQL words ("order
+ * one by the door, and select blue") is read here once, without the
+ * lexer's ring and the rules; test-sqli-inert checks the answer against
+ * the full grammar. */
+static int sq_prose_inert(const unsigned char *s, size_t n)
+{
+	int prev = SQ_P_NONE, first = SQ_P_NONE, count = 0, union_open = 0;
+	if (!sq_dotted_ok)
+		return 0; /* dotted names are read as plain words below */
+	for (size_t p = 0;;) {
+		while (p < n && (s[p] == ' ' || s[p] == '\t'))
+			p++;
+		if (p >= n)
+			return 1;
+		unsigned char c = s[p];
+		int kind, role = SQW_NONE;
+		if (sq_is_digit(c) || (c == '.' && p + 1 < n && sq_is_digit(s[p + 1]))) {
+			while (p < n && sq_is_digit(s[p]))
+				p++;
+			if (p < n && s[p] == '.')
+				for (p++; p < n && sq_is_digit(s[p]); p++)
+					;
+			if (p < n && sq_word_byte[s[p]])
+				return 0; /* 1e5, 0x1f, 1union: let the lexer decide */
+			kind = SQ_P_NUM;
+		} else if (c == ',' || c == '.') {
+			p++;
+			kind = SQ_P_PUNCT;
+		} else if (((unsigned)(c | 0x20) - 'a') <= 25) {
+			size_t a = p;
+			int dots = 0;
+			while (p < n) {
+				if (sq_alnum[s[p]])
+					p++;
+				else if (s[p] == '.' && p + 1 < n &&
+				         (sq_word_byte[s[p + 1]] || s[p + 1] == '.'))
+					p++, dots = 1;
+				else
+					break;
+			}
+			const struct sqw_word *kw = dots || !sq_word_maybe(s + a, p - a)
+			                                ? NULL
+			                                : sq_word_find(s + a, p - a);
+			role = kw ? kw->role : SQW_NONE;
+			/* "in" compares only before its '(' */
+			if (role == SQW_CMP && p - a == 2 && (s[a + 1] | 0x20) == 'n')
+				role = SQW_NONE;
+			switch (role) {
+			case SQW_NONE:
+				kind = SQ_P_WORD;
+				break;
+			case SQW_CMP:
+			case SQW_POSTFIX:
+			case SQW_CASE:
+				return 0;
+			case SQW_LIT:
+				kind = SQ_P_NUM;
+				break;
+			case SQW_LOGIC:
+				kind = SQ_P_LOGIC;
+				break;
+			case SQW_NOT:
+				kind = SQ_P_NOT;
+				break;
+			case SQW_ARITH:
+				kind = SQ_P_ARITH;
+				break;
+			default:
+				kind = SQ_P_KW;
+				break;
+			}
+		} else {
+			return 0; /* a byte outside the alphabet */
+		}
+		if (count == 0)
+			first = kind;
+		/* the break-out rules read the first two tokens: an input may
+		 * open with a word, a number, punctuation, not, or a keyword
+		 * that opens no clause or statement; a number must be followed
+		 * by no SQL word */
+		if (count == 0 && (kind == SQ_P_LOGIC || kind == SQ_P_ARITH ||
+		                   (kind == SQ_P_KW && !sq_opens_nothing(role))))
+			return 0;
+		if (count == 1 && first == SQ_P_NUM && kind != SQ_P_WORD && kind != SQ_P_NUM &&
+		    kind != SQ_P_PUNCT)
+			return 0;
+		if (union_open && kind == SQ_P_KW)
+			return 0; /* union all, union select */
+		union_open = 0;
+		if (kind == SQ_P_KW) {
+			int bad;
+			if (role == SQW_UNION)
+				bad = 0, union_open = 1;
+			else if (role == SQW_SELECT)
+				/* select after what an expression may hold */
+				bad = prev == SQ_P_NUM || prev == SQ_P_LOGIC || prev == SQ_P_ARITH;
+			else
+				/* a statement after a keyword or a literal */
+				bad = sq_starts_stmt(role) && (prev == SQ_P_KW || prev == SQ_P_NUM);
+			if (bad)
+				return 0;
+		}
+		prev = kind;
+		count++;
+	}
+}
+
+/* The passes over one input; fills *hit on a finding. */ /* The passes over one input; fills *hit
+                                                             on a finding. */
 static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
 {
 	static const char quotes[3] = {0, '\'', '"'};
@@ -1300,7 +1438,15 @@ static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (!s || n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
-	if (!(chars & (POL_CH_SQUOTE | POL_CH_DQUOTE)) && sq_inert((const unsigned char *)s, n))
+	/* Quote-free inputs no rule can fire on: prose of words, digits,
+	 * commas and dots gets the reading that knows keywords' neighbours
+	 * (it also passes inputs with no SQL word at all), the rest the one
+	 * that looks for any token the rules start from. */
+	if (!(chars & (POL_CH_SQUOTE | POL_CH_DQUOTE)) &&
+	    (!(chars &
+	       ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SPACE | POL_CH_COMMA | POL_CH_DOT))
+	         ? sq_prose_inert((const unsigned char *)s, n)
+	         : sq_inert((const unsigned char *)s, n)))
 		return 0;
 	/* Quoted passes once more without backslash escapes when a backslash
 	 * stands before a quote: admin\' or 1=1-- breaks out where the

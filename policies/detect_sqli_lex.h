@@ -86,9 +86,13 @@ static void sq_lex_init(struct sq_lex *lx, const char *s, size_t n, char quote)
 }
 
 /* Bytes of a word: letters, digits, '_', '$' and every byte of UTF-8. */
+enum { SQ_WB_DIGIT = 1, SQ_WB_ALPHA = 2 }; /* non-zero: a word byte */
 #define SQ_W(c)                                                                                    \
-	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') || \
-	 (c) == '_' || (c) == '$' || (c) >= 0x80)
+	(((c) >= '0' && (c) <= '9') ? SQ_WB_DIGIT                                                  \
+	 : (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || (c) == '_' ||              \
+	    (c) == '$' || (c) >= 0x80)                                                             \
+	     ? SQ_WB_ALPHA                                                                         \
+	     : 0)
 #define SQ_W4(c)  SQ_W(c), SQ_W((c) + 1), SQ_W((c) + 2), SQ_W((c) + 3)
 #define SQ_W16(c) SQ_W4(c), SQ_W4((c) + 4), SQ_W4((c) + 8), SQ_W4((c) + 12)
 #define SQ_W64(c) SQ_W16(c), SQ_W16((c) + 16), SQ_W16((c) + 32), SQ_W16((c) + 48)
@@ -100,8 +104,20 @@ static const unsigned char sq_word_byte[256] = {SQ_W64(0), SQ_W64(64), SQ_W64(12
 
 static int sq_is_word(unsigned char c)
 {
-	return sq_word_byte[c];
+	return sq_word_byte[c] != 0;
 }
+
+/* ASCII letters and digits. */
+#define SQ_AN(c)                                                                                   \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define SQ_AN4(c)  SQ_AN(c), SQ_AN((c) + 1), SQ_AN((c) + 2), SQ_AN((c) + 3)
+#define SQ_AN16(c) SQ_AN4(c), SQ_AN4((c) + 4), SQ_AN4((c) + 8), SQ_AN4((c) + 12)
+#define SQ_AN64(c) SQ_AN16(c), SQ_AN16((c) + 16), SQ_AN16((c) + 32), SQ_AN16((c) + 48)
+static const unsigned char sq_alnum[256] = {SQ_AN64(0), SQ_AN64(64), SQ_AN64(128), SQ_AN64(192)};
+#undef SQ_AN64
+#undef SQ_AN16
+#undef SQ_AN4
+#undef SQ_AN
 
 static int sq_is_digit(unsigned char c)
 {
@@ -213,6 +229,14 @@ static void __attribute__((constructor)) sq_words_init(void)
 	for (unsigned c = 0; c < 256; c++)
 		sq_quick[c] = SQ_Q(c);
 	kw_build(&sq_kw, sq_kw_entries, SQ_NWORDS);
+}
+
+/* May the word w[0..l) (any case) be in the list? One bit test. */
+static inline int sq_word_maybe(const unsigned char *w, size_t l)
+{
+	unsigned first = (unsigned)(w[0] | 0x20) - 'a'; /* a letter: 0..25 */
+	return l != 0 && first <= 25 && l < SQ_WORD_MAX &&
+	       (sq_fl_mask[first][l] & sq_last_bit(w[l - 1]));
 }
 
 /* The entry of the word w[0..l), in any case, or NULL. */

@@ -35,6 +35,27 @@ static const char *const pieces[] = {
     ")", ";", "=", "<", ">", "<>", "!=", "!", "&&", "||", "|", "&", "~", "#", "--", "/*", "*/",
     "/*!", "\\", "`", "\t", "\n", "\xc2\xa0"};
 
+/* Prose of letters, digits, blanks, commas and dots, with every kind of SQL
+ * word: what the second quick test (sq_prose_inert) reads. */
+static const char *const prose[] = {
+    "select",     "union",      "all",        "distinct", "from",     "where",
+    "and",        "or",         "xor",        "not",      "like",     "is",
+    "in",         "between",    "null",       "true",     "false",    "order",
+    "group",      "by",         "having",     "limit",    "into",     "outfile",
+    "dumpfile",   "values",     "set",        "table",    "database", "user",
+    "view",       "drop",       "delete",     "insert",   "update",   "create",
+    "alter",      "truncate",   "exec",       "execute",  "declare",  "shutdown",
+    "waitfor",    "delay",      "time",       "join",     "as",       "case",
+    "when",       "then",       "end",        "if",       "exists",   "procedure",
+    "analyse",    "div",        "mod",        "binary",   "collate",  "regexp",
+    "rlike",      "glob",       "sounds",     "similar",  "isnull",   "notnull",
+    "except",     "intersect",  "sleep",      "char",     "version",  "information_schema",
+    "sysobjects", "mysql.user", "sys.tables", "a.b",      "x.from",   "the",
+    "blue",       "door",       "it",         "at",       "one",      "Select",
+    "UNION",      "Order",      "BY",         "1",        "0",        "42",
+    "1.5",        ".5",         "494.",       "7e2",      "0x1f",     "1union",
+    ",",          ".",          ", ",         ". "};
+
 static uint32_t rnd(uint32_t *x)
 {
 	*x ^= *x << 13;
@@ -57,6 +78,20 @@ int main(int argc, char **argv)
 	for (long k = 0; k < count; k++) {
 		size_t n = 0;
 		int words = 1 + (int)(rnd(&x) % 12);
+		size_t npr = sizeof(prose) / sizeof(prose[0]);
+		if (k % 2) {
+			for (int w = 0; w < words; w++) {
+				const char *p = prose[rnd(&x) % npr];
+				size_t l = strlen(p);
+				if (n + l + 2 >= sizeof(s))
+					break;
+				if (n && rnd(&x) % 5)
+					s[n++] = ' ';
+				memcpy(s + n, p, l);
+				n += l;
+			}
+			goto judge;
+		}
 		/* most inputs hold no byte that starts a token, so that the quick
 		 * test answers for them and is put to the test */
 		int punct = rnd(&x) % 4 == 0;
@@ -70,6 +105,7 @@ int main(int argc, char **argv)
 			memcpy(s + n, p, l);
 			n += l;
 		}
+	judge:;
 		struct pol_ctx ctx = {pol_charmask(s, n), 0};
 		/* the detector wants a letter or a digit before anything else */
 		if (!(ctx.chars & (POL_CH_ALPHA | POL_CH_DIGIT)))
