@@ -819,6 +819,13 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 				report_as(sc, "ssrf.remote_include", 65, 1, url_from, e);
 			else
 				report(sc, "ssrf.ip_literal", 40, url_from, e);
+			/* another protocol to a raw address (ftp://1.1.1.1 in an
+			 * XML body): no link a person shares, what an inclusion or
+			 * a probe of the function's network names; in prose, a
+			 * mention */
+			if (scheme_rule && scheme_conf)
+				report_as(sc, scheme_rule, scheme_mention(sc, url_from, 65), 1,
+				          url_from, e);
 		}
 	}
 	return e;
