@@ -53,6 +53,11 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+static int ident_char(int c)
+{
+	return xr_is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '.';
+}
+
 /* A rolling window over the significant characters of a value or a style
  * sheet (lower-cased; blanks, CSS comments and backslashes dropped), to
  * spot keywords however long the text around them. */
@@ -387,6 +392,7 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	}
 	size_t nonblank = 0, vstart = r->pos, vend;
 	int js_entity = 0, closing = 0;
+	int plain = 1; /* the value is one name: onload=handleLoad, prose's way */
 	for (;;) {
 		size_t before = r->pos;
 		vend = before;
@@ -416,6 +422,8 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		url_push(&url, c);
 		if (!is_space(c))
 			nonblank++;
+		if (!ident_char(c) || c == '.')
+			plain = 0;
 		if (small_len < sizeof(small) - 1)
 			small[small_len++] = (char)xr_lower(c);
 	}
@@ -476,8 +484,8 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	if (tag->in_math && strcmp(attr, "xlink:href") == 0 && nonblank)
 		return xs_hit(f, "xss.mathml_link", 60, attr_off, end);
 	if (is_handler_name(local, attr_len) && (nonblank || (cut && tag->in_tag)) &&
-	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) || common_handler(local) ||
-	     strchr(small, '=')))
+	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) ||
+	     (common_handler(local) && (tag->breakout != ' ' || !plain)) || strchr(small, '=')))
 		return xs_hit(f, "xss.handler", 90, attr_off, end);
 	if (url_scripted(&url))
 		return xs_hit(f, "xss.js_url", 95, attr_off, end);
@@ -727,6 +735,21 @@ static int xsl_embedded(const unsigned char *s, size_t n, size_t i)
 	return xsl && self;
 }
 
+/* After an encoded <script>: does code follow (a call, a template or an
+ * assignment before the next '<', within 64 characters as decoded)? */
+static int script_follows(const struct xr *r)
+{
+	struct xr t = *r;
+	for (int k = 0; k < 64; k++) {
+		int c = xr_get(&t, 0);
+		if (c == XR_EOF || c == '<')
+			return 0;
+		if (c == '(' || c == '`' || c == '=')
+			return 1;
+	}
+	return 0;
+}
+
 /* Is c, the character at r, a control that a decoding reader made from
  * a character reference? (A percent-escape's control is the real one a
  * URL decoder hands the page; a reference in a tag name is decoded by no
@@ -822,7 +845,12 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 		}
 		if (end_tag)
 			continue; /* attributes of an end tag count, nothing else */
-		if (tag_executable(&tag))
+		/* &lt;script&gt; in escaped prose ("use &lt;script&gt; tags")
+		 * is text; escaped once more than the page decodes, a script
+		 * needs attributes or a call in what follows */
+		if (tag_executable(&tag) &&
+		    !(decode && !tag.has_attrs && strcmp(tag.name, "script") == 0 &&
+		      !script_follows(&r)))
 			return xs_hit(f, "xss.tag", tag.name[0] == 's' ? 95 : 85, off, r.pos);
 		math |= strcmp(tag.name, "math") == 0;
 		/* +ADw-p+AD4-: a whole tag in UTF-7 is there for a page that
@@ -869,11 +897,6 @@ static int scan_attr_breakout(const char *s, size_t n, char q, int decode, struc
 	if (tag.js_later)
 		return xs_hit(f, "xss.js_url", 80, tag.js_off, tag.js_end);
 	return 0;
-}
-
-static int ident_char(int c)
-{
-	return xr_is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '.';
 }
 
 /* Functions and objects script injections reach for. */
