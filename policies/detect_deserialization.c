@@ -402,6 +402,38 @@ static int delimited(char before, char after)
 	       (before == '>' && after == '<');
 }
 
+/* Is the run s[i..j) one name=value pair of a form body, query string or
+ * cookie header carried whole ("test=...", "a=1&test=...; k=...")? */
+static int pair_delimited(const char *s, size_t n, size_t i, size_t j)
+{
+	int before = i ? s[i - 1] : '&', after = j < n ? s[j] : '&';
+	return (before == '&' || before == ';' || before == ' ' || before == '?') &&
+	       (after == '&' || after == ';');
+}
+
+/* The name and the value of a pair s[i..j) (split at its first '=', the
+ * value's padding kept) judged as fragments of their own: what a form
+ * parser hands the function. */
+static void b64_pair(const char *s, size_t i, size_t j, struct dsr_best *b)
+{
+	const char *eq = memchr(s + i, '=', j - i);
+	if (!eq || eq == s + i || eq + 1 >= s + j || eq[1] == '=')
+		return; /* no pair, or only padding */
+	size_t p = (size_t)(eq - s);
+	if (p - i >= DSR_FRAG_MIN && p - i <= DSR_FRAG_MAX && b64_fragment(s + i, p - i)) {
+		struct dsr_span sp = {i, p, 1};
+		note(b, DSR_GADGET_B64, &sp, 0, 0);
+		return;
+	}
+	size_t v = p + 1, e = j;
+	while (e > v && s[e - 1] == '=')
+		e--;
+	if (e - v >= DSR_FRAG_MIN && e - v <= DSR_FRAG_MAX && b64_fragment(s + v, e - v)) {
+		struct dsr_span sp = {v, j, 1};
+		note(b, DSR_GADGET_B64, &sp, 0, 0);
+	}
+}
+
 static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 {
 	size_t i = 0;
@@ -420,6 +452,8 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 			        i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
 		if (b->kind >= DSR_JAVA)
 			return;
+		if (b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
+			b64_pair(s, i, j, b);
 		i = j;
 	}
 }
