@@ -811,9 +811,8 @@ static const char *const host_ends[] = {"com", "net", "org", "io", "edu", "gov",
  * value the function will hand to Class.forName or a polymorphic
  * deserializer. Prose that mentions a class ("java.lang.String is
  * immutable") is not. */
-static void whole_class_name(const char *s, size_t n, struct dsr_best *b)
+static void whole_class_span(const char *s, size_t n, size_t i, size_t e, struct dsr_best *b)
 {
-	size_t i = 0, e = n;
 	while (i < e && (s[i] == ' ' || s[i] == '\t' || s[i] == '"' || s[i] == '\''))
 		i++;
 	while (e > i &&
@@ -846,6 +845,31 @@ static void whole_class_name(const char *s, size_t n, struct dsr_best *b)
 	 * deep enough to be one (org.apache.commons) */
 	if (k >= 3 || (last[0] >= 'A' && last[0] <= 'Z') || class_word(last, ll) >= 0)
 		note(b, DSR_CLASS_VALUE, &raw, i, e);
+}
+
+static void whole_class_name(const char *s, size_t n, struct dsr_best *b)
+{
+	whole_class_span(s, n, 0, n, b);
+}
+
+/* A form body, query string or cookie header carried whole
+ * ("test=java.io.File", "a=1; java.lang.Runtime=x"): each pair's name and
+ * value judged as the whole values the form parser hands the function. */
+static void pair_class_names(const char *s, size_t n, struct dsr_best *b)
+{
+	for (size_t i = 0; i < n && b->kind < DSR_CLASS_VALUE;) {
+		size_t e = i;
+		while (e < n && s[e] != '&' && s[e] != ';')
+			e++;
+		const char *eq = memchr(s + i, '=', e - i);
+		if (eq) {
+			size_t p = (size_t)(eq - s);
+			whole_class_span(s, n, i, p, b);
+			if (b->kind < DSR_CLASS_VALUE)
+				whole_class_span(s, n, p + 1, e, b);
+		}
+		i = e + 1;
+	}
 }
 
 /* After a JSON key "@type"/"@class"/"$type"/"__type"/"@c": the value. */
@@ -1126,8 +1150,12 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 			}
 		header_scan(u, n, &raw, &best);
 	}
-	if (best.kind < DSR_JAVA && (m & POL_CH_DOT))
+	if (best.kind < DSR_JAVA && (m & POL_CH_DOT)) {
 		whole_class_name(s, n, &best);
+		if (best.kind < DSR_CLASS_VALUE && (m & POL_CH_EQUALS) &&
+		    !(m & (POL_CH_NEWLINE | POL_CH_LT)))
+			pair_class_names(s, n, &best);
+	}
 	if (best.kind < DSR_JAVA)
 		text_scan(s, n, &raw, &best);
 	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)))
