@@ -929,13 +929,13 @@ static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
 	int a = word_plain[t[k]], b = ch_lower(t[k + 1]);
 	if ((a == 'f' && b == 'o') || (a == 'i' && b == 'f') || (a == 'a' && b == 'l'))
 		return 0; /* for, if, alias: judge_statement reads them */
-	for (e = k; e < cap; e++) {
-		if (word_plain[t[e]])
-			continue;
+	for (e = k + 1;; e++) {
+		while (e < cap && word_plain[t[e]])
+			e++;
+		if (e >= cap || (t[e] != '/' && t[e] != ':'))
+			break;
 		if (t[e] == '/')
 			name = e + 1;
-		else if (t[e] != ':')
-			break;
 	}
 	if (e == k + CMDI_WORD + 1)
 		return 1; /* longer than any name: read_word calls it too long */
@@ -946,7 +946,7 @@ static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
 		if (!is_word_end(c) || c == '`' || c == '<' || c == '>' || c == '{')
 			return 0;
 	}
-	if (e - name > 4 && same_ci((const char *)t + e - 4, ".exe", 4))
+	if (e - name > 4 && t[e - 4] == '.' && same_ci((const char *)t + e - 4, ".exe", 4))
 		return 0; /* id.exe: the name is "id" */
 	if (name == e)
 		return 1; /* "dir/": no name at all */
