@@ -1046,6 +1046,39 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 	return nx;
 }
 
+/* Function words of English: arguments holding one ("nmap results are in
+ * the report", "python3.10 is out") continue a sentence, not a command. */
+static const char *const function_words[] = {
+    "a",    "an",   "the",  "is",  "are",  "was",  "were", "be",  "been", "for", "of",
+    "to",   "in",   "on",   "and", "or",   "with", "from", "by",  "it",   "its", "this",
+    "that", "will", "can",  "not", "no",   "my",   "your", "our", "we",   "you", "i",
+    "he",   "she",  "they", "has", "have", "had",  "do",   "does"};
+
+/* Do the plain words from t[k] to the end of the command (at most eight)
+ * include an English function word, or run longer than a command line? */
+static int english_args(const unsigned char *t, size_t m, size_t k)
+{
+	for (int words = 0; k < m && !is_sep(t[k]); words++) {
+		if (words == 8)
+			return 1;
+		size_t e = k;
+		while (e < m && !is_word_end(t[e]))
+			e++;
+		size_t l = e - k;
+		for (size_t f = 0; l <= 4 && f < sizeof(function_words) / sizeof(function_words[0]);
+		     f++)
+			if (strlen(function_words[f]) == l &&
+			    same_ci((const char *)t + k, function_words[f], l))
+				return 1;
+		while (e < m && is_space(t[e]))
+			e++;
+		if (e == k)
+			break; /* a byte that ends words but no command: ( < > { */
+		k = e;
+	}
+	return 0;
+}
+
 /* ---- judging a command position ---- */
 
 enum strength {
@@ -1066,6 +1099,7 @@ struct scan {
 	int cap;   /* while judging a mention: the most a finding may say */
 	int calls; /* a '(' may be in the decoded input: exec calls are looked for */
 	int quiet; /* no byte scan_window stops at is in the input: only its start is judged */
+	size_t lead_sep; /* the separator after a program that starts the input ("time; id") */
 };
 
 static int is_prose(struct scan *sc)
@@ -1268,6 +1302,11 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	int bindir, e = program_lookup(&wd, &bindir);
 	struct next nx = classify_next(t, m, wd.end, wd.ifs);
 	size_t to = nx.at > wd.end ? nx.at : wd.end;
+	if (st == ST_START && e >= 0 && nx.kind == F_END && nx.at < m &&
+	    ch_lower(t[from]) == t[from] &&
+	    (t[nx.at] == ';' ||
+	     (nx.at + 1 < m && (t[nx.at] == '&' || t[nx.at] == '|') && t[nx.at + 1] == t[nx.at])))
+		sc->lead_sep = nx.at; /* "time; x", "uname && x": what follows is a command */
 	if (judge_statement(sc, &wd, nx, st, from))
 		return;
 	if (e < 0) {
@@ -1339,6 +1378,22 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	case ST_START:
 		hit = nx.kind == F_ARGS || ((fl & W_RECON) && nx.kind == F_END && !english);
 		conf = 60;
+		/* "cscli alerts list", "ansible-config dump": the whole value
+		 * a command line, typed in lower case, of a program no English
+		 * word spells; a sentence is a mention. A name alone is data as
+		 * often ({"shell": "bash"}): a dashed tool name (chef-shell)
+		 * counts, any other only adds to other signals */
+		if (!hit && !english && ch_lower(t[from]) == t[from] && nx.kind == F_PLAIN &&
+		    nx.at > wd.end && !english_args(t, m, nx.at)) {
+			hit = 1;
+			if (is_prose(sc))
+				conf = CMDI_MENTION;
+		} else if (!hit && !(fl & W_EN) && !wd.versioned && nx.kind == F_END &&
+		           ch_lower(t[from]) == t[from]) {
+			hit = 1;
+			if (!memchr(wd.w, '-', wd.len))
+				conf = CMDI_MENTION;
+		}
 		/* "Set DATABASE_URL=... in your env file": a sentence that starts
 		 * with a word English shares with a program */
 		if (hit && english && is_prose(sc))
@@ -1552,7 +1607,8 @@ static void scan_window(struct scan *sc, int first)
 				judge_mail(sc, i + 1);
 			/* fall through */
 		case ';':
-			judge(sc, i + 1, sep_strength(t, m, i, i + 1), 0);
+			judge(sc, i + 1,
+			      i == sc->lead_sep ? ST_TIGHT : sep_strength(t, m, i, i + 1), 0);
 			break;
 		case 0x1b: { /* a terminal escape sequence, then a command */
 			size_t k = i + 1;
@@ -1570,7 +1626,7 @@ static void scan_window(struct scan *sc, int first)
 			size_t j = d == c ? i + 2 : i + 1;
 			if (c == '&' && d == '>') /* &> redirection */
 				break;
-			judge(sc, j, sep_strength(t, m, i, j), 0);
+			judge(sc, j, i == sc->lead_sep ? ST_TIGHT : sep_strength(t, m, i, j), 0);
 			i = j - 1;
 			break;
 		}
@@ -1663,7 +1719,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	/* a '(' in the decoded input comes from one in s, %28 or &#40; &lpar; */
 	int calls = (chars & (POL_CH_PAREN | POL_CH_PERCENT | POL_CH_AMP)) != 0;
 	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH));
-	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0};
+	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0, SIZE_MAX};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
@@ -1701,6 +1757,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		if (i >= n)
 			break;
 		/* keep the tail as look-ahead context for the next window */
+		sc.lead_sep = SIZE_MAX;
 		memmove(w.buf, w.buf + w.m - CMDI_KEEP, CMDI_KEEP);
 		memmove(w.at, w.at + w.m - CMDI_KEEP, CMDI_KEEP * sizeof(w.at[0]));
 		w.m = CMDI_KEEP;
