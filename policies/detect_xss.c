@@ -1614,13 +1614,32 @@ static int css_trigger(const char *s, size_t n)
 	return 0;
 }
 
+/* css_trigger on the input as the decoding reader sees it: exact as long
+ * as what it decodes holds no '\\' (a CSS escape) and no '*' (a comment),
+ * which send it to the full scan. */
+static int css_trigger_decoded(const char *s, size_t n)
+{
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = 1};
+	int prev = 0;
+	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
+		if (c == '\\' || c == '*')
+			return 1;
+		if ((c == ':' || c == '(') && (prev == 't' || prev == 'n' || prev == 'l'))
+			return 1;
+		if (c != 0 && !is_space(c))
+			prev = xr_lower(c);
+	}
+	return 0;
+}
+
 /* CSS expression() or a binding where a style value is injected. */
 static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 {
 	/* Read as is (nothing to decode, no comments, no escapes), every
 	 * finding below sits at a ':' or '(' right after such a letter; the
 	 * blanks css_trigger skips are the ones the window drops. */
-	if (!(chars & (XS_DECODERS | POL_CH_STAR)) && !css_trigger(s, n))
+	if (!(chars & (XS_DECODERS | POL_CH_STAR)) ? !css_trigger(s, n)
+	                                           : !css_trigger_decoded(s, n))
 		return 0;
 	struct xs_win win = {0};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = 1};
@@ -1647,15 +1666,65 @@ static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	return 0;
 }
 
+/* The POL_CH_* bits the context scans test, of the text as a reader in
+ * `mode` decodes it (every blank counts as POL_CH_SPACE, as is_space has
+ * it). One cheap pass that spares the decoding pass the scans whose
+ * characters the decoded text lacks. */
+static uint32_t decoded_mask(const char *s, size_t n, int mode)
+{
+	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = mode};
+	uint32_t m = 0;
+	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
+		switch (c) {
+		case '<':
+			m |= POL_CH_LT;
+			break;
+		case '=':
+			m |= POL_CH_EQUALS;
+			break;
+		case '"':
+			m |= POL_CH_DQUOTE;
+			break;
+		case '\'':
+			m |= POL_CH_SQUOTE;
+			break;
+		case '`':
+			m |= POL_CH_BACKTICK;
+			break;
+		case ';':
+			m |= POL_CH_SEMI;
+			break;
+		case '(':
+		case ')':
+			m |= POL_CH_PAREN;
+			break;
+		case '}':
+			m |= POL_CH_RBRACE;
+			break;
+		case '|':
+			m |= POL_CH_PIPE;
+			break;
+		case '?':
+			m |= POL_CH_QMARK;
+			break;
+		default:
+			if (is_space(c))
+				m |= POL_CH_SPACE;
+		}
+	}
+	return m;
+}
+
 static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 {
 	int refs = (chars &
 	            (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_HIGH)) != 0;
 	for (int decode = 0; decode <= refs; decode++) {
-		/* decoding can produce any character: no shortcuts then */
-		uint32_t m = decode ? UINT32_MAX : chars;
 		int mode =
 		    decode && (chars & POL_CH_PERCENT) && (chars & POL_CH_PLUS) ? XR_FORM : decode;
+		/* decoding can produce any character: the decoding pass gates
+		 * its scans on what the decoded text holds */
+		uint32_t m = decode ? decoded_mask(s, n, mode) : chars;
 		if ((m & POL_CH_LT) && scan_markup(s, n, mode, f))
 			return 1;
 		if (m & POL_CH_EQUALS) {
@@ -1667,14 +1736,18 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 			    scan_attr_breakout(s, n, ' ', mode, f))
 				return 1;
 		}
-		if (m & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS)) {
+		/* the decoded mask is exact: a string break-out needs only its
+		 * quote (document.cookie is read without a call) */
+		if (decode || (m & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS))) {
 			if ((m & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', mode, f))
 				return 1;
 			if ((m & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', mode, f))
 				return 1;
 			if ((m & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', mode, f))
 				return 1;
-			if (scan_js_statement(s, n, mode, f))
+			if ((!decode || (m & (POL_CH_SEMI | POL_CH_PAREN | POL_CH_RBRACE |
+			                      POL_CH_PIPE | POL_CH_QMARK | POL_CH_EQUALS))) &&
+			    scan_js_statement(s, n, mode, f))
 				return 1;
 		}
 	}
