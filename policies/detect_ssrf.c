@@ -602,6 +602,37 @@ static int script_path(const unsigned char *t, size_t m, size_t k)
 	return 0;
 }
 
+/* Is the URL at t[b] the value of a name=value pair (a query string or
+ * form body carried whole) whose name says it holds a file path
+ * ("_CONF[path]=", "mosConfig_absolute_path=", "include=")? The name is
+ * lower case here, so only non-letters delimit its words. */
+static int pair_name_pathish(const unsigned char *t, size_t b)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} words[] = {{"path", 4},    {"file", 4},    {"dir", 3},      {"folder", 6},
+	             {"include", 7}, {"require", 7}, {"template", 8}, {"root", 4},
+	             {"module", 6},  {"theme", 5},   {"lang", 4}};
+	if (b < 4 || t[b - 1] != '=')
+		return 0;
+	size_t e = b - 1, a = e;
+	while (a > 0 && e - a < 48 && t[a - 1] != '&' && t[a - 1] != '?' && t[a - 1] != ';' &&
+	       t[a - 1] != ' ' && t[a - 1] != '"' && t[a - 1] != '\'' && t[a - 1] != '\n')
+		a--;
+	for (size_t k = a; k < e; k++) {
+		if (k > a && ch_is_alpha(t[k - 1]))
+			continue; /* words start after a non-letter */
+		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			size_t l = words[w].n;
+			if (k + l <= e && memcmp(t + k, words[w].s, l) == 0 &&
+			    (k + l == e || !ch_is_alpha(t[k + l])))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* After the authority of an http or ftp URL ending at t[e]: parser
  * confusions and inclusion tricks that need no private address. */
 static void judge_rest(struct scan *sc, size_t b, size_t e)
@@ -612,6 +643,12 @@ static void judge_rest(struct scan *sc, size_t b, size_t e)
 	 * _CONF[path]=): the code will include or open it, from another host */
 	if (sc->where & POL_IN_PATHISH)
 		report_as(sc, "ssrf.remote_include", 70, 1, b, e);
+	else if (pair_name_pathish(t, b)) {
+		/* "path=https://..." inside a sentence is a mention */
+		if (sc->prose < 0)
+			sc->prose = prose_value(sc->s, sc->n);
+		report_as(sc, "ssrf.remote_include", sc->prose ? SSRF_MENTION : 70, 1, b, e);
+	}
 	/* http://example.com/:x@evil.com/, http://example.com%2f@evil.com/: the
 	 * first path segment holds userinfo and a host, which a parser that
 	 * decodes the slash, or a lenient one, takes as the authority
