@@ -1292,21 +1292,56 @@ static int sq_inert(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* Keyword roles statement() reads as a statement of their own. */
-static int sq_starts_stmt(int role)
+/* What a keyword needs, in prose of words, numbers, commas and dots (no
+ * comparison, variable, string, call or comment), for a rule to fire on it:
+ * nothing more than itself (bad), a keyword right after it (next), or it
+ * cannot (ok). */
+enum { SQ_OPEN_OK, SQ_OPEN_NEXT, SQ_OPEN_BAD };
+
+/* ... as a statement after a keyword or a number (statement()): drop,
+ * create, delete, insert and waitfor take a keyword next (table, from,
+ * into, delay); update's set needs a comparison, declare and set a
+ * variable; exec takes a dotted name, shutdown the end of the input. */
+static int sq_stmt_after(int role)
 {
-	return role == SQW_DROP || role == SQW_CREATE || role == SQW_DELETE || role == SQW_INSERT ||
-	       role == SQW_UPDATE || role == SQW_EXEC || role == SQW_SHUTDOWN ||
-	       role == SQW_WAITFOR || role == SQW_SELECT || role == SQW_DECLARE || role == SQW_SET;
+	switch (role) {
+	case SQW_DROP:
+	case SQW_CREATE:
+	case SQW_DELETE:
+	case SQW_INSERT:
+	case SQW_WAITFOR:
+		return SQ_OPEN_NEXT;
+	case SQW_EXEC:
+	case SQW_SHUTDOWN:
+	case SQW_SELECT:
+	case SQW_UNION:
+	case SQW_CASE:
+		return SQ_OPEN_BAD;
+	default:
+		return SQ_OPEN_OK;
+	}
 }
 
-/* Keyword roles that neither the break-out rules nor statement() act on
- * when they open an input. */
-static int sq_opens_nothing(int role)
+/* ... opening the input (the break-out rules, and statement() strict):
+ * order and into take a keyword next (by, outfile); where, having, limit
+ * and as read what follows as a condition or a row count; shutdown is a
+ * word when it stands alone. */
+static int sq_opening(int role)
 {
-	return role == SQW_FROM || role == SQW_BY || role == SQW_VALUES || role == SQW_OBJECT ||
-	       role == SQW_DELAY || role == SQW_ALL || role == SQW_JOIN || role == SQW_IF ||
-	       role == SQW_EXISTS || role == SQW_OUTFILE;
+	switch (role) {
+	case SQW_ORDER:
+	case SQW_INTO:
+		return SQ_OPEN_NEXT;
+	case SQW_WHERE:
+	case SQW_HAVING:
+	case SQW_LIMIT:
+	case SQW_AS:
+		return SQ_OPEN_BAD;
+	case SQW_SHUTDOWN:
+		return SQ_OPEN_OK;
+	default:
+		return sq_stmt_after(role);
+	}
 }
 
 /* Token kinds of sq_prose_inert's reading. */
@@ -1326,7 +1361,7 @@ enum { SQ_P_NONE, SQ_P_WORD, SQ_P_NUM, SQ_P_PUNCT, SQ_P_LOGIC, SQ_P_NOT, SQ_P_AR
  * the full grammar. */
 static int sq_prose_inert(const unsigned char *s, size_t n)
 {
-	int prev = SQ_P_NONE, first = SQ_P_NONE, count = 0, union_open = 0;
+	int prev = SQ_P_NONE, first = SQ_P_NONE, count = 0, next_kw_bad = 0;
 	if (!sq_dotted_ok)
 		return 0; /* dotted names are read as plain words below */
 	for (size_t p = 0;;) {
@@ -1394,34 +1429,42 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 		} else {
 			return 0; /* a byte outside the alphabet */
 		}
-		if (count == 0)
-			first = kind;
-		/* the break-out rules read the first two tokens: an input may
-		 * open with a word, a number, punctuation, not, or a keyword
-		 * that opens no clause or statement; a number must be followed
-		 * by no SQL word */
-		if (count == 0 && (kind == SQ_P_LOGIC || kind == SQ_P_ARITH ||
-		                   (kind == SQ_P_KW && !sq_opens_nothing(role))))
+		/* union select, order by, into outfile, drop table: the
+		 * keyword before wanted a keyword after */
+		if (next_kw_bad && kind == SQ_P_KW)
 			return 0;
+		next_kw_bad = 0;
+		if (count == 0) {
+			/* the break-out rules and a whole statement read the
+			 * opening token */
+			first = kind;
+			if (kind == SQ_P_LOGIC || kind == SQ_P_ARITH)
+				return 0;
+			if (kind == SQ_P_KW) {
+				int open = sq_opening(role);
+				if (open == SQ_OPEN_BAD)
+					return 0;
+				next_kw_bad = open == SQ_OPEN_NEXT;
+			}
+		} else if (kind == SQ_P_KW) {
+			if (role == SQW_UNION) {
+				next_kw_bad = 1;
+			} else if (role == SQW_SELECT) {
+				/* select after what an expression may hold */
+				if (prev == SQ_P_NUM || prev == SQ_P_LOGIC || prev == SQ_P_ARITH)
+					return 0;
+			} else if (prev == SQ_P_KW || prev == SQ_P_NUM) {
+				/* a statement after a keyword or a literal */
+				int open = sq_stmt_after(role);
+				if (open == SQ_OPEN_BAD)
+					return 0;
+				next_kw_bad = open == SQ_OPEN_NEXT;
+			}
+		}
+		/* a number opening the input must be followed by no SQL word */
 		if (count == 1 && first == SQ_P_NUM && kind != SQ_P_WORD && kind != SQ_P_NUM &&
 		    kind != SQ_P_PUNCT)
 			return 0;
-		if (union_open && kind == SQ_P_KW)
-			return 0; /* union all, union select */
-		union_open = 0;
-		if (kind == SQ_P_KW) {
-			int bad;
-			if (role == SQW_UNION)
-				bad = 0, union_open = 1;
-			else if (role == SQW_SELECT)
-				/* select after what an expression may hold */
-				bad = prev == SQ_P_NUM || prev == SQ_P_LOGIC || prev == SQ_P_ARITH;
-			else
-				/* a statement after a keyword or a literal */
-				bad = sq_starts_stmt(role) && (prev == SQ_P_KW || prev == SQ_P_NUM);
-			if (bad)
-				return 0;
-		}
 		prev = kind;
 		count++;
 	}

@@ -69,7 +69,6 @@ struct sq_lex {
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_code_injection_kw.h"
 #include "detect_sqli_words.h"
 
 #define SQ_WORD_MAX 40 /* longer words are no SQL keyword or known function */
@@ -201,6 +200,8 @@ static int sq_cat_cmp(const void *key, const void *elem)
  * entry's role is its index plus one). Every listed word is shorter than
  * SQ_WORD_MAX. */
 static uint32_t sq_fl_mask[26][SQ_WORD_MAX];
+static uint32_t sq_pen_mask[26][SQ_WORD_MAX]; /* the same for the byte before the last */
+static uint32_t sq_byte_bit[256];             /* sq_last_bit of every byte */
 
 /* The bit of a word's last byte in sq_fl_mask: a letter in any case, a
  * digit, or anything else. */
@@ -210,8 +211,20 @@ static uint32_t sq_last_bit(unsigned char c)
 	return (uint32_t)1 << (l <= 25 ? l : (c >= '0' && c <= '9') ? 26 : 27);
 }
 #define SQ_NWORDS (sizeof(sqw_words) / sizeof(sqw_words[0]))
-static struct kw_table sq_kw;
-static struct kw_entry sq_kw_entries[SQ_NWORDS];
+#define SQ_SLOTS  512              /* power of two, over twice the words */
+static uint16_t sq_slot[SQ_SLOTS]; /* 1 + index in sqw_words, 0 when empty */
+static uint8_t sq_wlen[SQ_NWORDS];
+
+/* Words are hashed and compared with every byte's 0x20 bit set: that
+ * lower-cases letters and leaves digits, '.' and '$' alone; the bytes it
+ * confuses with another word byte are UTF-8, which no listed word holds. */
+static uint32_t sq_hash(const unsigned char *w, size_t l)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < l; i++)
+		h = (h ^ (uint32_t)(w[i] | 0x20)) * 16777619u;
+	return (h ^ (h >> 15)) & (SQ_SLOTS - 1);
+}
 
 static void __attribute__((constructor)) sq_words_init(void)
 {
@@ -219,16 +232,24 @@ static void __attribute__((constructor)) sq_words_init(void)
 	for (size_t i = 0; i < sizeof(sqw_words) / sizeof(sqw_words[0]); i++) {
 		const char *w = sqw_words[i].w;
 		size_t l = strlen(w);
-		if (w[0] >= 'a' && w[0] <= 'z' && l < SQ_WORD_MAX)
+		if (w[0] >= 'a' && w[0] <= 'z' && l < SQ_WORD_MAX) {
 			sq_fl_mask[w[0] - 'a'][l] |= sq_last_bit((unsigned char)w[l - 1]);
-		sq_kw_entries[i] = (struct kw_entry){w, (uint32_t)i + 1};
+			sq_pen_mask[w[0] - 'a'][l] |=
+			    l > 1 ? sq_last_bit((unsigned char)w[l - 2]) : ~(uint32_t)0;
+		}
+		sq_wlen[i] = (uint8_t)l;
+		uint32_t h = sq_hash((const unsigned char *)w, l);
+		while (sq_slot[h])
+			h = (h + 1) & (SQ_SLOTS - 1);
+		sq_slot[h] = (uint16_t)(i + 1);
 		if (strchr(w, '.') && sqw_words[i].role != SQW_NONE)
 			dotted_role = 1;
 	}
 	sq_dotted_ok = !dotted_role;
-	for (unsigned c = 0; c < 256; c++)
+	for (unsigned c = 0; c < 256; c++) {
 		sq_quick[c] = SQ_Q(c);
-	kw_build(&sq_kw, sq_kw_entries, SQ_NWORDS);
+		sq_byte_bit[c] = sq_last_bit((unsigned char)c);
+	}
 }
 
 /* May the word w[0..l) (any case) be in the list? One bit test. */
@@ -236,18 +257,27 @@ static inline int sq_word_maybe(const unsigned char *w, size_t l)
 {
 	unsigned first = (unsigned)(w[0] | 0x20) - 'a'; /* a letter: 0..25 */
 	return l != 0 && first <= 25 && l < SQ_WORD_MAX &&
-	       (sq_fl_mask[first][l] & sq_last_bit(w[l - 1]));
+	       (sq_fl_mask[first][l] & sq_byte_bit[w[l - 1]]) &&
+	       (l == 1 || (sq_pen_mask[first][l] & sq_byte_bit[w[l - 2]]));
 }
 
 /* The entry of the word w[0..l), in any case, or NULL. */
 static const struct sqw_word *sq_word_find(const unsigned char *w, size_t l)
 {
-	unsigned first = (unsigned)(w[0] | 0x20) - 'a'; /* a letter: 0..25 */
-	if (l == 0 || first > 25 || l >= SQ_WORD_MAX ||
-	    !(sq_fl_mask[first][l] & sq_last_bit(w[l - 1])))
+	if (!sq_word_maybe(w, l))
 		return NULL;
-	uint32_t r = kw_roles(&sq_kw, sq_kw_entries, (const char *)w, l);
-	return r ? &sqw_words[r - 1] : NULL;
+	for (uint32_t h = sq_hash(w, l); sq_slot[h]; h = (h + 1) & (SQ_SLOTS - 1)) {
+		size_t k = sq_slot[h] - 1;
+		if (sq_wlen[k] != l)
+			continue;
+		const unsigned char *e = (const unsigned char *)sqw_words[k].w;
+		size_t i = 0;
+		while (i < l && (w[i] | 0x20) == (e[i] | 0x20))
+			i++;
+		if (i == l)
+			return &sqw_words[k];
+	}
+	return NULL;
 }
 
 /* Lower-cases s[0..len) into buf; returns 0 when the word is too long to be
