@@ -1284,7 +1284,7 @@ static int sq_inert(const unsigned char *s, size_t n)
 			continue;
 		}
 		if (sq_word_maybe(s + a, p - a)) {
-			const struct sqw_word *kw = sq_word_find(s + a, p - a);
+			const struct sqw_word *kw = sq_word_lookup(s + a, p - a);
 			if (kw && kw->role != SQW_NONE)
 				return 0;
 		}
@@ -1296,7 +1296,10 @@ static int sq_inert(const unsigned char *s, size_t n)
  * comparison, variable, string, call or comment), for a rule to fire on it:
  * nothing more than itself (bad), a keyword right after it (next), or it
  * cannot (ok). */
-enum { SQ_OPEN_OK, SQ_OPEN_NEXT, SQ_OPEN_BAD };
+enum { SQ_OPEN_OK, SQ_OPEN_NEXT, SQ_OPEN_LIST, SQ_OPEN_BAD };
+
+/* What sq_prose_inert wants of the next token. */
+enum { SQ_N_ANY, SQ_N_NOT_KW, SQ_N_PLAIN, SQ_N_NOT_LIST, SQ_N_NOT_JOIN };
 
 /* ... as a statement after a keyword or a number (statement()): drop,
  * create, delete, insert and waitfor take a keyword next (table, from,
@@ -1361,7 +1364,8 @@ enum { SQ_P_NONE, SQ_P_WORD, SQ_P_NUM, SQ_P_PUNCT, SQ_P_LOGIC, SQ_P_NOT, SQ_P_AR
  * the full grammar. */
 static int sq_prose_inert(const unsigned char *s, size_t n)
 {
-	int prev = SQ_P_NONE, first = SQ_P_NONE, count = 0, next_kw_bad = 0;
+	int prev = SQ_P_NONE, first = SQ_P_NONE, count = 0;
+	int need = SQ_N_ANY, then = SQ_N_ANY; /* what the next token must be */
 	if (!sq_dotted_ok)
 		return 0; /* dotted names are read as plain words below */
 	for (size_t p = 0;;) {
@@ -1370,7 +1374,7 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 		if (p >= n)
 			return 1;
 		unsigned char c = s[p];
-		int kind, role = SQW_NONE;
+		int kind, role = SQW_NONE, plain = 0, comma = c == ',';
 		if (sq_is_digit(c) || (c == '.' && p + 1 < n && sq_is_digit(s[p + 1]))) {
 			while (p < n && sq_is_digit(s[p]))
 				p++;
@@ -1397,8 +1401,19 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 			}
 			const struct sqw_word *kw = dots || !sq_word_maybe(s + a, p - a)
 			                                ? NULL
-			                                : sq_word_find(s + a, p - a);
+			                                : sq_word_lookup(s + a, p - a);
 			role = kw ? kw->role : SQW_NONE;
+			/* a plain word: no catalogue (dotted, sys..., msys...) and
+			 * not select's "top" */
+			size_t l = p - a;
+			plain =
+			    !dots &&
+			    !(l > 5 && (((s[a] | 0x20) == 's' && (s[a + 1] | 0x20) == 'y' &&
+			                 (s[a + 2] | 0x20) == 's') ||
+			                ((s[a] | 0x20) == 'm' && (s[a + 1] | 0x20) == 's' &&
+			                 (s[a + 2] | 0x20) == 'y' && (s[a + 3] | 0x20) == 's'))) &&
+			    !(l == 3 && (s[a] | 0x20) == 't' && (s[a + 1] | 0x20) == 'o' &&
+			      (s[a + 2] | 0x20) == 'p');
 			/* "in" compares only before its '(' */
 			if (role == SQW_CMP && p - a == 2 && (s[a + 1] | 0x20) == 'n')
 				role = SQW_NONE;
@@ -1429,38 +1444,45 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 		} else {
 			return 0; /* a byte outside the alphabet */
 		}
-		/* union select, order by, into outfile, drop table: the
-		 * keyword before wanted a keyword after */
-		if (next_kw_bad && kind == SQ_P_KW)
+		/* what the token before wanted after it: union select, order
+		 * by, drop table want a keyword; a select list, a plain name
+		 * and then a comma, a keyword (from) or arithmetic; logic
+		 * opening the input, a plain name not worked on */
+		int pw = kind == SQ_P_WORD && plain;
+		if ((need == SQ_N_NOT_KW && kind == SQ_P_KW) || (need == SQ_N_PLAIN && !pw) ||
+		    (need == SQ_N_NOT_LIST && (kind == SQ_P_KW || kind == SQ_P_ARITH || comma)) ||
+		    (need == SQ_N_NOT_JOIN && kind == SQ_P_ARITH))
 			return 0;
-		next_kw_bad = 0;
+		need = need == SQ_N_PLAIN ? then : SQ_N_ANY;
+		int open = SQ_OPEN_OK;
 		if (count == 0) {
 			/* the break-out rules and a whole statement read the
 			 * opening token */
 			first = kind;
-			if (kind == SQ_P_LOGIC || kind == SQ_P_ARITH)
+			if (kind == SQ_P_ARITH)
 				return 0;
-			if (kind == SQ_P_KW) {
-				int open = sq_opening(role);
-				if (open == SQ_OPEN_BAD)
-					return 0;
-				next_kw_bad = open == SQ_OPEN_NEXT;
-			}
+			if (kind == SQ_P_LOGIC)
+				need = SQ_N_PLAIN, then = SQ_N_NOT_JOIN;
+			else if (kind == SQ_P_KW)
+				open = role == SQW_SELECT ? SQ_OPEN_LIST : sq_opening(role);
 		} else if (kind == SQ_P_KW) {
-			if (role == SQW_UNION) {
-				next_kw_bad = 1;
-			} else if (role == SQW_SELECT) {
+			if (role == SQW_UNION)
+				open = SQ_OPEN_NEXT;
+			else if (role == SQW_SELECT)
 				/* select after what an expression may hold */
-				if (prev == SQ_P_NUM || prev == SQ_P_LOGIC || prev == SQ_P_ARITH)
-					return 0;
-			} else if (prev == SQ_P_KW || prev == SQ_P_NUM) {
+				open = prev == SQ_P_NUM || prev == SQ_P_LOGIC || prev == SQ_P_ARITH
+				           ? SQ_OPEN_LIST
+				           : SQ_OPEN_OK;
+			else if (prev == SQ_P_KW || prev == SQ_P_NUM)
 				/* a statement after a keyword or a literal */
-				int open = sq_stmt_after(role);
-				if (open == SQ_OPEN_BAD)
-					return 0;
-				next_kw_bad = open == SQ_OPEN_NEXT;
-			}
+				open = sq_stmt_after(role);
 		}
+		if (open == SQ_OPEN_BAD)
+			return 0;
+		if (open == SQ_OPEN_NEXT)
+			need = SQ_N_NOT_KW;
+		else if (open == SQ_OPEN_LIST)
+			need = SQ_N_PLAIN, then = SQ_N_NOT_LIST;
 		/* a number opening the input must be followed by no SQL word */
 		if (count == 1 && first == SQ_P_NUM && kind != SQ_P_WORD && kind != SQ_P_NUM &&
 		    kind != SQ_P_PUNCT)
@@ -1607,7 +1629,7 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	/* Token offsets are 32-bit; the engine's event limit is far below. */
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
-	if (scan_typed(s, n, chars, hit))
+	if (!(chars & POL_CH_HIGH) ? scan_input(s, n, chars, hit) : scan_typed(s, n, chars, hit))
 		return 1;
 	/* A path or an S3 key puts each value in a segment of its own
 	 * (/items/10 ORDER BY 17--): each segment is read as an input too.

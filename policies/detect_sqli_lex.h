@@ -215,15 +215,15 @@ static uint32_t sq_last_bit(unsigned char c)
 static uint16_t sq_slot[SQ_SLOTS]; /* 1 + index in sqw_words, 0 when empty */
 static uint8_t sq_wlen[SQ_NWORDS];
 
-/* Words are hashed and compared with every byte's 0x20 bit set: that
- * lower-cases letters and leaves digits, '.' and '$' alone; the bytes it
- * confuses with another word byte are UTF-8, which no listed word holds. */
-static uint32_t sq_hash(const unsigned char *w, size_t l)
+/* Words are hashed by their length and first, second and last bytes, and
+ * compared, with every byte's 0x20 bit set: that lower-cases letters and
+ * leaves digits, '.' and '$' alone; the bytes it confuses with another word
+ * byte are UTF-8, which no listed word holds. */
+static inline uint32_t sq_hash(const unsigned char *w, size_t l)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ (uint32_t)(w[i] | 0x20)) * 16777619u;
-	return (h ^ (h >> 15)) & (SQ_SLOTS - 1);
+	uint32_t h = (uint32_t)(w[0] | 0x20) * 31u + (uint32_t)(w[l - 1] | 0x20) * 7u +
+	             (uint32_t)(w[l > 1] | 0x20) * 131u + (uint32_t)l * 17u;
+	return (h ^ (h >> 5)) & (SQ_SLOTS - 1);
 }
 
 static void __attribute__((constructor)) sq_words_init(void)
@@ -261,11 +261,10 @@ static inline int sq_word_maybe(const unsigned char *w, size_t l)
 	       (l == 1 || (sq_pen_mask[first][l] & sq_byte_bit[w[l - 2]]));
 }
 
-/* The entry of the word w[0..l), in any case, or NULL. */
-static const struct sqw_word *sq_word_find(const unsigned char *w, size_t l)
+/* The entry of the word w[0..l) (any case) that sq_word_maybe let
+ * through, or NULL. */
+static const struct sqw_word *sq_word_lookup(const unsigned char *w, size_t l)
 {
-	if (!sq_word_maybe(w, l))
-		return NULL;
 	for (uint32_t h = sq_hash(w, l); sq_slot[h]; h = (h + 1) & (SQ_SLOTS - 1)) {
 		size_t k = sq_slot[h] - 1;
 		if (sq_wlen[k] != l)
@@ -278,6 +277,12 @@ static const struct sqw_word *sq_word_find(const unsigned char *w, size_t l)
 			return &sqw_words[k];
 	}
 	return NULL;
+}
+
+/* The entry of the word w[0..l), in any case, or NULL. */
+static const struct sqw_word *sq_word_find(const unsigned char *w, size_t l)
+{
+	return sq_word_maybe(w, l) ? sq_word_lookup(w, l) : NULL;
 }
 
 /* Lower-cases s[0..len) into buf; returns 0 when the word is too long to be
