@@ -1375,19 +1375,7 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 			return 1;
 		unsigned char c = s[p];
 		int kind, role = SQW_NONE, plain = 0, comma = c == ',';
-		if (sq_is_digit(c) || (c == '.' && p + 1 < n && sq_is_digit(s[p + 1]))) {
-			while (p < n && sq_is_digit(s[p]))
-				p++;
-			if (p < n && s[p] == '.')
-				for (p++; p < n && sq_is_digit(s[p]); p++)
-					;
-			if (p < n && sq_word_byte[s[p]])
-				return 0; /* 1e5, 0x1f, 1union: let the lexer decide */
-			kind = SQ_P_NUM;
-		} else if (c == ',' || c == '.') {
-			p++;
-			kind = SQ_P_PUNCT;
-		} else if (((unsigned)(c | 0x20) - 'a') <= 25) {
+		if (((unsigned)(c | 0x20) - 'a') <= 25) {
 			size_t a = p;
 			int dots = 0;
 			while (p < n) {
@@ -1404,10 +1392,10 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 			                                : sq_word_lookup(s + a, p - a);
 			role = kw ? kw->role : SQW_NONE;
 			/* a plain word: no catalogue (dotted, sys..., msys...) and
-			 * not select's "top" */
+			 * not select's "top"; asked only after logic or select */
 			size_t l = p - a;
 			plain =
-			    !dots &&
+			    need == SQ_N_PLAIN && !dots &&
 			    !(l > 5 && (((s[a] | 0x20) == 's' && (s[a + 1] | 0x20) == 'y' &&
 			                 (s[a + 2] | 0x20) == 's') ||
 			                ((s[a] | 0x20) == 'm' && (s[a + 1] | 0x20) == 's' &&
@@ -1441,6 +1429,18 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 				kind = SQ_P_KW;
 				break;
 			}
+		} else if (sq_is_digit(c) || (c == '.' && p + 1 < n && sq_is_digit(s[p + 1]))) {
+			while (p < n && sq_is_digit(s[p]))
+				p++;
+			if (p < n && s[p] == '.')
+				for (p++; p < n && sq_is_digit(s[p]); p++)
+					;
+			if (p < n && sq_word_byte[s[p]])
+				return 0; /* 1e5, 0x1f, 1union: let the lexer decide */
+			kind = SQ_P_NUM;
+		} else if (c == ',' || c == '.') {
+			p++;
+			kind = SQ_P_PUNCT;
 		} else {
 			return 0; /* a byte outside the alphabet */
 		}
