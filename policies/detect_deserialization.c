@@ -379,7 +379,7 @@ static __attribute__((noinline)) void gzip_b64_scan(const char *b64, size_t b64l
 }
 
 /* Every base64-looking run of the input, each visited once. */
-enum { B64_DIGIT = 1, B64_UPPER = 2, B64_LOWER = 4, B64_NUM = 8 };
+enum { B64_DIGIT = 1, B64_UPPER = 2, B64_LOWER = 4, B64_NUM = 8, B64_PAD = 16 /* = */ };
 static uint8_t b64_class[256]; /* B64_* bits of each byte, filled before main() */
 
 static void __attribute__((constructor)) b64_class_init(void)
@@ -391,7 +391,7 @@ static void __attribute__((constructor)) b64_class_init(void)
 		                              : 0) |
 		                         (c >= 'A' && c <= 'Z' ? B64_UPPER : 0) |
 		                         (c >= 'a' && c <= 'z' ? B64_LOWER : 0) |
-		                         (ch_is_digit(c) ? B64_NUM : 0));
+		                         (ch_is_digit(c) ? B64_NUM : 0) | (c == '=' ? B64_PAD : 0));
 }
 
 /* Does a run between these two bytes stand as a value of its own: a quoted
@@ -452,7 +452,7 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 			        i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
 		if (b->kind >= DSR_JAVA)
 			return;
-		if (b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
+		if ((seen & B64_PAD) && b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
 			b64_pair(s, i, j, b);
 		i = j;
 	}
@@ -712,7 +712,8 @@ static int class_word_at(const unsigned char *low, size_t n, size_t i)
 static int class_word(const char *s, size_t n)
 {
 	unsigned char low[32];
-	if (n >= sizeof(low) || !(class_word_lens & (1u << n)))
+	if (n >= sizeof(low) || !(class_word_lens & (1u << n)) ||
+	    !class_word_first[(unsigned char)ch_lower((unsigned char)s[0])])
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		low[i] = (unsigned char)ch_lower((unsigned char)s[i]);
