@@ -31,6 +31,7 @@ enum ci_kind {
 	CI_WHOLE_CALL,  /* the whole value is a call of an API name: curl_init(), chr(123) */
 	CI_JAVA_NAMES,  /* java.* and Runtime/ProcessBuilder together */
 	CI_PHP_UPLOAD,  /* filename="shell.php" in a multipart part */
+	CI_PHP_INI,     /* auto_prepend_file=..., opcache.jit=...: a php.ini directive */
 	CI_OBFUSCATION, /* chr(112).chr(104), String.fromCharCode, base64_decode(...) */
 	CI_FILLER_CALL, /* a comment between a name and its "(" */
 	CI_PHP_VAR,     /* superglobals, variable variables */
@@ -58,6 +59,7 @@ static const struct {
     [CI_WHOLE_CALL] = {"code_injection.whole_call", POL_SEV_HIGH, 60},
     [CI_JAVA_NAMES] = {"code_injection.java_names", POL_SEV_MEDIUM, 70},
     [CI_PHP_UPLOAD] = {"code_injection.php_upload", POL_SEV_HIGH, 70},
+    [CI_PHP_INI] = {"code_injection.php_ini", POL_SEV_HIGH, 70},
     [CI_OBFUSCATION] = {"code_injection.obfuscation", POL_SEV_HIGH, 80},
     [CI_FILLER_CALL] = {"code_injection.commented_call", POL_SEV_HIGH, 85},
     [CI_PHP_VAR] = {"code_injection.php_variable", POL_SEV_HIGH, 80},
@@ -1016,9 +1018,49 @@ static void whole_call(struct ci_scan *x)
 	note(x, comment ? CI_FILLER_CALL : strong ? CI_WHOLE_CALL : CI_PLAIN_CALL, b, p + 1);
 }
 
+/* Does the file name s[q..e) carry a PHP script's extension, however
+ * disguised ("photo. php", "test.php5.gif", "x.phtml", "a.php..",
+ * "test.phar .png")? php and php with a version, phtml, phar, phps, pht,
+ * phpt; the extension ends the name or another part follows it. */
+static int php_script_name(const struct ci_scan *x, size_t q, size_t e, int strict)
+{
+	const char *s = x->s;
+	for (size_t k = q; k < e; k++) {
+		if (s[k] != '.')
+			continue;
+		size_t j = k + 1;
+		while (j < e && s[j] == ' ')
+			j++;
+		if (j + 3 > e || !at(x, j, "ph"))
+			continue;
+		size_t w = j + 2;
+		while (w < e && ch_is_alnum((unsigned char)s[w]))
+			w++;
+		size_t d = j + 3;
+		while (d < w && ch_is_digit((unsigned char)s[d]))
+			d++;
+		int known =
+		    (at(x, j, "php") && d == w) || (w - j == 5 && at(x, j, "phtml")) ||
+		    (w - j == 4 && (at(x, j, "phar") || at(x, j, "phps") || at(x, j, "phpt"))) ||
+		    (w - j == 3 && at(x, j, "pht"));
+		if (!known || (w < e && s[w] != '.' && s[w] != ' '))
+			continue;
+		/* strict: only dots and blanks follow, or a part after a blank
+		 * ("a.php..", "test.phar .png"; not the host www.php.net) */
+		int blank = 0, tail = 1;
+		for (size_t r = w; strict && r < e; r++) {
+			blank |= s[r] == ' ';
+			if (s[r] != '.' && s[r] != ' ' && !blank)
+				tail = 0;
+		}
+		if (tail)
+			return 1;
+	}
+	return 0;
+}
+
 /* filename="shell.php" in a multipart part's headers: a script uploaded
- * where the web server runs it, however its extension is disguised
- * ("photo. php", "test.php5.gif", "x.phtml"). */
+ * where the web server runs it. */
 static void php_upload(struct ci_scan *x, size_t i)
 {
 	const char *s = x->s;
@@ -1029,25 +1071,128 @@ static void php_upload(struct ci_scan *x, size_t i)
 	size_t e = q;
 	while (e < x->n && e - q < 256 && s[e] != close && s[e] != '\n')
 		e++;
-	for (size_t k = q; k < e; k++) {
-		if (s[k] != '.')
-			continue;
-		size_t j = k + 1;
-		while (j < e && s[j] == ' ')
-			j++;
-		if (!at(x, j, "php") && !at(x, j, "phtml") && !at(x, j, "phar") && !at(x, j, "pht"))
-			continue;
-		size_t w = j + 3;
-		while (w < e && ch_is_alnum((unsigned char)s[w]))
-			w++;
-		/* the extension ends the name or another one follows it */
-		int known = w - j == 3 || (w - j == 4 && ch_is_digit((unsigned char)s[j + 3])) ||
-		            at(x, j, "phtml") || at(x, j, "phar") || at(x, j, "phps");
-		if (known && (w == e || s[w] == '.')) {
-			note(x, CI_PHP_UPLOAD, i, e);
-			return;
-		}
+	if (php_script_name(x, q, e, 0))
+		note(x, CI_PHP_UPLOAD, i, e);
+}
+
+/* php.ini's extension sections (opcache.jit=...) and core directives: a
+ * value that sets one reaches PHP's configuration (ini_set, .user.ini,
+ * PHP_VALUE through FastCGI). */
+static const char *const php_ini_sections[] = {
+    "opcache",  "mbstring",  "zend",         "pcre", "mysqli",  "mysqlnd", "pdo_mysql",
+    "xdebug",   "phar",      "apc",          "apcu", "session", "assert",  "cgi",
+    "user_ini", "highlight", "url_rewriter", "zlib", "soap",    "sqlite3", "xmlrpc"};
+static const char *const php_ini_directives[] = {"auto_prepend_file",
+                                                 "auto_append_file",
+                                                 "allow_url_include",
+                                                 "allow_url_fopen",
+                                                 "disable_functions",
+                                                 "disable_classes",
+                                                 "open_basedir",
+                                                 "memory_limit",
+                                                 "extension_dir",
+                                                 "include_path",
+                                                 "upload_tmp_dir",
+                                                 "unserialize_max_depth",
+                                                 "unserialize_callback_func",
+                                                 "max_execution_time",
+                                                 "error_log",
+                                                 "error_reporting",
+                                                 "sendmail_path",
+                                                 "short_open_tag",
+                                                 "display_errors",
+                                                 "log_errors",
+                                                 "post_max_size",
+                                                 "upload_max_filesize",
+                                                 "file_uploads",
+                                                 "doc_root",
+                                                 "user_dir",
+                                                 "zend_extension",
+                                                 "enable_dl",
+                                                 "expose_php",
+                                                 "register_globals",
+                                                 "safe_mode",
+                                                 "magic_quotes_gpc",
+                                                 "output_handler",
+                                                 "serialize_precision",
+                                                 "max_input_vars",
+                                                 "engine",
+                                                 "extension",
+                                                 "precision",
+                                                 "smtp",
+                                                 "smtp_port",
+                                                 "asp_tags",
+                                                 "default_socket_timeout",
+                                                 "realpath_cache_size",
+                                                 "input_encoding",
+                                                 "internal_encoding"};
+
+static int listed(const char *s, size_t n, const char *const *list, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		if (word_is(s, n, list[k]))
+			return 1;
+	return 0;
+}
+
+/* The whole value "name = value" with name a php.ini directive. */
+static void php_ini(struct ci_scan *x)
+{
+	const char *s = x->s;
+	size_t n = x->n, b = 0, e, dot = 0;
+	while (b < n && is_space((unsigned char)s[b]))
+		b++;
+	for (e = b; e < n && e - b <= 48 && (ch_ident_char((unsigned char)s[e]) || s[e] == '.');
+	     e++)
+		if (s[e] == '.' && !dot)
+			dot = e;
+	size_t q = e;
+	while (q < n && s[q] == ' ')
+		q++;
+	if (e == b || e - b > 48 || q >= n || s[q] != '=')
+		return;
+	for (q++; q < n && s[q] == ' '; q++)
+		;
+	if (q >= n)
+		return;
+	for (size_t k = q; k < n; k++)
+		if (is_space((unsigned char)s[k]) && k + 1 < n &&
+		    !is_space((unsigned char)s[k + 1]))
+			return; /* a value of several words is a sentence or a query */
+	int known =
+	    dot ? dot + 1 < e && listed(s + b, dot - b, php_ini_sections, COUNT(php_ini_sections))
+	        : listed(s + b, e - b, php_ini_directives, COUNT(php_ini_directives));
+	if (known)
+		note(x, CI_PHP_INI, b, q);
+}
+
+/* A header value, or one of a field named for a file, that is nothing but
+ * a file name (X-Filename: a.php, X-File-Name: fda.php5...): the name an
+ * upload is stored under, a PHP script's or a PHP session file's
+ * (sess_<id>, which planted, fixes a session). */
+static void upload_header(struct ci_scan *x)
+{
+	const char *s = x->s;
+	size_t n = x->n, base = 0;
+	if (n < 5 || n > 256)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		int c = (unsigned char)s[k];
+		if (!ch_is_alnum(c) && c != '_' && c != '.' && c != '-' && c != ' ' && c != '/' &&
+		    c != ',')
+			return; /* not a bare file name */
+		if (c == '/')
+			base = k + 1;
 	}
+	if (at(x, base, "sess_") && n - base > 5) {
+		for (size_t k = base + 5; k < n; k++)
+			if (!ch_is_alnum((unsigned char)s[k]) && s[k] != ',' && s[k] != '-')
+				return;
+		note(x, CI_PHP_UPLOAD, base, n);
+		return;
+	}
+	if (php_script_name(x, base, n, 1))
+		note(x, CI_PHP_UPLOAD, 0, n);
 }
 
 /* One scan of a text; findings go to *x. */
@@ -1260,10 +1405,30 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 	           POL_CH_BACKTICK | POL_CH_BRACKET)))
 		m = 0;
 	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
+	if ((ctx->where & (POL_IN_HEADER | POL_IN_PATHISH)) && !(ctx->where & POL_IN_KEY) &&
+	    (ctx->chars & POL_CH_ALPHA))
+		upload_header(&x);
+	if ((ctx->chars & POL_CH_EQUALS) && !(ctx->where & POL_IN_KEY))
+		php_ini(&x);
 	if (m)
 		scan_code(&x);
-	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL)
+	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL) {
 		whole_call(&x);
+		/* /get/array_diff%20%28: the path's last segment is the value */
+		const char *slash = (ctx->where & POL_IN_PATH) ? memrchr(s, '/', n) : NULL;
+		if (slash && x.best < CI_FILLER_CALL) {
+			size_t o = (size_t)(slash + 1 - s);
+			struct ci_scan seg = {s + o, n - o, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
+			whole_call(&seg);
+			/* Python_(programming_language): a wiki title, its
+			 * underscore a blank; no function's name ends with one */
+			size_t k = o + seg.end - 1; /* the "(" */
+			while (k > o + seg.off && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+				k--;
+			if (seg.best > CI_PLAIN_CALL && k > o + seg.off && s[k - 1] != '_')
+				note(&x, seg.best, o + seg.off, o + seg.end);
+		}
+	}
 	if (x.best < CI_CALL && (ctx->chars & POL_CH_ALPHA) && (ctx->chars & POL_CH_DIGIT))
 		scan_base64(&x);
 	if (x.best == CI_NONE)

@@ -95,9 +95,9 @@ static const struct key_word url_words[] = {
     W("url"),      W("uri"),     W("href"), W("link"),  W("callback"), W("redirect"),
     W("endpoint"), W("webhook"), W("src"),  W("dest"),  W("target"),   W("next"),
     W("return"),   W("site"),    W("host"), W("image"), W("feed")};
-static const struct key_word path_words[] = {W("path"),    W("file"),    W("dir"),      W("folder"),
-                                             W("include"), W("require"), W("template"), W("root"),
-                                             W("module"),  W("theme"),   W("lang")};
+static const struct key_word path_words[] = {
+    W("path"),     W("file"), W("dir"),    W("folder"), W("include"), W("require"),
+    W("template"), W("root"), W("module"), W("theme"),  W("lang"),    W("filename")};
 #undef W
 
 #define TRI(a, b, c) ((((unsigned)(a)&31) << 10) | (((unsigned)(b)&31) << 5) | ((unsigned)(c)&31))
