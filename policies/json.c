@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,88 @@ static const uint8_t str_stop[256] = {
     [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
     [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
 };
+
+/* ---- spare blocks (see json.h) ---- */
+#define SPARE_SLOTS 6
+#define SPARE_MIN   (128u << 10) /* smaller blocks come cheap from malloc */
+#define SPARE_MAX   (4u << 20)
+
+struct spare_set {
+	void *p[SPARE_SLOTS];
+	size_t cap[SPARE_SLOTS];
+	unsigned kind[SPARE_SLOTS];
+};
+
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_ready;
+
+static void spare_set_free(void *arg)
+{
+	struct spare_set *set = arg;
+	for (size_t i = 0; i < SPARE_SLOTS; i++)
+		free(set->p[i]);
+	free(set);
+}
+
+static void spare_init(void)
+{
+	spare_ready = pthread_key_create(&spare_key, spare_set_free) == 0;
+}
+
+static struct spare_set *spare_set_get(bool create)
+{
+	pthread_once(&spare_once, spare_init);
+	if (!spare_ready)
+		return NULL;
+	struct spare_set *set = pthread_getspecific(spare_key);
+	if (!set && create && (set = calloc(1, sizeof(*set))) &&
+	    pthread_setspecific(spare_key, set) != 0) {
+		free(set);
+		set = NULL;
+	}
+	return set;
+}
+
+void *pol_spare_take(unsigned kind, size_t want, size_t *cap, bool zero)
+{
+	struct spare_set *set = want >= SPARE_MIN ? spare_set_get(false) : NULL;
+	int best = -1;
+	for (int i = 0; set && i < SPARE_SLOTS; i++)
+		if (set->p[i] && set->kind[i] == kind && set->cap[i] >= want &&
+		    (best < 0 || set->cap[i] < set->cap[best]))
+			best = i;
+	if (best >= 0) {
+		void *p = set->p[best];
+		*cap = set->cap[best];
+		set->p[best] = NULL;
+		return p;
+	}
+	*cap = want;
+	return zero ? calloc(1, want ? want : 1) : malloc(want ? want : 1);
+}
+
+void pol_spare_give(unsigned kind, void *p, size_t cap)
+{
+	struct spare_set *set = cap >= SPARE_MIN && cap <= SPARE_MAX ? spare_set_get(true) : NULL;
+	int at = -1;
+	for (int i = 0; set && i < SPARE_SLOTS; i++) {
+		if (!set->p[i]) {
+			at = i;
+			break;
+		}
+		if (set->cap[i] < cap && (at < 0 || set->cap[i] < set->cap[at]))
+			at = i;
+	}
+	if (at < 0) {
+		free(p);
+		return;
+	}
+	free(set->p[at]);
+	set->p[at] = p;
+	set->cap[at] = cap;
+	set->kind[at] = kind;
+}
 
 struct parser {
 	struct pol_json *d;
@@ -66,10 +149,20 @@ static int node_add(struct parser *p, uint8_t type, uint32_t *out)
 			return -ETIME;
 		}
 	}
-	if (d->n == d->cap) {
+	if (!d->nodes) {
 		/* start near what typical events need (a value per 16 bytes),
 		 * so that big events do not copy their nodes many times */
-		uint32_t cap = d->cap ? d->cap * 2 : (uint32_t)(p->n / 16 + 64);
+		size_t want = p->n / 16 + 64, got;
+		if (want > p->max_nodes)
+			want = p->max_nodes;
+		d->nodes = pol_spare_take(POL_SPARE_JSON, want * sizeof(*d->nodes), &got, false);
+		if (!d->nodes)
+			return -ENOMEM;
+		got /= sizeof(*d->nodes);
+		d->cap = (uint32_t)(got < UINT32_MAX / 2 ? got : UINT32_MAX / 2);
+	}
+	if (d->n == d->cap) {
+		uint32_t cap = d->cap * 2;
 		if (cap > p->max_nodes)
 			cap = p->max_nodes;
 		if (cap < d->cap || cap > UINT32_MAX / 2)
@@ -170,6 +263,7 @@ static inline void chunk_store(char *o, __m128i v)
 	_mm_storeu_si128((__m128i *)(void *)o, v);
 }
 #define CHUNK_FIRST(m) ((size_t)__builtin_ctz(m))
+#define CHUNK_EXACT    1
 #define chunk_t        __m128i
 #else
 #define CHUNK 8
@@ -195,8 +289,10 @@ static inline void chunk_store(char *o, uint64_t v)
 }
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define CHUNK_FIRST(m) ((size_t)__builtin_ctzll(m) >> 3)
+#define CHUNK_EXACT    1
 #else
 #define CHUNK_FIRST(m) ((size_t)0)
+#define CHUNK_EXACT    0
 #endif
 #define chunk_t uint64_t
 #endif
@@ -209,6 +305,8 @@ static inline size_t find_stop(const char *s, size_t i, size_t n)
 		uint64_t m = chunk_stops(s + i, &v);
 		if (m) {
 			i += CHUNK_FIRST(m);
+			if (CHUNK_EXACT)
+				return i;
 			break;
 		}
 	}
@@ -232,6 +330,10 @@ static inline size_t copy_to_stop(const char *s, size_t i, size_t n, char **op)
 			size_t k = CHUNK_FIRST(m);
 			i += k;
 			o += k;
+			if (CHUNK_EXACT) {
+				*op = o;
+				return i;
+			}
 			break;
 		}
 	}
@@ -241,100 +343,101 @@ static inline size_t copy_to_stop(const char *s, size_t i, size_t n, char **op)
 	return i;
 }
 
+/* What each one-letter escape stands for (0: not one). */
+static const char unescape[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+};
+
+/* At i, just past "\u": the code point of the escape (a surrogate pair
+ * taken whole, a lone surrogate as U+FFFD) in *cp; p->i moves past it. */
+static int read_unicode(struct parser *p, unsigned *cp)
+{
+	unsigned lo;
+	int r = read_u16(p, cp);
+	if (r)
+		return r;
+	if (*cp >= 0xd800 && *cp < 0xdc00 && p->n - p->i >= 6 && p->s[p->i] == '\\' &&
+	    p->s[p->i + 1] == 'u') {
+		size_t save = p->i;
+		p->i += 2;
+		if (read_u16(p, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+			*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+		} else {
+			p->i = save; /* lone high surrogate; the next escape stands alone */
+			p->d->err = NULL;
+			*cp = 0xfffd;
+		}
+	} else if (*cp >= 0xd800 && *cp < 0xe000) {
+		*cp = 0xfffd; /* lone surrogate: what decoders substitute */
+	}
+	return 0;
+}
+
 /* At the opening quote. A string without escapes points into the input; one
  * with escapes is decoded into the arena (never longer than its source, so
  * the arena sized by the input always has room). */
 static int parse_string(struct parser *p, const char **out, uint32_t *out_len)
 {
-	size_t start = ++p->i;
-	p->i = find_stop(p->s, start, p->n);
-	if (p->i >= p->n)
+	const char *s = p->s;
+	size_t n = p->n, start = p->i + 1;
+	size_t i = find_stop(s, start, n);
+	if (i >= n) {
+		p->i = i;
 		return fail(p, "unterminated string");
-	if (p->s[p->i] == '"') {
-		*out = p->s + start;
-		*out_len = (uint32_t)(p->i - start);
-		p->i++;
+	}
+	if (s[i] == '"') {
+		*out = s + start;
+		*out_len = (uint32_t)(i - start);
+		p->i = i + 1;
 		return 0;
 	}
 	struct pol_json *d = p->d;
 	char *o = d->text + d->text_len, *o0 = o;
-	memcpy(o, p->s + start, p->i - start);
-	o += p->i - start;
+	memcpy(o, s + start, i - start);
+	o += i - start;
 	for (;;) {
-		if (p->i >= p->n)
-			return fail(p, "unterminated string");
-		unsigned char c = (unsigned char)p->s[p->i];
+		/* at a quote, a backslash or a control byte */
+		unsigned char c = (unsigned char)s[i];
 		if (c == '"')
 			break;
-		if (c < 0x20)
+		if (c < 0x20) {
+			p->i = i;
 			return fail(p, "control character in string");
-		if (c != '\\') {
-			/* A run of plain bytes up to the next quote, escape or
-			 * control byte. The arena holds n bytes and the output so
-			 * far (of every string) is no longer than the input read
-			 * so far, so o has room for what is left of the input. */
-			p->i = copy_to_stop(p->s, p->i, p->n, &o);
-			continue;
 		}
-		if (++p->i >= p->n)
+		if (++i >= n) {
+			p->i = i;
 			return fail(p, "unterminated string");
-		char e = p->s[p->i++];
-		switch (e) {
-		case '"':
-			*o++ = '"';
-			break;
-		case '\\':
-			*o++ = '\\';
-			break;
-		case '/':
-			*o++ = '/';
-			break;
-		case 'b':
-			*o++ = '\b';
-			break;
-		case 'f':
-			*o++ = '\f';
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'u': {
-			unsigned cp, lo;
-			int r = read_u16(p, &cp);
+		}
+		char e = unescape[(unsigned char)s[i]];
+		if (e) {
+			*o++ = e;
+			i++;
+		} else if (s[i] == 'u') {
+			unsigned cp;
+			p->i = i + 1;
+			int r = read_unicode(p, &cp);
 			if (r)
 				return r;
-			if (cp >= 0xd800 && cp < 0xdc00 && p->n - p->i >= 6 && p->s[p->i] == '\\' &&
-			    p->s[p->i + 1] == 'u') {
-				size_t save = p->i;
-				p->i += 2;
-				if (read_u16(p, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				} else {
-					p->i = save; /* lone high surrogate; the next escape stands
-					                alone */
-					p->d->err = NULL;
-					cp = 0xfffd;
-				}
-			} else if (cp >= 0xd800 && cp < 0xe000) {
-				cp = 0xfffd; /* lone surrogate: what decoders substitute */
-			}
+			i = p->i;
 			/* A \uXXXX escape is 6 bytes: its UTF-8 (at most 3, or 4 for
 			 * a 12-byte pair) always fits in the space it took. */
 			o += put_utf8(o, cp);
-			break;
-		}
-		default:
-			p->i--;
+		} else {
+			p->i = i;
 			return fail(p, "bad escape in string");
 		}
+		/* A run of plain bytes up to the next quote, escape or control
+		 * byte. The arena holds n bytes and the output so far (of every
+		 * string) is no longer than the input read so far, so o has room
+		 * for what is left of the input. */
+		i = copy_to_stop(s, i, n, &o);
+		if (i >= n) {
+			p->i = i;
+			return fail(p, "unterminated string");
+		}
 	}
-	p->i++;
+	p->i = i + 1;
 	*out = o0;
 	*out_len = (uint32_t)(o - o0);
 	d->text_len += (size_t)(o - o0);
@@ -518,7 +621,7 @@ int pol_json_parse_until(struct pol_json *d, const char *s, size_t n, uint32_t m
 		d->err = "document too large";
 		return -EINVAL;
 	}
-	d->text = malloc(n ? n : 1);
+	d->text = pol_spare_take(POL_SPARE_JSON, n ? n : 1, &d->text_cap, false);
 	if (!d->text)
 		return -ENOMEM;
 	struct parser p = {.d = d,
@@ -533,8 +636,10 @@ int pol_json_parse_until(struct pol_json *d, const char *s, size_t n, uint32_t m
 
 void pol_json_fini(struct pol_json *d)
 {
-	free(d->nodes);
-	free(d->text);
+	if (d->nodes)
+		pol_spare_give(POL_SPARE_JSON, d->nodes, (size_t)d->cap * sizeof(*d->nodes));
+	if (d->text)
+		pol_spare_give(POL_SPARE_JSON, d->text, d->text_cap);
 	d->nodes = NULL;
 	d->text = NULL;
 	d->n = d->cap = 0;

@@ -13,6 +13,7 @@
 #ifndef POL_JSON_H
 #define POL_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,7 @@ struct pol_json {
 	uint32_t cap;
 	char *text; /* arena for decoded strings, sized by the input */
 	size_t text_len;
+	size_t text_cap; /* bytes allocated for text (at least the input's) */
 	size_t err_off;  /* on failure: where */
 	const char *err; /* on failure: why (static string) */
 };
@@ -72,6 +74,24 @@ int64_t pol_json_get_ci(const struct pol_json *d, uint32_t obj, const char *key)
 const char *pol_json_get_str(const struct pol_json *d, uint32_t obj, const char *key, size_t *len);
 /* 1-based line of byte offset off in s. */
 unsigned pol_json_line(const char *s, size_t n, size_t off);
+
+/* Spare blocks. A 1 MB event fills megabytes of nodes and decoded text,
+ * and the allocator gives blocks that big back to the system when they are
+ * freed: each parse then paid again to fault in and zero fresh pages, a
+ * third of the engine's time on such an event. So each thread keeps a few
+ * big blocks (128 KB to 4 MB, six at most) that its inspections gave back,
+ * for the next ones; a bigger event's blocks go back to the system, and
+ * the spares are freed when the thread ends. Only pages once touched are
+ * resident. kind keeps blocks of different uses apart: a block comes back
+ * in the state its kind's owner left it in.
+ *
+ * pol_spare_take: a block of at least want bytes (*cap: its size), the
+ * smallest spare of that kind that fits, else a new one (zeroed when zero
+ * is set); NULL when out of memory. pol_spare_give takes the block back
+ * (from pol_spare_take, cap as it said) and keeps or frees it. */
+enum { POL_SPARE_JSON, POL_SPARE_MEMO };
+void *pol_spare_take(unsigned kind, size_t want, size_t *cap, bool zero);
+void pol_spare_give(unsigned kind, void *p, size_t cap);
 
 static inline int pol_json_streq(const struct pol_jnode *nd, const char *lit)
 {

@@ -389,9 +389,13 @@ struct pol_memo_hit {
 	struct pol_hit hit;
 };
 
+/* Kept between inspections (pol_spare_take): pol_scan_fini leaves it
+ * empty, clearing only the slots it filled. */
 struct pol_memo {
 	struct pol_memo_slot slot[MEMO_SLOTS];
+	size_t cap; /* of the block */
 	size_t used, kused, nhits;
+	uint16_t filled[MEMO_SLOTS / 2]; /* the slots in use */
 	struct pol_memo_hit hits[MEMO_HITS];
 	char keys[MEMO_BYTES];
 };
@@ -483,7 +487,13 @@ static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t
 
 void pol_scan_fini(struct pol_scan *sc)
 {
-	free(sc->memo);
+	struct pol_memo *m = sc->memo;
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->used; i++)
+		m->slot[m->filled[i]].klen = 0;
+	m->used = m->kused = m->nhits = 0;
+	pol_spare_give(POL_SPARE_MEMO, m, m->cap);
 	sc->memo = NULL;
 }
 
@@ -540,8 +550,10 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 	struct pol_memo_slot *slot = NULL;
 	uint64_t h = 0;
 	if (detect && sc->strings > MEMO_AFTER && n <= MEMO_KEY) {
-		if (!sc->memo)
-			sc->memo = calloc(1, sizeof(*sc->memo));
+		size_t cap;
+		if (!sc->memo &&
+		    (sc->memo = pol_spare_take(POL_SPARE_MEMO, sizeof(*sc->memo), &cap, true)))
+			sc->memo->cap = cap;
 		if (sc->memo) {
 			h = memo_hash(s, n, where);
 			slot = memo_find(sc->memo, s, n, where, h);
@@ -565,7 +577,7 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 			    h,     (uint32_t)m->kused, (uint32_t)n,
 			    where, (uint16_t)hit0,     (uint16_t)(m->nhits - hit0)};
 			m->kused += n;
-			m->used++;
+			m->filled[m->used++] = (uint16_t)(slot - m->slot);
 		}
 	}
 	/* {"constructor": {"prototype": ...}}: the key "prototype" is harmless

