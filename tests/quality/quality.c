@@ -593,8 +593,8 @@ struct crs_job {
 	unsigned rule;
 };
 
-/* Detection by the paranoia level of the test's rule (0: rule not in the
- * 3.3.4 table). */
+/* Detection by the paranoia level of the test's rule (0: rule not in
+ * crs-rules.tsv). */
 static struct tally by_pl[5];
 
 /* Headers a test sets that carry its input (not the transport's own). */
@@ -1123,12 +1123,12 @@ int main(int argc, char **argv)
 	printf("measurement rules (what a corpus file means; cases each rule changed)\n");
 	for (int i = 0; i < R__COUNT; i++)
 		printf("  %6lu  %s\n", rule_n[i], rule_text[i]);
-	printf("crs detection by paranoia level (the rule's paranoia-level/N tag in CRS 3.3.4; "
-	       "all levels count in the class figures)\n");
+	printf("crs detection by paranoia level (the rule's paranoia-level/N tag, "
+	       "tests/data/quality/crs-rules.tsv; all levels count in the class figures)\n");
 	for (int i = 1; i <= 4; i++)
 		printf("  PL%d              %6lu tests     detected %5.1f%%\n", i, by_pl[i].n,
 		       pct(by_pl[i].hit, by_pl[i].n));
-	printf("  %-16s %6lu tests     detected %5.1f%%\n", "not in 3.3.4", by_pl[0].n,
+	printf("  %-16s %6lu tests     detected %5.1f%%\n", "rule not listed", by_pl[0].n,
 	       pct(by_pl[0].hit, by_pl[0].n));
 	printf("detection by class (verdict alert or block; own: the class's detector fired)\n");
 	for (int k = 0; k < POL_CAT__COUNT; k++)
