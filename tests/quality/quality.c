@@ -62,10 +62,10 @@ static const struct {
     {POL_CAT_XSS, 77},
     {POL_CAT_CMDI, 84},
     {POL_CAT_PATH_TRAVERSAL, 96},
-    {POL_CAT_SSRF, 42}, /* 43.6 with the CRS tests sent as requests (was 51) */
+    {POL_CAT_SSRF, 51},
     {POL_CAT_NOSQLI, 95},
     {POL_CAT_XXE, 86},
-    {POL_CAT_DESERIALIZATION, 89}, /* 90.7 with text/plain bodies whole (was 95) */
+    {POL_CAT_DESERIALIZATION, 95},
     {POL_CAT_CODE_INJECTION, 73},
 };
 
