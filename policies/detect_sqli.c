@@ -1274,15 +1274,15 @@ static int sq_inert(const unsigned char *s, size_t n)
 		}
 		/* a word: letters, digits, '_', '$', UTF-8 */
 		size_t a = p;
-		unsigned acc = 0;
-		do
-			acc |= sq_word_byte[s[p++]];
-		while (p < n && sq_word_byte[s[p]]);
 		if (sq_is_digit(c)) {
-			if (acc & SQ_WB_ALPHA)
+			while (p < n && sq_is_digit(s[p]))
+				p++;
+			if (p < n && sq_word_byte[s[p]])
 				return 0; /* 1union, 0x7e, 1e5: the number's tail may be a word */
 			continue;
 		}
+		while (p < n && sq_word_byte[s[p]])
+			p++;
 		if (sq_word_maybe(s + a, p - a)) {
 			const struct sqw_word *kw = sq_word_lookup(s + a, p - a);
 			if (kw && kw->role != SQW_NONE)
@@ -1369,7 +1369,7 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 	if (!sq_dotted_ok)
 		return 0; /* dotted names are read as plain words below */
 	for (size_t p = 0;;) {
-		while (p < n && (s[p] == ' ' || s[p] == '\t'))
+		while (p < n && sq_blank[s[p]])
 			p++;
 		if (p >= n)
 			return 1;
@@ -1444,6 +1444,11 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 		} else {
 			return 0; /* a byte outside the alphabet */
 		}
+		/* a plain word in the middle, wanted by nothing: no rule */
+		if (kind == SQ_P_WORD && need == SQ_N_ANY && count > 1) {
+			prev = kind;
+			continue;
+		}
 		/* what the token before wanted after it: union select, order
 		 * by, drop table want a keyword; a select list, a plain name
 		 * and then a comma, a keyword (from) or arithmetic; logic
@@ -1492,14 +1497,14 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 	}
 }
 
-/* The passes over one input; fills *hit on a finding. */ /* The passes over one input; fills *hit
-                                                             on a finding. */
-static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
-{
-	static const char quotes[3] = {0, '\'', '"'};
-	struct sq_scan sc;
-	struct sq_found f;
+/* The passes over one input; fills *hit on a finding. */
+static int scan_passes(const char *s, size_t n, uint32_t chars, struct pol_hit *hit);
 
+/* The passes over one input, past the quick tests; fills *hit on a
+ * finding. Small, so that the inputs the quick tests turn away pay no
+ * more than them. */
+static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
+{
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (!s || n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
@@ -1513,6 +1518,15 @@ static int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	         ? sq_prose_inert((const unsigned char *)s, n)
 	         : sq_inert((const unsigned char *)s, n)))
 		return 0;
+	return scan_passes(s, n, chars, hit);
+}
+
+static int scan_passes(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
+{
+	static const char quotes[3] = {0, '\'', '"'};
+	struct sq_scan sc;
+	struct sq_found f;
+
 	/* Quoted passes once more without backslash escapes when a backslash
 	 * stands before a quote: admin\' or 1=1-- breaks out where the
 	 * database (SQLite, standard SQL) escapes nothing with it. */

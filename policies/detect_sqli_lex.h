@@ -106,6 +106,9 @@ static int sq_is_word(unsigned char c)
 	return sq_word_byte[c] != 0;
 }
 
+/* A space or a tab. */
+static const unsigned char sq_blank[256] = {['\t'] = 1, [' '] = 1};
+
 /* ASCII letters and digits. */
 #define SQ_AN(c)                                                                                   \
 	(((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
