@@ -482,20 +482,25 @@ static const struct {
 
 /* Which wrappers start with a byte (bit e: wrappers[e]), built once at
  * load: most letters start none, the rest one to six. */
-static uint32_t wrappers_starting[256];
+static uint32_t wrappers_starting[256], wrappers_second[256];
 
 static void __attribute__((constructor)) wrappers_starting_init(void)
 {
 	_Static_assert(sizeof(wrappers) / sizeof(wrappers[0]) <= 32, "32 bits");
 	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++)
 		wrappers_starting[(unsigned char)wrappers[e].s[0]] |= 1u << e;
+	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++)
+		wrappers_second[(unsigned char)wrappers[e].s[1]] |= 1u << e;
 }
 
 static void check_wrapper(struct scan *sc, size_t i)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
-	for (uint32_t bits = wrappers_starting[t[i]]; bits; bits &= bits - 1) {
+	if (i + 1 >= m)
+		return; /* every wrapper is longer */
+	for (uint32_t bits = wrappers_starting[t[i]] & wrappers_second[t[i + 1]]; bits;
+	     bits &= bits - 1) {
 		size_t e = (size_t)__builtin_ctz(bits), l = wrappers[e].len;
 		if (i + l <= m && t[i + 1] == (unsigned char)wrappers[e].s[1] &&
 		    memcmp(t + i, wrappers[e].s, l) == 0 && (i == 0 || !ch_is_alnum(t[i - 1]))) {
@@ -650,7 +655,9 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 			check_absolute(sc, i + 1, 1);
 		if (wrappers_starting[c])
 			check_wrapper(sc, i);
-		if (c == 'e' || c == 'b' || c == 'w' || c == 's')
+		/* etc..., boot.ini, win.ini, system.ini: their first two bytes */
+		if (i + 1 < m && ((c == 'e' && t[i + 1] == 't') || (c == 'b' && t[i + 1] == 'o') ||
+		                  (c == 'w' && t[i + 1] == 'i') || (c == 's' && t[i + 1] == 'y')))
 			check_probe_target(sc, i);
 		if (sc->found && sc->hit->confidence >= PT_ENOUGH)
 			return;
@@ -693,6 +700,11 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
  * "boot.ini", "program files", "etc" + separator + file, "convert.",
  * "string.rot13"), and base64 prefixes at the start (l..., z...). A new
  * check that needs none of the bytes below must add its word here. */
+static const uint8_t may_first[256] = {
+    ['.'] = 1, ['0'] = 1, ['e'] = 1, ['E'] = 1, ['c'] = 1,
+    ['C'] = 1, ['p'] = 1, ['P'] = 1, ['r'] = 1, ['R'] = 1,
+};
+
 static int may_hold(const char *s, size_t n, uint32_t chars)
 {
 	if (chars & (POL_CH_SLASH | POL_CH_BSLASH | POL_CH_PERCENT | POL_CH_HIGH | POL_CH_CTRL |
@@ -702,19 +714,43 @@ static int may_hold(const char *s, size_t n, uint32_t chars)
 	size_t k = 0;
 	while (k < n && (u[k] == ' ' || u[k] == '\t' || u[k] == '"' || u[k] == '\''))
 		k++;
-	if (k < n && (ch_lower(u[k]) == 'l' || ch_lower(u[k]) == 'z'))
+	/* check_base64's prefixes: li4v li5c l2v0 l3by l3zh zxrj */
+	int b0 = k < n ? ch_lower(u[k]) : 0, b1 = k + 1 < n ? ch_lower(u[k + 1]) : 0;
+	if ((b0 == 'l' && (b1 == 'i' || b1 == '2' || b1 == '3')) || (b0 == 'z' && b1 == 'x'))
 		return 1;
-	static const char *const words[] = {"..",  "0x",  ".en", ".ht", ".in",
-	                                    "etc", "con", "pro", "rot"};
+	/* the words "..", "0x", ".en", ".ht", ".in", "etc", "con", "pro",
+	 * "rot" in any case: their first bytes found by a table, the rest
+	 * compared by hand */
 	for (size_t i = 0; i + 1 < n; i++) {
-		int c = ch_lower(u[i]);
-		if (c != '.' && c != '0' && c != 'e' && c != 'c' && c != 'p' && c != 'r')
+		if (!may_first[u[i]])
 			continue;
-		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
-			const char *x = words[w];
-			if (x[0] == c && ch_lower(u[i + 1]) == x[1] &&
-			    (!x[2] || (i + 2 < n && ch_lower(u[i + 2]) == x[2])))
+		int c1 = ch_lower(u[i + 1]), c2 = i + 2 < n ? ch_lower(u[i + 2]) : -1;
+		switch (ch_lower(u[i])) {
+		case '.':
+			if (c1 == '.' || (c1 == 'e' && c2 == 'n') || (c1 == 'h' && c2 == 't') ||
+			    (c1 == 'i' && c2 == 'n'))
 				return 1;
+			break;
+		case '0':
+			if (c1 == 'x')
+				return 1;
+			break;
+		case 'e':
+			if (c1 == 't' && c2 == 'c')
+				return 1;
+			break;
+		case 'c':
+			if (c1 == 'o' && c2 == 'n')
+				return 1;
+			break;
+		case 'p':
+			if (c1 == 'r' && c2 == 'o')
+				return 1;
+			break;
+		case 'r':
+			if (c1 == 'o' && c2 == 't')
+				return 1;
+			break;
 		}
 	}
 	return 0;
@@ -742,19 +778,27 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 	int first = 1;
 	w.m = 0;
 	while (i < n) {
-		/* fill from the input; keep raw bytes, decode in place */
-		while (i < n && w.m < PT_WIN) {
-			w.t[w.m] = (unsigned char)s[i];
-			w.at[w.m++] = (uint32_t)i++;
+		/* fill from the input, folded as fold_pass would (backslashes to
+		 * slashes, lower case, NUL bytes dropped); decode in place */
+		size_t take = n - i < PT_WIN ? n - i : PT_WIN;
+		int nul = 0;
+		for (size_t k = 0; k < take; k++, i++) {
+			int c = (unsigned char)s[i];
+			if (c == 0) {
+				nul = 1;
+				continue;
+			}
+			w.t[w.m] = (unsigned char)(c == '\\' ? '/' : ch_lower(c));
+			w.at[w.m++] = (uint32_t)i;
 		}
 		int final = i >= n;
 		/* every layer of decoding is judged: decoding once more than
 		 * the server does can destroy what it would have seen */
 		size_t limit;
-		int nul = 0;
 		w.decoded = 0;
 		for (int p = 0;; p++) {
-			nul |= fold_pass(&w);
+			if (p)
+				nul |= fold_pass(&w);
 			limit = final || w.m <= PT_KEEP ? w.m : w.m - PT_KEEP;
 			scan_window(&sc, first, limit, nul);
 			if (p == PT_PASSES || (sc.found && hit->confidence >= PT_ENOUGH) ||
