@@ -880,12 +880,20 @@ static int program_lookup(struct word *wd, int *bindir)
 	if (bl > 4 && memcmp(name + bl - 4, ".exe", 4) == 0)
 		name[bl - 4] = 0;
 	*bindir = 0;
+	static const char *const dirs[] = {"/bin/",      "/sbin/",          "/usr/bin/",
+	                                   "/usr/sbin/", "/usr/local/bin/", "\\system32\\"};
 	if (wd->abs && base > w) {
-		static const char *const dirs[] = {"/bin/",      "/sbin/",          "/usr/bin/",
-		                                   "/usr/sbin/", "/usr/local/bin/", "\\system32\\"};
 		for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 			size_t dl = strlen(dirs[d]);
 			if ((size_t)(base - w) >= dl && memcmp(base - dl, dirs[d], dl) == 0)
+				*bindir = 1;
+		}
+	} else if (!wd->abs && base > w) {
+		/* bin/visudo, usr/sbin/x: the same folders, relative (the
+		 * working directory is often /) */
+		for (size_t d = 0; d < 5; d++) {
+			size_t dl = strlen(dirs[d]) - 1;
+			if ((size_t)(base - w) == dl && memcmp(w, dirs[d] + 1, dl) == 0)
 				*bindir = 1;
 		}
 	}
@@ -1334,7 +1342,7 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 				break;
 		}
 	}
-	if (wd.abs && (bindir || wd.glob)) {
+	if ((wd.abs && (bindir || wd.glob)) || (!wd.abs && bindir)) {
 		report(sc, "cmdi.binary_path", st == ST_START ? 70 : 90, from, to);
 		return;
 	}
@@ -1497,19 +1505,50 @@ static void judge_mail(struct scan *sc, size_t k)
 		k++;
 	if (k >= m)
 		return;
+	/* CR LF, the protocols' own line end (%0d%0a), says more than a
+	 * newline in text: a verb in any case then counts when its line holds
+	 * nothing else or a number ("list 3", "quit"), and an IMAP tag needs
+	 * no digit ("d store 2 +FLAGS") */
+	int crlf = k >= 2 && t[k - 2] == '\r' && t[k - 1] == '\n';
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		size_t l = strlen(verbs[v]);
+		int end = k + l == m || t[k + l] == '\r' || t[k + l] == '\n' || t[k + l] == '"' ||
+		          t[k + l] == '\'' || t[k + l] == '<';
 		if (k + l <= m && memcmp(t + k, verbs[v], l) == 0 &&
-		    (verbs[v][l - 1] == ' ' || verbs[v][l - 1] == ':' || k + l == m ||
-		     t[k + l] == ' ' || t[k + l] == '\r' || t[k + l] == '\n')) {
+		    (verbs[v][l - 1] == ' ' || verbs[v][l - 1] == ':' || end || t[k + l] == ' ')) {
 			report(sc, "cmdi.mail_command", 70, k, k + l);
 			return;
+		}
+		size_t j = 0;
+		while (crlf && j < l && k + j < m && ch_lower(t[k + j]) == ch_lower(verbs[v][j]))
+			j++;
+		if (crlf && j == l && verbs[v][l - 1] != ':') {
+			size_t a =
+			    verbs[v][l - 1] == ' ' ? k + l : k + l + (k + l < m && t[k + l] == ' ');
+			size_t d = a;
+			while (d < m && d < a + 10 && ch_is_digit(t[d]))
+				d++;
+			if ((a == k + l && end) ||
+			    (d > a && (d == m || t[d] == '\r' || t[d] == '\n'))) {
+				report(sc, "cmdi.mail_command", 70, k, d);
+				return;
+			}
 		}
 	}
 	size_t e = k;
 	int digit = 0;
 	while (e < m && e < k + 10 && ch_is_alnum(t[e]))
 		digit |= ch_is_digit(t[e++]);
+	if (!digit && crlf) {
+		/* a tag without a digit: only with IMAP's flags on its line
+		 * (+FLAGS, \\Deleted), not "I store 2 boxes" */
+		int flags = 0;
+		for (size_t f = e; f < m && f < e + 96 && t[f] != '\r' && t[f] != '\n'; f++)
+			flags |= (t[f] == '\\' && f + 1 < m && ch_is_alpha(t[f + 1])) ||
+			         ((t[f] == '+' || t[f] == '-') && f + 6 <= m &&
+			          same_ci((const char *)t + f + 1, "flags", 5));
+		digit = flags;
+	}
 	if (!digit || e == k || e >= m || t[e] != ' ' || !ch_is_alpha(t[k]))
 		return;
 	for (size_t v = 0; v < sizeof(imap) / sizeof(imap[0]); v++) {
