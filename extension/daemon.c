@@ -203,9 +203,11 @@ static void flush_alerts(struct daemon *d, uint64_t deadline_ns)
 /* After an INVOKE: wait until the runtime has answered that request, then
  * send the invocation's alerts within their bound, and only then go back
  * to event/next (which lets Lambda freeze the environment). The wait ends
- * at the function's deadline at the latest, or when a runtime connection
+ * at the function's deadline at the latest, when a runtime connection
  * closes (a crashed runtime never answers; Lambda then resets and the
- * SHUTDOWN must find vigil in event/next). A runtime that does not talk
+ * SHUTDOWN must find vigil in event/next), or when the platform's
+ * telemetry says the invocation is over (another extension's crash fails
+ * it before the runtime gets it). A runtime that does not talk
  * through the proxy is never waited for: no answer would ever be seen. */
 static void invocation_rhythm(struct daemon *d, const struct ext_event *ev)
 {
@@ -416,6 +418,10 @@ static int start_alerts(struct daemon *d, char *err, size_t errn)
 	}
 	/* Without it the proxy still relays; the rhythm just does not wait. */
 	d->rhythm_ok = ext_rhythm_init(&d->rhythm) == 0;
+	/* The platform's word that an invocation is over ends the wait too:
+	 * one failed before the runtime saw it is never answered. */
+	if (d->rhythm_ok && d->pipeline)
+		tel_pipeline_on_done(d->pipeline, responded, d);
 	return 0;
 }
 

@@ -25,6 +25,8 @@ struct tel_pipeline {
 	struct tel_config cfg;
 	char self_name[128];
 	struct tel_sink sink;
+	void (*done)(void *ctx, const char *request_id); /* tel_pipeline_on_done */
+	void *done_ctx;
 
 	pthread_mutex_t lock; /* the detectors and the stats below */
 	struct tel_detect *detect;
@@ -209,10 +211,20 @@ const struct tel_config *tel_pipeline_config(const struct tel_pipeline *p)
 	return &p->cfg;
 }
 
+void tel_pipeline_on_done(struct tel_pipeline *p, void (*done)(void *ctx, const char *request_id),
+                          void *ctx)
+{
+	p->done = done;
+	p->done_ctx = ctx;
+}
+
 static void on_record(void *ctx, const struct tel_record *r)
 {
 	struct tel_pipeline *p = ctx;
 	tel_detect_record(p->detect, r);
+	if (p->done && r->request_id && r->request_id[0] &&
+	    (r->type == TEL_REC_RUNTIME_DONE || r->type == TEL_REC_REPORT))
+		p->done(p->done_ctx, r->request_id);
 }
 
 int tel_pipeline_feed(struct tel_pipeline *p, const char *body, size_t n)

@@ -160,6 +160,15 @@ int tel_pipeline_new(const struct tel_config *cfg, const struct tel_sink *sink,
 void tel_pipeline_free(struct tel_pipeline *p);
 const struct tel_config *tel_pipeline_config(const struct tel_pipeline *p);
 
+/* done(ctx, request_id) is called for each platform.runtimeDone and
+ * platform.report record that names a request: the platform says that
+ * invocation is over, answered or not (an invocation failed by another
+ * extension's crash never reaches the runtime). Called from feed, with the
+ * pipeline's lock held: it must not call back into the pipeline. Set it
+ * before the first feed; NULL turns it off. */
+void tel_pipeline_on_done(struct tel_pipeline *p, void (*done)(void *ctx, const char *request_id),
+                          void *ctx);
+
 /* One POSTed batch body[0..n) (length-counted). Runs the detectors, which
  * emit through the sink. 0, or -EBADMSG when the batch is malformed
  * (counted; the whole records before the damage have been handled). */

@@ -449,6 +449,11 @@ static void expect_n(int n, const char *kind, const char *cat, const char *rid)
 	int got = count(kind, cat, rid);
 	if (got != n)
 		dump_alerts(dump, sizeof(dump));
+	if (got != n && getenv("TH_SHOW")) {
+		char *t = th_file_read(sc.sb.err_path, NULL);
+		fprintf(stderr, "%s", t ? t : "");
+		free(t);
+	}
 	ck_assert_msg(got == n, "%d alerts %s/%s for %s, not %d; all:%s", got, kind ? kind : "any",
 	              cat ? cat : "any", rid ? rid : "any", n, dump);
 }

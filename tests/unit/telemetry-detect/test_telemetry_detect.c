@@ -1004,6 +1004,55 @@ END_TEST
 /* Later logsDropped records of a window are reported without waiting for
  * another drop: when a later record shows the window ended, or at the
  * SHUTDOWN flush; nothing is reported twice. */
+/* What tel_pipeline_on_done saw. */
+struct done_log {
+	unsigned n;
+	char last[64];
+};
+
+static void note_done(void *ctx, const char *request_id)
+{
+	struct done_log *l = ctx;
+	l->n++;
+	snprintf(l->last, sizeof(l->last), "%s", request_id);
+}
+
+/* The platform's word that an invocation is over reaches the extension's
+ * rhythm: runtimeDone and report name the request; start and records
+ * without a request do not. */
+START_TEST(done_reported)
+{
+	struct capture cap;
+	struct tel_sink sink;
+	struct tel_pipeline *p = pipe_new(&cap, &sink, NULL);
+	struct done_log l = {0};
+	struct gen g = {0};
+
+	tel_pipeline_on_done(p, note_done, &l);
+	gen_rec(&g, 0, "platform.start", "{\"requestId\":\"r-1\"}");
+	gen_rec(&g, 1, "platform.logsDropped",
+	        "{\"droppedBytes\":1,\"droppedRecords\":1,\"reason\":\"x\"}");
+	gen_feed(&g, p);
+	ck_assert_uint_eq(l.n, 0);
+	gen_rec(&g, 2, "platform.report",
+	        "{\"requestId\":\"r-1\",\"status\":\"failure\",\"errorType\":"
+	        "\"Extension.Crash\",\"metrics\":{\"durationMs\":2.0}}");
+	gen_feed(&g, p);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.last, "r-1");
+	invocation(&g, 10, "r-2", 5);
+	gen_feed(&g, p);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.last, "r-2");
+	tel_pipeline_on_done(p, NULL, NULL);
+	invocation(&g, 20, "r-3", 5);
+	gen_feed(&g, p);
+	ck_assert_uint_eq(l.n, 2);
+	free(g.s);
+	tel_pipeline_free(p);
+}
+END_TEST
+
 START_TEST(drops_flushed)
 {
 	struct capture cap;
@@ -1112,6 +1161,7 @@ int main(void)
 	tcase_add_test(t, listener_http);
 	tcase_add_test(t, redaction_complete);
 	tcase_add_test(t, drops_flushed);
+	tcase_add_test(t, done_reported);
 	tcase_add_test(t, nul_in_logs);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
