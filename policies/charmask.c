@@ -59,8 +59,17 @@ static void __attribute__((constructor)) charmask_init(void)
 uint32_t pol_charmask(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	uint32_t m = 0;
-	for (size_t i = 0; i < n; i++)
+	uint32_t m = 0, m1 = 0, m2 = 0, m3 = 0;
+	size_t i = 0;
+	/* four bytes a turn into four masks: the lookups do not wait on one
+	 * another */
+	for (; i + 4 <= n; i += 4) {
 		m |= char_bit[p[i]];
-	return m;
+		m1 |= char_bit[p[i + 1]];
+		m2 |= char_bit[p[i + 2]];
+		m3 |= char_bit[p[i + 3]];
+	}
+	for (; i < n; i++)
+		m |= char_bit[p[i]];
+	return m | m1 | m2 | m3;
 }

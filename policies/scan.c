@@ -87,6 +87,16 @@ static size_t path_put(struct pol_scan *sc, const char *s, size_t n)
 size_t pol_path_key(struct pol_scan *sc, const char *k, size_t n)
 {
 	size_t old = sc->plen;
+	size_t dot = old && sc->path[old - 1] != '>';
+	if (n <= 64 && old + dot + n <= POL_PATH_MAX) {
+		/* most keys: short, and the path has room */
+		char *p = sc->path + old;
+		p[0] = '.';
+		memcpy(p + dot, k, n);
+		p[dot + n] = '\0';
+		sc->plen = old + dot + n;
+		return old;
+	}
 	if (sc->plen && sc->path[sc->plen - 1] != '>')
 		path_put(sc, ".", 1);
 	/* a key longer than 64 bytes is itself an attack on readability */
@@ -378,10 +388,14 @@ static unsigned plain_token(const char *s, size_t n)
 #define MEMO_BYTES (1u << 18) /* copies of the keys */
 #define MEMO_HITS  1024
 
+/* 16 bytes, so that the table (probed once per string, at random) stays
+ * small in the cache: the hash's high half, the key's place in keys and
+ * its length (at most MEMO_KEY; 0: a free slot), the where-flags (strings
+ * with flags above 16 bits are not kept), the hits' place in hits. */
 struct pol_memo_slot {
-	uint64_t h;
-	uint32_t koff, klen, where; /* klen 0: a free slot */
-	uint16_t hit0, nhit;
+	uint32_t h;
+	uint32_t koff;
+	uint16_t klen, where, hit0, nhit;
 };
 
 struct pol_memo_hit {
@@ -520,8 +534,8 @@ static struct pol_memo_slot *memo_find(struct pol_memo *m, const char *s, size_t
 {
 	for (size_t i = h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
 		struct pol_memo_slot *sl = &m->slot[i];
-		if (sl->klen == 0 || (sl->h == h && sl->klen == n && sl->where == where &&
-		                      memcmp(m->keys + sl->koff, s, n) == 0))
+		if (sl->klen == 0 || (sl->h == (uint32_t)(h >> 32) && sl->klen == n &&
+		                      sl->where == where && memcmp(m->keys + sl->koff, s, n) == 0))
 			return sl;
 	}
 }
@@ -549,7 +563,7 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 	/* a string seen before in this event: replay its hits */
 	struct pol_memo_slot *slot = NULL;
 	uint64_t h = 0;
-	if (detect && sc->strings > MEMO_AFTER && n <= MEMO_KEY) {
+	if (detect && sc->strings > MEMO_AFTER && n <= MEMO_KEY && where <= UINT16_MAX) {
 		size_t cap;
 		if (!sc->memo &&
 		    (sc->memo = pol_spare_take(POL_SPARE_MEMO, sizeof(*sc->memo), &cap, true)))
@@ -574,8 +588,8 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		if (keep) {
 			memcpy(m->keys + m->kused, s, n);
 			*slot = (struct pol_memo_slot){
-			    h,     (uint32_t)m->kused, (uint32_t)n,
-			    where, (uint16_t)hit0,     (uint16_t)(m->nhits - hit0)};
+			    (uint32_t)(h >> 32), (uint32_t)m->kused, (uint16_t)n,
+			    (uint16_t)where,     (uint16_t)hit0,     (uint16_t)(m->nhits - hit0)};
 			m->kused += n;
 			m->filled[m->used++] = (uint16_t)(slot - m->slot);
 		}
