@@ -1512,6 +1512,8 @@ static void judge_mail(struct scan *sc, size_t k)
 	int crlf = k >= 2 && t[k - 2] == '\r' && t[k - 1] == '\n';
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		size_t l = strlen(verbs[v]);
+		if (k + l > m)
+			continue;
 		int end = k + l == m || t[k + l] == '\r' || t[k + l] == '\n' || t[k + l] == '"' ||
 		          t[k + l] == '\'' || t[k + l] == '<';
 		if (k + l <= m && memcmp(t + k, verbs[v], l) == 0 &&
