@@ -872,6 +872,18 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (is_type(sc, j + 1, SQ_BARE) && is_kw(sc, j + 2, SQW_WHERE) &&
 		    condition(sc, j + 3, lim, 1))
 			return found(f, "sqli.boolean", 85, i, j + 6);
+		/* 1) AS t FROM users: a parenthesis closed, an alias, and a
+		 * from clause (a select list's end) following on */
+		if (closers &&
+		    (is_type(sc, j + 1, SQ_BARE) || is_kw(sc, j + 1, SQW_OBJECT) ||
+		     (is_type(sc, j + 1, SQ_STR) && !(T(sc, j + 1)->flags & SQ_F_UNCLOSED))) &&
+		    is_kw(sc, j + 2, SQW_FROM) &&
+		    (is_type(sc, j + 3, SQ_END) || is_type(sc, j + 3, SQ_BARE) ||
+		     is_type(sc, j + 3, SQ_COMMENT) || is_type(sc, j + 3, SQ_SEMI)) &&
+		    (is_type(sc, j + 3, SQ_END) || is_type(sc, j + 4, SQ_END) ||
+		     is_type(sc, j + 4, SQ_COMMENT) || is_type(sc, j + 4, SQ_SEMI) ||
+		     is_type(sc, j + 4, SQ_KW)))
+			return found(f, "sqli.select", 80, i, j + 3);
 		return 0;
 	case SQW_PROC:
 		if (is_type(sc, j + 1, SQ_FUNC) && T(sc, j + 1)->fn == SQF_STRONG)
