@@ -776,10 +776,15 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (quoted && one_word_literal(sc) && cut_off(sc, e))
 			return found(f, "sqli.expression", 75, i, e + 1);
 		/* 1*1--, 0 - 2 followed by an open block comment: a number worked on with literals,
-		 * then the rest of the query cut off, as 1-- alone is */
-		if (!quoted && i == 1 && T(sc, 0)->type == SQ_NUM && !(t->flags & SQ_F_WORD) &&
-		    info == OI_LIT && cut_off(sc, e))
+		 * then the rest of the query cut off, as 1-- alone is; or
+		 * then a union the query ends at (1/1/ and an inline comment before union#--) */
+		int numeric = !quoted && i > 0 && T(sc, i - 1)->type == SQ_NUM &&
+		              (i == 1 || (i == 2 && T(sc, 0)->type == SQ_OP));
+		if (numeric && !(t->flags & SQ_F_WORD) && info == OI_LIT && cut_off(sc, e))
 			return found(f, "sqli.comment", 75, i, e + 1);
+		if (numeric && !(t->flags & SQ_F_WORD) && info == OI_LIT &&
+		    is_kw(sc, e, SQW_UNION) && (is_type(sc, e + 1, SQ_END) || cut_off(sc, e + 1)))
+			return found(f, "sqli.union", 80, i, e + 1);
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
@@ -831,6 +836,10 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (union_select(sc, j, lim) ||
 		    (is_kw(sc, j + 1, SQW_ALL) && is_kw(sc, j + 2, SQW_SELECT)))
 			return found(f, "sqli.union", 95, i, j + 4);
+		/* -1 union, -1#\n union #: after a number, a union the query
+		 * ends at (the select list comes later, or in a later line) */
+		if (!quoted && i > 0 && (is_type(sc, j + 1, SQ_END) || cut_off(sc, j + 1)))
+			return found(f, "sqli.union", 80, i, j + 1);
 		/* 1 union select: the select list cut off */
 		size_t k = j + 1 + is_kw(sc, j + 1, SQW_ALL);
 		if (is_kw(sc, k, SQW_SELECT) &&
