@@ -141,6 +141,15 @@ static int decode_pass(struct window *w)
 	return changed;
 }
 
+/* What fold_pass makes of each byte (0: a NUL, dropped), built at load. */
+static uint8_t fold_byte[256];
+
+static void __attribute__((constructor)) fold_byte_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		fold_byte[c] = (uint8_t)(c == '\\' ? '/' : ch_lower(c));
+}
+
 /* Backslashes to slashes, lower case, NUL bytes dropped. */
 static int fold_pass(struct window *w)
 {
@@ -339,13 +348,14 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m, k = i;
-	if (k + 7 <= m && memcmp(t + k, "file://", 7) == 0) {
+	if (k + 7 <= m && t[k] == 'f' && memcmp(t + k, "file://", 7) == 0) {
 		/* "open file:///C:/report.html in a browser": named in prose */
 		report(sc, "pt.file_url",
 		       !at_start && after_blank(t, i) && mention(sc) ? PT_MENTION : 90, k, k + 7);
 		return;
 	}
-	if (k + 5 <= m && memcmp(t + k, "file:", 5) == 0 && k + 5 < m && t[k + 5] == '/')
+	if (k + 5 <= m && t[k] == 'f' && memcmp(t + k, "file:", 5) == 0 && k + 5 < m &&
+	    t[k + 5] == '/')
 		k += 5;
 	int drive = 0;
 	if (k + 2 < m && ch_lower(t[k]) >= 'a' && ch_lower(t[k]) <= 'z' && t[k + 1] == ':' &&
@@ -361,7 +371,7 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	while (k < m && (t[k] == '/' || (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
 		k++;
 	int e = target_at(t, m, k);
-	int htfile = at_start && k + 9 <= m &&
+	int htfile = at_start && k + 9 <= m && t[k] == '.' &&
 	             (memcmp(t + k, ".htaccess", 9) == 0 || memcmp(t + k, ".htpasswd", 9) == 0);
 	if (e < 0 && !htfile && (!slash || !at_start || authority)) /* //host/.x is a URL */
 		return;
@@ -700,9 +710,17 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
  * "boot.ini", "program files", "etc" + separator + file, "convert.",
  * "string.rot13"), and base64 prefixes at the start (l..., z...). A new
  * check that needs none of the bytes below must add its word here. */
+/* may_hold's words by their first two bytes: a bit per first byte, set in
+ * may_second for the bytes that can follow it ("..", ".e", ".h", ".i",
+ * "0x", "et", "co", "pr", "ro"). */
 static const uint8_t may_first[256] = {
-    ['.'] = 1, ['0'] = 1, ['e'] = 1, ['E'] = 1, ['c'] = 1,
-    ['C'] = 1, ['p'] = 1, ['P'] = 1, ['r'] = 1, ['R'] = 1,
+    ['.'] = 1, ['0'] = 2,  ['e'] = 4,  ['E'] = 4,  ['c'] = 8,
+    ['C'] = 8, ['p'] = 16, ['P'] = 16, ['r'] = 32, ['R'] = 32,
+};
+static const uint8_t may_second[256] = {
+    ['.'] = 1, ['e'] = 1,      ['E'] = 1,      ['h'] = 1,  ['H'] = 1,
+    ['i'] = 1, ['I'] = 1,      ['x'] = 2,      ['X'] = 2,  ['t'] = 4,
+    ['T'] = 4, ['o'] = 8 | 32, ['O'] = 8 | 32, ['r'] = 16, ['R'] = 16,
 };
 
 static int may_hold(const char *s, size_t n, uint32_t chars)
@@ -722,7 +740,7 @@ static int may_hold(const char *s, size_t n, uint32_t chars)
 	 * "rot" in any case: their first bytes found by a table, the rest
 	 * compared by hand */
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (!may_first[u[i]])
+		if (!(may_first[u[i]] & may_second[u[i + 1]]))
 			continue;
 		int c1 = ch_lower(u[i + 1]), c2 = i + 2 < n ? ch_lower(u[i + 2]) : -1;
 		switch (ch_lower(u[i])) {
@@ -783,12 +801,12 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 		size_t take = n - i < PT_WIN ? n - i : PT_WIN;
 		int nul = 0;
 		for (size_t k = 0; k < take; k++, i++) {
-			int c = (unsigned char)s[i];
-			if (c == 0) {
+			unsigned char f = fold_byte[(unsigned char)s[i]];
+			if (!f) {
 				nul = 1;
 				continue;
 			}
-			w.t[w.m] = (unsigned char)(c == '\\' ? '/' : ch_lower(c));
+			w.t[w.m] = f;
 			w.at[w.m++] = (uint32_t)i;
 		}
 		int final = i >= n;
