@@ -203,6 +203,12 @@ static int call_args(const struct sq_scan *sc, size_t j, size_t lim)
 static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 {
 	unsigned a = 0, b = 0;
+	/* 1#x\nAND#y\n9227=9227: a line comment the line ends is white
+	 * space to the server */
+	for (int k = 0; k < 4 && is_type(sc, j, SQ_COMMENT) && !is_type(sc, j + 1, SQ_END) &&
+	                T(sc, j)->off + T(sc, j)->len < sc->lx.n;
+	     k++)
+		j++;
 	/* admin'and unlikely (id)--, ' or soundex (1) != '0: after a one-word
 	 * value, a call of any name (the parenthesis set apart or not) that
 	 * SQL goes on from: a comment, ';', a comparison or more logic */
@@ -381,7 +387,7 @@ static int union_select(const struct sq_scan *sc, size_t i, size_t lim)
 	/* after a literal or a closing parenthesis any column will do */
 	const struct sq_tok *p = i ? T(sc, i - 1) : NULL;
 	return p && (p->type == SQ_STR || p->type == SQ_NUM || p->type == SQ_RP) &&
-	       is_type(sc, j + 1, SQ_BARE);
+	       (is_type(sc, j + 1, SQ_BARE) || is_kw(sc, j + 1, SQW_OBJECT));
 }
 
 /* A complete statement starting at j, shaped as only SQL shapes it.
