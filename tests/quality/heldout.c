@@ -81,8 +81,13 @@ int main(int argc, char **argv)
 	int fail = 0;
 
 	verbose = argc > 1 && !strcmp(argv[1], "-v");
-	char err[256];
-	if (pol_engine_new(&eng, NULL, 0, POL_MODE_MONITOR, err, sizeof(err))) {
+	/* The built-in policy with the time budget lifted, as in quality.c. */
+	const char *root = getenv("VIGIL_SOURCE_ROOT");
+	char lifted[1024], err[1200];
+	snprintf(lifted, sizeof(lifted), "%s/tests/data/quality/lifted-budget.json",
+	         root ? root : ".");
+	const char *const layers[] = {lifted};
+	if (pol_engine_new(&eng, layers, 1, POL_MODE_MONITOR, err, sizeof(err))) {
 		fprintf(stderr, "heldout: engine: %s\n", err);
 		return 1;
 	}
