@@ -144,7 +144,7 @@ static size_t has_escaped(const char *s, size_t n, size_t i, const char *w)
 static const unsigned char java_magic[4] = {0xac, 0xed, 0x00, 0x05};
 static const unsigned char dotnet_magic[9] = {0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff};
 
-static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b);
+static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b);
 static int text_pickle(const char *s, size_t n, size_t i);
 static void gzip_b64_scan(const char *b64, size_t b64len, const struct dsr_span *sp,
                           struct dsr_best *b);
@@ -1076,27 +1076,35 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 		note(best, DSR_JAVA_HEX, sp, h, h + 8);
 }
 
-static uint8_t word_byte[256]; /* ch_ident_char() as a table, filled before main() */
+/* ch_ident_char() as a table (WB_WORD), with WB_UPPER for A-Z, filled
+ * before main() */
+enum { WB_WORD = 1, WB_UPPER = 2 };
+static uint8_t word_byte[256];
 
 static void __attribute__((constructor)) word_byte_init(void)
 {
 	for (int c = 0; c < 256; c++)
-		word_byte[c] = (uint8_t)ch_ident_char(c);
+		word_byte[c] = (uint8_t)((ch_ident_char(c) ? WB_WORD : 0) |
+		                         (c >= 'A' && c <= 'Z' ? WB_UPPER : 0));
 }
 
 /* The text grammars, token by token: words are skipped in a tight loop and
  * only their boundaries and the punctuation that starts a grammar are
  * looked at. */
-static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
+static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
 {
 	size_t reduce_cache = (size_t)-1;
 	size_t i = 0;
+	unsigned seen = 0;
 	while (i < n) {
 		int c = (unsigned char)s[i];
 		if (word_byte[c]) {
 			size_t t = i;
-			while (i < n && word_byte[(unsigned char)s[i]])
+			unsigned w;
+			while (i < n && (w = word_byte[(unsigned char)s[i]])) {
+				seen |= w;
 				i++;
+			}
 			token(s, n, t, i, sp, b, &reduce_cache);
 			continue;
 		}
@@ -1132,6 +1140,7 @@ static void text_scan(const char *s, size_t n, const struct dsr_span *sp, struct
 		}
 		i++;
 	}
+	return (seen & WB_UPPER) != 0;
 }
 
 int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ctx,
@@ -1157,9 +1166,14 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 		    !(m & (POL_CH_NEWLINE | POL_CH_LT)))
 			pair_class_names(s, n, &best);
 	}
+	/* b64_scan judges runs holding an upper-case letter, and pairs
+	 * split at '=': text_scan, which reads every byte, says whether
+	 * the input has the former */
+	int upper = 0;
 	if (best.kind < DSR_JAVA)
-		text_scan(s, n, &raw, &best);
-	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)))
+		upper = text_scan(s, n, &raw, &best);
+	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)) &&
+	    (upper || (m & POL_CH_EQUALS)))
 		b64_scan(s, n, &best);
 	if (best.kind == DSR_NONE)
 		return 0;
