@@ -95,6 +95,8 @@ static const struct {
     {"who", W_EN},
     {"w", W_EN},
     {"last", W_EN},
+    {"lastlog", 0},
+    {"lastlogin", 0},
     {"getent", 0},
     {"lsof", 0},
     {"net", W_EN},
@@ -207,6 +209,8 @@ static const struct {
     {"chroot", 0},
     {"iwr", 0},
     {"iex", 0},
+    {"iwmi", 0}, /* Invoke-WmiMethod */
+    {"invoke-wmimethod", 0},
     {"invoke-expression", 0},
     {"invoke-webrequest", 0},
     {"start-process", 0},
@@ -270,6 +274,7 @@ static const struct {
     {"ip", W_EN},
     {"regedit", 0},
     {"bcdedit", 0},
+    {"bcdboot", 0},
     {"bcdboot", 0},
     {"vssadmin", 0},
     {"wevtutil", 0},
@@ -1054,6 +1059,29 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 	return nx;
 }
 
+/* At t[k] == '$' (a variable in command position): was the variable
+ * assigned a name or path in the 256 bytes before, as a command of its own
+ * (NAME=word at the start or after a separator)? */
+static int assigned_before(const unsigned char *t, size_t m, size_t k)
+{
+	size_t b = k + 1 + (k + 1 < m && t[k + 1] == '{'), e = b;
+	while (e < m && e < b + 32 && is_name_char(t[e]))
+		e++;
+	size_t l = e - b;
+	if (!l)
+		return 0;
+	for (size_t p = k > 256 ? k - 256 : 0; p + l + 1 < k; p++) {
+		int v = t[p + l + 1]; /* the value: a program's name, not a number */
+		if (memcmp(t + p, t + b, l) != 0 || t[p + l] != '=' ||
+		    !(ch_is_alpha(v) || v == '/' || v == '\'' || v == '"'))
+			continue;
+		if (p == 0 || is_space(t[p - 1]) || t[p - 1] == ';' || t[p - 1] == '&' ||
+		    t[p - 1] == '|' || t[p - 1] == '\n')
+			return 1;
+	}
+	return 0;
+}
+
 /* Function words of English: arguments holding one ("nmap results are in
  * the report", "python3.10 is out") continue a sentence, not a command. */
 static const char *const function_words[] = {
@@ -1289,6 +1317,12 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		if (a > wd.end && a + 3 < m && t[a] == '-' && t[a + 1] == 'c' &&
 		    is_space(t[a + 2])) {
 			report(sc, "cmdi.shell_var", st == ST_START ? 70 : 85, from, a + 2);
+			return;
+		}
+		/* a=nc&&$a -nlvp 1: a variable assigned a word earlier on, run */
+		if (st != ST_START && assigned_before(t, m, k)) {
+			report(sc, "cmdi.var_command", st == ST_LOOSE ? CMDI_MENTION : 85, from,
+			       wd.end);
 			return;
 		}
 		/* ;$a cat x: a variable that expands to nothing hides the command */
@@ -1634,6 +1668,16 @@ static void scan_window(struct scan *sc, int first)
 		judge(sc, k, ST_START, 0);
 		if (q < k) /* 'i'fconfig: the quote splits the word, it does not wrap the value */
 			judge(sc, q, ST_START, 0);
+		/* code=visudo: a form body that reached us whole; its first
+		 * value starts after the name's "=" */
+		size_t e = q;
+		if (e < m && (ch_is_alpha(t[e]) || t[e] == '_'))
+			while (e < m && e < q + 64 &&
+			       (ch_is_alnum(t[e]) || t[e] == '_' || t[e] == '-'))
+				e++;
+		if (e > q && e + 1 < m && t[e] == '=' && t[e + 1] != '=' && t[e + 1] != '"' &&
+		    t[e + 1] != '\'')
+			judge(sc, e + 1, ST_START, 0);
 	}
 	if (sc->quiet)
 		return;
@@ -1749,7 +1793,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	                      POL_CH_DOLLAR | POL_CH_NEWLINE | POL_CH_PAREN | POL_CH_LBRACE |
 	                      POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_SLASH | POL_CH_SQUOTE |
 	                      POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT | POL_CH_DASH | POL_CH_DIGIT |
-	                      POL_CH_STAR | POL_CH_QMARK;
+	                      POL_CH_STAR | POL_CH_QMARK | POL_CH_EQUALS;
 	/* the bytes scan_window stops at (scan_byte's SB_CASE; ESC is a CTRL) */
 	const uint32_t stops = POL_CH_NEWLINE | POL_CH_SEMI | POL_CH_PIPE | POL_CH_AMP |
 	                       POL_CH_DQUOTE | POL_CH_SQUOTE | POL_CH_BACKTICK | POL_CH_DOLLAR |
