@@ -608,12 +608,15 @@ static int brace_word(const unsigned char *t, size_t m, size_t k, size_t limit, 
  * word or that it treats specially anywhere. Each maps to itself in lower
  * case; 0 for the others. */
 static unsigned char word_plain[256];
+static unsigned char word_one[256]; /* 1 where word_plain is not 0 */
 
 static void __attribute__((constructor)) word_plain_init(void)
 {
 	for (int c = 1; c < 256; c++)
 		if (!is_word_end(c) && !strchr("{'\"\\`^$<>+,[?*/:", c))
 			word_plain[c] = (unsigned char)ch_lower(c);
+	for (int c = 0; c < 256; c++)
+		word_one[c] = word_plain[c] != 0;
 }
 
 static void read_word(const unsigned char *t, size_t m, size_t k, struct word *wd)
@@ -943,6 +946,9 @@ static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
 	if ((a == 'f' && b == 'o') || (a == 'i' && b == 'f') || (a == 'a' && b == 'l'))
 		return 0; /* for, if, alias: judge_statement reads them */
 	for (e = k + 1;; e++) {
+		while (e + 4 <= cap && (word_one[t[e]] & word_one[t[e + 1]] & word_one[t[e + 2]] &
+		                        word_one[t[e + 3]]))
+			e += 4;
 		while (e < cap && word_plain[t[e]])
 			e++;
 		if (e >= cap || (t[e] != '/' && t[e] != ':'))
@@ -1136,6 +1142,7 @@ struct scan {
 	int calls; /* a '(' may be in the decoded input: exec calls are looked for */
 	int quiet; /* no byte scan_window stops at is in the input: only its start is judged */
 	size_t lead_sep; /* the separator after a program that starts the input ("time; id") */
+	int equals;      /* an '=' may be in the decoded input */
 };
 
 static int is_prose(struct scan *sc)
@@ -1671,7 +1678,7 @@ static void scan_window(struct scan *sc, int first)
 		/* code=visudo: a form body that reached us whole; its first
 		 * value starts after the name's "=" */
 		size_t e = q;
-		if (e < m && (ch_is_alpha(t[e]) || t[e] == '_'))
+		if (sc->equals && e < m && (ch_is_alpha(t[e]) || t[e] == '_'))
 			while (e < m && e < q + 64 &&
 			       (ch_is_alnum(t[e]) || t[e] == '_' || t[e] == '-'))
 				e++;
@@ -1682,6 +1689,13 @@ static void scan_window(struct scan *sc, int first)
 	if (sc->quiet)
 		return;
 	for (size_t i = 0; i < limit; i++) {
+		/* four ordinary bytes at a time, then one */
+		while (i + 4 <= limit && !((scan_byte[t[i]] | scan_byte[t[i + 1]] |
+		                            scan_byte[t[i + 2]] | scan_byte[t[i + 3]]) &
+		                           mask))
+			i += 4;
+		if (i >= limit)
+			break;
 		if (!(scan_byte[t[i]] & mask))
 			continue;
 		int c = t[i], d = i + 1 < m ? t[i + 1] : 0;
@@ -1804,7 +1818,9 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	/* a '(' in the decoded input comes from one in s, %28 or &#40; &lpar; */
 	int calls = (chars & (POL_CH_PAREN | POL_CH_PERCENT | POL_CH_AMP)) != 0;
 	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH));
-	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0, SIZE_MAX};
+	/* an '=' in the decoded input comes from one in s, %3d or &#61; */
+	int equals = (chars & (POL_CH_EQUALS | POL_CH_PERCENT | POL_CH_AMP)) != 0;
+	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0, SIZE_MAX, equals};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
