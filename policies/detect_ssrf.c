@@ -371,6 +371,17 @@ static const struct {
 };
 #undef D
 
+/* Which rebinding domains end with a byte (bit k: rebind_domains[k]). */
+static uint32_t rebind_ending[256];
+
+static void __attribute__((constructor)) rebind_ending_init(void)
+{
+	_Static_assert(sizeof(rebind_domains) / sizeof(rebind_domains[0]) <= 32, "32 bits");
+	for (size_t k = 0; k < sizeof(rebind_domains) / sizeof(rebind_domains[0]); k++)
+		rebind_ending[(unsigned char)rebind_domains[k].s[rebind_domains[k].len - 1]] |=
+		    1u << k;
+}
+
 struct host_verdict {
 	enum verdict v;
 	int odd; /* an obfuscated spelling of the address */
@@ -425,7 +436,8 @@ static struct host_verdict judge_host(const unsigned char *h, size_t n, int brac
 			return hv;
 		}
 	}
-	for (size_t k = 0; k < sizeof(rebind_domains) / sizeof(rebind_domains[0]); k++) {
+	for (uint32_t bits = rebind_ending[h[n - 1]]; bits; bits &= bits - 1) {
+		size_t k = (size_t)__builtin_ctz(bits);
 		if (!ends_with(h, n, rebind_domains[k].s, rebind_domains[k].len))
 			continue;
 		/* 127.0.0.1.nip.io, 10-0-0-1.sslip.io, app.169.254.169.254.nip.io */
@@ -558,15 +570,35 @@ static void report(struct scan *sc, const char *rule, int conf, size_t from, siz
 }
 
 /* Bytes that end a URL (E_URL) and, with more, a host (E_HOST). */
-enum { E_HOST = 1, E_URL = 2, E_MARK = 4 /* '@' or '\\', which judge_authority heeds */ };
+enum {
+	E_HOST = 1,
+	E_URL = 2,
+	E_MARK = 4, /* '@' or '\\', which judge_authority heeds */
+	E_REST = 8, /* what judge_url looks for after an authority */
+};
 static const uint8_t ends[256] = {
-    [' '] = E_HOST | E_URL,  ['\t'] = E_HOST | E_URL, ['"'] = E_HOST | E_URL,
-    ['\''] = E_HOST | E_URL, ['<'] = E_HOST | E_URL,  ['>'] = E_HOST | E_URL,
-    ['\n'] = E_HOST | E_URL, ['\r'] = E_HOST | E_URL, ['`'] = E_HOST | E_URL,
-    ['/'] = E_HOST,          ['?'] = E_HOST,          ['#'] = E_HOST,
-    ['&'] = E_HOST,          [','] = E_HOST,          [';'] = E_HOST,
-    [')'] = E_HOST,          ['{'] = E_HOST,          ['}'] = E_HOST,
-    ['|'] = E_HOST,          ['@'] = E_MARK,          ['\\'] = E_MARK,
+    [' '] = E_HOST | E_URL | E_REST,
+    ['\t'] = E_HOST | E_URL,
+    ['"'] = E_HOST | E_URL | E_REST,
+    ['\''] = E_HOST | E_URL,
+    ['<'] = E_HOST | E_URL,
+    ['>'] = E_HOST | E_URL,
+    ['\n'] = E_HOST | E_URL | E_REST,
+    ['\r'] = E_HOST | E_URL,
+    ['`'] = E_HOST | E_URL,
+    ['/'] = E_HOST,
+    ['?'] = E_HOST,
+    ['#'] = E_HOST | E_REST,
+    ['&'] = E_HOST | E_REST,
+    [','] = E_HOST,
+    [';'] = E_HOST,
+    [')'] = E_HOST,
+    ['{'] = E_HOST,
+    ['}'] = E_HOST,
+    ['|'] = E_HOST,
+    ['@'] = E_MARK | E_REST,
+    ['\\'] = E_MARK | E_REST,
+    [':'] = E_REST,
 };
 
 static inline int ends_host(int c)
@@ -911,6 +943,8 @@ static void judge_url(struct scan *sc, size_t i)
 		 * some parser will use */
 		int odd_end = 0;
 		for (size_t j = e; j < m && j < e + SSRF_HOST; j++) {
+			if (!(ends[t[j]] & E_REST))
+				continue; /* none of the bytes below */
 			if (t[j] == ' ' || t[j] == '#' || t[j] == '\\' || t[j] == '&')
 				odd_end = 1;
 			if (t[j] == '@' && j + 1 < m && odd_end)
@@ -942,6 +976,18 @@ static int bare_host_first(const char *s, size_t m, int urlish)
 		return 1;
 	if (k >= m || !(ch_is_digit(t[k]) || t[k] == '[' || ch_is_alpha(t[k])))
 		return 0;
+	if (!urlish) {
+		/* the host starts the value or follows an '@' (the last one
+		 * judge_authority sees is among these): none telling, no
+		 * finding, without reading the token */
+		const unsigned char *p = memchr(t + k, '@', m - k);
+		int telling = !p && (ch_is_digit(t[k]) || t[k] == '\\' || t[k] == '[');
+		for (; p; p = memchr(p + 1, '@', (size_t)(t + m - p - 1)))
+			telling |=
+			    p + 1 < t + m && (ch_is_digit(p[1]) || p[1] == '\\' || p[1] == '[');
+		if (!telling)
+			return 0;
+	}
 	size_t e = k, at = k;
 	for (;; e++) {
 		while (e < m && !(ends[t[e]] & (E_HOST | E_MARK)))
@@ -992,6 +1038,17 @@ static void scan_window(struct scan *sc, int first, size_t limit)
 	}
 }
 
+/* Each byte as itself and lower-cased, for the window fill. */
+static uint8_t same_byte[256], lower_byte[256];
+
+static void __attribute__((constructor)) fill_tables_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		same_byte[c] = (uint8_t)c;
+		lower_byte[c] = (uint8_t)ch_lower(c);
+	}
+}
+
 int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	/* a URL needs a colon; a bare address a digit, a dot or a bracket */
@@ -1017,9 +1074,10 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	int first = 1;
 	while (i < n) {
 		size_t take = n - i < SSRF_WIN ? n - i : SSRF_WIN;
+		const unsigned char *u = (const unsigned char *)s + i;
+		const uint8_t *fold = wide ? same_byte : lower_byte;
 		for (size_t k = 0; k < take; k++) {
-			int c = (unsigned char)s[i + k];
-			w.t[k] = (unsigned char)(wide ? c : ch_lower(c));
+			w.t[k] = fold[u[k]];
 			w.at[k] = (uint32_t)(i + k);
 		}
 		w.m = take;
