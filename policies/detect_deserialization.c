@@ -1078,14 +1078,16 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 
 /* ch_ident_char() as a table (WB_WORD), with WB_UPPER for A-Z, filled
  * before main() */
-enum { WB_WORD = 1, WB_UPPER = 2 };
+enum { WB_WORD = 1, WB_UPPER = 2, WB_TOKEN = 4 /* a first byte token() heeds */ };
 static uint8_t word_byte[256];
 
 static void __attribute__((constructor)) word_byte_init(void)
 {
 	for (int c = 0; c < 256; c++)
-		word_byte[c] = (uint8_t)((ch_ident_char(c) ? WB_WORD : 0) |
-		                         (c >= 'A' && c <= 'Z' ? WB_UPPER : 0));
+		word_byte[c] =
+		    (uint8_t)((ch_ident_char(c) ? WB_WORD : 0) |
+		              (c >= 'A' && c <= 'Z' ? WB_UPPER | WB_TOKEN : 0) |
+		              (c == '_' || c == 'c' || c == '0' || c == 'a' ? WB_TOKEN : 0));
 }
 
 /* The text grammars, token by token: words are skipped in a tight loop and
@@ -1105,7 +1107,11 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 				seen |= w;
 				i++;
 			}
-			token(s, n, t, i, sp, b, &reduce_cache);
+			/* token() looks only at names that start upper case, with
+			 * _ c 0 a (pickle, hex, node), or touch a '.' or ':' */
+			if ((word_byte[c] & WB_TOKEN) || (i < n && (s[i] == '.' || s[i] == ':')) ||
+			    (t && s[t - 1] == '.'))
+				token(s, n, t, i, sp, b, &reduce_cache);
 			continue;
 		}
 		switch (c) {
