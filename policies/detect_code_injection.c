@@ -1395,6 +1395,40 @@ static void scan_base64(struct ci_scan *x)
 	}
 }
 
+/* Markup (an XML body, an HTML fragment) whose attribute values are the
+ * values: each of the first CI_ATTRS quoted ones is judged whole, as a call
+ * or a php.ini directive (<a probe="array_diff (">). */
+#define CI_ATTRS 32
+static void markup_values(struct ci_scan *x)
+{
+	const char *s = x->s;
+	size_t n = x->n, i = 0;
+	while (i < n && is_space((unsigned char)s[i]))
+		i++;
+	if (i >= n || s[i] != '<')
+		return;
+	for (int attrs = 0; attrs < CI_ATTRS; attrs++) {
+		const char *eq = memchr(s + i, '=', n - i);
+		if (!eq)
+			return;
+		size_t q = (size_t)(eq - s) + 1;
+		i = q;
+		if (q >= n || (s[q] != '"' && s[q] != '\''))
+			continue;
+		const char *close = memchr(s + q + 1, s[q], n - q - 1);
+		if (!close)
+			return;
+		size_t b = q + 1, e = (size_t)(close - s);
+		struct ci_scan v = {s + b, e - b, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
+		whole_call(&v);
+		if (memchr(s + b, '=', e - b))
+			php_ini(&v);
+		if (v.best > CI_PLAIN_CALL)
+			note(x, v.best, b + v.off, b + v.end);
+		i = e + 1;
+	}
+}
+
 int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx,
                               struct pol_hit *hit)
 {
@@ -1429,6 +1463,9 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 				note(&x, seg.best, o + seg.off, o + seg.end);
 		}
 	}
+	if ((ctx->chars & (POL_CH_LT | POL_CH_EQUALS)) == (POL_CH_LT | POL_CH_EQUALS) &&
+	    (ctx->chars & (POL_CH_DQUOTE | POL_CH_SQUOTE)) && x.best < CI_FILLER_CALL)
+		markup_values(&x);
 	if (x.best < CI_CALL && (ctx->chars & POL_CH_ALPHA) && (ctx->chars & POL_CH_DIGIT))
 		scan_base64(&x);
 	if (x.best == CI_NONE)
