@@ -1466,6 +1466,39 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	}
 }
 
+/* At t[i] == '(' after a name, "()": a shell function that pipes into and
+ * backgrounds itself, then is called (x() { x | x & }; x), the fork bomb
+ * with a name instead of ':'. */
+static int fork_bomb(const unsigned char *t, size_t m, size_t i)
+{
+	size_t b = i;
+	while (b > 0 && i - b < 32 && is_name_char(t[b - 1]))
+		b--;
+	size_t l = i - b, k = i + 2;
+	if (!l || (b > 0 && !is_space(t[b - 1]) && t[b - 1] != ';' && t[b - 1] != '&' &&
+	           t[b - 1] != '|' && t[b - 1] != '\n'))
+		return 0;
+	while (k < m && is_space(t[k]))
+		k++;
+	if (k >= m || t[k] != '{')
+		return 0;
+	int pipe = 0, amp = 0, self = 0;
+	size_t e = k + 1;
+	for (; e < m && e < k + 128 && t[e] != '}'; e++) {
+		pipe |= t[e] == '|';
+		amp |= t[e] == '&';
+		if (!self && e + l <= m && memcmp(t + e, t + b, l) == 0 &&
+		    !is_name_char(t[e - 1]) && (e + l == m || !is_name_char(t[e + l])))
+			self = 1;
+	}
+	if (e >= m || t[e] != '}' || !pipe || !amp || !self)
+		return 0;
+	for (e++; e < m && (is_space(t[e]) || t[e] == ';'); e++)
+		;
+	return e + l <= m && memcmp(t + e, t + b, l) == 0 &&
+	       (e + l == m || !is_name_char(t[e + l]));
+}
+
 /* How much a separator at t[i] (ending at t[j-1]) says: a doubled one or one
  * hugged by shell syntax is tight; one between English words with spaces
  * is loose. */
@@ -1770,6 +1803,8 @@ static void scan_window(struct scan *sc, int first)
 			if (d == ')' && i + 2 < m && t[i + 2] == '{' && i + 3 < m &&
 			    (is_space(t[i + 3]) || t[i + 3] == ':'))
 				report(sc, "cmdi.function_def", 80, i, i + 3); /* :(){ :|:& };: */
+			else if (d == ')' && fork_bomb(t, m, i))
+				report(sc, "cmdi.function_def", 85, i, i + 2);
 			else if (d == ')' && i + 3 < m && t[i + 2] == ' ' && t[i + 3] == '{' &&
 			         sep_strength(t, m, i, i + 1) == ST_TIGHT &&
 			         (i == 0 || !ch_is_alnum(t[i - 1])))
