@@ -1050,6 +1050,7 @@ START_TEST(done_reported)
 	ck_assert_uint_eq(l.n, 2);
 	free(g.s);
 	tel_pipeline_free(p);
+	cap_fini(&cap);
 }
 END_TEST
 
