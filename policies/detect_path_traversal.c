@@ -33,6 +33,7 @@
 #define PT_ENOUGH      90 /* a finding this sure ends the scan */
 #define PT_PATH_CHECKS 8  /* "//" and "/c:" inside a path judged, per input */
 #define PT_MENTION     40 /* a system path named in a sentence: cannot alert alone */
+#define PT_WEAK_PATH   40 /* an ordinary absolute path, whole: cannot alert alone */
 
 struct window {
 	unsigned char t[PT_WIN];
@@ -257,6 +258,7 @@ struct scan {
 	const char *s;   /* the value, for prose_value */
 	size_t n;
 	int prose; /* the value reads as a sentence (detect_prose.h); -1: not asked yet */
+	int nul;   /* the window held a NUL byte (dropped by the fold) */
 };
 
 static int secret_target(const char *rule)
@@ -342,6 +344,54 @@ static int step_boundary(const unsigned char *t, size_t i)
 	return !ch_is_alnum(p) && p != '.' && p != '-' && p != '_';
 }
 
+/* Whether t[a..b) holds w (lower case). */
+static int holds(const unsigned char *t, size_t a, size_t b, const char *w)
+{
+	size_t l = strlen(w);
+	for (size_t x = a; x + l <= b; x++)
+		if (t[x] == (unsigned char)w[0] && memcmp(t + x, w, l) == 0)
+			return 1;
+	return 0;
+}
+
+/* What an inclusion is after, read from the path t[k..end) alone (folded:
+ * lower case, slashes): a folder of logs, configuration, sessions or mail
+ * on the way; a configuration, key, credential, history or log file at
+ * the end; or a path cut short by a NUL byte. A font, a photo, an upload
+ * or an application folder is ordinary data. */
+static int sensitive_path(const struct scan *sc, const unsigned char *t, size_t k, size_t end)
+{
+	static const char *const folders[] = {"etc",      "log",    "logs",  "adm", "conf",
+	                                      "sessions", "spool",  "mail",  "run", "system32",
+	                                      "security", "shadow", "repair"};
+	static const char *const inside[] = {".conf",    "config",     "passwd",  "shadow",
+	                                     "secret",   "credential", "history", "unattend",
+	                                     "metabase", "sysprep"};
+	static const char *const ends[] = {".cnf", ".ini", ".cfg", ".log", "_log", "log",
+	                                   ".pdb", ".pem", ".key", ".env", ".inf", ".sys",
+	                                   ".dat", ".bak", ".sql", ".err", ".pid", ".properties"};
+	if (sc->nul)
+		return 1;
+	for (size_t a = k; a < end;) {
+		size_t b = a;
+		while (b < end && t[b] != '/')
+			b++;
+		for (size_t d = 0; d < sizeof(folders) / sizeof(folders[0]); d++)
+			if (b - a == strlen(folders[d]) && memcmp(t + a, folders[d], b - a) == 0)
+				return 1;
+		for (size_t d = 0; d < sizeof(inside) / sizeof(inside[0]); d++)
+			if (holds(t, a, b, inside[d]))
+				return 1;
+		a = b + 1;
+	}
+	for (size_t d = 0; d < sizeof(ends) / sizeof(ends[0]); d++) {
+		size_t l = strlen(ends[d]);
+		if (end - k > l && memcmp(t + end - l, ends[d], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Absolute paths and file URLs at the start of a value (the input's start,
  * or after = : quote space). */
 static void check_absolute(struct scan *sc, size_t i, int at_start)
@@ -422,7 +472,8 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	}
 	/* a whole value that is a Windows path to a file or folder */
 	if (drive && k < end && ch_is_alnum(t[k])) {
-		report_as(sc, "pt.windows_path", 60, whole, i, end);
+		report_as(sc, "pt.windows_path", sensitive_path(sc, t, k, end) ? 60 : PT_WEAK_PATH,
+		          whole, i, end);
 		return;
 	}
 	/* /var/adm/sulog, /usr/lib/...: two components under a system folder */
@@ -431,7 +482,8 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	for (size_t d = 0; d < sizeof(sysdirs) / sizeof(sysdirs[0]); d++) {
 		size_t l = strlen(sysdirs[d]);
 		if (k + l < end && memcmp(t + k, sysdirs[d], l) == 0 && ch_is_alnum(t[k + l])) {
-			report_as(sc, "pt.system_path", 60, whole, i, end);
+			report_as(sc, "pt.system_path",
+			          sensitive_path(sc, t, k, end) ? 60 : PT_WEAK_PATH, whole, i, end);
 			return;
 		}
 	}
@@ -606,6 +658,7 @@ static void __attribute__((constructor)) scan_class_init(void)
 
 static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 {
+	sc->nul = nul;
 	const struct window *w = sc->w;
 	const unsigned char *t = w->t;
 	size_t m = w->m;
@@ -791,7 +844,7 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 		decodable = z < s + n && (*z == 'x' || *z == 'X');
 	}
 	struct window w;
-	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0, s, n, -1};
+	struct scan sc = {&w, hit, 0, ctx ? ctx->where : 0, 0, s, n, -1, 0};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
