@@ -273,9 +273,9 @@ static int scan_pair(void *arg, const char *name, size_t nn, const char *val, si
 {
 	struct pair_ctx *pc = arg;
 	struct pol_scan *sc = pc->sc;
-	char *buf = NULL;
+	char small[512], *buf = NULL; /* most pairs are short: no malloc for them */
 	if (pc->decode) {
-		buf = malloc(nn + vn + 1);
+		buf = nn + vn + 1 <= sizeof(small) ? small : malloc(nn + vn + 1);
 		if (!buf)
 			return 0;
 		nn = pol_url_decode(name, nn, buf, pc->plus);
@@ -294,7 +294,8 @@ static int scan_pair(void *arg, const char *name, size_t nn, const char *val, si
 	else
 		pol_scan_input(sc, val, vn, w);
 	pol_path_pop(sc, old);
-	free(buf);
+	if (buf != small)
+		free(buf);
 	return sc->stop;
 }
 
