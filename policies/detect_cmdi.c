@@ -95,7 +95,6 @@ static const struct {
     {"who", W_EN},
     {"w", W_EN},
     {"last", W_EN},
-    {"lastlog", 0},
     {"lastlogin", 0},
     {"getent", 0},
     {"lsof", 0},
@@ -274,7 +273,6 @@ static const struct {
     {"ip", W_EN},
     {"regedit", 0},
     {"bcdedit", 0},
-    {"bcdboot", 0},
     {"bcdboot", 0},
     {"vssadmin", 0},
     {"wevtutil", 0},
@@ -862,7 +860,8 @@ static int name_lookup(const char *name, int glob)
 		const char *dash = memchr(name, '-', l);
 		if (!r && dash && dash[1]) /* a family: "ansible-" for ansible-playbook */
 			r = kw_roles(&prog_kw, prog_entries, name, (size_t)(dash - name) + 1);
-		return (int)r - 1;
+		/* a name listed twice would OR two indexes: never an entry */
+		return r <= NPROGRAMS ? (int)r - 1 : -1;
 	}
 	for (size_t e = 0; e < NPROGRAMS; e++) {
 		if (!glob && programs[e].name[0] != name[0])
