@@ -24,6 +24,20 @@ static const uint8_t str_stop[256] = {
 #define SPARE_SLOTS 6
 #define SPARE_MIN   (128u << 10) /* smaller blocks come cheap from malloc */
 #define SPARE_MAX   (4u << 20)
+#define SPARE_TOTAL (8u << 20) /* held by one thread, all slots together */
+
+/* Under AddressSanitizer nothing is kept: a block handed out again would
+ * hide a stale pointer into it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPARE_KEEP 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPARE_KEEP 0
+#endif
+#endif
+#ifndef SPARE_KEEP
+#define SPARE_KEEP 1
+#endif
 
 struct spare_set {
 	void *p[SPARE_SLOTS];
@@ -82,8 +96,12 @@ void *pol_spare_take(unsigned kind, size_t want, size_t *cap, bool zero)
 
 void pol_spare_give(unsigned kind, void *p, size_t cap)
 {
-	struct spare_set *set = cap >= SPARE_MIN && cap <= SPARE_MAX ? spare_set_get(true) : NULL;
+	struct spare_set *set =
+	    SPARE_KEEP && cap >= SPARE_MIN && cap <= SPARE_MAX ? spare_set_get(true) : NULL;
 	int at = -1;
+	size_t held = 0;
+	for (int i = 0; set && i < SPARE_SLOTS; i++)
+		held += set->p[i] ? set->cap[i] : 0;
 	for (int i = 0; set && i < SPARE_SLOTS; i++) {
 		if (!set->p[i]) {
 			at = i;
@@ -92,7 +110,7 @@ void pol_spare_give(unsigned kind, void *p, size_t cap)
 		if (set->cap[i] < cap && (at < 0 || set->cap[i] < set->cap[at]))
 			at = i;
 	}
-	if (at < 0) {
+	if (at < 0 || held - (set->p[at] ? set->cap[at] : 0) + cap > SPARE_TOTAL) {
 		free(p);
 		return;
 	}

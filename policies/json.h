@@ -79,9 +79,9 @@ unsigned pol_json_line(const char *s, size_t n, size_t off);
  * and the allocator gives blocks that big back to the system when they are
  * freed: each parse then paid again to fault in and zero fresh pages, a
  * third of the engine's time on such an event. So each thread keeps a few
- * big blocks (128 KB to 4 MB, six at most) that its inspections gave back,
- * for the next ones; a bigger event's blocks go back to the system, and
- * the spares are freed when the thread ends. Only pages once touched are
+ * big blocks (128 KB to 4 MB, six and 8 MB at most; none under
+ * AddressSanitizer) that its inspections gave back, for the next ones; a bigger event's blocks go
+ * back to the system, and the spares are freed when the thread ends. Only pages once touched are
  * resident. kind keeps blocks of different uses apart: a block comes back
  * in the state its kind's owner left it in.
  *
