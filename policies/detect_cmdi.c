@@ -1659,8 +1659,9 @@ static size_t markdown_span(struct scan *sc, size_t i)
 }
 
 /* At t[i] == '`': a markdown fence, "```" at the start of a line with an
- * optional language name and nothing else on the line, in prose? Returns
- * the index after the fence, or 0. */
+ * optional language name and nothing else on the line? Returns the index
+ * after the fence, or 0. Prose or not, such a line runs nothing: the
+ * shell reads an empty substitution and one left open. */
 static size_t markdown_fence(struct scan *sc, size_t i)
 {
 	const unsigned char *t = sc->w->t;
@@ -1672,7 +1673,7 @@ static size_t markdown_fence(struct scan *sc, size_t i)
 		e++;
 	if (e < m && t[e] != '\n' && t[e] != '\r')
 		return 0;
-	return is_prose(sc) ? e : 0;
+	return e;
 }
 
 /* What scan_window does at a byte: SB_CASE, a case of its switch; SB_CALL,
