@@ -209,17 +209,23 @@ void q_event(struct vg_buf *o, enum pol_source src, const struct q_fields *f, un
 		vg_buf_puts(o, ",\"MessageAttributes\":{}}}]}");
 		break;
 	case POL_SRC_S3:
-		vg_buf_puts(o, "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\","
-		               "\"awsRegion\":"
-		               "\"us-east-1\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{"
-		               "\"bucket\":{\"name\":\"uploads\"},"
-		               "\"object\":{\"key\":\"");
-		for (size_t i = 0; i < f->n; i++) {
-			if (i)
-				vg_buf_putc(o, '/');
-			urlenc(o, f->v[i], f->vn[i], true);
+		/* A key holds one string (URL-encoded, '+' a space), so each
+		 * name and each value is the key of a record of its own: joined
+		 * into one key they made a string no other source shows its
+		 * detectors, and names were lost. */
+		vg_buf_puts(o, "{\"Records\":[");
+		for (size_t i = 0; i < 2 * f->n; i++) {
+			const char *k = i % 2 ? f->v[i / 2] : f->k[i / 2];
+			size_t kn = i % 2 ? f->vn[i / 2] : strlen(f->k[i / 2]);
+			vg_buf_puts(o, i ? ",{" : "{");
+			vg_buf_puts(
+			    o, "\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\","
+			       "\"awsRegion\":\"us-east-1\",\"eventName\":\"ObjectCreated:Put\","
+			       "\"s3\":{\"bucket\":{\"name\":\"uploads\"},\"object\":{\"key\":\"");
+			urlenc(o, k, kn, true);
+			vg_buf_puts(o, "\",\"size\":1024}}}");
 		}
-		vg_buf_puts(o, "\",\"size\":1024}}}]}");
+		vg_buf_puts(o, "]}");
 		break;
 	case POL_SRC_DYNAMODB:
 		vg_buf_puts(o, "{\"Records\":[{\"eventID\":\"1\",\"eventName\":\"INSERT\","

@@ -105,6 +105,8 @@ enum rule {
 	R_CRS_BODY,
 	R_CRS_ESCAPES,
 	R_CRS_FP,
+	R_S3_RECORDS,
+	R_S3_LONG,
 	R__COUNT
 };
 
@@ -121,6 +123,8 @@ static const char *const rule_text[R__COUNT] = {
     [R_CRS_BODY] = "CRS bodies not form-encoded carried whole, not split at '&'",
     [R_CRS_ESCAPES] = "CRS tests whose YAML escapes were decoded",
     [R_CRS_FP] = "CRS tests expecting a match their desc calls a false positive: benign",
+    [R_S3_RECORDS] = "S3 events: each field's name and value the key of a record of its own",
+    [R_S3_LONG] = "  of which a name or value is over S3's 1,024-byte key limit (kept whole)",
 };
 
 static unsigned long rule_n[R__COUNT];
@@ -172,9 +176,26 @@ static int judge_attack(enum pol_category cat, enum pol_source src, const char *
 	return hit;
 }
 
+/* An S3 key holds one string, so an S3 event carries each name and each
+ * value of the fields as the key of a record of its own (events.c): counts
+ * the attack cases so placed, and those with a string longer than a key
+ * may be. */
+static void s3_rule(enum pol_source src, const struct q_fields *f)
+{
+	if (src != POL_SRC_S3)
+		return;
+	rule_n[R_S3_RECORDS]++;
+	for (size_t i = 0; i < f->n; i++)
+		if (strlen(f->k[i]) > 1024 || f->vn[i] > 1024) {
+			rule_n[R_S3_LONG]++;
+			break;
+		}
+}
+
 static void attack(enum pol_category cat, const struct q_fields *f, unsigned idx, const char *label)
 {
 	enum pol_source src = (enum pol_source)(idx % POL_SRC__COUNT);
+	s3_rule(src, f);
 	q_event(&ev, src, f, idx / POL_SRC__COUNT);
 	judge_attack(cat, src, label, f->v[f->n - 1], f->vn[f->n - 1]);
 }
@@ -756,6 +777,8 @@ static void crs_case(struct crs_job *j, const char *method, char *uri, char *dat
 			goto out;
 		}
 		q_event(&ev, src, &f, (unsigned)(i / POL_SRC__COUNT));
+		if (positive)
+			s3_rule(src, &f);
 	}
 	if (positive) {
 		rule_n[q_source_is_http(src) ? R_CRS_HTTP : R_CRS_TARGETS]++;
