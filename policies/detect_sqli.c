@@ -638,7 +638,12 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 			return 0;
 		unsigned info = 0;
 		size_t e = operand(sc, k, lim, &info);
-		if (e == SQ_FAIL || (info & OI_BARE))
+		if (e == SQ_FAIL)
+			return 0;
+		/* a name (1'*column-0-'0, asd' or column&&'1) only with an
+		 * operator after it: "Chris' / Pat 's" is prose */
+		if ((info & OI_BARE) && !(e > k + 1 && is_rejoin(sc, e - 1)) &&
+		    !is_type(sc, e, SQ_OP) && !is_type(sc, e, SQ_LOGIC) && !is_type(sc, e, SQ_CMP))
 			return 0;
 		if (is_rejoin(sc, e - 1))
 			return 1;

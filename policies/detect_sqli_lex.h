@@ -492,6 +492,17 @@ static size_t sq_scan_number(struct sq_lex *lx, size_t p, struct sq_tok *t)
 		while (q < n && sq_is_word(s[q]))
 			q++;
 		const struct sqw_word *kw = q - p < SQ_WORD_MAX ? sq_word_find(s + p, q - p) : NULL;
+		if ((!kw || kw->role == SQW_NONE) && q - p > 4 &&
+		    ((s[p] | 0x20) == 'd' || (s[p] | 0x20) == 'f')) {
+			/* 1dunion, 2fselect: Oracle's binary double and float
+			 * suffixes glue a number to the keyword after them;
+			 * only words that continue a query (not "1for") */
+			const struct sqw_word *k2 =
+			    q - p - 1 < SQ_WORD_MAX ? sq_word_find(s + p + 1, q - p - 1) : NULL;
+			if (k2 && (k2->role == SQW_UNION || k2->role == SQW_SELECT ||
+			           k2->role == SQW_FROM))
+				return p + 1;
+		}
 		if (!kw || kw->role == SQW_NONE) {
 			t->type = SQ_BARE;
 			p = q;
