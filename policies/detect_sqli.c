@@ -679,6 +679,57 @@ static int starts_statement(const struct sq_scan *sc, size_t j)
 	}
 }
 
+/* grant <privileges> [on <object>] to <grantee>: the end of the
+ * statement, or 0. A privilege is an SQL keyword (select, all, delete...)
+ * or a word SQL grants alone (connect, resource, dba, usage...): "grant
+ * them leave to go" names none. */
+static size_t grant_stmt(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	static const char *const privs[] = {
+	    "connect",    "dba",    "file",     "index", "privileges", "process", "proxy",
+	    "references", "reload", "resource", "super", "trigger",    "usage"};
+	if (!word_is(sc, j, "grant") && !word_is(sc, j, "revoke"))
+		return 0;
+	size_t k = j + 1;
+	int n = 0;
+	while (k < lim && n < 6) {
+		int ok = is_type(sc, k, SQ_KW);
+		for (size_t q = 0; !ok && q < sizeof privs / sizeof *privs; q++)
+			ok = word_is(sc, k, privs[q]);
+		if (!ok)
+			break;
+		n++;
+		k++;
+		if (word_is(sc, k, "privileges"))
+			k++;
+		if (!is_type(sc, k, SQ_COMMA))
+			break;
+		k++;
+	}
+	if (n == 0)
+		return 0;
+	if (word_is(sc, k, "on")) {
+		size_t e = k + 1;
+		while (e < k + 6 && !word_is(sc, e, "to") && !word_is(sc, e, "from") &&
+		       (is_type(sc, e, SQ_BARE) || is_type(sc, e, SQ_OP) ||
+		        is_type(sc, e, SQ_OTHER) || is_kw(sc, e, SQW_OBJECT) ||
+		        is_kw(sc, e, SQW_PROC)))
+			e++;
+		if (e == k + 1)
+			return 0;
+		k = e;
+	}
+	if (!word_is(sc, k, "to") && !word_is(sc, k, "from"))
+		return 0;
+	const struct sq_tok *g = T(sc, k + 1);
+	if (g->type != SQ_BARE && !(g->type == SQ_STR && !(g->flags & SQ_F_UNCLOSED)))
+		return 0;
+	k += 2;
+	if (is_type(sc, k, SQ_VAR)) /* 'user'@'host' */
+		k++;
+	return k;
+}
+
 /* Statements stacked after a break-out that statement() leaves to this
  * context alone: delete quick from t, execute as login, load data infile,
  * call p(...), do (...), begin declare ... */
@@ -705,6 +756,9 @@ static int stacked_extra(const struct sq_scan *sc, size_t j, size_t lim)
 		return 1;
 	if (word_is(sc, j, "begin"))
 		return statement(sc, j + 1, lim, 0);
+	size_t e = grant_stmt(sc, j, lim);
+	if (e)
+		return is_stop(sc, e) || word_is(sc, e, "identified") || word_is(sc, e, "with");
 	return 0;
 }
 
@@ -837,6 +891,17 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		return 0;
 	case SQ_KW:
 		break;
+	case SQ_BARE: {
+		/* ' grant dba to name; --: a privilege granted, and the
+		 * query cut off by a comment, or ';' and SQL or the end */
+		size_t e = quoted && one_word_literal(sc) ? grant_stmt(sc, j, lim) : 0;
+		if (e && (is_type(sc, e, SQ_COMMENT) ||
+		          (is_type(sc, e, SQ_SEMI) &&
+		           (is_type(sc, e + 1, SQ_END) || is_type(sc, e + 1, SQ_COMMENT) ||
+		            statement(sc, e + 1, lim, 1) || grant_stmt(sc, e + 1, lim)))))
+			return found(f, "sqli.stacked", 85, i, e);
+		return 0;
+	}
 	default:
 		return 0;
 	}
