@@ -606,6 +606,21 @@ static void scan_sns(struct pol_scan *sc, const struct pol_json *d)
 	}
 }
 
+/* To the code that consumes it, a key's last segment is a string of its
+ * own: the object's name, basename(key), chosen by whoever uploaded it
+ * under the folders the application chose. incoming/2026/`id` reads as a
+ * path, its name `id` as a command: the name is read as an input too, at
+ * the key's path (a rule counts once there). */
+static void scan_key_name(struct pol_scan *sc, const char *s, size_t n)
+{
+	const char *slash = memrchr(s, '/', n);
+	if (!slash)
+		return;
+	size_t o = (size_t)(slash + 1 - s);
+	if (n - o >= 2)
+		pol_scan_input(sc, s + o, n - o, POL_IN_PATH);
+}
+
 static void scan_s3(struct pol_scan *sc, const struct pol_json *d)
 {
 	FOR_RECORDS(sc, d, r, idx)
@@ -622,6 +637,7 @@ static void scan_s3(struct pol_scan *sc, const struct pol_json *d)
 				size_t o2 = pol_path_raw(sc, ".s3.object.key");
 				size_t dn = pol_url_decode(key, n, buf, true);
 				pol_scan_input(sc, buf, dn, POL_IN_PATH);
+				scan_key_name(sc, buf, dn);
 				pol_path_pop(sc, o2);
 				free(buf);
 			}

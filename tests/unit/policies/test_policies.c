@@ -839,6 +839,50 @@ START_TEST(structural_findings_in_keys)
 }
 END_TEST
 
+/* An S3 key's last segment is the object's name, chosen by the uploader
+ * under the application's folders: it is read as a string of its own, so
+ * a payload named as a file is found under any prefix, and plain names
+ * stay clean. */
+START_TEST(s3_object_name_read_alone)
+{
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_MONITOR, NULL, 0), 0);
+	static const struct {
+		const char *key;
+		enum pol_category cat; /* POL_CAT__COUNT: none */
+	} cases[] = {
+	    {"incoming%2F2026%2F%60id%60", POL_CAT_CMDI},
+	    {"tenant-42/gASVIAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOUjAJpZJSFlFKULg%3D%3D",
+	     POL_CAT_DESERIALIZATION},
+	    {"%60id%60", POL_CAT_CMDI},
+	    {"uploads/2026/Happy+Face+%281%29.jpg", POL_CAT__COUNT},
+	    {"logs/app/2026-12-06T06%3A00%3A00Z.json.gz", POL_CAT__COUNT},
+	    {"a/b/c/", POL_CAT__COUNT},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char ev[512];
+		int n = snprintf(ev, sizeof(ev),
+		                 "{\"Records\":[{\"eventSource\":\"aws:s3\",\"s3\":{\"object\":{"
+		                 "\"key\":\"%s\"}}}]}",
+		                 cases[i].key);
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, ev, (size_t)n, &r), 0);
+		ck_assert_int_eq(pol_result_source(r), POL_SRC_S3);
+		if (cases[i].cat == POL_CAT__COUNT) {
+			ck_assert_msg(pol_result_verdict(r) == POL_PASS, "case %zu flagged", i);
+		} else {
+			const struct pol_finding *f = find_cat(r, cases[i].cat);
+			ck_assert_msg(f, "case %zu: no %s finding", i,
+			              pol_category_name(cases[i].cat));
+			ck_assert_str_eq(f->path, "Records[0].s3.object.key");
+			ck_assert_int_ne(pol_result_verdict(r), POL_PASS);
+		}
+		pol_result_free(r);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
 /* A field's name says what its value holds: a URL where a file path goes is
  * remote file inclusion, a URL where a URL goes is data; the name is read
  * by whole words ("profile" holds no "file"). */
@@ -1136,6 +1180,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, excerpts_are_redacted);
 	tcase_add_test(t, structural_findings_in_keys);
 	tcase_add_test(t, field_names_say_what_values_hold);
+	tcase_add_test(t, s3_object_name_read_alone);
 	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
 	tcase_add_test(t, repeated_strings_judged_alike);
