@@ -1149,6 +1149,118 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 	return (seen & WB_UPPER) != 0;
 }
 
+/* Bytes quiet_scan stops at: Q_FIVE ('5', the last byte of a hex
+ * "aced0005", heeded when the input holds digits), Q_DOT ('.'), Q_LOUD
+ * (A-Z, '_', '!': what only text_scan judges). */
+enum { Q_FIVE = 1, Q_DOT = 2, Q_LOUD = 4 };
+static uint8_t quiet_byte[256];
+
+static void __attribute__((constructor)) quiet_byte_init(void)
+{
+	quiet_byte['5'] = Q_FIVE;
+	quiet_byte['.'] = Q_DOT;
+	quiet_byte['_'] = quiet_byte['!'] = Q_LOUD;
+	for (int c = 'A'; c <= 'Z'; c++)
+		quiet_byte[c] = Q_LOUD;
+}
+
+/* Bytes whose presence (in ctx->chars) sends an input to text_scan: the
+ * punctuation its switch heeds, and what a text pickle needs. */
+#define DSR_TEXT_LOUD                                                                              \
+	(POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LT | POL_CH_BRACKET | POL_CH_BSLASH |              \
+	 POL_CH_NEWLINE | POL_CH_PAREN)
+
+/* Could token() note anything on the word u[b..e) of an input without
+ * upper case, '_', '!' or DSR_TEXT_LOUD bytes? Only a lower-case gadget
+ * package before a '.' (or ':'), a class word, or hex "aced0005" can be
+ * spelled there; a word that can be none of them is skipped. */
+static int quiet_token_may(const unsigned char *u, size_t n, size_t b, size_t e)
+{
+	unsigned c = u[b];
+	size_t len = e - b;
+	if (e < n && (u[e] == '.' || u[e] == ':') && gadget_first[c] != gadget_first[c + 1])
+		return 1;
+	if (len < 32 && (class_word_lens & (1u << len)) && class_word_first[c])
+		return 1;
+	return len >= 8 && (c == 'a' || c == '0');
+}
+
+/* text_scan for an input without DSR_TEXT_LOUD bytes, exactly: returns -1
+ * as soon as it meets an upper-case letter, '_' or '!' (text_scan must
+ * then judge the input), else 0 (no upper case, which text_scan would have
+ * returned). Without those bytes, the only tokens text_scan can note are
+ * those touching a '.' (lower-case gadget packages, dotted class words)
+ * and hex "aced0005" at a word starting 'a' or "0x" (found by its '5'):
+ * no gadget name, PHP object, node or pickle marker can be spelled
+ * without them (every gadget spelled without upper case holds a '.').
+ * token() is called on those words in text_scan's order, and on no
+ * others. */
+static int quiet_scan(const char *s, size_t n, int digits, const struct dsr_span *sp,
+                      struct dsr_best *b)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const uint8_t want = (uint8_t)(Q_DOT | Q_LOUD | (digits ? Q_FIVE : 0));
+	size_t reduce_cache = (size_t)-1;
+	size_t done = 0; /* words before this have been judged */
+	size_t i = 0;
+	for (;;) {
+		while (i + 4 <= n && !((quiet_byte[u[i]] | quiet_byte[u[i + 1]] |
+		                        quiet_byte[u[i + 2]] | quiet_byte[u[i + 3]]) &
+		                       want))
+			i += 4;
+		while (i < n && !(quiet_byte[u[i]] & want))
+			i++;
+		if (i >= n)
+			return 0;
+		unsigned q = quiet_byte[u[i]] & want;
+		if (q & Q_LOUD)
+			return -1;
+		if (q & Q_DOT) {
+			/* the word before the dot (not judged yet), then the one after */
+			size_t t = i;
+			while (t > done && word_byte[u[t - 1]])
+				t--;
+			if (t < i && quiet_token_may(u, n, t, i))
+				token(s, n, t, i, sp, b, &reduce_cache);
+			size_t e = i + 1;
+			while (e < n && word_byte[u[e]]) {
+				if (quiet_byte[u[e]] & Q_LOUD)
+					return -1;
+				e++;
+			}
+			if (e > i + 1 && quiet_token_may(u, n, i + 1, e))
+				token(s, n, i + 1, e, sp, b, &reduce_cache);
+			done = i = e;
+			continue;
+		}
+		/* a '5': does "aced0005" (or "0xaced0005") start the word here? */
+		size_t w = i;
+		if (i >= done + 7 && memcmp(u + i - 7, "aced0005", 8) == 0) {
+			w = i - 7;
+			if (w >= done + 2 && u[w - 2] == '0' && u[w - 1] == 'x')
+				w -= 2;
+			if (w > 0 && word_byte[u[w - 1]])
+				w = i; /* inside a longer word: not a token's start */
+		}
+		if (w == i) {
+			i++;
+			continue;
+		}
+		size_t e = i;
+		while (e < n && word_byte[u[e]]) {
+			if (quiet_byte[u[e]] & Q_LOUD)
+				return -1;
+			e++;
+		}
+		if (e < n && u[e] == '.') {
+			i = e; /* judged with its dot */
+			continue;
+		}
+		token(s, n, w, e, sp, b, &reduce_cache);
+		done = i = e;
+	}
+}
+
 int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ctx,
                                struct pol_hit *hit)
 {
@@ -1166,8 +1278,13 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 			}
 		header_scan(u, n, &raw, &best);
 	}
+	/* a whole class name is identifier bytes, '$' and dots between
+	 * blanks and quotes: any other byte rules it out */
+	const uint32_t name_bytes = POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_DOLLAR | POL_CH_DOT |
+	                            POL_CH_SPACE | POL_CH_SQUOTE | POL_CH_DQUOTE;
 	if (best.kind < DSR_JAVA && (m & POL_CH_DOT)) {
-		whole_class_name(s, n, &best);
+		if (!(m & ~name_bytes))
+			whole_class_name(s, n, &best);
 		if (best.kind < DSR_CLASS_VALUE && (m & POL_CH_EQUALS) &&
 		    !(m & (POL_CH_NEWLINE | POL_CH_LT)))
 			pair_class_names(s, n, &best);
@@ -1176,8 +1293,12 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 	 * split at '=': text_scan, which reads every byte, says whether
 	 * the input has the former */
 	int upper = 0;
-	if (best.kind < DSR_JAVA)
-		upper = text_scan(s, n, &raw, &best);
+	if (best.kind < DSR_JAVA) {
+		int q = -1;
+		if (!(m & DSR_TEXT_LOUD))
+			q = quiet_scan(s, n, (m & POL_CH_DIGIT) != 0, &raw, &best);
+		upper = q < 0 ? text_scan(s, n, &raw, &best) : 0;
+	}
 	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)) &&
 	    (upper || (m & POL_CH_EQUALS)))
 		b64_scan(s, n, &best);
