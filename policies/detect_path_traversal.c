@@ -776,6 +776,72 @@ static const uint8_t may_second[256] = {
     ['T'] = 4, ['o'] = 8 | 32, ['O'] = 8 | 32, ['r'] = 16, ['R'] = 16,
 };
 
+/* Whether one of may_hold's words starts at u[i] (i + 1 < n). */
+static int may_word_at(const unsigned char *u, size_t n, size_t i)
+{
+	if (!(may_first[u[i]] & may_second[u[i + 1]]))
+		return 0;
+	int c1 = ch_lower(u[i + 1]), c2 = i + 2 < n ? ch_lower(u[i + 2]) : -1;
+	switch (ch_lower(u[i])) {
+	case '.':
+		return c1 == '.' || (c1 == 'e' && c2 == 'n') || (c1 == 'h' && c2 == 't') ||
+		       (c1 == 'i' && c2 == 'n');
+	case '0':
+		return c1 == 'x';
+	case 'e':
+		return c1 == 't' && c2 == 'c';
+	case 'c':
+		return c1 == 'o' && c2 == 'n';
+	case 'p':
+		return c1 == 'r' && c2 == 'o';
+	case 'r':
+		return c1 == 'o' && c2 == 't';
+	}
+	return 0;
+}
+
+/* Sixteen bytes at a time (GCC's vector extension: SSE2 on x86-64, NEON
+ * on arm64): a lane is flagged when its byte and the next could start one
+ * of may_hold's words (x | 0x20 folds case, and may flag a few other
+ * bytes: only the exact check below decides). */
+typedef uint8_t pt_v16 __attribute__((vector_size(16)));
+typedef int8_t pt_m16 __attribute__((vector_size(16)));
+
+static inline pt_v16 v16_splat(uint8_t c)
+{
+	pt_v16 v;
+	memset(&v, c, sizeof(v));
+	return v;
+}
+
+static inline pt_v16 v16_load(const unsigned char *p)
+{
+	pt_v16 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static int v16_any(pt_m16 m)
+{
+	uint64_t h[2];
+	memcpy(h, &m, sizeof(h));
+	return (h[0] | h[1]) != 0;
+}
+
+static int may_pair16(const unsigned char *p)
+{
+	const pt_v16 a = v16_load(p), b = v16_load(p + 1);
+	const pt_v16 la = a | v16_splat(0x20), lb = b | v16_splat(0x20);
+	pt_m16 m = (pt_m16)((la == v16_splat('e')) & (lb == v16_splat('t')));
+	m |= (pt_m16)((la == v16_splat('c')) & (lb == v16_splat('o')));
+	m |= (pt_m16)((la == v16_splat('p')) & (lb == v16_splat('r')));
+	m |= (pt_m16)((la == v16_splat('r')) & (lb == v16_splat('o')));
+	m |= (pt_m16)((a == v16_splat('0')) & (lb == v16_splat('x')));
+	m |= (pt_m16)((a == v16_splat('.')) & ((lb == v16_splat('.')) | (lb == v16_splat('e')) |
+	                                       (lb == v16_splat('h')) | (lb == v16_splat('i'))));
+	return v16_any(m);
+}
+
 static int may_hold(const char *s, size_t n, uint32_t chars)
 {
 	if (chars & (POL_CH_SLASH | POL_CH_BSLASH | POL_CH_PERCENT | POL_CH_HIGH | POL_CH_CTRL |
@@ -790,40 +856,27 @@ static int may_hold(const char *s, size_t n, uint32_t chars)
 	if ((b0 == 'l' && (b1 == 'i' || b1 == '2' || b1 == '3')) || (b0 == 'z' && b1 == 'x'))
 		return 1;
 	/* the words "..", "0x", ".en", ".ht", ".in", "etc", "con", "pro",
-	 * "rot" in any case: their first bytes found by a table, the rest
-	 * compared by hand */
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (!(may_first[u[i]] & may_second[u[i + 1]]))
+	 * "rot" in any case: sixteen starts judged at once, and only a
+	 * flagged block byte by byte */
+	size_t i = 0;
+	for (; i + 17 <= n; i += 16) {
+		if (!may_pair16(u + i))
 			continue;
-		int c1 = ch_lower(u[i + 1]), c2 = i + 2 < n ? ch_lower(u[i + 2]) : -1;
-		switch (ch_lower(u[i])) {
-		case '.':
-			if (c1 == '.' || (c1 == 'e' && c2 == 'n') || (c1 == 'h' && c2 == 't') ||
-			    (c1 == 'i' && c2 == 'n'))
+		for (size_t j = i; j < i + 16; j++)
+			if (may_word_at(u, n, j))
 				return 1;
-			break;
-		case '0':
-			if (c1 == 'x')
-				return 1;
-			break;
-		case 'e':
-			if (c1 == 't' && c2 == 'c')
-				return 1;
-			break;
-		case 'c':
-			if (c1 == 'o' && c2 == 'n')
-				return 1;
-			break;
-		case 'p':
-			if (c1 == 'r' && c2 == 'o')
-				return 1;
-			break;
-		case 'r':
-			if (c1 == 'o' && c2 == 't')
-				return 1;
-			break;
-		}
 	}
+	if (i + 1 >= n)
+		return 0;
+	/* the last starts, from a copy padded with NUL bytes (which start
+	 * and continue no word) */
+	unsigned char tail[32] = {0};
+	memcpy(tail, u + i, n - i);
+	if (!may_pair16(tail))
+		return 0;
+	for (; i + 1 < n; i++)
+		if (may_word_at(u, n, i))
+			return 1;
 	return 0;
 }
 
