@@ -590,6 +590,37 @@ static int prose_rejoin(const struct sq_scan *sc, size_t k)
 	return 0;
 }
 
+/* A short word in the starting quote ending the input ('aa, 'abc): the
+ * query's own quote completes it, as aa'...'aa mirrors the value. */
+static int is_rejoin_short(const struct sq_scan *sc, size_t k)
+{
+	if (is_rejoin(sc, k))
+		return 1;
+	if (!is_rejoin_word(sc, k) || T(sc, k)->len > 5)
+		return 0;
+	for (uint32_t q = 1; q < T(sc, k)->len; q++)
+		if (!sq_alnum[sc->lx.s[T(sc, k)->off + q]])
+			return 0;
+	return 1;
+}
+
+/* is [not] null|true|false|unknown|\N at k: the index past it, or 0. */
+static size_t null_test(const struct sq_scan *sc, size_t k)
+{
+	if (!word_is(sc, k, "is"))
+		return 0;
+	k += 1 + is_type(sc, k + 1, SQ_NOT);
+	const struct sq_tok *t = T(sc, k);
+	if (word_is(sc, k, "null") || word_is(sc, k, "true") || word_is(sc, k, "false") ||
+	    word_is(sc, k, "unknown"))
+		return k + 1;
+	/* \N, MySQL's null: a backslash glued to N */
+	if (t->type == SQ_OTHER && t->len == 1 && sc->lx.s[t->off] == '\\' &&
+	    word_is(sc, k + 1, "n") && T(sc, k + 1)->off == t->off + 1)
+		return k + 2;
+	return 0;
+}
+
 /* ' or ''-', '||'x'||', ' xor '0: operators and operands that lead back
  * into the literal the query closes. */
 static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
@@ -619,7 +650,13 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 		/* aa' like+'0: a sign before the literal */
 		if ((t->flags & SQ_F_WORD) && is_type(sc, k, SQ_OP) && T(sc, k)->len == 1 &&
 		    (sc->lx.s[T(sc, k)->off] == '+' || sc->lx.s[T(sc, k)->off] == '-') &&
-		    is_rejoin(sc, k + 1))
+		    is_rejoin_short(sc, k + 1))
+			return 1;
+		/* aa'LIKE'0: a comparison word glued to both quotes and a
+		 * digit after ("Ch'in's" puts a letter there) */
+		if (t->type == SQ_CMP && (t->flags & SQ_F_WORD) && t->off == sc->lit_end + 1 &&
+		    T(sc, k)->off == t->off + t->len && is_rejoin(sc, k) && T(sc, k)->len == 2 &&
+		    sq_is_digit(sc->lx.s[T(sc, k)->off + 1]))
 			return 1;
 		/* A' regexp 'B, x' LIKE 'y: a word SQL alone uses, or a word
 		 * operator set apart by blanks, unlike "Ch'in's" */
@@ -634,12 +671,28 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 		    (!(t->flags & SQ_F_WORD) ? steps > 0 || one_word_literal(sc)
 		                             : T(sc, k)->len == 1 && one_word_literal(sc)))
 			return 1;
-		if (t->flags & SQ_F_WORD)
+		/* 4' mod 2 like '0, aa' div@1 = 0: an arithmetic word with a
+		 * number or a variable after it */
+		if ((t->flags & SQ_F_WORD) &&
+		    !(t->type == SQ_OP && (is_type(sc, k, SQ_NUM) || is_type(sc, k, SQ_VAR))))
 			return 0;
 		unsigned info = 0;
 		size_t e = operand(sc, k, lim, &info);
 		if (e == SQ_FAIL)
 			return 0;
+		/* 1'*column is \N or '1: a null test on the operand */
+		size_t nt = null_test(sc, e);
+		if (nt)
+			e = nt;
+		/* aa'|!'aa, aa'&(1)='aa: a short word the query's quote ends,
+		 * after a sign or a comparison */
+		if ((e > k + 1 || steps > 0) && is_rejoin_short(sc, e - 1) &&
+		    (is_type(sc, e - 2, SQ_NOT) ||
+		     (is_type(sc, e - 2, SQ_CMP) && !(T(sc, e - 2)->flags & SQ_F_WORD)) ||
+		     (is_type(sc, e - 2, SQ_OP) && e - 2 > k &&
+		      (is_type(sc, e - 3, SQ_OP) || is_type(sc, e - 3, SQ_CMP) ||
+		       is_type(sc, e - 3, SQ_NOT)))))
+			return 1;
 		/* a name (1'*column-0-'0, asd' or column&&'1) only with an
 		 * operator after it: "Chris' / Pat 's" is prose */
 		if ((info & OI_BARE) && !(e > k + 1 && is_rejoin(sc, e - 1)) &&
