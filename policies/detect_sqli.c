@@ -500,11 +500,15 @@ static int is_char_call(const struct sq_scan *sc, size_t j)
 static int is_rejoin(const struct sq_scan *sc, size_t k)
 {
 	const struct sq_tok *u = T(sc, k);
-	if (u->type != SQ_STR || !(u->flags & SQ_F_UNCLOSED) || u->len > 2 || !sc->lx.quote ||
+	uint32_t len = u->len;
+	/* blanks ending the input are the query's too: aa'|!'aa<blank> */
+	while (len > 1 && u->type == SQ_STR && sq_blank[sc->lx.s[u->off + len - 1]])
+		len--;
+	if (u->type != SQ_STR || !(u->flags & SQ_F_UNCLOSED) || len > 2 || !sc->lx.quote ||
 	    sc->lx.s[u->off] != (unsigned char)sc->lx.quote || !is_type(sc, k + 1, SQ_END))
 		return 0;
 	/* '  or '0 ; not the ', that ends a quoted list item */
-	unsigned char c = u->len == 2 ? sc->lx.s[u->off + 1] : '0';
+	unsigned char c = len == 2 ? sc->lx.s[u->off + 1] : '0';
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
@@ -596,9 +600,14 @@ static int is_rejoin_short(const struct sq_scan *sc, size_t k)
 {
 	if (is_rejoin(sc, k))
 		return 1;
-	if (!is_rejoin_word(sc, k) || T(sc, k)->len > 5)
+	uint32_t len = T(sc, k)->len;
+	while (len > 1 && sq_blank[sc->lx.s[T(sc, k)->off + len - 1]])
+		len--;
+	if (T(sc, k)->type != SQ_STR || !(T(sc, k)->flags & SQ_F_UNCLOSED) || len > 5 ||
+	    !sc->lx.quote || sc->lx.s[T(sc, k)->off] != (unsigned char)sc->lx.quote ||
+	    !is_type(sc, k + 1, SQ_END))
 		return 0;
-	for (uint32_t q = 1; q < T(sc, k)->len; q++)
+	for (uint32_t q = 1; q < len; q++)
 		if (!sq_alnum[sc->lx.s[T(sc, k)->off + q]])
 			return 0;
 	return 1;
