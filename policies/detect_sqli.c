@@ -348,6 +348,14 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 		if (info & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR))
 			return 1;
 		j = e;
+		/* select table_name x from ..., a as b: an alias, the AS left
+		 * out only where the select list is not the whole input
+		 * ("select any color from below" is English) */
+		if (is_kw(sc, j, SQW_AS) && is_type(sc, j + 1, SQ_BARE))
+			j += 2;
+		else if (!strict && is_type(sc, j, SQ_BARE) &&
+		         (is_type(sc, j + 1, SQ_COMMA) || is_kw(sc, j + 1, SQW_FROM)))
+			j++;
 		if (is_type(sc, j, SQ_COMMA)) {
 			j++;
 			continue;
