@@ -1044,6 +1044,26 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (is_type(sc, j + 1, SQ_FUNC) && T(sc, j + 1)->fn == SQF_STRONG)
 			return found(f, "sqli.function", 90, i, j + 2);
 		return 0;
+	case SQW_FROM: {
+		/* from information_schema.tables [where ...|limit|--]: the tail
+		 * of a select over a system catalogue, ended as SQL ends */
+		const struct sq_tok *c = T(sc, j + 1);
+		if ((c->type != SQ_BARE && c->type != SQ_FUNC) || !(c->flags & SQ_F_CATALOG))
+			return 0;
+		size_t e = j + 2;
+		if (is_type(sc, e, SQ_OTHER) && sc->lx.s[T(sc, e)->off] == '.' &&
+		    is_type(sc, e + 1, SQ_END))
+			e++; /* information_schema. cut short */
+		else if (is_type(sc, e, SQ_OTHER) && sc->lx.s[T(sc, e)->off] == '.' &&
+		         T(sc, e + 1)->off == T(sc, e)->off + 1 &&
+		         (is_type(sc, e + 1, SQ_BARE) || is_kw(sc, e + 1, SQW_OBJECT)))
+			e += 2; /* `information_schema`.tables */
+		if (is_stop(sc, e) || is_kw(sc, e, SQW_LIMIT) || is_kw(sc, e, SQW_ORDER) ||
+		    is_kw(sc, e, SQW_UNION) || is_kw(sc, e, SQW_JOIN) ||
+		    (is_kw(sc, e, SQW_WHERE) && condition(sc, e + 1, lim, 1)))
+			return found(f, "sqli.select", 85, i, e);
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -1506,6 +1526,7 @@ static int sq_opening(int role)
 	case SQW_HAVING:
 	case SQW_LIMIT:
 	case SQW_AS:
+	case SQW_FROM: /* from information_schema... */
 		return SQ_OPEN_BAD;
 	case SQW_SHUTDOWN:
 		return SQ_OPEN_OK;

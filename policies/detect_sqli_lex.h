@@ -668,7 +668,22 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 		p = sq_scan_quoted(lx, p + 1, c, t);
 	} else if (c == '`') {
 		t->type = SQ_BARE;
-		p = sq_scan_quoted(lx, p + 1, c, t);
+		size_t q = sq_scan_quoted(lx, p + 1, c, t);
+		/* `information_schema`: a catalogue quoted is one still */
+		char w[SQ_WORD_MAX];
+		size_t wl = q - p - 2;
+		if (!(t->flags & SQ_F_UNCLOSED) && q - p > 2 && wl < SQ_WORD_MAX &&
+		    (s[p + 1] | 0x20) <= 's' && (s[p + 1] | 0x20) >= 'a') {
+			for (size_t k = 0; k < wl; k++) {
+				unsigned char d = s[p + 1 + k];
+				w[k] = (char)(d >= 'A' && d <= 'Z' ? d | 0x20 : d);
+			}
+			w[wl] = '\0';
+			if (bsearch(w, sqw_catalogs, sizeof(sqw_catalogs) / sizeof(sqw_catalogs[0]),
+			            sizeof(sqw_catalogs[0]), sq_cat_cmp))
+				t->flags |= SQ_F_CATALOG;
+		}
+		p = q;
 	} else if (c == '[') {
 		/* [name]: a bracketed identifier (SQL Server, Access) */
 		size_t q = p + 1;
