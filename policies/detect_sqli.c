@@ -866,6 +866,21 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	case SQ_LOGIC:
 		if (condition(sc, j + 1, lim, !quoted))
 			return found(f, "sqli.boolean", 90, i, j + 4);
+		/* test' or 1=, abc'xor 7<, ' or xyz-: a value of one word
+		 * broken out of, a logical operator, an operand and then a
+		 * comparison or an operator the input ends on (the query's own
+		 * text is its right side) */
+		if (quoted && (sc->lit_end == 0 || value_literal(sc))) {
+			const struct sq_tok *o = T(sc, j + 1), *c = T(sc, j + 2);
+			if ((o->type == SQ_NUM || o->type == SQ_BARE ||
+			     (o->type == SQ_STR && !(o->flags & SQ_F_UNCLOSED))) &&
+			    is_type(sc, j + 3, SQ_END) && !(c->flags & SQ_F_WORD) &&
+			    ((c->type == SQ_CMP && !(c->flags & SQ_F_POSTFIX)) ||
+			     ((c->type == SQ_OP || c->type == SQ_NOT) &&
+			      c->off == o->off + o->len &&
+			      (o->type != SQ_BARE || sc->lit_end == 0))))
+				return found(f, "sqli.boolean", 75, i, j + 3);
+		}
 		return 0;
 	case SQ_CMP: {
 		if (!quoted && !closers)
