@@ -593,6 +593,8 @@ static const char *const gadgets[] = {
 static uint8_t gadget_order[COUNT(gadgets)];
 static uint8_t gadget_first[257]; /* gadget_order[first[c] .. first[c + 1]) */
 static uint8_t gadget_len[COUNT(gadgets)];
+/* bit (b & 63): some gadget starting with this byte has b second */
+static uint64_t gadget_second[256];
 
 static void b64_table_init(void);
 
@@ -600,8 +602,11 @@ static void __attribute__((constructor)) gadget_index(void)
 {
 	size_t o = 0;
 	b64_table_init();
-	for (size_t k = 0; k < COUNT(gadgets); k++)
+	for (size_t k = 0; k < COUNT(gadgets); k++) {
 		gadget_len[k] = (uint8_t)strlen(gadgets[k]);
+		gadget_second[(unsigned char)gadgets[k][0]] |=
+		    1ull << ((unsigned char)gadgets[k][1] & 63);
+	}
 	for (unsigned c = 0; c < 256; c++) {
 		gadget_first[c] = (uint8_t)o;
 		for (size_t k = 0; k < COUNT(gadgets); k++)
@@ -1078,7 +1083,12 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 
 /* ch_ident_char() as a table (WB_WORD), with WB_UPPER for A-Z, filled
  * before main() */
-enum { WB_WORD = 1, WB_UPPER = 2, WB_TOKEN = 4 /* a first byte token() heeds */ };
+enum {
+	WB_WORD = 1,
+	WB_UPPER = 2,
+	WB_TOKEN = 4, /* a first byte token() heeds */
+	WB_UNDER = 8, /* '_' */
+};
 static uint8_t word_byte[256];
 
 static void __attribute__((constructor)) word_byte_init(void)
@@ -1087,7 +1097,8 @@ static void __attribute__((constructor)) word_byte_init(void)
 		word_byte[c] =
 		    (uint8_t)((ch_ident_char(c) ? WB_WORD : 0) |
 		              (c >= 'A' && c <= 'Z' ? WB_UPPER | WB_TOKEN : 0) |
-		              (c == '_' || c == 'c' || c == '0' || c == 'a' ? WB_TOKEN : 0));
+		              (c == '_' || c == 'c' || c == '0' || c == 'a' ? WB_TOKEN : 0) |
+		              (c == '_' ? WB_UNDER : 0));
 }
 
 /* The text grammars, token by token: words are skipped in a tight loop and
@@ -1149,115 +1160,203 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 	return (seen & WB_UPPER) != 0;
 }
 
-/* Bytes quiet_scan stops at: Q_FIVE ('5', the last byte of a hex
- * "aced0005", heeded when the input holds digits), Q_DOT ('.'), Q_LOUD
- * (A-Z, '_', '!': what only text_scan judges). */
-enum { Q_FIVE = 1, Q_DOT = 2, Q_LOUD = 4 };
-static uint8_t quiet_byte[256];
-
-static void __attribute__((constructor)) quiet_byte_init(void)
-{
-	quiet_byte['5'] = Q_FIVE;
-	quiet_byte['.'] = Q_DOT;
-	quiet_byte['_'] = quiet_byte['!'] = Q_LOUD;
-	for (int c = 'A'; c <= 'Z'; c++)
-		quiet_byte[c] = Q_LOUD;
-}
-
 /* Bytes whose presence (in ctx->chars) sends an input to text_scan: the
  * punctuation its switch heeds, and what a text pickle needs. */
 #define DSR_TEXT_LOUD                                                                              \
 	(POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LT | POL_CH_BRACKET | POL_CH_BSLASH |              \
 	 POL_CH_NEWLINE | POL_CH_PAREN)
 
+/* Sixteen bytes at a time (GCC's vector extension: SSE2 on x86-64, NEON
+ * on arm64, no intrinsics). */
+typedef uint8_t dsr_v16 __attribute__((vector_size(16)));
+typedef int8_t dsr_m16 __attribute__((vector_size(16)));
+
+static inline dsr_v16 v16_splat(uint8_t c)
+{
+	dsr_v16 v;
+	memset(&v, c, sizeof(v));
+	return v;
+}
+
+static inline int dsr_is_upper(unsigned c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* Bit k set when byte k of the sixteen at p is one quiet_scan stops at
+ * ('.', '_', '!', A-Z, and five: '5', the end of a hex "aced0005", when
+ * the input holds digits). */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static inline unsigned quiet_stops16(const unsigned char *p, dsr_v16 five)
+{
+#if defined(__SSE2__)
+	/* the same with SSE2's byte mask (every x86-64) */
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p), f;
+	memcpy(&f, &five, sizeof(f));
+	__m128i st =
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')),
+	                              _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))),
+	                 _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')), _mm_cmpeq_epi8(x, f)));
+	/* A-Z: signed compares, so bytes 0x80 and up (negative) are not */
+	__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+	                           _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(st, up));
+#else
+	dsr_v16 v;
+	memcpy(&v, p, sizeof(v));
+	dsr_m16 m = (dsr_m16)(v == v16_splat('.')) | (dsr_m16)(v == v16_splat('_')) |
+	            (dsr_m16)(v == v16_splat('!')) | (dsr_m16)(v == five) |
+	            (dsr_m16)((dsr_v16)(v - v16_splat('A')) < v16_splat(26));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* each lane is 0 or 0xff: gather their top bits, lane k to bit k */
+	const uint64_t top = 0x8080808080808080ull, gather = 0x02040810204081ull;
+	uint64_t h[2];
+	memcpy(h, &m, sizeof(h));
+	return (unsigned)(((h[0] & top) * gather) >> 56) | (unsigned)(((h[1] & top) * gather) >> 56)
+	                                                       << 8;
+#else
+	int8_t lane[16];
+	unsigned bits = 0;
+	memcpy(lane, &m, sizeof(lane));
+	for (unsigned k = 0; k < 16; k++)
+		bits |= (lane[k] ? 1u : 0u) << k;
+	return bits;
+#endif
+#endif
+}
+
+/* The first byte at or after i that quiet_scan stops at, or n. The last
+ * bytes are read with the sixteen before them (their bits shifted out),
+ * or, in an input shorter than that, from a copy padded with NUL bytes
+ * (never a stop). */
+static size_t quiet_next(const unsigned char *u, size_t i, size_t n, dsr_v16 five)
+{
+	for (; i + 16 <= n; i += 16) {
+		unsigned bits = quiet_stops16(u + i, five);
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+	if (i >= n)
+		return n;
+	unsigned bits;
+	if (n >= 16) {
+		bits = quiet_stops16(u + n - 16, five) >> (16 - (n - i));
+	} else {
+		unsigned char pad[16] = {0};
+		memcpy(pad, u + i, n - i);
+		bits = quiet_stops16(pad, five);
+	}
+	return bits ? i + (size_t)__builtin_ctz(bits) : n;
+}
+
 /* Could token() note anything on the word u[b..e) of an input without
- * upper case, '_', '!' or DSR_TEXT_LOUD bytes? Only a lower-case gadget
- * package before a '.' (or ':'), a class word, or hex "aced0005" can be
- * spelled there; a word that can be none of them is skipped. */
-static int quiet_token_may(const unsigned char *u, size_t n, size_t b, size_t e)
+ * '_', '!' or DSR_TEXT_LOUD bytes? Only a gadget name (upper case first,
+ * or a package before a '.' or ':'), a class word, or hex "aced0005"
+ * can be spelled there (a PHP object needs '"', a pickle a newline); a
+ * word that can be none of them is skipped. */
+static inline int quiet_token_may(const unsigned char *u, size_t n, size_t b, size_t e)
 {
 	unsigned c = u[b];
 	size_t len = e - b;
-	if (e < n && (u[e] == '.' || u[e] == ':') && gadget_first[c] != gadget_first[c + 1])
+	if ((dsr_is_upper(c) || (e < n && (u[e] == '.' || u[e] == ':'))) && b + 1 < n &&
+	    (gadget_second[c] >> (u[b + 1] & 63) & 1))
 		return 1;
-	if (len < 32 && (class_word_lens & (1u << len)) && class_word_first[c])
+	if (len < 32 && (class_word_lens & (1u << len)) && class_word_first[ch_lower(c)])
 		return 1;
-	return len >= 8 && (c == 'a' || c == '0');
+	return len >= 8 && (c == 'a' || c == 'A' || c == '0');
+}
+
+/* The end of the word at u[i]: -1 if it holds a '_' (text_scan must judge
+ * the input); *upper set if it holds upper case. */
+static long quiet_word_end(const unsigned char *u, size_t i, size_t n, int *upper)
+{
+	unsigned seen = 0, w;
+	for (; i < n && (w = word_byte[u[i]]); i++)
+		seen |= w;
+	if (seen & WB_UNDER)
+		return -1;
+	*upper |= (seen & WB_UPPER) != 0;
+	return (long)i;
 }
 
 /* text_scan for an input without DSR_TEXT_LOUD bytes, exactly: returns -1
- * as soon as it meets an upper-case letter, '_' or '!' (text_scan must
- * then judge the input), else 0 (no upper case, which text_scan would have
- * returned). Without those bytes, the only tokens text_scan can note are
- * those touching a '.' (lower-case gadget packages, dotted class words)
- * and hex "aced0005" at a word starting 'a' or "0x" (found by its '5'):
- * no gadget name, PHP object, node or pickle marker can be spelled
- * without them (every gadget spelled without upper case holds a '.').
- * token() is called on those words in text_scan's order, and on no
- * others. */
+ * at the first '_' or '!' (text_scan must then judge the input), else
+ * whether it holds upper case (what text_scan returns). Without those
+ * bytes, the only tokens text_scan can note are names starting upper case
+ * (gadget classes), names touching a '.' (gadget packages, dotted class
+ * words), and hex "aced0005" at a word starting 'a' or "0x" (found by its
+ * '5'): no PHP object, node or pickle marker can be spelled, and every
+ * gadget spelled lower case holds a '.'. token() is called on those
+ * words in text_scan's order, and on no others. */
 static int quiet_scan(const char *s, size_t n, int digits, const struct dsr_span *sp,
                       struct dsr_best *b)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	const uint8_t want = (uint8_t)(Q_DOT | Q_LOUD | (digits ? Q_FIVE : 0));
+	const dsr_v16 five = v16_splat(digits ? '5' : '.');
 	size_t reduce_cache = (size_t)-1;
 	size_t done = 0; /* words before this have been judged */
 	size_t i = 0;
+	int upper = 0;
 	for (;;) {
-		while (i + 4 <= n && !((quiet_byte[u[i]] | quiet_byte[u[i + 1]] |
-		                        quiet_byte[u[i + 2]] | quiet_byte[u[i + 3]]) &
-		                       want))
-			i += 4;
-		while (i < n && !(quiet_byte[u[i]] & want))
-			i++;
+		i = quiet_next(u, i, n, five);
 		if (i >= n)
-			return 0;
-		unsigned q = quiet_byte[u[i]] & want;
-		if (q & Q_LOUD)
+			return upper;
+		unsigned c = u[i];
+		if (c == '_' || c == '!')
 			return -1;
-		if (q & Q_DOT) {
+		if (c == '.') {
 			/* the word before the dot (not judged yet), then the one after */
 			size_t t = i;
 			while (t > done && word_byte[u[t - 1]])
 				t--;
 			if (t < i && quiet_token_may(u, n, t, i))
 				token(s, n, t, i, sp, b, &reduce_cache);
-			size_t e = i + 1;
-			while (e < n && word_byte[u[e]]) {
-				if (quiet_byte[u[e]] & Q_LOUD)
-					return -1;
-				e++;
-			}
-			if (e > i + 1 && quiet_token_may(u, n, i + 1, e))
-				token(s, n, i + 1, e, sp, b, &reduce_cache);
-			done = i = e;
+			long e = quiet_word_end(u, i + 1, n, &upper);
+			if (e < 0)
+				return -1;
+			if ((size_t)e > i + 1 && quiet_token_may(u, n, i + 1, (size_t)e))
+				token(s, n, i + 1, (size_t)e, sp, b, &reduce_cache);
+			done = i = (size_t)e;
 			continue;
 		}
-		/* a '5': does "aced0005" (or "0xaced0005") start the word here? */
+		/* where the word holding u[i] starts, if token() must judge it:
+		 * at an upper-case letter that starts it, or at the '5' of
+		 * "aced0005" (either case) starting it or following its "0x" */
 		size_t w = i;
-		if (i >= done + 7 && memcmp(u + i - 7, "aced0005", 8) == 0) {
-			w = i - 7;
-			if (w >= done + 2 && u[w - 2] == '0' && u[w - 1] == 'x')
-				w -= 2;
-			if (w > 0 && word_byte[u[w - 1]])
-				w = i; /* inside a longer word: not a token's start */
+		if (dsr_is_upper(c)) {
+			upper = 1;
+			if (i > 0 && word_byte[u[i - 1]])
+				w = n; /* inside a word */
+		} else {
+			w = n;
+			if (c == '5' && i >= done + 7 &&
+			    (memcmp(u + i - 7, "aced0005", 8) == 0 ||
+			     memcmp(u + i - 7, "ACED0005", 8) == 0)) {
+				w = i - 7;
+				if (w >= done + 2 && u[w - 2] == '0' &&
+				    (u[w - 1] == 'x' || u[w - 1] == 'X'))
+					w -= 2;
+				if (w > 0 && word_byte[u[w - 1]])
+					w = n; /* inside a longer word */
+			}
 		}
-		if (w == i) {
+		if (w == n) {
 			i++;
 			continue;
 		}
-		size_t e = i;
-		while (e < n && word_byte[u[e]]) {
-			if (quiet_byte[u[e]] & Q_LOUD)
-				return -1;
-			e++;
-		}
-		if (e < n && u[e] == '.') {
-			i = e; /* judged with its dot */
+		long e = quiet_word_end(u, i, n, &upper);
+		if (e < 0)
+			return -1;
+		if ((size_t)e < n && u[e] == '.') {
+			i = (size_t)e; /* judged with its dot */
 			continue;
 		}
-		token(s, n, w, e, sp, b, &reduce_cache);
-		done = i = e;
+		if (quiet_token_may(u, n, w, (size_t)e))
+			token(s, n, w, (size_t)e, sp, b, &reduce_cache);
+		done = i = (size_t)e;
 	}
 }
 
@@ -1297,7 +1396,7 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 		int q = -1;
 		if (!(m & DSR_TEXT_LOUD))
 			q = quiet_scan(s, n, (m & POL_CH_DIGIT) != 0, &raw, &best);
-		upper = q < 0 ? text_scan(s, n, &raw, &best) : 0;
+		upper = q < 0 ? text_scan(s, n, &raw, &best) : q;
 	}
 	if (best.kind < DSR_JAVA && (m & (POL_CH_ALPHA | POL_CH_DIGIT)) &&
 	    (upper || (m & POL_CH_EQUALS)))
