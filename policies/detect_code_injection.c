@@ -31,6 +31,7 @@ enum ci_kind {
 	CI_WHOLE_CALL,  /* the whole value is a call of an API name: curl_init(), chr(123) */
 	CI_JAVA_NAMES,  /* java.* and Runtime/ProcessBuilder together */
 	CI_PHP_UPLOAD,  /* filename="shell.php" in a multipart part */
+	CI_PHP_NAME,    /* the whole value or key is a PHP-only dangerous builtin: Shell_exec */
 	CI_PHP_INI,     /* auto_prepend_file=..., opcache.jit=...: a php.ini directive */
 	CI_OBFUSCATION, /* chr(112).chr(104), String.fromCharCode, base64_decode(...) */
 	CI_FILLER_CALL, /* a comment between a name and its "(" */
@@ -59,6 +60,7 @@ static const struct {
     [CI_WHOLE_CALL] = {"code_injection.whole_call", POL_SEV_HIGH, 60},
     [CI_JAVA_NAMES] = {"code_injection.java_names", POL_SEV_MEDIUM, 70},
     [CI_PHP_UPLOAD] = {"code_injection.php_upload", POL_SEV_HIGH, 70},
+    [CI_PHP_NAME] = {"code_injection.php_function_name", POL_SEV_HIGH, 65},
     [CI_PHP_INI] = {"code_injection.php_ini", POL_SEV_HIGH, 70},
     [CI_OBFUSCATION] = {"code_injection.obfuscation", POL_SEV_HIGH, 80},
     [CI_FILLER_CALL] = {"code_injection.commented_call", POL_SEV_HIGH, 85},
@@ -272,6 +274,44 @@ static const char *const obf_names[] = {
     "loads",
 };
 
+/* PHP builtins that run, fetch or unpack code and that no other language,
+ * no English word and no ordinary field name spells: named alone as a
+ * value or a key, they are a variable function's name on its way to
+ * $_GET['f']($_GET['a']) or call_user_func($name, ...). */
+static const char *const php_only_names[] = {
+    "shell_exec",
+    "passthru",
+    "proc_open",
+    "pcntl_exec",
+    "create_function",
+    "call_user_func",
+    "call_user_func_array",
+    "base64_decode",
+    "gzinflate",
+    "gzuncompress",
+    "gzdecode",
+    "bzdecompress",
+    "str_rot13",
+    "convert_uudecode",
+    "fsockopen",
+    "pfsockopen",
+    "show_source",
+    "highlight_file",
+    "move_uploaded_file",
+    "file_put_contents",
+    "file_get_contents",
+    "register_shutdown_function",
+    "register_tick_function",
+    "assert_options",
+    "zlib_decode",
+    "preg_replace_callback",
+    "forward_static_call",
+    "forward_static_call_array",
+    "get_defined_vars",
+    "ini_set",
+    "phpinfo",
+};
+
 /* Modules whose import means reaching the system. */
 static const char *const danger_modules[] = {
     "os",       "subprocess", "pty",           "socket",
@@ -292,6 +332,7 @@ enum {
 	R_DUNDER = 1u << 4,   /* dunders */
 	R_RUNNER = 1u << 5,   /* runner_modules */
 	R_SPECIAL = 1u << 6,  /* special_words: judged one by one in identifier() */
+	R_PHPNAME = 1u << 7,  /* php_only_names */
 };
 
 static struct kw_table ci_kw;
@@ -894,6 +935,7 @@ static void __attribute__((constructor)) ci_kw_init(void)
 	ci_add(dunders, COUNT(dunders), R_DUNDER);
 	ci_add(runner_modules, COUNT(runner_modules), R_RUNNER);
 	ci_add(special_words, COUNT(special_words), R_SPECIAL);
+	ci_add(php_only_names, COUNT(php_only_names), R_PHPNAME);
 	kw_build(&ci_kw, ci_entries, ci_nentries);
 	for (size_t k = 0; k < COUNT(php_wrappers); k++) {
 		php_wrapper_len[k] = strlen(php_wrappers[k]);
@@ -1170,7 +1212,7 @@ static void php_ini(struct ci_scan *x)
  * a file name (X-Filename: a.php, X-File-Name: fda.php5...): the name an
  * upload is stored under, a PHP script's or a PHP session file's
  * (sess_<id>, which planted, fixes a session). */
-static void upload_header(struct ci_scan *x)
+static void upload_header(struct ci_scan *x, int loose)
 {
 	const char *s = x->s;
 	size_t n = x->n, base = 0;
@@ -1179,9 +1221,9 @@ static void upload_header(struct ci_scan *x)
 	for (size_t k = 0; k < n; k++) {
 		int c = (unsigned char)s[k];
 		if (!ch_is_alnum(c) && c != '_' && c != '.' && c != '-' && c != ' ' && c != '/' &&
-		    c != ',')
-			return; /* not a bare file name */
-		if (c == '/')
+		    c != ',' && c != '\\' && !(c == ':' && k == 1))
+			return; /* not a bare file name (C:\\temp\\x is one) */
+		if (c == '/' || c == '\\')
 			base = k + 1;
 	}
 	if (at(x, base, "sess_") && n - base > 5) {
@@ -1191,8 +1233,32 @@ static void upload_header(struct ci_scan *x)
 		note(x, CI_PHP_UPLOAD, base, n);
 		return;
 	}
-	if (php_script_name(x, base, n, 1))
+	/* loose: a bare name given as an upload's or object's name, where
+	 * "x.php.jpg" reaches a server that runs any name holding .php */
+	if (php_script_name(x, base, n, !(loose && base == 0)))
 		note(x, CI_PHP_UPLOAD, 0, n);
+}
+
+/* The whole of s[b..n), blanks around it aside, is a PHP-only dangerous
+ * builtin's name (php_only_names), or such a name then "=" and a value
+ * (Shell_exec=(bla): a form field named for the function): the name a
+ * variable function or call_user_func is handed. */
+static void php_name(struct ci_scan *x, size_t b, int equals)
+{
+	const char *s = x->s;
+	size_t n = x->n;
+	while (b < n && is_space((unsigned char)s[b]))
+		b++;
+	/* the name ends at the first "=" (looked for only where a name fits)
+	 * or at the end; the table's words are identifiers, so a match proves
+	 * the span one, and a span no word has the shape of costs no hashing */
+	size_t lim = n - b < KW_MAX_WORD + 8 ? n - b : KW_MAX_WORD + 8;
+	const char *eq = equals ? memchr(s + b, '=', lim) : NULL;
+	size_t e = eq ? (size_t)(eq - s) : n;
+	while (e > b && is_space((unsigned char)s[e - 1]))
+		e--;
+	if (e - b >= 6 && (roles_of(s + b, e - b) & R_PHPNAME))
+		note(x, CI_PHP_NAME, b, e);
 }
 
 /* One scan of a text; findings go to *x. */
@@ -1439,11 +1505,20 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 	           POL_CH_BACKTICK | POL_CH_BRACKET)))
 		m = 0;
 	struct ci_scan x = {s, n, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
-	if ((ctx->where & (POL_IN_HEADER | POL_IN_PATHISH)) && !(ctx->where & POL_IN_KEY) &&
-	    (ctx->chars & POL_CH_ALPHA))
-		upload_header(&x);
+	/* a header, a field named for a file, an S3 object key or a multipart
+	 * part's file name (paths that are not a URL's, which start with /) */
+	int named = (ctx->where & POL_IN_PATH) && n && s[0] != '/' && !memchr(s, '/', n);
+	if (((ctx->where & (POL_IN_HEADER | POL_IN_PATHISH)) || named) &&
+	    !(ctx->where & POL_IN_KEY) && (ctx->chars & POL_CH_ALPHA))
+		upload_header(&x, named);
 	if ((ctx->chars & POL_CH_EQUALS) && !(ctx->where & POL_IN_KEY))
 		php_ini(&x);
+	if (ctx->chars & POL_CH_ALPHA) {
+		/* /get/base64_decode: the path's last segment is the value */
+		const char *slash =
+		    (ctx->where & (POL_IN_PATH | POL_IN_PATHISH)) ? memrchr(s, '/', n) : NULL;
+		php_name(&x, slash ? (size_t)(slash + 1 - s) : 0, !!(ctx->chars & POL_CH_EQUALS));
+	}
 	if (m)
 		scan_code(&x);
 	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL) {

@@ -649,7 +649,7 @@ static void scan_s3(struct pol_scan *sc, const struct pol_json *d)
 /* DynamoDB typed attribute values: {"S": "..."}, {"M": {...}}, {"L": [...]},
  * {"SS": [...]}; the type letters are not part of the path. */
 static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32_t v,
-                           unsigned depth);
+                           unsigned depth, uint32_t where);
 
 static void scan_ddb_map(struct pol_scan *sc, const struct pol_json *d, uint32_t m, unsigned depth)
 {
@@ -658,13 +658,14 @@ static void scan_ddb_map(struct pol_scan *sc, const struct pol_json *d, uint32_t
 	for (uint32_t c = m + 1; c < J(d, m)->end && !sc->stop; c = J(d, c)->end) {
 		size_t old = pol_path_key(sc, J(d, c)->key, J(d, c)->key_len);
 		pol_scan_input(sc, J(d, c)->key, J(d, c)->key_len, POL_IN_KEY);
-		scan_ddb_value(sc, d, c, depth + 1);
+		/* the attribute's name says what it holds, as an object key does */
+		scan_ddb_value(sc, d, c, depth + 1, key_where(J(d, c)->key, J(d, c)->key_len));
 		pol_path_pop(sc, old);
 	}
 }
 
 static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32_t v,
-                           unsigned depth)
+                           unsigned depth, uint32_t where)
 {
 	if (J(d, v)->type != POL_J_OBJ || J(d, v)->count != 1)
 		return;
@@ -676,14 +677,14 @@ static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32
 	uint32_t t = v + 1;
 	const struct pol_jnode *tv = J(d, t);
 	if (tv->key_len == 1 && tv->key[0] == 'S' && tv->type == POL_J_STR) {
-		pol_scan_string(sc, tv->str, tv->len, POL_IN_QUERY);
+		pol_scan_string(sc, tv->str, tv->len, POL_IN_QUERY | where);
 	} else if (tv->key_len == 1 && tv->key[0] == 'M') {
 		scan_ddb_map(sc, d, t, depth);
 	} else if (tv->key_len == 1 && tv->key[0] == 'L' && tv->type == POL_J_ARR) {
 		uint32_t idx = 0;
 		for (uint32_t c = t + 1; c < tv->end && !sc->stop; c = J(d, c)->end, idx++) {
 			size_t old = pol_path_idx(sc, idx);
-			scan_ddb_value(sc, d, c, depth + 1);
+			scan_ddb_value(sc, d, c, depth + 1, where);
 			pol_path_pop(sc, old);
 		}
 	} else if (tv->key_len == 2 && tv->key[0] == 'S' && tv->key[1] == 'S' &&
@@ -693,7 +694,7 @@ static void scan_ddb_value(struct pol_scan *sc, const struct pol_json *d, uint32
 			if (J(d, c)->type != POL_J_STR)
 				continue;
 			size_t old = pol_path_idx(sc, idx);
-			pol_scan_string(sc, J(d, c)->str, J(d, c)->len, POL_IN_QUERY);
+			pol_scan_string(sc, J(d, c)->str, J(d, c)->len, POL_IN_QUERY | where);
 			pol_path_pop(sc, old);
 		}
 	}
