@@ -1848,6 +1848,24 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		n = UINT32_MAX;
 	if (!(chars & POL_CH_HIGH) ? scan_input(s, n, chars, hit) : scan_typed(s, n, chars, hit))
 		return 1;
+	/* pay=AND 1=2), q=' or 1=1--: a string that is one form field, key
+	 * and value, the way an application that parses it sees the value;
+	 * the value is read as an input of its own (it opens the input
+	 * there). The key is a plain name glued to '='. */
+	if (chars & POL_CH_EQUALS) {
+		size_t k = 0;
+		while (k < n && k < 64 &&
+		       (sq_alnum[(unsigned char)s[k]] || s[k] == '_' || s[k] == '-' || s[k] == '.'))
+			k++;
+		if (k > 0 && k < n && s[k] == '=' && n - k > 2 && s[k + 1] != '=') {
+			const char *v = s + k + 1;
+			size_t vn = n - k - 1;
+			if (scan_typed(v, vn, pol_charmask(v, vn), hit)) {
+				hit->off += (uint32_t)(k + 1);
+				return 1;
+			}
+		}
+	}
 	/* A path or an S3 key puts each value in a segment of its own
 	 * (/items/10 ORDER BY 17--): each segment is read as an input too.
 	 * Every byte belongs to one segment, so the cost at most doubles. */
