@@ -825,7 +825,8 @@ static int stacked_extra(const struct sq_scan *sc, size_t j, size_t lim)
 	if (word_is(sc, j, "do") && is_type(sc, j + 1, SQ_LP))
 		return 1;
 	if (word_is(sc, j, "begin"))
-		return statement(sc, j + 1, lim, 0);
+		return statement(sc, j + 1, lim, 0) ||
+		       (is_kw(sc, j + 1, SQW_SHUTDOWN) && word_is(sc, j + 2, "end"));
 	size_t e = grant_stmt(sc, j, lim);
 	if (e)
 		return is_stop(sc, e) || word_is(sc, e, "identified") || word_is(sc, e, "with");
@@ -925,6 +926,15 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		 * operand, the rest of the query cut off */
 		if (quoted && one_word_literal(sc) && cut_off(sc, e))
 			return found(f, "sqli.expression", 75, i, e + 1);
+		/* aa'^0+1-1=(0)-- , asd' |1 != (1)#: the expression compared
+		 * with an operand, then the rest of the query cut off */
+		if (quoted && one_word_literal(sc) && !(info & OI_BARE) && is_type(sc, e, SQ_CMP) &&
+		    !(T(sc, e)->flags & SQ_F_POSTFIX)) {
+			unsigned info2 = 0;
+			size_t e2 = operand(sc, e + 1, lim, &info2);
+			if (e2 != SQ_FAIL && !(info2 & OI_BARE) && cut_off(sc, e2))
+				return found(f, "sqli.expression", 80, i, e2 + 1);
+		}
 		/* 1*1--, 0 - 2 followed by an open block comment: a number worked on with literals,
 		 * then the rest of the query cut off, as 1-- alone is; or
 		 * then a union the query ends at (1/1/ and an inline comment before union#--) */
