@@ -349,6 +349,7 @@ struct window {
 	const unsigned char *t; /* the bytes judged: buf, or the input itself */
 	size_t m;
 	int direct; /* t is the input (nothing to decode): an index is an offset */
+	int plus;   /* '+' is a blank: form encoding left undecoded (;+cat+/etc/passwd) */
 	unsigned char buf[CMDI_WIN];
 	uint32_t at[CMDI_WIN]; /* input offset of each decoded byte */
 };
@@ -447,7 +448,7 @@ static void window_fill(struct window *w, const char *s, size_t n, size_t *i)
 {
 	while (*i < n && w->m < CMDI_WIN) {
 		size_t from = *i;
-		int c = decode_one(s, n, i);
+		int c = w->plus && s[from] == '+' ? (++*i, ' ') : decode_one(s, n, i);
 		w->buf[w->m] = (unsigned char)c;
 		w->at[w->m] = (uint32_t)from;
 		w->m++;
@@ -1852,7 +1853,13 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
 	/* a '(' in the decoded input comes from one in s, %28 or &#40; &lpar; */
 	int calls = (chars & (POL_CH_PAREN | POL_CH_PERCENT | POL_CH_AMP)) != 0;
-	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH));
+	/* a value without a blank whose words '+' joins, and that holds a
+	 * separator, is form-encoded text nobody decoded: the shell would get
+	 * it decoded ("x;+cat+/etc/passwd" sent where + was meant as blank) */
+	int plus = (chars & (POL_CH_PLUS | POL_CH_SPACE)) == POL_CH_PLUS &&
+	           (chars & (POL_CH_SEMI | POL_CH_PIPE | POL_CH_AMP | POL_CH_NEWLINE)) &&
+	           (chars & POL_CH_ALPHA);
+	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH)) && !plus;
 	/* an '=' in the decoded input comes from one in s, %3d or &#61; */
 	int equals = (chars & (POL_CH_EQUALS | POL_CH_PERCENT | POL_CH_AMP)) != 0;
 	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0, SIZE_MAX, equals};
@@ -1860,6 +1867,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	int first = 1;
 	w.m = 0;
 	w.direct = 0;
+	w.plus = plus;
 	w.t = w.buf;
 	if (ctx && !(ctx->chars & need)) {
 		/* letters and spaces: only a lone reconnaissance command can be here */
