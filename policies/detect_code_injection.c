@@ -997,7 +997,7 @@ static void __attribute__((constructor)) ci_kw_init(void)
  * a comment hides it, or when its argument is a character code or a PHP
  * variable; a plain name called with a string (print("hello")) is a weak
  * signal that only adds to others. */
-static void whole_call(struct ci_scan *x)
+static void whole_call(struct ci_scan *x, int bare)
 {
 	const char *s = x->s;
 	size_t n = x->n, b = 0;
@@ -1032,8 +1032,12 @@ static void whole_call(struct ci_scan *x)
 		}
 	}
 	int closed = q < n && s[q] == ')';
-	if (!closed && !(q == n && (underscore || comment)))
-		return; /* "base64_decode(" cut short still names its call */
+	/* "base64_decode(" cut short still names its call; so does any name
+	 * glued to a "(" that ends a value (gethostbynamE(); bare: not a path
+	 * segment, where a "(" may open what the next segment closes */
+	int cut = !closed && bare && a == n && p == e;
+	if (!closed && !(q == n && (underscore || comment)) && !cut)
+		return;
 	if (closed) {
 		size_t t = skip_filler(x, q + 1);
 		if (t < n && s[t] == '[') { /* get_defined_vars()[0] */
@@ -1055,7 +1059,7 @@ static void whole_call(struct ci_scan *x)
 	int digits = !empty;
 	for (size_t k = a; k < q; k++)
 		digits &= ch_is_digit((unsigned char)s[k]) || s[k] == ',' || s[k] == ' ';
-	int strong = comment || underscore || digits || (a < n && s[a] == '$') ||
+	int strong = comment || underscore || digits || (a < n && s[a] == '$') || cut ||
 	             (roles_of(s + b, e - b) & (R_EXEC | R_OBF));
 	note(x, comment ? CI_FILLER_CALL : strong ? CI_WHOLE_CALL : CI_PLAIN_CALL, b, p + 1);
 }
@@ -1486,7 +1490,7 @@ static void markup_values(struct ci_scan *x)
 			return;
 		size_t b = q + 1, e = (size_t)(close - s);
 		struct ci_scan v = {s + b, e - b, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
-		whole_call(&v);
+		whole_call(&v, 1);
 		if (memchr(s + b, '=', e - b))
 			php_ini(&v);
 		if (v.best > CI_PLAIN_CALL)
@@ -1522,13 +1526,13 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 	if (m)
 		scan_code(&x);
 	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL) {
-		whole_call(&x);
+		whole_call(&x, !(ctx->where & POL_IN_PATH));
 		/* /get/array_diff%20%28: the path's last segment is the value */
 		const char *slash = (ctx->where & POL_IN_PATH) ? memrchr(s, '/', n) : NULL;
 		if (slash && x.best < CI_FILLER_CALL) {
 			size_t o = (size_t)(slash + 1 - s);
 			struct ci_scan seg = {s + o, n - o, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
-			whole_call(&seg);
+			whole_call(&seg, 0);
 			/* Python_(programming_language): a wiki title, its
 			 * underscore a blank; no function's name ends with one */
 			size_t k = o + seg.end - 1; /* the "(" */
