@@ -37,10 +37,18 @@
 
 struct window {
 	unsigned char t[PT_WIN];
-	uint32_t at[PT_WIN]; /* input offset of each byte */
+	uint32_t at[PT_WIN]; /* input offset of each byte, unless ident */
 	size_t m;
-	int decoded; /* some escape or look-alike was undone */
+	int decoded;   /* some escape or look-alike was undone */
+	int ident;     /* nothing is decoded or dropped: t[x] came from base + x */
+	uint32_t base; /* input offset of t[0] */
 };
+
+/* The input offset of w->t[x]. */
+static inline uint32_t w_at(const struct window *w, size_t x)
+{
+	return w->ident ? w->base + (uint32_t)x : w->at[x];
+}
 
 /* Code points that file APIs or normalisers treat as a dot or a slash. */
 static int fold_codepoint(uint32_t cp)
@@ -308,8 +316,8 @@ static void report_as(struct scan *sc, const char *rule, int conf, int whole, si
 	                    : conf >= 70 || whole ? POL_SEV_HIGH
 	                                          : POL_SEV_MEDIUM;
 	sc->hit->confidence = (uint8_t)(conf > 100 ? 100 : conf);
-	sc->hit->off = w->at[from];
-	sc->hit->len = to > from ? w->at[to - 1] + 1 - w->at[from] : 1;
+	sc->hit->off = w_at(w, from);
+	sc->hit->len = to > from ? w_at(w, to - 1) + 1 - w_at(w, from) : 1;
 	sc->found = 1;
 }
 
@@ -647,13 +655,24 @@ static void check_base64(struct scan *sc, size_t k)
  * an absolute path, a slash, the first byte of a wrapper or probe file. */
 static uint8_t scan_class[256];
 
+enum { SC_OTHER = 1, SC_DOT = 2, SC_LETTER = 4 /* starts a wrapper or a probe file */ };
+
+/* The probe files' first two bytes (etc, boot.ini, win.ini, system.ini),
+ * a bit per pair, as may_first and may_second hold may_hold's. */
+static const uint8_t probe_first[256] = {['e'] = 1, ['b'] = 2, ['w'] = 4, ['s'] = 8};
+static const uint8_t probe_second[256] = {['t'] = 1, ['o'] = 2, ['i'] = 4, ['y'] = 8};
+
 static void __attribute__((constructor)) scan_class_init(void)
 {
-	static const char starts[] = ".=:\"' (/ebws";
+	static const char starts[] = "=:\"' (/";
 	for (size_t k = 0; k < sizeof(starts) - 1; k++)
-		scan_class[(unsigned char)starts[k]] = 1;
+		scan_class[(unsigned char)starts[k]] = SC_OTHER;
+	scan_class['.'] = SC_DOT;
+	for (int c = 0; c < 256; c++)
+		if (probe_first[c])
+			scan_class[c] = SC_LETTER;
 	for (size_t e = 0; e < sizeof(wrappers) / sizeof(wrappers[0]); e++)
-		scan_class[(unsigned char)wrappers[e].s[0]] = 1;
+		scan_class[(unsigned char)wrappers[e].s[0]] = SC_LETTER;
 }
 
 static void scan_window(struct scan *sc, int first, size_t limit, int nul)
@@ -670,14 +689,22 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 		check_absolute(sc, k, 1);
 		check_base64(sc, k);
 	}
+	/* a finding sure enough ends the scan at the next byte no check
+	 * starts at, or after the checks of the next that one does */
+	int enough = sc->found && sc->hit->confidence >= PT_ENOUGH;
 	for (size_t i = 0; i < limit; i++) {
 		int c = t[i];
-		if (!scan_class[c]) { /* a byte no check below starts at */
-			if (sc->found && sc->hit->confidence >= PT_ENOUGH)
+		unsigned cls = scan_class[c];
+		/* a byte no check below starts at, or a letter that starts no
+		 * wrapper or probe file with the byte after it */
+		if (!cls || (cls == SC_LETTER &&
+		             (i + 1 >= m || !((wrappers_starting[c] & wrappers_second[t[i + 1]]) |
+		                              (probe_first[c] & probe_second[t[i + 1]]))))) {
+			if (enough)
 				return;
 			continue;
 		}
-		if (c == '.' && step_boundary(t, i)) {
+		if (cls == SC_DOT && step_boundary(t, i)) {
 			size_t j = i;
 			while (j < m && t[j] == '.')
 				j++;
@@ -704,6 +731,7 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 					       k + targets[e].len);
 			}
 			i = j > i ? j - 1 : i;
+			enough = sc->found && sc->hit->confidence >= PT_ENOUGH;
 			continue;
 		}
 		if ((c == '=' || c == ':' || c == '"' || c == '\'' || c == ' ' || c == '(') &&
@@ -800,6 +828,9 @@ static int may_word_at(const unsigned char *u, size_t n, size_t i)
 	return 0;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#else
 /* Sixteen bytes at a time (GCC's vector extension: SSE2 on x86-64, NEON
  * on arm64): a lane is flagged when its byte and the next could start one
  * of may_hold's words (x | 0x20 folds case, and may flag a few other
@@ -828,8 +859,28 @@ static int v16_any(pt_m16 m)
 	return (h[0] | h[1]) != 0;
 }
 
+#endif
+
 static int may_pair16(const unsigned char *p)
 {
+#if defined(__SSE2__)
+	/* the same with SSE2 (every x86-64) */
+	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p),
+	              b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+	const __m128i la = _mm_or_si128(a, _mm_set1_epi8(0x20)),
+	              lb = _mm_or_si128(b, _mm_set1_epi8(0x20));
+#define EQ(v, c) _mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+	__m128i m = _mm_and_si128(EQ(la, 'e'), EQ(lb, 't'));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(la, 'c'), EQ(lb, 'o')));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(la, 'p'), EQ(lb, 'r')));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(la, 'r'), EQ(lb, 'o')));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(a, '0'), EQ(lb, 'x')));
+	m = _mm_or_si128(
+	    m, _mm_and_si128(EQ(a, '.'), _mm_or_si128(_mm_or_si128(EQ(lb, '.'), EQ(lb, 'e')),
+	                                              _mm_or_si128(EQ(lb, 'h'), EQ(lb, 'i')))));
+#undef EQ
+	return _mm_movemask_epi8(m) != 0;
+#else
 	const pt_v16 a = v16_load(p), b = v16_load(p + 1);
 	const pt_v16 la = a | v16_splat(0x20), lb = b | v16_splat(0x20);
 	pt_m16 m = (pt_m16)((la == v16_splat('e')) & (lb == v16_splat('t')));
@@ -840,6 +891,7 @@ static int may_pair16(const unsigned char *p)
 	m |= (pt_m16)((a == v16_splat('.')) & ((lb == v16_splat('.')) | (lb == v16_splat('e')) |
 	                                       (lb == v16_splat('h')) | (lb == v16_splat('i'))));
 	return v16_any(m);
+#endif
 }
 
 static int may_hold(const char *s, size_t n, uint32_t chars)
@@ -906,14 +958,23 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 		 * slashes, lower case, NUL bytes dropped); decode in place */
 		size_t take = n - i < PT_WIN ? n - i : PT_WIN;
 		int nul = 0;
-		for (size_t k = 0; k < take; k++, i++) {
-			unsigned char f = fold_byte[(unsigned char)s[i]];
-			if (!f) {
-				nul = 1;
-				continue;
+		/* without escapes, wide bytes or control bytes (so no NUL),
+		 * nothing is decoded or dropped: offsets need no table */
+		w.ident = !decodable;
+		w.base = (uint32_t)i;
+		if (w.ident) {
+			for (size_t k = 0; k < take; k++, i++)
+				w.t[w.m++] = fold_byte[(unsigned char)s[i]];
+		} else {
+			for (size_t k = 0; k < take; k++, i++) {
+				unsigned char f = fold_byte[(unsigned char)s[i]];
+				if (!f) {
+					nul = 1;
+					continue;
+				}
+				w.t[w.m] = f;
+				w.at[w.m++] = (uint32_t)i;
 			}
-			w.t[w.m] = f;
-			w.at[w.m++] = (uint32_t)i;
 		}
 		int final = i >= n;
 		/* every layer of decoding is judged: decoding once more than
@@ -936,7 +997,7 @@ int pol_detect_path_traversal(const char *s, size_t n, const struct pol_ctx *ctx
 		/* the next window starts again from the raw input under the
 		 * unscanned tail, so that no escape or path is cut in two */
 		if (limit < w.m)
-			i = w.at[limit];
+			i = w_at(&w, limit);
 		w.m = 0;
 	}
 	return sc.found;
