@@ -574,6 +574,22 @@ static int brace_word(const unsigned char *t, size_t m, size_t k, size_t limit, 
 					wd->obfuscated = 1; /* {,$'whoami',} */
 					continue;
 				}
+				if (c == '$') { /* {n$u\c$u,-nlvp,777}: empty expansions */
+					int ifs = 0;
+					size_t x = skip_expansion(t, e, j, &ifs);
+					if (x > j) {
+						wd->obfuscated = 1;
+						wd->expansions++;
+						j = x - 1;
+						continue;
+					}
+				}
+				if (c == '\\' && j + 1 < e && wd->len > 0 &&
+				    ch_is_alnum(t[j + 1])) {
+					word_put(wd, t[++j]); /* {c\at,/etc/passwd} */
+					wd->obfuscated = 1;
+					continue;
+				}
 				if (c == '?' || c == '*')
 					wd->glob = 1;
 				if (wd->len == 0 && (c == '/' || c == '\\'))
