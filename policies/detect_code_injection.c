@@ -1528,7 +1528,8 @@ int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx
 	if (m & POL_CH_PAREN && x.best < CI_FILLER_CALL) {
 		whole_call(&x, !(ctx->where & POL_IN_PATH));
 		/* /get/array_diff%20%28: the path's last segment is the value */
-		const char *slash = (ctx->where & POL_IN_PATH) ? memrchr(s, '/', n) : NULL;
+		const char *slash =
+		    (ctx->where & (POL_IN_PATH | POL_IN_PATHISH)) ? memrchr(s, '/', n) : NULL;
 		if (slash && x.best < CI_FILLER_CALL) {
 			size_t o = (size_t)(slash + 1 - s);
 			struct ci_scan seg = {s + o, n - o, CI_NONE, 0, 0, 0, 0, 0, -1, -1};
