@@ -1314,6 +1314,32 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 	return 0;
 }
 
+static int program_lookup(struct word *wd, int *bindir);
+
+/* At t[k] == '.': the sqlite3 shell's ".shell CMD" (or .sh, .system; a
+ * quote or backslash may sit inside the dot-command, blanks after the dot)
+ * naming a program as CMD. *wd is the program's word. */
+static int sqlite_shell(const unsigned char *t, size_t m, size_t k, struct word *wd)
+{
+	size_t j = k + 1, b;
+	while (j < m && j < k + 4 &&
+	       (is_space(t[j]) || t[j] == '"' || t[j] == '\'' || t[j] == '\\'))
+		j++;
+	for (b = j; j < m && j < b + 8 && ch_is_alpha(t[j]); j++)
+		;
+	size_t l = j - b;
+	int dot_cmd = (l == 2 && same_ci((const char *)t + b, "sh", 2)) ||
+	              (l == 5 && same_ci((const char *)t + b, "shell", 5)) ||
+	              (l == 6 && same_ci((const char *)t + b, "system", 6));
+	if (!dot_cmd || j >= m || !is_space(t[j]))
+		return 0;
+	while (j < m && is_space(t[j]))
+		j++;
+	int bindir;
+	read_word(t, m, j, wd);
+	return wd->len && !wd->toolong && program_lookup(wd, &bindir) >= 0;
+}
+
 static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 {
 	const unsigned char *t = sc->w->t;
@@ -1325,6 +1351,12 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	/* env assignments before the command: FOO=1 cmd */
 	from = k;
 	struct word wd;
+	if (t[k] == '.' && st != ST_START && sqlite_shell(t, m, k, &wd)) {
+		/* 1;.shell whoami: the sqlite3 shell's dot-command that runs a
+		 * command line (.sh, .shell, .system), quoted or not */
+		report(sc, "cmdi.sqlite_shell", st == ST_LOOSE ? CMDI_MENTION : 85, from, wd.end);
+		return;
+	}
 	read_word(t, m, k, &wd);
 	if (wd.len == 0 && wd.expansions >= 3 && st != ST_START) {
 		/* ;$c1$c2$c3: a command word spelled by variables, one letter each */
