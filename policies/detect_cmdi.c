@@ -1351,7 +1351,7 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	/* env assignments before the command: FOO=1 cmd */
 	from = k;
 	struct word wd;
-	if (t[k] == '.' && st != ST_START && sqlite_shell(t, m, k, &wd)) {
+	if (k < m && t[k] == '.' && st != ST_START && sqlite_shell(t, m, k, &wd)) {
 		/* 1;.shell whoami: the sqlite3 shell's dot-command that runs a
 		 * command line (.sh, .shell, .system), quoted or not */
 		report(sc, "cmdi.sqlite_shell", st == ST_LOOSE ? CMDI_MENTION : 85, from, wd.end);
