@@ -649,6 +649,10 @@ static int rejoins(const struct sq_scan *sc, size_t k, size_t lim)
 	 * rejoin follows a value of one word */
 	if (!one_word_literal(sc))
 		return 0;
+	/* 'is\N-!', aa'is\N|!': the literal tested for null, then worked on */
+	size_t lead = null_test(sc, k);
+	if (lead && (is_type(sc, lead, SQ_OP) || is_type(sc, lead, SQ_LOGIC)))
+		k = lead;
 	for (int steps = 0; steps < 8 && k < lim; steps++) {
 		if (is_type(sc, k, SQ_NOT) && is_type(sc, k + 1, SQ_CMP))
 			k++; /* not like, not regexp */
