@@ -56,20 +56,20 @@ static const struct {
 	enum pol_category cat;
 	double min_pct; /* detection, any detector */
 } det_floor[] = {
-    /* measured with the detectors on main (2026-12-06: sqli 82.3, xss
-     * 95.4, cmdi 92.2, path_traversal 97.9, ssrf 56.4 of 55 cases,
-     * nosqli 97.8, xxe 87.0, deserialization 97.1, code_injection 88.9),
+    /* measured with the detectors on main (2026-12-06: sqli 87.6, xss
+     * 95.5, cmdi 93.1, path_traversal 98.0, ssrf 56.4 of 55 cases,
+     * nosqli 97.8, xxe 87.0, deserialization 99.1, code_injection 94.3),
      * minus about one point (two cases for ssrf, whose list is short);
      * raise them as detectors improve */
-    {POL_CAT_SQLI, 81},
-    {POL_CAT_XSS, 94},
-    {POL_CAT_CMDI, 91},
-    {POL_CAT_PATH_TRAVERSAL, 96.5},
+    {POL_CAT_SQLI, 86.5},
+    {POL_CAT_XSS, 94.5},
+    {POL_CAT_CMDI, 92},
+    {POL_CAT_PATH_TRAVERSAL, 97},
     {POL_CAT_SSRF, 52},
     {POL_CAT_NOSQLI, 95},
     {POL_CAT_XXE, 86},
-    {POL_CAT_DESERIALIZATION, 96},
-    {POL_CAT_CODE_INJECTION, 87.5},
+    {POL_CAT_DESERIALIZATION, 98},
+    {POL_CAT_CODE_INJECTION, 93},
 };
 
 static const struct {
