@@ -21,6 +21,9 @@
 #define POL_WIN_BYTES   16384
 #define POL_WIN_OVERLAP 1024
 #define POL_CLOCK_BYTES 16384
+/* A percent-encoded input up to this long is also judged decoded (scan.c);
+ * longer ones are left to the detectors' own decoding. */
+#define POL_DECODED_MAX 16384
 
 struct pol_limits {
 	uint64_t event_bytes;  /* larger events: "oversize", still inspected */
@@ -121,8 +124,8 @@ struct pol_scan {
 	size_t unclocked; /* input bytes since the clock was last read */
 	bool stop;
 	bool over_strings;
-	uint32_t det_on;  /* bit per detector the policy runs on det_src - 1 */
-	unsigned det_src; /* 0: det_on not yet worked out */
+	uint32_t det_on;       /* bit per detector the policy runs on det_src - 1 */
+	unsigned det_src;      /* 0: det_on not yet worked out */
 	struct pol_memo *memo; /* detector verdicts of repeated strings; owned, see pol_scan_fini */
 };
 

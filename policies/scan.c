@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
+#include "detect_chars.h"
 #include "pol-private.h"
 #include "vg_time.h"
 
@@ -540,6 +542,27 @@ static struct pol_memo_slot *memo_find(struct pol_memo *m, const char *s, size_t
 	}
 }
 
+/* Whether s[0..n) reads as percent-encoded text: at least two escapes of
+ * punctuation, blanks or controls (%27, %20, %3D...), which no ordinary
+ * value holds by chance ("50% off" holds none). */
+static bool percent_encoded(const char *s, size_t n)
+{
+	unsigned esc = 0;
+	const char *p = s, *end = s + n;
+	while ((p = memchr(p, '%', (size_t)(end - p))) && end - p >= 3) {
+		int hi = ch_hexval((unsigned char)p[1]), lo = ch_hexval((unsigned char)p[2]);
+		if (hi >= 0 && lo >= 0) {
+			int c = hi * 16 + lo;
+			if (c < 0x80 && !ch_is_alnum(c) && ++esc >= 2)
+				return true;
+			p += 3;
+		} else {
+			p++;
+		}
+	}
+	return false;
+}
+
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
 	const struct pol_policy *p = sc->pol;
@@ -592,6 +615,17 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 			    (uint16_t)where,     (uint16_t)hit0,     (uint16_t)(m->nhits - hit0)};
 			m->kused += n;
 			m->filled[m->used++] = (uint16_t)(slot - m->slot);
+		}
+	}
+	/* A value that arrives percent-encoded (a form or a URL copied into a
+	 * JSON body, a query encoded twice): the code may well decode it, so
+	 * its decoded text is judged too, one layer, under the same path. */
+	if (detect && n <= POL_DECODED_MAX && memchr(s, '%', n) && percent_encoded(s, n)) {
+		char *d = malloc(n + 1);
+		if (d) {
+			size_t dn = pol_url_decode(s, n, d, false);
+			run_detectors(sc, d, dn, where, false, NULL);
+			free(d);
 		}
 	}
 	/* {"constructor": {"prototype": ...}}: the key "prototype" is harmless

@@ -883,6 +883,42 @@ START_TEST(s3_object_name_read_alone)
 }
 END_TEST
 
+/* A value that arrives percent-encoded in a JSON body is judged decoded
+ * too; a value with a stray percent sign or an encoded word is not. */
+START_TEST(percent_encoded_values_judged_decoded)
+{
+	struct pol_engine *e;
+	ck_assert_int_eq(pol_engine_new(&e, NULL, 0, POL_MODE_MONITOR, NULL, 0), 0);
+	static const struct {
+		const char *val;
+		enum pol_category cat; /* POL_CAT__COUNT: none */
+	} cases[] = {
+	    {"%27%20OR%20%271%27%3D%271", POL_CAT_SQLI},
+	    {"x%3B%20cat%20%2Fetc%2Fpasswd", POL_CAT_CMDI},
+	    {"%3Cscript%3Ealert(1)%3C%2Fscript%3E", POL_CAT_XSS},
+	    {"50% off, today only: 100% cotton", POL_CAT__COUNT},
+	    {"q=hello%20world%21&page=2", POL_CAT__COUNT},
+	    {"O%27Brien%2C%20Mary", POL_CAT__COUNT},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char ev[512];
+		int n = snprintf(ev, sizeof(ev), "{\"note\":\"%s\"}", cases[i].val);
+		struct pol_result *r;
+		ck_assert_int_eq(pol_inspect(e, ev, (size_t)n, &r), 0);
+		if (cases[i].cat == POL_CAT__COUNT) {
+			ck_assert_msg(pol_result_verdict(r) == POL_PASS, "case %zu flagged", i);
+		} else {
+			const struct pol_finding *f = find_cat(r, cases[i].cat);
+			ck_assert_msg(f, "case %zu: no %s finding", i,
+			              pol_category_name(cases[i].cat));
+			ck_assert_str_eq(f->path, "note");
+		}
+		pol_result_free(r);
+	}
+	pol_engine_free(e);
+}
+END_TEST
+
 /* A field's name says what its value holds: a URL where a file path goes is
  * remote file inclusion, a URL where a URL goes is data; the name is read
  * by whole words ("profile" holds no "file"). */
@@ -1181,6 +1217,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, structural_findings_in_keys);
 	tcase_add_test(t, field_names_say_what_values_hold);
 	tcase_add_test(t, s3_object_name_read_alone);
+	tcase_add_test(t, percent_encoded_values_judged_decoded);
 	tcase_add_test(t, one_engine_many_threads);
 	tcase_add_test(t, policy_rules_regex_targets_exclusions);
 	tcase_add_test(t, repeated_strings_judged_alike);
