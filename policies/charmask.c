@@ -1,4 +1,7 @@
 #include "detect.h"
+#include "detect_chars.h"
+
+int8_t pol_b64_digits[256];
 
 /* One table lookup per byte: the bit each byte contributes to the mask. */
 static uint32_t char_bit[256];
@@ -53,6 +56,18 @@ static void __attribute__((constructor)) charmask_init(void)
 			}
 		}
 		char_bit[c] = b;
+		int v = -1;
+		if (c >= 'A' && c <= 'Z')
+			v = (int)c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = (int)c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = (int)c - '0' + 52;
+		else if (c == '+' || c == '-')
+			v = 62;
+		else if (c == '/' || c == '_')
+			v = 63;
+		pol_b64_digits[c] = (int8_t)v;
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "detect_chars.h"
 #include "vg_time.h"
 
 static int hexval(unsigned char c)
@@ -38,21 +39,6 @@ size_t pol_url_decode(const char *s, size_t n, char *out, bool plus)
 	return o;
 }
 
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
 long pol_base64_decode(const char *s, size_t n, char *out)
 {
 	unsigned acc = 0, bits = 0;
@@ -65,7 +51,7 @@ long pol_base64_decode(const char *s, size_t n, char *out)
 			pad++;
 			continue;
 		}
-		int v = b64val(c);
+		int v = ch_b64val(c);
 		if (v < 0 || pad)
 			return -1;
 		acc = acc << 6 | (unsigned)v;

@@ -6,6 +6,8 @@
 #ifndef POL_DETECT_CHARS_H
 #define POL_DETECT_CHARS_H
 
+#include <stdint.h>
+
 static inline int ch_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
@@ -43,6 +45,15 @@ static inline int ch_hexval(int c)
 		return c - '0';
 	c = ch_lower(c);
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Base64 digit values, standard and URL-safe alphabets ('+' and '-' are
+ * 62, '/' and '_' 63), -1 for any other byte; built once in charmask.c. */
+extern int8_t pol_b64_digits[256];
+
+static inline int ch_b64val(int c)
+{
+	return pol_b64_digits[c & 0xff];
 }
 
 #endif

@@ -921,10 +921,6 @@ static void ci_add(const char *const *list, size_t count, uint32_t roles)
 		ci_entries[ci_nentries++] = (struct kw_entry){list[k], roles};
 }
 
-/* Base64 digit values (standard and URL-safe), -1 for other bytes; filled
- * before main() with the keyword table. */
-static int8_t b64_digits[256];
-
 /* Built once before main(), as charmask.c builds its table. */
 static void __attribute__((constructor)) ci_kw_init(void)
 {
@@ -970,20 +966,6 @@ static void __attribute__((constructor)) ci_kw_init(void)
 		if (ch_is_alnum(c) || c == '+' || c == '-' || c == '/' || c == '_' || c == '=')
 			k |= CC_B64;
 		ci_class[c] = k;
-	}
-	for (int c = 0; c < 256; c++) {
-		int v = -1;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (ch_is_digit(c))
-			v = c - '0' + 52;
-		else if (c == '+' || c == '-')
-			v = 62;
-		else if (c == '/' || c == '_')
-			v = 63;
-		b64_digits[c] = (int8_t)v;
 	}
 }
 
@@ -1398,11 +1380,6 @@ static void scan_code(struct ci_scan *xp)
 #define CI_B64_MIN    16  /* shorter runs are words */
 #define CI_B64_PREFIX 256 /* characters of a run decoded */
 
-static int b64_digit(int c)
-{
-	return b64_digits[c & 0xff];
-}
-
 /* Code sent base64-encoded (a cookie holding require('child_process')...):
  * each base64 run's prefix is decoded into a stack buffer and, when it
  * decodes to text, scanned once (not decoded again). A finding spans the
@@ -1442,7 +1419,7 @@ static void scan_base64(struct ci_scan *x)
 		uint32_t acc = 0;
 		int bits = 0;
 		for (size_t k = b; k < e && k - b < CI_B64_PREFIX && o < sizeof(buf); k++) {
-			int v = b64_digit((unsigned char)s[k]);
+			int v = ch_b64val((unsigned char)s[k]);
 			if (v < 0)
 				break;
 			acc = (acc << 6) | (uint32_t)v;

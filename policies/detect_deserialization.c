@@ -252,33 +252,6 @@ static __attribute__((noinline)) void gzip_scan(const unsigned char *d, size_t n
 
 /* ---- base64 --------------------------------------------------------- */
 
-/* Base64 digit values (standard and URL-safe alphabets), -1 for others;
- * filled before main() with the gadget index. */
-static int8_t b64_table[256];
-
-static void b64_table_init(void)
-{
-	for (int c = 0; c < 256; c++) {
-		int v = -1;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (ch_is_digit(c))
-			v = c - '0' + 52;
-		else if (c == '+' || c == '-')
-			v = 62;
-		else if (c == '/' || c == '_')
-			v = 63;
-		b64_table[c] = (int8_t)v;
-	}
-}
-
-static int b64_value(int c)
-{
-	return b64_table[c & 0xff];
-}
-
 /* Decodes up to cap bytes from the base64 text s[0..n) (stops at '=' or
  * any other byte); returns the number of bytes written. */
 static size_t b64_decode(const char *s, size_t n, unsigned char *out, size_t cap)
@@ -287,7 +260,7 @@ static size_t b64_decode(const char *s, size_t n, unsigned char *out, size_t cap
 	int bits = 0;
 	size_t o = 0;
 	for (size_t i = 0; i < n && o < cap; i++) {
-		int v = b64_value((unsigned char)s[i]);
+		int v = ch_b64val((unsigned char)s[i]);
 		if (v < 0)
 			break;
 		acc = (acc << 6) | (uint32_t)v;
@@ -596,12 +569,9 @@ static uint8_t gadget_len[COUNT(gadgets)];
 /* bit (b & 63): some gadget starting with this byte has b second */
 static uint64_t gadget_second[256];
 
-static void b64_table_init(void);
-
 static void __attribute__((constructor)) gadget_index(void)
 {
 	size_t o = 0;
-	b64_table_init();
 	for (size_t k = 0; k < COUNT(gadgets); k++) {
 		gadget_len[k] = (uint8_t)strlen(gadgets[k]);
 		gadget_second[(unsigned char)gadgets[k][0]] |=

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "detect_chars.h"
+
 #define XR_EOF   (-1)
 #define XR_OTHER 0x80 /* a decoded character outside ASCII */
 #define XR_FORM  2    /* struct xr.decode: decode as a form value */
@@ -104,15 +106,10 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 	return -1;
 }
 
+/* UTF-7's base64 is the standard alphabet: '-' ends a run. */
 static int xr_b64(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
+	return c == '-' || c == '_' ? -1 : ch_b64val(c);
 }
 
 /* UTF-7: '+' opens a run of base64 that spells UTF-16 (+ADw- is '<').
