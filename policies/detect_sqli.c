@@ -174,6 +174,17 @@ static size_t operand(const struct sq_scan *sc, size_t j, size_t lim, unsigned *
 
 static int one_word_literal(const struct sq_scan *sc);
 
+/* Two values side by side, a that ends one and b that starts the next
+ * ("see above", "1 2"): prose, or SQL that does not parse. */
+static int side_by_side(const struct sq_tok *a, const struct sq_tok *b)
+{
+	int av = a->type == SQ_BARE || a->type == SQ_NUM || a->type == SQ_STR ||
+	         a->type == SQ_VAR || a->type == SQ_RP;
+	int bv = b->type == SQ_BARE || b->type == SQ_NUM || b->type == SQ_STR ||
+	         b->type == SQ_VAR || b->type == SQ_FUNC;
+	return av && bv;
+}
+
 /* Does the group opening at j hold arguments, not prose: no two values
  * side by side ("(see above)"), nothing SQL has no use for? */
 static int call_args(const struct sq_scan *sc, size_t j, size_t lim)
@@ -187,11 +198,7 @@ static int call_args(const struct sq_scan *sc, size_t j, size_t lim)
 			depth++;
 		else if (a->type == SQ_RP && --depth <= 0)
 			return k > j + 1; /* not () */
-		int av = a->type == SQ_BARE || a->type == SQ_NUM || a->type == SQ_STR ||
-		         a->type == SQ_VAR || a->type == SQ_RP;
-		int bv = b->type == SQ_BARE || b->type == SQ_NUM || b->type == SQ_STR ||
-		         b->type == SQ_VAR || b->type == SQ_FUNC;
-		if (av && bv)
+		if (side_by_side(a, b))
 			return 0;
 	}
 	return 0;
@@ -1354,11 +1361,7 @@ static int sql_group(const struct sq_scan *sc, size_t j, size_t lim)
 		return 0;
 	for (size_t k = j; k + 1 < e; k++) {
 		const struct sq_tok *a = T(sc, k), *b = T(sc, k + 1);
-		int av = a->type == SQ_BARE || a->type == SQ_NUM || a->type == SQ_STR ||
-		         a->type == SQ_VAR || a->type == SQ_RP;
-		int bv = b->type == SQ_BARE || b->type == SQ_NUM || b->type == SQ_STR ||
-		         b->type == SQ_VAR || b->type == SQ_FUNC;
-		if (av && bv)
+		if (side_by_side(a, b))
 			return 0;
 		if (b->type == SQ_OTHER)
 			return 0;
