@@ -24,6 +24,7 @@
 
 #include "detect.h"
 #include "detect_chars.h"
+#include "vec16.h"
 
 #define DSR_B64_MIN    12          /* shorter runs are words, not blobs */
 #define DSR_FRAG_MIN   9           /* base64 of the shortest class word */
@@ -1136,18 +1137,6 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 	(POL_CH_SQUOTE | POL_CH_DQUOTE | POL_CH_LT | POL_CH_BRACKET | POL_CH_BSLASH |              \
 	 POL_CH_NEWLINE | POL_CH_PAREN)
 
-/* Sixteen bytes at a time (GCC's vector extension: SSE2 on x86-64, NEON
- * on arm64, no intrinsics). */
-typedef uint8_t dsr_v16 __attribute__((vector_size(16)));
-typedef int8_t dsr_m16 __attribute__((vector_size(16)));
-
-static inline dsr_v16 v16_splat(uint8_t c)
-{
-	dsr_v16 v;
-	memset(&v, c, sizeof(v));
-	return v;
-}
-
 static inline int dsr_is_upper(unsigned c)
 {
 	return c >= 'A' && c <= 'Z';
@@ -1156,53 +1145,20 @@ static inline int dsr_is_upper(unsigned c)
 /* Bit k set when byte k of the sixteen at p is one quiet_scan stops at
  * ('.', '_', '!', A-Z, and five: '5', the end of a hex "aced0005", when
  * the input holds digits). */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-static inline unsigned quiet_stops16(const unsigned char *p, dsr_v16 five)
+static inline unsigned quiet_stops16(const unsigned char *p, pol_v16 five)
 {
-#if defined(__SSE2__)
-	/* the same with SSE2's byte mask (every x86-64) */
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p), f;
-	memcpy(&f, &five, sizeof(f));
-	__m128i st =
-	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')),
-	                              _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))),
-	                 _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')), _mm_cmpeq_epi8(x, f)));
-	/* A-Z: signed compares, so bytes 0x80 and up (negative) are not */
-	__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-	                           _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(st, up));
-#else
-	dsr_v16 v;
-	memcpy(&v, p, sizeof(v));
-	dsr_m16 m = (dsr_m16)(v == v16_splat('.')) | (dsr_m16)(v == v16_splat('_')) |
-	            (dsr_m16)(v == v16_splat('!')) | (dsr_m16)(v == five) |
-	            (dsr_m16)((dsr_v16)(v - v16_splat('A')) < v16_splat(26));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* each lane is 0 or 0xff: gather their top bits, lane k to bit k */
-	const uint64_t top = 0x8080808080808080ull, gather = 0x02040810204081ull;
-	uint64_t h[2];
-	memcpy(h, &m, sizeof(h));
-	return (unsigned)(((h[0] & top) * gather) >> 56) | (unsigned)(((h[1] & top) * gather) >> 56)
-	                                                       << 8;
-#else
-	int8_t lane[16];
-	unsigned bits = 0;
-	memcpy(lane, &m, sizeof(lane));
-	for (unsigned k = 0; k < 16; k++)
-		bits |= (lane[k] ? 1u : 0u) << k;
-	return bits;
-#endif
-#endif
+	pol_v16 v = v16_load(p);
+	pol_m16 m = (pol_m16)(v == v16_splat('.')) | (pol_m16)(v == v16_splat('_')) |
+	            (pol_m16)(v == v16_splat('!')) | (pol_m16)(v == five) |
+	            (pol_m16)((pol_v16)(v - v16_splat('A')) < v16_splat(26));
+	return v16_bits(m);
 }
 
 /* The first byte at or after i that quiet_scan stops at, or n. The last
  * bytes are read with the sixteen before them (their bits shifted out),
  * or, in an input shorter than that, from a copy padded with NUL bytes
  * (never a stop). */
-static size_t quiet_next(const unsigned char *u, size_t i, size_t n, dsr_v16 five)
+static size_t quiet_next(const unsigned char *u, size_t i, size_t n, pol_v16 five)
 {
 	for (; i + 16 <= n; i += 16) {
 		unsigned bits = quiet_stops16(u + i, five);
@@ -1265,7 +1221,7 @@ static int quiet_scan(const char *s, size_t n, int digits, const struct dsr_span
                       struct dsr_best *b)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	const dsr_v16 five = v16_splat(digits ? '5' : '.');
+	const pol_v16 five = v16_splat(digits ? '5' : '.');
 	size_t reduce_cache = (size_t)-1;
 	size_t done = 0; /* words before this have been judged */
 	size_t i = 0;

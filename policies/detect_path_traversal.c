@@ -25,6 +25,7 @@
 
 #include "detect.h"
 #include "detect_chars.h"
+#include "vec16.h"
 #include "detect_prose.h"
 
 #define PT_WIN         4096
@@ -828,70 +829,21 @@ static int may_word_at(const unsigned char *u, size_t n, size_t i)
 	return 0;
 }
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#else
-/* Sixteen bytes at a time (GCC's vector extension: SSE2 on x86-64, NEON
- * on arm64): a lane is flagged when its byte and the next could start one
- * of may_hold's words (x | 0x20 folds case, and may flag a few other
- * bytes: only the exact check below decides). */
-typedef uint8_t pt_v16 __attribute__((vector_size(16)));
-typedef int8_t pt_m16 __attribute__((vector_size(16)));
-
-static inline pt_v16 v16_splat(uint8_t c)
-{
-	pt_v16 v;
-	memset(&v, c, sizeof(v));
-	return v;
-}
-
-static inline pt_v16 v16_load(const unsigned char *p)
-{
-	pt_v16 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static int v16_any(pt_m16 m)
-{
-	uint64_t h[2];
-	memcpy(h, &m, sizeof(h));
-	return (h[0] | h[1]) != 0;
-}
-
-#endif
-
+/* A lane is flagged when its byte and the next could start one of
+ * may_hold's words (x | 0x20 folds case, and may flag a few other bytes:
+ * only the exact check below decides). */
 static int may_pair16(const unsigned char *p)
 {
-#if defined(__SSE2__)
-	/* the same with SSE2 (every x86-64) */
-	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p),
-	              b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
-	const __m128i la = _mm_or_si128(a, _mm_set1_epi8(0x20)),
-	              lb = _mm_or_si128(b, _mm_set1_epi8(0x20));
-#define EQ(v, c) _mm_cmpeq_epi8(v, _mm_set1_epi8(c))
-	__m128i m = _mm_and_si128(EQ(la, 'e'), EQ(lb, 't'));
-	m = _mm_or_si128(m, _mm_and_si128(EQ(la, 'c'), EQ(lb, 'o')));
-	m = _mm_or_si128(m, _mm_and_si128(EQ(la, 'p'), EQ(lb, 'r')));
-	m = _mm_or_si128(m, _mm_and_si128(EQ(la, 'r'), EQ(lb, 'o')));
-	m = _mm_or_si128(m, _mm_and_si128(EQ(a, '0'), EQ(lb, 'x')));
-	m = _mm_or_si128(
-	    m, _mm_and_si128(EQ(a, '.'), _mm_or_si128(_mm_or_si128(EQ(lb, '.'), EQ(lb, 'e')),
-	                                              _mm_or_si128(EQ(lb, 'h'), EQ(lb, 'i')))));
-#undef EQ
-	return _mm_movemask_epi8(m) != 0;
-#else
-	const pt_v16 a = v16_load(p), b = v16_load(p + 1);
-	const pt_v16 la = a | v16_splat(0x20), lb = b | v16_splat(0x20);
-	pt_m16 m = (pt_m16)((la == v16_splat('e')) & (lb == v16_splat('t')));
-	m |= (pt_m16)((la == v16_splat('c')) & (lb == v16_splat('o')));
-	m |= (pt_m16)((la == v16_splat('p')) & (lb == v16_splat('r')));
-	m |= (pt_m16)((la == v16_splat('r')) & (lb == v16_splat('o')));
-	m |= (pt_m16)((a == v16_splat('0')) & (lb == v16_splat('x')));
-	m |= (pt_m16)((a == v16_splat('.')) & ((lb == v16_splat('.')) | (lb == v16_splat('e')) |
-	                                       (lb == v16_splat('h')) | (lb == v16_splat('i'))));
-	return v16_any(m);
-#endif
+	const pol_v16 a = v16_load(p), b = v16_load(p + 1);
+	const pol_v16 la = a | v16_splat(0x20), lb = b | v16_splat(0x20);
+	pol_m16 m = (pol_m16)((la == v16_splat('e')) & (lb == v16_splat('t')));
+	m |= (pol_m16)((la == v16_splat('c')) & (lb == v16_splat('o')));
+	m |= (pol_m16)((la == v16_splat('p')) & (lb == v16_splat('r')));
+	m |= (pol_m16)((la == v16_splat('r')) & (lb == v16_splat('o')));
+	m |= (pol_m16)((a == v16_splat('0')) & (lb == v16_splat('x')));
+	m |= (pol_m16)((a == v16_splat('.')) & ((lb == v16_splat('.')) | (lb == v16_splat('e')) |
+	                                        (lb == v16_splat('h')) | (lb == v16_splat('i'))));
+	return v16_bits(m) != 0;
 }
 
 static int may_hold(const char *s, size_t n, uint32_t chars)
