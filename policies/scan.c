@@ -479,19 +479,18 @@ static size_t window_next(const char *s, size_t end)
 	return w;
 }
 
-/* Runs the detectors on s. An input longer than a window is judged in
- * overlapping windows with the clock read between them, so that no input,
- * however long, holds the event past its budget; a detector whose hit was
- * reported in one window does not run on the next ones (one hit per
- * detector and input, as for short inputs). */
-static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where, bool plain,
-                          struct pol_memo *m)
+/* Runs the detectors on s, less those in the skip bits. An input longer
+ * than a window is judged in overlapping windows with the clock read
+ * between them, so that no input, however long, holds the event past its
+ * budget; a detector whose hit was reported in one window does not run on
+ * the next ones (one hit per detector and input, as for short inputs).
+ * Returns the bits of the detectors whose hit was reported, skip included. */
+static uint32_t run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                              bool plain, struct pol_memo *m, uint32_t skip)
 {
-	if (n <= POL_WIN_BYTES) {
-		run_window(sc, s, n, 0, n, where, plain, 0, m);
-		return;
-	}
-	uint32_t done = 0;
+	if (n <= POL_WIN_BYTES)
+		return skip | run_window(sc, s, n, 0, n, where, plain, skip, m);
+	uint32_t done = skip;
 	for (size_t w = 0;;) {
 		size_t wn = n - w < POL_WIN_BYTES ? n - w : POL_WIN_BYTES;
 		done |= run_window(sc, s, n, w, wn, where, plain, done, NULL);
@@ -499,6 +498,7 @@ static void run_detectors(struct pol_scan *sc, const char *s, size_t n, uint32_t
 			break;
 		w = window_next(s, w + wn);
 	}
+	return done;
 }
 
 void pol_scan_fini(struct pol_scan *sc)
@@ -596,10 +596,12 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 			slot = memo_find(sc->memo, s, n, where, h);
 		}
 	}
+	uint32_t done = 0; /* detectors whose hit on s was reported */
 	if (slot && slot->klen) {
 		for (size_t i = 0; i < slot->nhit; i++) {
 			const struct pol_memo_hit *mh = &sc->memo->hits[slot->hit0 + i];
-			report_hit(sc, mh->cat, &mh->hit, s, n);
+			if (report_hit(sc, mh->cat, &mh->hit, s, n))
+				done |= 1u << mh->cat;
 		}
 	} else if (detect) {
 		/* keep this one if the table has room for it and its hits */
@@ -607,7 +609,7 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		bool keep = slot && m->used < MEMO_SLOTS / 2 && n <= MEMO_BYTES - m->kused &&
 		            m->nhits + POL_CAT_CODE_INJECTION + 1 <= MEMO_HITS;
 		size_t hit0 = keep ? m->nhits : 0;
-		run_detectors(sc, s, n, where, plain, keep ? m : NULL);
+		done = run_detectors(sc, s, n, where, plain, keep ? m : NULL, 0);
 		if (keep) {
 			memcpy(m->keys + m->kused, s, n);
 			*slot = (struct pol_memo_slot){
@@ -619,12 +621,14 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 	}
 	/* A value that arrives percent-encoded (a form or a URL copied into a
 	 * JSON body, a query encoded twice): the code may well decode it, so
-	 * its decoded text is judged too, one layer, under the same path. */
+	 * its decoded text is judged too, one layer, under the same path, by
+	 * the detectors that found nothing in it encoded (one hit per detector
+	 * and input). */
 	if (detect && n <= POL_DECODED_MAX && memchr(s, '%', n) && percent_encoded(s, n)) {
 		char *d = malloc(n + 1);
 		if (d) {
 			size_t dn = pol_url_decode(s, n, d, false);
-			run_detectors(sc, d, dn, where, false, NULL);
+			run_detectors(sc, d, dn, where, false, NULL, done);
 			free(d);
 		}
 	}

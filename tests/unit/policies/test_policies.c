@@ -915,6 +915,17 @@ START_TEST(percent_encoded_values_judged_decoded)
 		}
 		pol_result_free(r);
 	}
+	/* A detector that found the input's attack in clear does not judge
+	 * its decoded text again: one hit per detector and input. */
+	static const char both[] = "{\"note\":\"%3Cscript%3Ealert(1)%3C%2Fscript%3E "
+	                           "<img src=x onerror=alert(1)>\"}";
+	struct pol_result *r;
+	ck_assert_int_eq(pol_inspect(e, both, sizeof(both) - 1, &r), 0);
+	size_t xss = 0;
+	for (size_t i = 0; i < pol_result_count(r); i++)
+		xss += pol_result_finding(r, i)->category == POL_CAT_XSS;
+	ck_assert_uint_eq(xss, 1);
+	pol_result_free(r);
 	pol_engine_free(e);
 }
 END_TEST
