@@ -86,6 +86,18 @@ static char *slurp(const char *path, size_t *n)
 	return vg_buf_steal(&b, n);
 }
 
+/* An API Gateway v2 POST /orders event in o whose JSON body is body. */
+static void orders_event(struct vg_buf *o, const struct vg_buf *body)
+{
+	vg_buf_reset(o);
+	vg_buf_puts(
+	    o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
+	       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
+	       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
+	vg_buf_json_str(o, body->data, body->len);
+	vg_buf_putc(o, '}');
+}
+
 /* An API Gateway v2 event whose JSON body holds records of realistic user
  * data, about size bytes in all. */
 static void big_event(struct vg_buf *o, size_t size)
@@ -102,13 +114,7 @@ static void big_event(struct vg_buf *o, size_t size)
 		    "%u\"}",
 		    i ? "," : "", i, i, i, i);
 	vg_buf_puts(&body, "]}");
-	vg_buf_reset(o);
-	vg_buf_puts(
-	    o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
-	       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
-	       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
-	vg_buf_json_str(o, body.data, body.len);
-	vg_buf_putc(o, '}');
+	orders_event(o, &body);
 	vg_buf_fini(&body);
 }
 
@@ -148,13 +154,7 @@ static void big_event_varied(struct vg_buf *o, size_t size)
 	}
 #undef NEXT
 	vg_buf_puts(&body, "]}");
-	vg_buf_reset(o);
-	vg_buf_puts(
-	    o, "{\"version\":\"2.0\",\"routeKey\":\"POST /orders\",\"rawPath\":\"/orders\","
-	       "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"http\":"
-	       "{\"method\":\"POST\"}},\"isBase64Encoded\":false,\"body\":");
-	vg_buf_json_str(o, body.data, body.len);
-	vg_buf_putc(o, '}');
+	orders_event(o, &body);
 	vg_buf_fini(&body);
 }
 
