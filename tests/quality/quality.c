@@ -310,18 +310,23 @@ static bool is_bare_name(const char *p, size_t len)
 	return len > 0;
 }
 
+/* The length of the line at p (without its "\r\n" or "\n"); *span is
+ * set to the bytes up to its newline, or up to end. */
+static size_t line_len(const char *p, const char *end, size_t *span)
+{
+	const char *e = memchr(p, '\n', (size_t)(end - p));
+	*span = (size_t)((e ? e : end) - p);
+	return *span && p[*span - 1] == '\r' ? *span - 1 : *span;
+}
+
 /* A list all of whose lines are bare names (letters only) is a wordlist of
  * event-handler names, not of payloads. */
 static bool is_name_list(const char *s, size_t n)
 {
 	size_t names = 0;
-	for (const char *p = s, *e; p < s + n; p = e + 1) {
-		e = memchr(p, '\n', (size_t)(s + n - p));
-		if (!e)
-			e = s + n;
-		size_t len = (size_t)(e - p);
-		if (len && p[len - 1] == '\r')
-			len--;
+	size_t span;
+	for (const char *p = s; p < s + n; p += span + 1) {
+		size_t len = line_len(p, s + n, &span);
 		if (len && !is_bare_name(p, len))
 			return false;
 		names += len > 0;
@@ -446,13 +451,9 @@ static void run_list(const char *path, void *arg)
 		lines += s[i] == '\n';
 	size_t stride = lines > PER_FILE_MAX ? (lines + PER_FILE_MAX - 1) / PER_FILE_MAX : 1;
 	size_t line = 0;
-	for (char *p = s, *e; p < s + n; p = e + 1, line++) {
-		e = memchr(p, '\n', (size_t)(s + n - p));
-		if (!e)
-			e = s + n;
-		size_t len = (size_t)(e - p);
-		if (len && p[len - 1] == '\r')
-			len--;
+	size_t span;
+	for (char *p = s; p < s + n; p += span + 1, line++) {
+		size_t len = line_len(p, s + n, &span);
 		if (line % stride)
 			continue;
 		if (len == 0) {
