@@ -312,6 +312,41 @@ static const char *const php_only_names[] = {
     "phpinfo",
 };
 
+/* PHP builtins that no English word and no ordinary field name spells
+ * (string, number, file and host functions): a whole value that calls one
+ * (strrev( ), intval(foo), filegroup  (x)) is a probe of a code injection
+ * point. Judged only by whole_call(), from a table of their own, so that
+ * the scan of long texts pays nothing for them. */
+static const char *const php_builtins[] = {
+    "strlen",       "strrev",       "substr",       "strpos",
+    "stripos",      "strrpos",      "strripos",     "strstr",
+    "stristr",      "strrchr",      "strtr",        "strtolower",
+    "strtoupper",   "strcmp",       "strcasecmp",   "strncmp",
+    "strncasecmp",  "strnatcmp",    "strval",       "intval",
+    "floatval",     "boolval",      "settype",      "gettype",
+    "sprintf",      "printf",       "vsprintf",     "vprintf",
+    "fprintf",      "sscanf",       "ucfirst",      "ucwords",
+    "lcfirst",      "nl2br",        "addslashes",   "stripslashes",
+    "implode",      "explode",      "urlencode",    "urldecode",
+    "rawurlencode", "rawurldecode", "bin2hex",      "dechex",
+    "hexdec",       "decbin",       "bindec",       "decoct",
+    "octdec",       "crc32",        "md5",          "sha1",
+    "crypt",        "unpack",       "serialize",    "var_dump",
+    "print_r",      "var_export",   "fread",        "fgets",
+    "fgetc",        "fputs",        "fscanf",       "fseek",
+    "ftell",        "feof",         "fclose",       "fflush",
+    "filegroup",    "fileowner",    "fileperms",    "fileinode",
+    "filesize",     "filetype",     "fileatime",    "filemtime",
+    "filectime",    "readdir",      "opendir",      "scandir",
+    "closedir",     "mkdir",        "rmdir",        "unlink",
+    "chown",        "chgrp",        "lchown",       "tempnam",
+    "tmpfile",      "realpath",     "basename",     "dirname",
+    "getcwd",       "chdir",        "getenv",       "gethostbyname",
+    "gethostname",  "getmypid",     "getmyuid",     "getlastmod",
+    "phpversion",   "phpcredits",   "htmlentities", "htmlspecialchars",
+    "array_diff",   "in_array",     "is_numeric",   "ctype_digit",
+};
+
 /* Modules whose import means reaching the system. */
 static const char *const danger_modules[] = {
     "os",       "subprocess", "pty",           "socket",
@@ -338,6 +373,8 @@ enum {
 static struct kw_table ci_kw;
 static struct kw_entry ci_entries[KW_SLOTS / 2];
 static size_t ci_nentries;
+static struct kw_table ci_fn_kw; /* php_builtins, for whole_call() alone */
+static struct kw_entry ci_fn_entries[COUNT(php_builtins)];
 
 /* For each (first byte, second byte) of the table's words, lower-cased,
  * the lengths they come in, one bit each: a word whose bit is clear is on
@@ -767,11 +804,49 @@ static const char *const superglobals[] = {
     "HTTP_POST_VARS",
 };
 
+/* "$_S ERVER['x']" at i: a superglobal's name split by blanks, then
+ * indexed: blanks no PHP name holds, put there past rules that read the
+ * name whole. Returns whether one was noted. */
+static int split_superglobal(struct ci_scan *x, size_t i)
+{
+	const char *s = x->s;
+	char name[24];
+	size_t o = 0, j = i + 1;
+	int blanks = 0, gap = 0; /* blanks inside the name, not after it */
+	for (; j < x->n && o < sizeof(name); j++) {
+		char c = s[j];
+		if (c == ' ' || c == '\t') {
+			gap = 1;
+		} else if ((c >= 'A' && c <= 'Z') || c == '_') {
+			name[o++] = c;
+			blanks |= gap;
+		} else {
+			break;
+		}
+	}
+	while (j > i + 1 && (s[j - 1] == ' ' || s[j - 1] == '\t'))
+		j--;
+	size_t p = j;
+	while (p < x->n && (s[p] == ' ' || s[p] == '\t'))
+		p++;
+	if (!blanks || o < 4 || p >= x->n || s[p] != '[')
+		return 0;
+	for (size_t k = 0; k < COUNT(superglobals); k++)
+		if (strlen(superglobals[k]) == o && memcmp(name, superglobals[k], o) == 0) {
+			note(x, CI_PHP_VAR, i, p + 1);
+			return 1;
+		}
+	return 0;
+}
+
 /* "$" at i: PHP variables, variable variables and variable functions. */
 static void dollar(struct ci_scan *x, size_t i)
 {
 	const char *s = x->s;
 	size_t j = i + 1;
+	if (j + 1 < x->n && s[j] == '_' && s[j + 1] >= 'A' && s[j + 1] <= 'Z' &&
+	    split_superglobal(x, i))
+		return;
 	while (j < x->n && s[j] == '$')
 		j++; /* $$name */
 	if (j < x->n && ch_ident_start((unsigned char)s[j])) {
@@ -815,8 +890,22 @@ static void dollar(struct ci_scan *x, size_t i)
 		size_t q = p + 1;
 		while (q < x->n && q - p < 32 && is_space((unsigned char)s[q]))
 			q++;
-		if (q < x->n && (s[q] == '\'' || s[q] == '"' || s[q] == '$' || s[q] == '@' ||
-		                 s[q] == '_' || (p > j && ch_ident_start((unsigned char)s[q])))) {
+		/* ${a} as the whole value: an interpolation where data belongs */
+		int whole = 0;
+		if (p == j && q == p + 1 && q < x->n && ch_ident_start((unsigned char)s[q])) {
+			size_t r = q, k = 0;
+			while (r < x->n && r - q < 32 && ch_ident_char((unsigned char)s[r]))
+				r++;
+			while (k < i && is_space((unsigned char)s[k]))
+				k++;
+			size_t t = r + 1;
+			while (t < x->n && is_space((unsigned char)s[t]))
+				t++;
+			whole = k == i && r < x->n && s[r] == '}' && t >= x->n;
+		}
+		if (q < x->n &&
+		    (s[q] == '\'' || s[q] == '"' || s[q] == '$' || s[q] == '@' || s[q] == '_' ||
+		     whole || (p > j && ch_ident_start((unsigned char)s[q])))) {
 			note(x, CI_PHP_VAR, i, q + 1);
 			/* ${...}(...): a variable variable called */
 			size_t r = q;
@@ -933,6 +1022,9 @@ static void __attribute__((constructor)) ci_kw_init(void)
 	ci_add(special_words, COUNT(special_words), R_SPECIAL);
 	ci_add(php_only_names, COUNT(php_only_names), R_PHPNAME);
 	kw_build(&ci_kw, ci_entries, ci_nentries);
+	for (size_t k = 0; k < COUNT(php_builtins); k++)
+		ci_fn_entries[k] = (struct kw_entry){php_builtins[k], 1};
+	kw_build(&ci_fn_kw, ci_fn_entries, COUNT(ci_fn_entries));
 	for (size_t k = 0; k < COUNT(php_wrappers); k++) {
 		php_wrapper_len[k] = strlen(php_wrappers[k]);
 		wrapper_last[(unsigned char)php_wrappers[k][php_wrapper_len[k] - 4]] = 1;
@@ -996,9 +1088,11 @@ static void whole_call(struct ci_scan *x, int bare)
 	size_t p = skip_filler(x, e);
 	if (p >= n || s[p] != '(')
 		return;
-	int comment = 0;
-	for (size_t k = e; k < p; k++)
+	int comment = 0, ctl = 0;
+	for (size_t k = e; k < p; k++) {
 		comment |= !is_space((unsigned char)s[k]);
+		ctl |= s[k] != ' '; /* a tab, a line break, \v: no sentence's gap */
+	}
 	size_t a = skip_filler(x, p + 1), q = a;
 	int depth = 0, quote = 0;
 	for (; q < n && q - a < 256; q++) {
@@ -1036,13 +1130,29 @@ static void whole_call(struct ci_scan *x, int bare)
 	/* "item(s)": an English plural */
 	if (closed && (word_is(s + a, q - a, "s") || word_is(s + a, q - a, "es")))
 		return;
-	if (!comment && p > e && !empty && !underscore)
-		return; /* "open (9am-5pm)", "Paris (France)" */
+	/* the name is a dangerous or a PHP-only function's, or one glued
+	 * behind a prefix (FOOfsockopen(): PHP rules that match names without
+	 * a word boundary are probed that way) */
+	int known = (roles_of(s + b, e - b) & (R_EXEC | R_OBF)) ||
+	            kw_roles(&ci_fn_kw, ci_fn_entries, s + b, e - b);
+	for (size_t k = b + 1; !known && e - k >= 6; k++)
+		known = !!(roles_of(s + k, e - k) & R_PHPNAME);
+	/* "open (9am-5pm)", "Paris (France)": a sentence puts one blank
+	 * before a parenthetical; a known name in lower case after a wider
+	 * gap is code (a table's heading, "Filesize\t(MB)", is capitalised) */
+	int lower = 1;
+	for (size_t k = b; k < e; k++)
+		lower &= !(ci_class[(unsigned char)s[k]] & CC_UPPER);
+	if (!comment && p > e && !empty && !underscore && !(known && lower && (ctl || p > e + 1)))
+		return;
 	int digits = !empty;
 	for (size_t k = a; k < q; k++)
 		digits &= ch_is_digit((unsigned char)s[k]) || s[k] == ',' || s[k] == ' ';
-	int strong = comment || underscore || digits || (a < n && s[a] == '$') || cut ||
-	             (roles_of(s + b, e - b) & (R_EXEC | R_OBF));
+	/* pi\v(), FILE\r\n(): a control character between a name and its
+	 * empty "()"; a URL path's last segment that is a name and "()" */
+	int odd_empty = empty && closed && ((p > e && ctl) || (!bare && p == e && a == p + 1));
+	int strong =
+	    comment || underscore || digits || (a < n && s[a] == '$') || cut || known || odd_empty;
 	note(x, comment ? CI_FILLER_CALL : strong ? CI_WHOLE_CALL : CI_PLAIN_CALL, b, p + 1);
 }
 
@@ -1243,8 +1353,24 @@ static void php_name(struct ci_scan *x, size_t b, int equals)
 	size_t e = eq ? (size_t)(eq - s) : n;
 	while (e > b && is_space((unsigned char)s[e - 1]))
 		e--;
-	if (e - b >= 6 && (roles_of(s + b, e - b) & R_PHPNAME))
+	if (e - b < 6 || e - b > KW_MAX_WORD + 8)
+		return;
+	if (roles_of(s + b, e - b) & R_PHPNAME) {
 		note(x, CI_PHP_NAME, b, e);
+		return;
+	}
+	/* FOOcall_user_func: one identifier that ends with such a name, one
+	 * with an underscore (an API's spelling, no word's), glued behind a
+	 * prefix past rules that want a word boundary */
+	const char *u = e - b >= 10 ? memrchr(s + b + 1, '_', e - b - 1) : NULL;
+	for (size_t k = b + 1; u && k < (size_t)(u - s) && e - k >= 8; k++)
+		if (roles_of(s + k, e - k) & R_PHPNAME) {
+			for (size_t j = b; j < k; j++) /* the prefix glued to it */
+				if (!(ci_class[(unsigned char)s[j]] & CC_IDCHAR))
+					return;
+			note(x, CI_PHP_NAME, b, e);
+			return;
+		}
 }
 
 /* One scan of a text; findings go to *x. */
@@ -1300,7 +1426,9 @@ static void scan_code(struct ci_scan *xp)
 				size_t p = i + 2;
 				int short_tag = p < n && is_space((unsigned char)s[p]);
 				p = skip_filler(&x, p);
+				/* "test<?": a tag that opens PHP where the value ends */
 				if (at(&x, i + 2, "php") || (i + 2 < n && s[i + 2] == '=') ||
+				    p == n ||
 				    (short_tag && p < n &&
 				     (ch_ident_start((unsigned char)s[p]) || s[p] == '$') &&
 				     !at(&x, p, "xml")))

@@ -326,7 +326,7 @@ static int scan_part(void *arg, const struct pol_part *p)
 	pol_scan_input(sc, p->name, p->name_len, POL_IN_KEY | POL_IN_QUERY);
 	if (p->filename) {
 		size_t o2 = pol_path_raw(sc, ".filename");
-		pol_scan_input(sc, p->filename, p->filename_len, POL_IN_PATH);
+		pol_scan_input(sc, p->filename, p->filename_len, POL_IN_PATH | POL_IN_PATHISH);
 		pol_path_pop(sc, o2);
 	}
 	if (p->type && p->type_len >= 5 && pol_memcasemem(p->type, p->type_len, "json", 4) >= 0)
