@@ -536,7 +536,9 @@ struct scan {
 	int final;          /* the window reaches the end of the input */
 	const char *s;      /* the value, for prose_value */
 	size_t n;
-	int prose; /* the value is a sentence, not a request target; -1: not asked yet */
+	int prose;   /* the value is a sentence, not a request target; -1: not asked yet */
+	int escapes; /* the input holds a '%': a decoded byte may be coded() */
+	int at_sign; /* the input holds an '@', or an escape that may decode to one */
 };
 
 /* Severity follows confidence, except for what a remote fetch of the
@@ -665,9 +667,118 @@ static int pair_name_pathish(const unsigned char *t, size_t b)
 	return 0;
 }
 
+static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int scheme_conf,
+                              const char *scheme_rule, int has_scheme);
+
+/* Did t[j] come from an escape or a look-alike character (%2f, %252f,
+ * U+FF0F for '/') rather than from the byte itself? */
+static inline int coded(const struct scan *sc, size_t j)
+{
+	return (unsigned char)sc->s[sc->w->at[j]] != sc->w->t[j];
+}
+
+/* Does the authority t[k..e) hold a password, a colon followed by anything
+ * but a port's digits? */
+static int has_password(const unsigned char *t, size_t k, size_t e)
+{
+	const unsigned char *c = memchr(t + k, ':', e - k);
+	if (!c)
+		return 0;
+	for (size_t j = (size_t)(c - t) + 1; j < e; j++)
+		if (!ch_is_digit(t[j]))
+			return 1;
+	return 0;
+}
+
+/* Userinfo that holds a backslash or another literal '@' (http://a.com\@b.com/,
+ * http://a@b@c.com/, what %5c decodes to): the authority t[k..e) ends where
+ * one parser says and another does not, so a check and the fetch see two
+ * hosts. */
+static void judge_userinfo(struct scan *sc, size_t b, size_t k, size_t e)
+{
+	const unsigned char *t = sc->w->t;
+	const unsigned char *a = memchr(t + k, '@', e - k);
+	if (!a)
+		return;
+	size_t last = (size_t)(a - t), ats = 0, bs = (size_t)-1;
+	int colon = 0;
+	for (size_t j = k; j < e; j++) {
+		if (t[j] == '@') {
+			ats += !coded(sc, j); /* %40 is how a password holds an '@' */
+			last = j;
+		} else if (t[j] == '\\' && !colon && bs == (size_t)-1) {
+			bs = j; /* before any password: a delimiter some parsers heed */
+		} else if (t[j] == ':' && !ats) {
+			colon = 1;
+		}
+	}
+	/* the backslash before the last '@' (after it, \l\o\c\a\l escapes) */
+	if (bs < last)
+		report_as(sc, "ssrf.authority_confusion", 80, 1, b, e);
+	else if (ats >= 2)
+		report_as(sc, "ssrf.authority_confusion", 70, 1, b, e);
+}
+
+/* The authority of the URL at t[b] runs from t[k] to t[e], where a '/',
+ * '?' or '#' ends it. A segment after that holding "userinfo@host"
+ * (http://example.com%2f@evil.com/, http://example.com#@evil.com/) makes
+ * parsers disagree about the host: one that decodes the slash, or takes
+ * the delimiter for part of the userinfo, fetches evil.com where a check
+ * saw example.com. */
+static void judge_delimited_userinfo(struct scan *sc, size_t b, size_t k, size_t e)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	int enc = coded(sc, e);
+	size_t j = e + 1, at = 0;
+	int colon = 0;
+	for (; j < m && j < e + SSRF_HOST && !ends_url(t[j]); j++) {
+		/* after an encoded delimiter, only a literal one ends the part
+		 * the decoding parser reads as userinfo */
+		if ((t[j] == '/' || t[j] == '?' || t[j] == '#') && !(enc && coded(sc, j)))
+			break;
+		if (t[j] == '@')
+			at = j;
+		colon |= t[j] == ':' && !at;
+	}
+	if (!at)
+		return;
+	/* a host after the '@': a name whose last label has two letters or
+	 * more, or a dotted address ("/@user" is a handle) */
+	size_t dots = 0, label = 0, h = at + 1;
+	int ok = h < j;
+	for (; h < j && t[h] != ':' && ok; h++) {
+		if (t[h] == '.') {
+			dots++;
+			label = 0;
+		} else if (ch_is_alpha(t[h])) {
+			label++;
+		} else if (ch_is_digit(t[h]) || t[h] == '-') {
+			label = 0;
+		} else {
+			ok = 0;
+		}
+	}
+	if (!ok || !dots || !(label >= 2 || ch_is_digit(t[h - 1])))
+		return;
+	int conf;
+	if (enc && !has_password(t, k, e))
+		conf = 80; /* an encoded delimiter inside the authority: no benign spelling */
+	else if (t[e] == '/')
+		conf = colon ? 75 : 45; /* "/@user.name" may be a handle: weak */
+	else if (at == e + 1 || colon)
+		conf = 70; /* "#@host", "?@host", "#x:y@host" */
+	else
+		return;
+	report_as(sc, "ssrf.authority_confusion", conf, conf >= 70, b, j);
+	/* and the host the confused parser fetches, by its address */
+	if (conf >= 70 && ch_is_digit(t[at + 1]))
+		judge_authority(sc, at + 1, b, 0, NULL, 1);
+}
+
 /* After the authority of an http or ftp URL ending at t[e]: parser
  * confusions and inclusion tricks that need no private address. */
-static void judge_rest(struct scan *sc, size_t b, size_t e)
+static void judge_rest(struct scan *sc, size_t b, size_t k, size_t e)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
@@ -681,41 +792,10 @@ static void judge_rest(struct scan *sc, size_t b, size_t e)
 			sc->prose = prose_value(sc->s, sc->n);
 		report_as(sc, "ssrf.remote_include", sc->prose ? SSRF_MENTION : 70, 1, b, e);
 	}
-	/* http://example.com/:x@evil.com/, http://example.com%2f@evil.com/: the
-	 * first path segment holds userinfo and a host, which a parser that
-	 * decodes the slash, or a lenient one, takes as the authority
-	 * (medium.com/@user is a handle, not a host: no dot, no colon) */
-	if (e < m && t[e] == '/') {
-		size_t j = e + 1, at = 0;
-		int colon = 0;
-		for (; j < m && j < e + SSRF_HOST && t[j] != '/' && t[j] != '?' && t[j] != '#' &&
-		       !ends_url(t[j]);
-		     j++) {
-			if (t[j] == '@')
-				at = j;
-			colon |= t[j] == ':' && !at;
-		}
-		if (at) {
-			size_t dots = 0, label = 0, ok = at + 1 < j;
-			for (size_t h = at + 1; h < j && ok; h++) {
-				if (t[h] == '.') {
-					dots++;
-					label = 0;
-				} else if (ch_is_alpha(t[h])) {
-					label++;
-				} else if (ch_is_digit(t[h]) || t[h] == '-') {
-					label = 0;
-				} else {
-					ok = 0;
-				}
-			}
-			/* without the colon of userinfo, "/@user.name" may be a
-			 * handle: a weak signal */
-			if (ok && dots && label >= 2)
-				report_as(sc, "ssrf.authority_confusion", colon ? 75 : 45, colon, b,
-				          j);
-		}
-	}
+	if (sc->at_sign && e > k)
+		judge_userinfo(sc, b, k, e);
+	if (sc->at_sign && e < m && (t[e] == '/' || t[e] == '?' || t[e] == '#'))
+		judge_delimited_userinfo(sc, b, k, e);
 	/* a whole value that is a URL ending in "?" or a NUL: what follows it
 	 * in the including code (".php") becomes a query and is ignored */
 	if (b == sc->value_start && sc->final) {
@@ -725,7 +805,14 @@ static void judge_rest(struct scan *sc, size_t b, size_t e)
 		size_t end = u;
 		while (end < m && (t[end] == '"' || t[end] == '\'' || t[end] == ' '))
 			end++;
-		if (end == m && u > e && (t[u - 1] == '?' || t[u - 1] == 0))
+		int cut = u > e && (t[u - 1] == '?' || t[u - 1] == 0);
+		/* %00 inside the path ("shell.txt%00.jpg"): a C-string API stops
+		 * there; an escaped NUL has no place in a URL */
+		for (const unsigned char *z = sc->escapes && u > e ? memchr(t + e, 0, u - e) : NULL;
+		     z && !cut;
+		     z = (size_t)(z - t) + 1 < u ? memchr(z + 1, 0, (size_t)(t + u - z - 1)) : NULL)
+			cut = coded(sc, (size_t)(z - t));
+		if (end == m && cut)
 			report_as(sc, "ssrf.suffix_truncation", 65, 1, b, u);
 		/* a whole value that is an FTP URL: data to be fetched over a
 		 * protocol a web API has no use for, what PHP includes remotely;
@@ -930,6 +1017,22 @@ static void judge_url(struct scan *sc, size_t i)
 			report(sc, rule, scheme_mention(sc, b, conf), b, e + 1);
 		return;
 	}
+	/* file:///etc/passwd; and without the "//", as Java's URL and curl
+	 * read it: file:/etc/passwd, file:c:/windows/win.ini. Java prints a
+	 * file's URL that way in its logs ("at URI file:/var/task/x.xml"), so
+	 * that form counts only where a value starts: the whole value, after
+	 * '=', a quote, '>', ':' or '/', or in a URL or file-path field. */
+	int path = kind == K_LOCAL &&
+	           (slashes == 1 ? k < m && (ch_is_alnum(t[k]) || t[k] == '.' || t[k] == '~')
+	                         : slashes == 0 && k + 2 < m && ch_is_alpha(t[k]) &&
+	                               t[k + 1] == ':' && (t[k + 2] == '/' || t[k + 2] == '\\'));
+	if (path) {
+		int starts = b == sc->value_start ||
+		             (sc->where & (POL_IN_URLISH | POL_IN_PATHISH)) ||
+		             (b > 0 && memchr("=\"'>:/", t[b - 1], 6));
+		report(sc, rule, starts ? conf : SSRF_MENTION, b, k);
+		return;
+	}
 	if (kind == K_LOCAL && slashes >= 2) {
 		report(sc, rule, scheme_mention(sc, b, conf), b, k);
 		return;
@@ -937,7 +1040,7 @@ static void judge_url(struct scan *sc, size_t i)
 	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
 		size_t e = judge_authority(sc, k, b, conf, rule, 1);
 		if (special || kind == K_FTP)
-			judge_rest(sc, b, e);
+			judge_rest(sc, b, k, e);
 		/* parser differentials ("http://a.com:80 &@b.com# @127.0.0.1/"):
 		 * once the authority ended oddly, every later '@' starts a host
 		 * some parser will use */
@@ -1069,7 +1172,15 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	int escapes = !ctx || (ctx->chars & POL_CH_PERCENT);
 	int wide = escapes || (ctx->chars & POL_CH_HIGH);
 	struct window w;
-	struct scan sc = {&w, ctx ? ctx->where : 0, hit, 0, (size_t)-1, 0, s, n, -1};
+	struct scan sc = {.w = &w,
+	                  .where = ctx ? ctx->where : 0,
+	                  .hit = hit,
+	                  .value_start = (size_t)-1,
+	                  .s = s,
+	                  .n = n,
+	                  .prose = -1,
+	                  .escapes = escapes,
+	                  .at_sign = escapes || (ctx->chars & POL_CH_AT)};
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
