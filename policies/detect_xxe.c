@@ -22,6 +22,8 @@ enum xxe_kind {
 	XXE_NONE,
 	XXE_ENTITY_DECL,  /* internal entity declared: a probe */
 	XXE_DTD_ENTITY,   /* the same, in a DOCTYPE's internal subset */
+	XXE_UNDECLARED,   /* &name; no DTD declares, in an XML document's text */
+	XXE_PINGBACK,     /* XML-RPC pingback.ping: the server fetches a URL */
 	XXE_CDATA_SPLIT,  /* a tag split by CDATA sections past a filter */
 	XXE_PI_IMPORT,    /* <?import implementation=...>: a fetched behaviour */
 	XXE_SVG_LOCAL,    /* SVG element fetching a local or odd scheme */
@@ -41,6 +43,8 @@ static const struct {
     [XXE_NONE] = {NULL, POL_SEV_INFO, 0},
     [XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
     [XXE_DTD_ENTITY] = {"xxe.dtd_entity_declaration", POL_SEV_HIGH, 70},
+    [XXE_UNDECLARED] = {"xxe.undeclared_entity", POL_SEV_HIGH, 65},
+    [XXE_PINGBACK] = {"xxe.xmlrpc_pingback", POL_SEV_HIGH, 70},
     [XXE_CDATA_SPLIT] = {"xxe.cdata_split_tag", POL_SEV_HIGH, 75},
     [XXE_PI_IMPORT] = {"xxe.import_instruction", POL_SEV_HIGH, 80},
     [XXE_SVG_LOCAL] = {"xxe.svg_external_ref", POL_SEV_HIGH, 80},
@@ -322,6 +326,154 @@ static void document_features(struct xxe_scan *x)
 	}
 }
 
+/* An XML-RPC call of pingback.ping: the server fetches the source URL it
+ * is handed (server-side request forgery through XML-RPC, and a port
+ * scanner when the answer tells closed from open). Element names are
+ * case-sensitive in XML, as XML-RPC servers read them. */
+static void xmlrpc_pingback(struct xxe_scan *x)
+{
+	const char *s = x->s, *m = memmem(s, x->n, "<methodName", 11);
+	if (!m)
+		return;
+	size_t i = (size_t)(m - s) + 11;
+	while (i < x->n && s[i] != '>' && i - (size_t)(m - s) < 64)
+		i++; /* attributes, if any */
+	if (i >= x->n)
+		return;
+	i = skip_space(x, i + 1);
+	size_t b = i;
+	if (x->n - i < 13 || memcmp(s + i, "pingback.ping", 13) != 0)
+		return;
+	i = skip_space(x, i + 13);
+	if (i < x->n && s[i] == '<')
+		note(x, XXE_PINGBACK, b, i);
+}
+
+/* Elements a fragment of HTML starts with: their documents use HTML's
+ * named references (&nbsp; &copy;), which no DTD of theirs declares. */
+static const char *const html_roots[] = {
+    "a",      "abbr",    "article", "aside",   "b",      "blockquote", "body",   "br",
+    "button", "caption", "center",  "cite",    "code",   "dd",         "del",    "details",
+    "dfn",    "div",     "dl",      "dt",      "em",     "figcaption", "figure", "font",
+    "footer", "form",    "h1",      "h2",      "h3",     "h4",         "h5",     "h6",
+    "head",   "header",  "hr",      "html",    "i",      "img",        "ins",    "kbd",
+    "label",  "li",      "main",    "mark",    "nav",    "ol",         "option", "p",
+    "pre",    "q",       "s",       "section", "select", "small",      "span",   "strike",
+    "strong", "sub",     "summary", "sup",     "table",  "tbody",      "td",     "textarea",
+    "tfoot",  "th",      "thead",   "time",    "title",  "tr",         "tt",     "u",
+    "ul",     "var",
+};
+
+/* HTML's named references that text carries (&nbsp;, &eacute;): a
+ * document holding them is HTML pasted into XML, not an entity attack. */
+static const char *const html_refs[] = {
+    "nbsp",   "copy",   "reg",    "trade", "hellip", "mdash",  "ndash",  "lsquo",  "rsquo",
+    "ldquo",  "rdquo",  "sbquo",  "bdquo", "laquo",  "raquo",  "lsaquo", "rsaquo", "bull",
+    "middot", "deg",    "euro",   "pound", "yen",    "cent",   "curren", "times",  "divide",
+    "plusmn", "sect",   "para",   "shy",   "ensp",   "emsp",   "thinsp", "zwnj",   "zwj",
+    "lrm",    "rlm",    "larr",   "rarr",  "uarr",   "darr",   "harr",   "iexcl",  "iquest",
+    "micro",  "macr",   "ordf",   "ordm",  "not",    "brvbar", "dagger", "permil", "prime",
+    "hearts", "spades", "clubs",  "diams", "check",  "star",   "frasl",  "oline",  "infin",
+    "ne",     "le",     "ge",     "asymp", "minus",  "szlig",  "eth",    "thorn",  "ETH",
+    "THORN",  "emsp13", "hairsp", "numsp", "puncsp", "half",   "sup1",   "sup2",   "sup3",
+    "frac12", "frac14", "frac34",
+};
+
+/* Is s[b..e) one of HTML's named references? The accented letters come
+ * by grammar (a letter, then acute, grave, circ, uml, tilde, ring, cedil,
+ * slash or lig), the Greek letters and the rest from the lists. */
+static int html_ref(const char *s, size_t b, size_t e)
+{
+	static const char *const marks[] = {"acute", "grave", "circ",  "uml", "tilde",
+	                                    "ring",  "cedil", "slash", "lig"};
+	static const char *const greek[] = {
+	    "alpha",  "beta",   "gamma",   "delta", "epsilon", "zeta",    "eta",   "theta", "iota",
+	    "kappa",  "lambda", "mu",      "nu",    "xi",      "omicron", "pi",    "rho",   "sigma",
+	    "sigmaf", "tau",    "upsilon", "phi",   "chi",     "psi",     "omega",
+	};
+	size_t n = e - b;
+	for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+		size_t l = strlen(marks[k]);
+		size_t letters = k == 8 ? 2 : 1; /* eacute, Ccedil; aelig, szlig */
+		if (n == l + letters && ch_is_alpha((unsigned char)s[b]) &&
+		    ch_is_alpha((unsigned char)s[b + letters - 1]) &&
+		    memcmp(s + e - l, marks[k], l) == 0)
+			return 1;
+	}
+	for (size_t k = 0; k < sizeof(greek) / sizeof(greek[0]); k++)
+		if (strlen(greek[k]) == n && ch_lower((unsigned char)s[b]) == greek[k][0] &&
+		    memcmp(s + b + 1, greek[k] + 1, n - 1) == 0)
+			return 1; /* alpha, Alpha */
+	for (size_t k = 0; k < sizeof(html_refs) / sizeof(html_refs[0]); k++)
+		if (strlen(html_refs[k]) == n && memcmp(s + b, html_refs[k], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* XML's five predefined entities (names are case-sensitive). */
+static int predefined(const char *w, size_t n)
+{
+	static const char *const names[] = {"amp", "lt", "gt", "quot", "apos"};
+	for (size_t k = 0; k < 5; k++)
+		if (strlen(names[k]) == n && memcmp(w, names[k], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* &systemEntity; in the text of an XML document that declares nothing:
+ * only the five predefined entities exist without a DTD, so the reference
+ * is to an entity the attacker declared elsewhere (an external DTD the
+ * parser loads, a subset sent before) or a probe for one. An HTML
+ * fragment (its root element HTML's, or the reference one of HTML's
+ * names) is not this. */
+static void undeclared_ref(struct xxe_scan *x)
+{
+	const char *s = x->s;
+	size_t n = x->n, i = skip_space(x, 0);
+	if (i >= n || s[i] != '<' || !memchr(s + i, '&', n - i))
+		return;
+	/* the root element: past the XML declaration and comments */
+	size_t r = i;
+	while (r < n && s[r] == '<' && r + 1 < n && (s[r + 1] == '?' || s[r + 1] == '!')) {
+		if (s[r + 1] == '!' && !at(x, r + 2, "--"))
+			return; /* a DOCTYPE, a CDATA section: judged elsewhere */
+		size_t e = find(x, r + 2, s[r + 1] == '?' ? "?>" : "-->");
+		if (e >= n)
+			return;
+		r = skip_space(x, e + (s[r + 1] == '?' ? 2 : 3));
+	}
+	if (r >= n || s[r] != '<' || r + 1 >= n || !ch_is_alpha((unsigned char)s[r + 1]))
+		return;
+	size_t re = skip_name(x, r + 1);
+	for (size_t k = 0; k < sizeof(html_roots) / sizeof(html_roots[0]); k++)
+		if (strlen(html_roots[k]) == re - r - 1 && at(x, r + 1, html_roots[k]))
+			return;
+	if (find(x, re, "<!doctype") < n)
+		return;
+	int tag = 0;
+	for (size_t k = r; k < n; k++) {
+		char c = s[k];
+		if (c == '<') {
+			if (at(x, k + 1, "![cdata[")) { /* CDATA expands nothing */
+				size_t e = find(x, k + 9, "]]>");
+				k = e < n ? e + 2 : n;
+				continue;
+			}
+			tag = 1;
+		} else if (c == '>') {
+			tag = 0;
+		} else if (c == '&' && !tag && k + 1 < n && s[k + 1] != '#') {
+			size_t e = skip_name(x, k + 1);
+			if (e == k + 1 || e >= n || s[e] != ';' || e - k > 64)
+				continue;
+			if (!predefined(s + k + 1, e - k - 1) && !html_ref(s, k + 1, e)) {
+				note(x, XXE_UNDECLARED, k, e + 1);
+				return;
+			}
+		}
+	}
+}
+
 /* The whole scan of one text; findings go to *x. */
 static void scan_xml(struct xxe_scan *x_)
 {
@@ -439,11 +591,22 @@ static void scan_utf16(struct xxe_scan *x, int lane, size_t start)
 	}
 }
 
+/* Markup's scans, kept out of line: most inputs hold no "<", and the
+ * detector's entry then stays a few instructions. */
+static __attribute__((noinline)) void scan_markup(struct xxe_scan *x, uint32_t chars)
+{
+	scan_xml(x);
+	if (x->best < XXE_PINGBACK && (chars & POL_CH_DOT))
+		xmlrpc_pingback(x);
+	if (x->best < XXE_UNDECLARED && (chars & POL_CH_AMP) && (chars & POL_CH_SEMI))
+		undeclared_ref(x);
+}
+
 int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
 	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
 	if (ctx->chars & POL_CH_LT)
-		scan_xml(&x);
+		scan_markup(&x, ctx->chars);
 	size_t start;
 	int lane;
 	if ((ctx->chars & POL_CH_CTRL) && x.best < XXE_EXTERNAL &&
