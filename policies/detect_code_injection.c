@@ -901,7 +901,12 @@ static void dollar(struct ci_scan *x, size_t i)
 			size_t t = r + 1;
 			while (t < x->n && is_space((unsigned char)s[t]))
 				t++;
-			whole = k == i && r < x->n && s[r] == '}' && t >= x->n;
+			/* not ${HOME}: an environment variable a shell or a
+			 * configuration file expands */
+			int lower = 0;
+			for (size_t u = q; u < r; u++)
+				lower |= s[u] >= 'a' && s[u] <= 'z';
+			whole = lower && k == i && r < x->n && s[r] == '}' && t >= x->n;
 		}
 		if (q < x->n &&
 		    (s[q] == '\'' || s[q] == '"' || s[q] == '$' || s[q] == '@' || s[q] == '_' ||
@@ -1150,7 +1155,12 @@ static void whole_call(struct ci_scan *x, int bare)
 		digits &= ch_is_digit((unsigned char)s[k]) || s[k] == ',' || s[k] == ' ';
 	/* pi\v(), FILE\r\n(): a control character between a name and its
 	 * empty "()"; a URL path's last segment that is a name and "()" */
-	int odd_empty = empty && closed && ((p > e && ctl) || (!bare && p == e && a == p + 1));
+	int odd_empty =
+	    empty && closed && ((p > e && ctl) || (!bare && p == e && a == p + 1 && lower));
+	/* /odata/Products(1), /odata/A_Product(): OData addresses an entity
+	 * set's members in a URL path, its names capitalised */
+	if (!bare && !known && (ci_class[(unsigned char)s[b]] & CC_UPPER))
+		digits = underscore = 0;
 	int strong =
 	    comment || underscore || digits || (a < n && s[a] == '$') || cut || known || odd_empty;
 	note(x, comment ? CI_FILLER_CALL : strong ? CI_WHOLE_CALL : CI_PLAIN_CALL, b, p + 1);
