@@ -579,6 +579,7 @@ enum {
 	E_REST = 8, /* what judge_url looks for after an authority */
 };
 static const uint8_t ends[256] = {
+    [0] = E_HOST, /* a C-string resolver stops at a NUL (127.0.0.1%00.example.com) */
     [' '] = E_HOST | E_URL | E_REST,
     ['\t'] = E_HOST | E_URL,
     ['"'] = E_HOST | E_URL | E_REST,
@@ -796,6 +797,13 @@ static void judge_rest(struct scan *sc, size_t b, size_t k, size_t e)
 		judge_userinfo(sc, b, k, e);
 	if (sc->at_sign && e < m && (t[e] == '/' || t[e] == '?' || t[e] == '#'))
 		judge_delimited_userinfo(sc, b, k, e);
+	/* the host cut by an escaped NUL or a backslash before more of a
+	 * name (evil.com%00.example.com, evil.com\.example.com): a C resolver
+	 * or a WHATWG parser stops at evil.com, a check reading on sees
+	 * example.com */
+	if (e + 2 < m && t[e + 1] == '.' && ch_is_alnum(t[e + 2]) &&
+	    (t[e] == '\\' || (t[e] == 0 && coded(sc, e))))
+		report_as(sc, "ssrf.authority_confusion", 80, 1, b, e + 2);
 	/* a whole value that is a URL ending in "?" or a NUL: what follows it
 	 * in the including code (".php") becomes a query and is ignored */
 	if (b == sc->value_start && sc->final) {
