@@ -47,6 +47,7 @@ static const struct {
     /* shells and interpreters */
     {"sh", 0},
     {"bash", 0},
+    {"rc", W_EN}, /* Plan 9's shell */
     {"dash", W_EN},
     {"zsh", 0},
     {"ksh", 0},
@@ -157,6 +158,7 @@ static const struct {
     {"reg", W_EN},
     {"vi", 0},
     {"vim", 0},
+    {"ex", W_EN}, /* vi's line mode: ex -c ':!id' */
     {"gcc", 0},
     /* network */
     {"curl", 0},
@@ -285,15 +287,38 @@ static const struct {
     {"aa-", 0},
 };
 
-/* English words that, with these subcommands, are Windows administration. */
+/* English words that, with these subcommands, are Windows administration,
+ * or a package manager installing (told from a sentence about it, "npm
+ * install is slow", by its function words: talk). */
 static const struct {
 	const char *program, *verb;
+	int talk;
 } admin_verbs[] = {
-    {"net", "user"},          {"net", "localgroup"},  {"net", "group"},  {"net", "view"},
-    {"net", "share"},         {"net", "use"},         {"net", "start"},  {"net", "stop"},
-    {"net", "session"},       {"net", "accounts"},    {"reg", "add"},    {"reg", "query"},
-    {"reg", "delete"},        {"reg", "save"},        {"reg", "export"}, {"netsh", "firewall"},
-    {"netsh", "advfirewall"}, {"netsh", "interface"}, {"netsh", "wlan"},
+    {"net", "user", 0},
+    {"net", "localgroup", 0},
+    {"net", "group", 0},
+    {"net", "view", 0},
+    {"net", "share", 0},
+    {"net", "use", 0},
+    {"net", "start", 0},
+    {"net", "stop", 0},
+    {"net", "session", 0},
+    {"net", "accounts", 0},
+    {"reg", "add", 0},
+    {"reg", "query", 0},
+    {"reg", "delete", 0},
+    {"reg", "save", 0},
+    {"reg", "export", 0},
+    {"netsh", "firewall", 0},
+    {"netsh", "advfirewall", 0},
+    {"netsh", "interface", 0},
+    {"netsh", "wlan", 0},
+    /* package managers installing: code fetched and run */
+    {"pip", "install", 1},
+    {"npm", "install", 1},
+    {"apt", "install", 1},
+    {"yum", "install", 1},
+    {"aptitude", "install", 1},
 };
 
 /* Functions of scripting languages that hand a string to the shell. */
@@ -433,7 +458,11 @@ static int decode_one(const char *s, size_t n, size_t *i)
 	           ch_lower((unsigned char)s[p + 3]) == 'b') {
 		*i = p + 4;
 		return 0x1b;
-	} else if (c == '\\' && p + 1 < n && (s[p + 1] == 'n' || s[p + 1] == 'r')) {
+	} else if (c == '\\' && p + 1 < n && (s[p + 1] == 'n' || s[p + 1] == 'r') &&
+	           !(p + 3 < n && s[p + 2] == '\\' && ch_is_alpha(s[p + 3]) &&
+	             !strchr("nrtbfvaeux", s[p + 3]))) {
+		/* not before an escape no C string writes (cu\r\l): the shell's
+		 * backslashes before letters, no line break */
 		/* "\n" written out, as payload lists and JSON-in-JSON carry it */
 		*i = p + 2;
 		return '\n';
@@ -448,6 +477,16 @@ static void window_fill(struct window *w, const char *s, size_t n, size_t *i)
 {
 	while (*i < n && w->m < CMDI_WIN) {
 		size_t from = *i;
+		if (s[from] == '\\' && from + 1 < n && s[from + 1] == '\\' && w->m + 1 < CMDI_WIN) {
+			/* an escaped backslash escapes nothing after it: in "cu$v\\r\l"
+			 * the r is a letter, no written-out line break */
+			w->buf[w->m] = w->buf[w->m + 1] = '\\';
+			w->at[w->m] = (uint32_t)from;
+			w->at[w->m + 1] = (uint32_t)from + 1;
+			w->m += 2;
+			*i += 2;
+			continue;
+		}
 		int c = w->plus && s[from] == '+' ? (++*i, ' ') : decode_one(s, n, i);
 		w->buf[w->m] = (unsigned char)c;
 		w->at[w->m] = (uint32_t)from;
@@ -470,6 +509,7 @@ struct word {
 	int versioned;  /* a program name with its version: gcc7.4, python3.10 */
 	size_t base;    /* where the name starts in w: after the last / or \\ before any NUL */
 	int nul;        /* a NUL byte (quoted) is in w */
+	int shell;      /* an expansion only a shell writes: $((1)), $[1+1], ${x#*} */
 };
 
 static void word_put(struct word *wd, int c)
@@ -502,14 +542,89 @@ static int is_name_char(int c)
 	return ch_is_alnum(c) || c == '_';
 }
 
+/* What skip_expansion found besides an empty expansion. */
+enum {
+	EXP_IFS = 1,   /* $IFS: a blank */
+	EXP_SHELL = 2, /* arithmetic or a pattern cut: grammar only a shell has */
+};
+
+/* A byte of an arithmetic expression: operands, operators, blanks. */
+static int arith_char(int c)
+{
+	return is_name_char(c) || c == ' ' || c == '$' || (c && strchr("+-*/%<>=!&|^~?:,", c));
+}
+
+/* At t[k] == '$': an expansion that only a shell writes, returning the index
+ * after it or k. Arithmetic, $((6*7)) (its parentheses balanced, closing
+ * together) and $[2+2] (empty, or an operator between operands: JSONPath's
+ * $[0], $[-1], $[*] and $['a'] are none); a parameter expansion that cuts a
+ * pattern, ${x#pattern} or ${x%pattern} (a template's ${name} does not). */
+static size_t shell_expansion(const unsigned char *t, size_t m, size_t k)
+{
+	size_t lim = k + 64 < m ? k + 64 : m, e;
+	if (k + 2 >= m)
+		return k;
+	if (t[k + 1] == '(' && t[k + 2] == '(') {
+		int depth = 2;
+		for (e = k + 3; e < lim; e++) {
+			if (t[e] == '(') {
+				depth++;
+			} else if (t[e] == ')') {
+				if (depth == 2) /* $((a)+b) is a command's subshell */
+					return e + 1 < m && t[e + 1] == ')' ? e + 2 : k;
+				depth--;
+			} else if (!arith_char(t[e])) {
+				return k;
+			}
+		}
+		return k;
+	}
+	if (t[k + 1] == '[') {
+		int operand = 0, op = 0;
+		for (e = k + 2; e < lim && t[e] != ']'; e++) {
+			int c = t[e];
+			if (is_name_char(c) || c == ')')
+				operand = 1;
+			else if (c && strchr("+-*/%<>=!&|^", c))
+				op |= operand;
+			else if (c != ' ' && c != '(' && c != '$')
+				return k;
+		}
+		return e < lim && (e == k + 2 || op) ? e + 1 : k;
+	}
+	if (t[k + 1] == '{') {
+		for (e = k + 2; e < lim && is_name_char(t[e]); e++)
+			;
+		if (e == k + 2 || e >= lim || (t[e] != '#' && t[e] != '%'))
+			return k;
+		for (int depth = 1; e < lim; e++) {
+			if (t[e] == '{')
+				depth++;
+			else if (t[e] == '}' && --depth == 0)
+				return e + 1;
+			else if (is_space(t[e]) || t[e] == '\n' || t[e] == '\r')
+				return k;
+		}
+	}
+	return k;
+}
+
 /* At t[k] == '$': consumes an expansion that is empty or $IFS in an attack
- * (c$@at, c${x}at, c$()at, ${IFS}, $IFS$9). Returns the index after it, or k
- * when it is something else; *ifs is set for $IFS. */
+ * (c$@at, c${x}at, c$()at, ${IFS}, $IFS$9, c${gcc7.4}at). Returns the index
+ * after it, or k when it is something else; sets EXP_IFS in *ifs for $IFS and
+ * EXP_SHELL for what shell_expansion reads. */
 static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *ifs)
 {
 	if (k + 1 >= m)
 		return k;
 	int c = t[k + 1];
+	if (c == '(' || c == '[' || c == '{') {
+		size_t e = shell_expansion(t, m, k);
+		if (e > k) {
+			*ifs |= EXP_SHELL;
+			return e;
+		}
+	}
 	if (c == '@' || c == '*' || c == '?' || c == '!' || c == '_' || c == '-' || c == '#' ||
 	    c == '$' || (c >= '0' && c <= '9'))
 		return k + 2; /* special parameters: c$@at, c$?at, c$!at */
@@ -523,9 +638,14 @@ static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *if
 			/* ${IFS}, ${IFS%??}, ${IFS:0:1} */
 			while (e < m && e < k + 24 && t[e] != '}')
 				e++;
-			*ifs = 1;
+			*ifs |= EXP_IFS;
 			return e < m && t[e] == '}' ? e + 1 : k;
 		}
+		if (e > k + 2 && e < m && t[e] == '}')
+			return e + 1;
+		/* ${gcc7.4}: no name bash accepts, yet nothing when it runs */
+		while (e < m && e < k + 40 && (is_name_char(t[e]) || t[e] == '.' || t[e] == '-'))
+			e++;
 		if (e > k + 2 && e < m && t[e] == '}')
 			return e + 1;
 		return k;
@@ -535,7 +655,7 @@ static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *if
 		while (e < m && e < k + 40 && is_name_char(t[e]))
 			e++;
 		if (e - (k + 1) == 3 && memcmp(t + k + 1, "IFS", 3) == 0)
-			*ifs = 1;
+			*ifs |= EXP_IFS;
 		return e;
 	}
 	return k;
@@ -695,6 +815,14 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 			k += 2;
 			continue;
 		}
+		if (c == '\\' && k + 2 < m && t[k + 1] == '\\' && !wd->abs && wd->len > 0 &&
+		    ch_is_alnum(t[k + 2]) && !(wd->len >= 2 && wd->w[1] == ':')) {
+			/* c\\at: the escape doubled by one more layer of quoting */
+			word_put(wd, t[k + 2]);
+			wd->obfuscated = 1;
+			k += 3;
+			continue;
+		}
 		if (c == '`' && k + 1 < m && t[k + 1] == '`' && wd->len > 0) { /* pi``ng */
 			wd->obfuscated = 1;
 			k += 2;
@@ -712,7 +840,8 @@ static void read_word(const unsigned char *t, size_t m, size_t k, struct word *w
 			if (e == k)
 				break;
 			k = e;
-			if (ifs) {
+			wd->shell |= (ifs & EXP_SHELL) != 0;
+			if (ifs & EXP_IFS) {
 				wd->ifs = 1;
 				break;
 			}
@@ -923,6 +1052,18 @@ static int program_lookup(struct word *wd, int *bindir)
 	}
 	if (!name[0])
 		return -1;
+	if (!wd->abs && !wd->glob && base > w && memchr(w, '/', wd->len) == base - 1 && bl <= 3 &&
+	    ch_is_alpha(name[0]) && (bl < 2 || ch_is_alpha(name[1]))) {
+		/* bcdboot/r, ipconfig/all: a Windows switch glued to a program
+		 * no English word spells ("and/or", "w/o" are words) */
+		char prog[CMDI_WORD + 1];
+		size_t pl = (size_t)(base - 1 - w);
+		memcpy(prog, w, pl);
+		prog[pl] = 0;
+		int e = prog_tri(prog) ? name_lookup(prog, 0) : -1;
+		if (e >= 0 && !(programs[e].flags & W_EN))
+			return e;
+	}
 	if (wd->glob) {
 		/* c?t and /???/c?t are obfuscations; "***" and "[I]n" are prose */
 		size_t lit = 0;
@@ -948,6 +1089,32 @@ static int program_lookup(struct word *wd, int *bindir)
 	return e;
 }
 
+/* A glob whose first component names a top folder of the system when the
+ * shell expands it (/[e]tc, /e??/p?ss??): a path hidden from filters. It
+ * needs a letter there (/???/c?t is read as a program); a log pattern such
+ * as /var/log/app-?.log globs no top folder. */
+static int glob_sysdir(const struct word *wd)
+{
+	static const char *const dirs[] = {"etc", "bin", "sbin", "usr",  "proc", "dev", "var",
+	                                   "tmp", "opt", "home", "root", "boot", "lib", "sys"};
+	char comp[CMDI_WORD + 1];
+	size_t l = 0, lit = 0, glob = 0;
+	if (!wd->abs || !wd->glob || wd->w[0] != '/')
+		return 0;
+	for (const char *p = wd->w + 1; *p && *p != '/'; p++) {
+		comp[l++] = *p;
+		glob += *p == '?' || *p == '*';
+	}
+	comp[l] = 0;
+	lit = l - glob;
+	if (!glob || !lit)
+		return 0;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
+		if (glob_match(comp, dirs[d]))
+			return 1;
+	return 0;
+}
+
 /* 1 when the word at t[k] is certainly no program and no statement, told
  * without reading it: ordinary bytes, / and : only (no quoting, glob,
  * expansion or Windows drive), ending where read_word must end it, and the
@@ -956,11 +1123,13 @@ static int program_lookup(struct word *wd, int *bindir)
 static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
 {
 	size_t cap = k + CMDI_WORD + 1 < m ? k + CMDI_WORD + 1 : m, e, name = k;
-	if (k + 1 >= m || !word_plain[t[k]] || t[k + 1] == ':')
-		return 0;
+	if (k + 1 >= m || !word_plain[t[k]] || t[k + 1] == ':' ||
+	    (t[k] == '.' && !word_plain[t[k + 1]]))
+		return 0; /* ". shell x": sqlite_shell reads it */
 	int a = word_plain[t[k]], b = ch_lower(t[k + 1]);
-	if ((a == 'f' && b == 'o') || (a == 'i' && b == 'f') || (a == 'a' && b == 'l'))
-		return 0; /* for, if, alias: judge_statement reads them */
+	if ((a == 'f' && b == 'o') || (a == 'i' && b == 'f') || (a == 'a' && b == 'l') ||
+	    (a == 'a' && b == 't' && (k + 2 >= m || is_space(t[k + 2]))))
+		return 0; /* for, if, alias, at: judge_statement reads them */
 	for (e = k + 1;; e++) {
 		while (e + 4 <= cap && (word_one[t[e]] & word_one[t[e + 1]] & word_one[t[e + 2]] &
 		                        word_one[t[e + 3]]))
@@ -985,6 +1154,10 @@ static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
 		return 0; /* id.exe: the name is "id" */
 	if (name == e)
 		return 1; /* "dir/": no name at all */
+	if (e - name <= 3 && name > k + 1 && t[name - 1] == '/' &&
+	    !memchr(t + k, '/', name - 1 - k) &&
+	    tri_has(ch_lower(t[k]), ch_lower(t[k + 1]), k + 2 < name - 1 ? ch_lower(t[k + 2]) : 0))
+		return 0; /* bcdboot/r: a program, then a switch */
 	if (e - name > prog_maxlen_nodash && !memchr(t + name, '-', e - name) &&
 	    !ch_is_digit(t[e - 1]) && t[e - 1] != '.' && t[e - 1] != '_')
 		return 1; /* user4008@example.com: longer than any name */
@@ -1024,7 +1197,7 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 		if (k < m && t[k] == '$') {
 			int f = 0;
 			size_t e = skip_expansion(t, m, k, &f);
-			if (f) {
+			if (f & EXP_IFS) {
 				nx.ifs = 1;
 				k = e;
 				continue;
@@ -1046,6 +1219,11 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 		size_t e = k + 1;
 		while (e < m && e < k + 160 && t[e] != c)
 			e++;
+		/* kill '-'9, kill "-9": an option quoted whole or in part (the
+		 * quote glued to the rest of its word) */
+		if (e < m && t[e] == c && d == '-' &&
+		    (e + 1 < m ? ch_is_alnum(t[e + 1]) || is_word_end(t[e + 1]) : 1))
+			nx.kind = F_ARGS;
 		for (e++; e < m && is_space(t[e]); e++)
 			;
 		if (e < m && (t[e] == '>' || t[e] == '|'))
@@ -1077,6 +1255,11 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 			return nx;
 		e++;
 	}
+	/* rc script.sh: a script file, as a shell's argument */
+	if ((e - k > 3 && same_ci((const char *)t + e - 3, ".sh", 3)) ||
+	    (e - k > 4 && (same_ci((const char *)t + e - 4, ".ps1", 4) ||
+	                   same_ci((const char *)t + e - 4, ".bat", 4))))
+		return nx;
 	nx.kind = F_PLAIN;
 	return nx;
 }
@@ -1098,8 +1281,8 @@ static int assigned_before(const unsigned char *t, size_t m, size_t k)
 		    !(ch_is_alpha(v) || v == '/' || v == '\'' || v == '"'))
 			continue;
 		if (p == 0 || is_space(t[p - 1]) || t[p - 1] == ';' || t[p - 1] == '&' ||
-		    t[p - 1] == '|' || t[p - 1] == '\n')
-			return 1;
+		    t[p - 1] == '|' || t[p - 1] == '\n' || t[p - 1] == '=')
+			return 1; /* cmd=garb=adduse[r];$garb: a value that assigns */
 	}
 	return 0;
 }
@@ -1159,6 +1342,10 @@ struct scan {
 	int quiet; /* no byte scan_window stops at is in the input: only its start is judged */
 	size_t lead_sep; /* the separator after a program that starts the input ("time; id") */
 	int equals;      /* an '=' may be in the decoded input */
+	int query;       /* an '=' after a '?' or '&' may be in it: values of a query */
+	int args_only;   /* judging a query's value: only a command with arguments counts */
+	size_t start;    /* where the value starts, after blanks and quotes */
+	int opening;     /* judging after a ';' that starts the value, glued to a word */
 };
 
 static int is_prose(struct scan *sc)
@@ -1298,11 +1485,38 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 		}
 		return 0;
 	}
-	if (word_is(wd, "alias")) {
-		/* alias [-p|+m...] name=value */
-		while (k + 1 < m && (t[k] == '-' || t[k] == '+') && ch_is_alnum(t[k + 1]))
-			for (k += 2; k < m && is_space(t[k]); k++)
+	if (word_is(wd, "at") && (st == ST_TIGHT || st == ST_CALL)) {
+		/* ;at 2:00 "cmd", at now + 1 minute: a job for later */
+		size_t e = k;
+		while (e < m && e < k + 2 && ch_is_digit(t[e]))
+			e++;
+		if (e > k && e + 2 < m && t[e] == ':' && ch_is_digit(t[e + 1]) &&
+		    ch_is_digit(t[e + 2]))
+			e += 3;
+		else if (e == k && k + 3 <= m &&
+		         (same_ci((const char *)t + k, "now", 3) ||
+		          (k + 4 <= m && same_ci((const char *)t + k, "noon", 4)) ||
+		          (k + 8 <= m && same_ci((const char *)t + k, "midnight", 8))))
+			for (e = k; e < m && ch_is_alpha(t[e]); e++)
 				;
+		else
+			return 0;
+		if (e + 1 < m &&
+		    (is_space(t[e]) || ch_lower(t[e]) == 'a' || ch_lower(t[e]) == 'p')) {
+			report(sc, "cmdi.at_job", 85, from, e);
+			return 1;
+		}
+		return 0;
+	}
+	if (word_is(wd, "alias")) {
+		/* alias [-p|+m...] name=value; a junk option (+g+) is skipped */
+		while (k + 1 < m && (t[k] == '-' || t[k] == '+') && ch_is_alnum(t[k + 1])) {
+			for (k += 2; k < m && k < nx.at + 64 && !is_word_end(t[k]) && t[k] != '=';
+			     k++)
+				;
+			while (k < m && is_space(t[k]))
+				k++;
+		}
 		size_t e = k;
 		while (e < m && e < k + 40 && !is_space(t[e]) && t[e] != '=')
 			e++;
@@ -1346,6 +1560,8 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	size_t m = sc->w->m, from;
 	while (k < m && is_space(t[k]))
 		k++;
+	if (st == ST_TIGHT && k + 1 < m && t[k] == '+' && ch_is_alpha(t[k + 1]))
+		k++; /* ;+cat+/etc/passwd: a form-encoded blank after the separator */
 	if (word_is_nothing(t, m, k))
 		return;
 	/* env assignments before the command: FOO=1 cmd */
@@ -1358,6 +1574,16 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		return;
 	}
 	read_word(t, m, k, &wd);
+	if (wd.shell) {
+		/* $[2+2], ${x#{}}, $((7))z -x: the command word holds arithmetic
+		 * or a pattern cut, grammar no template or sentence writes */
+		report(sc, "cmdi.expansion",
+		       st == ST_START   ? 70
+		       : st == ST_LOOSE ? 60
+		                        : 85,
+		       from, wd.end);
+		return;
+	}
 	if (wd.len == 0 && wd.expansions >= 3 && st != ST_START) {
 		/* ;$c1$c2$c3: a command word spelled by variables, one letter each */
 		report(sc, "cmdi.var_concat", 85, from, wd.end);
@@ -1409,10 +1635,18 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	if (e < 0) {
 		if (wd.abs && bindir) /* /bin/anything */
 			report(sc, "cmdi.binary_path", st == ST_START ? 60 : 85, from, to);
+		else if (glob_sysdir(&wd)) /* /[e]tc, /e??/p?ss?? */
+			report(sc, "cmdi.glob_path",
+			       st == ST_START   ? 70
+			       : st == ST_LOOSE ? 60
+			                        : 85,
+			       from, to);
 		return;
 	}
 	unsigned fl = programs[e].flags;
 	int english = (fl & W_EN) && !wd.versioned;
+	if (wd.abs && wd.w[0] == '\\' && wd.base == 1 && !english)
+		wd.obfuscated = 1; /* \ls: the escape skips an alias of the name */
 	if (!english && nx.kind == F_PLAIN) {
 		/* ansible all -m ping: a subcommand, then options; a program no
 		 * English word spells, with an option later on its line */
@@ -1452,8 +1686,13 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 			if (nx.at + l <= m &&
 			    same_ci((const char *)t + nx.at, admin_verbs[v].verb, l) &&
 			    (nx.at + l == m || is_word_end(t[nx.at + l]))) {
-				report(sc, "cmdi.command", st == ST_START ? 65 : 85, from,
-				       nx.at + l);
+				/* "npm install is slow here": a sentence */
+				report(sc, "cmdi.command",
+				       st != ST_START ? 85
+				       : admin_verbs[v].talk && english_args(t, m, nx.at + l)
+				           ? CMDI_MENTION
+				           : 65,
+				       from, nx.at + l);
 				return;
 			}
 		}
@@ -1467,6 +1706,10 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	case ST_TIGHT:
 		hit = !english || nx.kind != F_PLAIN;
 		conf = english ? 85 : 90;
+		if (!hit && sc->opening && !(fl & W_PREFIX)) {
+			hit = 1;
+			conf = 70;
+		}
 		break;
 	case ST_LOOSE:
 		hit = nx.kind == F_ARGS || (!english && nx.kind != F_PLAIN);
@@ -1475,6 +1718,10 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	case ST_START:
 		hit = nx.kind == F_ARGS || ((fl & W_RECON) && nx.kind == F_END && !english);
 		conf = 60;
+		if (sc->args_only) {
+			hit = nx.kind == F_ARGS;
+			break;
+		}
 		/* "cscli alerts list", "ansible-config dump": the whole value
 		 * a command line, typed in lower case, of a program no English
 		 * word spells; a sentence is a mention. A name alone is data as
@@ -1684,6 +1931,46 @@ static void judge_mail(struct scan *sc, size_t k)
 	}
 }
 
+/* At t[i] == '!': the shell escape of vi and ex (":!id", "-c:\\!pwd",
+ * "+silent\\ \\!whoami"), whose command follows, or bash's history
+ * expansion: event designators (!!, !-2, !12) that rerun earlier commands,
+ * where a command starts. Two in a row make a whole value ("!-1!-2"); one
+ * needs a tight separator before it (";!!"): "wow!!" and "Hi!" are prose. */
+static void judge_bang(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m, e = i, p = i;
+	if (i > 0 && (t[i - 1] == ':' || t[i - 1] == '\\')) {
+		judge(sc, i + 1, ST_TIGHT, 0);
+		return;
+	}
+	int events = 0;
+	while (e + 1 < m && t[e] == '!' && events < 8) {
+		size_t d = e + 1 + (t[e + 1] == '-');
+		if (t[e + 1] == '!') {
+			e += 2;
+		} else if (d < m && ch_is_digit(t[d])) {
+			for (e = d; e < m && ch_is_digit(t[e]); e++)
+				;
+		} else {
+			break;
+		}
+		events++;
+	}
+	while (e < m && is_space(t[e]))
+		e++;
+	if (!events || (e < m && !is_sep(t[e])))
+		return;
+	while (p > 0 && is_space(t[p - 1]))
+		p--;
+	if (p == 0 && events >= 2)
+		report(sc, "cmdi.history", 70, i, e);
+	else if (p > 0 &&
+	         (t[p - 1] == ';' || t[p - 1] == '|' || t[p - 1] == '&' || t[p - 1] == '\n') &&
+	         sep_strength(t, m, p - 1, p) == ST_TIGHT)
+		report(sc, "cmdi.history", 85, i, e);
+}
+
 /* At t[i] == '`' after a blank or a word: a markdown code span in prose
  * ("use `ls -la` to list them")? Its command is shown, not run, unless it
  * chains another command or substitutes one inside. Returns the index of
@@ -1727,24 +2014,25 @@ static size_t markdown_fence(struct scan *sc, size_t i)
 
 /* What scan_window does at a byte: SB_CASE, a case of its switch; SB_CALL,
  * the first letter of an exec call's name. Other bytes are passed over. */
-enum { SB_CASE = 1, SB_CALL = 2 };
+enum { SB_CASE = 1, SB_CALL = 2, SB_EQ = 4 };
 static unsigned char scan_byte[256];
 
 static void __attribute__((constructor)) scan_byte_init(void)
 {
-	static const char cases[] = "\n\r;|&\"'`$<>({/\x1b";
+	static const char cases[] = "\n\r;|&\"'`$<>({/!\x1b";
 	for (const char *p = cases; *p; p++)
 		scan_byte[(unsigned char)*p] = SB_CASE;
 	for (int c = 0; c < 256; c++)
 		if (exec_first(c))
 			scan_byte[c] |= SB_CALL;
+	scan_byte['='] = SB_EQ;
 }
 
 static void scan_window(struct scan *sc, int first)
 {
 	const unsigned char *t = sc->w->t;
 	size_t m = sc->w->m;
-	const unsigned char mask = SB_CASE | (sc->calls ? SB_CALL : 0);
+	const unsigned char mask = SB_CASE | (sc->calls ? SB_CALL : 0) | (sc->query ? SB_EQ : 0);
 	/* positions whose look-ahead the window cuts are judged in the next one */
 	size_t limit = sc->final ? m : m - CMDI_KEEP;
 	if (first) {
@@ -1754,9 +2042,12 @@ static void scan_window(struct scan *sc, int first)
 		q = k;
 		while (k < m && (is_space(t[k]) || t[k] == '\'' || t[k] == '"'))
 			k++;
+		sc->start = k;
 		judge(sc, k, ST_START, 0);
 		if (q < k) /* 'i'fconfig: the quote splits the word, it does not wrap the value */
 			judge(sc, q, ST_START, 0);
+		if (q < m && t[q] == '!' && sc->quiet) /* !-1!-2 */
+			judge_bang(sc, q);
 		/* code=visudo: a form body that reached us whole; its first
 		 * value starts after the name's "=" */
 		size_t e = q;
@@ -1788,8 +2079,13 @@ static void scan_window(struct scan *sc, int first)
 				judge_mail(sc, i + 1);
 			/* fall through */
 		case ';':
+			/* ";top x": a value that opens with ';' glued to a word
+			 * ends a command it was meant to extend */
+			sc->opening =
+			    c == ';' && i == sc->start && i + 1 < m && ch_is_alpha(t[i + 1]);
 			judge(sc, i + 1,
 			      i == sc->lead_sep ? ST_TIGHT : sep_strength(t, m, i, i + 1), 0);
+			sc->opening = 0;
 			break;
 		case 0x1b: { /* a terminal escape sequence, then a command */
 			size_t k = i + 1;
@@ -1834,6 +2130,16 @@ static void scan_window(struct scan *sc, int first)
 				i = fence - 1;
 				break;
 			}
+			if (i == 0 || t[i - 1] != '`') {
+				/* `cut x``dig y`: substitutions side by side, which
+				 * markdown never writes: each runs a command line */
+				size_t cl = i + 1;
+				while (cl < m && cl < i + 160 && t[cl] != '`' && t[cl] != '\n')
+					cl++;
+				if (cl > i + 1 && cl + 2 < m && t[cl] == '`' && t[cl + 1] == '`' &&
+				    t[cl + 2] != '`' && !is_space(t[cl + 2]))
+					st = ST_CALL;
+			}
 			if (st == ST_LOOSE && markdown_span(sc, i))
 				sc->cap = CMDI_MENTION; /* separators inside are judged as ever */
 			judge(sc, i + 1, st, 0);
@@ -1869,6 +2175,22 @@ static void scan_window(struct scan *sc, int first)
 		case '{':
 			judge(sc, i, ST_TIGHT, 0); /* only a {word,arg} expansion reads a word */
 			break;
+		case '!':
+			judge_bang(sc, i);
+			break;
+		case '=': { /* ?args=env --version: a query's value starts here */
+			size_t b = i;
+			while (b > 0 && i - b < 64 &&
+			       (is_name_char(t[b - 1]) || t[b - 1] == '-' || t[b - 1] == '.'))
+				b--;
+			if (b < i && b > 0 && (t[b - 1] == '?' || t[b - 1] == '&') && i + 1 < m &&
+			    t[i + 1] != '=') {
+				sc->args_only = 1;
+				judge(sc, i + 1, ST_START, 0);
+				sc->args_only = 0;
+			}
+			break;
+		}
 		case '/': /* bash's network redirections: >& /dev/tcp/10.0.0.1/4444 */
 			if (i + 9 < m && (memcmp(t + i, "/dev/tcp/", 9) == 0 ||
 			                  memcmp(t + i, "/dev/udp/", 9) == 0))
@@ -1910,7 +2232,10 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	int plain = !(chars & (POL_CH_PERCENT | POL_CH_AMP | POL_CH_BSLASH)) && !plus;
 	/* an '=' in the decoded input comes from one in s, %3d or &#61; */
 	int equals = (chars & (POL_CH_EQUALS | POL_CH_PERCENT | POL_CH_AMP)) != 0;
-	struct scan sc = {&w, 0, hit, 0, s, n, -1, 0, calls, 0, SIZE_MAX, equals};
+	/* a query's '=' comes after a '?' or '&' (or %3f, &#63;...) */
+	int query = equals && (chars & (POL_CH_QMARK | POL_CH_AMP | POL_CH_PERCENT));
+	struct scan sc = {&w,    0, hit,      0,      s,     n, -1,       0,
+	                  calls, 0, SIZE_MAX, equals, query, 0, SIZE_MAX, 0};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
@@ -1950,6 +2275,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 			break;
 		/* keep the tail as look-ahead context for the next window */
 		sc.lead_sep = SIZE_MAX;
+		sc.start = SIZE_MAX;
 		memmove(w.buf, w.buf + w.m - CMDI_KEEP, CMDI_KEEP);
 		memmove(w.at, w.at + w.m - CMDI_KEEP, CMDI_KEEP * sizeof(w.at[0]));
 		w.m = CMDI_KEEP;
