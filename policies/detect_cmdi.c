@@ -1123,9 +1123,8 @@ static int glob_sysdir(const struct word *wd)
 static int word_is_nothing(const unsigned char *t, size_t m, size_t k)
 {
 	size_t cap = k + CMDI_WORD + 1 < m ? k + CMDI_WORD + 1 : m, e, name = k;
-	if (k + 1 >= m || !word_plain[t[k]] || t[k + 1] == ':' ||
-	    (t[k] == '.' && !word_plain[t[k + 1]]))
-		return 0; /* ". shell x": sqlite_shell reads it */
+	if (k + 1 >= m || !word_plain[t[k]] || t[k + 1] == ':' || t[k] == '.')
+		return 0; /* ". shell x", ".tables": the sqlite3 shell's, judge reads them */
 	int a = word_plain[t[k]], b = ch_lower(t[k + 1]);
 	if ((a == 'f' && b == 'o') || (a == 'i' && b == 'f') || (a == 'a' && b == 'l') ||
 	    (a == 'a' && b == 't' && (k + 2 >= m || is_space(t[k + 2]))))
@@ -1554,6 +1553,25 @@ static int sqlite_shell(const unsigned char *t, size_t m, size_t k, struct word 
 	return wd->len && !wd->toolong && program_lookup(wd, &bindir) >= 0;
 }
 
+/* At t[k] == '.': a dot-command of the sqlite3 shell that shows the
+ * databases or their schema (.databases, .tables, .schema, .dump...), alone
+ * on its line. Returns the index after it, or 0. */
+static size_t sqlite_info(const unsigned char *t, size_t m, size_t k)
+{
+	static const char *const cmds[] = {"databases", "tables", "schema", "fullschema",
+	                                   "dump",      "dbinfo", "indexes"};
+	size_t j = k + 1;
+	while (j < m && j < k + 12 && ch_is_alpha(t[j]))
+		j++;
+	if (j < m && !is_sep(t[j]) && t[j] != '"' && t[j] != '\'')
+		return 0;
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		if (strlen(cmds[c]) == j - k - 1 &&
+		    same_ci((const char *)t + k + 1, cmds[c], j - k - 1))
+			return j;
+	return 0;
+}
+
 static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 {
 	const unsigned char *t = sc->w->t;
@@ -1571,6 +1589,11 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		/* 1;.shell whoami: the sqlite3 shell's dot-command that runs a
 		 * command line (.sh, .shell, .system), quoted or not */
 		report(sc, "cmdi.sqlite_shell", st == ST_LOOSE ? CMDI_MENTION : 85, from, wd.end);
+		return;
+	}
+	size_t dot = k < m && t[k] == '.' && st == ST_TIGHT ? sqlite_info(t, m, k) : 0;
+	if (dot) { /* ;\n.databases */
+		report(sc, "cmdi.sqlite_shell", 70, from, dot);
 		return;
 	}
 	read_word(t, m, k, &wd);
@@ -1929,13 +1952,23 @@ static void judge_mail(struct scan *sc, size_t k)
 			return;
 		}
 	}
+	/* "A1 QUIT": a tagged line whose verb, in capitals, ends it */
+	for (size_t v = 0; crlf && v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+		size_t l = strlen(verbs[v]), a = e + 1 + l;
+		if (a <= m && memcmp(t + e + 1, verbs[v], l) == 0 &&
+		    (a == m || t[a] == '\r' || t[a] == '\n' || t[a] == '"' || t[a] == '<')) {
+			report(sc, "cmdi.mail_command", 70, k, a);
+			return;
+		}
+	}
 }
 
 /* At t[i] == '!': the shell escape of vi and ex (":!id", "-c:\\!pwd",
  * "+silent\\ \\!whoami"), whose command follows, or bash's history
  * expansion: event designators (!!, !-2, !12) that rerun earlier commands,
- * where a command starts. Two in a row make a whole value ("!-1!-2"); one
- * needs a tight separator before it (";!!"): "wow!!" and "Hi!" are prose. */
+ * where a command starts. Two in a row, one numbered, make a whole value
+ * ("!-1!-2"); one needs a tight separator before it (";!!"): "wow!!",
+ * "Hi!" and "!!!!" are prose. */
 static void judge_bang(struct scan *sc, size_t i)
 {
 	const unsigned char *t = sc->w->t;
@@ -1944,7 +1977,7 @@ static void judge_bang(struct scan *sc, size_t i)
 		judge(sc, i + 1, ST_TIGHT, 0);
 		return;
 	}
-	int events = 0;
+	int events = 0, numbered = 0;
 	while (e + 1 < m && t[e] == '!' && events < 8) {
 		size_t d = e + 1 + (t[e + 1] == '-');
 		if (t[e + 1] == '!') {
@@ -1952,6 +1985,7 @@ static void judge_bang(struct scan *sc, size_t i)
 		} else if (d < m && ch_is_digit(t[d])) {
 			for (e = d; e < m && ch_is_digit(t[e]); e++)
 				;
+			numbered = 1;
 		} else {
 			break;
 		}
@@ -1959,11 +1993,13 @@ static void judge_bang(struct scan *sc, size_t i)
 	}
 	while (e < m && is_space(t[e]))
 		e++;
-	if (!events || (e < m && !is_sep(t[e])))
-		return;
 	while (p > 0 && is_space(t[p - 1]))
 		p--;
-	if (p == 0 && events >= 2)
+	/* an attribute's value is a whole value too: probe="!-1!-2" */
+	int attr = p >= 2 && (t[p - 1] == '"' || t[p - 1] == '\'') && t[p - 2] == '=';
+	if (!events || (e < m && !is_sep(t[e]) && !(attr && t[e] == t[p - 1])))
+		return;
+	if ((p == 0 || attr) && events >= 2 && numbered) /* "!!!!" is a shout */
 		report(sc, "cmdi.history", 70, i, e);
 	else if (p > 0 &&
 	         (t[p - 1] == ';' || t[p - 1] == '|' || t[p - 1] == '&' || t[p - 1] == '\n') &&
@@ -2079,12 +2115,16 @@ static void scan_window(struct scan *sc, int first)
 				judge_mail(sc, i + 1);
 			/* fall through */
 		case ';':
-			/* ";top x": a value that opens with ';' glued to a word
-			 * ends a command it was meant to extend */
+			/* ";top x", "text ;top x": a ';' glued to the word after
+			 * it, not to the one before as punctuation is, ends a
+			 * command the value was meant to extend */
 			sc->opening =
-			    c == ';' && i == sc->start && i + 1 < m && ch_is_alpha(t[i + 1]);
+			    c == ';' && i + 1 < m && ch_is_alpha(t[i + 1]) &&
+			    (i == sc->start || (i > 0 && is_space(t[i - 1]) && !sc->w->plus));
 			judge(sc, i + 1,
-			      i == sc->lead_sep ? ST_TIGHT : sep_strength(t, m, i, i + 1), 0);
+			      i == sc->lead_sep || sc->opening ? ST_TIGHT
+			                                       : sep_strength(t, m, i, i + 1),
+			      0);
 			sc->opening = 0;
 			break;
 		case 0x1b: { /* a terminal escape sequence, then a command */
