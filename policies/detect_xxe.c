@@ -602,11 +602,67 @@ static __attribute__((noinline)) void scan_markup(struct xxe_scan *x, uint32_t c
 		undeclared_ref(x);
 }
 
+/* XML declared as UTF-7 (encoding="UTF-7", and parsers that honour it)
+ * hides its markup in base64 runs: "+ADwAIQ-DOCTYPE" is "<!DOCTYPE".
+ * Each run's UTF-16 units are decoded (ASCII kept, the rest '?') into a
+ * fixed stack window that is scanned as XML; a finding spans its window
+ * in the original. "+-" is a plus sign. */
+static __attribute__((noinline)) void scan_utf7(struct xxe_scan *x)
+{
+	if (!memmem(x->s, x->n, "+AD", 3) && !memmem(x->s, x->n, "UTF-7", 5) &&
+	    !memmem(x->s, x->n, "utf-7", 5))
+		return; /* no run starts with '<' '>' ';' '=', nothing says UTF-7 */
+	char buf[XXE_WINDOW];
+	const unsigned char *u = (const unsigned char *)x->s;
+	size_t i = 0;
+	while (i < x->n && x->best < XXE_EXTERNAL) {
+		size_t w = i, o = 0;
+		while (i < x->n && o < sizeof(buf)) {
+			if (u[i] != '+') {
+				buf[o++] = (char)u[i++];
+				continue;
+			}
+			i++;
+			if (i < x->n && u[i] == '-') {
+				buf[o++] = '+';
+				i++;
+				continue;
+			}
+			uint32_t acc = 0;
+			int bits = 0;
+			/* standard alphabet only: '-' ends the run, '_' is none */
+			for (; i < x->n && o < sizeof(buf) && ch_b64val(u[i]) >= 0 && u[i] != '-' &&
+			       u[i] != '_';
+			     i++) {
+				acc = (acc << 6 | (uint32_t)ch_b64val(u[i])) & 0xffffff;
+				bits += 6;
+				if (bits >= 16) {
+					bits -= 16;
+					unsigned c = (acc >> bits) & 0xffff;
+					buf[o++] = c < 0x80 ? (char)c : '?';
+				}
+			}
+			if (i < x->n && u[i] == '-')
+				i++;
+		}
+		struct xxe_scan sub = {buf, o, XXE_NONE, 0, 0};
+		scan_markup(&sub, POL_CH_DOT | POL_CH_AMP | POL_CH_SEMI);
+		note(x, sub.best, w, i);
+		if (i >= x->n || i - w < 2 * XXE_OVERLAP)
+			break;
+		i -= XXE_OVERLAP; /* a declaration across the windows' border */
+	}
+}
+
 int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
+	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL)))
+		return 0; /* no markup, plain or encoded */
 	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
 	if (ctx->chars & POL_CH_LT)
 		scan_markup(&x, ctx->chars);
+	if ((ctx->chars & POL_CH_PLUS) && x.best < XXE_EXTERNAL)
+		scan_utf7(&x);
 	size_t start;
 	int lane;
 	if ((ctx->chars & POL_CH_CTRL) && x.best < XXE_EXTERNAL &&
