@@ -387,16 +387,28 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 	return 0;
 }
 
+/* Past the line comments from j on that a line end closes: white space to
+ * the server (union#x\nselect#y\n1,2). At most max of them. */
+static size_t skip_lc(const struct sq_scan *sc, size_t j, int max)
+{
+	for (int k = 0; k < max && is_type(sc, j, SQ_COMMENT) && !is_type(sc, j + 1, SQ_END) &&
+	                T(sc, j)->off + T(sc, j)->len < sc->lx.n;
+	     k++)
+		j++;
+	return j;
+}
+
 /* union [all|distinct] [(] select <list> */
 static int union_select(const struct sq_scan *sc, size_t i, size_t lim)
 {
-	size_t j = i + 1;
+	size_t j = skip_lc(sc, i + 1, 4);
 	while (j < i + 3 && is_kw(sc, j, SQW_ALL))
 		j++; /* union distinct all select */
 	while (j < i + 5 && is_type(sc, j, SQ_LP))
 		j++;
 	if (!is_kw(sc, j, SQW_SELECT))
 		return 0;
+	j = skip_lc(sc, j + 1, 4) - 1;
 	if (select_list(sc, j + 1, lim, 0))
 		return 1;
 	/* after a literal or a closing parenthesis any column will do */
@@ -865,10 +877,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	}
 	/* -1#x\n union select: a line comment the line ends is white space
 	 * to the server; the break-out goes on after it */
-	for (int k = 0; k < 4 && is_type(sc, j, SQ_COMMENT) && !is_type(sc, j + 1, SQ_END) &&
-	                T(sc, j)->off + T(sc, j)->len < sc->lx.n;
-	     k++)
-		j++;
+	j = skip_lc(sc, j, 6);
 	const struct sq_tok *t = T(sc, j);
 	if (quoted && rejoins(sc, j, lim))
 		return found(f, "sqli.rejoin", 80, i, j + 3);
@@ -956,6 +965,17 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (numeric && !(t->flags & SQ_F_WORD) && info == OI_LIT &&
 		    is_kw(sc, e, SQW_UNION) && (is_type(sc, e + 1, SQ_END) || cut_off(sc, e + 1)))
 			return found(f, "sqli.union", 80, i, e + 1);
+		/* test'-1/1 union select: a one-word value worked on with
+		 * literals, then union select, the list cut off or read */
+		if ((numeric || (quoted && one_word_literal(sc))) && !(t->flags & SQ_F_WORD) &&
+		    info == OI_LIT && is_kw(sc, e, SQW_UNION)) {
+			size_t k = skip_lc(sc, e + 1, 4);
+			k += is_kw(sc, k, SQW_ALL);
+			if (union_select(sc, e, lim) ||
+			    (is_kw(sc, k, SQW_SELECT) &&
+			     (is_type(sc, k + 1, SQ_END) || is_type(sc, k + 1, SQ_COMMENT))))
+				return found(f, "sqli.union", 85, i, k + 1);
+		}
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
@@ -1018,15 +1038,28 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (union_select(sc, j, lim) ||
 		    (is_kw(sc, j + 1, SQW_ALL) && is_kw(sc, j + 2, SQW_SELECT)))
 			return found(f, "sqli.union", 95, i, j + 4);
-		/* -1 union, -1#\n union #: after a number, a union the query
-		 * ends at (the select list comes later, or in a later line) */
-		if (!quoted && i > 0 && (is_type(sc, j + 1, SQ_END) || cut_off(sc, j + 1)))
-			return found(f, "sqli.union", 80, i, j + 1);
+		/* -1 union, -1#\n union #\n#: after a number, a union the
+		 * query ends at (the select list comes later, or in a later
+		 * line), or a comment ends */
+		size_t u = skip_lc(sc, j + 1, 6);
+		if (!quoted && i > 0 &&
+		    (is_type(sc, u, SQ_END) ||
+		     (is_type(sc, u, SQ_COMMENT) && is_type(sc, u + 1, SQ_END))))
+			return found(f, "sqli.union", 80, i, u);
 		/* 1 union select: the select list cut off */
-		size_t k = j + 1 + is_kw(sc, j + 1, SQW_ALL);
+		size_t k = u + is_kw(sc, u, SQW_ALL);
 		if (is_kw(sc, k, SQW_SELECT) &&
 		    (is_type(sc, k + 1, SQ_END) || is_type(sc, k + 1, SQ_COMMENT)))
 			return found(f, "sqli.union", 90, i, k + 1);
+		/* -97 union select null version()--: after a number, union
+		 * select and a value or a call, however the list goes on */
+		if (!quoted && i > 0 && is_kw(sc, k, SQW_SELECT)) {
+			const struct sq_tok *v = T(sc, skip_lc(sc, k + 1, 4));
+			if (v->type == SQ_NUM || v->type == SQ_VAR || v->type == SQ_FUNC ||
+			    (v->type == SQ_STR && !(v->flags & SQ_F_UNCLOSED)) ||
+			    (v->type == SQ_OP && (v->flags & SQ_F_STAR)))
+				return found(f, "sqli.union", 85, i, k + 1);
+		}
 		return 0;
 	}
 	case SQW_ORDER: {
@@ -1084,6 +1117,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* from information_schema.tables [where ...|limit|--]: the tail
 		 * of a select over a system catalogue, ended as SQL ends */
 		const struct sq_tok *c = T(sc, j + 1);
+		/* 1) from users where name='x'): a parenthesis closed, then a
+		 * from clause with a condition, ended as SQL ends */
+		if (closers && c->type == SQ_BARE && is_kw(sc, j + 2, SQW_WHERE) &&
+		    condition(sc, j + 3, lim, 1))
+			return found(f, "sqli.select", 85, i, j + 4);
 		if ((c->type != SQ_BARE && c->type != SQ_FUNC) || !(c->flags & SQ_F_CATALOG))
 			return 0;
 		size_t e = j + 2;
@@ -1356,6 +1394,16 @@ static int sql_group(const struct sq_scan *sc, size_t j, size_t lim)
 {
 	unsigned info = 0;
 	size_t e = group_end(sc, j, lim, &info);
+	/* ( 1 ) in ( binary ( 'b' ) ) --: compared with a second operand */
+	if (e < lim && is_type(sc, e, SQ_CMP) && !(T(sc, e)->flags & SQ_F_POSTFIX)) {
+		size_t g = operand(sc, e + 1, lim, &info);
+		if (g == SQ_FAIL || g >= lim)
+			return 0;
+		for (size_t k = e + 1; k + 1 < g; k++)
+			if (side_by_side(T(sc, k), T(sc, k + 1)) || is_type(sc, k + 1, SQ_OTHER))
+				return 0;
+		e = g;
+	}
 	if (e >= lim || !is_type(sc, e, SQ_COMMENT) || !is_type(sc, e + 1, SQ_END) ||
 	    !(info & (OI_LIT | OI_SELECT | OI_CALL | OI_VAR | OI_CMP)))
 		return 0;
@@ -1376,11 +1424,44 @@ static int sq_anchor(uint8_t type)
 	       type == SQ_KW;
 }
 
+/* Is the input a short value, an operator quoted on its own and another
+ * short value: A '&&' B, 1 "like" 2? MySQL joins literals written side by
+ * side, so put between the query's quotes it reads 'A '&&' B': the end of
+ * the application's literal, the operator, and a literal the query's own
+ * quote closes. Each value is one or two letters or digits with one blank
+ * between it and the quote ("the 'OR' key" has longer words); a short
+ * comparison word alone is prose's ("it 'is' ok"). */
+static int quoted_operator(const struct sq_scan *sc)
+{
+	const unsigned char *s = sc->lx.s;
+	size_t q = sc->lit_end, j = 1;
+	if (q < 2 || q > 3 || !sq_blank[s[q - 1]] || !sq_alnum[s[0]] || !sq_alnum[s[q - 2]])
+		return 0;
+	if (T(sc, 1)->off != q + 1)
+		return 0; /* the operator glued to the closing quote */
+	while (j < 4 && (is_type(sc, j, SQ_LOGIC) || is_type(sc, j, SQ_CMP) ||
+	                 is_type(sc, j, SQ_OP) || is_type(sc, j, SQ_NOT)))
+		j++;
+	const struct sq_tok *o = T(sc, j - 1), *r = T(sc, j);
+	/* 'is', 'in', 'not' alone: words prose quotes ("it 'is' ok") */
+	if (j == 2 && o->len <= 3 && sq_alnum[s[o->off]] && !is_type(sc, 1, SQ_LOGIC) &&
+	    ((o->type == SQ_CMP && (o->flags & SQ_F_WORD)) || o->type == SQ_NOT))
+		return 0;
+	if (j == 1 || r->type != SQ_STR || !(r->flags & SQ_F_UNCLOSED) ||
+	    !is_type(sc, j + 1, SQ_END) || o->off + o->len != r->off)
+		return 0;
+	size_t a = r->off + 1, e = sc->lx.n;
+	return e >= a + 2 && e <= a + 3 && sq_blank[s[a]] && sq_alnum[s[a + 1]] &&
+	       sq_alnum[s[e - 1]];
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
 	if (i == 1 && quote)
-		return after_breakout(sc, 1, 1, f) || anywhere(sc, i, 0, f);
+		return after_breakout(sc, 1, 1, f) ||
+		       (quoted_operator(sc) && found(f, "sqli.rejoin", 75, 1, 2)) ||
+		       anywhere(sc, i, 0, f);
 	/* input appended after a value: " or 1=1", " union select ..." */
 	if (i == 0 && !quote && after_breakout(sc, 0, 0, f))
 		return 1;
@@ -1717,6 +1798,46 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 	}
 }
 
+/* Is s[0..n), made of letters, digits, '_' and '.' alone, one of the names
+ * sqw_lone lists: the whole name, its first dotted part (a catalogue's
+ * table: information_schema.tables) or its last (a procedure's owner:
+ * master..xp_cmdshell)? Fills *hit when it is. */
+static __attribute__((noinline)) int sq_lone_name(const char *s, size_t n, struct pol_hit *hit)
+{
+	char w[SQ_WORD_MAX];
+	size_t first = n, last = 0;
+	if (n < 8 || n >= SQ_WORD_MAX)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)s[k];
+		if (c == '.') {
+			if (first == n)
+				first = k;
+			last = k + 1;
+		} else if (!sq_alnum[c] && c != '_') {
+			return 0;
+		}
+		w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	w[n] = '\0';
+	size_t nl = sizeof(sqw_lone) / sizeof(sqw_lone[0]);
+	int is = bsearch(w, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp) != NULL;
+	if (!is && first < n) {
+		w[first] = '\0';
+		is = bsearch(w, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp) ||
+		     bsearch(w + last, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp);
+	}
+	if (!is)
+		return 0;
+	hit->rule = "sqli.catalog";
+	hit->category = POL_CAT_SQLI;
+	hit->severity = POL_SEV_HIGH;
+	hit->confidence = 80;
+	hit->off = 0;
+	hit->len = (uint32_t)n;
+	return 1;
+}
+
 /* The passes over one input; fills *hit on a finding. */
 static int scan_passes(const char *s, size_t n, uint32_t chars, struct pol_hit *hit);
 
@@ -1728,6 +1849,13 @@ static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (!s || n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
 		return 0;
+	/* information_schema, xp_cmdshell: a name alone that only SQL aimed at
+	 * the database's internals uses (sq_lone_name reads the bytes; the
+	 * quote bits let test-sqli-inert's full reading take this path too) */
+	if (!(chars & ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_DOT | POL_CH_SQUOTE |
+	                          POL_CH_DQUOTE)) &&
+	    n >= 8 && n < SQ_WORD_MAX && sq_lone_name(s, n, hit))
+		return 1;
 	/* Quote-free inputs no rule can fire on: prose of words, digits,
 	 * commas and dots gets the reading that knows keywords' neighbours
 	 * (it also passes inputs with no SQL word at all), the rest the one
