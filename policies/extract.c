@@ -5,6 +5,10 @@
  * step, after which a JSON document is rooted at '$' ("body>$.user.name"),
  * a form or cookie field is named bare ("body>name", "headers.Cookie>sid"),
  * and a known envelope's field keeps its name ("Records[0].body>Message").
+ * An XML document (a body whose Content-Type says xml, or any string that
+ * reads as one: see pol_xml_sniff) is judged whole, then each attribute
+ * value and text node decoded, at its element path after the '>':
+ * "body>/root/a/@probe", "Records[0].body>/soap:Envelope/soap:Body/q/text()".
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 
 #include "decode.h"
 #include "pol-private.h"
+#include "xml.h"
 
 #define J(d, i) (&(d)->nodes[(i)])
 
@@ -69,10 +74,65 @@ static bool scan_nested_json(struct pol_scan *sc, const char *s, size_t n, uint3
 	return true;
 }
 
+static uint32_t key_where(const char *k, size_t n);
+static void scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where, uint32_t skip);
+
+struct xml_ctx {
+	struct pol_scan *sc;
+	uint32_t where;
+	uint32_t skip; /* the detectors that reported on the whole document */
+};
+
+static int scan_xml_item(void *arg, const struct pol_xml_item *it)
+{
+	struct xml_ctx *x = arg;
+	struct pol_scan *sc = x->sc;
+	size_t old = pol_path_raw(sc, it->path);
+	/* the attribute's or element's name says what it holds, as a key does */
+	scan_value(sc, it->val, it->len, x->where | key_where(it->name, it->name_len), x->skip);
+	pol_path_pop(sc, old);
+	return sc->stop;
+}
+
+/* An XML document already judged whole (done: the detectors that reported
+ * on it): each of its values judged decoded, one layer deeper, by the other
+ * detectors. One that does not parse was judged whole and that is all; when
+ * its Content-Type said XML, that is worth a note (without weight). */
+static void scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t where, uint32_t done,
+                     bool declared)
+{
+	if (sc->layers >= sc->pol->limits.layers) {
+		pol_scan_limit(sc, POL_CAT_TOO_DEEP, "limit.layers");
+		return;
+	}
+	struct xml_ctx x = {sc, where & ~POL_IN_BODY, done};
+	bool too_deep;
+	sc->layers++;
+	size_t old = pol_path_raw(sc, ">");
+	int r = pol_xml_each(s, n, sc->pol->limits.depth, scan_xml_item, &x, &too_deep);
+	pol_path_pop(sc, old);
+	sc->layers--;
+	if (too_deep)
+		pol_scan_limit(sc, POL_CAT_TOO_DEEP, "limit.depth");
+	if (r == -EINVAL && declared)
+		pol_scan_limit(sc, POL_CAT_MALFORMED, "malformed.xml");
+}
+
+/* A string value: a JSON document inside it walked, an XML one judged
+ * whole and by its values, anything else one input (less the skip bits'
+ * detectors). */
+static void scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where, uint32_t skip)
+{
+	if (scan_nested_json(sc, s, n, where))
+		return;
+	uint32_t done = pol_scan_input_skip(sc, s, n, where, skip);
+	if (!sc->stop && pol_xml_sniff(s, n))
+		scan_xml(sc, s, n, where, done, false);
+}
+
 void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
-	if (!scan_nested_json(sc, s, n, where))
-		pol_scan_input(sc, s, n, where);
+	scan_value(sc, s, n, where, 0);
 }
 
 /* What a field's name says its string value holds: a URL ("url", "uri",
@@ -337,8 +397,26 @@ static int scan_part(void *arg, const struct pol_part *p)
 	return sc->stop;
 }
 
+/* A media type of XML: "application/xml", "text/xml", "application/soap+xml"
+ * (subtype xml or ending "+xml"; not "...openxmlformats...", a zip). */
+static bool ct_says_xml(const char *ct, size_t n)
+{
+	if (!ct)
+		return false;
+	const char *semi = memchr(ct, ';', n);
+	size_t e = semi ? (size_t)(semi - ct) : n;
+	while (e && (ct[e - 1] == ' ' || ct[e - 1] == '\t'))
+		e--;
+	const char *slash = memchr(ct, '/', e);
+	if (!slash || e < 3 || strncasecmp(ct + e - 3, "xml", 3) != 0)
+		return false;
+	size_t sub = (size_t)(ct + e - (slash + 1));
+	return sub == 3 || ct[e - 4] == '+';
+}
+
 /* A request body as the handler reads it, by its Content-Type: JSON walked
- * by path, forms and multipart split into fields, anything else whole. */
+ * by path, forms and multipart split into fields, XML judged whole and by
+ * its values, anything else whole. */
 static void scan_body(struct pol_scan *sc, const char *s, size_t n, const char *ct, size_t ctn)
 {
 	if (n == 0)
@@ -359,7 +437,10 @@ static void scan_body(struct pol_scan *sc, const char *s, size_t n, const char *
 			pol_scan_input(sc, s, n, POL_IN_BODY);
 		}
 	} else if (!scan_nested_json(sc, s, n, 0)) {
-		pol_scan_input(sc, s, n, POL_IN_BODY);
+		uint32_t done = pol_scan_input_skip(sc, s, n, POL_IN_BODY, 0);
+		bool declared = ct_says_xml(ct, ctn);
+		if (!sc->stop && (declared || pol_xml_sniff(s, n)))
+			scan_xml(sc, s, n, POL_IN_BODY, done, declared);
 	}
 	pol_path_pop(sc, old);
 }

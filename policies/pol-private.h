@@ -144,6 +144,11 @@ static inline void pol_path_pop(struct pol_scan *sc, size_t len)
 
 /* Runs detectors and rules on one input at the current path (scan.c). */
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where);
+/* Same, less the detectors in the skip bits (bit 1 << category): those
+ * already reported on an input this one was read from. Returns the bits of
+ * the detectors whose hit on s was reported, skip included. */
+uint32_t pol_scan_input_skip(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                             uint32_t skip);
 /* A string value: a JSON document inside it is parsed and walked, else it is
  * one input (extract.c). */
 void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t where);

@@ -565,21 +565,27 @@ static bool percent_encoded(const char *s, size_t n)
 
 void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
+	pol_scan_input_skip(sc, s, n, where, 0);
+}
+
+uint32_t pol_scan_input_skip(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                             uint32_t skip)
+{
 	const struct pol_policy *p = sc->pol;
 	if (over_budget(sc, n))
-		return;
+		return skip;
 	if (++sc->strings > p->limits.strings) {
 		if (!sc->over_strings) {
 			sc->over_strings = true;
 			pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.strings");
 		}
 		sc->stop = true;
-		return;
+		return skip;
 	}
 	if (n > p->limits.string_bytes)
 		pol_scan_limit(sc, POL_CAT_OVERSIZE, "limit.string_bytes");
 	if (n == 0)
-		return;
+		return skip;
 	unsigned tok = where & (POL_IN_KEY | POL_IN_HEADER) ? plain_token(s, n) : 0;
 	bool plain = tok & TOKEN_PLAIN;
 	bool detect = !plain || (tok & TOKEN_MIXED);
@@ -596,20 +602,22 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 			slot = memo_find(sc->memo, s, n, where, h);
 		}
 	}
-	uint32_t done = 0; /* detectors whose hit on s was reported */
+	uint32_t done = skip; /* detectors skipped, or whose hit on s was reported */
 	if (slot && slot->klen) {
 		for (size_t i = 0; i < slot->nhit; i++) {
 			const struct pol_memo_hit *mh = &sc->memo->hits[slot->hit0 + i];
-			if (report_hit(sc, mh->cat, &mh->hit, s, n))
+			if (!(skip & (1u << mh->cat)) && report_hit(sc, mh->cat, &mh->hit, s, n))
 				done |= 1u << mh->cat;
 		}
 	} else if (detect) {
-		/* keep this one if the table has room for it and its hits */
+		/* keep this one if the table has room for it and its hits (all
+		 * of them: none skipped) */
 		struct pol_memo *m = sc->memo;
-		bool keep = slot && m->used < MEMO_SLOTS / 2 && n <= MEMO_BYTES - m->kused &&
+		bool keep = slot && !skip && m->used < MEMO_SLOTS / 2 &&
+		            n <= MEMO_BYTES - m->kused &&
 		            m->nhits + POL_CAT_CODE_INJECTION + 1 <= MEMO_HITS;
 		size_t hit0 = keep ? m->nhits : 0;
-		done = run_detectors(sc, s, n, where, plain, keep ? m : NULL, 0);
+		done = run_detectors(sc, s, n, where, plain, keep ? m : NULL, skip);
 		if (keep) {
 			memcpy(m->keys + m->kused, s, n);
 			*slot = (struct pol_memo_slot){
@@ -628,7 +636,7 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 		char *d = malloc(n + 1);
 		if (d) {
 			size_t dn = pol_url_decode(s, n, d, false);
-			run_detectors(sc, d, dn, where, false, NULL, done);
+			done = run_detectors(sc, d, dn, where, false, NULL, done);
 			free(d);
 		}
 	}
@@ -650,4 +658,5 @@ void pol_scan_input(struct pol_scan *sc, const char *s, size_t n, uint32_t where
 	}
 	if (p->nrules)
 		run_rules(sc, s, n);
+	return done;
 }

@@ -1,0 +1,508 @@
+/* A small XML reader: see xml.h. One function reads the whole document,
+ * without recursion: it runs twice, first without a callback to check the
+ * markup (so that a document that is not XML hands out nothing), then with
+ * it. Each run is linear: every byte is looked at a bounded number of times
+ * (a reference that does not decode is copied from its '&' on as text). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xml.h"
+
+struct open_el {
+	const char *name;
+	uint32_t len;
+	uint32_t plen; /* the path's length before this element */
+};
+
+struct xml_rd {
+	const char *s;
+	size_t n, i;
+	pol_xml_fn fn; /* NULL: the checking run */
+	void *arg;
+	char *out; /* the value being decoded: room for n bytes, never more */
+	size_t on;
+	char path[POL_XML_PATH_MAX + POL_XML_NAME_MAX + 16];
+	size_t plen;
+	unsigned depth;     /* elements open, kept or not */
+	unsigned depth_max; /* elements kept on stk */
+	bool too_deep;
+	struct open_el stk[POL_XML_DEPTH_MAX];
+};
+
+static inline bool is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static inline bool name_start(unsigned char c)
+{
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_' || c == ':' || c >= 0x80;
+}
+
+static inline bool name_char(unsigned char c)
+{
+	return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+static bool at(const struct xml_rd *r, const char *lit, size_t ln)
+{
+	return r->n - r->i >= ln && memcmp(r->s + r->i, lit, ln) == 0;
+}
+#define AT(r, lit) at((r), (lit), sizeof(lit) - 1)
+
+static void skip_blanks(struct xml_rd *r)
+{
+	while (r->i < r->n && is_blank((unsigned char)r->s[r->i]))
+		r->i++;
+}
+
+/* Moves past the next lit; -EINVAL when there is none. */
+static int skip_past(struct xml_rd *r, const char *lit, size_t ln)
+{
+	const char *p = memmem(r->s + r->i, r->n - r->i, lit, ln);
+	if (!p)
+		return -EINVAL;
+	r->i = (size_t)(p - r->s) + ln;
+	return 0;
+}
+
+/* A name at r->i: its length (0: none), r->i past it. */
+static size_t read_name(struct xml_rd *r)
+{
+	size_t a = r->i;
+	if (a >= r->n || !name_start((unsigned char)r->s[a]))
+		return 0;
+	while (r->i < r->n && name_char((unsigned char)r->s[r->i]))
+		r->i++;
+	return r->i - a;
+}
+
+static bool xml_char(uint32_t c)
+{
+	return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+static void put_utf8(struct xml_rd *r, uint32_t c)
+{
+	char *o = r->out + r->on;
+	if (c < 0x80) {
+		o[0] = (char)c;
+		r->on += 1;
+	} else if (c < 0x800) {
+		o[0] = (char)(0xc0 | c >> 6);
+		o[1] = (char)(0x80 | (c & 0x3f));
+		r->on += 2;
+	} else if (c < 0x10000) {
+		o[0] = (char)(0xe0 | c >> 12);
+		o[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (c & 0x3f));
+		r->on += 3;
+	} else {
+		o[0] = (char)(0xf0 | c >> 18);
+		o[1] = (char)(0x80 | (c >> 12 & 0x3f));
+		o[2] = (char)(0x80 | (c >> 6 & 0x3f));
+		o[3] = (char)(0x80 | (c & 0x3f));
+		r->on += 4;
+	}
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A reference at r->i (its '&'): the character it stands for appended to
+ * the value, r->i past it. The shortest reference of a character is no
+ * longer than its UTF-8 form ("&#128;", six bytes, two), so the value never
+ * outgrows its source. Anything else ('&' alone, a bad number, an entity a
+ * DTD would declare) is not expanded: its '&' is copied and the rest read
+ * on as text. */
+static void read_ref(struct xml_rd *r)
+{
+	const char *s = r->s;
+	size_t i = r->i + 1, n = r->n;
+	uint32_t c = 0;
+	bool ok = false;
+	if (i < n && s[i] == '#') {
+		bool hex = i + 1 < n && s[i + 1] == 'x';
+		size_t d0 = i += 1 + hex;
+		for (; i < n; i++) {
+			int v = hex ? hexval((unsigned char)s[i])
+			            : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+			if (v < 0)
+				break;
+			c = c * (hex ? 16 : 10) + (uint32_t)v;
+			if (c > 0x10ffff)
+				c = 0x110000; /* stays out of range, never wraps */
+		}
+		ok = i > d0 && i < n && s[i] == ';' && xml_char(c);
+	} else {
+		static const struct {
+			const char *name;
+			char c;
+		} predef[] = {
+		    {"lt;", '<'}, {"gt;", '>'}, {"amp;", '&'}, {"quot;", '"'}, {"apos;", '\''}};
+		for (size_t k = 0; k < sizeof(predef) / sizeof(predef[0]); k++) {
+			size_t ln = strlen(predef[k].name);
+			if (n - i >= ln && memcmp(s + i, predef[k].name, ln) == 0) {
+				c = (unsigned char)predef[k].c;
+				ok = true;
+				i += ln - 1;
+				break;
+			}
+		}
+	}
+	if (!ok) {
+		r->out[r->on++] = '&';
+		r->i++;
+		return;
+	}
+	put_utf8(r, c);
+	r->i = i + 1;
+}
+
+/* The item's path: the element's, then suffix and name (cut to
+ * POL_XML_NAME_MAX), NUL-terminated after the element's path. */
+static int emit(struct xml_rd *r, const char *suffix, const char *name, size_t len, bool attr,
+                const char *el, size_t el_len)
+{
+	size_t p = r->plen, sn = strlen(suffix);
+	memcpy(r->path + p, suffix, sn);
+	p += sn;
+	if (attr) {
+		size_t k = len > POL_XML_NAME_MAX ? POL_XML_NAME_MAX - 3 : len;
+		memcpy(r->path + p, name, k);
+		p += k;
+		if (k < len) {
+			memcpy(r->path + p, "...", 3);
+			p += 3;
+		}
+	}
+	r->path[p] = '\0';
+	struct pol_xml_item it = {r->path, p,   attr ? name : el, attr ? len : el_len, r->out,
+	                          r->on,   attr};
+	int e = r->fn(r->arg, &it);
+	r->path[r->plen] = '\0';
+	return e;
+}
+
+/* The text read since the last tag, handed out unless blank. */
+static int flush_text(struct xml_rd *r)
+{
+	size_t on = r->on;
+	int e = 0;
+	if (!r->fn || on == 0)
+		goto out;
+	size_t b = 0;
+	while (b < on && is_blank((unsigned char)r->out[b]))
+		b++;
+	if (b == on)
+		goto out;
+	/* the element the text is in (the deepest kept, below the limit) */
+	unsigned k = r->depth < r->depth_max ? r->depth : r->depth_max;
+	const struct open_el *top = k ? &r->stk[k - 1] : NULL;
+	e = emit(r, "/text()", NULL, 0, false, top ? top->name : "", top ? top->len : 0);
+out:
+	r->on = 0;
+	return e;
+}
+
+static void push(struct xml_rd *r, const char *name, size_t len)
+{
+	if (r->depth < r->depth_max) {
+		r->stk[r->depth] = (struct open_el){name, (uint32_t)len, (uint32_t)r->plen};
+		if (r->plen + 1 + len <= POL_XML_PATH_MAX) {
+			r->path[r->plen] = '/';
+			memcpy(r->path + r->plen + 1, name, len);
+			r->plen += 1 + len;
+		} else if (r->plen < 4 || memcmp(r->path + r->plen - 4, "/...", 4) != 0) {
+			memcpy(r->path + r->plen, "/...", 4);
+			r->plen += 4;
+		}
+		r->path[r->plen] = '\0';
+	} else {
+		r->too_deep = true;
+	}
+	r->depth++;
+}
+
+static void pop(struct xml_rd *r)
+{
+	r->depth--;
+	if (r->depth < r->depth_max) {
+		r->plen = r->stk[r->depth].plen;
+		r->path[r->plen] = '\0';
+	}
+}
+
+static int read_attr_value(struct xml_rd *r)
+{
+	char q = r->s[r->i++];
+	r->on = 0;
+	while (r->i < r->n) {
+		char c = r->s[r->i];
+		if (c == q) {
+			r->i++;
+			return 0;
+		}
+		if (c == '&') {
+			read_ref(r);
+			continue;
+		}
+		r->i++;
+		if (c == '\r' && r->i < r->n && r->s[r->i] == '\n')
+			r->i++;
+		/* a literal tab or line end is a space to the parser */
+		r->out[r->on++] = c == '\t' || c == '\n' || c == '\r' ? ' ' : c;
+	}
+	return -EINVAL;
+}
+
+static bool is_xmlns(const char *a, size_t n)
+{
+	return (n == 5 && memcmp(a, "xmlns", 5) == 0) || (n > 6 && memcmp(a, "xmlns:", 6) == 0);
+}
+
+/* A start tag after its '<': name, attributes, '>' or "/>". */
+static int read_start(struct xml_rd *r)
+{
+	const char *name = r->s + r->i;
+	size_t nl = read_name(r);
+	if (!nl)
+		return -EINVAL;
+	push(r, name, nl);
+	for (;;) {
+		size_t b = r->i;
+		skip_blanks(r);
+		if (r->i >= r->n)
+			return -EINVAL;
+		if (r->s[r->i] == '>') {
+			r->i++;
+			return 0;
+		}
+		if (AT(r, "/>")) {
+			r->i += 2;
+			pop(r);
+			return 0;
+		}
+		if (r->i == b)
+			return -EINVAL; /* attributes are separated by blanks */
+		const char *an = r->s + r->i;
+		size_t al = read_name(r);
+		if (!al)
+			return -EINVAL;
+		skip_blanks(r);
+		if (r->i >= r->n || r->s[r->i] != '=')
+			return -EINVAL;
+		r->i++;
+		skip_blanks(r);
+		if (r->i >= r->n || (r->s[r->i] != '"' && r->s[r->i] != '\''))
+			return -EINVAL;
+		int e = read_attr_value(r);
+		if (e)
+			return e;
+		if (r->fn && r->on && !is_xmlns(an, al) &&
+		    (e = emit(r, "/@", an, al, true, name, nl)))
+			return e;
+		r->on = 0;
+	}
+}
+
+/* An end tag after its "</": it must close the element open (when its name
+ * was kept). */
+static int read_end(struct xml_rd *r)
+{
+	const char *name = r->s + r->i;
+	size_t nl = read_name(r);
+	if (!nl || r->depth == 0)
+		return -EINVAL;
+	skip_blanks(r);
+	if (r->i >= r->n || r->s[r->i] != '>')
+		return -EINVAL;
+	r->i++;
+	if (r->depth <= r->depth_max) {
+		const struct open_el *o = &r->stk[r->depth - 1];
+		if (o->len != nl || memcmp(o->name, name, nl) != 0)
+			return -EINVAL;
+	}
+	pop(r);
+	return 0;
+}
+
+/* <!DOCTYPE ...> with its internal subset skipped, quotes and comments
+ * minded; nothing in it is read, let alone expanded. */
+static int skip_doctype(struct xml_rd *r)
+{
+	bool subset = false;
+	r->i += 9;
+	while (r->i < r->n) {
+		char c = r->s[r->i];
+		if (c == '"' || c == '\'') {
+			r->i++;
+			const char *q = memchr(r->s + r->i, c, r->n - r->i);
+			if (!q)
+				return -EINVAL;
+			r->i = (size_t)(q - r->s) + 1;
+		} else if (subset && AT(r, "<!--")) {
+			r->i += 4;
+			if (skip_past(r, "-->", 3))
+				return -EINVAL;
+		} else if (c == '[' && !subset) {
+			subset = true;
+			r->i++;
+		} else if (c == ']' && subset) {
+			subset = false;
+			r->i++;
+		} else if (c == '>' && !subset) {
+			r->i++;
+			return 0;
+		} else {
+			r->i++;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Comments and processing instructions, where markup may be; 1 when one
+ * was skipped, 0 when none is at r->i. */
+static int skip_misc(struct xml_rd *r)
+{
+	if (AT(r, "<!--")) {
+		r->i += 4;
+		return skip_past(r, "-->", 3) ? -EINVAL : 1;
+	}
+	if (AT(r, "<?")) {
+		r->i += 2;
+		return skip_past(r, "?>", 2) ? -EINVAL : 1;
+	}
+	return 0;
+}
+
+static int read_doc(struct xml_rd *r)
+{
+	int e;
+	if (AT(r, "\xef\xbb\xbf"))
+		r->i = 3;
+	/* the prolog: declaration, comments, PIs, one DOCTYPE */
+	for (bool doctype = false;;) {
+		skip_blanks(r);
+		if ((e = skip_misc(r)) < 0)
+			return e;
+		if (e)
+			continue;
+		if (!doctype && AT(r, "<!DOCTYPE")) {
+			doctype = true;
+			if ((e = skip_doctype(r)))
+				return e;
+			continue;
+		}
+		if (r->i >= r->n || r->s[r->i] != '<')
+			return -EINVAL;
+		break;
+	}
+	r->i++;
+	if ((e = read_start(r)))
+		return e;
+	/* the root's content */
+	while (r->depth) {
+		if (r->i >= r->n)
+			return -EINVAL;
+		char c = r->s[r->i];
+		if (c == '&') {
+			read_ref(r);
+		} else if (c != '<') {
+			r->i++;
+			if (c == '\r') {
+				c = '\n';
+				if (r->i < r->n && r->s[r->i] == '\n')
+					r->i++;
+			}
+			r->out[r->on++] = c;
+		} else if ((e = skip_misc(r)) != 0) {
+			if (e < 0)
+				return e;
+		} else if (AT(r, "<![CDATA[")) {
+			r->i += 9;
+			const char *end = memmem(r->s + r->i, r->n - r->i, "]]>", 3);
+			if (!end)
+				return -EINVAL;
+			for (; r->s + r->i < end; r->i++) {
+				c = r->s[r->i];
+				if (c == '\r' && r->s + r->i + 1 < end && r->s[r->i + 1] == '\n')
+					continue; /* the '\n' comes next */
+				r->out[r->on++] = c == '\r' ? '\n' : c;
+			}
+			r->i += 3;
+		} else {
+			if ((e = flush_text(r)))
+				return e;
+			if (AT(r, "</")) {
+				r->i += 2;
+				e = read_end(r);
+			} else {
+				r->i++;
+				e = read_start(r);
+			}
+			if (e)
+				return e;
+		}
+	}
+	/* after the root: blanks, comments, PIs */
+	for (;;) {
+		skip_blanks(r);
+		if (r->i >= r->n)
+			return 0;
+		if ((e = skip_misc(r)) <= 0)
+			return e < 0 ? e : -EINVAL;
+	}
+}
+
+bool pol_xml_sniff(const char *s, size_t n)
+{
+	unsigned char c0 = n >= 4 ? (unsigned char)s[0] : 0;
+	if (c0 != '<' && c0 != 0xef && !is_blank(c0))
+		return false;
+	size_t a = 0, b = n;
+	if (c0 == 0xef && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		a = 3;
+	while (a < b && is_blank((unsigned char)s[a]))
+		a++;
+	while (b > a && is_blank((unsigned char)s[b - 1]))
+		b--;
+	if (b - a < 4 || s[a] != '<' || s[b - 1] != '>')
+		return false;
+	unsigned char c = (unsigned char)s[a + 1];
+	return c == '?' ? memcmp(s + a, "<?xml", b - a >= 5 ? 5 : b - a) == 0
+	                : c == '!' || name_start(c);
+}
+
+int pol_xml_each(const char *s, size_t n, unsigned depth_max, pol_xml_fn fn, void *arg,
+                 bool *too_deep)
+{
+	*too_deep = false;
+	/* the reader and its value buffer in one block: a value is never
+	 * longer than the document */
+	struct xml_rd *r = malloc(sizeof(*r) + n + 1);
+	if (!r)
+		return -ENOMEM;
+	int e = 0;
+	for (int run = 0; run < 2 && e == 0; run++) {
+		memset(r, 0, offsetof(struct xml_rd, stk));
+		r->s = s;
+		r->n = n;
+		r->out = (char *)(r + 1);
+		r->depth_max = depth_max < POL_XML_DEPTH_MAX ? depth_max : POL_XML_DEPTH_MAX;
+		r->fn = run ? fn : NULL;
+		r->arg = arg;
+		e = read_doc(r);
+	}
+	*too_deep = r->too_deep;
+	free(r);
+	return e;
+}
