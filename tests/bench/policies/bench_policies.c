@@ -221,6 +221,64 @@ static void gen_escapes(struct vg_buf *o, size_t n)
 	vg_buf_puts(o, "\"}");
 }
 
+/* An API Gateway v2 POST event in o whose body is the XML document doc. */
+static void xml_event(struct vg_buf *o, const char *doc, size_t n)
+{
+	vg_buf_reset(o);
+	vg_buf_puts(o, "{\"version\":\"2.0\",\"routeKey\":\"POST /soap\",\"rawPath\":\"/soap\","
+	               "\"headers\":{\"content-type\":\"application/soap+xml; charset=utf-8\"},"
+	               "\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
+	               "\"isBase64Encoded\":false,\"body\":");
+	vg_buf_json_str(o, doc, n);
+	vg_buf_putc(o, '}');
+}
+
+/* A SOAP order of records (about n bytes) as an XML body. */
+static void xml_orders(struct vg_buf *o, size_t n)
+{
+	struct vg_buf d = VG_BUF_INIT(1 << 28);
+	vg_buf_puts(&d, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap:Envelope xmlns:soap="
+	                "\"http://www.w3.org/2003/05/soap-envelope\" xmlns:o=\"urn:shop\">"
+	                "<soap:Header><o:Auth token=\"c2Vzc2lvbi0xMjM0\"/></soap:Header><soap:Body>"
+	                "<o:PlaceOrder>");
+	for (unsigned i = 0; d.len < n; i++)
+		vg_buf_printf(
+		    &d,
+		    "<o:Item id=\"%u\" sku=\"SKU-%05u\" qty=\"%u\"><o:Name>Mary O&apos;Brien"
+		    "&apos;s &amp; Sons</o:Name><o:Note><![CDATA[Leave at the back door, "
+		    "ring twice]]></o:Note><o:Price currency=\"EUR\">%u.95</o:Price>"
+		    "</o:Item>\n",
+		    i, i * 7 % 100000, i % 5 + 1, i % 90 + 9);
+	vg_buf_puts(&d, "</o:PlaceOrder></soap:Body></soap:Envelope>\n");
+	xml_event(o, d.data, d.len);
+	vg_buf_fini(&d);
+}
+
+static void gen_xml_deep(struct vg_buf *o, size_t n)
+{
+	struct vg_buf d = VG_BUF_INIT(1 << 28);
+	for (size_t i = 0; i < n / 7; i++)
+		vg_buf_puts(&d, "<a>");
+	vg_buf_puts(&d, "x");
+	for (size_t i = 0; i < n / 7; i++)
+		vg_buf_puts(&d, "</a>");
+	xml_event(o, d.data, d.len);
+	vg_buf_fini(&d);
+}
+
+static void gen_xml_refs(struct vg_buf *o, size_t n)
+{
+	struct vg_buf d = VG_BUF_INIT(1 << 28);
+	vg_buf_puts(&d, "<r>");
+	for (unsigned i = 0; d.len < n; i++)
+		vg_buf_printf(
+		    &d, "<i a=\"&#x27;&lt;%u&quot;\" b='&#39;&amp;&#x7B;'>&#x22;&gt;%u&#0;&x;</i>",
+		    i, i);
+	vg_buf_puts(&d, "</r>");
+	xml_event(o, d.data, d.len);
+	vg_buf_fini(&d);
+}
+
 /* Why the engine has its own parser: speed on a 1 MB event, and strictness
  * on JSONTestSuite, against cJSON (the project's other JSON library). */
 static void compare_parsers(const char *corpora, const struct vg_buf *event)
@@ -393,6 +451,23 @@ int main(int argc, char **argv)
 		free(s);
 	}
 
+	{
+		/* a typical XML body: a SOAP order of three items */
+		struct vg_buf x = VG_BUF_INIT(1 << 20);
+		xml_orders(&x, 600);
+		double p50, p99, b50 = 0, b99;
+		time_event(x.data, x.len, 5000, &p50, &p99);
+		if (bare) {
+			struct pol_engine *with = eng;
+			eng = bare;
+			time_event(x.data, x.len, 5000, &b50, &b99);
+			eng = with;
+		}
+		printf("  %-16s %8zu %9.1f %9.1f %14.1f\n", "apigw-v2 (XML)", x.len, p50 / 1000,
+		       p99 / 1000, b50 / 1000);
+		vg_buf_fini(&x);
+	}
+
 	/* big events with the time budget lifted: a cut-short inspection
 	 * would measure the budget */
 	struct pol_engine *dflt = eng, *wide = engine_with_only(-2);
@@ -417,6 +492,14 @@ int main(int argc, char **argv)
 		time_event(varied.data, varied.len, 50, &p50, &p99);
 		printf("  %7zu bytes  p50 %8.1f us  %7.1f MB/s  (every record different)\n",
 		       varied.len, p50 / 1000, (double)varied.len / (p50 / 1e9) / 1e6);
+	}
+
+	{
+		xml_orders(&ev, 1 << 20);
+		double p50, p99;
+		time_event(ev.data, ev.len, 20, &p50, &p99);
+		printf("  %7zu bytes  p50 %8.1f us  %7.1f MB/s  (XML body, SOAP order records)\n",
+		       ev.len, p50 / 1000, (double)ev.len / (p50 / 1e9) / 1e6);
 	}
 
 	compare_parsers(c, &ev);
@@ -463,7 +546,8 @@ int main(int argc, char **argv)
 	} adv[] = {
 	    {"deep nesting", gen_deep},           {"runs of quotes", gen_quotes},
 	    {"huge key count", gen_keys},         {"escapes", gen_escapes},
-	    {"JSON in JSON x3", gen_nested_json},
+	    {"JSON in JSON x3", gen_nested_json}, {"XML deep", gen_xml_deep},
+	    {"XML references", gen_xml_refs},
 	};
 	static const size_t advsz[] = {16 << 10, 256 << 10, 4 << 20};
 	printf("  %-16s %12s %12s %12s\n", "input", "16 KB", "256 KB", "4 MB");
