@@ -463,8 +463,9 @@ static void undeclared_ref(struct xxe_scan *x)
 		} else if (c == '>') {
 			tag = 0;
 		} else if (c == '&' && !tag && k + 1 < n && s[k + 1] != '#') {
+			/* names of two or more: "AT&T;" and "R&D;" are sloppy text */
 			size_t e = skip_name(x, k + 1);
-			if (e == k + 1 || e >= n || s[e] != ';' || e - k > 64)
+			if (e < k + 3 || e >= n || s[e] != ';' || e - k > 64)
 				continue;
 			if (!predefined(s + k + 1, e - k - 1) && !html_ref(s, k + 1, e)) {
 				note(x, XXE_UNDECLARED, k, e + 1);
