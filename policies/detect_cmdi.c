@@ -557,8 +557,9 @@ static int arith_char(int c)
 /* At t[k] == '$': an expansion that only a shell writes, returning the index
  * after it or k. Arithmetic, $((6*7)) (its parentheses balanced, closing
  * together) and $[2+2] (empty, or an operator between operands: JSONPath's
- * $[0], $[-1], $[*] and $['a'] are none); a parameter expansion that cuts a
- * pattern, ${x#pattern} or ${x%pattern} (a template's ${name} does not). */
+ * $[0], $[-1], $[*] and $['a'] are none); a parameter expansion that cuts
+ * or edits: ${x#pattern}, ${x%pattern}, ${x//a/b}, ${x^^}, ${x,,},
+ * ${x:0:1} (a template's ${name}, ${a/b} or ${port:8080} does not). */
 static size_t shell_expansion(const unsigned char *t, size_t m, size_t k)
 {
 	size_t lim = k + 64 < m ? k + 64 : m, e;
@@ -595,7 +596,19 @@ static size_t shell_expansion(const unsigned char *t, size_t m, size_t k)
 	if (t[k + 1] == '{') {
 		for (e = k + 2; e < lim && is_name_char(t[e]); e++)
 			;
-		if (e == k + 2 || e >= lim || (t[e] != '#' && t[e] != '%'))
+		if (e == k + 2 || e + 1 >= lim)
+			return k;
+		int op = t[e] == '#' || t[e] == '%' ||
+		         ((t[e] == '/' || t[e] == '^' || t[e] == ',') && t[e + 1] == t[e]);
+		if (t[e] == ':' && ch_is_digit(t[e + 1])) {
+			/* ${PATH:0:1}: a substring, offset and length (Spring's
+			 * ${port:8080} has no length) */
+			size_t d = e + 1;
+			while (d < lim && ch_is_digit(t[d]))
+				d++;
+			op = d + 1 < lim && t[d] == ':' && ch_is_digit(t[d + 1]);
+		}
+		if (!op)
 			return k;
 		for (int depth = 1; e < lim; e++) {
 			if (t[e] == '{')
@@ -1484,9 +1497,18 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 		}
 		return 0;
 	}
-	if (word_is(wd, "at") && (st == ST_TIGHT || st == ST_CALL)) {
-		/* ;at 2:00 "cmd", at now + 1 minute: a job for later */
+	size_t b = from;
+	while (b > 0 && is_space(t[b - 1]))
+		b--;
+	if (word_is(wd, "at") && (st == ST_TIGHT || st == ST_CALL || (b > 0 && t[b - 1] == '|'))) {
+		/* ;at 2:00 "cmd", |at now + 1 minute, at -f x.sh now: a job for
+		 * later; "Lunch;at 12:30 with Bob" goes on in words */
 		size_t e = k;
+		if (k + 2 < m && t[k] == '-' && (t[k + 1] == 'f' || t[k + 1] == 'm') &&
+		    is_space(t[k + 2])) {
+			report(sc, "cmdi.at_job", 85, from, k + 2);
+			return 1;
+		}
 		while (e < m && e < k + 2 && ch_is_digit(t[e]))
 			e++;
 		if (e > k && e + 2 < m && t[e] == ':' && ch_is_digit(t[e + 1]) &&
@@ -1500,8 +1522,14 @@ static int judge_statement(struct scan *sc, const struct word *wd, struct next n
 				;
 		else
 			return 0;
-		if (e + 1 < m &&
-		    (is_space(t[e]) || ch_lower(t[e]) == 'a' || ch_lower(t[e]) == 'p')) {
+		if (e + 1 < m && (ch_lower(t[e]) == 'a' || ch_lower(t[e]) == 'p') &&
+		    ch_lower(t[e + 1]) == 'm')
+			e += 2;
+		size_t a = e;
+		while (a < m && is_space(t[a]))
+			a++;
+		if (a >= m || is_sep(t[a]) || t[a] == '"' || t[a] == '\'' || t[a] == '<' ||
+		    (t[a] == '+' && a + 1 < m && is_space(t[a + 1]))) {
 			report(sc, "cmdi.at_job", 85, from, e);
 			return 1;
 		}
