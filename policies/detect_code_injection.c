@@ -383,6 +383,7 @@ static struct kw_entry ci_fn_entries[COUNT(php_builtins)];
  * byte, and any byte no word holds). */
 static uint8_t ci_fold[256];
 static uint64_t ci_lengths[40][40];
+static uint8_t php_tail[40][40]; /* last two bytes of php_only_names with '_' */
 
 static inline int shape_listed(const char *s, size_t n)
 {
@@ -1041,6 +1042,13 @@ static void __attribute__((constructor)) ci_kw_init(void)
 		                       : l == '_'             ? 36
 		                                              : 39);
 	}
+	for (size_t k = 0; k < COUNT(php_only_names); k++) {
+		const char *w = php_only_names[k];
+		size_t l = strlen(w);
+		if (strchr(w, '_'))
+			php_tail[ci_fold[(unsigned char)w[l - 2]]]
+			        [ci_fold[(unsigned char)w[l - 1]]] = 1;
+	}
 	for (size_t k = 0; k < ci_nentries; k++) {
 		const char *w = ci_entries[k].word;
 		size_t l = strlen(w);
@@ -1372,7 +1380,10 @@ static void php_name(struct ci_scan *x, size_t b, int equals)
 	/* FOOcall_user_func: one identifier that ends with such a name, one
 	 * with an underscore (an API's spelling, no word's), glued behind a
 	 * prefix past rules that want a word boundary */
-	const char *u = e - b >= 10 ? memrchr(s + b + 1, '_', e - b - 1) : NULL;
+	if (e - b < 10 ||
+	    !php_tail[ci_fold[(unsigned char)s[e - 2]]][ci_fold[(unsigned char)s[e - 1]]])
+		return; /* no such name ends like this value */
+	const char *u = memrchr(s + b + 1, '_', e - b - 1);
 	for (size_t k = b + 1; u && k < (size_t)(u - s) && e - k >= 8; k++)
 		if (roles_of(s + k, e - k) & R_PHPNAME) {
 			for (size_t j = b; j < k; j++) /* the prefix glued to it */
