@@ -44,8 +44,10 @@ typedef int (*pol_xml_fn)(void *arg, const struct pol_xml_item *it);
 
 /* Whether s[0..n) may be an XML document: after an optional UTF-8 byte
  * order mark and blanks it begins with "<?xml", "<!" or '<' and a name,
- * and its last byte that is not blank is '>'. The first byte decides for
- * most strings. */
+ * and its last byte that is not blank is '>'. Without an XML declaration,
+ * HTML is not XML data ("<!DOCTYPE html", a root named as an HTML element:
+ * "<p>", "<div>"): a browser renders it, no parser hands its values to the
+ * code. The first byte decides for most strings. */
 bool pol_xml_sniff(const char *s, size_t n);
 
 /* Reads the document s[0..n) and calls fn on each of its values in

@@ -199,6 +199,9 @@ START_TEST(sniffing)
 	    "<!DOCTYPE r><r/>",
 	    "<!-- c --><r/>",
 	    "<soap:Envelope></soap:Envelope>",
+	    "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"/>",
+	    "<paragraph>x</paragraph>",
+	    "<bodyText/>",
 	};
 	static const char *const no[] = {
 	    "",
@@ -213,6 +216,11 @@ START_TEST(sniffing)
 	    "a<r/>",
 	    "<?x",
 	    "\xef\xbb<r/>",
+	    /* HTML without an XML declaration: rendered, not parsed */
+	    "<p>Use &lt;script&gt; tags</p>",
+	    "<DIV id=\"x\">y</DIV>",
+	    "<!doctype html><html></html>",
+	    "<svg onload=\"x\"/>",
 	};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		ck_assert_msg(pol_xml_sniff(yes[i], strlen(yes[i])), "yes[%zu]", i);
@@ -351,6 +359,12 @@ START_TEST(values_at_element_paths)
 		              i, path_of(r, "test.marker", 0));
 		pol_result_free(r);
 	}
+	/* HTML in a message is rendered, not parsed: its text stays as written */
+	struct pol_result *r =
+	    inspect(e, "{\"Records\":[{\"messageId\":\"1\",\"eventSource\":\"aws:sqs\","
+	               "\"body\":\"<p>vigil&#109;arker</p>\"}]}");
+	ck_assert_ptr_null(path_of(r, "test.marker", 0));
+	pol_result_free(r);
 	pol_engine_free(e);
 }
 END_TEST
