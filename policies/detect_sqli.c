@@ -367,6 +367,16 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 			j++;
 			continue;
 		}
+		/* select x where 9896=9896;: no from, a comparison of literals
+		 * alone, ended as SQL ends */
+		if (is_kw(sc, j, SQW_WHERE)) {
+			unsigned a = 0, b = 0;
+			size_t c = operand(sc, j + 1, lim, &a);
+			if (c == SQ_FAIL || !is_type(sc, c, SQ_CMP) || a != OI_LIT)
+				return 0;
+			size_t g = operand(sc, c + 1, lim, &b);
+			return g != SQ_FAIL && b == OI_LIT && is_stop(sc, g);
+		}
 		if (!is_kw(sc, j, SQW_FROM))
 			return 0;
 		const struct sq_tok *tb = T(sc, j + 1);
@@ -865,6 +875,59 @@ static int known_calls(const struct sq_scan *sc, size_t j, size_t e)
 	return c;
 }
 
+/* Is s[0..n), made of letters, digits, '_' and '.' alone, one of the names
+ * sqw_lone lists: the whole name, its first dotted part (a catalogue's
+ * table: information_schema.tables) or its last (a procedure's owner:
+ * master..xp_cmdshell)? */
+static int sq_lone_lookup(const char *s, size_t n)
+{
+	char w[SQ_WORD_MAX];
+	size_t first = n, last = 0;
+	if (n < 8 || n >= SQ_WORD_MAX)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)s[k];
+		if (c == '.') {
+			if (first == n)
+				first = k;
+			last = k + 1;
+		} else if (!sq_alnum[c] && c != '_') {
+			return 0;
+		}
+		w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	w[n] = '\0';
+	size_t nl = sizeof(sqw_lone) / sizeof(sqw_lone[0]);
+	int is = bsearch(w, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp) != NULL;
+	if (!is && first < n) {
+		w[first] = '\0';
+		is = bsearch(w, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp) ||
+		     bsearch(w + last, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp);
+	}
+	return is;
+}
+
+/* Is token j a name sq_lone_lookup knows (exec xp_cmdshell), or a line
+ * comment whose text is one (1'--sp_password, which SQL Server's trace
+ * then leaves out)? */
+static int lone_at(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *t = T(sc, j);
+	const char *w = (const char *)sc->lx.s + t->off;
+	size_t len = t->len;
+	if (t->type == SQ_COMMENT && w[0] != '/') {
+		size_t k = w[0] == '#' ? 1 : 2;
+		while (k < len && sq_blank[(unsigned char)w[k]])
+			k++;
+		w += k, len -= k;
+		while (len && sq_blank[(unsigned char)w[len - 1]])
+			len--;
+	} else if (t->type != SQ_BARE && t->type != SQ_FUNC) {
+		return 0;
+	}
+	return sq_lone_lookup(w, len);
+}
+
 /* Rules right after a break-out at token i: the end of the literal the
  * input started in (quoted), or a leading number (numeric context). */
 static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct sq_found *f)
@@ -1014,6 +1077,10 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		    (!quoted && i > 0 && (t->flags & SQ_F_SHORT) && is_type(sc, j + 1, SQ_END) &&
 		     (T(sc, 0)->type != SQ_VAR || (T(sc, 0)->flags & SQ_F_DBLAT))))
 			return found(f, "sqli.comment", 80, i, j + 1);
+		/* 1'--sp_password: the comment names what hides the query from
+		 * SQL Server's trace */
+		if (quoted && one_word_literal(sc) && lone_at(sc, j))
+			return found(f, "sqli.comment", 80, i, j + 1);
 		return 0;
 	case SQ_KW:
 		break;
@@ -1117,10 +1184,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* from information_schema.tables [where ...|limit|--]: the tail
 		 * of a select over a system catalogue, ended as SQL ends */
 		const struct sq_tok *c = T(sc, j + 1);
-		/* 1) from users where name='x'): a parenthesis closed, then a
-		 * from clause with a condition, ended as SQL ends */
-		if (closers && c->type == SQ_BARE && is_kw(sc, j + 2, SQW_WHERE) &&
-		    condition(sc, j + 3, lim, 1))
+		/* 1) from users where name='x'), from t where id="a";: a
+		 * parenthesis closed or the input's start, then a from clause
+		 * with a condition, ended as SQL ends */
+		if ((closers || (!quoted && j == 0)) && c->type == SQ_BARE &&
+		    is_kw(sc, j + 2, SQW_WHERE) && condition(sc, j + 3, lim, 1))
 			return found(f, "sqli.select", 85, i, j + 4);
 		if ((c->type != SQ_BARE && c->type != SQ_FUNC) || !(c->flags & SQ_F_CATALOG))
 			return 0;
@@ -1361,6 +1429,12 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		return 0;
 	}
 	default:
+		/* exec xp_cmdshell 'dir': a procedure only attacks call,
+		 * whatever stands before (its '_' keeps sq_prose_inert out) */
+		if (t->role == SQW_EXEC && is_type(sc, i + 1, SQ_BARE) &&
+		    memchr(sc->lx.s + T(sc, i + 1)->off, '_', T(sc, i + 1)->len) &&
+		    lone_at(sc, i + 1))
+			return found(f, "sqli.stacked", 85, i, i + 2);
 		/* a statement opening the input, or after something that ends
 		 * an SQL clause; "please drop table 5" follows a plain word */
 		if (!p ? statement(sc, i, lim, 1)
@@ -1798,36 +1872,10 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 	}
 }
 
-/* Is s[0..n), made of letters, digits, '_' and '.' alone, one of the names
- * sqw_lone lists: the whole name, its first dotted part (a catalogue's
- * table: information_schema.tables) or its last (a procedure's owner:
- * master..xp_cmdshell)? Fills *hit when it is. */
+/* sq_lone_name: fills *hit when sq_lone_lookup holds. */
 static __attribute__((noinline)) int sq_lone_name(const char *s, size_t n, struct pol_hit *hit)
 {
-	char w[SQ_WORD_MAX];
-	size_t first = n, last = 0;
-	if (n < 8 || n >= SQ_WORD_MAX)
-		return 0;
-	for (size_t k = 0; k < n; k++) {
-		unsigned char c = (unsigned char)s[k];
-		if (c == '.') {
-			if (first == n)
-				first = k;
-			last = k + 1;
-		} else if (!sq_alnum[c] && c != '_') {
-			return 0;
-		}
-		w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	w[n] = '\0';
-	size_t nl = sizeof(sqw_lone) / sizeof(sqw_lone[0]);
-	int is = bsearch(w, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp) != NULL;
-	if (!is && first < n) {
-		w[first] = '\0';
-		is = bsearch(w, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp) ||
-		     bsearch(w + last, sqw_lone, nl, sizeof(sqw_lone[0]), sq_cat_cmp);
-	}
-	if (!is)
+	if (!sq_lone_lookup(s, n))
 		return 0;
 	hit->rule = "sqli.catalog";
 	hit->category = POL_CAT_SQLI;

@@ -683,6 +683,17 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 			            sizeof(sqw_catalogs[0]), sq_cat_cmp))
 				t->flags |= SQ_F_CATALOG;
 		}
+		/* `db`.`t`.`c`, `t`.id: one dotted name, as the server reads it */
+		for (int k = 0; k < 4 && !(t->flags & SQ_F_UNCLOSED) && q + 1 < n && s[q] == '.' &&
+		                (s[q + 1] == '`' || sq_word_byte[s[q + 1]]);
+		     k++) {
+			if (s[q + 1] == '`') {
+				q = sq_scan_quoted(lx, q + 2, '`', t);
+				continue;
+			}
+			for (q++; q < n && sq_word_byte[s[q]]; q++)
+				;
+		}
 		p = q;
 	} else if (c == '[') {
 		/* [name]: a bracketed identifier (SQL Server, Access) */
