@@ -1153,10 +1153,13 @@ static void whole_call(struct ci_scan *x, int bare)
 	/* "open (9am-5pm)", "Paris (France)": a sentence puts one blank
 	 * before a parenthetical; a known name in lower case after a wider
 	 * gap is code (a table's heading, "Filesize\t(MB)", is capitalised) */
-	int lower = 1;
+	int lower = 1, words = 0;
 	for (size_t k = b; k < e; k++)
 		lower &= !(ci_class[(unsigned char)s[k]] & CC_UPPER);
-	if (!comment && p > e && !empty && !underscore && !(known && lower && (ctl || p > e + 1)))
+	for (size_t k = a; k < q && !words; k++)
+		words = is_space((unsigned char)s[k]); /* "mkdir  (creates a folder)" */
+	if (!comment && p > e && !empty && !underscore &&
+	    !(known && lower && !words && (ctl || p > e + 1)))
 		return;
 	int digits = !empty;
 	for (size_t k = a; k < q; k++)
@@ -1467,7 +1470,8 @@ static void scan_code(struct ci_scan *xp)
 						w++;
 					int decl =
 					    w > q || (q + 1 < n && s[q] == '?' && s[q + 1] == '>');
-					if (q < n && !decl)
+					/* code follows, not "<?xml ... ?>" in prose */
+					if (q < n && !decl && s[q] && strchr(":;$(`'\"@=", s[q]))
 						note(&x, CI_PHP_TAG, i, q + 1);
 				}
 			}
