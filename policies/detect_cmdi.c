@@ -65,6 +65,7 @@ static const struct {
     {"lua", W_EN},
     {"java", W_EN},
     {"powershell", 0},
+    {"%comspec%", 0}, /* cmd.exe, named by its variable */
     {"pwsh", 0},
     {"cmd", W_EN},
     {"cscript", 0},
@@ -131,6 +132,8 @@ static const struct {
     {"gawk", 0},
     {"sed", 0},
     {"sort", W_EN},
+    {"tr", W_EN},
+    {"rev", W_EN},
     {"cut", W_EN},
     {"tee", W_EN},
     {"type", W_EN},
@@ -1054,6 +1057,30 @@ static int program_lookup(struct word *wd, int *bindir)
 			if ((size_t)(base - w) >= dl && memcmp(base - dl, dirs[d], dl) == 0)
 				*bindir = 1;
 		}
+		if (wd->glob && !*bindir) {
+			/* /b??/x, c:\*\*32\x: a glob that names a binary folder,
+			 * with a letter or digit of its own (a star alone between
+			 * slashes, as .gitignore files write, names every folder) */
+			char dir[CMDI_WORD + 1], real[CMDI_WORD + 1];
+			size_t dl = (size_t)(base - w), lit = 0;
+			memcpy(dir, w, dl);
+			dir[dl] = 0;
+			for (size_t j = dir[1] == ':' ? 2 : 0; j < dl; j++)
+				lit += ch_is_alnum(dir[j]);
+			for (size_t d = 0; lit && d < sizeof(dirs) / sizeof(dirs[0]) && !*bindir;
+			     d++) {
+				const char *r = dirs[d];
+				if (r[0] == '\\') { /* the drive the word names, \windows */
+					if (dl < 3 || dir[1] != ':')
+						continue;
+					real[0] = dir[0];
+					memcpy(real + 1, ":\\windows", 9);
+					memcpy(real + 10, r, strlen(r) + 1);
+					r = real;
+				}
+				*bindir = glob_match(dir, r);
+			}
+		}
 	} else if (!wd->abs && base > w) {
 		/* bin/visudo, usr/sbin/x: the same folders, relative (the
 		 * working directory is often /) */
@@ -1257,8 +1284,8 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 		while (e < m && is_space(t[e]))
 			e++;
 		if (dots >= 3 || e >= m || is_sep(t[e]) || t[e] == '\'' || t[e] == '"' ||
-		    t[e] == '<' || t[e] == '>')
-			return nx; /* sleep 5; ping 10.0.0.1 */
+		    t[e] == '<' || t[e] == '>' || t[e] == '#')
+			return nx; /* sleep 5; ping 10.0.0.1, sleep 5 # */
 	}
 	/* a word: a URL or an assignment-looking flag still counts */
 	size_t e = k;
@@ -1290,7 +1317,8 @@ static int assigned_before(const unsigned char *t, size_t m, size_t k)
 	for (size_t p = k > 256 ? k - 256 : 0; p + l + 1 < k; p++) {
 		int v = t[p + l + 1]; /* the value: a program's name, not a number */
 		if (memcmp(t + p, t + b, l) != 0 || t[p + l] != '=' ||
-		    !(ch_is_alpha(v) || v == '/' || v == '\'' || v == '"'))
+		    !(ch_is_alpha(v) || v == '/' || v == '\'' || v == '"' ||
+		      (v == '$' && p + l + 2 < k && t[p + l + 2] == '\'')))
 			continue;
 		if (p == 0 || is_space(t[p - 1]) || t[p - 1] == ';' || t[p - 1] == '&' ||
 		    t[p - 1] == '|' || t[p - 1] == '\n' || t[p - 1] == '=')
@@ -1638,6 +1666,13 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	if (wd.len == 0 && wd.expansions >= 3 && st != ST_START) {
 		/* ;$c1$c2$c3: a command word spelled by variables, one letter each */
 		report(sc, "cmdi.var_concat", 85, from, wd.end);
+		return;
+	}
+	if (wd.len == 0 && wd.expansions == 2 && st != ST_START && t[k] == '$' &&
+	    assigned_before(t, m, k)) {
+		/* a=c;b=at;$a$b: a command word spelled by variables assigned
+		 * earlier on */
+		report(sc, "cmdi.var_command", st == ST_LOOSE ? CMDI_MENTION : 85, from, wd.end);
 		return;
 	}
 	if (wd.len == 0 && wd.expansions == 1 && t[k] == '$' && k + 1 < m &&
@@ -2149,9 +2184,13 @@ static void scan_window(struct scan *sc, int first)
 			sc->opening =
 			    c == ';' && i + 1 < m && ch_is_alpha(t[i + 1]) &&
 			    (i == sc->start || (i > 0 && is_space(t[i - 1]) && !sc->w->plus));
+			/* a line break percent-encoded in a value that was
+			 * already decoded (127.0.0.1%0Aid) was meant for a shell */
+			int encoded = c != ';' && !sc->w->direct && sc->s[sc->w->at[i]] == '%';
 			judge(sc, i + 1,
-			      i == sc->lead_sep || sc->opening ? ST_TIGHT
-			                                       : sep_strength(t, m, i, i + 1),
+			      i == sc->lead_sep || sc->opening || encoded
+			          ? ST_TIGHT
+			          : sep_strength(t, m, i, i + 1),
 			      0);
 			sc->opening = 0;
 			break;
