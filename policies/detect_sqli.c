@@ -173,6 +173,7 @@ static size_t operand(const struct sq_scan *sc, size_t j, size_t lim, unsigned *
 }
 
 static int one_word_literal(const struct sq_scan *sc);
+static int word_is(const struct sq_scan *sc, size_t j, const char *w);
 
 /* Two values side by side, a that ends one and b that starts the next
  * ("see above", "1 2"): prose, or SQL that does not parse. */
@@ -319,6 +320,10 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 	if (t->type == SQ_OP && (t->flags & SQ_F_STAR))
 		return nx->type == SQ_COMMA || nx->type == SQ_END || nx->type == SQ_COMMENT ||
 		       nx->type == SQ_SEMI || (nx->type == SQ_KW && nx->role == SQW_FROM);
+	/* select 0x616263: a string spelt in hex, which only evasion does */
+	if (t->type == SQ_NUM && t->len >= 6 && sc->lx.s[t->off] == '0' &&
+	    (sc->lx.s[t->off + 1] | 0x20) == 'x' && is_stop(sc, j + 1))
+		return 1;
 	if (t->type != SQ_BARE && t->type != SQ_KW) {
 		/* a literal or an expression: judged by what it holds and
 		 * what follows it */
@@ -367,6 +372,11 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 			j++;
 			continue;
 		}
+		/* select x group by y having count(id) >= 9: no from, a group
+		 * and a condition on it */
+		if (is_kw(sc, j, SQW_ORDER) && is_kw(sc, j + 1, SQW_BY) &&
+		    is_type(sc, j + 2, SQ_BARE) && is_kw(sc, j + 3, SQW_HAVING))
+			return condition(sc, j + 4, lim, 1);
 		/* select x where 9896=9896;: no from, a comparison of literals
 		 * alone, ended as SQL ends */
 		if (is_kw(sc, j, SQW_WHERE)) {
@@ -421,6 +431,10 @@ static int union_select(const struct sq_scan *sc, size_t i, size_t lim)
 	j = skip_lc(sc, j + 1, 4) - 1;
 	if (select_list(sc, j + 1, lim, 0))
 		return 1;
+	/* union select col from: a column and from, the table cut off */
+	if ((is_type(sc, j + 1, SQ_BARE) || is_kw(sc, j + 1, SQW_OBJECT)) &&
+	    is_kw(sc, j + 2, SQW_FROM) && is_type(sc, j + 3, SQ_END))
+		return 1;
 	/* after a literal or a closing parenthesis any column will do */
 	const struct sq_tok *p = i ? T(sc, i - 1) : NULL;
 	return p && (p->type == SQ_STR || p->type == SQ_NUM || p->type == SQ_RP) &&
@@ -469,6 +483,10 @@ static int statement(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 			return 1;
 		if (a->type == SQ_VAR || a->type == SQ_LP ||
 		    (a->type == SQ_FUNC && a->fn == SQF_STRONG))
+			return 1;
+		/* execute immediate 'sql': Oracle's dynamic SQL */
+		if (a->type == SQ_BARE && word_is(sc, j + 1, "immediate") &&
+		    is_type(sc, j + 2, SQ_STR))
 			return 1;
 		if (a->type != SQ_BARE)
 			return 0;
@@ -953,10 +971,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		/* test' or 1=, abc'xor 7<, ' or xyz-: a value of one word
 		 * broken out of, a logical operator, an operand and then a
 		 * comparison or an operator the input ends on (the query's own
-		 * text is its right side) */
-		if (quoted && (sc->lit_end == 0 || value_literal(sc))) {
+		 * text is its right side); xor 2 <, or 'a' >: the same opening
+		 * the input, appended to a value, with a literal operand */
+		if ((quoted && (sc->lit_end == 0 || value_literal(sc))) || (!quoted && j == 0)) {
 			const struct sq_tok *o = T(sc, j + 1), *c = T(sc, j + 2);
-			if ((o->type == SQ_NUM || o->type == SQ_BARE ||
+			if ((o->type == SQ_NUM || (o->type == SQ_BARE && quoted) ||
 			     (o->type == SQ_STR && !(o->flags & SQ_F_UNCLOSED))) &&
 			    is_type(sc, j + 3, SQ_END) && !(c->flags & SQ_F_WORD) &&
 			    ((c->type == SQ_CMP && !(c->flags & SQ_F_POSTFIX)) ||
@@ -1529,6 +1548,35 @@ static int quoted_operator(const struct sq_scan *sc)
 	       sq_alnum[s[e - 1]];
 }
 
+/* Is the input number, comparison, number, and the comparison true: the
+ * same digits under = == <=> >= <= like is, different ones under != <>
+ * or a negated word (1 is not 2)? Numbers spelt as digits only ("true",
+ * "null" read as numbers too, and prose compares those). */
+static int num_tautology(const struct sq_scan *sc)
+{
+	const struct sq_tok *a = T(sc, 0), *c = T(sc, 1);
+	size_t k = 2;
+	int neg = 0;
+	if (c->type != SQ_CMP || (c->flags & SQ_F_POSTFIX))
+		return 0;
+	if (is_type(sc, 2, SQ_NOT))
+		k = 3, neg = 1;
+	const struct sq_tok *b = T(sc, k);
+	if (b->type != SQ_NUM || !is_type(sc, k + 1, SQ_END) || !sq_is_digit(sc->lx.s[a->off]) ||
+	    !sq_is_digit(sc->lx.s[b->off]))
+		return 0;
+	const char *o = (const char *)sc->lx.s + c->off;
+	int same = a->len == b->len && memcmp(sc->lx.s + a->off, sc->lx.s + b->off, a->len) == 0;
+	int ne = (c->len == 2 && (memcmp(o, "!=", 2) == 0 || memcmp(o, "<>", 2) == 0));
+	int eq = !ne && ((c->len == 1 && o[0] == '=') ||
+	                 (c->len == 2 && (memcmp(o, "==", 2) == 0 || memcmp(o, ">=", 2) == 0 ||
+	                                  memcmp(o, "<=", 2) == 0)) ||
+	                 (c->len == 3 && memcmp(o, "<=>", 3) == 0) || (c->flags & SQ_F_WORD));
+	if (neg)
+		eq = 0, ne = (c->flags & SQ_F_WORD) != 0;
+	return (eq && same) || (ne && !same);
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
@@ -1566,6 +1614,10 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 				return found(f, "sqli.boolean", 80, e, g);
 		}
 	}
+	/* 1=1, 42<=>42, 11!=1: the whole input a comparison of two numbers
+	 * that always holds, a tautology put where a number goes */
+	if (!quote && i == 0 && T(sc, 0)->type == SQ_NUM && num_tautology(sc))
+		return found(f, "sqli.tautology", 75, 0, 3);
 	/* ( 1 or @a ) --: a parenthesized expression, the query cut off */
 	if (!quote && i == 0 && T(sc, 0)->type == SQ_LP && sql_group(sc, 0, SQ_LOOK))
 		return found(f, "sqli.comment", 75, 0, SQ_LOOK);
