@@ -806,9 +806,10 @@ static const char *const superglobals[] = {
 };
 
 /* "$_S ERVER['x']" at i: a superglobal's name split by blanks, then
- * indexed: blanks no PHP name holds, put there past rules that read the
- * name whole. Returns whether one was noted. */
-static int split_superglobal(struct ci_scan *x, size_t i)
+ * indexed by a quoted key or a variable: blanks no PHP name holds, put
+ * there past rules that read the name whole. Returns whether one was
+ * noted. */
+static __attribute__((noinline)) int split_superglobal(struct ci_scan *x, size_t i)
 {
 	const char *s = x->s;
 	char name[24];
@@ -830,7 +831,11 @@ static int split_superglobal(struct ci_scan *x, size_t i)
 	size_t p = j;
 	while (p < x->n && (s[p] == ' ' || s[p] == '\t'))
 		p++;
-	if (!blanks || o < 4 || p >= x->n || s[p] != '[')
+	size_t k0 = p + 1; /* the index: a quoted key or a variable */
+	while (k0 < x->n && (s[k0] == ' ' || s[k0] == '\t'))
+		k0++;
+	if (!blanks || o < 4 || p >= x->n || s[p] != '[' || k0 >= x->n ||
+	    (s[k0] != '\'' && s[k0] != '"' && s[k0] != '$'))
 		return 0;
 	for (size_t k = 0; k < COUNT(superglobals); k++)
 		if (strlen(superglobals[k]) == o && memcmp(name, superglobals[k], o) == 0) {
@@ -845,7 +850,8 @@ static void dollar(struct ci_scan *x, size_t i)
 {
 	const char *s = x->s;
 	size_t j = i + 1;
-	if (j + 1 < x->n && s[j] == '_' && s[j + 1] >= 'A' && s[j + 1] <= 'Z' &&
+	if (j + 1 < x->n && s[j] == '_' &&
+	    ((s[j + 1] >= 'A' && s[j + 1] <= 'Z') || s[j + 1] == ' ' || s[j + 1] == '\t') &&
 	    split_superglobal(x, i))
 		return;
 	while (j < x->n && s[j] == '$')
