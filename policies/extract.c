@@ -109,9 +109,12 @@ static void scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t wher
 	bool too_deep;
 	sc->layers++;
 	size_t old = pol_path_raw(sc, ">");
-	int r = pol_xml_each(s, n, sc->pol->limits.depth, scan_xml_item, &x, &too_deep);
+	int r = pol_xml_each(s, n, sc->pol->limits.depth, sc->deadline_ns, scan_xml_item, &x,
+	                     &too_deep);
 	pol_path_pop(sc, old);
 	sc->layers--;
+	if (r == -ETIME)
+		pol_scan_clock(sc);
 	if (too_deep)
 		pol_scan_limit(sc, POL_CAT_TOO_DEEP, "limit.depth");
 	if (r == -EINVAL && declared)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vg_time.h"
 #include "xml.h"
 
 struct open_el {
@@ -29,6 +30,8 @@ struct xml_rd {
 	unsigned depth;     /* elements open, kept or not */
 	unsigned depth_max; /* elements kept on stk */
 	bool too_deep;
+	uint64_t deadline_ns; /* 0: none */
+	size_t clock_at;      /* where the clock is read next */
 	struct open_el stk[POL_XML_DEPTH_MAX];
 };
 
@@ -37,14 +40,21 @@ static inline bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Name bytes: 1 may start a name (letters, '_', ':', any byte of a UTF-8
+ * sequence), 2 may follow (those, digits, '-', '.'). */
+static const uint8_t name_cls[256] = {
+    ['A' ... 'Z'] = 3,   ['a' ... 'z'] = 3, ['_'] = 3, [':'] = 3,
+    [0x80 ... 0xff] = 3, ['0' ... '9'] = 2, ['-'] = 2, ['.'] = 2,
+};
+
 static inline bool name_start(unsigned char c)
 {
-	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_' || c == ':' || c >= 0x80;
+	return name_cls[c] & 1;
 }
 
 static inline bool name_char(unsigned char c)
 {
-	return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+	return name_cls[c] & 2;
 }
 
 static bool at(const struct xml_rd *r, const char *lit, size_t ln)
@@ -144,20 +154,23 @@ static void read_ref(struct xml_rd *r)
 		}
 		ok = i > d0 && i < n && s[i] == ';' && xml_char(c);
 	} else {
-		static const struct {
-			const char *name;
-			char c;
-		} predef[] = {
-		    {"lt;", '<'}, {"gt;", '>'}, {"amp;", '&'}, {"quot;", '"'}, {"apos;", '\''}};
-		for (size_t k = 0; k < sizeof(predef) / sizeof(predef[0]); k++) {
-			size_t ln = strlen(predef[k].name);
-			if (n - i >= ln && memcmp(s + i, predef[k].name, ln) == 0) {
-				c = (unsigned char)predef[k].c;
-				ok = true;
-				i += ln - 1;
-				break;
-			}
+		/* the five predefined entities: lt gt amp quot apos */
+		size_t left = n - i;
+		const char *b = s + i;
+		if (left >= 3 && b[1] == 't' && b[2] == ';' && (b[0] == 'l' || b[0] == 'g')) {
+			c = b[0] == 'l' ? '<' : '>';
+			i += 2;
+		} else if (left >= 4 && memcmp(b, "amp;", 4) == 0) {
+			c = '&';
+			i += 3;
+		} else if (left >= 5 && memcmp(b, "quot;", 5) == 0) {
+			c = '"';
+			i += 4;
+		} else if (left >= 5 && memcmp(b, "apos;", 5) == 0) {
+			c = '\'';
+			i += 4;
 		}
+		ok = c != 0;
 	}
 	if (!ok) {
 		r->out[r->on++] = '&';
@@ -242,12 +255,33 @@ static void pop(struct xml_rd *r)
 	}
 }
 
+/* Bytes a value's loop stops at: in text, markup, references and CR; in
+ * attribute values, also quotes and the blanks read as spaces. */
+static const uint8_t stop_text[256] = {['<'] = 1, ['&'] = 1, ['\r'] = 1};
+static const uint8_t stop_attr[256] = {
+    ['<'] = 1, ['&'] = 1, ['\r'] = 1, ['"'] = 1, ['\''] = 1, ['\t'] = 1, ['\n'] = 1};
+
+/* Copies the run of bytes from r->i up to the next one stop says to stop
+ * at; returns that byte (or -1 at the end). */
+static int copy_run(struct xml_rd *r, const uint8_t *stop)
+{
+	const char *p = r->s + r->i, *e = r->s + r->n, *q = p;
+	while (q < e && !stop[(unsigned char)*q])
+		q++;
+	memcpy(r->out + r->on, p, (size_t)(q - p));
+	r->on += (size_t)(q - p);
+	r->i = (size_t)(q - r->s);
+	return q < e ? (unsigned char)*q : -1;
+}
+
 static int read_attr_value(struct xml_rd *r)
 {
 	char q = r->s[r->i++];
 	r->on = 0;
-	while (r->i < r->n) {
-		char c = r->s[r->i];
+	for (;;) {
+		int c = copy_run(r, stop_attr);
+		if (c < 0)
+			return -EINVAL;
 		if (c == q) {
 			r->i++;
 			return 0;
@@ -259,10 +293,10 @@ static int read_attr_value(struct xml_rd *r)
 		r->i++;
 		if (c == '\r' && r->i < r->n && r->s[r->i] == '\n')
 			r->i++;
-		/* a literal tab or line end is a space to the parser */
-		r->out[r->on++] = c == '\t' || c == '\n' || c == '\r' ? ' ' : c;
+		/* a literal tab or line end is a space to the parser; the
+		 * other quote and '<' are themselves (leniently) */
+		r->out[r->on++] = c == '\t' || c == '\n' || c == '\r' ? ' ' : (char)c;
 	}
-	return -EINVAL;
 }
 
 static bool is_xmlns(const char *a, size_t n)
@@ -412,19 +446,21 @@ static int read_doc(struct xml_rd *r)
 		return e;
 	/* the root's content */
 	while (r->depth) {
-		if (r->i >= r->n)
+		if (r->i >= r->clock_at) {
+			r->clock_at = r->i + POL_XML_CLOCK_BYTES;
+			if (r->deadline_ns && vg_mono_ns() > r->deadline_ns)
+				return -ETIME;
+		}
+		int c = copy_run(r, stop_text);
+		if (c < 0)
 			return -EINVAL;
-		char c = r->s[r->i];
 		if (c == '&') {
 			read_ref(r);
-		} else if (c != '<') {
+		} else if (c == '\r') {
 			r->i++;
-			if (c == '\r') {
-				c = '\n';
-				if (r->i < r->n && r->s[r->i] == '\n')
-					r->i++;
-			}
-			r->out[r->on++] = c;
+			if (r->i < r->n && r->s[r->i] == '\n')
+				r->i++;
+			r->out[r->on++] = '\n';
 		} else if ((e = skip_misc(r)) != 0) {
 			if (e < 0)
 				return e;
@@ -434,10 +470,10 @@ static int read_doc(struct xml_rd *r)
 			if (!end)
 				return -EINVAL;
 			for (; r->s + r->i < end; r->i++) {
-				c = r->s[r->i];
-				if (c == '\r' && r->s + r->i + 1 < end && r->s[r->i + 1] == '\n')
+				char ch = r->s[r->i];
+				if (ch == '\r' && r->s + r->i + 1 < end && r->s[r->i + 1] == '\n')
 					continue; /* the '\n' comes next */
-				r->out[r->on++] = c == '\r' ? '\n' : c;
+				r->out[r->on++] = ch == '\r' ? '\n' : ch;
 			}
 			r->i += 3;
 		} else {
@@ -515,8 +551,8 @@ bool pol_xml_sniff(const char *s, size_t n)
 	return name_start(c) && !html_element(s + a + 1, b - a - 1);
 }
 
-int pol_xml_each(const char *s, size_t n, unsigned depth_max, pol_xml_fn fn, void *arg,
-                 bool *too_deep)
+int pol_xml_each(const char *s, size_t n, unsigned depth_max, uint64_t deadline_ns, pol_xml_fn fn,
+                 void *arg, bool *too_deep)
 {
 	*too_deep = false;
 	/* the reader and its value buffer in one block: a value is never
@@ -532,6 +568,7 @@ int pol_xml_each(const char *s, size_t n, unsigned depth_max, pol_xml_fn fn, voi
 		r->out = (char *)(r + 1);
 		r->depth_max = depth_max < POL_XML_DEPTH_MAX ? depth_max : POL_XML_DEPTH_MAX;
 		r->fn = run ? fn : NULL;
+		r->deadline_ns = deadline_ns;
 		r->arg = arg;
 		e = read_doc(r);
 	}

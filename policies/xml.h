@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* An element path longer than this is cut with "..."; an attribute name
  * longer than POL_XML_NAME_MAX is cut the same way in its item's path. */
@@ -22,6 +23,8 @@
 /* The deepest element whose name the reader keeps (and checks against its
  * end tag); a caller's depth limit above this is lowered to it. */
 #define POL_XML_DEPTH_MAX 256
+/* The clock is read every this many bytes of a document's content. */
+#define POL_XML_CLOCK_BYTES 65536
 
 struct pol_xml_item {
 	/* "/root/a/@probe" for an attribute, "/root/a/text()" for a text
@@ -56,9 +59,10 @@ bool pol_xml_sniff(const char *s, size_t n);
  * second element outside the root, a bad attribute) gives -EINVAL before
  * any call; a reference that does not decode stays as written. Elements
  * below depth_max are read, their values at the path of their ancestor at
- * depth_max, and *too_deep is set. Returns 0, -EINVAL, -ENOMEM, or fn's
- * non-zero return. */
-int pol_xml_each(const char *s, size_t n, unsigned depth_max, pol_xml_fn fn, void *arg,
-                 bool *too_deep);
+ * depth_max, and *too_deep is set. Past deadline_ns (monotonic; 0: none),
+ * read every POL_XML_CLOCK_BYTES, the reading stops with -ETIME. Returns 0,
+ * -EINVAL, -ETIME, -ENOMEM, or fn's non-zero return. */
+int pol_xml_each(const char *s, size_t n, unsigned depth_max, uint64_t deadline_ns, pol_xml_fn fn,
+                 void *arg, bool *too_deep);
 
 #endif

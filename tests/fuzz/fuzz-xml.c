@@ -63,9 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t sum = 0;
 	bool deep;
 	(void)pol_xml_sniff(s, size);
-	pol_xml_each(s, size, 64, touch, &sum, &deep);
-	pol_xml_each(s, size, 2, touch, &sum, &deep);
-	pol_xml_each(s, size, 0, NULL, NULL, &deep);
+	pol_xml_each(s, size, 64, 0, touch, &sum, &deep);
+	pol_xml_each(s, size, 2, 0, touch, &sum, &deep);
+	pol_xml_each(s, size, 0, 0, NULL, NULL, &deep);
 
 	struct vg_buf ev = VG_BUF_INIT(1 << 24);
 	vg_buf_puts(&ev, "{\"version\":\"2.0\",\"routeKey\":\"POST /\",\"rawPath\":\"/\","

@@ -95,7 +95,7 @@ START_TEST(golden_cases)
 			memcpy(d, doc, docn);
 			struct got g = {VG_BUF_INIT(1 << 20), 0, 0};
 			bool deep = false;
-			int r = pol_xml_each(d, docn, depth, collect, &g, &deep);
+			int r = pol_xml_each(d, docn, depth, 0, collect, &g, &deep);
 			if (want_err) {
 				ck_assert_msg(r == -EINVAL, "line %zu: got %d, not -EINVAL", lineno,
 				              r);
@@ -129,7 +129,7 @@ START_TEST(callback_stops_the_reading)
 	static const char doc[] = "<r><a x=\"1\" y=\"2\">t</a><b>u</b></r>";
 	struct got g = {VG_BUF_INIT(1 << 20), 0, 2};
 	bool deep;
-	ck_assert_int_eq(pol_xml_each(doc, sizeof(doc) - 1, 64, collect, &g, &deep), 7);
+	ck_assert_int_eq(pol_xml_each(doc, sizeof(doc) - 1, 64, 0, collect, &g, &deep), 7);
 	ck_assert_uint_eq(g.calls, 2);
 	vg_buf_fini(&g.b);
 }
@@ -149,7 +149,7 @@ START_TEST(long_names_and_paths_are_cut)
 		vg_buf_printf(&d, "</%s%d>", name, i);
 	struct got g = {VG_BUF_INIT(1 << 20), 0, 0};
 	bool deep;
-	ck_assert_int_eq(pol_xml_each(d.data, d.len, 64, collect, &g, &deep), 0);
+	ck_assert_int_eq(pol_xml_each(d.data, d.len, 64, 0, collect, &g, &deep), 0);
 	ck_assert_uint_eq(g.calls, 2);
 	vg_buf_putc(&g.b, '\0');
 	const char *tab = strchr(g.b.data, '\t');
@@ -177,12 +177,12 @@ START_TEST(deep_nesting_is_bounded)
 		vg_buf_puts(&d, "</a>");
 	struct got g = {VG_BUF_INIT(1 << 20), 0, 0};
 	bool deep = false;
-	ck_assert_int_eq(pol_xml_each(d.data, d.len, 64, collect, &g, &deep), 0);
+	ck_assert_int_eq(pol_xml_each(d.data, d.len, 64, 0, collect, &g, &deep), 0);
 	ck_assert(deep);
 	ck_assert_uint_eq(g.calls, 2);
 	/* one unclosed element at the very end: refused */
 	d.len -= 4;
-	ck_assert_int_eq(pol_xml_each(d.data, d.len, 64, collect, &g, &deep), -EINVAL);
+	ck_assert_int_eq(pol_xml_each(d.data, d.len, 64, 0, collect, &g, &deep), -EINVAL);
 	ck_assert_uint_eq(g.calls, 2);
 	vg_buf_fini(&g.b);
 	vg_buf_fini(&d);
