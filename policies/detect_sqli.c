@@ -211,6 +211,13 @@ static int call_args(const struct sq_scan *sc, size_t j, size_t lim)
 static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 {
 	unsigned a = 0, b = 0;
+	/* {if ...}, {fn ...}: an ODBC escape around the condition; its '}'
+	 * ends it as ')' would */
+	int odbc = 0;
+	if (is_type(sc, j, SQ_OTHER) && sc->lx.s[T(sc, j)->off] == '{' &&
+	    T(sc, j + 1)->off == T(sc, j)->off + 1 &&
+	    (is_kw(sc, j + 1, SQW_IF) || word_is(sc, j + 1, "fn")))
+		j += 2, odbc = 1;
 	/* 1#x\nAND#y\n9227=9227: a line comment the line ends is white
 	 * space to the server */
 	for (int k = 0; k < 4 && is_type(sc, j, SQ_COMMENT) && !is_type(sc, j + 1, SQ_END) &&
@@ -235,6 +242,14 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	size_t e = operand(sc, j, lim, &a);
 	if (e == SQ_FAIL)
 		return 0;
+	/* '{"a":1}' ? 'a': PostgreSQL's JSON key test between two literals
+	 * (a '?' elsewhere is a placeholder or prose), ended as SQL ends */
+	if (a == OI_LIT && is_type(sc, e - 1, SQ_STR) && is_type(sc, e, SQ_OTHER) &&
+	    sc->lx.s[T(sc, e)->off] == '?' && is_type(sc, e + 1, SQ_STR)) {
+		size_t g = operand(sc, e + 1, lim, &b);
+		return g != SQ_FAIL && b == OI_LIT && !(T(sc, g - 1)->flags & SQ_F_UNCLOSED) &&
+		       is_stop(sc, g);
+	}
 	if (is_type(sc, e, SQ_NOT))
 		e++; /* not like, not in */
 	if (is_type(sc, e, SQ_CMP)) {
@@ -263,7 +278,9 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 		if (is_type(sc, f, SQ_BARE) && sc->lx.s[T(sc, f)->off] < 0x80)
 			return 0;
 		/* strict: what follows is SQL too ("and err > prec + 1 (was") */
-		if (strict && !is_stop(sc, f) && !is_type(sc, f, SQ_KW) && !is_type(sc, f, SQ_SEMI))
+		if (strict && !is_stop(sc, f) && !is_type(sc, f, SQ_KW) &&
+		    !is_type(sc, f, SQ_SEMI) &&
+		    !(odbc && is_type(sc, f, SQ_OTHER) && sc->lx.s[T(sc, f)->off] == '}'))
 			return 0;
 		/* word = word reads as English unless something SQL ends it;
 		 * "where seldom is heard" never does, a comment always does */
@@ -452,7 +469,16 @@ static int statement(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	switch (t->role) {
 	case SQW_SELECT:
 		return select_list(sc, j + 1, lim, strict);
-	case SQW_DROP:
+	case SQW_DROP: {
+		/* drop/ *x* /name: a comment glued on where a blank would do,
+		 * which only filter evasion writes; the object word left out */
+		size_t z = t->off + t->len;
+		if (z + 1 < sc->lx.n && sc->lx.s[z] == '/' && sc->lx.s[z + 1] == '*' &&
+		    is_type(sc, j + 1, SQ_BARE) &&
+		    (is_type(sc, j + 2, SQ_END) || is_type(sc, j + 2, SQ_SEMI) ||
+		     is_type(sc, j + 2, SQ_COMMENT)))
+			return 1;
+	}
 		/* drop name;-- : the object word left out, the rest cut off */
 		if (is_type(sc, j + 1, SQ_BARE) &&
 		    (is_type(sc, j + 2, SQ_COMMENT) ||
@@ -901,7 +927,7 @@ static int sq_lone_lookup(const char *s, size_t n)
 {
 	char w[SQ_WORD_MAX];
 	size_t first = n, last = 0;
-	if (n < 8 || n >= SQ_WORD_MAX)
+	if (n < 4 || n >= SQ_WORD_MAX)
 		return 0;
 	for (size_t k = 0; k < n; k++) {
 		unsigned char c = (unsigned char)s[k];
@@ -1577,6 +1603,29 @@ static int num_tautology(const struct sq_scan *sc)
 	return (eq && same) || (ne && !same);
 }
 
+/* Is the input a number and then one inline comment (slash-star to
+ * star-slash, the input's end) that holds a quote, or MySQL's executable
+ * one with a version and a quote: a probe of whether the server reads
+ * comments and which versions it runs, breaking the query only if it
+ * does. */
+static int comment_probe(const struct sq_scan *sc)
+{
+	const unsigned char *s = sc->lx.s;
+	size_t n = sc->lx.n, k = 0;
+	while (k < n && sq_is_digit(s[k]))
+		k++;
+	if (k == 0 || k + 5 > n || s[k] != '/' || s[k + 1] != '*' || s[n - 2] != '*' ||
+	    s[n - 1] != '/')
+		return 0;
+	int quote = 0;
+	for (size_t p = k + 2; p < n - 2; p++) {
+		if (s[p] == '*' && s[p + 1] == '/')
+			return 0;
+		quote |= s[p] == '\'' || s[p] == '"' || s[p] == '`';
+	}
+	return quote;
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
@@ -1614,6 +1663,8 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 				return found(f, "sqli.boolean", 80, e, g);
 		}
 	}
+	if (!quote && i == 0 && T(sc, 0)->type == SQ_NUM && T(sc, 0)->off == 0 && comment_probe(sc))
+		return found(f, "sqli.comment", 75, 0, 1);
 	/* 1=1, 42<=>42, 11!=1: the whole input a comparison of two numbers
 	 * that always holds, a tautology put where a number goes */
 	if (!quote && i == 0 && T(sc, 0)->type == SQ_NUM && num_tautology(sc))
@@ -1927,8 +1978,13 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 /* sq_lone_name: fills *hit when sq_lone_lookup holds. */
 static __attribute__((noinline)) int sq_lone_name(const char *s, size_t n, struct pol_hit *hit)
 {
-	if (!sq_lone_lookup(s, n))
+	/* 'msdasql': the name as a literal, as OPENROWSET takes it */
+	if (n > 2 && (s[0] == '\'' || s[0] == '"') && s[n - 1] == s[0]) {
+		if (!sq_lone_lookup(s + 1, n - 2))
+			return 0;
+	} else if (!sq_lone_lookup(s, n)) {
 		return 0;
+	}
 	hit->rule = "sqli.catalog";
 	hit->category = POL_CAT_SQLI;
 	hit->severity = POL_SEV_HIGH;
@@ -1954,7 +2010,7 @@ static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol
 	 * quote bits let test-sqli-inert's full reading take this path too) */
 	if (!(chars & ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_DOT | POL_CH_SQUOTE |
 	                          POL_CH_DQUOTE)) &&
-	    n >= 8 && n < SQ_WORD_MAX && sq_lone_name(s, n, hit))
+	    n >= 4 && n < SQ_WORD_MAX && sq_lone_name(s, n, hit))
 		return 1;
 	/* Quote-free inputs no rule can fire on: prose of words, digits,
 	 * commas and dots gets the reading that knows keywords' neighbours

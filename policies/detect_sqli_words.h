@@ -246,18 +246,46 @@ static const char *const sqw_catalogs[] = {
 /* Names that, as a whole input, point at the database's own machinery:
  * system catalogues and procedures or packages that only attacks call
  * (shell commands, file and registry access, outbound connections, the
- * trace-hiding sp_password). An application takes them from its code, never
- * from a user. Matched as the whole of an input (a dotted name by its first
- * or last part), never as a substring. */
+ * trace-hiding sp_password), and the OLE DB providers OPENROWSET names. An application takes them
+ * from its code, never from a user. Matched as the whole of an input (a dotted name by its first or
+ * last part), never as a substring. */
 static const char *const sqw_lone[] = {
-    "dbms_pipe",           "information_schema", "msysaccessobjects", "msysobjects",
-    "msysqueries",         "mysql.db",           "mysql.user",        "opendatasource",
-    "openrowset",          "pg_catalog",         "pg_shadow",         "sp_addlogin",
-    "sp_addsrvrolemember", "sp_executesql",      "sp_makewebtask",    "sp_oacreate",
-    "sp_oamethod",         "sp_password",        "sqlite_master",     "sqlite_schema",
-    "syscolumns",          "sysobjects",         "utl_http",          "utl_inaddr",
-    "xp_availablemedia",   "xp_cmdshell",        "xp_dirtree",        "xp_fileexist",
-    "xp_loginconfig",      "xp_regread",         "xp_regwrite",       "xp_servicecontrol",
+    "dbms_pipe",
+    "information_schema",
+    "msdasql",
+    "msdb",
+    "msysaccessobjects",
+    "msysobjects",
+    "msysqueries",
+    "mysql.db",
+    "mysql.user",
+    "opendatasource",
+    "openrowset",
+    "pg_catalog",
+    "pg_shadow",
+    "sp_addlogin",
+    "sp_addsrvrolemember",
+    "sp_executesql",
+    "sp_makewebtask",
+    "sp_oacreate",
+    "sp_oamethod",
+    "sp_password",
+    "sqlite_master",
+    "sqlite_schema",
+    "sqloledb",
+    "syscolumns",
+    "sysobjects",
+    "tempdb",
+    "utl_http",
+    "utl_inaddr",
+    "xp_availablemedia",
+    "xp_cmdshell",
+    "xp_dirtree",
+    "xp_fileexist",
+    "xp_loginconfig",
+    "xp_regread",
+    "xp_regwrite",
+    "xp_servicecontrol",
     "xp_subdirs",
 };
 
