@@ -376,6 +376,23 @@ static void scan_cookies(struct pol_scan *sc, const char *s, size_t n)
 	pol_path_pop(sc, old);
 }
 
+/* A media type of XML: "application/xml", "text/xml", "application/soap+xml"
+ * (subtype xml or ending "+xml"; not "...openxmlformats...", a zip). */
+static bool ct_says_xml(const char *ct, size_t n)
+{
+	if (!ct)
+		return false;
+	const char *semi = memchr(ct, ';', n);
+	size_t e = semi ? (size_t)(semi - ct) : n;
+	while (e && (ct[e - 1] == ' ' || ct[e - 1] == '\t'))
+		e--;
+	const char *slash = memchr(ct, '/', e);
+	if (!slash || e < 3 || strncasecmp(ct + e - 3, "xml", 3) != 0)
+		return false;
+	size_t sub = (size_t)(ct + e - (slash + 1));
+	return sub == 3 || ct[e - 4] == '+';
+}
+
 struct part_ctx {
 	struct pol_scan *sc;
 };
@@ -392,29 +409,17 @@ static int scan_part(void *arg, const struct pol_part *p)
 		pol_scan_input(sc, p->filename, p->filename_len, POL_IN_PATH | POL_IN_PATHISH);
 		pol_path_pop(sc, o2);
 	}
-	if (p->type && p->type_len >= 5 && pol_memcasemem(p->type, p->type_len, "json", 4) >= 0)
+	if (p->type && p->type_len >= 5 && pol_memcasemem(p->type, p->type_len, "json", 4) >= 0) {
 		pol_scan_string(sc, p->data, p->data_len, POL_IN_QUERY);
-	else
+	} else if (ct_says_xml(p->type, p->type_len)) {
+		uint32_t done = pol_scan_input_skip(sc, p->data, p->data_len, POL_IN_QUERY, 0);
+		if (!sc->stop)
+			scan_xml(sc, p->data, p->data_len, POL_IN_QUERY, done, true);
+	} else {
 		pol_scan_input(sc, p->data, p->data_len, POL_IN_QUERY);
+	}
 	pol_path_pop(sc, old);
 	return sc->stop;
-}
-
-/* A media type of XML: "application/xml", "text/xml", "application/soap+xml"
- * (subtype xml or ending "+xml"; not "...openxmlformats...", a zip). */
-static bool ct_says_xml(const char *ct, size_t n)
-{
-	if (!ct)
-		return false;
-	const char *semi = memchr(ct, ';', n);
-	size_t e = semi ? (size_t)(semi - ct) : n;
-	while (e && (ct[e - 1] == ' ' || ct[e - 1] == '\t'))
-		e--;
-	const char *slash = memchr(ct, '/', e);
-	if (!slash || e < 3 || strncasecmp(ct + e - 3, "xml", 3) != 0)
-		return false;
-	size_t sub = (size_t)(ct + e - (slash + 1));
-	return sub == 3 || ct[e - 4] == '+';
 }
 
 /* A request body as the handler reads it, by its Content-Type: JSON walked

@@ -189,6 +189,20 @@ START_TEST(deep_nesting_is_bounded)
 }
 END_TEST
 
+/* Past its deadline the reader stops, whatever the document. */
+START_TEST(deadline_stops_the_reading)
+{
+	static const char doc[] = "<r><a x=\"1\">t</a></r>";
+	struct got g = {VG_BUF_INIT(1 << 20), 0, 0};
+	bool deep;
+	ck_assert_int_eq(pol_xml_each(doc, sizeof(doc) - 1, 64, 1, collect, &g, &deep), -ETIME);
+	ck_assert_uint_eq(g.calls, 0);
+	ck_assert_int_eq(pol_xml_each(doc, sizeof(doc) - 1, 64, UINT64_MAX, collect, &g, &deep), 0);
+	ck_assert_uint_eq(g.calls, 2);
+	vg_buf_fini(&g.b);
+}
+END_TEST
+
 START_TEST(sniffing)
 {
 	static const char *const yes[] = {
@@ -331,6 +345,10 @@ START_TEST(values_at_element_paths)
 	    /* the marker only appears decoded */
 	    {"<r v=\\\"vigil&#x6D;arker\\\"/>", "text/xml", "body>/r/@v"},
 	    {"<r><![CDATA[vigil]]>marker</r>", "text/xml", "body>/r/text()"},
+	    /* a multipart part declared XML */
+	    {"--B\\r\\nContent-Disposition: form-data; name=\\\"doc\\\"\\r\\nContent-Type: "
+	     "application/xml\\r\\n\\r\\n<r><q>vigil&#109;arker</q></r>\\r\\n--B--\\r\\n",
+	     "multipart/form-data; boundary=B", "body>doc>/r/q/text()"},
 	    /* not XML: the body whole, as before */
 	    {"<b>vigilmarker</b> and prose", "text/html", "body"},
 	};
@@ -502,6 +520,7 @@ int main(void)
 	tcase_add_test(t, callback_stops_the_reading);
 	tcase_add_test(t, long_names_and_paths_are_cut);
 	tcase_add_test(t, deep_nesting_is_bounded);
+	tcase_add_test(t, deadline_stops_the_reading);
 	tcase_add_test(t, sniffing);
 	tcase_add_test(t, values_at_element_paths);
 	tcase_add_test(t, decoded_attacks_found);
