@@ -112,13 +112,37 @@ static size_t group_end(const struct sq_scan *sc, size_t j, size_t lim, unsigned
 
 #define SQ_FAIL ((size_t)-1)
 
+/* match col[, col] against ('words' in boolean mode) at j: MySQL's
+ * full-text search, a call in all but its spelling. Sets *end past it. */
+static int match_against(const struct sq_scan *sc, size_t j, size_t lim, unsigned *info,
+                         size_t *end)
+{
+	const struct sq_tok *t = T(sc, j);
+	if (t->len != 5 || strncasecmp((const char *)sc->lx.s + t->off, "match", 5) != 0)
+		return 0;
+	for (size_t k = j + 1; k < j + 10 && k + 1 < lim; k++) {
+		const struct sq_tok *u = T(sc, k);
+		if (u->len == 7 && (u->type == SQ_BARE || u->type == SQ_FUNC) &&
+		    is_type(sc, k + 1, SQ_LP) &&
+		    strncasecmp((const char *)sc->lx.s + u->off, "against", 7) == 0) {
+			*info |= OI_CALL;
+			*end = group_end(sc, k + 1, lim, info);
+			return 1;
+		}
+		if (u->type != SQ_BARE && u->type != SQ_COMMA && u->type != SQ_LP &&
+		    u->type != SQ_RP)
+			return 0;
+	}
+	return 0;
+}
+
 /* One primary: literal, variable, name, call or parenthesized group. */
 static size_t primary(const struct sq_scan *sc, size_t j, size_t lim, unsigned *info)
 {
-	for (int k = 0; k < 4 && j < lim; k++) {
+	for (int k = 0; k < 16 && j < lim; k++) {
 		const struct sq_tok *t = T(sc, j);
 		if (t->type == SQ_NOT || (t->type == SQ_OP && !(t->flags & SQ_F_STAR)))
-			j++; /* unary - + ~ ! not */
+			j++; /* unary - + ~ ! not, as many as the window holds */
 		else
 			break;
 	}
@@ -140,11 +164,15 @@ static size_t primary(const struct sq_scan *sc, size_t j, size_t lim, unsigned *
 		*info |= OI_BARE;
 		return j + 1;
 	case SQ_BARE:
+		if (match_against(sc, j, lim, info, &j))
+			return j;
 		*info |= OI_BARE;
 		if (t->flags & SQ_F_CATALOG)
 			*info |= OI_CATALOG;
 		return j + 1;
 	case SQ_FUNC:
+		if (match_against(sc, j, lim, info, &j))
+			return j;
 		if (t->fn != SQF_NONE)
 			*info |= t->fn == SQF_STRONG ? OI_CALL | OI_STRONG : OI_CALL;
 		else
@@ -1588,6 +1616,9 @@ static int num_tautology(const struct sq_scan *sc)
 	if (is_type(sc, 2, SQ_NOT))
 		k = 3, neg = 1;
 	const struct sq_tok *b = T(sc, k);
+	/* 1!=0-- ...: a comment may cut the query off after it */
+	if (is_type(sc, k + 1, SQ_COMMENT) && is_type(sc, k + 2, SQ_END))
+		k++;
 	if (b->type != SQ_NUM || !is_type(sc, k + 1, SQ_END) || !sq_is_digit(sc->lx.s[a->off]) ||
 	    !sq_is_digit(sc->lx.s[b->off]))
 		return 0;
@@ -1643,6 +1674,13 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && T(sc, 1)->type == SQ_RP &&
 	    after_breakout(sc, 1, 0, f))
 		return 1;
+	/* id having (1 or 1): appended to a group by's column, a having
+	 * whose condition is a parenthesized logic of literals alone */
+	if (!quote && i == 1 && T(sc, 0)->type == SQ_BARE && is_kw(sc, 1, SQW_HAVING) &&
+	    is_type(sc, 2, SQ_LP) && is_type(sc, 3, SQ_NUM) && is_type(sc, 4, SQ_LOGIC) &&
+	    is_type(sc, 5, SQ_NUM) && is_type(sc, 6, SQ_RP) &&
+	    (is_type(sc, 7, SQ_END) || is_type(sc, 7, SQ_COMMENT)))
+		return found(f, "sqli.boolean", 80, 1, 7);
 	/* a value then a comparison: HOPE AND 8=3, x or 2>1, (HOPE)*1 AND 8=3,
 	 * PI() AND COS(PI())=-1 */
 	if (!quote && i == 0 && T(sc, 0)->type != SQ_LOGIC) {
