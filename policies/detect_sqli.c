@@ -381,6 +381,10 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 		const struct sq_tok *f = T(sc, e);
 		if (f->type == SQ_COMMA || f->type == SQ_SEMI)
 			return 1;
+		/* select 'a'||(select ...: joined to a subquery by || */
+		if (f->type == SQ_LOGIC && f->len == 2 && sc->lx.s[f->off] == '|' &&
+		    is_type(sc, e + 1, SQ_LP) && is_kw(sc, e + 2, SQW_SELECT))
+			return 1;
 		if (f->type == SQ_KW &&
 		    (f->role == SQW_FROM || f->role == SQW_UNION || f->role == SQW_INTO))
 			return 1;
@@ -1136,6 +1140,10 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		 * statement right after a break-out, or opens the input */
 		if ((quoted || i == 0) && starts_statement(sc, j + 1))
 			return found(f, "sqli.stacked", 85, i, j + 3);
+		/* 1; if exists (: SQL Server's guarded statement after ';' */
+		if (is_kw(sc, j + 1, SQW_IF) && word_is(sc, j + 2, "exists") &&
+		    is_type(sc, j + 3, SQ_LP))
+			return found(f, "sqli.stacked", 85, i, j + 4);
 		/* ;set @x = ...: a variable assigned in a statement of its own */
 		if ((quoted || i == 0) && is_kw(sc, j + 1, SQW_SET) && is_type(sc, j + 2, SQ_VAR))
 			return found(f, "sqli.stacked", 85, i, j + 3);
@@ -1657,9 +1665,23 @@ static int comment_probe(const struct sq_scan *sc)
 	return quote;
 }
 
+/* ` AS `alias` FROM t: after a backquoted name broken out of, an alias
+ * and a from clause, the select list's end, ended as SQL ends. */
+static int backquote_alias(const struct sq_scan *sc)
+{
+	const struct sq_tok *a = T(sc, 2);
+	if (!is_kw(sc, 1, SQW_AS) || !is_kw(sc, 3, SQW_FROM) ||
+	    !((a->type == SQ_BARE || a->type == SQ_STR) && !(a->flags & SQ_F_UNCLOSED)))
+		return 0;
+	return is_type(sc, 4, SQ_END) ||
+	       (is_type(sc, 4, SQ_BARE) && (is_stop(sc, 5) || is_type(sc, 5, SQ_KW)));
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
+	if (quote == '`')
+		return i == 1 && backquote_alias(sc) && found(f, "sqli.select", 80, 1, 4);
 	if (i == 1 && quote)
 		return after_breakout(sc, 1, 1, f) ||
 		       (quoted_operator(sc) && found(f, "sqli.rejoin", 75, 1, 2)) ||
@@ -2074,13 +2096,18 @@ static int scan_passes(const char *s, size_t n, uint32_t chars, struct pol_hit *
 	 * database (SQLite, standard SQL) escapes nothing with it. */
 	int bs =
 	    s && (chars & POL_CH_BSLASH) && (memmem(s, n, "\\'", 2) || memmem(s, n, "\\\"", 2));
-	for (int q = 0; q < (bs ? 5 : 3); q++) {
-		char quote = quotes[q < 3 ? q : q - 2];
+	/* An input opening with a backquote is read once more as the end of
+	 * a backquoted name (order by `<input>`); that pass runs one rule. */
+	int bq = s && n > 1 && s[0] == '`';
+	for (int q = 0; q < 6; q++) {
+		char quote = q < 3 ? quotes[q] : q < 5 ? quotes[q - 2] : '`';
+		if (q == 5 ? !bq : q >= 3 && !bs)
+			continue;
 		if (quote == '\'' && !(chars & POL_CH_SQUOTE))
 			continue;
 		if (quote == '"' && !(chars & POL_CH_DQUOTE))
 			continue;
-		if (!pass(s, n, quote, q >= 3, &f, &sc))
+		if (!pass(s, n, quote, q >= 3 && q < 5, &f, &sc))
 			continue;
 		const struct sq_tok *a = T(&sc, f.from);
 		size_t to = f.to > f.from ? f.to - 1 : f.from;
