@@ -343,6 +343,45 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	return 0;
 }
 
+/* Does a list of values, grouped however its parentheses fall (select
+ * sin(((1)),2 from bar where, which leaves one open), reach from and a
+ * table ended as SQL ends, with a literal in it and no two values side by
+ * side? */
+static int list_from(const struct sq_scan *sc, size_t j, size_t lim)
+{
+	int lit = 0;
+	for (size_t k = j; k < lim; k++) {
+		const struct sq_tok *a = T(sc, k);
+		switch (a->type) {
+		case SQ_NUM:
+		case SQ_STR:
+		case SQ_VAR:
+			lit = 1;
+			break;
+		case SQ_BARE:
+		case SQ_FUNC:
+		case SQ_LP:
+		case SQ_RP:
+		case SQ_COMMA:
+		case SQ_OP:
+			break;
+		case SQ_KW: {
+			if (a->role != SQW_FROM || !lit || k == j || !is_type(sc, k + 1, SQ_BARE))
+				return 0;
+			const struct sq_tok *f = T(sc, k + 2);
+			return f->type == SQ_END || f->type == SQ_COMMENT || f->type == SQ_SEMI ||
+			       (f->type == SQ_KW && (f->role == SQW_WHERE || f->role == SQW_ORDER ||
+			                             f->role == SQW_LIMIT));
+		}
+		default:
+			return 0;
+		}
+		if (side_by_side(a, T(sc, k + 1)))
+			return 0;
+	}
+	return 0;
+}
+
 /* Does the select list starting at j read as SQL (select 1,2 / select a
  * from t / select @@version), rather than English (select one from the
  * list)? Strict, for a select that is the whole input: it has to name a
@@ -374,6 +413,9 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 		 * what follows it */
 		unsigned info = 0;
 		size_t e = operand(sc, j, lim, &info);
+		if ((t->type == SQ_LP || t->type == SQ_FUNC || t->type == SQ_OP) &&
+		    list_from(sc, j, lim))
+			return 1;
 		if (e == SQ_FAIL)
 			return 0;
 		if (info & (OI_CALL | OI_SELECT | OI_CATALOG | OI_VAR | OI_CMP))
