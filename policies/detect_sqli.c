@@ -1112,6 +1112,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			return 0;
 		if (is_stop(sc, e))
 			return found(f, "sqli.tautology", 85, i, e);
+		/* ' is 99999 = ': a literal tested, then compared with the
+		 * literal the query's own quote completes */
+		if (quoted && info == OI_LIT && is_type(sc, e, SQ_CMP) &&
+		    !(T(sc, e)->flags & SQ_F_WORD) && is_rejoin(sc, e + 1))
+			return found(f, "sqli.tautology", 80, i, e + 2);
 		return 0;
 	}
 	case SQ_OP: {
@@ -1542,9 +1547,17 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 			if (k == SQ_FAIL || !word_is(sc, k, "when"))
 				return 0;
 		}
-		size_t e = operand(sc, k + 1, lim, &info);
+		/* when f(1): a call glued to its arguments is no plain word */
+		const struct sq_tok *w = T(sc, k + 1);
+		int glued = w->type == SQ_FUNC && is_type(sc, k + 2, SQ_LP) &&
+		            T(sc, k + 2)->off == w->off + w->len && call_args(sc, k + 2, lim);
+		unsigned wi = 0;
+		size_t e = operand(sc, k + 1, lim, &wi);
 		if (e == SQ_FAIL || !word_is(sc, e, "then"))
 			return 0;
+		if (glued && e == group_end(sc, k + 2, lim, &(unsigned){0}))
+			wi = (wi & ~(unsigned)OI_BARE) | OI_CALL;
+		info |= wi;
 		e = operand(sc, e + 1, lim, &info);
 		if (e != SQ_FAIL && !(info & OI_BARE) &&
 		    (word_is(sc, e, "end") || word_is(sc, e, "else") || word_is(sc, e, "when")))
@@ -1719,6 +1732,18 @@ static int backquote_alias(const struct sq_scan *sc)
 	       (is_type(sc, 4, SQ_BARE) && (is_stop(sc, 5) || is_type(sc, 5, SQ_KW)));
 }
 
+/* Is token k a closed literal of LIKE's wildcards alone ('%', '%_%')? */
+static int wildcard_only(const struct sq_scan *sc, size_t k)
+{
+	const struct sq_tok *t = T(sc, k);
+	if (t->type != SQ_STR || (t->flags & SQ_F_UNCLOSED) || t->len < 3)
+		return 0;
+	for (uint32_t p = 1; p + 1 < t->len; p++)
+		if (sc->lx.s[t->off + p] != '%' && sc->lx.s[t->off + p] != '_')
+			return 0;
+	return 1;
+}
+
 /* Evaluates the rules at token i of one pass. */
 static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_found *f)
 {
@@ -1767,6 +1792,10 @@ static int rules_at(const struct sq_scan *sc, size_t i, char quote, struct sq_fo
 	}
 	if (!quote && i == 0 && T(sc, 0)->type == SQ_NUM && T(sc, 0)->off == 0 && comment_probe(sc))
 		return found(f, "sqli.comment", 75, 0, 1);
+	/* like '%': appended to a column, a pattern that matches every value */
+	if (!quote && i == 0 && word_is(sc, 0, "like") && wildcard_only(sc, 1) &&
+	    (is_type(sc, 2, SQ_END) || is_type(sc, 2, SQ_COMMENT)))
+		return found(f, "sqli.tautology", 75, 0, 2);
 	/* 1=1, 42<=>42, 11!=1: the whole input a comparison of two numbers
 	 * that always holds, a tautology put where a number goes */
 	if (!quote && i == 0 && T(sc, 0)->type == SQ_NUM && num_tautology(sc))
