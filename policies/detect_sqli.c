@@ -404,6 +404,13 @@ static int select_list(const struct sq_scan *sc, size_t j, size_t lim, int stric
 	if (t->type == SQ_OP && (t->flags & SQ_F_STAR))
 		return nx->type == SQ_COMMA || nx->type == SQ_END || nx->type == SQ_COMMENT ||
 		       nx->type == SQ_SEMI || (nx->type == SQ_KW && nx->role == SQW_FROM);
+	/* select pg_sleep: a function only attacks call, named with '_' (no
+	 * English word), its arguments cut off */
+	if (t->type == SQ_BARE && is_stop(sc, j + 1) && memchr(sc->lx.s + t->off, '_', t->len)) {
+		const struct sqw_word *kw = sq_word_find(sc->lx.s + t->off, t->len);
+		if (kw && kw->fn == SQF_STRONG)
+			return 1;
+	}
 	/* select 0x616263: a string spelt in hex, which only evasion does */
 	if (t->type == SQ_NUM && t->len >= 6 && sc->lx.s[t->off] == '0' &&
 	    (sc->lx.s[t->off + 1] | 0x20) == 'x' && is_stop(sc, j + 1))
@@ -1088,6 +1095,9 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	case SQ_CMP: {
 		if (!quoted && !closers)
 			return 0;
+		/* 'sounds like x--: MySQL's two-word comparison */
+		if (word_is(sc, j, "sounds") && word_is(sc, j + 1, "like"))
+			t = T(sc, ++j);
 		/* ' notnull -- */
 		if (t->flags & SQ_F_POSTFIX)
 			return (is_type(sc, j + 1, SQ_COMMENT) || is_type(sc, j + 1, SQ_SEMI)) &&
@@ -1451,6 +1461,18 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 	case SQ_SEMI:
 		if (statement(sc, i + 1, lim, 0))
 			return found(f, "sqli.stacked", 95, i, i + 4);
+		/* ;replace [into] t (a, b) values: MySQL's insert that
+		 * overwrites */
+		if (word_is(sc, i + 1, "replace")) {
+			size_t k = i + 2 + is_kw(sc, i + 2, SQW_INTO);
+			if ((is_type(sc, k, SQ_BARE) || is_type(sc, k, SQ_FUNC)) &&
+			    is_type(sc, k + 1, SQ_LP)) {
+				unsigned info = 0;
+				size_t e = group_end(sc, k + 1, lim, &info);
+				if (is_kw(sc, e, SQW_VALUES) || is_kw(sc, e, SQW_SELECT))
+					return found(f, "sqli.stacked", 90, i, e + 1);
+			}
+		}
 		return 0;
 	case SQ_OP:
 		/* password::int, f(x)::text: PostgreSQL's cast, which error-based
