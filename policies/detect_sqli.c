@@ -1173,6 +1173,11 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			     (is_type(sc, k + 1, SQ_END) || is_type(sc, k + 1, SQ_COMMENT))))
 				return found(f, "sqli.union", 85, i, k + 1);
 		}
+		/* 1'+'12' and (3=pi())--: a one-word value worked on with
+		 * literals, then logic and a condition */
+		if (quoted && one_word_literal(sc) && info == OI_LIT && is_type(sc, e, SQ_LOGIC) &&
+		    condition(sc, e + 1, lim, 1))
+			return found(f, "sqli.boolean", 85, i, e + 2);
 		/* '-' '+1+' : only a number, or the empty literal the query's own
 		 * closing quote completes; "boys' - 'girls" is prose */
 		const struct sq_tok *l = T(sc, e - 1);
@@ -1701,8 +1706,13 @@ static int num_tautology(const struct sq_scan *sc)
 	if (is_type(sc, 2, SQ_NOT))
 		k = 3, neg = 1;
 	const struct sq_tok *b = T(sc, k);
-	/* 1!=0-- ...: a comment may cut the query off after it */
-	if (is_type(sc, k + 1, SQ_COMMENT) && is_type(sc, k + 2, SQ_END))
+	/* 1!=0-- ...: a comment may cut the query off after it; 1=1 and
+	 * ~~((1)): logic and an operand of literals may go on from it */
+	unsigned oi = 0;
+	size_t e = is_type(sc, k + 1, SQ_LOGIC) ? operand(sc, k + 2, SQ_LOOK, &oi) : SQ_FAIL;
+	if (e != SQ_FAIL && oi == OI_LIT && (is_type(sc, e, SQ_END) || cut_off(sc, e)))
+		k = e - 1;
+	else if (is_type(sc, k + 1, SQ_COMMENT) && is_type(sc, k + 2, SQ_END))
 		k++;
 	if (b->type != SQ_NUM || !is_type(sc, k + 1, SQ_END) || !sq_is_digit(sc->lx.s[a->off]) ||
 	    !sq_is_digit(sc->lx.s[b->off]))
