@@ -1173,6 +1173,12 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 			     (is_type(sc, k + 1, SQ_END) || is_type(sc, k + 1, SQ_COMMENT))))
 				return found(f, "sqli.union", 85, i, k + 1);
 		}
+		/* -1' /id having 1<1 and ...: a one-word value worked on, then
+		 * having or where and a condition judged strictly */
+		if (quoted && one_word_literal(sc) && !(t->flags & SQ_F_WORD) &&
+		    (is_kw(sc, e, SQW_HAVING) || is_kw(sc, e, SQW_WHERE)) &&
+		    condition(sc, e + 1, lim, 1))
+			return found(f, "sqli.boolean", 85, i, e + 2);
 		/* 1'+'12' and (3=pi())--: a one-word value worked on with
 		 * literals, then logic and a condition */
 		if (quoted && one_word_literal(sc) && info == OI_LIT && is_type(sc, e, SQ_LOGIC) &&
