@@ -27,7 +27,10 @@ static const char *const pieces[] = {
     /* names of functions, catalogues, plain words */
     "sleep", "version", "user", "database", "char", "ascii", "substring", "count", "concat",
     "information_schema", "sysobjects", "mysql.user", "sys.tables", "the", "blue", "one", "it",
-    "please", "door", "email", "name", "id", "x", "a1", "b_2", "$x", "caf\xc3\xa9",
+    /* words this round's rules read: lone names, niladic dates, match */
+    "xp_cmdshell", "msdb", "tempdb", "current_date", "utc_time", "immediate", "match", "against",
+    "replace", "pg_sleep", "sounds", "exists", "please", "door", "email", "name", "id", "x", "a1",
+    "b_2", "$x", "caf\xc3\xa9",
     /* numbers, variables */
     "1", "0", "42", "1.5", "0x1f", "1e3", ".5", "1union", "5pm", "@x", "@@version", "-1",
     /* punctuation: joining, and the bytes and pairs that start tokens */
@@ -37,24 +40,42 @@ static const char *const pieces[] = {
 
 /* Prose of letters, digits, blanks, commas and dots, with every kind of SQL
  * word: what the second quick test (sq_prose_inert) reads. */
-static const char *const prose[] = {
-    "select",     "union",      "all",        "distinct", "from",     "where",
-    "and",        "or",         "xor",        "not",      "like",     "is",
-    "in",         "between",    "null",       "true",     "false",    "order",
-    "group",      "by",         "having",     "limit",    "into",     "outfile",
-    "dumpfile",   "values",     "set",        "table",    "database", "user",
-    "view",       "drop",       "delete",     "insert",   "update",   "create",
-    "alter",      "truncate",   "exec",       "execute",  "declare",  "shutdown",
-    "waitfor",    "delay",      "time",       "join",     "as",       "case",
-    "when",       "then",       "end",        "if",       "exists",   "procedure",
-    "analyse",    "div",        "mod",        "binary",   "collate",  "regexp",
-    "rlike",      "glob",       "sounds",     "similar",  "isnull",   "notnull",
-    "except",     "intersect",  "sleep",      "char",     "version",  "information_schema",
-    "sysobjects", "mysql.user", "sys.tables", "a.b",      "x.from",   "the",
-    "blue",       "door",       "it",         "at",       "one",      "Select",
-    "UNION",      "Order",      "BY",         "1",        "0",        "42",
-    "1.5",        ".5",         "494.",       "7e2",      "0x1f",     "1union",
-    ",",          ".",          ", ",         ". "};
+static const char *const prose[] = {"select",     "union",      "all",
+                                    "distinct",   "from",       "where",
+                                    "and",        "or",         "xor",
+                                    "not",        "like",       "is",
+                                    "in",         "between",    "null",
+                                    "true",       "false",      "order",
+                                    "group",      "by",         "having",
+                                    "limit",      "into",       "outfile",
+                                    "dumpfile",   "values",     "set",
+                                    "table",      "database",   "user",
+                                    "view",       "drop",       "delete",
+                                    "insert",     "update",     "create",
+                                    "alter",      "truncate",   "exec",
+                                    "execute",    "declare",    "shutdown",
+                                    "waitfor",    "delay",      "time",
+                                    "join",       "as",         "case",
+                                    "when",       "then",       "end",
+                                    "if",         "exists",     "procedure",
+                                    "analyse",    "div",        "mod",
+                                    "binary",     "collate",    "regexp",
+                                    "rlike",      "glob",       "sounds",
+                                    "similar",    "isnull",     "notnull",
+                                    "except",     "intersect",  "sleep",
+                                    "char",       "version",    "information_schema",
+                                    "sysobjects", "mysql.user", "sys.tables",
+                                    "a.b",        "x.from",     "the",
+                                    "msdb",       "tempdb",     "current_date",
+                                    "utc_date",   "immediate",  "match",
+                                    "against",    "replace",    "blue",
+                                    "door",       "it",         "at",
+                                    "one",        "Select",     "UNION",
+                                    "Order",      "BY",         "1",
+                                    "0",          "42",         "1.5",
+                                    ".5",         "494.",       "7e2",
+                                    "0x1f",       "1union",     ",",
+                                    ".",          ", ",         ". "};
 
 static uint32_t rnd(uint32_t *x)
 {
