@@ -2147,13 +2147,20 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 /* sq_lone_name: fills *hit when sq_lone_lookup holds. */
 static __attribute__((noinline)) int sq_lone_name(const char *s, size_t n, struct pol_hit *hit)
 {
-	/* 'msdasql': the name as a literal, as OPENROWSET takes it */
-	if (n > 2 && (s[0] == '\'' || s[0] == '"') && s[n - 1] == s[0]) {
-		if (!sq_lone_lookup(s + 1, n - 2))
-			return 0;
-	} else if (!sq_lone_lookup(s, n)) {
+	size_t a = 0, b = n;
+	while (a < b && sq_blank[(unsigned char)s[a]])
+		a++;
+	while (b > a && sq_blank[(unsigned char)s[b - 1]])
+		b--;
+	/* 'msdasql', `information_schema`, [xp_cmdshell]: the name as a
+	 * literal (as OPENROWSET takes it) or a quoted identifier */
+	unsigned char c = b - a > 2 ? (unsigned char)s[a] : 0;
+	if ((c == '\'' || c == '"' || c == '`') ? (unsigned char)s[b - 1] == c
+	    : c == '['                          ? s[b - 1] == ']'
+	                                        : 0)
+		a++, b--;
+	if (!sq_lone_lookup(s + a, b - a))
 		return 0;
-	}
 	hit->rule = "sqli.catalog";
 	hit->category = POL_CAT_SQLI;
 	hit->severity = POL_SEV_HIGH;
@@ -2177,9 +2184,10 @@ static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol
 	/* information_schema, xp_cmdshell: a name alone that only SQL aimed at
 	 * the database's internals uses (sq_lone_name reads the bytes; the
 	 * quote bits let test-sqli-inert's full reading take this path too) */
-	if (!(chars & ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_DOT | POL_CH_SQUOTE |
-	                          POL_CH_DQUOTE)) &&
-	    n >= 4 && n < SQ_WORD_MAX && sq_lone_name(s, n, hit))
+	if (!(chars &
+	      ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_DOT | POL_CH_SQUOTE | POL_CH_DQUOTE |
+	                  POL_CH_BACKTICK | POL_CH_BRACKET | POL_CH_SPACE)) &&
+	    n >= 4 && n < SQ_WORD_MAX + 8 && sq_lone_name(s, n, hit))
 		return 1;
 	/* Quote-free inputs no rule can fire on: prose of words, digits,
 	 * commas and dots gets the reading that knows keywords' neighbours
