@@ -1302,6 +1302,10 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		if (is_type(sc, j + 1, SQ_NUM) &&
 		    (is_stop(sc, j + 2) || is_type(sc, j + 2, SQ_COMMA)))
 			return found(f, "sqli.limit", 75, i, j + 2);
+		/* limit 1 offset 0-- */
+		if (is_type(sc, j + 1, SQ_NUM) && word_is(sc, j + 2, "offset") &&
+		    is_type(sc, j + 3, SQ_NUM) && is_stop(sc, j + 4))
+			return found(f, "sqli.limit", 75, i, j + 4);
 		return 0;
 	case SQW_INTO:
 		if (is_kw(sc, j + 1, SQW_OUTFILE))
