@@ -15,6 +15,11 @@
  *    (drop table x, insert into x values, ...), calls of functions that
  *    only attacks use (sleep, benchmark, extractvalue, ...), waitfor delay.
  *
+ * Two narrower readings stand beside them: an input that is one name alone
+ * is looked up among system catalogues and attack-only procedures
+ * (information_schema, xp_cmdshell), and an input opening with a backquote
+ * is read once more as the end of a backquoted name, with one rule.
+ *
  * English stays clean because the rules want shapes English does not make:
  * SQL never puts two plain words side by side in an expression, and a
  * select list is followed by from, a comma or the end, not by more words.
@@ -1588,11 +1593,11 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		const struct sq_tok *w = T(sc, k + 1);
 		int glued = w->type == SQ_FUNC && is_type(sc, k + 2, SQ_LP) &&
 		            T(sc, k + 2)->off == w->off + w->len && call_args(sc, k + 2, lim);
-		unsigned wi = 0;
+		unsigned wi = 0, gi = 0;
 		size_t e = operand(sc, k + 1, lim, &wi);
 		if (e == SQ_FAIL || !word_is(sc, e, "then"))
 			return 0;
-		if (glued && e == group_end(sc, k + 2, lim, &(unsigned){0}))
+		if (glued && e == group_end(sc, k + 2, lim, &gi))
 			wi = (wi & ~(unsigned)OI_BARE) | OI_CALL;
 		info |= wi;
 		e = operand(sc, e + 1, lim, &info);
@@ -2148,7 +2153,8 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 	}
 }
 
-/* sq_lone_name: fills *hit when sq_lone_lookup holds. */
+/* Is s[0..n), blanks around it and a quoted identifier's delimiters aside,
+ * a name sqw_lone lists? Fills *hit when it is. */
 static __attribute__((noinline)) int sq_lone_name(const char *s, size_t n, struct pol_hit *hit)
 {
 	size_t a = 0, b = n;
