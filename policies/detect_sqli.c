@@ -278,10 +278,19 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 	/* '{"a":1}' ? 'a': PostgreSQL's JSON key test between two literals
 	 * (a '?' elsewhere is a placeholder or prose), ended as SQL ends */
 	if (a == OI_LIT && is_type(sc, e - 1, SQ_STR) && is_type(sc, e, SQ_OTHER) &&
-	    sc->lx.s[T(sc, e)->off] == '?' && is_type(sc, e + 1, SQ_STR)) {
-		size_t g = operand(sc, e + 1, lim, &b);
-		return g != SQ_FAIL && b == OI_LIT && !(T(sc, g - 1)->flags & SQ_F_UNCLOSED) &&
-		       is_stop(sc, g);
+	    sc->lx.s[T(sc, e)->off] == '?') {
+		/* ?| and ?& take an array of keys: array['a','b'] */
+		size_t c = e + 1;
+		const struct sq_tok *o = T(sc, c);
+		if (o->len == 1 && o->off == T(sc, e)->off + 1 &&
+		    (sc->lx.s[o->off] == '|' || sc->lx.s[o->off] == '&'))
+			c++;
+		int arr = c > e + 1 && word_is(sc, c, "array") && is_type(sc, c, SQ_FUNC);
+		if (!arr && !is_type(sc, c, SQ_STR))
+			return 0;
+		size_t g = operand(sc, c, lim, &b);
+		return g != SQ_FAIL && (arr ? (b & OI_LIT) != 0 : b == OI_LIT) &&
+		       !(T(sc, g - 1)->flags & SQ_F_UNCLOSED) && is_stop(sc, g);
 	}
 	if (is_type(sc, e, SQ_NOT))
 		e++; /* not like, not in */

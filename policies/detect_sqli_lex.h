@@ -64,6 +64,7 @@ struct sq_lex {
 	int started; /* the first token has been read */
 	int in_exec; /* inside a MySQL executable comment */
 	int no_bs;   /* backslashes escape nothing (SQLite, standard SQL) */
+	int arr;     /* array[ ... ] brackets open */
 };
 
 #include <stdlib.h>
@@ -82,6 +83,7 @@ static void sq_lex_init(struct sq_lex *lx, const char *s, size_t n, char quote)
 	lx->started = 0;
 	lx->in_exec = 0;
 	lx->no_bs = 0;
+	lx->arr = 0;
 }
 
 /* Bytes of a word: letters, digits, '_', '$' and every byte of UTF-8. */
@@ -393,6 +395,12 @@ static void sq_word(struct sq_lex *lx, size_t a, size_t b, int dots, int under, 
 		sq_skip_gap(&peek);
 	}
 	int call = peek.pos < lx->n && lx->s[peek.pos] == '(';
+	/* array[1, 2]: PostgreSQL's array constructor, a call in brackets */
+	if (len == 5 && b < lx->n && lx->s[b] == '[' &&
+	    strncasecmp((const char *)r, "array", 5) == 0) {
+		t->type = SQ_FUNC;
+		return;
+	}
 	/* mysql.user is a table; master..xp_cmdshell( and dbo.sp_x( are
 	 * procedures; Thread.sleep( and time.sleep( are other languages */
 	if (dotted_kw && kw) {
@@ -695,6 +703,15 @@ static int sq_lex_next(struct sq_lex *lx, struct sq_tok *t)
 				;
 		}
 		p = q;
+	} else if (c == '[' && p >= 5 && strncasecmp((const char *)s + p - 5, "array", 5) == 0 &&
+	           (p == 5 || !sq_is_word(s[p - 6]))) {
+		t->type = SQ_LP; /* array[: the constructor's list opens */
+		lx->arr++;
+		p++;
+	} else if (c == ']' && lx->arr > 0) {
+		t->type = SQ_RP;
+		lx->arr--;
+		p++;
 	} else if (c == '[') {
 		/* [name]: a bracketed identifier (SQL Server, Access) */
 		size_t q = p + 1;

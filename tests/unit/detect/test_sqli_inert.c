@@ -29,8 +29,8 @@ static const char *const pieces[] = {
     "information_schema", "sysobjects", "mysql.user", "sys.tables", "the", "blue", "one", "it",
     /* words this round's rules read: lone names, niladic dates, match */
     "xp_cmdshell", "msdb", "tempdb", "current_date", "utc_time", "immediate", "match", "against",
-    "replace", "pg_sleep", "sounds", "exists", "please", "door", "email", "name", "id", "x", "a1",
-    "b_2", "$x", "caf\xc3\xa9",
+    "replace", "pg_sleep", "sounds", "exists", "array", "please", "door", "email", "name", "id",
+    "x", "a1", "b_2", "$x", "caf\xc3\xa9",
     /* numbers, variables */
     "1", "0", "42", "1.5", "0x1f", "1e3", ".5", "1union", "5pm", "@x", "@@version", "-1",
     /* punctuation: joining, and the bytes and pairs that start tokens */
