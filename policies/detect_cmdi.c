@@ -654,8 +654,10 @@ static size_t skip_expansion(const unsigned char *t, size_t m, size_t k, int *if
 			/* ${IFS}, ${IFS%??}, ${IFS:0:1} */
 			while (e < m && e < k + 24 && t[e] != '}')
 				e++;
+			if (e >= m || t[e] != '}')
+				return k; /* unclosed: no expansion, and no blank */
 			*ifs |= EXP_IFS;
-			return e < m && t[e] == '}' ? e + 1 : k;
+			return e + 1;
 		}
 		if (e > k + 2 && e < m && t[e] == '}')
 			return e + 1;
@@ -1236,7 +1238,7 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 		if (k < m && t[k] == '$') {
 			int f = 0;
 			size_t e = skip_expansion(t, m, k, &f);
-			if (f & EXP_IFS) {
+			if ((f & EXP_IFS) && e > k) { /* each turn moves on */
 				nx.ifs = 1;
 				k = e;
 				continue;
