@@ -13,6 +13,11 @@
  * before it counts, while a tight separator (";id", "|id|") or a program
  * name that is no English word ("whoami") counts on its own.
  *
+ * Some grammar needs no program at all, because nothing but a shell writes
+ * it: arithmetic and editing expansions in a command word ($[2+2],
+ * ${PATH:0:1}), a glob naming a system folder (/[e]tc), history designators
+ * (!-1!-2, ;!!), vi's shell escape (:!id), at jobs, statements of cmd.exe.
+ *
  * The input is decoded first (percent encoding up to three layers, HTML
  * entities, literal \n and \r) into a stack window of CMDI_WIN bytes; windows
  * overlap by CMDI_KEEP bytes so that nothing straddling a boundary is lost.
