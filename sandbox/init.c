@@ -127,6 +127,22 @@ bool sbx_all_extensions_ready(struct sbx *s, bool invoke_only)
 
 /* ---- init ---- */
 
+/* The runtime's failure does not cut the extensions' own init short: as in
+ * RIE, which turns subscriptions off only once every extension is ready,
+ * they finish it (to the init deadline, or until one of them fails), so a
+ * telemetry subscriber still subscribes and gets the failed init's records.
+ * Caller holds the lock. */
+static void finish_extensions_init(struct sbx *s, uint64_t deadline)
+{
+	while (!sbx_all_extensions_ready(s, false) && !s->quit) {
+		const char *who;
+		if (sbx_env_failure(s, &who) && strcmp(who, "runtime") != 0)
+			return;
+		if (!sbx_env_wait(s, deadline))
+			return;
+	}
+}
+
 static void init_fail(struct sbx *s, const char *type, const char *who)
 {
 	s->init.failed = true;
@@ -193,6 +209,8 @@ int sbx_init_run(struct sbx *s, const char *phase, uint64_t deadline)
 	 * its Started state) is still a failure. */
 	if (!err)
 		err = sbx_env_failure(s, &who);
+	if (err && strcmp(who, "runtime") == 0)
+		finish_extensions_init(s, deadline);
 	pthread_mutex_unlock(&s->lock);
 	sbx_tel_close_subscriptions(s->tel);
 
