@@ -601,9 +601,57 @@ static void pipe_open(struct ci_scan *x, size_t b, size_t e)
 		}
 }
 
+/* At s[c] == ':' right before a backtick: does it close a reStructuredText
+ * role (":func:`len`", ":py:class:`x`")? A role starts with ':' at the
+ * start of the value or after a blank or an opening bracket, and holds
+ * lower-case names joined by ':', '-' or '_'; a ternary's ':' ("?1:`id`")
+ * follows an operand with no such opening colon. */
+static int rst_role(const char *s, size_t c)
+{
+	size_t k = c;
+	while (k > 0 && c - k < 32 &&
+	       ((s[k - 1] >= 'a' && s[k - 1] <= 'z') || (s[k - 1] >= '0' && s[k - 1] <= '9') ||
+	        s[k - 1] == '-' || s[k - 1] == '_' || s[k - 1] == ':'))
+		k--;
+	/* s[k..c]: ":name:" or ":domain:name:", opening after a blank */
+	if (s[k] != ':' || k + 1 >= c || s[k + 1] < 'a' || s[k + 1] > 'z')
+		return 0;
+	for (size_t j = k + 1; j < c; j++)
+		if (s[j] == ':' && s[j + 1] == ':')
+			return 0;
+	return k == 0 || is_space((unsigned char)s[k - 1]) || strchr("([{\"'*", s[k - 1]);
+}
+
+/* At s[c], the separator before a backtick: does a code span end right
+ * before it, so that this backtick opens the next span of a list
+ * ("`a`, `b`", "`conn` : `Connection`", GNU's "`alloca', `malloc'")? */
+static int after_span(const char *s, size_t c)
+{
+	size_t k = c;
+	while (k > 0 && is_space((unsigned char)s[k - 1]))
+		k--;
+	if (k == 0)
+		return 0;
+	if (s[k - 1] == '`')
+		return 1;
+	if (s[k - 1] != '\'')
+		return 0;
+	/* `name': an opening backtick, a word with no blank or quote, a quote */
+	for (size_t j = k - 1; j > 0 && k - j < 64; j--) {
+		char b = s[j - 1];
+		if (b == '`')
+			return j - 1 == 0 || is_space((unsigned char)s[j - 2]) ||
+			       strchr("(,", s[j - 2]);
+		if (is_space((unsigned char)b) || b == '\'' || b == '"' || b == ';')
+			return 0;
+	}
+	return 0;
+}
+
 /* A code-execution backtick: `cmd` right after an operator that puts it in
  * an expression (';`id`', '.`id`', '=`id`'). Markdown's `code` spans come
- * after words and stay clean. */
+ * after words and stay clean, and so do documentation's roles and lists
+ * of spans. */
 static void backtick(struct ci_scan *x, size_t i)
 {
 	size_t prev = i;
@@ -612,6 +660,25 @@ static void backtick(struct ci_scan *x, size_t i)
 	if (prev == 0 || (!strchr(";+.=,?:}", x->s[prev - 1]) &&
 	                  !(prev >= 2 && x->s[prev - 1] == '{' && x->s[prev - 2] == '$')))
 		return;
+	if (prev == i && x->s[prev - 1] == ':' && rst_role(x->s, prev - 1))
+		return;
+	if (strchr(",:", x->s[prev - 1]) && after_span(x->s, prev - 1))
+		return;
+	/* "i.e. `x`", "Re: `x`", "E.g., `x`": a word's full stop, colon or
+	 * comma, then a blank, is punctuation of a sentence; an operator
+	 * that makes the span an operand stands apart or glued (". `id`") */
+	if (prev < i && prev >= 2 && strchr(".:,", x->s[prev - 1]) &&
+	    (ch_is_alpha((unsigned char)x->s[prev - 2]) ||
+	     (x->s[prev - 1] == '.' && strchr(")`", x->s[prev - 2])) ||
+	     (x->s[prev - 1] == ':' &&
+	      (ch_is_digit((unsigned char)x->s[prev - 2]) || x->s[prev - 2] == ')')) ||
+	     (x->s[prev - 1] == ',' && x->s[prev - 2] == '.')))
+		return;
+	/* GNU's `quote': a word that a "'" closes, before any blank */
+	for (size_t j = i + 1;
+	     j < x->n && j - i < 64 && !is_space((unsigned char)x->s[j]) && x->s[j] != '`'; j++)
+		if (x->s[j] == '\'')
+			return;
 	/* "see the log; `git reflog` helps": punctuation, then a code span */
 	if (prev < i && strchr(";,?:.", x->s[prev - 1]) && is_prose(x))
 		return;
