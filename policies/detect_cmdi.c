@@ -85,7 +85,7 @@ static const struct {
     /* reconnaissance */
     {"id", W_EN | W_RECON},
     {"whoami", W_RECON},
-    {"uname", W_RECON},
+    {"uname", W_EN | W_RECON}, /* also short for "user name" */
     {"hostname", W_EN | W_RECON},
     {"ifconfig", W_RECON},
     {"ipconfig", W_RECON},
@@ -1128,7 +1128,10 @@ static int program_lookup(struct word *wd, int *bindir)
 	size_t l = strlen(name), v = l;
 	while (v > 0 && (ch_is_digit(name[v - 1]) || name[v - 1] == '.' || name[v - 1] == '_'))
 		v--;
-	if (v < 2 || v == l || !ch_is_digit(name[v]) || !ch_is_alpha(name[v - 1]))
+	/* cp1252, ip1: a code page, a variable; a two-letter name needs its
+	 * version's dot (sh5.2) */
+	if (v < 2 || v == l || !ch_is_digit(name[v]) || !ch_is_alpha(name[v - 1]) ||
+	    (v == 2 && !memchr(name + v, '.', l - v)))
 		return -1;
 	name[v] = 0;
 	e = name_lookup(name, 0);
@@ -1276,6 +1279,8 @@ static struct next classify_next(const unsigned char *t, size_t m, size_t k, int
 			nx.kind = F_ARGS;
 		return nx;
 	}
+	if ((c == '<' || c == '>') && d == '=')
+		return nx.kind = F_PLAIN, nx; /* "node >= 0.2", "(cp <= cq)": a comparison */
 	nx.kind = F_ARGS;
 	if ((c == '-' && (ch_is_alnum(d) || (d == '-' && k + 2 < m && ch_is_alnum(t[k + 2])))) ||
 	    c == '/' || c == '$' || c == '<' || c == '>' || c == '*' || (c == '~' && d == '/') ||
@@ -1365,6 +1370,17 @@ static int english_args(const unsigned char *t, size_t m, size_t k)
 		k = e;
 	}
 	return 0;
+}
+
+/* Is the word at t[k] one letter said over and over (MMMM, yyyy, HH:mm,
+ * "dd MMM yyyy"): a date or number format, whose fields shells have no
+ * use for? */
+static int format_letters(const unsigned char *t, size_t m, size_t k)
+{
+	size_t e = k, run = 0;
+	while (e < m && ch_is_alpha(t[e]) && t[e] == t[k])
+		e++, run++;
+	return run >= 2 && (e == m || is_space(t[e]) || strchr(":-/.,", t[e]));
 }
 
 /* ---- judging a command position ---- */
@@ -1790,6 +1806,12 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 			}
 		}
 	}
+	/* "gzip (1.3.5-3) unstable; urgency=low", "Skalskript (csh)": a word,
+	 * a blank and "(" is a syntax error to the shell (only "name ()"
+	 * defines a function): a name with its version or an aside */
+	if ((st == ST_START || st == ST_LOOSE) && nx.at > wd.end && nx.at + 1 < m &&
+	    t[nx.at] == '(' && t[nx.at + 1] != ')')
+		return;
 	int hit = 0, conf = 0;
 	switch (st) {
 	case ST_CALL:
@@ -1821,7 +1843,7 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		 * often ({"shell": "bash"}): a dashed tool name (chef-shell)
 		 * counts, any other only adds to other signals */
 		if (!hit && !english && ch_lower(t[from]) == t[from] && nx.kind == F_PLAIN &&
-		    nx.at > wd.end && !english_args(t, m, nx.at)) {
+		    nx.at > wd.end && !english_args(t, m, nx.at) && !format_letters(t, m, nx.at)) {
 			hit = 1;
 			if (is_prose(sc))
 				conf = CMDI_MENTION;
@@ -1852,6 +1874,52 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		else
 			judge(sc, nx.at, st, hops + 1);
 	}
+}
+
+/* At t[i] == '(': a group the shell cannot parse as a subshell, since
+ * a word is glued to it: "index.(bt|db)", "(add|del)user.conf",
+ * "(key|alias)/x", a regular expression's alternation, or GNU ChangeLog's
+ * "(mkdir): Add ...", a function named before a colon. The shell reads
+ * "x(" and ")x" as syntax errors; "$(", "<(" and ">(" are not judged here. */
+static int group_not_shell(const unsigned char *t, size_t m, size_t i)
+{
+	if (i > 0 && (is_name_char(t[i - 1]) || t[i - 1] == '.'))
+		return 1;
+	int depth = 0;
+	for (size_t k = i + 1; k < m && k < i + 96; k++) {
+		if (t[k] == '\n' || t[k] == '\r' || t[k] == '`' || t[k] == '\'' || t[k] == '"')
+			return 0;
+		if (t[k] == '(') {
+			depth++;
+		} else if (t[k] == ')' && depth-- == 0) {
+			int c = k + 1 < m ? t[k + 1] : 0;
+			size_t r = k + 1;
+			while (r < m && r < k + 4 && ch_is_digit(t[r]))
+				r++;
+			if (r > k + 1 && r < m && (t[r] == '<' || t[r] == '>'))
+				return 0; /* (sh)0>/dev/tcp/...: a redirection of the group */
+			return is_name_char(c) || c == '/' || c == '*' || c == '+' || c == '?' ||
+			       (c == ':' && (k + 2 >= m || is_space(t[k + 2])));
+		}
+	}
+	return 0;
+}
+
+/* At t[i] == '|' glued between two words: an alternation inside a group
+ * group_not_shell rejects ("(cc|java|py)_generic"), not a pipe. */
+static int in_alternation(const unsigned char *t, size_t m, size_t i)
+{
+	if (i == 0 || i + 1 >= m || !is_name_char(t[i - 1]))
+		return 0;
+	for (size_t k = i; k > 0 && i - k < 64; k--) {
+		int c = t[k - 1];
+		if (c == '(')
+			return (k < 2 || (t[k - 2] != '$' && t[k - 2] != '<' && t[k - 2] != '>')) &&
+			       group_not_shell(t, m, k - 1);
+		if (!is_name_char(c) && c != '|' && c != '-' && c != '.')
+			return 0;
+	}
+	return 0;
 }
 
 /* At t[i] == '(' after a name, "()": a shell function that pipes into and
@@ -2217,6 +2285,8 @@ static void scan_window(struct scan *sc, int first)
 			size_t j = d == c ? i + 2 : i + 1;
 			if (c == '&' && d == '>') /* &> redirection */
 				break;
+			if (c == '|' && d != c && in_alternation(t, m, i))
+				break;
 			judge(sc, j, i == sc->lead_sep ? ST_TIGHT : sep_strength(t, m, i, j), 0);
 			i = j - 1;
 			break;
@@ -2278,6 +2348,8 @@ static void scan_window(struct scan *sc, int first)
 			         sep_strength(t, m, i, i + 1) == ST_TIGHT &&
 			         (i == 0 || !ch_is_alnum(t[i - 1])))
 				report(sc, "cmdi.shellshock", 95, i, i + 4); /* () { :;}; */
+			else if (group_not_shell(t, m, i))
+				break;
 			else {
 				/* " (ls -l /dev/dsp will tell)": an aside in prose */
 				if (i > 0 && is_space(t[i - 1]) && is_prose(sc))
