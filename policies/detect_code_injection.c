@@ -526,12 +526,41 @@ static const char *const exec_receivers[] = {
     "ctypes",        "constructor", "main",
 };
 
+/* The name at [b, e) and the "(" at p: an aside in parentheses, as
+ * prose writes one after a name ("Live system (eg. a URI)", "require
+ * (much) extra storage", "User Defined Function (UDF)"), not a call? One
+ * blank, then a word that goes on as a sentence does (a blank, a full
+ * stop, ")" and more words), or a word alone after a capitalised name. */
+static int aside(const struct ci_scan *x, size_t b, size_t e, size_t p)
+{
+	const char *s = x->s;
+	if (p != e + 1 || s[e] != ' ' || p + 1 >= x->n || !ch_is_alpha((unsigned char)s[p + 1]))
+		return 0;
+	size_t w = p + 1;
+	while (w < x->n && ch_ident_char((unsigned char)s[w]))
+		w++;
+	if (w >= x->n)
+		return 0;
+	int after = w + 1 < x->n ? (unsigned char)s[w + 1] : 0;
+	return s[w] == ' ' || s[w] == '.' ||
+	       (s[w] == ')' &&
+	        (ch_is_alpha(after) ||
+	         (after == ' ' && w + 2 < x->n && ch_is_alpha((unsigned char)s[w + 2])) ||
+	         (ci_class[(unsigned char)s[b]] & CC_UPPER)));
+}
+
 /* name at [b, e): a dangerous callable? Judges the call that follows. */
 static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 {
 	size_t p = skip_filler(x, e);
 	const char *s = x->s;
+	if (aside(x, b, e, p))
+		return;
 	if (p < x->n && s[p] == '(' && code_arg(x, p + 1)) {
+		if (!exec_class && p == e && p + 1 < x->n && s[p + 1] == ')' && b >= 2 &&
+		    s[b - 1] == '.' && (ch_ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')'))
+			return; /* integer.copy(), msg.loads(): a method of an object, no argument
+			         */
 		if (!exec_class) {
 			note(x, mentioned_call(x, p) ? CI_PLAIN_CALL : CI_OBFUSCATION, b, p + 1);
 			return;
@@ -705,7 +734,8 @@ static void node_require(struct ci_scan *x, size_t b, size_t e)
 			me++;
 		if (me < x->n && x->s[me] == c && (roles_of(x->s + m, me - m) & R_MODULE))
 			note(x, CI_NODE, b, me + 1);
-	} else if (ch_ident_start((unsigned char)c) && word_is(x->s + b, e - b, "require")) {
+	} else if (ch_ident_start((unsigned char)c) && word_is(x->s + b, e - b, "require") &&
+	           !aside(x, b, e, p)) {
 		note(x, CI_CALL, b, q); /* require(variable) */
 	}
 }
@@ -715,6 +745,13 @@ static void node_require(struct ci_scan *x, size_t b, size_t e)
  * and "from os to os" are English. */
 static void python_import(struct ci_scan *x, size_t b, size_t e, int from)
 {
+	/* a statement starts the line or follows ';', ':' or a prompt; after
+	 * a word ("the import process", "VM import process") it is English */
+	size_t w = b;
+	while (w > 0 && (x->s[w - 1] == ' ' || x->s[w - 1] == '\t'))
+		w--;
+	if (w < b && w > 0 && (ch_ident_char((unsigned char)x->s[w - 1]) || x->s[w - 1] == ','))
+		return;
 	size_t p = e;
 	if (p >= x->n || (x->s[p] != ' ' && x->s[p] != '\t'))
 		return;
@@ -794,7 +831,8 @@ static void identifier(struct ci_scan *x, size_t b, size_t e)
 	if (wl == 8 && memcmp(w, "Function", 8) == 0) {
 		size_t p = skip_filler(x, e);
 		int after_new = b >= 4 && memcmp(s + b - 4, "new ", 4) == 0;
-		if (p < x->n && s[p] == '(' && (after_new || code_arg(x, p + 1)))
+		if (p < x->n && s[p] == '(' && (after_new || code_arg(x, p + 1)) &&
+		    !aside(x, b, e, p))
 			note(x, CI_CALL, b, p + 1);
 	}
 	if (word_is(w, wl, "process") && dot_after) {
@@ -1244,6 +1282,14 @@ static void whole_call(struct ci_scan *x, int bare)
 	/* /odata/Products(1), /odata/A_Product(): OData addresses an entity
 	 * set's members in a URL path, its names capitalised */
 	if (!bare && !known && (ci_class[(unsigned char)s[b]] & CC_UPPER))
+		digits = underscore = 0;
+	/* GCLOUD_ALPHA_RUN_JOBS(1), CONFIG_UNIX (it requires CONFIG_NET): a
+	 * constant's or a manual page's name in capitals, with a section
+	 * number or an aside in words, is a title and no call */
+	int caps = 1;
+	for (size_t k = b; k < e && caps; k++)
+		caps = !(s[k] >= 'a' && s[k] <= 'z');
+	if (caps && !known && closed && (words || (digits && q - a == 1)))
 		digits = underscore = 0;
 	int strong =
 	    comment || underscore || digits || (a < n && s[a] == '$') || cut || known || odd_empty;
