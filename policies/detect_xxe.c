@@ -61,6 +61,8 @@ struct xxe_scan {
 	size_t n;
 	enum xxe_kind best;
 	size_t off, end;
+	int refs_known;          /* ref_at holds: the first named reference from ref_from */
+	size_t ref_from, ref_at; /* ref_at == n: none */
 };
 
 static void note(struct xxe_scan *x, enum xxe_kind k, size_t off, size_t end)
@@ -140,7 +142,7 @@ static size_t literal(const struct xxe_scan *x, size_t i, size_t *b, size_t *e)
  * legacy-compat marker. */
 static int w3c_uri(const struct xxe_scan *x, size_t b, size_t e)
 {
-	struct xxe_scan sub = {x->s + b, e - b, XXE_NONE, 0, 0};
+	struct xxe_scan sub = {x->s + b, e - b, XXE_NONE, 0, 0, 0, 0, 0};
 	return at(&sub, 0, "http://www.w3.org/") || at(&sub, 0, "https://www.w3.org/") ||
 	       at(&sub, 0, "about:legacy-compat");
 }
@@ -148,6 +150,53 @@ static int w3c_uri(const struct xxe_scan *x, size_t b, size_t e)
 /* SYSTEM "uri" or PUBLIC "id" "uri" at i; returns the index after it, or i.
  * *ext is set when there is an external identifier, *w3c when it is the
  * W3C's. */
+/* Is s[b..e) a DTD's bare file name ("xkb.dtd", "gdb-syscalls.dtd"): no
+ * scheme, no folder, nothing a parser could fetch from elsewhere? */
+static int bare_dtd_name(const struct xxe_scan *x, size_t b, size_t e)
+{
+	if (e - b < 5 || e - b > 64 || !at(x, e - 4, ".dtd") || x->s[b] == '.')
+		return 0;
+	for (size_t k = b; k < e; k++) {
+		char c = x->s[k];
+		if (!ch_is_alnum((unsigned char)c) && c != '-' && c != '_' && c != '.')
+			return 0;
+		if (c == '.' && k + 1 < e && x->s[k + 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+/* Does the document from i on reference an entity by a name XML does not
+ * predefine (&x;), one that only the DTD can declare? */
+static int named_refs(struct xxe_scan *x, size_t i)
+{
+	static const char *const predefined[] = {"amp;", "lt;", "gt;", "quot;", "apos;"};
+	/* asked again at a later DOCTYPE, the scan goes on from where the last
+	 * one stopped: linear in the input however many there are */
+	if (x->refs_known && i >= x->ref_from && i <= x->ref_at)
+		return x->ref_at < x->n;
+	if (x->refs_known && i < x->ref_at + 1 && x->ref_at < x->n)
+		i = x->ref_at + 1;
+	x->refs_known = 1;
+	x->ref_from = i;
+	x->ref_at = x->n;
+	for (; i + 2 < x->n; i++) {
+		if (x->s[i] != '&' || x->s[i + 1] == '#')
+			continue;
+		size_t j = skip_name(x, i + 1);
+		if (j == i + 1 || j >= x->n || x->s[j] != ';')
+			continue;
+		int known = 0;
+		for (size_t p = 0; p < sizeof(predefined) / sizeof(predefined[0]) && !known; p++)
+			known = at(x, i + 1, predefined[p]);
+		if (!known) {
+			x->ref_at = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static size_t external_id(const struct xxe_scan *x, size_t i, int *ext, int *w3c)
 {
 	size_t b = 0, e = 0, j;
@@ -211,7 +260,7 @@ static size_t entity_decl(struct xxe_scan *x, size_t i, int subset)
 	}
 	/* a value that declares entities or references parameter entities is
 	 * the out-of-band exfiltration pattern */
-	struct xxe_scan sub = {x->s + b, e - b, XXE_NONE, 0, 0};
+	struct xxe_scan sub = {x->s + b, e - b, XXE_NONE, 0, 0, 0, 0, 0};
 	if (find(&sub, 0, "<!entity") < sub.n || find(&sub, 0, "&#x25;") < sub.n ||
 	    find(&sub, 0, "&#37;") < sub.n)
 		note(x, XXE_PARAM_ENTITY, i, k);
@@ -231,6 +280,12 @@ static size_t doctype_decl(struct xxe_scan *x, size_t i, int *subset)
 	size_t j = skip_space(x, skip_name(x, skip_space(x, i + 9)));
 	int ext, w3c;
 	size_t k = external_id(x, j, &ext, &w3c);
+	/* <!DOCTYPE x SYSTEM "xkb.dtd">: the DTD beside the document, as
+	 * documents of the system name theirs; it reaches nothing */
+	size_t lb = 0, le = 0;
+	if (ext && !w3c && at(x, j, "system") && literal(x, skip_space(x, j + 6), &lb, &le) == k &&
+	    bare_dtd_name(x, lb, le) && !named_refs(x, k))
+		ext = 0;
 	if (ext && !w3c)
 		note(x, XXE_EXTERNAL_DTD, i, k);
 	k = skip_space(x, k);
@@ -248,7 +303,7 @@ static void svg_ref(struct xxe_scan *x, size_t i)
 	size_t lim = i + 1;
 	while (lim < x->n && lim - i < 512 && x->s[lim] != '>' && x->s[lim] != '<')
 		lim++; /* only this tag's attributes */
-	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0};
+	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0, 0, 0, 0};
 	size_t h = find(&tag, i, "href");
 	if (h >= lim)
 		return;
@@ -289,7 +344,7 @@ static void pi_import(struct xxe_scan *x, size_t i)
 		return;
 	while (lim < x->n && lim - i < 512 && x->s[lim] != '>')
 		lim++;
-	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0};
+	struct xxe_scan tag = {x->s, lim, XXE_NONE, 0, 0, 0, 0, 0};
 	size_t a = find(&tag, i, "implementation");
 	if (a < lim && skip_space(x, a + 14) < lim && x->s[skip_space(x, a + 14)] == '=')
 		note(x, XXE_PI_IMPORT, i, lim);
@@ -583,7 +638,7 @@ static void scan_utf16(struct xxe_scan *x, int lane, size_t start)
 			unsigned c = u[i + (size_t)lane], other = u[i + 1 - (size_t)lane];
 			buf[o++] = other == 0 && c < 0x80 ? (char)c : '?';
 		}
-		struct xxe_scan sub = {buf, o, XXE_NONE, 0, 0};
+		struct xxe_scan sub = {buf, o, XXE_NONE, 0, 0, 0, 0, 0};
 		scan_xml(&sub);
 		note(x, sub.best, w, i);
 		if (i + 1 >= x->n)
@@ -646,7 +701,7 @@ static __attribute__((noinline)) void scan_utf7(struct xxe_scan *x)
 			if (i < x->n && u[i] == '-')
 				i++;
 		}
-		struct xxe_scan sub = {buf, o, XXE_NONE, 0, 0};
+		struct xxe_scan sub = {buf, o, XXE_NONE, 0, 0, 0, 0, 0};
 		scan_markup(&sub, POL_CH_DOT | POL_CH_AMP | POL_CH_SEMI);
 		note(x, sub.best, w, i);
 		if (i >= x->n || i - w < 2 * XXE_OVERLAP)
@@ -659,7 +714,7 @@ int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 {
 	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL)))
 		return 0; /* no markup, plain or encoded */
-	struct xxe_scan x = {s, n, XXE_NONE, 0, 0};
+	struct xxe_scan x = {s, n, XXE_NONE, 0, 0, 0, 0, 0};
 	if (ctx->chars & POL_CH_LT)
 		scan_markup(&x, ctx->chars);
 	if ((ctx->chars & POL_CH_PLUS) && x.best < XXE_EXTERNAL)
