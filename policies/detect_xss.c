@@ -48,14 +48,26 @@ static int xs_hit(struct xs_found *f, const char *rule, uint8_t conf, size_t off
 	return 1;
 }
 
+/* Whether the strings are equal: the first letter is compared inline, so
+ * that lists of names cost a call only for names that begin alike. */
+static inline int str_is(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* letters, digits, _ $ and '.' */
+static const unsigned char xs_ident[256] = {
+    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['_'] = 1, ['$'] = 1, ['.'] = 1,
+};
+
 static int ident_char(int c)
 {
-	return xr_is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '.';
+	return c >= 0 && c < 256 && xs_ident[c];
 }
 
 /* A rolling window over the significant characters of a value or a style
@@ -247,6 +259,8 @@ static int url_is(const struct xs_url *u, const char *prefix)
 
 static int url_scripted(const struct xs_url *u)
 {
+	if (!u->len || !memchr("jvlm", u->u[0], 4))
+		return 0;
 	return url_is(u, "javascript:") || url_is(u, "vbscript:") || url_is(u, "livescript:") ||
 	       url_is(u, "mocha:");
 }
@@ -254,6 +268,8 @@ static int url_scripted(const struct xs_url *u)
 /* data: URLs whose content a browser would run or render as a document */
 static int url_data_doc(const struct xs_url *u)
 {
+	if (!u->len || u->u[0] != 'd')
+		return 0;
 	return url_is(u, "data:text/html") || url_is(u, "data:image/svg") ||
 	       url_is(u, "data:application/x") || url_is(u, "data:text/xml") ||
 	       url_is(u, "data:text/javascript") || url_is(u, "data:application/javascript") ||
@@ -315,7 +331,7 @@ static int common_handler(const char *name)
 	    "onmouseout", "onmousemove",      "oninput",       "onchange",    "onsubmit",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
+		if (str_is(name, names[i]))
 			return 1;
 	return 0;
 }
@@ -354,12 +370,13 @@ struct xs_tag {
 static int name_is(const char *name, const char *const *list, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
-		if (strcmp(name, list[i]) == 0)
+		if (str_is(name, list[i]))
 			return 1;
 	return 0;
 }
 
-static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct xs_found *f);
+static int scan_markup_at(const char *s, size_t n, int decode, int depth, int judged,
+                          struct xs_found *f);
 
 /* The length of the run of letters at s[at], as written (no event handler
  * has a name longer than 48). */
@@ -378,7 +395,7 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	struct xs_win win = {0};
 	struct xs_url url = {0};
 	char css[256]; /* a style value, CSS escapes decoded */
-	if (!r->depth && strcmp(attr, "style") == 0) {
+	if (!r->depth && str_is(attr, "style")) {
 		win.text = css;
 		win.text_cap = sizeof(css);
 	}
@@ -448,17 +465,16 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	if (attr_len == 7 && memcmp(local, "handler", 7) == 0)
 		tag->ev_handler = 1;
 	/* <meta charset=utf-7>: the rest of the page decodes +ADw- as '<' */
-	if ((strcmp(attr, "charset") == 0 || strcmp(attr, "content") == 0) &&
+	if ((str_is(attr, "charset") || str_is(attr, "content")) &&
 	    (win_ends(&win, "utf-7") || win_ends(&win, "utf7") || win_ends(&win, "mac-farsi")))
 		tag->charset7 = 1;
 	/* <set attributeName=onmouseover to=...>: SVG animation writes a
 	 * handler, or markup */
-	if (strcmp(attr, "attributename") == 0 &&
-	    (is_handler_name(small, strlen(small)) || strcmp(small, "innerhtml") == 0))
+	if (str_is(attr, "attributename") &&
+	    (is_handler_name(small, strlen(small)) || str_is(small, "innerhtml")))
 		return xs_hit(f, "xss.handler", 85, attr_off, end);
 	/* <set attributeName=xlink:href to=...>: animation rewrites a link */
-	if (strcmp(attr, "attributename") == 0 &&
-	    (strcmp(small, "href") == 0 || strcmp(small, "xlink:href") == 0))
+	if (str_is(attr, "attributename") && (str_is(small, "href") || str_is(small, "xlink:href")))
 		return xs_hit(f, "xss.svg_anim", 70, attr_off, end);
 	if (js_entity && (win.bits & XW_CALL))
 		return xs_hit(f, "xss.js_entity", 85, attr_off, end);
@@ -477,11 +493,11 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	/* 'formaction=: the same after a quote, for the attributes that send
 	 * a form elsewhere or hold a document */
 	if (!tag->in_tag && tag->breakout != ' ' && !nonblank && !quote && r->pos >= r->n &&
-	    (strcmp(attr, "formaction") == 0 || strcmp(attr, "srcdoc") == 0))
+	    (str_is(attr, "formaction") || str_is(attr, "srcdoc")))
 		return xs_hit(f, "xss.attr_inject", 70, attr_off, end);
 	/* <math><a xlink:href=...>: MathML makes any element a link, the
 	 * way to a script URL where <a href> is filtered */
-	if (tag->in_math && strcmp(attr, "xlink:href") == 0 && nonblank)
+	if (tag->in_math && str_is(attr, "xlink:href") && nonblank)
 		return xs_hit(f, "xss.mathml_link", 60, attr_off, end);
 	if (is_handler_name(local, attr_len) && (nonblank || (cut && tag->in_tag)) &&
 	    (tag->in_tag || (win.bits & (XW_CALL | XW_JS)) ||
@@ -494,55 +510,57 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	    "poster", "lowsrc", "dynsrc", "code",    "codebase",   "values",     "to",
 	    "from",   "srcset", "object", "archive", "ping",       "cite",
 	};
-	int url_attr = name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0]));
-	if (url_data_doc(&url) && url_attr)
+	/* the list is read only where a test below needs it */
+#define URL_ATTR name_is(attr, url_attrs, sizeof(url_attrs) / sizeof(url_attrs[0]))
+	if (url_data_doc(&url) && URL_ATTR)
 		return xs_hit(f, "xss.data_url", 85, attr_off, end);
 	/* href="htt\tp://0x42.0x0000066.0x7.0x93/": a link whose scheme or
 	 * host is written to get past filters and reviewers */
-	if (url_attr && ((url.split && url_has_scheme(&url)) ||
-	                 url_host_obfuscated(r->s + vstart, vend - vstart)))
+	if (((url.split && url_has_scheme(&url)) ||
+	     url_host_obfuscated(r->s + vstart, vend - vstart)) &&
+	    URL_ATTR)
 		return xs_hit(f, "xss.url_obfuscated", 60, attr_off, end);
 	/* href="jav&#65ascript:javascript:alert(1)": a script URL with a call
 	 * later in a URL whose own scheme was mangled */
-	if (url_attr && (win.bits & XW_JS) && (win.bits & XW_CALL) && !tag->js_later) {
+	if ((win.bits & XW_JS) && (win.bits & XW_CALL) && !tag->js_later && URL_ATTR) {
 		tag->js_later = 1; /* judged once the tag is read: weaker than the rest */
 		tag->js_off = attr_off;
 		tag->js_end = end;
 	}
-	if (strcmp(attr, "style") == 0 && (win.bits & (XW_EXPRANY | XW_BINDING | XW_JS)))
+#undef URL_ATTR
+	if (str_is(attr, "style") && (win.bits & (XW_EXPRANY | XW_BINDING | XW_JS)))
 		return xs_hit(f, "xss.css", 85, attr_off, end);
 	/* a style whose CSS escapes spell markup (\3cimg\20onerror\3d...):
 	 * a page that unescapes it, or a value that breaks out of its quotes,
 	 * gets the markup; judged as markup, once (no nesting) */
 	struct xs_found inner;
-	if (win.text && win.esc_lt && scan_markup_at(win.text, win.text_len, 0, 1, &inner))
+	if (win.text && win.esc_lt && scan_markup_at(win.text, win.text_len, 0, 1, 0, &inner))
 		return xs_hit(f, "xss.css_markup", 85, attr_off, end);
 	/* CSS injection: a style that breaks out of its declaration list
 	 * (braces; JSX's style={...} and templates' {{...}} aside), leaves a
 	 * comment open to swallow the page's own style, breaks a string with a
 	 * control, or writes letters as escapes to get past filters */
-	if (strcmp(attr, "style") == 0 &&
+	if (str_is(attr, "style") &&
 	    ((win.braces && small[0] != '{' && !memmem(small, small_len, "{{", 2)) || win.comment ||
 	     win.str_break || win.esc_alpha))
 		return xs_hit(f, "xss.css_injection", 60, attr_off, end);
-	if (strcmp(attr, "srcdoc") == 0 && (win.bits & XW_LT))
+	if (str_is(attr, "srcdoc") && (win.bits & XW_LT))
 		return xs_hit(f, "xss.srcdoc", 85, attr_off, end);
-	if ((strcmp(attr, "content") == 0 || strcmp(attr, "values") == 0) && (win.bits & XW_JS))
+	if ((str_is(attr, "content") || str_is(attr, "values")) && (win.bits & XW_JS))
 		return xs_hit(f, "xss.js_url", 90, attr_off, end);
 	/* http-equiv refresh redirects; Link loads a style sheet */
-	if (strcmp(attr, "http-equiv") == 0 &&
-	    (strcmp(small, "refresh") == 0 || strcmp(small, "link") == 0 ||
-	     strcmp(small, "set-cookie") == 0))
+	if (str_is(attr, "http-equiv") &&
+	    (str_is(small, "refresh") || str_is(small, "link") || str_is(small, "set-cookie")))
 		tag->refresh = 1;
 	/* <style type=text/javascript>: old Netscape ran it */
-	if (strcmp(attr, "type") == 0 && strncmp(small, "text/javascript", 15) == 0)
+	if (str_is(attr, "type") && strncmp(small, "text/javascript", 15) == 0)
 		tag->js_type = 1;
 	/* IE data binding renders bound data as HTML */
-	if (strcmp(attr, "dataformatas") == 0 && strcmp(small, "html") == 0)
+	if (str_is(attr, "dataformatas") && str_is(small, "html"))
 		return xs_hit(f, "xss.databinding", 75, attr_off, end);
-	if (strcmp(attr, "rel") == 0 && strcmp(small, "import") == 0)
+	if (str_is(attr, "rel") && str_is(small, "import"))
 		tag->import = 1;
-	if (strcmp(attr, "rel") == 0 && strcmp(small, "stylesheet") == 0)
+	if (str_is(attr, "rel") && str_is(small, "stylesheet"))
 		tag->stylesheet = 1;
 	return 0;
 }
@@ -623,34 +641,30 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 	}
 }
 
-static int tag_executable(const struct xs_tag *tag_in)
+static int tag_executable(const struct xs_tag *tag)
 {
-	/* html:script is script in XHTML */
-	struct xs_tag local = *tag_in;
-	const struct xs_tag *tag = &local;
-	const char *colon = strchr(local.name, ':');
-	if (colon)
-		memmove(local.name, colon + 1, strlen(colon + 1) + 1);
+	/* html:script is script in XHTML: the local name decides */
+	const char *name = strchr(tag->name, ':');
+	name = name ? name + 1 : tag->name;
 	static const char *const always[] = {
 	    "script", "iframe", "frame", "frameset", "object", "embed",  "applet",
 	    "base",   "portal", "layer", "ilayer",   "xml",    "import", "vmlframe",
 	};
 	/* without attributes only script (and IE's xml island) does
 	 * anything: "the <import>s", "url.<base>.insteadOf" are prose */
-	if (name_is(tag->name, always, sizeof(always) / sizeof(always[0])))
-		return tag->has_attrs || strcmp(tag->name, "script") == 0 ||
-		       strcmp(tag->name, "xml") == 0;
-	if (strcmp(tag->name, "meta") == 0 && (tag->refresh || tag->charset7))
+	if (name_is(name, always, sizeof(always) / sizeof(always[0])))
+		return tag->has_attrs || str_is(name, "script") || str_is(name, "xml");
+	if (str_is(name, "meta") && (tag->refresh || tag->charset7))
 		return 1;
 	/* <x ev:event=load ev:handler=...>: XML Events runs the handler */
 	if (tag->event && tag->ev_handler)
 		return 1;
-	if (strcmp(tag->name, "style") == 0 && tag->js_type)
+	if (str_is(name, "style") && tag->js_type)
 		return 1;
-	if (strcmp(tag->name, "link") == 0 && (tag->import || tag->stylesheet))
+	if (str_is(name, "link") && (tag->import || tag->stylesheet))
 		return 1;
 	/* XML Events: <handler ev:event=load>script</handler>, <listener> */
-	if ((strcmp(tag->name, "handler") == 0 || strcmp(tag->name, "listener") == 0) && tag->event)
+	if ((str_is(name, "handler") || str_is(name, "listener")) && tag->event)
 		return 1;
 	return 0;
 }
@@ -759,9 +773,80 @@ static int ref_control(const struct xr *r, int c)
 	return r->decode && c >= 0 && c < 0x20 && r->pos < r->n && r->s[r->pos] == '&';
 }
 
+/* For the decoding pass, after a pass as is that found nothing: the end
+ * of the tag whose literal '<' is at s[off] when that pass judged the
+ * same tag the same way (0 when it may not have).
+ *
+ * The reader as is reaches every literal '<' at the top of its loop (a
+ * tag's reading stops at one, but for "</on..."). A tag whose bytes hold
+ * nothing to decode, no '<' and no NUL reads the same in both passes;
+ * decoding only adds a condition on bare <script>. What such a tag's
+ * verdict depends on besides its bytes is whether a <math> is open, which
+ * the caller requires to be closed in this pass (an open one in the other
+ * only adds findings, and it had none); <math> and <style>, which change
+ * what follows, are read. The tag's end is found the way read_attrs
+ * reads (a quoted value may hold '>'); names that begin with "on", whose
+ * reading has exceptions, are read. */
+static size_t judged_tag_end(const struct xr *r, size_t off)
+{
+	static const unsigned char bad[256] = {
+	    ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1, ['`'] = 1, ['<'] = 1, [0] = 1,
+	};
+	const unsigned char *s = r->s;
+	size_t n = r->n, i = off + 1;
+	if (i < n && s[i] == '/')
+		i++;
+	if (i >= n || !xr_is_alpha(s[i]))
+		return 0; /* not a tag: <! <? text */
+	if (i > off + 1 && i + 2 < n && (s[i] | 0x20) == 'o' && (s[i + 1] | 0x20) == 'n' &&
+	    xr_is_alpha(s[i + 2]))
+		return 0; /* "</on...": the other pass may have read it in a tag */
+	size_t k = i;
+	while (k < n && !bad[s[k]] && !is_space(s[k]) && s[k] != '/' && s[k] != '>')
+		k++;
+	if ((k - i == 4 && strncasecmp((const char *)s + i, "math", 4) == 0) ||
+	    (k - i == 5 && strncasecmp((const char *)s + i, "style", 5) == 0))
+		return 0;
+	for (i = k; i < n && !bad[s[i]];) {
+		unsigned char c = s[i];
+		if (is_space(c) || c == '/' || c == '"' || c == '\'') {
+			i++;
+			continue;
+		}
+		if (c == '>')
+			return i + 1;
+		/* a name: its first byte whatever it is, then up to a blank,
+		 * '/', '>' or '=' */
+		if ((c | 0x20) == 'o' && i + 1 < n && (s[i + 1] | 0x20) == 'n')
+			return 0;
+		for (i++; i < n && !bad[s[i]] && !is_space(s[i]) && s[i] != '/' && s[i] != '>' &&
+		          s[i] != '=';)
+			i++;
+		while (i < n && is_space(s[i]))
+			i++;
+		if (i >= n || s[i] != '=')
+			continue;
+		for (i++; i < n && is_space(s[i]);)
+			i++;
+		if (i < n && (s[i] == '"' || s[i] == '\'')) {
+			unsigned char q = s[i++];
+			while (i < n && !bad[s[i]] && s[i] != q)
+				i++;
+			if (i < n && s[i] == q)
+				i++;
+		} else {
+			while (i < n && !bad[s[i]] && !is_space(s[i]) && s[i] != '>')
+				i++;
+		}
+	}
+	return 0;
+}
+
 /* One pass over the input as markup; depth 1 for markup found inside a
- * value, which is not searched for more. */
-static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct xs_found *f)
+ * value, which is not searched for more. judged: a pass as is over the
+ * same input found nothing (see judged_tag_end). */
+static int scan_markup_at(const char *s, size_t n, int decode, int depth, int judged,
+                          struct xs_found *f)
 {
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode, .depth = depth};
 	int math = 0; /* a <math> element is open: its links are MathML's */
@@ -774,9 +859,19 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 				return 0;
 			off = (size_t)(lt - r.s);
 			r.pos = off + 1;
-		} else if (xr_get(&r, 0) != '<') {
-			continue;
 		} else {
+			/* bytes that read as themselves are no '<' but one */
+			while (!r.u7on && r.pos < n && !xr_special[r.s[r.pos]] && r.s[r.pos] != '<')
+				r.pos++;
+			off = r.pos;
+			size_t e;
+			if (judged && !math && !r.u7on && off < n && r.s[off] == '<' &&
+			    (e = judged_tag_end(&r, off)) != 0) {
+				r.pos = e;
+				continue;
+			}
+			if (xr_get(&r, 0) != '<')
+				continue;
 			u7 = r.from_u7;
 		}
 		int c = xr_peek(&r, 0), end_tag = 0, pct = 0;
@@ -826,7 +921,7 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 				tag.name_len = sizeof(tag.name); /* too long for any we know */
 			c = xr_peek(&r, 0);
 		}
-		if (c == '<' && !end_tag && strcmp(tag.name, "script") == 0)
+		if (c == '<' && !end_tag && str_is(tag.name, "script"))
 			return xs_hit(f, "xss.tag", 90, off, r.pos); /* <script<{...} */
 		if (c == '<')
 			continue; /* <scr<script>: a filter that strips the inner tag
@@ -836,7 +931,7 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 		else
 			tag.name[tag.name_len] = '\0';
 		/* </script> leaves a script block for the page's markup */
-		if (end_tag && strcmp(tag.name, "script") == 0 && c == '>')
+		if (end_tag && str_is(tag.name, "script") && c == '>')
 			return xs_hit(f, "xss.script_close", 75, off, r.pos + 1);
 		int closed;
 		if (read_attrs(&r, &tag, f, &closed)) {
@@ -848,11 +943,10 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 		/* &lt;script&gt; in escaped prose ("use &lt;script&gt; tags")
 		 * is text; escaped once more than the page decodes, a script
 		 * needs attributes or a call in what follows */
-		if (tag_executable(&tag) &&
-		    !(decode && !tag.has_attrs && strcmp(tag.name, "script") == 0 &&
-		      !script_follows(&r)))
+		if (tag_executable(&tag) && !(decode && !tag.has_attrs &&
+		                              str_is(tag.name, "script") && !script_follows(&r)))
 			return xs_hit(f, "xss.tag", tag.name[0] == 's' ? 95 : 85, off, r.pos);
-		math |= strcmp(tag.name, "math") == 0;
+		math |= str_is(tag.name, "math");
 		/* +ADw-p+AD4-: a whole tag in UTF-7 is there for a page that
 		 * guesses that charset, or a filter that decodes it; no honest
 		 * input spells markup so */
@@ -861,17 +955,17 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, struct
 		if (tag.js_later)
 			return xs_hit(f, "xss.js_url", 80, tag.js_off, tag.js_end);
 		/* SVG's <handler>alert(1)</handler>: its text is script */
-		if (closed && strcmp(tag.name, "handler") == 0 && text_calls(r.s, n, r.pos))
+		if (closed && str_is(tag.name, "handler") && text_calls(r.s, n, r.pos))
 			return xs_hit(f, "xss.tag", 70, off, r.pos);
-		if (closed && strcmp(tag.name, "style") == 0 && read_style(&r, off, f))
+		if (closed && str_is(tag.name, "style") && read_style(&r, off, f))
 			return 1;
 	}
 	return 0;
 }
 
-static int scan_markup(const char *s, size_t n, int decode, struct xs_found *f)
+static int scan_markup(const char *s, size_t n, int decode, int judged, struct xs_found *f)
 {
-	return scan_markup_at(s, n, decode, 0, f);
+	return scan_markup_at(s, n, decode, 0, judged, f);
 }
 
 /* An input that starts inside an attribute value, quoted with q (or
@@ -1024,8 +1118,17 @@ static int handler_before(const struct xr *r)
  * statement end, then one of the calls proofs of concept make. */
 static int scan_js_statement(const char *s, size_t n, int decode, struct xs_found *f)
 {
+	/* the bytes that a reader may decode or that start something below:
+	 * the rest are skipped at once */
+	static const unsigned char stop[256] = {
+	    ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1, ['='] = 1,
+	    ['?'] = 1, [';'] = 1, [')'] = 1, ['}'] = 1,  ['|'] = 1,
+	};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
+		if (!r.u7on)
+			while (r.pos < n && !stop[r.s[r.pos]])
+				r.pos++;
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
@@ -1187,6 +1290,14 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 		int dotted = i > 0 && p[i - 1] == '.';
 		if (!xr_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1]) && !dotted))
 			continue;
+		/* the first letters of the names below, to skip most words at
+		 * once: the rest of the word is skipped too (its letters follow
+		 * one) */
+		if (!memchr("tswpfgdco", p[i], 9)) {
+			while (i + 1 < n && xs_ident[p[i + 1]] && p[i + 1] != '.')
+				i++;
+			continue;
+		}
 		char name[24];
 		size_t b = i, len = 0;
 		while (i < n && ident_char(p[i]) && p[i] != '.' && len < sizeof(name) - 1)
@@ -1194,17 +1305,15 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 		name[len] = '\0';
 		if (i < n && ident_char(p[i]) && p[i] != '.')
 			continue; /* a longer word */
-		/* the first letters of the names below, to skip most words at once */
-		int cand = memchr("tswpfgdco", name[0], 9) != NULL;
-		int win = cand && name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
-		if (!win && (dotted || !cand ||
-		             !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
+		int win = name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
+		if (!win &&
+		    (dotted || !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
 			continue;
-		int obf = 0, esc = 0, doc = strcmp(name, "document") == 0;
+		int obf = 0, esc = 0, doc = str_is(name, "document");
 		/* a window's alert, prompt, confirm or eval called even plainly
 		 * (window.alert(1)); "this" and "document" have methods of
 		 * those names in honest code */
-		int plain = win || (!doc && strcmp(name, "this") != 0);
+		int plain = win || (!doc && !str_is(name, "this"));
 		size_t j = js_skip(p, n, i, &obf);
 		if (b > 0 && p[b - 1] == '(' && j < n && p[j] == ')') {
 			obf = 1; /* (document) */
@@ -1234,13 +1343,13 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 			}
 			size_t after = js_skip(p, n, e, &obf);
 			int call = after < n && (p[after] == '(' || p[after] == '`');
-			if (obf && doc && (strcmp(m, "cookie") == 0 || strcmp(m, "domain") == 0))
+			if (obf && doc && (str_is(m, "cookie") || str_is(m, "domain")))
 				return xs_hit(f, "xss.js_member", 80, b, e);
 			if (call && name_is(m, sinks, sizeof(sinks) / sizeof(sinks[0])) &&
 			    (obf || (plain && name_is(m, sinks, 4))))
 				return xs_hit(f, "xss.js_member", obf ? 80 : 70, b, after + 1);
-			doc = strcmp(m, "document") == 0;
-			plain = win || strcmp(m, "window") == 0 || name_is(m, windows, 4);
+			doc = str_is(m, "document");
+			plain = win || str_is(m, "window") || name_is(m, windows, 4);
 			j = after;
 		}
 		i = b + len - 1;
@@ -1253,8 +1362,17 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
  * may arrive decoded as a space. */
 static int scan_jsfuck(const char *s, size_t n, struct xs_found *f)
 {
+	static const unsigned char atom[256] = {
+	    ['['] = 1, [']'] = 1, ['('] = 1, [')'] = 1, ['!'] = 1, ['+'] = 1,
+	};
 	size_t start = 0, count = 0, brackets = 0, bangs = 0, empties = 0, index = 0;
 	for (size_t i = 0; i < n; i++) {
+		/* outside a run, only an atom starts one */
+		if (!count)
+			while (i < n && !atom[(unsigned char)s[i]])
+				i++;
+		if (i >= n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c == '[' || c == ']' || c == '(' || c == ')' || c == '!' || c == '+') {
 			if (!count)
@@ -1325,7 +1443,7 @@ static int scan_7bit(const char *s, size_t n, struct xs_found *f)
 		}
 		/* a masked '>' must close something: a lone 0xbc before a
 		 * letter is as likely a Cyrillic letter's second byte */
-		if (gt && scan_markup(w, k, 0, f)) {
+		if (gt && scan_markup(w, k, 0, 0, f)) {
 			f->off = at;
 			f->end = e;
 			return 1;
@@ -1586,13 +1704,20 @@ static int scan_whole(const char *s, size_t n, uint32_t chars, struct xs_found *
 	}
 	id[len] = '\0';
 	c = xr_peek(&r, 1);
-	if ((c == '(' || c == '`') && (strcmp(id, "alert") == 0 || strcmp(id, "prompt") == 0 ||
-	                               strcmp(id, "confirm") == 0 || strcmp(id, "eval") == 0))
+	if ((c == '(' || c == '`') && (str_is(id, "alert") || str_is(id, "prompt") ||
+	                               str_is(id, "confirm") || str_is(id, "eval")))
 		return xs_hit(f, "xss.js_call", 70, 0, r.pos + 1);
 	/* onmouseover=alert(1): a handler's source, for an attribute-name slot */
 	if (c == '=' && is_handler_name(id, len) && (memchr(s, '(', n) || memchr(s, '`', n)))
 		return xs_hit(f, "xss.handler", 70, 0, r.pos + 1);
 	return 0;
+}
+
+/* Whether the two letters a b before c end one of those words: "pt:"
+ * (javascript: livescript: vbscript:), "on(" (expression(), "rl(" (url(). */
+static int css_trigger_pair(int a, int b, int c)
+{
+	return c == ':' ? a == 'p' && b == 't' : (a == 'o' && b == 'n') || (a == 'r' && b == 'l');
 }
 
 /* Whether some ':' or '(' in s follows (blanks and NULs aside) one of the
@@ -1608,7 +1733,11 @@ static int css_trigger(const char *s, size_t n)
 		while (b > 0 && (is_space(p[b - 1]) || p[b - 1] == 0))
 			b--;
 		int c = b > 0 ? xr_lower(p[b - 1]) : 0;
-		if (c == 't' || c == 'n' || c == 'l')
+		if (c != 't' && c != 'n' && c != 'l')
+			continue;
+		while (--b > 0 && (is_space(p[b - 1]) || p[b - 1] == 0))
+			;
+		if (css_trigger_pair(b > 0 ? xr_lower(p[b - 1]) : 0, c, p[i]))
 			return 1;
 	}
 	return 0;
@@ -1620,14 +1749,39 @@ static int css_trigger(const char *s, size_t n)
 static int css_trigger_decoded(const char *s, size_t n)
 {
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = 1};
-	int prev = 0;
-	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
+	/* prev: the last character as above; q1, q2: the last two the window
+	 * keeps (no characters outside ASCII). Both tests must hold, at one
+	 * place or two, for the full scan to find anything. */
+	int prev = 0, q1 = 0, q2 = 0, one = 0, two = 0;
+	/* 1: a blank or NUL, 2: a byte the loop below must see */
+	static const unsigned char kind[256] = {
+	    [0] = 1,   [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['&'] = 2,
+	    ['+'] = 2, ['%'] = 2, ['\\'] = 2, [0xef] = 2, ['*'] = 2,  [':'] = 2,  ['('] = 2,
+	};
+	for (int c;;) {
+		/* bytes that read as themselves and are none of the above */
+		while (!r.u7on && r.pos < n && kind[r.s[r.pos]] != 2) {
+			if (!kind[r.s[r.pos]])
+				q2 = q1, q1 = prev = xr_lower(r.s[r.pos]);
+			r.pos++;
+		}
+		if ((c = xr_get(&r, 1)) == XR_EOF)
+			break;
 		if (c == '\\' || c == '*')
 			return 1;
-		if ((c == ':' || c == '(') && (prev == 't' || prev == 'n' || prev == 'l'))
-			return 1;
-		if (c != 0 && !is_space(c))
+		if (c == ':' || c == '(') {
+			one |= prev == 't' || prev == 'n' || prev == 'l';
+			two |= css_trigger_pair(q2, q1, c);
+			if (one && two)
+				return 1;
+		}
+		if (c != 0 && !is_space(c)) {
 			prev = xr_lower(c);
+			if (c > 0) {
+				q2 = q1;
+				q1 = prev;
+			}
+		}
 	}
 	return 0;
 }
@@ -1672,9 +1826,23 @@ static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
  * characters the decoded text lacks. */
 static uint32_t decoded_mask(const char *s, size_t n, int mode)
 {
+	/* the bits of the bytes that read as themselves */
+	static const uint32_t plain[256] = {
+	    ['<'] = POL_CH_LT,      ['='] = POL_CH_EQUALS,   ['"'] = POL_CH_DQUOTE,
+	    ['\''] = POL_CH_SQUOTE, ['`'] = POL_CH_BACKTICK, [';'] = POL_CH_SEMI,
+	    ['('] = POL_CH_PAREN,   [')'] = POL_CH_PAREN,    ['}'] = POL_CH_RBRACE,
+	    ['|'] = POL_CH_PIPE,    ['?'] = POL_CH_QMARK,    [' '] = POL_CH_SPACE,
+	    ['\t'] = POL_CH_SPACE,  ['\n'] = POL_CH_SPACE,   ['\r'] = POL_CH_SPACE,
+	    ['\f'] = POL_CH_SPACE,
+	};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = mode};
 	uint32_t m = 0;
-	for (int c; (c = xr_get(&r, 1)) != XR_EOF;) {
+	for (int c;;) {
+		if (!r.u7on)
+			while (r.pos < n && !xr_special[r.s[r.pos]])
+				m |= plain[r.s[r.pos++]];
+		if ((c = xr_get(&r, 1)) == XR_EOF)
+			break;
 		switch (c) {
 		case '<':
 			m |= POL_CH_LT;
@@ -1725,7 +1893,9 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 		/* decoding can produce any character: the decoding pass gates
 		 * its scans on what the decoded text holds */
 		uint32_t m = decode ? decoded_mask(s, n, mode) : chars;
-		if ((m & POL_CH_LT) && scan_markup(s, n, mode, f))
+		/* the pass as is ran when the input holds a '<' (and found
+		 * nothing, or this one would not run) */
+		if ((m & POL_CH_LT) && scan_markup(s, n, mode, decode && (chars & POL_CH_LT), f))
 			return 1;
 		if (m & POL_CH_EQUALS) {
 			if ((m & POL_CH_DQUOTE) && scan_attr_breakout(s, n, '"', mode, f))
