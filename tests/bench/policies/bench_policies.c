@@ -21,6 +21,11 @@
  *   build/tests/bench/policies/bench-policies --once-xml DETECTOR [N]
  *
  * does the same with the 1 MB XML body of SOAP order records.
+ *
+ *   build/tests/bench/policies/bench-policies --adversarial DETECTOR
+ *
+ * prints the adversarial rows at 16 KB and 256 KB with only DETECTOR on
+ * (or none, or all), the time budget lifted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +63,16 @@ static void time_event(const char *s, size_t n, unsigned iters, double *p50, dou
 	*p50 = (double)t[iters / 2];
 	*p99 = (double)t[iters * 99 / 100];
 	free(t);
+}
+
+/* time_event through engine e */
+static void time_on(struct pol_engine *e, const char *s, size_t n, unsigned iters, double *p50,
+                    double *p99)
+{
+	struct pol_engine *with = eng;
+	eng = e;
+	time_event(s, n, iters, p50, p99);
+	eng = with;
 }
 
 /* the fastest of iters runs, in ns: differences of minimums stay readable
@@ -362,6 +377,48 @@ static void gen_nested_json(struct vg_buf *o, size_t n)
 	vg_buf_fini(&tmp);
 }
 
+/* The adversarial inputs at growing sizes through engine e, as ns per
+ * byte; sizes: how many of the sizes (16 KB, 256 KB, 4 MB). */
+static void adversarial(struct pol_engine *e, size_t sizes)
+{
+	struct vg_buf ev = VG_BUF_INIT(1 << 28);
+	printf("adversarial inputs: ns per byte at growing sizes (flat = linear)\n");
+	static const struct {
+		const char *name;
+		gen_fn fn;
+	} adv[] = {
+	    {"deep nesting", gen_deep},           {"runs of quotes", gen_quotes},
+	    {"huge key count", gen_keys},         {"escapes", gen_escapes},
+	    {"JSON in JSON x3", gen_nested_json}, {"XML deep", gen_xml_deep},
+	    {"XML references", gen_xml_refs},
+	};
+	static const size_t advsz[] = {16 << 10, 256 << 10, 4 << 20};
+	static const char *const sznames[] = {"16 KB", "256 KB", "4 MB"};
+	printf("  %-16s", "input");
+	for (size_t k = 0; k < sizes; k++)
+		printf(" %12s", sznames[k]);
+	printf("\n");
+	for (size_t a = 0; a < sizeof(adv) / sizeof(adv[0]); a++) {
+		printf("  %-16s", adv[a].name);
+		for (size_t k = 0; k < sizes; k++) {
+			vg_buf_reset(&ev);
+			adv[a].fn(&ev, advsz[k]);
+			double p50, p99;
+			time_on(e, ev.data, ev.len, k == 2 ? 5 : 30, &p50, &p99);
+			struct pol_result *r;
+			int cut = 0;
+			if (pol_inspect(e, ev.data, ev.len, &r) == 0) {
+				cut = pol_result_budget_exhausted(r);
+				pol_result_free(r);
+			}
+			printf(" %11.2f%c", p50 / (double)ev.len, cut ? '*' : ' ');
+		}
+		printf("\n");
+	}
+	printf("  (* the time budget ran out: the event passed, flagged limit.time_budget)\n");
+	vg_buf_fini(&ev);
+}
+
 /* --once DETECTOR [N]: one inspection of the varied event (or N of them,
  * for perf record), for callgrind; --once-xml: of the 1 MB XML event. */
 static int run_once(const char *name, unsigned times, int xml)
@@ -399,8 +456,31 @@ static int run_once(const char *name, unsigned times, int xml)
 	return 0;
 }
 
+/* --adversarial DETECTOR: the adversarial rows with only DETECTOR on (or
+ * none, or all), the time budget lifted, at 16 KB and 256 KB. */
+static int run_adversarial(const char *name)
+{
+	int keep = strcmp(name, "all") == 0 ? -2 : -1;
+	for (int k = 0; k <= POL_CAT_CODE_INJECTION; k++)
+		if (strcmp(name, pol_category_name((enum pol_category)k)) == 0)
+			keep = k;
+	if (keep == -1 && strcmp(name, "none") != 0) {
+		fprintf(stderr, "bench: no detector %s\n", name);
+		return 2;
+	}
+	struct pol_engine *one = engine_with_only(keep);
+	if (!one)
+		return 1;
+	printf("%s\n", name);
+	adversarial(one, 2);
+	pol_engine_free(one);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "--adversarial") == 0)
+		return run_adversarial(argv[2]);
 	if (argc > 2 && (strcmp(argv[1], "--once") == 0 || strcmp(argv[1], "--once-xml") == 0))
 		return run_once(argv[2], argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 1,
 		                argv[1][6] == '-');
@@ -551,36 +631,7 @@ int main(int argc, char **argv)
 	vg_buf_fini(&varied);
 
 	eng = dflt;
-	printf("adversarial inputs: ns per byte at growing sizes (flat = linear)\n");
-	static const struct {
-		const char *name;
-		gen_fn fn;
-	} adv[] = {
-	    {"deep nesting", gen_deep},           {"runs of quotes", gen_quotes},
-	    {"huge key count", gen_keys},         {"escapes", gen_escapes},
-	    {"JSON in JSON x3", gen_nested_json}, {"XML deep", gen_xml_deep},
-	    {"XML references", gen_xml_refs},
-	};
-	static const size_t advsz[] = {16 << 10, 256 << 10, 4 << 20};
-	printf("  %-16s %12s %12s %12s\n", "input", "16 KB", "256 KB", "4 MB");
-	for (size_t a = 0; a < sizeof(adv) / sizeof(adv[0]); a++) {
-		printf("  %-16s", adv[a].name);
-		for (size_t k = 0; k < 3; k++) {
-			vg_buf_reset(&ev);
-			adv[a].fn(&ev, advsz[k]);
-			double p50, p99;
-			time_event(ev.data, ev.len, k == 2 ? 5 : 30, &p50, &p99);
-			struct pol_result *r;
-			int cut = 0;
-			if (pol_inspect(eng, ev.data, ev.len, &r) == 0) {
-				cut = pol_result_budget_exhausted(r);
-				pol_result_free(r);
-			}
-			printf(" %11.2f%c", p50 / (double)ev.len, cut ? '*' : ' ');
-		}
-		printf("\n");
-	}
-	printf("  (* the time budget ran out: the event passed, flagged limit.time_budget)\n");
+	adversarial(eng, 1);
 	vg_buf_fini(&ev);
 	pol_engine_free(bare);
 	pol_engine_free(wide);
