@@ -18,14 +18,19 @@
  * and, with a count after DETECTOR, inspects it that many times (for perf
  * record, whose samples need a longer run) and prints the fastest.
  *
- *   build/tests/bench/policies/bench-policies --once-xml DETECTOR [N]
+ *   build/tests/bench/policies/bench-policies --once-xml DETECTOR [N [BYTES]]
  *
- * does the same with the 1 MB XML body of SOAP order records.
+ * does the same with the 1 MB XML body of SOAP order records (or one of
+ * about BYTES: 600 is the SOAP event of the typical rows).
  *
  *   build/tests/bench/policies/bench-policies --adversarial DETECTOR
  *
  * prints the adversarial rows at 16 KB and 256 KB with only DETECTOR on
  * (or none, or all), the time budget lifted.
+ *
+ *   build/tests/bench/policies/bench-policies --xml-detectors
+ *
+ * prints what each detector adds to the engine alone on the XML rows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,7 +426,7 @@ static void adversarial(struct pol_engine *e, size_t sizes)
 
 /* --once DETECTOR [N]: one inspection of the varied event (or N of them,
  * for perf record), for callgrind; --once-xml: of the 1 MB XML event. */
-static int run_once(const char *name, unsigned times, int xml)
+static int run_once(const char *name, unsigned times, int xml, size_t xml_size)
 {
 	int keep = -1;
 	for (int k = 0; k <= POL_CAT_CODE_INJECTION; k++)
@@ -436,7 +441,7 @@ static int run_once(const char *name, unsigned times, int xml)
 		return 1;
 	struct vg_buf varied = VG_BUF_INIT(1 << 28);
 	if (xml)
-		xml_orders(&varied, 1 << 20);
+		xml_orders(&varied, xml_size);
 	else
 		big_event_varied(&varied, 1 << 20);
 	uint64_t best = UINT64_MAX;
@@ -477,13 +482,54 @@ static int run_adversarial(const char *name)
 	return 0;
 }
 
+/* --xml-detectors: what each detector adds to the engine alone on the XML
+ * rows: the SOAP event of three items (p50 of 5000 runs) and the 1 MB XML
+ * body (fastest of 5), time budget lifted. */
+static int run_xml_detectors(void)
+{
+	struct vg_buf small = VG_BUF_INIT(1 << 20), big = VG_BUF_INIT(1 << 28);
+	xml_orders(&small, 600);
+	xml_orders(&big, 1 << 20);
+	struct pol_engine *with = eng;
+	double s0 = 0, b0 = 0;
+	printf("XML rows: us each detector adds to the engine alone (%zu-byte event p50, "
+	       "%zu-byte event fastest of 5)\n",
+	       small.len, big.len);
+	for (int k = -1; k <= POL_CAT_CODE_INJECTION; k++) {
+		struct pol_engine *one = engine_with_only(k);
+		if (!one)
+			continue;
+		eng = one;
+		double p50, p99;
+		time_event(small.data, small.len, 5000, &p50, &p99);
+		double b = time_min(big.data, big.len, 5);
+		if (k < 0) {
+			s0 = p50;
+			b0 = b;
+			printf("  %-16s %8.1f %10.0f  (engine alone)\n", "none", p50 / 1000,
+			       b / 1000);
+		} else {
+			printf("  %-16s %8.1f %10.0f\n", pol_category_name((enum pol_category)k),
+			       (p50 - s0) / 1000, (b - b0) / 1000);
+		}
+		pol_engine_free(one);
+	}
+	eng = with;
+	vg_buf_fini(&small);
+	vg_buf_fini(&big);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--xml-detectors") == 0)
+		return run_xml_detectors();
 	if (argc > 2 && strcmp(argv[1], "--adversarial") == 0)
 		return run_adversarial(argv[2]);
 	if (argc > 2 && (strcmp(argv[1], "--once") == 0 || strcmp(argv[1], "--once-xml") == 0))
 		return run_once(argv[2], argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 1,
-		                argv[1][6] == '-');
+		                argv[1][6] == '-',
+		                argc > 4 ? (size_t)strtoul(argv[4], NULL, 10) : 1 << 20);
 	const char *c = argc > 1 ? argv[1] : getenv("VIGIL_CORPORA");
 	if (!c)
 		c = "../shared/corpora";
@@ -631,7 +677,7 @@ int main(int argc, char **argv)
 	vg_buf_fini(&varied);
 
 	eng = dflt;
-	adversarial(eng, 1);
+	adversarial(eng, 3);
 	vg_buf_fini(&ev);
 	pol_engine_free(bare);
 	pol_engine_free(wide);
