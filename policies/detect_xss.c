@@ -48,11 +48,12 @@ static int xs_hit(struct xs_found *f, const char *rule, uint8_t conf, size_t off
 	return 1;
 }
 
-/* Whether the strings are equal: the first letter is compared inline, so
- * that lists of names cost a call only for names that begin alike. */
+/* Whether the strings are equal: the first two letters are compared
+ * inline, so that lists of names cost a call only for names that begin
+ * alike. */
 static inline int str_is(const char *a, const char *b)
 {
-	return a[0] == b[0] && strcmp(a, b) == 0;
+	return a[0] == b[0] && (!a[0] || (a[1] == b[1] && strcmp(a, b) == 0));
 }
 
 static int is_space(int c)
@@ -646,6 +647,9 @@ static int tag_executable(const struct xs_tag *tag)
 	/* html:script is script in XHTML: the local name decides */
 	const char *name = strchr(tag->name, ':');
 	name = name ? name + 1 : tag->name;
+	/* no name below starts otherwise: only XML Events is left */
+	if (!name[0] || !memchr("sifoeabplxvmh", name[0], 13))
+		return tag->event && tag->ev_handler;
 	static const char *const always[] = {
 	    "script", "iframe", "frame", "frameset", "object", "embed",  "applet",
 	    "base",   "portal", "layer", "ilayer",   "xml",    "import", "vmlframe",

@@ -96,7 +96,8 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 		name[k++] = (char)xr_lower(s[q++]);
 	name[k] = '\0';
 	for (size_t i = 0; k && i < sizeof(xr_names) / sizeof(xr_names[0]); i++) {
-		if (xr_names[i].name[0] != name[0] || strcmp(name, xr_names[i].name) != 0)
+		if (xr_names[i].name[0] != name[0] || xr_names[i].name[1] != name[1] ||
+		    strcmp(name, xr_names[i].name) != 0)
 			continue;
 		if (q < n && s[q] == ';')
 			q++;
