@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "detect.h"
+#include "detect_chars.h"
 
 #include "detect_sqli_lex.h"
 
@@ -1067,6 +1068,56 @@ static int lone_at(const struct sq_scan *sc, size_t j)
 	return sq_lone_lookup(w, len);
 }
 
+/* Tokens from j: "<", a name, ">" with no blank between, as in '<Super>'
+ * and "<input>": a key's or a placeholder's name in angle brackets, not
+ * two comparisons. */
+static int angle_name(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *a = T(sc, j), *b = T(sc, j + 1), *c = T(sc, j + 2);
+	const unsigned char *s = sc->lx.s;
+	return a->type == SQ_CMP && a->len == 1 && s[a->off] == '<' && b->type == SQ_BARE &&
+	       b->off == a->off + 1 && c->type == SQ_CMP && c->len == 1 && s[c->off] == '>' &&
+	       c->off == b->off + b->len;
+}
+
+/* Keyword j quoted as a word in prose: "Call 'select' in order to",
+ * "Undef 'select' on Windows": the quote before it glued to it, the same
+ * quote right after it, then a blank and a word. */
+static int quoted_word(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *t = T(sc, j);
+	const unsigned char *s = sc->lx.s;
+	size_t n = sc->lx.n, o = t->off, e = o + t->len;
+	if (o == 0 || (s[o - 1] != '\'' && s[o - 1] != '"') || e + 2 >= n || s[e] != s[o - 1])
+		return 0;
+	return s[e + 1] == ' ' && ch_is_alpha(s[e + 2]);
+}
+
+/* Token j, a '>' glued to the quote before it and to a word after it,
+ * then nothing but words and "and"/"or" to the end (or to the "<" of a
+ * closing tag): the end of an HTML
+ * tag's attribute and the tag's text (href="...">Regions and Endpoints),
+ * not a comparison, which needs a literal, a call or a keyword. */
+static int markup_text(const struct sq_scan *sc, size_t j)
+{
+	const struct sq_tok *t = T(sc, j);
+	const unsigned char *s = sc->lx.s;
+	size_t n = sc->lx.n, o = t->off;
+	if (t->len != 1 || s[o] != '>' || o == 0 || (s[o - 1] != '"' && s[o - 1] != '\'') ||
+	    o + 1 >= n || !ch_is_alpha(s[o + 1]))
+		return 0;
+	size_t k = j + 1;
+	for (; k < j + SQ_LOOK && !is_type(sc, k, SQ_END); k++) {
+		const struct sq_tok *w = T(sc, k);
+		if (w->type == SQ_CMP && w->len == 1 && s[w->off] == '<' && w->off + 1 == n &&
+		    k > j + 1)
+			continue; /* the "<" of the closing tag the text ends at */
+		if (w->type != SQ_BARE && w->type != SQ_LOGIC)
+			return 0;
+	}
+	return k > j + 1 && is_type(sc, k, SQ_END);
+}
+
 /* Rules right after a break-out at token i: the end of the literal the
  * input started in (quoted), or a leading number (numeric context). */
 static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct sq_found *f)
@@ -1081,7 +1132,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	 * to the server; the break-out goes on after it */
 	j = skip_lc(sc, j, 6);
 	const struct sq_tok *t = T(sc, j);
-	if (quoted && rejoins(sc, j, lim))
+	if (quoted && rejoins(sc, j, lim) && !angle_name(sc, j))
 		return found(f, "sqli.rejoin", 80, i, j + 3);
 	if (t->type == SQ_NOT && is_type(sc, j + 1, SQ_CMP))
 		t = T(sc, ++j); /* x'not like ... */
@@ -1119,6 +1170,9 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 		unsigned info = 0;
 		size_t e = operand(sc, j + 1, lim, &info);
 		if (e == SQ_FAIL)
+			return 0;
+		/* href="...">Regions and Endpoints</a>: a tag's end, then its text */
+		if (markup_text(sc, j))
 			return 0;
 		if (info & (OI_CALL | OI_SELECT | OI_VAR))
 			return found(f, "sqli.tautology", 85, i, e);
@@ -1261,7 +1315,7 @@ static int after_breakout(const struct sq_scan *sc, size_t i, int quoted, struct
 	default:
 		return 0;
 	}
-	if (quoted && statement(sc, j, lim, 0))
+	if (quoted && statement(sc, j, lim, 0) && !quoted_word(sc, j))
 		return found(f, "sqli.stacked", 90, i, j + 3);
 	switch (t->role) {
 	case SQW_UNION: {
@@ -1480,6 +1534,17 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		/* await sleep(500): SQL puts no name before a call */
 		if (p && p->type == SQ_BARE)
 			return 0;
+		/* benchmark (1.5.0-1) unstable: a package and its version; no
+		 * number of SQL has two dots */
+		if (a->type == SQ_NUM) {
+			size_t dots = 0;
+			for (size_t k = a->off; k < sc->lx.n && k < a->off + 24 &&
+			                        (sq_is_digit(sc->lx.s[k]) || sc->lx.s[k] == '.');
+			     k++)
+				dots += sc->lx.s[k] == '.';
+			if (dots >= 2)
+				return 0;
+		}
 		if (a->type == SQ_NUM || a->type == SQ_STR || a->type == SQ_VAR ||
 		    a->type == SQ_LP || a->type == SQ_FUNC || a->type == SQ_BARE ||
 		    a->type == SQ_OP || a->type == SQ_NOT ||
@@ -1567,7 +1632,7 @@ static int anywhere(const struct sq_scan *sc, size_t i, int unquoted, struct sq_
 		if (p && p->type == SQ_OP && p->len == 1 && sc->lx.s[p->off] == '-' &&
 		    p->off + 1 == t->off && p->off > 0 && sq_is_word(sc->lx.s[p->off - 1]))
 			return 0;
-		if (select_list(sc, i + 1, lim, !p))
+		if (select_list(sc, i + 1, lim, !p) && !quoted_word(sc, i))
 			return found(f, "sqli.select", 85, i, i + 4);
 		return 0;
 	case SQW_CASE: {
