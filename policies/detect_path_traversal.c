@@ -683,6 +683,8 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 	const unsigned char *t = w->t;
 	size_t m = w->m;
 	size_t steps = 0, first_step = 0, last_end = 0, runs = 0;
+	size_t chain = 0, ell_chain = 0, ell_first = 0, ell_end = SIZE_MAX, ell_from = 0,
+	       ell_to = 0;
 	if (first) {
 		size_t k = 0;
 		while (k < m && (t[k] == ' ' || t[k] == '\t' || t[k] == '"' || t[k] == '\''))
@@ -717,18 +719,35 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 				runs++; /* "..?..?" with a separator no decoder knows */
 			int end = j >= m || t[j] == '"' || t[j] == '\'' || t[j] == '&';
 			if (dots >= 2 && (sep || (end && i > 0 && t[i - 1] == '/'))) {
-				if (!steps)
-					first_step = i;
-				steps++;
-				last_end = sep ? j + slash_len(t, j) : j;
+				/* ".../examples", "/usr/lib/...": an ellipsis is a
+				 * step only toward a target (.../...//etc/passwd) */
+				int ellipsis = dots == 3;
+				size_t step_end = sep ? j + slash_len(t, j) : j;
+				if (ellipsis) {
+					/* .../.../: ellipses in a row are a probe */
+					chain = i == ell_end ? chain + 1 : 1;
+					if (chain == 1)
+						ell_first = i;
+					ell_end = step_end;
+					if (chain > ell_chain) {
+						ell_chain = chain;
+						ell_from = ell_first;
+						ell_to = step_end;
+					}
+				} else {
+					if (!steps)
+						first_step = i;
+					steps++;
+					last_end = step_end;
+				}
 				/* what the steps lead to */
-				size_t k = last_end;
+				size_t k = step_end;
 				while (k < m && (t[k] == '/' ||
 				                 (t[k] == '.' && k + 1 < m && t[k + 1] == '/')))
 					k++;
 				int e = k < m ? target_at(t, m, k) : -1;
 				if (e >= 0)
-					report(sc, targets[e].rule, 95, first_step,
+					report(sc, targets[e].rule, 95, steps ? first_step : i,
 					       k + targets[e].len);
 			}
 			i = j > i ? j - 1 : i;
@@ -756,6 +775,20 @@ static void scan_window(struct scan *sc, int first, size_t limit, int nul)
 	}
 	if (!steps && runs >= 3 && w->decoded)
 		report(sc, "pt.dot_dot_encoded", 75, 0, limit);
+	if (ell_chain) {
+		/* "/.../", ".../.../": ellipses in a row, or a value of nothing
+		 * but dots and slashes, climb as ".." does */
+		int bare = 1;
+		for (size_t k = 0; k < m && bare; k++)
+			bare = t[k] == '.' || t[k] == '/' || t[k] == '\\';
+		if (ell_chain >= 2 || bare) {
+			if (!steps || ell_from < first_step)
+				first_step = ell_from;
+			if (ell_to > last_end)
+				last_end = ell_to;
+			steps += ell_chain;
+		}
+	}
 	if (steps) {
 		int conf = steps >= 3 ? 90 : steps == 2 ? 80 : 55;
 		if (w->decoded)
