@@ -897,6 +897,8 @@ static int yaml_tag(const char *s, size_t n, size_t i)
 	size_t e = j;
 	while (e < n && (ch_ident_char((unsigned char)s[e]) || s[e] == '.' || s[e] == ':'))
 		e++;
+	while (e > j && (s[e - 1] == '.' || s[e - 1] == ':'))
+		e--; /* "recognized as !!bool.": the sentence's full stop */
 	if (e == j)
 		return 0;
 	for (size_t k = 0; k < COUNT(yaml_safe_tags); k++)
@@ -952,6 +954,28 @@ static int text_pickle(const char *s, size_t n, size_t i)
 	return text_pickle_at(s, n, i, &cache);
 }
 
+/* The element "<" at i named by the dotted name [b, e): a class, as
+ * XStream names its elements (<java.util.PriorityQueue>: the last part
+ * capitalised)? Not a property of lower-case parts
+ * (<commons.release.version>), a reStructuredText link's target
+ * (`HTTPAdapter <requests.adapters.HTTPAdapter>`) nor Python's repr of
+ * an object (<pygments.lexers.CssLexer object at 0xb7ba518c>). */
+static int element_class(const char *s, size_t n, size_t i, size_t b, size_t e)
+{
+	size_t last = e;
+	while (last > b && s[last - 1] != '.')
+		last--;
+	if (!(s[last] >= 'A' && s[last] <= 'Z'))
+		return 0;
+	if (e < n && s[e] == '>' && e + 1 < n && s[e + 1] == '`')
+		return 0;
+	if (i > 0 && s[i - 1] == ' ')
+		for (size_t k = i - 1; k > 0 && i - k < 128 && s[k - 1] != '\n'; k--)
+			if (s[k - 1] == '`')
+				return 0;
+	return !has(s, n, e, " object at 0x");
+}
+
 /* XMLDecoder and XStream: <java class="java.beans.XMLDecoder">,
  * <object class="java.lang.ProcessBuilder">, <dynamic-proxy>, elements
  * named after classes (<java.util.PriorityQueue>), class="a.b.C" attributes.
@@ -965,7 +989,8 @@ static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span 
 	}
 	size_t name = i + 1, cl = name < n ? class_name(s, n, name) : 0;
 	if (cl && name + cl < n &&
-	    (s[name + cl] == '>' || s[name + cl] == ' ' || s[name + cl] == '/'))
+	    (s[name + cl] == '>' || s[name + cl] == ' ' || s[name + cl] == '/') &&
+	    (gadget_at(s, n, name) || element_class(s, n, i, name, name + cl)))
 		note(b, gadget_at(s, n, name) ? DSR_GADGET_TYPED : DSR_TYPE_HINT, sp, i, name + cl);
 	size_t lim = i + 256 < n ? i + 256 : n;
 	for (size_t k = name; k + 7 < lim && s[k] != '>' && s[k] != '<'; k++) {
