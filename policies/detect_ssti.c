@@ -235,6 +235,7 @@ struct expr_scan {
 	int dunder, exec, call, global, filter, backtick, stmt, dotted_class, nested;
 	int private_attr, calls_or_index;
 	int numbers, ops, others, idents;
+	int minus; /* operators that are '-' */
 };
 
 /* Only whitespace and whitespace-control markers ({{- x -}}, {%~ %}) left? */
@@ -245,6 +246,14 @@ static int trim_only(const char *s, size_t n)
 			return 0;
 	return 1;
 }
+
+/* Dunder names that walk from an object to the interpreter's internals. */
+static const char *const walk_names[] = {
+    "__class__",        "__mro__",      "__base__",    "__bases__",  "__subclasses__",
+    "__globals__",      "__builtins__", "__init__",    "__import__", "__dict__",
+    "__getattribute__", "__reduce__",   "__self__",    "__func__",   "__code__",
+    "__loader__",       "__spec__",     "__getitem__", "__call__",   "__module__",
+};
 
 /* Judges one expression s[0..n) found in grammar ctx. */
 static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
@@ -268,8 +277,10 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 				next = 0;
 			x.idents++;
 			if (wl >= 5 && w[0] == '_' && w[1] == '_' && w[wl - 1] == '_' &&
-			    w[wl - 2] == '_')
-				x.dunder = 1;
+			    w[wl - 2] == '_' &&
+			    (ctx != CTX_SINGLE || ident_in(w, wl, walk_names, COUNT(walk_names))))
+				x.dunder =
+				    1; /* in single braces only a walk: C{__all__} is markup */
 			else if (wl >= 5 && w[0] == '_' && w[1] == '_' &&
 			         ident_is(w, wl, "__import__"))
 				x.exec = 1;
@@ -339,6 +350,7 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 			x.dunder = 1; /* '\x5f\x5fclass\x5f\x5f' */
 		} else if (c == '*' || c == '/' || c == '+' || c == '-' || c == '%') {
 			x.ops++;
+			x.minus += c == '-';
 		} else if (!is_space(c) && c != '\'' && c != '"' && c != '(' && c != ')' &&
 		           c != '{' && c != '}' && c != '=' && c != ':') {
 			x.others++;
@@ -362,8 +374,11 @@ static enum ssti_level judge(const char *s, size_t n, enum ssti_ctx ctx)
 		return SSTI_FILTER;
 	if (x.nested && x.idents == 0 && ctx != CTX_CHAIN && ctx != CTX_SINGLE)
 		return SSTI_PROBE;
-	/* 7*7, 7*'7', 1337 * 1337: numbers and operators only */
-	if (x.numbers >= 2 && x.ops >= 1 && x.idents == 0 && x.others == 0 && ctx != CTX_CHAIN)
+	/* 7*7, 7*'7', 1337 * 1337: numbers and operators only; numbers
+	 * joined by dashes alone are a date or an identifier
+	 * (@(2000-02-29), {12345678-1234-5678-1234-567812345678}) */
+	if (x.numbers >= 2 && x.ops >= 1 && x.idents == 0 && x.others == 0 && ctx != CTX_CHAIN &&
+	    !(x.minus == x.ops && x.minus >= 2))
 		return SSTI_PROBE;
 	/* {{config}}, config.items(), request['x'], self._private: probing;
 	 * {{ config.site_name }}: reading, a weak signal on its own */
@@ -538,7 +553,9 @@ static void smarty_pass(const char *s, size_t n, struct ssti_best *best)
 			enum ssti_level l = judge(s + b, len, CTX_SINGLE);
 			if (l >= SSTI_EXEC)
 				note(best, l, i, e + 1);
-		} else if (ch_is_digit((unsigned char)s[b])) {
+		} else if (ch_is_digit((unsigned char)s[b]) &&
+		           !(i > 0 && ch_ident_char((unsigned char)s[i - 1]))) {
+			/* W{0-6}: a brace glued to a word is a notation's */
 			enum ssti_level l = judge(s + b, len, CTX_SINGLE);
 			if (l == SSTI_PROBE)
 				note(best, l, i, e + 1);
@@ -638,7 +655,7 @@ static size_t entity_at(const char *s, size_t n, size_t i, char *c)
 		j += hex;
 		for (; j < n && digits < 7; j++, digits++) {
 			int ch = ch_lower((unsigned char)s[j]);
-			int d = ch_is_digit(ch)                    ? ch - '0'
+			int d = ch_is_digit(ch)                 ? ch - '0'
 			        : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
 			                                        : -1;
 			if (d < 0)
