@@ -1042,7 +1042,10 @@ static void judge_url(struct scan *sc, size_t i)
 		return;
 	}
 	if (kind == K_LOCAL && slashes >= 2) {
-		report(sc, rule, scheme_mention(sc, b, conf), b, k);
+		/* "Needs a file:// prefix", "``file://`` URLs": the scheme
+		 * named with nothing after it reads nothing */
+		int bare = k >= m || (t[k] && strchr(" \t\r\n\"'`),;", t[k]));
+		report(sc, rule, bare ? SSRF_MENTION : scheme_mention(sc, b, conf), b, k);
 		return;
 	}
 	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
