@@ -1409,6 +1409,8 @@ struct scan {
 	int args_only;   /* judging a query's value: only a command with arguments counts */
 	size_t start;    /* where the value starts, after blanks and quotes */
 	int opening;     /* judging after a ';' that starts the value, glued to a word */
+	size_t row_from, row_to; /* the line table_row judged last, [from, to) */
+	int row;                 /* that line is a table's row */
 };
 
 static int is_prose(struct scan *sc)
@@ -1876,11 +1878,65 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 	}
 }
 
+/* At t[i] == '|': is its line a table's row ("| X86 | Linux | GCC |"):
+ * a '|' first and last on the line, blanks beside each? No shell runs
+ * such a line (a pipe that ends a command line is a syntax error, as is
+ * one that starts it), whatever the cells hold. Each line is read
+ * once (the answer is kept for the line), so the cost stays linear. */
+static int table_row(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	if (sc->row_to > sc->row_from && i >= sc->row_from && i < sc->row_to)
+		return sc->row;
+	size_t b = i, e = i;
+	while (b > 0 && t[b - 1] != '\n' && t[b - 1] != '\r')
+		b--;
+	while (e < m && t[e] != '\n' && t[e] != '\r')
+		e++;
+	sc->row_from = b;
+	sc->row_to = e;
+	while (b < e && is_space(t[b]))
+		b++;
+	size_t z = e;
+	while (z > b && is_space(t[z - 1]))
+		z--;
+	int pipes = 0, spaced = 1;
+	for (size_t k = b; k < z && spaced; k++)
+		if (t[k] == '|') {
+			pipes++;
+			spaced =
+			    (k == b || is_space(t[k - 1])) && (k + 1 == z || is_space(t[k + 1]));
+		}
+	sc->row = z > b && t[b] == '|' && t[z - 1] == '|' && pipes >= 3 && spaced;
+	return sc->row;
+}
+
+/* At t[k], after "$(": a make variable's name in capitals and ")" ($(CC),
+ * $(RM), $(mpers_CC)), which commands in lower case never spell? */
+static int make_variable(const unsigned char *t, size_t m, size_t k)
+{
+	size_t e = k;
+	while (e < m && e < k + 32 && is_name_char(t[e]))
+		e++;
+	if (e == k || e >= m || t[e] != ')' || ch_is_digit(t[k]))
+		return 0;
+	/* the last part in capitals: $(mpers_CC), $(RM_F), not $(id) */
+	int upper = 0;
+	for (size_t j = e; j > k && t[j - 1] != '_'; j--) {
+		if (t[j - 1] >= 'a' && t[j - 1] <= 'z')
+			return 0;
+		upper |= t[j - 1] >= 'A' && t[j - 1] <= 'Z';
+	}
+	return upper;
+}
+
 /* At t[i] == '(': a group the shell cannot parse as a subshell, since
  * a word is glued to it: "index.(bt|db)", "(add|del)user.conf",
- * "(key|alias)/x", a regular expression's alternation, or GNU ChangeLog's
- * "(mkdir): Add ...", a function named before a colon. The shell reads
- * "x(" and ")x" as syntax errors; "$(", "<(" and ">(" are not judged here. */
+ * "(key|alias)/x", "(?:[0-9]{12}|aws):", a regular expression's
+ * alternation, or GNU ChangeLog's "(mkdir): Add ...", a function named
+ * before a colon. The shell reads "x(" and ")x" as syntax errors; "$(",
+ * "<(" and ">(" are not judged here. */
 static int group_not_shell(const unsigned char *t, size_t m, size_t i)
 {
 	if (i > 0 && (is_name_char(t[i - 1]) || t[i - 1] == '.'))
@@ -1898,8 +1954,9 @@ static int group_not_shell(const unsigned char *t, size_t m, size_t i)
 				r++;
 			if (r > k + 1 && r < m && (t[r] == '<' || t[r] == '>'))
 				return 0; /* (sh)0>/dev/tcp/...: a redirection of the group */
-			return is_name_char(c) || c == '/' || c == '*' || c == '+' || c == '?' ||
-			       (c == ':' && (k + 2 >= m || is_space(t[k + 2])));
+			/* after a subshell the shell takes a blank, an operator
+			 * or a redirection; anything else is a syntax error */
+			return c && !is_space(c) && !strchr(";|&)<>`'\"", c);
 		}
 	}
 	return 0;
@@ -1909,14 +1966,16 @@ static int group_not_shell(const unsigned char *t, size_t m, size_t i)
  * group_not_shell rejects ("(cc|java|py)_generic"), not a pipe. */
 static int in_alternation(const unsigned char *t, size_t m, size_t i)
 {
-	if (i == 0 || i + 1 >= m || !is_name_char(t[i - 1]))
+	if (i == 0 || i + 1 >= m || is_space(t[i - 1]) || strchr(";&|'\"", t[i - 1]))
 		return 0;
 	for (size_t k = i; k > 0 && i - k < 64; k--) {
 		int c = t[k - 1];
 		if (c == '(')
 			return (k < 2 || (t[k - 2] != '$' && t[k - 2] != '<' && t[k - 2] != '>')) &&
 			       group_not_shell(t, m, k - 1);
-		if (!is_name_char(c) && c != '|' && c != '-' && c != '.')
+		/* the alternatives of a regular expression: words, classes,
+		 * repeats (?:[0-9]{12}|aws), (https?|ftp) */
+		if (!is_name_char(c) && !strchr("|-.?:[]{}^$*+\\", c))
 			return 0;
 	}
 	return 0;
@@ -2168,6 +2227,28 @@ static size_t markdown_span(struct scan *sc, size_t i)
 	return is_prose(sc) ? c : 0;
 }
 
+/* At t[i] == '`': two backticks that open a reStructuredText literal
+ * (1: after the start, a blank or an opening bracket, with "``" closing it
+ * on the line) or close one (2: after a word, before a blank, punctuation
+ * or the end); 0 otherwise. */
+static int rst_literal(struct scan *sc, size_t i)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	if (i + 1 >= m || t[i + 1] != '`' || (i + 2 < m && t[i + 2] == '`') ||
+	    (i > 0 && t[i - 1] == '`'))
+		return 0;
+	if (i > 0 && !is_space(t[i - 1]) && !strchr("([{\"'", t[i - 1]))
+		return i + 2 >= m || is_space(t[i + 2]) || strchr(".,:;!?)]}'\"", t[i + 2]) ? 2 : 0;
+	for (size_t c = i + 2; c + 1 < m && c < i + 160; c++) {
+		if (t[c] == '\n' || t[c] == '\r')
+			return 0;
+		if (t[c] == '`' && t[c + 1] == '`')
+			return c > i + 2 && !is_space(t[c - 1]) ? 1 : 0;
+	}
+	return 0;
+}
+
 /* At t[i] == '`': a markdown fence, "```" at the start of a line with an
  * optional language name and nothing else on the line? Returns the index
  * after the fence, or 0. Prose or not, such a line runs nothing: the
@@ -2285,7 +2366,7 @@ static void scan_window(struct scan *sc, int first)
 			size_t j = d == c ? i + 2 : i + 1;
 			if (c == '&' && d == '>') /* &> redirection */
 				break;
-			if (c == '|' && d != c && in_alternation(t, m, i))
+			if (c == '|' && d != c && (in_alternation(t, m, i) || table_row(sc, i)))
 				break;
 			judge(sc, j, i == sc->lead_sep ? ST_TIGHT : sep_strength(t, m, i, j), 0);
 			i = j - 1;
@@ -2299,6 +2380,19 @@ static void scan_window(struct scan *sc, int first)
 				judge(sc, i + 1, ST_START, 0);
 			break;
 		case '`': { /* markdown quotes code in backticks too: "the `id` field" */
+			size_t lit = rst_literal(sc, i);
+			if (lit) {
+				/* ``pip install x``: reStructuredText's literal, two
+				 * backticks each side; what it quotes is a mention,
+				 * and the pairs are no empty substitutions */
+				if (lit == 1) {
+					sc->cap = CMDI_MENTION;
+					judge(sc, i + 2, ST_LOOSE, 0);
+					sc->cap = 0;
+				}
+				i++;
+				break;
+			}
 			enum strength st = i == 0 || t[i - 1] == '=' || t[i - 1] == '(' ||
 			                           t[i - 1] == '\'' || t[i - 1] == '"' ||
 			                           t[i - 1] == '$'
@@ -2333,7 +2427,8 @@ static void scan_window(struct scan *sc, int first)
 		case '$':
 		case '<':
 		case '>':
-			if (d == '(' && !(i + 2 < m && t[i + 2] == '('))
+			if (d == '(' && !(i + 2 < m && t[i + 2] == '(') &&
+			    !(c == '$' && make_variable(t, m, i + 2)))
 				judge(sc, i + 2, ST_CALL, 0); /* $( <( >( hold a command line */
 			if (c == '<' && i + 8 < m && same_ci((const char *)t + i, "<!--#exec", 9))
 				report(sc, "cmdi.ssi_exec", 90, i, i + 9);
@@ -2348,8 +2443,9 @@ static void scan_window(struct scan *sc, int first)
 			         sep_strength(t, m, i, i + 1) == ST_TIGHT &&
 			         (i == 0 || !ch_is_alnum(t[i - 1])))
 				report(sc, "cmdi.shellshock", 95, i, i + 4); /* () { :;}; */
-			else if (group_not_shell(t, m, i))
-				break;
+			else if (group_not_shell(t, m, i) ||
+			         (i > 0 && (t[i - 1] == '$' || t[i - 1] == '<' || t[i - 1] == '>')))
+				break; /* $( <( >( are judged at their first byte */
 			else {
 				/* " (ls -l /dev/dsp will tell)": an aside in prose */
 				if (i > 0 && is_space(t[i - 1]) && is_prose(sc))
@@ -2420,8 +2516,8 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	int equals = (chars & (POL_CH_EQUALS | POL_CH_PERCENT | POL_CH_AMP)) != 0;
 	/* a query's '=' comes after a '?' or '&' (or %3f, &#63;...) */
 	int query = equals && (chars & (POL_CH_QMARK | POL_CH_AMP | POL_CH_PERCENT));
-	struct scan sc = {&w,    0, hit,      0,      s,     n, -1,       0,
-	                  calls, 0, SIZE_MAX, equals, query, 0, SIZE_MAX, 0};
+	struct scan sc = {&w,       0,      hit,   0, s,        n, -1, 0, calls, 0,
+	                  SIZE_MAX, equals, query, 0, SIZE_MAX, 0, 0,  0, 0};
 	size_t i = 0;
 	int first = 1;
 	w.m = 0;
@@ -2452,6 +2548,7 @@ int pol_detect_cmdi(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	while (i < n || first) {
 		window_fill(&w, s, n, &i);
 		sc.final = i >= n;
+		sc.row_from = sc.row_to = 0; /* table_row's line was the last window's */
 		if (w.m > 0)
 			scan_window(&sc, first);
 		first = 0;
