@@ -1383,6 +1383,42 @@ static int format_letters(const unsigned char *t, size_t m, size_t k)
 	return run >= 2 && (e == m || is_space(t[e]) || strchr(":-/.,", t[e]));
 }
 
+/* Does the text end as a sentence does, a word and a full stop? */
+static int ends_sentence(const unsigned char *t, size_t m)
+{
+	while (m > 0 && is_space(t[m - 1]))
+		m--;
+	return m >= 2 && t[m - 1] == '.' && ch_is_alpha(t[m - 2]);
+}
+
+/* The word at the start of the value, [b, e), followed as nx says: a
+ * shape no command line has? "Python 3.11", "Route 53", "Start 1.8.3.1
+ * maintenance track" (a capitalised name and a number: a product and its
+ * version), "TaskList" alone (an identifier in camel case), "grep -P: fix
+ * it" (a changelog's heading: an option and a colon), "cp = Counter(...)"
+ * (another language's assignment). */
+static int start_not_command(const unsigned char *t, size_t m, size_t b, size_t e, struct next nx)
+{
+	int title = e > b + 1 && t[b] >= 'A' && t[b] <= 'Z', camel = 0;
+	for (size_t k = b + 1; k < e; k++) {
+		title &= !(t[k] >= 'A' && t[k] <= 'Z');
+		camel |= t[k - 1] >= 'a' && t[k - 1] <= 'z' && t[k] >= 'A' && t[k] <= 'Z';
+	}
+	size_t a = nx.at;
+	if (title && nx.kind == F_ARGS && a < m && ch_is_digit(t[a]))
+		return 1;
+	if (camel && nx.kind == F_END)
+		return 1;
+	if (nx.kind == F_ARGS && a + 2 < m && t[a] == '-') {
+		size_t o = a + 1;
+		while (o < m && o < a + 24 && (ch_is_alnum(t[o]) || t[o] == '-'))
+			o++;
+		if (o + 1 < m && t[o] == ':' && is_space(t[o + 1]))
+			return 1;
+	}
+	return a + 1 < m && a > e && t[a] == '=' && is_space(t[a + 1]);
+}
+
 /* ---- judging a command position ---- */
 
 enum strength {
@@ -1839,6 +1875,10 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 			hit = nx.kind == F_ARGS;
 			break;
 		}
+		if (start_not_command(t, m, from, wd.end, nx)) {
+			hit = 0;
+			break;
+		}
 		/* "cscli alerts list", "ansible-config dump": the whole value
 		 * a command line, typed in lower case, of a program no English
 		 * word spells; a sentence is a mention. A name alone is data as
@@ -1847,8 +1887,8 @@ static void judge(struct scan *sc, size_t k, enum strength st, int hops)
 		if (!hit && !english && ch_lower(t[from]) == t[from] && nx.kind == F_PLAIN &&
 		    nx.at > wd.end && !english_args(t, m, nx.at) && !format_letters(t, m, nx.at)) {
 			hit = 1;
-			if (is_prose(sc))
-				conf = CMDI_MENTION;
+			if (is_prose(sc) || ends_sentence(t, m))
+				conf = CMDI_MENTION; /* "gzip behaves.": a sentence */
 		} else if (!hit && !(fl & W_EN) && !wd.versioned && nx.kind == F_END &&
 		           ch_lower(t[from]) == t[from]) {
 			hit = 1;
