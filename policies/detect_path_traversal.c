@@ -409,8 +409,11 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 	size_t m = sc->w->m, k = i;
 	if (k + 7 <= m && t[k] == 'f' && memcmp(t + k, "file://", 7) == 0) {
 		/* "open file:///C:/report.html in a browser": named in prose */
+		/* "Needs a file:// prefix": the scheme alone names no file */
+		int bare = k + 7 >= m || strchr(" \t\r\n'\"`),;", t[k + 7]);
 		report(sc, "pt.file_url",
-		       !at_start && after_blank(t, i) && mention(sc) ? PT_MENTION : 90, k, k + 7);
+		       bare || (!at_start && after_blank(t, i) && mention(sc)) ? PT_MENTION : 90, k,
+		       k + 7);
 		return;
 	}
 	if (k + 5 <= m && t[k] == 'f' && memcmp(t + k, "file:", 5) == 0 && k + 5 < m &&
@@ -449,6 +452,11 @@ static void check_absolute(struct scan *sc, size_t i, int at_start)
 		 * in code); the function's credentials and secret folders stay
 		 * strong anywhere */
 		if (!at_start && conf > PT_MENTION && after_blank(t, i) &&
+		    !secret_target(targets[e].rule) && mention(sc))
+			conf = PT_MENTION;
+		/* "/etc/adduser.conf a regular dpkg-conffile.": a path that
+		 * starts a sentence, words after it */
+		if (at_start && conf > PT_MENTION && end < m && t[end] == ' ' &&
 		    !secret_target(targets[e].rule) && mention(sc))
 			conf = PT_MENTION;
 		if (conf >= 60 || (conf >= 50 && !whole)) {
