@@ -557,10 +557,13 @@ static void name_call(struct ci_scan *x, size_t b, size_t e, int exec_class)
 	if (aside(x, b, e, p))
 		return;
 	if (p < x->n && s[p] == '(' && code_arg(x, p + 1)) {
-		if (!exec_class && p == e && p + 1 < x->n && s[p + 1] == ')' && b >= 2 &&
-		    s[b - 1] == '.' && (ch_ident_char((unsigned char)s[b - 2]) || s[b - 2] == ')'))
-			return; /* integer.copy(), msg.loads(): a method of an object, no argument
-			         */
+		/* integer.copy(), json.loads(data), t.copy(a, b): a method of an
+		 * object in the languages whose '.' reaches one (in PHP it joins
+		 * strings: '.base64_decode(' and chr(1).chr(2) still count) */
+		if (!exec_class && p == e && b >= 2 && s[b - 1] == '.' &&
+		    (ch_ident_char((unsigned char)s[b - 2]) ||
+		     (s[b - 2] == ')' && p + 1 < x->n && s[p + 1] == ')')))
+			return;
 		if (!exec_class) {
 			note(x, mentioned_call(x, p) ? CI_PLAIN_CALL : CI_OBFUSCATION, b, p + 1);
 			return;
@@ -1066,7 +1069,13 @@ static void called_expression(struct ci_scan *x, size_t b, size_t i)
 	if (s[i] == ')' || s[i] == ']' || s[i] == '}') {
 		/* (system)(ls), [system][0](ls): when the group names a command
 		 * runner, so that "(see)(1)" in prose stays prose */
-		if (x->last_exec && i >= x->last_exec && i - x->last_exec < 64) {
+		/* "system.c [SH] (cacheflush_flags): New": a ChangeLog's
+		 * condition and function, the colon after them */
+		size_t shut = p + 1;
+		while (shut < x->n && shut < p + 64 && s[shut] != ')' && s[shut] != '(')
+			shut++;
+		if (x->last_exec && i >= x->last_exec && i - x->last_exec < 64 &&
+		    !(shut + 1 < x->n && s[shut] == ')' && s[shut + 1] == ':')) {
 			note(x, CI_STRING_CALL, b, p + 1);
 			return;
 		}
