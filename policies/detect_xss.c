@@ -865,8 +865,12 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			r.pos = off + 1;
 		} else {
 			/* bytes that read as themselves are no '<' but one */
-			while (!r.u7on && r.pos < n && !xr_special[r.s[r.pos]] && r.s[r.pos] != '<')
-				r.pos++;
+			if (!r.u7on) {
+				size_t p = r.pos;
+				while (p < n && !xr_special[r.s[p]] && r.s[p] != '<')
+					p++;
+				r.pos = p;
+			}
 			off = r.pos;
 			size_t e;
 			if (judged && !math && !r.u7on && off < n && r.s[off] == '<' &&
@@ -1130,9 +1134,12 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 	};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
-		if (!r.u7on)
-			while (r.pos < n && !stop[r.s[r.pos]])
-				r.pos++;
+		if (!r.u7on) {
+			size_t p = r.pos; /* a local: r's address is taken below */
+			while (p < n && !stop[r.s[p]])
+				p++;
+			r.pos = p;
+		}
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
@@ -1764,10 +1771,26 @@ static int css_trigger_decoded(const char *s, size_t n)
 	};
 	for (int c;;) {
 		/* bytes that read as themselves and are none of the above */
-		while (!r.u7on && r.pos < n && kind[r.s[r.pos]] != 2) {
-			if (!kind[r.s[r.pos]])
-				q2 = q1, q1 = prev = xr_lower(r.s[r.pos]);
-			r.pos++;
+		if (!r.u7on) {
+			size_t p0 = r.pos, p = p0;
+			while (p < n && kind[r.s[p]] != 2)
+				p++;
+			r.pos = p;
+			/* the run's last two bytes that are not blanks, read back */
+			int last = -1, before = -1;
+			for (size_t b = p; b > p0 && before < 0;) {
+				unsigned char x = r.s[--b];
+				if (kind[x])
+					continue;
+				if (last < 0)
+					last = x;
+				else
+					before = x;
+			}
+			if (last >= 0) {
+				q2 = before >= 0 ? xr_lower(before) : q1;
+				q1 = prev = xr_lower(last);
+			}
 		}
 		if ((c = xr_get(&r, 1)) == XR_EOF)
 			break;
@@ -1842,9 +1865,12 @@ static uint32_t decoded_mask(const char *s, size_t n, int mode)
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = mode};
 	uint32_t m = 0;
 	for (int c;;) {
-		if (!r.u7on)
-			while (r.pos < n && !xr_special[r.s[r.pos]])
-				m |= plain[r.s[r.pos++]];
+		if (!r.u7on) {
+			size_t p = r.pos;
+			while (p < n && !xr_special[r.s[p]])
+				m |= plain[r.s[p++]];
+			r.pos = p;
+		}
 		if ((c = xr_get(&r, 1)) == XR_EOF)
 			break;
 		switch (c) {
