@@ -56,6 +56,19 @@ static inline int str_is(const char *a, const char *b)
 	return a[0] == b[0] && (!a[0] || (a[1] == b[1] && strcmp(a, b) == 0));
 }
 
+/* The end of the run of bytes from s[p] that stop marks none of, four
+ * at a time where it can: the whole-input scans skip so what they cannot
+ * act on. */
+static inline size_t run_end(const unsigned char *s, size_t n, size_t p,
+                             const unsigned char stop[256])
+{
+	while (n - p >= 4 && !(stop[s[p]] | stop[s[p + 1]] | stop[s[p + 2]] | stop[s[p + 3]]))
+		p += 4;
+	while (p < n && !stop[s[p]])
+		p++;
+	return p;
+}
+
 static int is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -865,12 +878,11 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			r.pos = off + 1;
 		} else {
 			/* bytes that read as themselves are no '<' but one */
-			if (!r.u7on) {
-				size_t p = r.pos;
-				while (p < n && !xr_special[r.s[p]] && r.s[p] != '<')
-					p++;
-				r.pos = p;
-			}
+			static const unsigned char lt_or_special[256] = {
+			    ['<'] = 1, ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1,
+			};
+			if (!r.u7on)
+				r.pos = run_end(r.s, n, r.pos, lt_or_special);
 			off = r.pos;
 			size_t e;
 			if (judged && !math && !r.u7on && off < n && r.s[off] == '<' &&
@@ -1134,12 +1146,8 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 	};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
-		if (!r.u7on) {
-			size_t p = r.pos; /* a local: r's address is taken below */
-			while (p < n && !stop[r.s[p]])
-				p++;
-			r.pos = p;
-		}
+		if (!r.u7on)
+			r.pos = run_end(r.s, n, r.pos, stop);
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
@@ -1380,8 +1388,7 @@ static int scan_jsfuck(const char *s, size_t n, struct xs_found *f)
 	for (size_t i = 0; i < n; i++) {
 		/* outside a run, only an atom starts one */
 		if (!count)
-			while (i < n && !atom[(unsigned char)s[i]])
-				i++;
+			i = run_end((const unsigned char *)s, n, i, atom);
 		if (i >= n)
 			break;
 		unsigned char c = (unsigned char)s[i];
@@ -1769,13 +1776,15 @@ static int css_trigger_decoded(const char *s, size_t n)
 	    [0] = 1,   [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['&'] = 2,
 	    ['+'] = 2, ['%'] = 2, ['\\'] = 2, [0xef] = 2, ['*'] = 2,  [':'] = 2,  ['('] = 2,
 	};
+	static const unsigned char stops[256] = {
+	    ['&'] = 1,  ['+'] = 1, ['%'] = 1, ['\\'] = 1,
+	    [0xef] = 1, ['*'] = 1, [':'] = 1, ['('] = 1,
+	};
 	for (int c;;) {
 		/* bytes that read as themselves and are none of the above */
 		if (!r.u7on) {
 			size_t p0 = r.pos, p = p0;
-			while (p < n && kind[r.s[p]] != 2)
-				p++;
-			r.pos = p;
+			r.pos = p = run_end(r.s, n, p, stops);
 			/* the run's last two bytes that are not blanks, read back */
 			int last = -1, before = -1;
 			for (size_t b = p; b > p0 && before < 0;) {
@@ -1867,6 +1876,12 @@ static uint32_t decoded_mask(const char *s, size_t n, int mode)
 	for (int c;;) {
 		if (!r.u7on) {
 			size_t p = r.pos;
+			while (n - p >= 4 && !(xr_special[r.s[p]] | xr_special[r.s[p + 1]] |
+			                       xr_special[r.s[p + 2]] | xr_special[r.s[p + 3]])) {
+				m |= plain[r.s[p]] | plain[r.s[p + 1]] | plain[r.s[p + 2]] |
+				     plain[r.s[p + 3]];
+				p += 4;
+			}
 			while (p < n && !xr_special[r.s[p]])
 				m |= plain[r.s[p++]];
 			r.pos = p;
