@@ -1994,9 +1994,20 @@ static int group_not_shell(const unsigned char *t, size_t m, size_t i)
 				r++;
 			if (r > k + 1 && r < m && (t[r] == '<' || t[r] == '>'))
 				return 0; /* (sh)0>/dev/tcp/...: a redirection of the group */
-			/* after a subshell the shell takes a blank, an operator
-			 * or a redirection; anything else is a syntax error */
-			return c && !is_space(c) && !strchr(";|&)<>`'\"", c);
+			/* after a subshell the shell takes an operator or a
+			 * redirection, blanks between; anything else ("(cp > cq)
+			 * == (sp > sq)", a word) is a syntax error */
+			size_t a = k + 1;
+			while (a < m && a < k + 16 && (t[a] == ' ' || t[a] == '\t'))
+				a++;
+			c = a < m ? t[a] : 0;
+			if (a > k + 1 && ch_is_digit(c)) {
+				size_t r2 = a;
+				while (r2 < m && r2 < a + 4 && ch_is_digit(t[r2]))
+					r2++;
+				return !(r2 < m && (t[r2] == '<' || t[r2] == '>'));
+			}
+			return c && !strchr(";|&)<>`'\"#\n\r", c);
 		}
 	}
 	return 0;
@@ -2267,6 +2278,18 @@ static size_t markdown_span(struct scan *sc, size_t i)
 	return is_prose(sc) ? c : 0;
 }
 
+/* At t[i] == '`': GNU's `quote', a word with no blank that a "'" closes
+ * and no backtick follows: the shell would find no substitution's end. */
+static int gnu_quote(const unsigned char *t, size_t m, size_t i)
+{
+	size_t k = i + 1;
+	while (k < m && k < i + 64 && !is_space(t[k]) && t[k] != '`' && t[k] != '\'')
+		k++;
+	if (k == i + 1 || k >= m || t[k] != '\'' || (k + 1 < m && is_name_char(t[k + 1])))
+		return 0;
+	return !memchr(t + k, '`', m - k);
+}
+
 /* At t[i] == '`': two backticks that open a reStructuredText literal
  * (1: after the start, a blank or an opening bracket, with "``" closing it
  * on the line) or close one (2: after a word, before a blank, punctuation
@@ -2458,6 +2481,8 @@ static void scan_window(struct scan *sc, int first)
 				    t[cl + 2] != '`' && !is_space(t[cl + 2]))
 					st = ST_CALL;
 			}
+			if (gnu_quote(t, m, i))
+				break; /* `command' builtin: quoted in GNU's style */
 			if (st == ST_LOOSE && markdown_span(sc, i))
 				sc->cap = CMDI_MENTION; /* separators inside are judged as ever */
 			judge(sc, i + 1, st, 0);
@@ -2495,6 +2520,10 @@ static void scan_window(struct scan *sc, int first)
 			}
 			break;
 		case '{':
+			/* import-gnulib.{sh,config}: an expansion glued to a word
+			 * makes file names, not a command */
+			if (i > 0 && (is_name_char(t[i - 1]) || strchr("./-", t[i - 1])))
+				break;
 			judge(sc, i, ST_TIGHT, 0); /* only a {word,arg} expansion reads a word */
 			break;
 		case '!':
