@@ -988,12 +988,28 @@ static int scan_markup(const char *s, size_t n, int decode, int judged, struct x
 	return scan_markup_at(s, n, decode, 0, judged, f);
 }
 
+/* The bytes the search for an input's closing quote q (a blank for ' ')
+ * must read: q, and those a reader may decode. */
+static const unsigned char *quote_stops(char q)
+{
+#define XS_SPECIALS ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1
+	static const unsigned char
+	    dq[256] = {XS_SPECIALS, ['"'] = 1},
+	    sq[256] = {XS_SPECIALS, ['\''] = 1}, bq[256] = {XS_SPECIALS, ['`'] = 1},
+	    sp[256] = {XS_SPECIALS, [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1};
+#undef XS_SPECIALS
+	return q == '"' ? dq : q == '\'' ? sq : q == '`' ? bq : sp;
+}
+
 /* An input that starts inside an attribute value, quoted with q (or
  * unquoted, q == ' ': the value ends at the first blank). */
 static int scan_attr_breakout(const char *s, size_t n, char q, int decode, struct xs_found *f)
 {
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
+	const unsigned char *stops = quote_stops(q);
 	for (;;) {
+		if (!r.u7on)
+			r.pos = run_end(r.s, n, r.pos, stops);
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
@@ -1090,7 +1106,10 @@ static int sink_call(struct xr *r, int strict)
 static int scan_js_breakout(const char *s, size_t n, char q, int decode, struct xs_found *f)
 {
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
+	const unsigned char *stops = quote_stops(q);
 	for (;;) {
+		if (!r.u7on)
+			r.pos = run_end(r.s, n, r.pos, stops);
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
