@@ -242,6 +242,8 @@ static int call_args(const struct sq_scan *sc, size_t j, size_t lim)
 /* Is what follows a logical operator at j an SQL condition? Strict: no
  * literal on its own unless a comment or ';' ends it (English says
  * "1950 or 1960" and "where's"). */
+static size_t null_test(const struct sq_scan *sc, size_t k);
+
 static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 {
 	unsigned a = 0, b = 0;
@@ -309,6 +311,12 @@ static int condition(const struct sq_scan *sc, size_t j, size_t lim, int strict)
 			c++; /* similar to */
 		if (is_kw(sc, c, SQW_ALL))
 			c++; /* = all (select ...) */
+		/* "and 9 is slowest": IS then a plain word is English; SQL's
+		 * takes null, true, false, unknown, distinct from or (SQLite)
+		 * a value */
+		if (word_is(sc, e, "is") && c == e + 1 && is_type(sc, c, SQ_BARE) &&
+		    !null_test(sc, e) && !word_is(sc, c, "distinct"))
+			return 0;
 		size_t f = operand(sc, c, lim, &b);
 		if (f == SQ_FAIL)
 			return 0;
