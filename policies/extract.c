@@ -6,9 +6,11 @@
  * a form or cookie field is named bare ("body>name", "headers.Cookie>sid"),
  * and a known envelope's field keeps its name ("Records[0].body>Message").
  * An XML document (a body whose Content-Type says xml, or any string that
- * reads as one: see pol_xml_sniff) is judged whole, then each attribute
- * value and text node decoded, at its element path after the '>':
- * "body>/root/a/@probe", "Records[0].body>/soap:Envelope/soap:Body/q/text()".
+ * reads as one: see pol_xml_sniff) is judged by each attribute value and
+ * text node decoded, at its element path after the '>':
+ * "body>/root/a/@probe", "Records[0].body>/soap:Envelope/soap:Body/q/text()",
+ * then whole: by every detector when it does not parse, by those that read
+ * markup (XML_WHOLE) when it does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -75,12 +77,22 @@ static bool scan_nested_json(struct pol_scan *sc, const char *s, size_t n, uint3
 }
 
 static uint32_t key_where(const char *k, size_t n);
-static void scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where, uint32_t skip);
+static uint32_t scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                           uint32_t skip);
+
+/* The detectors that judge a well-formed XML document whole as well as by
+ * its values: those that read markup (a DOCTYPE and its entities, script
+ * elements and handler attributes, object graphs written as elements).
+ * The others see only what the handler's parser hands the code: a
+ * statement, a command line or a template split across elements reaches
+ * no interpreter whole. */
+#define XML_WHOLE (1u << POL_CAT_XXE | 1u << POL_CAT_XSS | 1u << POL_CAT_DESERIALIZATION)
 
 struct xml_ctx {
 	struct pol_scan *sc;
 	uint32_t where;
-	uint32_t skip; /* the detectors that reported on the whole document */
+	uint32_t skip; /* detectors not to run on the values */
+	uint32_t done; /* detectors that reported on some value */
 };
 
 static int scan_xml_item(void *arg, const struct pol_xml_item *it)
@@ -89,23 +101,25 @@ static int scan_xml_item(void *arg, const struct pol_xml_item *it)
 	struct pol_scan *sc = x->sc;
 	size_t old = pol_path_raw(sc, it->path);
 	/* the attribute's or element's name says what it holds, as a key does */
-	scan_value(sc, it->val, it->len, x->where | key_where(it->name, it->name_len), x->skip);
+	x->done |=
+	    scan_value(sc, it->val, it->len, x->where | key_where(it->name, it->name_len), x->skip);
 	pol_path_pop(sc, old);
 	return sc->stop;
 }
 
-/* An XML document already judged whole (done: the detectors that reported
- * on it): each of its values judged decoded, one layer deeper, by the other
- * detectors. One that does not parse was judged whole and that is all; when
- * its Content-Type said XML, that is worth a note (without weight). */
-static void scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t where, uint32_t done,
-                     bool declared)
+/* An XML document at where (less the skip bits' detectors): each of its
+ * values judged decoded, one layer deeper, then the document whole by the
+ * detectors that found nothing in its values: all of them when it does not
+ * parse (its Content-Type saying XML is then worth a note, without weight),
+ * those of XML_WHOLE when it does. The detectors that reported. */
+static uint32_t scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                         uint32_t skip, bool declared)
 {
 	if (sc->layers >= sc->pol->limits.layers) {
 		pol_scan_limit(sc, POL_CAT_TOO_DEEP, "limit.layers");
-		return;
+		return pol_scan_input_skip(sc, s, n, where, skip);
 	}
-	struct xml_ctx x = {sc, where & ~POL_IN_BODY, done};
+	struct xml_ctx x = {sc, where & ~POL_IN_BODY, skip, 0};
 	bool too_deep;
 	sc->layers++;
 	size_t old = pol_path_raw(sc, ">");
@@ -119,18 +133,23 @@ static void scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t wher
 		pol_scan_limit(sc, POL_CAT_TOO_DEEP, "limit.depth");
 	if (r == -EINVAL && declared)
 		pol_scan_limit(sc, POL_CAT_MALFORMED, "malformed.xml");
+	if (sc->stop)
+		return x.done;
+	uint32_t whole = skip | x.done | (r == 0 ? ~XML_WHOLE : 0);
+	return x.done | pol_scan_input_skip(sc, s, n, where, whole);
 }
 
-/* A string value: a JSON document inside it walked, an XML one judged
- * whole and by its values, anything else one input (less the skip bits'
- * detectors). */
-static void scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where, uint32_t skip)
+/* A string value: a JSON document inside it walked, an XML one judged by
+ * its values and whole, anything else one input (less the skip bits'
+ * detectors). The detectors that reported (none for a JSON document). */
+static uint32_t scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
+                           uint32_t skip)
 {
 	if (scan_nested_json(sc, s, n, where))
-		return;
-	uint32_t done = pol_scan_input_skip(sc, s, n, where, skip);
-	if (!sc->stop && pol_xml_sniff(s, n))
-		scan_xml(sc, s, n, where, done, false);
+		return 0;
+	if (pol_xml_sniff(s, n))
+		return scan_xml(sc, s, n, where, skip, false);
+	return pol_scan_input_skip(sc, s, n, where, skip);
 }
 
 void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
@@ -412,9 +431,7 @@ static int scan_part(void *arg, const struct pol_part *p)
 	if (p->type && p->type_len >= 5 && pol_memcasemem(p->type, p->type_len, "json", 4) >= 0) {
 		pol_scan_string(sc, p->data, p->data_len, POL_IN_QUERY);
 	} else if (ct_says_xml(p->type, p->type_len)) {
-		uint32_t done = pol_scan_input_skip(sc, p->data, p->data_len, POL_IN_QUERY, 0);
-		if (!sc->stop)
-			scan_xml(sc, p->data, p->data_len, POL_IN_QUERY, done, true);
+		scan_xml(sc, p->data, p->data_len, POL_IN_QUERY, 0, true);
 	} else {
 		pol_scan_input(sc, p->data, p->data_len, POL_IN_QUERY);
 	}
@@ -445,10 +462,11 @@ static void scan_body(struct pol_scan *sc, const char *s, size_t n, const char *
 			pol_scan_input(sc, s, n, POL_IN_BODY);
 		}
 	} else if (!scan_nested_json(sc, s, n, 0)) {
-		uint32_t done = pol_scan_input_skip(sc, s, n, POL_IN_BODY, 0);
 		bool declared = ct_says_xml(ct, ctn);
-		if (!sc->stop && (declared || pol_xml_sniff(s, n)))
-			scan_xml(sc, s, n, POL_IN_BODY, done, declared);
+		if (declared || pol_xml_sniff(s, n))
+			scan_xml(sc, s, n, POL_IN_BODY, 0, declared);
+		else
+			pol_scan_input(sc, s, n, POL_IN_BODY);
 	}
 	pol_path_pop(sc, old);
 }

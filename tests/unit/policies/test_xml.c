@@ -436,9 +436,11 @@ START_TEST(decoded_attacks_found)
 }
 END_TEST
 
-/* The whole document is still judged (XXE needs its DOCTYPE), and a
- * detector that reported on it does not report again on its values. */
-START_TEST(whole_document_first_once_per_detector)
+/* The whole document is still judged (XXE needs its DOCTYPE), after its
+ * values, and a detector that reported on a value does not report again on
+ * the whole; a well-formed document is judged whole only by the detectors
+ * that read markup. */
+START_TEST(values_first_once_per_detector)
 {
 	struct pol_engine *e = engine(NULL);
 	char *ev = http_event("<?xml version=\\\"1.0\\\"?><!DOCTYPE r [<!ENTITY x SYSTEM "
@@ -453,7 +455,19 @@ START_TEST(whole_document_first_once_per_detector)
 	r = inspect(e, ev);
 	ck_assert_uint_eq(count_cat(r, POL_CAT_XSS), 1);
 	p = path_of(r, NULL, POL_CAT_XSS);
-	ck_assert_str_eq(p, "body");
+	ck_assert_str_eq(p, "body>/r/a/@v");
+	pol_result_free(r);
+	free(ev);
+	/* a statement cut across elements is no statement; in one value it is */
+	ev = http_event("<q><a>1' union</a><b>select null</b></q>", "application/xml");
+	r = inspect(e, ev);
+	ck_assert_uint_eq(count_cat(r, POL_CAT_SQLI), 0);
+	pol_result_free(r);
+	free(ev);
+	ev = http_event("<q><a>1' UNION SELECT password FROM users--</a></q>", "application/xml");
+	r = inspect(e, ev);
+	ck_assert_uint_eq(count_cat(r, POL_CAT_SQLI), 1);
+	ck_assert_str_eq(path_of(r, NULL, POL_CAT_SQLI), "body>/q/a/text()");
 	pol_result_free(r);
 	free(ev);
 	pol_engine_free(e);
@@ -524,7 +538,7 @@ int main(void)
 	tcase_add_test(t, sniffing);
 	tcase_add_test(t, values_at_element_paths);
 	tcase_add_test(t, decoded_attacks_found);
-	tcase_add_test(t, whole_document_first_once_per_detector);
+	tcase_add_test(t, values_first_once_per_detector);
 	tcase_add_test(t, limits_and_malformed);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
