@@ -56,20 +56,20 @@ static const struct {
 	enum pol_category cat;
 	double min_pct; /* detection, any detector */
 } det_floor[] = {
-    /* measured with the detectors on main (2026-12-06: sqli 87.6, xss
-     * 95.5, cmdi 93.1, path_traversal 98.0, ssrf 56.4 of 55 cases,
-     * nosqli 97.8, xxe 87.0, deserialization 99.1, code_injection 94.3),
-     * minus about one point (two cases for ssrf, whose list is short);
-     * raise them as detectors improve */
-    {POL_CAT_SQLI, 86.5},
-    {POL_CAT_XSS, 94.5},
-    {POL_CAT_CMDI, 92},
+    /* measured with the detectors on main (2026-12-06, session 4: sqli
+     * 91.3, xss 95.6, cmdi 95.4, path_traversal 98.0, ssrf 56.4 of 55
+     * cases, nosqli 97.8, xxe 88.7 of 115, deserialization 99.1,
+     * code_injection 99.8), minus about one point (a case or two for ssrf and
+     * xxe, whose lists are short); raise them as detectors improve */
+    {POL_CAT_SQLI, 90.3},
+    {POL_CAT_XSS, 94.6},
+    {POL_CAT_CMDI, 94.4},
     {POL_CAT_PATH_TRAVERSAL, 97},
     {POL_CAT_SSRF, 52},
     {POL_CAT_NOSQLI, 95},
-    {POL_CAT_XXE, 86},
+    {POL_CAT_XXE, 87},
     {POL_CAT_DESERIALIZATION, 98},
-    {POL_CAT_CODE_INJECTION, 93},
+    {POL_CAT_CODE_INJECTION, 98.8},
 };
 
 static const struct {
