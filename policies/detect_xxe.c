@@ -16,6 +16,7 @@
 
 #include "detect.h"
 #include "detect_chars.h"
+#include "vec16.h"
 
 /* Findings from strongest to weakest; the detector reports the strongest. */
 enum xxe_kind {
@@ -86,9 +87,24 @@ static int at(const struct xxe_scan *x, size_t i, const char *w)
 	return 1;
 }
 
-/* Case-insensitive search for w from i; returns its offset or n. */
+/* Case-insensitive search for w (two bytes or more) from i; returns its
+ * offset or n. Sixteen starts at a time are sifted by w's first two bytes
+ * with their case bit set (a superset of the matches: each candidate is
+ * confirmed by at()), so markup without w costs a few instructions for
+ * every sixteen bytes. */
 static size_t find(const struct xxe_scan *x, size_t i, const char *w)
 {
+	const unsigned char *u = (const unsigned char *)x->s;
+	const pol_v16 fold = v16_splat(0x20);
+	const pol_v16 f0 = v16_splat((uint8_t)(w[0] | 0x20)),
+	              f1 = v16_splat((uint8_t)(w[1] | 0x20));
+	for (; x->n > 17 && i < x->n - 17; i += 16) {
+		pol_v16 a = v16_load(u + i) | fold, b = v16_load(u + i + 1) | fold;
+		unsigned bits = v16_bits((pol_m16)((a == f0) & (b == f1)));
+		for (; bits; bits &= bits - 1)
+			if (at(x, i + (size_t)__builtin_ctz(bits), w))
+				return i + (size_t)__builtin_ctz(bits);
+	}
 	int first = w[0];
 	for (; i < x->n; i++)
 		if (ch_lower((unsigned char)x->s[i]) == first && at(x, i, w))
@@ -530,6 +546,14 @@ static void undeclared_ref(struct xxe_scan *x)
 	}
 }
 
+/* Can a tag name starting with c be one svg_ref() reads? A pre-filter: the
+ * names are checked in full after it. */
+static int svg_first(char c)
+{
+	int l = ch_lower((unsigned char)c);
+	return l == 'i' || l == 'u' || l == 'f' || l == 's';
+}
+
 /* The whole scan of one text; findings go to *x. */
 static void scan_xml(struct xxe_scan *x_)
 {
@@ -570,10 +594,12 @@ static void scan_xml(struct xxe_scan *x_)
 				i = e < n ? e + 3 : n;
 				continue;
 			}
-		} else if (c == '<' && (at(&x, i + 1, "image") || at(&x, i + 1, "use") ||
-		                        at(&x, i + 1, "feimage") || at(&x, i + 1, "svg:image"))) {
+		} else if (c == '<' && svg_first(i + 1 < n ? s[i + 1] : 0) &&
+		           (at(&x, i + 1, "image") || at(&x, i + 1, "use") ||
+		            at(&x, i + 1, "feimage") || at(&x, i + 1, "svg:image"))) {
 			svg_ref(&x, i);
-		} else if (c == '<' && !subset && at(&x, i + 1, "?import")) {
+		} else if (c == '<' && !subset && i + 1 < n && s[i + 1] == '?' &&
+		           at(&x, i + 1, "?import")) {
 			pi_import(&x, i);
 		} else if (c == '%' && subset) {
 			size_t j = skip_name(&x, i + 1);
