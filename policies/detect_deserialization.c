@@ -590,9 +590,11 @@ static void __attribute__((constructor)) gadget_index(void)
 /* Length of the gadget name starting at s[i], or 0. */
 static size_t gadget_at(const char *s, size_t n, size_t i)
 {
-	if (i >= n)
+	if (i + 1 >= n) /* every name is two bytes or more */
 		return 0;
 	unsigned c = (unsigned char)s[i];
+	if (!(gadget_second[c] >> ((unsigned char)s[i + 1] & 63) & 1))
+		return 0; /* no name starts with these two bytes */
 	for (size_t o = gadget_first[c]; o < gadget_first[c + 1]; o++) {
 		size_t k = gadget_order[o], len = gadget_len[k];
 		const char *g = gadgets[k];
@@ -993,7 +995,21 @@ static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span 
 	    (gadget_at(s, n, name) || element_class(s, n, i, name, name + cl)))
 		note(b, gadget_at(s, n, name) ? DSR_GADGET_TYPED : DSR_TYPE_HINT, sp, i, name + cl);
 	size_t lim = i + 256 < n ? i + 256 : n;
-	for (size_t k = name; k + 7 < lim && s[k] != '>' && s[k] != '<'; k++) {
+	size_t end = lim > 7 ? lim - 7 : 0; /* k + 7 < lim */
+	const pol_v16 lt = v16_splat('<'), gt = v16_splat('>'), sp16 = v16_splat(' ');
+	for (size_t k = name; k < end; k++) {
+		if (end - k >= 16) { /* to the next '<', '>' or ' ', sixteen at a time */
+			pol_v16 v = v16_load((const unsigned char *)s + k);
+			unsigned bits = v16_bits((pol_m16)(v == lt) | (pol_m16)(v == gt) |
+			                         (pol_m16)(v == sp16));
+			if (!bits) {
+				k += 15;
+				continue;
+			}
+			k += (size_t)__builtin_ctz(bits);
+		}
+		if (s[k] == '>' || s[k] == '<')
+			break;
 		if (s[k] != ' ' || !has(s, n, k + 1, "class=\""))
 			continue;
 		size_t v = k + 8;
