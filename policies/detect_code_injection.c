@@ -1525,6 +1525,27 @@ static void php_name(struct ci_scan *x, size_t b, int equals)
 		}
 }
 
+/* The end of the run of identifier bytes from s[e] on (s[0..n)); four
+ * bytes a step, one bound test for them, as most words are longer than
+ * three. */
+static inline size_t ident_end(const char *s, size_t e, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (; e + 4 <= n; e += 4) {
+		if (!(ci_class[u[e]] & CC_IDCHAR))
+			return e;
+		if (!(ci_class[u[e + 1]] & CC_IDCHAR))
+			return e + 1;
+		if (!(ci_class[u[e + 2]] & CC_IDCHAR))
+			return e + 2;
+		if (!(ci_class[u[e + 3]] & CC_IDCHAR))
+			return e + 3;
+	}
+	while (e < n && (ci_class[u[e]] & CC_IDCHAR))
+		e++;
+	return e;
+}
+
 /* One scan of a text; findings go to *x. */
 static void scan_code(struct ci_scan *xp)
 {
@@ -1539,21 +1560,20 @@ static void scan_code(struct ci_scan *xp)
 			/* a digit's run of identifier bytes (4008abc) starts no word */
 			i++;
 			if (cl & CC_IDCHAR)
-				while (i < n && (ci_class[(unsigned char)s[i]] & CC_IDCHAR))
-					i++;
+				i = ident_end(s, i, n);
 			continue;
 		}
 		/* a word starts here: every run of identifier bytes is passed
 		 * over whole, from a letter below or from a digit above */
 		if (cl & CC_IDSTART) {
-			size_t e = i + 1;
-			while (e < n && (ci_class[(unsigned char)s[e]] & CC_IDCHAR))
-				e++;
+			size_t e = ident_end(s, i + 1, n);
 			if (shape_listed(s + i, e - i))
 				identifier(&x, i, e);
 			if (e - i == 8 && e < n && s[e] == '=' && word_is(s + i, 8, "filename"))
 				php_upload(&x, i);
-			i = e;
+			/* s[e] is no identifier byte: unless the switch below
+			 * judges it (a blank, mostly), it is passed over here */
+			i = e < n && !(ci_class[(unsigned char)s[e]] & CC_STOP) ? e + 1 : e;
 			continue;
 		}
 		switch (c) {
@@ -1682,6 +1702,14 @@ static void scan_base64(struct ci_scan *x)
 		size_t b = probe;
 		while (b > i && (ci_class[(unsigned char)s[b - 1]] & CC_B64))
 			b--;
+		/* the run starts at b: shorter than CI_B64_MIN when s[b +
+		 * CI_B64_MIN - 1] is in none, and then no run worth decoding
+		 * starts before that byte either */
+		if (b + CI_B64_MIN > x->n ||
+		    !(ci_class[(unsigned char)s[b + CI_B64_MIN - 1]] & CC_B64)) {
+			i = b + CI_B64_MIN;
+			continue;
+		}
 		size_t e = probe + 1;
 		while (e < x->n && (ci_class[(unsigned char)s[e]] & CC_B64))
 			e++;
