@@ -2018,8 +2018,7 @@ static int sq_inert(const unsigned char *s, size_t n)
 				return 0; /* 1union, 0x7e, 1e5: the number's tail may be a word */
 			continue;
 		}
-		while (p < n && sq_word_byte[s[p]])
-			p++;
+		p = sq_run_end(sq_word_byte, s, p, n);
 		if (sq_word_maybe(s + a, p - a)) {
 			const struct sqw_word *kw = sq_word_lookup(s + a, p - a);
 			if (kw && kw->role != SQW_NONE)
@@ -2116,11 +2115,10 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 		if (((unsigned)(c | 0x20) - 'a') <= 25) {
 			size_t a = p;
 			int dots = 0;
-			while (p < n) {
-				if (sq_alnum[s[p]])
-					p++;
-				else if (s[p] == '.' && p + 1 < n &&
-				         (sq_word_byte[s[p + 1]] || s[p + 1] == '.'))
+			for (;;) {
+				p = sq_run_end(sq_alnum, s, p, n);
+				if (p < n && s[p] == '.' && p + 1 < n &&
+				    (sq_word_byte[s[p + 1]] || s[p + 1] == '.'))
 					p++, dots = 1;
 				else
 					break;

@@ -128,6 +128,26 @@ static int sq_is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The end of the run of bytes table t marks, from s[p] on (s[0..n)):
+ * four bytes a step, one bound test for them, as most words are longer
+ * than three bytes. */
+static inline size_t sq_run_end(const unsigned char *t, const unsigned char *s, size_t p, size_t n)
+{
+	for (; p + 4 <= n; p += 4) {
+		if (!t[s[p]])
+			return p;
+		if (!t[s[p + 1]])
+			return p + 1;
+		if (!t[s[p + 2]])
+			return p + 2;
+		if (!t[s[p + 3]])
+			return p + 3;
+	}
+	while (p < n && t[s[p]])
+		p++;
+	return p;
+}
+
 /* Can sq_skip_gap move past or stop inside a byte c (white space, a
  * no-break space, a comment's start or end)? */
 static int sq_may_gap(unsigned char c)
@@ -266,19 +286,51 @@ static inline int sq_word_maybe(const unsigned char *w, size_t l)
 	       (l == 1 || (sq_pen_mask[first][l] & sq_byte_bit[w[l - 2]]));
 }
 
+/* Are w[0..l) and e[0..l) (l >= 1) the same with every byte's 0x20 bit
+ * set? Two loads of each, overlapping when l is not a power of two, in
+ * place of a loop over the bytes; longer words take eight bytes a step. */
+static inline int sq_same_folded(const unsigned char *w, const unsigned char *e, size_t l)
+{
+	if (l >= 8) {
+		uint64_t a, b, c, d;
+		for (size_t i = 0; i + 8 < l; i += 8) {
+			memcpy(&a, w + i, 8);
+			memcpy(&b, e + i, 8);
+			if ((a | 0x2020202020202020ull) != (b | 0x2020202020202020ull))
+				return 0;
+		}
+		memcpy(&c, w + l - 8, 8);
+		memcpy(&d, e + l - 8, 8);
+		return (c | 0x2020202020202020ull) == (d | 0x2020202020202020ull);
+	}
+	if (l >= 4) {
+		uint32_t a, b, c, d;
+		memcpy(&a, w, 4);
+		memcpy(&b, e, 4);
+		memcpy(&c, w + l - 4, 4);
+		memcpy(&d, e + l - 4, 4);
+		return (a | 0x20202020u) == (b | 0x20202020u) &&
+		       (c | 0x20202020u) == (d | 0x20202020u);
+	}
+	if (l >= 2) {
+		uint16_t a, b, c, d;
+		memcpy(&a, w, 2);
+		memcpy(&b, e, 2);
+		memcpy(&c, w + l - 2, 2);
+		memcpy(&d, e + l - 2, 2);
+		return (uint16_t)(a | 0x2020u) == (uint16_t)(b | 0x2020u) &&
+		       (uint16_t)(c | 0x2020u) == (uint16_t)(d | 0x2020u);
+	}
+	return (w[0] | 0x20) == (e[0] | 0x20);
+}
+
 /* The entry of the word w[0..l) (any case) that sq_word_maybe let
  * through, or NULL. */
 static const struct sqw_word *sq_word_lookup(const unsigned char *w, size_t l)
 {
 	for (uint32_t h = sq_hash(w, l); sq_slot[h]; h = (h + 1) & (SQ_SLOTS - 1)) {
 		size_t k = sq_slot[h] - 1;
-		if (sq_wlen[k] != l)
-			continue;
-		const unsigned char *e = (const unsigned char *)sqw_words[k].w;
-		size_t i = 0;
-		while (i < l && (w[i] | 0x20) == (e[i] | 0x20))
-			i++;
-		if (i == l)
+		if (sq_wlen[k] == l && sq_same_folded(w, (const unsigned char *)sqw_words[k].w, l))
 			return &sqw_words[k];
 	}
 	return NULL;
