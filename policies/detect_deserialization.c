@@ -705,14 +705,37 @@ static int class_word(const char *s, size_t n)
  * with the original bytes (the first one or two are then partial). */
 static int b64_fragment(const char *s, size_t n)
 {
-	char in[DSR_FRAG_MAX + 3];
-	unsigned char out[(DSR_FRAG_MAX + 3) * 3 / 4 + 1];
+	unsigned char val[DSR_FRAG_MAX], out[(DSR_FRAG_MAX + 3) * 3 / 4 + 1];
+	size_t m = 0; /* the digits decoded: up to the first that is none */
+	if (n > DSR_FRAG_MAX)
+		n = DSR_FRAG_MAX;
+	for (int v; m < n && (v = ch_b64val((unsigned char)s[m])) >= 0; m++)
+		val[m] = (unsigned char)v;
+	/* a letter's top bits are 01, never the zero bits of padding: seven
+	 * letters take 56 bits of the fragment's own digits */
+	if (m * 6 < 7 * 8)
+		return 0;
 	for (size_t pad = 0; pad < 4; pad++) {
-		memset(in, 'A', pad);
-		memcpy(in + pad, s, n);
-		size_t len = b64_decode(in, pad + n, out, sizeof(out));
-		for (size_t i = 0; i < len; i++)
-			out[i] = (unsigned char)ch_lower(out[i]);
+		/* pad 'A' digits (zero bits), then the fragment's, lower case;
+		 * every class word is seven lower-case letters or more, so a
+		 * decoding without such a run holds none */
+		uint32_t acc = 0;
+		int bits = 0;
+		size_t len = 0, run = 0, longest = 0;
+		for (size_t d = 0; d < pad + m; d++) {
+			acc = (acc << 6) | (d < pad ? 0u : val[d - pad]);
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				unsigned char c =
+				    (unsigned char)ch_lower((unsigned char)(acc >> bits));
+				out[len++] = c;
+				run = c >= 'a' && c <= 'z' ? run + 1 : 0;
+				longest = run > longest ? run : longest;
+			}
+		}
+		if (longest < 7)
+			continue;
 		for (size_t i = 0; i + 7 <= len; i++) { /* no class word is shorter */
 			if (!class_word_first[out[i]])
 				continue;
