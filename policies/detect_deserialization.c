@@ -1136,6 +1136,26 @@ static void __attribute__((constructor)) word_byte_init(void)
 		              (c == '_' ? WB_UNDER : 0));
 }
 
+/* Could token() note anything on the word s[b..e)? A superset of its
+ * tests, each cut to a byte or two: a gadget name's first two bytes
+ * (gadget_second), a dot beside the word, PHP's "O:" or "C:", a word
+ * starting '_' or 'c', hex of eight digits or more. */
+static inline int token_may(const char *s, size_t n, size_t b, size_t e)
+{
+	unsigned c = (unsigned char)s[b];
+	int dot_after = e < n && s[e] == '.', colon_after = e < n && s[e] == ':';
+	if (((c >= 'A' && c <= 'Z') || dot_after || colon_after) && b + 1 < n &&
+	    (gadget_second[c] >> ((unsigned char)s[b + 1] & 63) & 1))
+		return 1;
+	if (dot_after || (b && s[b - 1] == '.'))
+		return 1;
+	if (colon_after && (s[e - 1] == 'O' || s[e - 1] == 'C'))
+		return 1;
+	if (c == '_' || c == 'c')
+		return 1;
+	return e - b >= 8 && (c == '0' || c == 'a' || c == 'A');
+}
+
 /* The text grammars, token by token: words are skipped in a tight loop and
  * only their boundaries and the punctuation that starts a grammar are
  * looked at. */
@@ -1155,8 +1175,9 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 			}
 			/* token() looks only at names that start upper case, with
 			 * _ c 0 a (pickle, hex, node), or touch a '.' or ':' */
-			if ((word_byte[c] & WB_TOKEN) || (i < n && (s[i] == '.' || s[i] == ':')) ||
-			    (t && s[t - 1] == '.'))
+			if (((word_byte[c] & WB_TOKEN) || (i < n && (s[i] == '.' || s[i] == ':')) ||
+			     (t && s[t - 1] == '.')) &&
+			    token_may(s, n, t, i))
 				token(s, n, t, i, sp, b, &reduce_cache);
 			continue;
 		}
