@@ -2018,7 +2018,7 @@ static int sq_inert(const unsigned char *s, size_t n)
 				return 0; /* 1union, 0x7e, 1e5: the number's tail may be a word */
 			continue;
 		}
-		p = sq_run_end(sq_word_byte, s, p, n);
+		p = sq_run_end(sq_word_byte, s, p + 1, n); /* s[p] is a word byte */
 		if (sq_word_maybe(s + a, p - a)) {
 			const struct sqw_word *kw = sq_word_lookup(s + a, p - a);
 			if (kw && kw->role != SQW_NONE)
@@ -2115,7 +2115,7 @@ static int sq_prose_inert(const unsigned char *s, size_t n)
 		if (((unsigned)(c | 0x20) - 'a') <= 25) {
 			size_t a = p;
 			int dots = 0;
-			for (;;) {
+			for (p++;;) { /* s[a] is a letter */
 				p = sq_run_end(sq_alnum, s, p, n);
 				if (p < n && s[p] == '.' && p + 1 < n &&
 				    (sq_word_byte[s[p + 1]] || s[p + 1] == '.'))

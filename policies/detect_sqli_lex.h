@@ -326,7 +326,8 @@ static inline int sq_same_folded(const unsigned char *w, const unsigned char *e,
 
 /* The entry of the word w[0..l) (any case) that sq_word_maybe let
  * through, or NULL. */
-static const struct sqw_word *sq_word_lookup(const unsigned char *w, size_t l)
+static inline __attribute__((always_inline)) const struct sqw_word *
+sq_word_lookup(const unsigned char *w, size_t l)
 {
 	for (uint32_t h = sq_hash(w, l); sq_slot[h]; h = (h + 1) & (SQ_SLOTS - 1)) {
 		size_t k = sq_slot[h] - 1;
