@@ -1525,25 +1525,50 @@ static void php_name(struct ci_scan *x, size_t b, int equals)
 		}
 }
 
-/* The end of the run of identifier bytes from s[e] on (s[0..n)); four
+/* The end of the run of bytes of class cc from s[e] on (s[0..n)); four
  * bytes a step, one bound test for them, as most words are longer than
  * three. */
-static inline size_t ident_end(const char *s, size_t e, size_t n)
+static inline size_t class_end(const char *s, size_t e, size_t n, unsigned cc)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	for (; e + 4 <= n; e += 4) {
-		if (!(ci_class[u[e]] & CC_IDCHAR))
+		if (!(ci_class[u[e]] & cc))
 			return e;
-		if (!(ci_class[u[e + 1]] & CC_IDCHAR))
+		if (!(ci_class[u[e + 1]] & cc))
 			return e + 1;
-		if (!(ci_class[u[e + 2]] & CC_IDCHAR))
+		if (!(ci_class[u[e + 2]] & cc))
 			return e + 2;
-		if (!(ci_class[u[e + 3]] & CC_IDCHAR))
+		if (!(ci_class[u[e + 3]] & cc))
 			return e + 3;
 	}
-	while (e < n && (ci_class[u[e]] & CC_IDCHAR))
+	while (e < n && (ci_class[u[e]] & cc))
 		e++;
 	return e;
+}
+
+/* The start of the run of bytes of class cc that ends at s[b] (exclusive),
+ * going back no further than lo; four bytes a step, as class_end. */
+static inline size_t class_start(const char *s, size_t b, size_t lo, unsigned cc)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (; b >= lo + 4; b -= 4) {
+		if (!(ci_class[u[b - 1]] & cc))
+			return b;
+		if (!(ci_class[u[b - 2]] & cc))
+			return b - 1;
+		if (!(ci_class[u[b - 3]] & cc))
+			return b - 2;
+		if (!(ci_class[u[b - 4]] & cc))
+			return b - 3;
+	}
+	while (b > lo && (ci_class[u[b - 1]] & cc))
+		b--;
+	return b;
+}
+
+static inline size_t ident_end(const char *s, size_t e, size_t n)
+{
+	return class_end(s, e, n, CC_IDCHAR);
 }
 
 /* One scan of a text; findings go to *x. */
@@ -1699,9 +1724,7 @@ static void scan_base64(struct ci_scan *x)
 			i = probe + 1;
 			continue;
 		}
-		size_t b = probe;
-		while (b > i && (ci_class[(unsigned char)s[b - 1]] & CC_B64))
-			b--;
+		size_t b = class_start(s, probe, i, CC_B64);
 		/* the run starts at b: shorter than CI_B64_MIN when s[b +
 		 * CI_B64_MIN - 1] is in none, and then no run worth decoding
 		 * starts before that byte either */
@@ -1710,9 +1733,7 @@ static void scan_base64(struct ci_scan *x)
 			i = b + CI_B64_MIN;
 			continue;
 		}
-		size_t e = probe + 1;
-		while (e < x->n && (ci_class[(unsigned char)s[e]] & CC_B64))
-			e++;
+		size_t e = class_end(s, probe + 1, x->n, CC_B64);
 		i = e + 1; /* s[e] is in no run */
 		while (b < e && s[b] == '=')
 			b++;
