@@ -1308,6 +1308,40 @@ static size_t js_bracket_name(const unsigned char *p, size_t n, size_t i, char *
  * that dodge filters on "document.cookie" and "alert(". Plain dotted
  * access is left to the context scans. JavaScript names are
  * case-sensitive: "Window" and "Self" are prose. */
+/* The first letters of scan_js_member()'s globals and windows. */
+static const unsigned char member_first[256] = {
+    ['t'] = 1, ['s'] = 1, ['w'] = 1, ['p'] = 1, ['f'] = 1,
+    ['g'] = 1, ['d'] = 1, ['c'] = 1, ['o'] = 1,
+};
+
+/* Can name be one of scan_js_member()'s globals or windows, by its first
+ * two letters? A pre-filter: the names are compared in full after it. */
+static int member_second(const char *name)
+{
+	switch (name[0]) {
+	case 't':
+		return name[1] == 'o' || name[1] == 'h'; /* top, this */
+	case 'd':
+		return name[1] == 'o' || name[1] == 'e'; /* document, defaultView */
+	case 's':
+		return name[1] == 'e';
+	case 'w':
+		return name[1] == 'i';
+	case 'p':
+		return name[1] == 'a';
+	case 'f':
+		return name[1] == 'r';
+	case 'g':
+		return name[1] == 'l';
+	case 'c':
+		return name[1] == 'o';
+	case 'o':
+		return name[1] == 'p';
+	default:
+		return 0;
+	}
+}
+
 static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 {
 	static const char *const globals[] = {
@@ -1331,7 +1365,7 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 		/* the first letters of the names below, to skip most words at
 		 * once: the rest of the word is skipped too (its letters follow
 		 * one) */
-		if (!memchr("tswpfgdco", p[i], 9)) {
+		if (!member_first[p[i]]) {
 			while (i + 1 < n && xs_ident[p[i + 1]] && p[i + 1] != '.')
 				i++;
 			continue;
@@ -1343,9 +1377,10 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 		name[len] = '\0';
 		if (i < n && ident_char(p[i]) && p[i] != '.')
 			continue; /* a longer word */
-		int win = name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
-		if (!win &&
-		    (dotted || !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
+		int known = member_second(name);
+		int win = known && name_is(name, windows, sizeof(windows) / sizeof(windows[0]));
+		if (!win && (dotted || !known ||
+		             !name_is(name, globals, sizeof(globals) / sizeof(globals[0]))))
 			continue;
 		int obf = 0, esc = 0, doc = str_is(name, "document");
 		/* a window's alert, prompt, confirm or eval called even plainly
