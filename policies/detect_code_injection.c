@@ -1591,14 +1591,24 @@ static void scan_code(struct ci_scan *xp)
 		/* a word starts here: every run of identifier bytes is passed
 		 * over whole, from a letter below or from a digit above */
 		if (cl & CC_IDSTART) {
-			size_t e = ident_end(s, i + 1, n);
-			if (shape_listed(s + i, e - i))
-				identifier(&x, i, e);
-			if (e - i == 8 && e < n && s[e] == '=' && word_is(s + i, 8, "filename"))
-				php_upload(&x, i);
-			/* s[e] is no identifier byte: unless the switch below
-			 * judges it (a blank, mostly), it is passed over here */
-			i = e < n && !(ci_class[(unsigned char)s[e]] & CC_STOP) ? e + 1 : e;
+			for (;;) {
+				size_t e = ident_end(s, i + 1, n);
+				if (shape_listed(s + i, e - i))
+					identifier(&x, i, e);
+				if (e - i == 8 && e < n && s[e] == '=' &&
+				    word_is(s + i, 8, "filename"))
+					php_upload(&x, i);
+				/* s[e] is no identifier byte: unless the switch
+				 * below judges it (a blank, mostly), it is passed
+				 * over here, and a word after it read at once */
+				if (e >= n || (ci_class[(unsigned char)s[e]] & CC_STOP)) {
+					i = e;
+					break;
+				}
+				i = e + 1;
+				if (i >= n || !(ci_class[(unsigned char)s[i]] & CC_IDSTART))
+					break;
+			}
 			continue;
 		}
 		switch (c) {
