@@ -27,6 +27,7 @@
 
 #include "detect.h"
 #include "detect_xss_read.h"
+#include "vec16.h"
 
 /* Bytes whose presence lets a reader in decoding mode turn text into other
  * characters (references, UTF-7, escapes, fullwidth forms): without any,
@@ -67,6 +68,28 @@ static inline size_t run_end(const unsigned char *s, size_t n, size_t p,
 	while (p < n && !stop[s[p]])
 		p++;
 	return p;
+}
+
+/* run_end() for the whole-input scans whose runs are long: sixteen bytes
+ * at a time against set[0..k), the bytes stop marks spelled out as
+ * vectors (XS_V16), then run_end() for the last ones. */
+#define XS_V16(c) ((pol_v16){c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c})
+static inline __attribute__((always_inline)) size_t run_end16(const unsigned char *s, size_t n,
+                                                              size_t p,
+                                                              const unsigned char stop[256],
+                                                              const pol_v16 *set, size_t k)
+{
+	while (n - p >= 16) {
+		pol_v16 v = v16_load(s + p);
+		pol_m16 m = (pol_m16)(v == set[0]);
+		for (size_t j = 1; j < k; j++)
+			m |= (pol_m16)(v == set[j]);
+		unsigned bits = v16_bits(m);
+		if (bits)
+			return p + (size_t)__builtin_ctz(bits);
+		p += 16;
+	}
+	return run_end(s, n, p, stop);
 }
 
 static int is_space(int c)
@@ -1438,11 +1461,13 @@ static int scan_jsfuck(const char *s, size_t n, struct xs_found *f)
 	static const unsigned char atom[256] = {
 	    ['['] = 1, [']'] = 1, ['('] = 1, [')'] = 1, ['!'] = 1, ['+'] = 1,
 	};
+	static const pol_v16 atoms[] = {XS_V16('['), XS_V16(']'), XS_V16('('),
+	                                XS_V16(')'), XS_V16('!'), XS_V16('+')};
 	size_t start = 0, count = 0, brackets = 0, bangs = 0, empties = 0, index = 0;
 	for (size_t i = 0; i < n; i++) {
 		/* outside a run, only an atom starts one */
 		if (!count)
-			i = run_end((const unsigned char *)s, n, i, atom);
+			i = run_end16((const unsigned char *)s, n, i, atom, atoms, 6);
 		if (i >= n)
 			break;
 		unsigned char c = (unsigned char)s[i];
