@@ -1572,11 +1572,10 @@ static inline size_t ident_end(const char *s, size_t e, size_t n)
 }
 
 /* One scan of a text; findings go to *x. */
-static void scan_code(struct ci_scan *xp)
+static void scan_code(struct ci_scan *x)
 {
-	struct ci_scan x = *xp;
-	const char *s = x.s;
-	size_t n = x.n;
+	const char *s = x->s;
+	size_t n = x->n;
 	size_t i = 0;
 	while (i < n) {
 		int c = (unsigned char)s[i];
@@ -1594,10 +1593,10 @@ static void scan_code(struct ci_scan *xp)
 			for (;;) {
 				size_t e = ident_end(s, i + 1, n);
 				if (shape_listed(s + i, e - i))
-					identifier(&x, i, e);
+					identifier(x, i, e);
 				if (e - i == 8 && e < n && s[e] == '=' &&
 				    word_is(s + i, 8, "filename"))
-					php_upload(&x, i);
+					php_upload(x, i);
 				/* s[e] is no identifier byte: unless the switch
 				 * below judges it (a blank, mostly), it is passed
 				 * over here, and a word after it read at once */
@@ -1613,7 +1612,7 @@ static void scan_code(struct ci_scan *xp)
 		}
 		switch (c) {
 		case '$':
-			dollar(&x, i);
+			dollar(x, i);
 			break;
 		case '[':
 		case '{': {
@@ -1623,8 +1622,8 @@ static void scan_code(struct ci_scan *xp)
 			if (p < n && (s[p] == '/' || s[p] == '\\'))
 				p++;
 			char close = c == '[' ? ']' : '}';
-			if (at(&x, p, "php") && p + 3 < n && s[p + 3] == close)
-				note(&x, CI_PHP_TAG, i, p + 4);
+			if (at(x, p, "php") && p + 3 < n && s[p + 3] == close)
+				note(x, CI_PHP_TAG, i, p + 4);
 			break;
 		}
 		case '<':
@@ -1632,17 +1631,17 @@ static void scan_code(struct ci_scan *xp)
 				/* <?php, <?=, and the short tag "<? code" (but not <?xml) */
 				size_t p = i + 2;
 				int short_tag = p < n && is_space((unsigned char)s[p]);
-				p = skip_filler(&x, p);
+				p = skip_filler(x, p);
 				/* "test<?": a tag that opens PHP where the value ends */
-				if (at(&x, i + 2, "php") || (i + 2 < n && s[i + 2] == '=') ||
+				if (at(x, i + 2, "php") || (i + 2 < n && s[i + 2] == '=') ||
 				    p == n ||
 				    (short_tag && p < n &&
 				     (ch_ident_start((unsigned char)s[p]) || s[p] == '$') &&
-				     !at(&x, p, "xml")))
-					note(&x, CI_PHP_TAG, i, i + 5);
+				     !at(x, p, "xml")))
+					note(x, CI_PHP_TAG, i, i + 5);
 				/* "<?xml" is a short tag followed by code unless an XML
 				 * declaration's pseudo-attribute follows: <?xml :echo 1; */
-				if (at(&x, i + 2, "xml") && i + 5 < n &&
+				if (at(x, i + 2, "xml") && i + 5 < n &&
 				    !ch_ident_char((unsigned char)s[i + 5])) {
 					size_t q = i + 5;
 					while (q < n && is_space((unsigned char)s[q]))
@@ -1655,7 +1654,7 @@ static void scan_code(struct ci_scan *xp)
 					    w > q || (q + 1 < n && s[q] == '?' && s[q + 1] == '>');
 					/* code follows, not "<?xml ... ?>" in prose */
 					if (q < n && !decl && s[q] && strchr(":;$(`'\"@=", s[q]))
-						note(&x, CI_PHP_TAG, i, q + 1);
+						note(x, CI_PHP_TAG, i, q + 1);
 				}
 			}
 			break;
@@ -1667,24 +1666,24 @@ static void scan_code(struct ci_scan *xp)
 					if (i >= wl &&
 					    ch_lower((unsigned char)s[i - wl]) ==
 					        php_wrappers[k][0] &&
-					    at(&x, i - wl, php_wrappers[k]) &&
+					    at(x, i - wl, php_wrappers[k]) &&
 					    (i == wl ||
 					     !ch_ident_char((unsigned char)s[i - wl - 1])))
-						note(&x, CI_PHP_WRAPPER, i - wl, i + 3);
+						note(x, CI_PHP_WRAPPER, i - wl, i + 3);
 				}
 			}
 			break;
 		case '@':
 			if (i + 2 < n && s[i + 1] == '{') { /* Perl @{[ code ]} */
-				size_t p = skip_filler(&x, i + 2);
+				size_t p = skip_filler(x, i + 2);
 				if (p < n && s[p] == '[')
-					note(&x, CI_PERL, i, p + 1);
+					note(x, CI_PERL, i, p + 1);
 			}
 			break;
 		case '%':
 			if (i + 2 < n && s[i + 1] == 'x' && strchr("({[", s[i + 2]) &&
 			    (i == 0 || !ch_ident_char((unsigned char)s[i - 1])))
-				note(&x, CI_PERL, i, i + 3); /* Ruby %x(cmd) */
+				note(x, CI_PERL, i, i + 3); /* Ruby %x(cmd) */
 			break;
 		case '\'':
 		case '"': {
@@ -1694,23 +1693,22 @@ static void scan_code(struct ci_scan *xp)
 			/* the literal's content is scanned too: break-out payloads
 			 * start with a quote */
 			if (e < n && s[e] == c && e > i + 1)
-				called_expression(&x, i, e);
+				called_expression(x, i, e);
 			break;
 		}
 		case '`':
-			backtick(&x, i);
+			backtick(x, i);
 			break;
 		case ')':
 		case ']':
 		case '}':
-			called_expression(&x, i, i);
+			called_expression(x, i, i);
 			break;
 		default:
 			break;
 		}
 		i++;
 	}
-	*xp = x;
 }
 
 #define CI_B64_MIN    16  /* shorter runs are words */
