@@ -2024,6 +2024,10 @@ static int sq_inert(const unsigned char *s, size_t n)
 			if (kw && kw->role != SQW_NONE)
 				return 0;
 		}
+		/* the byte ending a word, when it only joins tokens (a blank,
+		 * '.', '@'), is passed over here rather than by the switch */
+		if (p < n && sq_quick[s[p]] == SQ_Q_INERT)
+			p++;
 	}
 	return 1;
 }
