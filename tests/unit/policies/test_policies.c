@@ -15,6 +15,7 @@
 #include "json.h"
 #include "pol-private.h"
 #include "pol.h"
+#include "pol_test.h"
 
 static const char *corpora(void)
 {
@@ -37,23 +38,6 @@ static char *read_file(const char *path, size_t *n)
 	return s;
 }
 
-static char tmpdir[64];
-
-static const char *write_tmp(const char *name, const char *text)
-{
-	static char path[128];
-	if (!tmpdir[0]) {
-		strcpy(tmpdir, "/tmp/vigil-pol-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	}
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 static const char marker_policy[] =
     "{\n"
     "  \"rules\": [{\"id\": \"test.marker\", \"category\": \"sqli\", \"severity\": \"critical\",\n"
@@ -62,7 +46,7 @@ static const char marker_policy[] =
 
 static struct pol_engine *marker_engine(enum pol_mode mode)
 {
-	const char *p = write_tmp("marker.json", marker_policy);
+	const char *p = ptest_write_tmp("marker.json", marker_policy);
 	struct pol_engine *e;
 	char err[256];
 	ck_assert_msg(pol_engine_new(&e, &p, 1, mode, err, sizeof(err)) == 0, "%s", err);
@@ -444,7 +428,7 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 
 	/* a limit alone flags the event but never blocks it */
 	const char *p =
-	    write_tmp("small.json", "{\"limits\":{\"event_bytes\":1024,\"strings\":3}}");
+	    ptest_write_tmp("small.json", "{\"limits\":{\"event_bytes\":1024,\"strings\":3}}");
 	char err[256];
 	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	char big[2048];
@@ -458,9 +442,9 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 	pol_engine_free(e);
 
 	/* too many values for a tree: reported, and the raw text still seen */
-	/* write_tmp reuses its buffer: keep each path */
-	char *pp[] = {strdup(write_tmp("marker2.json", marker_policy)),
-	              strdup(write_tmp("nodes.json", "{\"limits\":{\"nodes\":1000}}"))};
+	/* ptest_write_tmp reuses its buffer: keep each path */
+	char *pp[] = {strdup(ptest_write_tmp("marker2.json", marker_policy)),
+	              strdup(ptest_write_tmp("nodes.json", "{\"limits\":{\"nodes\":1000}}"))};
 	ck_assert_int_eq(
 	    pol_engine_new(&e, (const char *const *)pp, 2, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	free(pp[0]);
@@ -479,7 +463,7 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 	pol_engine_free(e);
 
 	/* the time budget: the event passes, flagged */
-	const char *bp[] = {write_tmp("budget.json", "{\"limits\":{\"budget_us\":10}}")};
+	const char *bp[] = {ptest_write_tmp("budget.json", "{\"limits\":{\"budget_us\":10}}")};
 	ck_assert_int_eq(pol_engine_new(&e, bp, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	struct vg_buf slow = VG_BUF_INIT(1 << 22);
 	vg_buf_putc(&slow, '[');
@@ -498,14 +482,6 @@ START_TEST(limits_are_reported_and_inspection_goes_on)
 END_TEST
 
 /* ---- the budget on long inputs ---- */
-
-static const struct pol_finding *find_cat(const struct pol_result *r, enum pol_category c)
-{
-	for (size_t i = 0; i < pol_result_count(r); i++)
-		if (pol_result_finding(r, i)->category == c)
-			return pol_result_finding(r, i);
-	return NULL;
-}
 
 /* Appends n bytes of benign prose, different at every place (a fixed
  * pseudo-random walk over plain words), so that nothing repeats. */
@@ -549,7 +525,7 @@ static void http_event(struct vg_buf *ev, const char *head, size_t prose, const 
  * what was found so far; the attack at the far end is never reached. */
 START_TEST(budget_holds_on_one_long_string)
 {
-	const char *p = write_tmp("tiny.json", "{\"limits\":{\"budget_us\":10}}");
+	const char *p = ptest_write_tmp("tiny.json", "{\"limits\":{\"budget_us\":10}}");
 	char err[256];
 	struct pol_engine *e;
 	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
@@ -562,11 +538,11 @@ START_TEST(budget_holds_on_one_long_string)
 		ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
 		ck_assert(pol_result_budget_exhausted(r));
 		ck_assert(has_rule(r, "limit.time_budget"));
-		const struct pol_finding *x = find_cat(r, POL_CAT_XSS);
+		const struct pol_finding *x = ptest_find_cat(r, POL_CAT_XSS);
 		ck_assert_ptr_nonnull(x);
 		ck_assert_str_eq(x->path, "body");
 		ck_assert_ptr_nonnull(strstr(x->excerpt, "<script>"));
-		ck_assert_ptr_null(find_cat(r, POL_CAT_PATH_TRAVERSAL));
+		ck_assert_ptr_null(ptest_find_cat(r, POL_CAT_PATH_TRAVERSAL));
 		pol_result_free(r);
 		vg_buf_fini(&ev);
 	}
@@ -603,7 +579,7 @@ START_TEST(budget_holds_on_inflate)
 	ck_assert_int_eq(vg_buf_puts(&ev, "\"}}"), 0);
 	free(enc);
 
-	const char *p[] = {write_tmp("roomy.json", "{\"limits\":{\"budget_us\":10000000}}")};
+	const char *p[] = {ptest_write_tmp("roomy.json", "{\"limits\":{\"budget_us\":10000000}}")};
 	char err[256];
 	struct pol_engine *e;
 	struct pol_result *r;
@@ -614,7 +590,7 @@ START_TEST(budget_holds_on_inflate)
 	pol_result_free(r);
 	pol_engine_free(e);
 
-	p[0] = write_tmp("tiny2.json", "{\"limits\":{\"budget_us\":10}}");
+	p[0] = ptest_write_tmp("tiny2.json", "{\"limits\":{\"budget_us\":10}}");
 	ck_assert_int_eq(pol_engine_new(&e, p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
 	ck_assert(pol_result_budget_exhausted(r));
@@ -640,7 +616,7 @@ START_TEST(detection_straddles_window_boundary)
 	struct pol_engine *e;
 	char err[256];
 	/* a budget no loaded, sanitized run can exhaust: this is about windows */
-	const char *p = write_tmp("slow.json", "{\"limits\":{\"budget_us\":10000000}}");
+	const char *p = ptest_write_tmp("slow.json", "{\"limits\":{\"budget_us\":10000000}}");
 	ck_assert_int_eq(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)), 0);
 	for (size_t a = 0; a < 2; a++) {
 		size_t alen = strlen(attacks[a]);
@@ -650,7 +626,7 @@ START_TEST(detection_straddles_window_boundary)
 			http_event(&ev, "", at, attacks[a], POL_WIN_BYTES, "");
 			struct pol_result *r;
 			ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
-			const struct pol_finding *x = find_cat(r, POL_CAT_XSS);
+			const struct pol_finding *x = ptest_find_cat(r, POL_CAT_XSS);
 			ck_assert_msg(x != NULL, "attack %zu at %zu not found", a, at);
 			ck_assert_msg(strstr(x->excerpt, a ? "onerror" : "<script>"),
 			              "excerpt '%s' misplaced", x->excerpt);
@@ -665,7 +641,7 @@ START_TEST(detection_straddles_window_boundary)
 	http_event(&ev, "", 1u << 20, "<svg onload=alert(1)>", 100, "");
 	struct pol_result *r;
 	ck_assert_int_eq(pol_inspect(e, ev.data, ev.len, &r), 0);
-	const struct pol_finding *x = find_cat(r, POL_CAT_XSS);
+	const struct pol_finding *x = ptest_find_cat(r, POL_CAT_XSS);
 	ck_assert_ptr_nonnull(x);
 	ck_assert_ptr_nonnull(strstr(x->excerpt, "onload"));
 	ck_assert(!pol_result_budget_exhausted(r));
@@ -778,7 +754,7 @@ END_TEST
 
 START_TEST(weak_signals_add_up)
 {
-	const char *p = write_tmp(
+	const char *p = ptest_write_tmp(
 	    "weak.json",
 	    "{\"threshold\": 6, \"rules\": [{\"id\": \"weak.a\", \"category\": \"xss\", \"score\": "
 	    "3,"
@@ -839,6 +815,21 @@ START_TEST(structural_findings_in_keys)
 }
 END_TEST
 
+/* Case i of a table: cat POL_CAT__COUNT means the event passes clean, any
+ * other that a finding of cat stands at path and the event does not pass. */
+static void expect_case(const struct pol_result *r, size_t i, enum pol_category cat,
+                        const char *path)
+{
+	if (cat == POL_CAT__COUNT) {
+		ck_assert_msg(pol_result_verdict(r) == POL_PASS, "case %zu flagged", i);
+		return;
+	}
+	const struct pol_finding *f = ptest_find_cat(r, cat);
+	ck_assert_msg(f, "case %zu: no %s finding", i, pol_category_name(cat));
+	ck_assert_str_eq(f->path, path);
+	ck_assert_int_ne(pol_result_verdict(r), POL_PASS);
+}
+
 /* An S3 key's last segment is the object's name, chosen by the uploader
  * under the application's folders: it is read as a string of its own, so
  * a payload named as a file is found under any prefix, and plain names
@@ -868,15 +859,7 @@ START_TEST(s3_object_name_read_alone)
 		struct pol_result *r;
 		ck_assert_int_eq(pol_inspect(e, ev, (size_t)n, &r), 0);
 		ck_assert_int_eq(pol_result_source(r), POL_SRC_S3);
-		if (cases[i].cat == POL_CAT__COUNT) {
-			ck_assert_msg(pol_result_verdict(r) == POL_PASS, "case %zu flagged", i);
-		} else {
-			const struct pol_finding *f = find_cat(r, cases[i].cat);
-			ck_assert_msg(f, "case %zu: no %s finding", i,
-			              pol_category_name(cases[i].cat));
-			ck_assert_str_eq(f->path, "Records[0].s3.object.key");
-			ck_assert_int_ne(pol_result_verdict(r), POL_PASS);
-		}
+		expect_case(r, i, cases[i].cat, "Records[0].s3.object.key");
 		pol_result_free(r);
 	}
 	pol_engine_free(e);
@@ -905,14 +888,7 @@ START_TEST(percent_encoded_values_judged_decoded)
 		int n = snprintf(ev, sizeof(ev), "{\"note\":\"%s\"}", cases[i].val);
 		struct pol_result *r;
 		ck_assert_int_eq(pol_inspect(e, ev, (size_t)n, &r), 0);
-		if (cases[i].cat == POL_CAT__COUNT) {
-			ck_assert_msg(pol_result_verdict(r) == POL_PASS, "case %zu flagged", i);
-		} else {
-			const struct pol_finding *f = find_cat(r, cases[i].cat);
-			ck_assert_msg(f, "case %zu: no %s finding", i,
-			              pol_category_name(cases[i].cat));
-			ck_assert_str_eq(f->path, "note");
-		}
+		expect_case(r, i, cases[i].cat, "note");
 		pol_result_free(r);
 	}
 	/* A detector that found the input's attack in clear does not judge
@@ -921,10 +897,7 @@ START_TEST(percent_encoded_values_judged_decoded)
 	                           "<img src=x onerror=alert(1)>\"}";
 	struct pol_result *r;
 	ck_assert_int_eq(pol_inspect(e, both, sizeof(both) - 1, &r), 0);
-	size_t xss = 0;
-	for (size_t i = 0; i < pol_result_count(r); i++)
-		xss += pol_result_finding(r, i)->category == POL_CAT_XSS;
-	ck_assert_uint_eq(xss, 1);
+	ck_assert_uint_eq(ptest_count_cat(r, POL_CAT_XSS), 1);
 	pol_result_free(r);
 	pol_engine_free(e);
 }
@@ -995,8 +968,9 @@ static void *mt_run(void *p)
 START_TEST(one_engine_many_threads)
 {
 	/* a regex rule too: PCRE2's match context is shared, match data not */
-	const char *p = write_tmp("mt.json", "{\"rules\":[{\"id\":\"mt.re\",\"category\":\"jndi\","
-	                                     "\"regex\":\"\\\\$\\\\{jndi:(ldap|rmi)\"}]}");
+	const char *p =
+	    ptest_write_tmp("mt.json", "{\"rules\":[{\"id\":\"mt.re\",\"category\":\"jndi\","
+	                               "\"regex\":\"\\\\$\\\\{jndi:(ldap|rmi)\"}]}");
 	struct pol_engine *e;
 	char err[256];
 	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_BLOCK, err, sizeof(err)) == 0, "%s", err);
@@ -1018,7 +992,7 @@ END_TEST
 
 START_TEST(policy_rules_regex_targets_exclusions)
 {
-	const char *p = write_tmp(
+	const char *p = ptest_write_tmp(
 	    "rules.json",
 	    "{\"rules\": [{\"id\": \"app.admin\", \"category\": \"sqli\", \"severity\": "
 	    "\"critical\",\n"
@@ -1061,7 +1035,7 @@ END_TEST
  * its own, and an exclusion by path must still apply to each one alone. */
 START_TEST(repeated_strings_judged_alike)
 {
-	const char *p = write_tmp(
+	const char *p = ptest_write_tmp(
 	    "excl.json", "{\"exclusions\": [{\"rules\": [\"jndi\"], \"paths\": [\"b3\"]}]}\n");
 	char err[256];
 	struct pol_engine *e;
@@ -1121,10 +1095,8 @@ static size_t count_category(const struct pol_engine *e, const char *ev, size_t 
                              enum pol_category cat)
 {
 	struct pol_result *r;
-	size_t k = 0;
 	ck_assert_int_eq(pol_inspect(e, ev, n, &r), 0);
-	for (size_t i = 0; i < pol_result_count(r); i++)
-		k += pol_result_finding(r, i)->category == cat;
+	size_t k = ptest_count_cat(r, cat);
 	pol_result_free(r);
 	return k;
 }
@@ -1136,12 +1108,12 @@ START_TEST(nothing_carries_over_between_inspections)
 	 * hit of the first engine may be replayed */
 	char err[256];
 	struct pol_engine *on, *off;
-	const char *p = write_tmp("longer.json", "{\"limits\": {\"budget_us\": 10000000}}\n");
+	const char *p = ptest_write_tmp("longer.json", "{\"limits\": {\"budget_us\": 10000000}}\n");
 	ck_assert_msg(pol_engine_new(&on, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
 	              err);
-	p = write_tmp("nojndi.json",
-	              "{\"limits\": {\"budget_us\": 10000000}, \"detectors\": "
-	              "{\"jndi\": {\"action\": \"alert\", \"sources\": [\"sqs\"]}}}\n");
+	p = ptest_write_tmp("nojndi.json",
+	                    "{\"limits\": {\"budget_us\": 10000000}, \"detectors\": "
+	                    "{\"jndi\": {\"action\": \"alert\", \"sources\": [\"sqs\"]}}}\n");
 	ck_assert_msg(pol_engine_new(&off, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
 	              err);
 	/* big enough for spare blocks (over 128 KB), the attack after the
@@ -1189,13 +1161,13 @@ START_TEST(policy_check_names_file_line_cause)
 	    {"{\n \"rules\": [\n}", ":3: not valid JSON"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *p = write_tmp("bad.json", cases[i].text);
+		const char *p = ptest_write_tmp("bad.json", cases[i].text);
 		char err[512];
 		ck_assert_int_eq(pol_policy_check(p, err, sizeof(err)), -EINVAL);
 		ck_assert_msg(strncmp(err, p, strlen(p)) == 0 && strstr(err, cases[i].want),
 		              "case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
 	}
-	const char *ok = write_tmp(
+	const char *ok = ptest_write_tmp(
 	    "ok.json", "{\"paranoia\": 2, \"threshold\": 8, \"limits\": {\"depth\": 32, "
 	               "\"budget_us\": 2000},\n"
 	               " \"detectors\": {\"xss\": \"alert\", \"ssrf\": {\"action\": \"off\"}}}");
@@ -1245,11 +1217,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (tmpdir[0]) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
+	ptest_cleanup();
 	return failed ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pol.h"
+#include "pol_test.h"
 #include "vg_buf.h"
 #include "xml.h"
 
@@ -245,28 +246,11 @@ END_TEST
 
 /* ---- extraction ---- */
 
-static char tmpdir[64];
-
-static const char *write_tmp(const char *name, const char *text)
-{
-	static char path[128];
-	if (!tmpdir[0]) {
-		strcpy(tmpdir, "/tmp/vigil-xml-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	}
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 static struct pol_engine *engine(const char *policy)
 {
 	struct pol_engine *e;
 	char err[256];
-	const char *p = policy ? write_tmp("policy.json", policy) : NULL;
+	const char *p = policy ? ptest_write_tmp("policy.json", policy) : NULL;
 	ck_assert_msg(pol_engine_new(&e, policy ? &p : NULL, policy ? 1 : 0, POL_MODE_MONITOR, err,
 	                             sizeof(err)) == 0,
 	              "%s", err);
@@ -301,14 +285,6 @@ static const char *path_of(const struct pol_result *r, const char *rule, enum po
 			return f->path;
 	}
 	return NULL;
-}
-
-static size_t count_cat(const struct pol_result *r, enum pol_category c)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < pol_result_count(r); i++)
-		k += pol_result_finding(r, i)->category == c;
-	return k;
 }
 
 /* An HTTP API v2 event with this body (a JSON string's content) and
@@ -453,7 +429,7 @@ START_TEST(values_first_once_per_detector)
 	free(ev);
 	ev = http_event("<r><a v=\\\"<script>alert(1)</script>\\\"/></r>", "application/xml");
 	r = inspect(e, ev);
-	ck_assert_uint_eq(count_cat(r, POL_CAT_XSS), 1);
+	ck_assert_uint_eq(ptest_count_cat(r, POL_CAT_XSS), 1);
 	p = path_of(r, NULL, POL_CAT_XSS);
 	ck_assert_str_eq(p, "body>/r/a/@v");
 	pol_result_free(r);
@@ -461,12 +437,12 @@ START_TEST(values_first_once_per_detector)
 	/* a statement cut across elements is no statement; in one value it is */
 	ev = http_event("<q><a>1' union</a><b>select null</b></q>", "application/xml");
 	r = inspect(e, ev);
-	ck_assert_uint_eq(count_cat(r, POL_CAT_SQLI), 0);
+	ck_assert_uint_eq(ptest_count_cat(r, POL_CAT_SQLI), 0);
 	pol_result_free(r);
 	free(ev);
 	ev = http_event("<q><a>1' UNION SELECT password FROM users--</a></q>", "application/xml");
 	r = inspect(e, ev);
-	ck_assert_uint_eq(count_cat(r, POL_CAT_SQLI), 1);
+	ck_assert_uint_eq(ptest_count_cat(r, POL_CAT_SQLI), 1);
 	ck_assert_str_eq(path_of(r, NULL, POL_CAT_SQLI), "body>/q/a/text()");
 	pol_result_free(r);
 	free(ev);
@@ -545,11 +521,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (tmpdir[0]) {
-		char path[128];
-		snprintf(path, sizeof(path), "%s/policy.json", tmpdir);
-		unlink(path);
-		rmdir(tmpdir);
-	}
+	ptest_cleanup();
 	return failed ? 1 : 0;
 }
