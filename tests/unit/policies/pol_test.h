@@ -13,15 +13,23 @@
 
 static char ptest_dir[64];
 
-/* Writes text to NAME in the suite's temporary folder (made on first use);
- * the file's path, valid until the next call. */
+/* Makes the suite's temporary folder. Call it in main, before the runner
+ * forks: a folder a forked test made would be known to no one after it. */
+static inline void ptest_setup(void)
+{
+	strcpy(ptest_dir, "/tmp/vigil-pol-XXXXXX");
+	if (!mkdtemp(ptest_dir)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+/* Writes text to NAME in the suite's temporary folder; the file's path,
+ * valid until the next call. */
 static inline const char *ptest_write_tmp(const char *name, const char *text)
 {
 	static char path[128];
-	if (!ptest_dir[0]) {
-		strcpy(ptest_dir, "/tmp/vigil-pol-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(ptest_dir));
-	}
+	ck_assert_msg(ptest_dir[0], "ptest_setup() not called");
 	snprintf(path, sizeof(path), "%s/%s", ptest_dir, name);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -30,7 +38,7 @@ static inline const char *ptest_write_tmp(const char *name, const char *text)
 	return path;
 }
 
-/* Removes the temporary folder, if one was made. */
+/* Removes the temporary folder. */
 static inline void ptest_cleanup(void)
 {
 	if (!ptest_dir[0])

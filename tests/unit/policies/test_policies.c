@@ -1212,6 +1212,7 @@ static Suite *policies_suite(void)
 
 int main(void)
 {
+	ptest_setup();
 	SRunner *sr = srunner_create(policies_suite());
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_NORMAL);

@@ -504,6 +504,7 @@ END_TEST
 
 int main(void)
 {
+	ptest_setup();
 	Suite *s = suite_create("xml");
 	TCase *t = tcase_create("xml");
 	tcase_add_test(t, golden_cases);
