@@ -78,7 +78,7 @@ static bool scan_nested_json(struct pol_scan *sc, const char *s, size_t n, uint3
 
 static uint32_t key_where(const char *k, size_t n);
 static uint32_t scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
-                           uint32_t skip);
+                           uint32_t skip, bool xml_declared);
 
 /* The detectors that judge a well-formed XML document whole as well as by
  * its values: those that read markup (a DOCTYPE and its entities, script
@@ -101,8 +101,8 @@ static int scan_xml_item(void *arg, const struct pol_xml_item *it)
 	struct pol_scan *sc = x->sc;
 	size_t old = pol_path_raw(sc, it->path);
 	/* the attribute's or element's name says what it holds, as a key does */
-	x->done |=
-	    scan_value(sc, it->val, it->len, x->where | key_where(it->name, it->name_len), x->skip);
+	x->done |= scan_value(sc, it->val, it->len, x->where | key_where(it->name, it->name_len),
+	                      x->skip, false);
 	pol_path_pop(sc, old);
 	return sc->stop;
 }
@@ -139,22 +139,23 @@ static uint32_t scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t 
 	return x.done | pol_scan_input_skip(sc, s, n, where, whole);
 }
 
-/* A string value: a JSON document inside it walked, an XML one judged by
- * its values and whole, anything else one input (less the skip bits'
- * detectors). The detectors that reported (none for a JSON document). */
+/* A string value: a JSON document inside it walked, an XML one (by its
+ * looks, or declared so by a Content-Type) judged by its values and whole,
+ * anything else one input (less the skip bits' detectors). The detectors
+ * that reported (none for a JSON document). */
 static uint32_t scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_t where,
-                           uint32_t skip)
+                           uint32_t skip, bool xml_declared)
 {
 	if (scan_nested_json(sc, s, n, where))
 		return 0;
-	if (pol_xml_sniff(s, n))
-		return scan_xml(sc, s, n, where, skip, false);
+	if (xml_declared || pol_xml_sniff(s, n))
+		return scan_xml(sc, s, n, where, skip, xml_declared);
 	return pol_scan_input_skip(sc, s, n, where, skip);
 }
 
 void pol_scan_string(struct pol_scan *sc, const char *s, size_t n, uint32_t where)
 {
-	scan_value(sc, s, n, where, 0);
+	scan_value(sc, s, n, where, 0, false);
 }
 
 /* What a field's name says its string value holds: a URL ("url", "uri",
@@ -461,12 +462,8 @@ static void scan_body(struct pol_scan *sc, const char *s, size_t n, const char *
 		} else {
 			pol_scan_input(sc, s, n, POL_IN_BODY);
 		}
-	} else if (!scan_nested_json(sc, s, n, 0)) {
-		bool declared = ct_says_xml(ct, ctn);
-		if (declared || pol_xml_sniff(s, n))
-			scan_xml(sc, s, n, POL_IN_BODY, 0, declared);
-		else
-			pol_scan_input(sc, s, n, POL_IN_BODY);
+	} else {
+		scan_value(sc, s, n, POL_IN_BODY, 0, ct_says_xml(ct, ctn));
 	}
 	pol_path_pop(sc, old);
 }
