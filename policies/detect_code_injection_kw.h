@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "detect_chars.h"
+
 #define KW_SLOTS    1024 /* power of two, at least twice the entries */
 #define KW_MAX_WORD 40   /* longer identifiers are never keywords */
 
@@ -27,23 +29,18 @@ struct kw_table {
 	uint32_t roles[KW_SLOTS];
 };
 
-static inline int kw_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
 static inline uint32_t kw_hash(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint32_t)kw_lower((unsigned char)s[i])) * 16777619u;
+		h = (h ^ (uint32_t)ch_lower((unsigned char)s[i])) * 16777619u;
 	return h;
 }
 
 static inline int kw_same(const char *word, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (word[i] != kw_lower((unsigned char)s[i]))
+		if (word[i] != ch_lower((unsigned char)s[i]))
 			return 0;
 	return word[n] == '\0';
 }

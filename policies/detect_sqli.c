@@ -1042,7 +1042,7 @@ static int sq_lone_lookup(const char *s, size_t n)
 		} else if (!sq_alnum[c] && c != '_') {
 			return 0;
 		}
-		w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		w[k] = (char)ch_lower(c);
 	}
 	w[n] = '\0';
 	size_t nl = sizeof(sqw_lone) / sizeof(sqw_lone[0]);
@@ -1453,7 +1453,7 @@ static int is_info_call(const struct sq_scan *sc, size_t j)
 		return 0;
 	for (uint32_t k = 0; k < t->len; k++) {
 		unsigned char c = sc->lx.s[t->off + k];
-		w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		w[k] = (char)ch_lower(c);
 	}
 	w[t->len] = '\0';
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)

@@ -169,8 +169,8 @@ static void win_push(struct xs_win *w, int c)
 		}
 		w->esc = 0;
 		if (!w->esc_bs &&
-		    (w->esc_digits ? (w->esc_val < 0x80 && xr_is_alpha((int)w->esc_val))
-		                   : c >= 0 && c < 0x80 && xr_is_alpha(c)))
+		    (w->esc_digits ? (w->esc_val < 0x80 && ch_is_alpha((int)w->esc_val))
+		                   : c >= 0 && c < 0x80 && ch_is_alpha(c)))
 			w->esc_alpha = 1;
 		if (w->esc_digits) {
 			w->esc_lt |= w->esc_val == '<';
@@ -229,7 +229,7 @@ static void win_add(struct xs_win *w, int c)
 		w->bits |= XW_CALL;
 	if (c == '<')
 		w->bits |= XW_LT;
-	w->w[w->len % sizeof(w->w)] = (char)xr_lower(c);
+	w->w[w->len % sizeof(w->w)] = (char)ch_lower(c);
 	w->len++;
 	if (c == ':' &&
 	    (win_ends(w, "javascript:") || win_ends(w, "vbscript:") || win_ends(w, "livescript:")))
@@ -270,7 +270,7 @@ static void url_push(struct xs_url *u, int c)
 	if (u->len == 0 && (c <= 0x20 || c == '`' || c >= 0x80))
 		return; /* blanks, including Unicode ones, before the scheme */
 	if (u->len < sizeof(u->u))
-		u->u[u->len++] = (char)xr_lower(c);
+		u->u[u->len++] = (char)ch_lower(c);
 	/* feed:javascript:..., feed:feed:...: old browsers handed a feed:
 	 * URL's remainder to the scheme it names */
 	if (u->len == 5 && memcmp(u->u, "feed:", 5) == 0)
@@ -283,7 +283,7 @@ static int url_has_scheme(const struct xs_url *u)
 	for (unsigned i = 0; i < u->len; i++)
 		if (u->u[i] == ':')
 			return i > 0;
-		else if (!xr_is_alpha(u->u[i]))
+		else if (!ch_is_alpha(u->u[i]))
 			return 0;
 	return 0;
 }
@@ -323,7 +323,7 @@ static int url_host_obfuscated(const unsigned char *v, size_t len)
 	while (i < len && (v[i] <= 0x20))
 		i++;
 	size_t s = i;
-	while (i < len && xr_is_alpha(v[i]))
+	while (i < len && ch_is_alpha(v[i]))
 		i++;
 	if (i < len && v[i] == ':' && i > s)
 		i++;
@@ -420,7 +420,7 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 static size_t name_span(const struct xr *r, size_t at)
 {
 	size_t k = at;
-	while (k < r->n && k - at <= 48 && xr_is_alpha(r->s[k]))
+	while (k < r->n && k - at <= 48 && ch_is_alpha(r->s[k]))
 		k++;
 	return k - at;
 }
@@ -479,7 +479,7 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		if (!ident_char(c) || c == '.')
 			plain = 0;
 		if (small_len < sizeof(small) - 1)
-			small[small_len++] = (char)xr_lower(c);
+			small[small_len++] = (char)ch_lower(c);
 	}
 	if (closing)
 		xr_get(r, 1);
@@ -489,7 +489,7 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	/* x:ontimer, ev:onload: the local name decides */
 	const char *local = memchr(attr, ':', attr_len);
 	for (const char *a = attr; local && a < local; a++)
-		if (!xr_is_alpha(*a))
+		if (!ch_is_alpha(*a))
 			local = NULL; /* not a namespace prefix */
 	if (local) {
 		attr_len -= (size_t)(local + 1 - attr);
@@ -610,7 +610,7 @@ static int lt_slash_handler(struct xr *r)
 	const unsigned char *p = r->s + r->pos;
 	size_t left = r->n - r->pos;
 	if (left < 5 || p[0] != '<' || p[1] != '/' || (p[2] | 0x20) != 'o' ||
-	    (p[3] | 0x20) != 'n' || !xr_is_alpha(p[4]))
+	    (p[3] | 0x20) != 'n' || !ch_is_alpha(p[4]))
 		return 0;
 	r->pos += 2;
 	return 1;
@@ -646,8 +646,8 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 		do {
 			xr_get(r, 0);
 			if (len < sizeof(attr) - 1)
-				attr[len++] = (char)xr_lower(c);
-			if (!junk && !xr_is_alpha(c) && len < sizeof(attr) &&
+				attr[len++] = (char)ch_lower(c);
+			if (!junk && !ch_is_alpha(c) && len < sizeof(attr) &&
 			    is_handler_name(attr, len - 1))
 				junk = 1;
 			c = xr_peek(r, 0);
@@ -741,8 +741,8 @@ static int attlist_handler(struct xr *r, struct xs_found *f, size_t off)
 			continue;
 		char name[32];
 		size_t k = 0, j = i + 1;
-		while (j < e && xr_is_alpha(s[j]) && k < sizeof(name) - 1)
-			name[k++] = (char)xr_lower(s[j++]);
+		while (j < e && ch_is_alpha(s[j]) && k < sizeof(name) - 1)
+			name[k++] = (char)ch_lower(s[j++]);
 		name[k] = '\0';
 		size_t w = j;
 		while (w < e && is_space(s[w]))
@@ -836,10 +836,10 @@ static size_t judged_tag_end(const struct xr *r, size_t off)
 	size_t n = r->n, i = off + 1;
 	if (i < n && s[i] == '/')
 		i++;
-	if (i >= n || !xr_is_alpha(s[i]))
+	if (i >= n || !ch_is_alpha(s[i]))
 		return 0; /* not a tag: <! <? text */
 	if (i > off + 1 && i + 2 < n && (s[i] | 0x20) == 'o' && (s[i + 1] | 0x20) == 'n' &&
-	    xr_is_alpha(s[i + 2]))
+	    ch_is_alpha(s[i + 2]))
 		return 0; /* "</on...": the other pass may have read it in a tag */
 	size_t k = i;
 	while (k < n && !bad[s[k]] && !is_space(s[k]) && s[k] != '/' && s[k] != '>')
@@ -934,8 +934,8 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			char pi[8];
 			size_t k = 0;
 			xr_get(&r, 0);
-			while (k < sizeof(pi) - 1 && xr_is_alpha(xr_peek(&r, 0)))
-				pi[k++] = (char)xr_lower(xr_get(&r, 0));
+			while (k < sizeof(pi) - 1 && ch_is_alpha(xr_peek(&r, 0)))
+				pi[k++] = (char)ch_lower(xr_get(&r, 0));
 			if (k == 6 && memcmp(pi, "import", 6) == 0)
 				return xs_hit(f, "xss.tag", 80, off, r.pos);
 			if (k == 3 && memcmp(pi, "xml", 3) == 0 && xsl_embedded(r.s, n, r.pos))
@@ -943,8 +943,8 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			continue;
 		}
 		/* <:vmlframe: a name with an empty namespace prefix */
-		if (!xr_is_alpha(c) && !(c == ':' && r.s[r.pos] == ':' && r.pos + 1 < n &&
-		                         xr_is_alpha(r.s[r.pos + 1])))
+		if (!ch_is_alpha(c) && !(c == ':' && r.s[r.pos] == ':' && r.pos + 1 < n &&
+		                         ch_is_alpha(r.s[r.pos + 1])))
 			continue; /* "a < b", "<3", "<<": text */
 		struct xs_tag tag = {.in_tag = 1, .in_math = math};
 		/* <scr&#x9ipt>: a control spelled as a reference inside a tag
@@ -959,7 +959,7 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 				continue;
 			}
 			if (tag.name_len < sizeof(tag.name) - 1)
-				tag.name[tag.name_len++] = (char)xr_lower(c);
+				tag.name[tag.name_len++] = (char)ch_lower(c);
 			else
 				tag.name_len = sizeof(tag.name); /* too long for any we know */
 			c = xr_peek(&r, 0);
@@ -1102,12 +1102,12 @@ static int sink_call(struct xr *r, int strict)
 	char id[32];
 	size_t len = 0;
 	int c = xr_peek(r, 1);
-	if (!xr_is_alpha(c) && c != '_' && c != '$')
+	if (!ch_is_alpha(c) && c != '_' && c != '$')
 		return 0;
 	while (c != XR_EOF && ident_char(c)) {
 		xr_get(r, 1);
 		if (len < sizeof(id))
-			id[len] = (char)xr_lower(c);
+			id[len] = (char)ch_lower(c);
 		len++;
 		c = xr_peek(r, 1);
 	}
@@ -1168,10 +1168,10 @@ static int handler_before(const struct xr *r)
 {
 	size_t e = r->pos, b = e;
 	char name[32];
-	while (b > 0 && xr_is_alpha(r->s[b - 1]) && e - b < sizeof(name) - 1)
+	while (b > 0 && ch_is_alpha(r->s[b - 1]) && e - b < sizeof(name) - 1)
 		b--;
 	for (size_t i = b; i < e; i++)
-		name[i - b] = (char)xr_lower(r->s[i]);
+		name[i - b] = (char)ch_lower(r->s[i]);
 	name[e - b] = '\0';
 	return is_handler_name(name, e - b);
 }
@@ -1205,7 +1205,7 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 			continue;
 		}
 		/* ?alert(1): a ternary's branch, or a query that a script reads */
-		if (c == '?' && r.pos < n && xr_is_alpha(r.s[r.pos]))
+		if (c == '?' && r.pos < n && ch_is_alpha(r.s[r.pos]))
 			c = ';';
 		if (c != ';' && c != ')' && c != '}' && c != '|')
 			continue;
@@ -1236,12 +1236,12 @@ static int scan_js_computed(const char *s, size_t n, struct xs_found *f)
 	     b = memchr(b + 1, '[', n - (size_t)(b + 1 - p))) {
 		size_t i = (size_t)(b - p), w = i;
 		char name[12];
-		while (w > 0 && i - w < sizeof(name) - 1 && xr_is_alpha(p[w - 1]))
+		while (w > 0 && i - w < sizeof(name) - 1 && ch_is_alpha(p[w - 1]))
 			w--;
 		if (w == i || (w > 0 && (ident_char(p[w - 1]))))
 			continue;
 		for (size_t k = w; k < i; k++)
-			name[k - w] = (char)xr_lower(p[k]);
+			name[k - w] = (char)ch_lower(p[k]);
 		name[i - w] = '\0';
 		if (!name_is(name, globals, sizeof(globals) / sizeof(globals[0])))
 			continue;
@@ -1383,7 +1383,7 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n; i++) {
 		int dotted = i > 0 && p[i - 1] == '.';
-		if (!xr_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1]) && !dotted))
+		if (!ch_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1]) && !dotted))
 			continue;
 		/* the first letters of the names below, to skip most words at
 		 * once: the rest of the word is skipped too (its letters follow
@@ -1523,7 +1523,7 @@ static int scan_7bit(const char *s, size_t n, struct xs_found *f)
 	char w[256];
 	for (size_t i = 0; i < n;) {
 		size_t at = i, e;
-		if (next_byte(p, n, &i) != 0xbc || i >= n || !xr_is_alpha(p[i]))
+		if (next_byte(p, n, &i) != 0xbc || i >= n || !ch_is_alpha(p[i]))
 			continue;
 		size_t k = 0;
 		int gt = 0;
@@ -1604,7 +1604,7 @@ static int scan_js_uescape(const char *s, size_t n, struct xs_found *f)
 		if (p[i] == '\\' && i + 5 < n && p[i + 1] == 'u') {
 			size_t q = i;
 			int c = xr_escape(p, n, &q);
-			if (c >= 0 && c < 0x80 && xr_is_alpha(c)) {
+			if (c >= 0 && c < 0x80 && ch_is_alpha(c)) {
 				if (!run)
 					start = i;
 				if (++run >= 2)
@@ -1631,7 +1631,7 @@ static int scan_js_tagged(const char *s, size_t n, struct xs_found *f)
 	for (const unsigned char *t = memchr(p, '`', n); t;
 	     t = memchr(t + 1, '`', n - (size_t)(t + 1 - p))) {
 		size_t e = (size_t)(t - p), b = e;
-		while (b > 0 && e - b < 6 && xr_is_alpha(p[b - 1]))
+		while (b > 0 && e - b < 6 && ch_is_alpha(p[b - 1]))
 			b--;
 		if (b == e || b == 0 || p[b - 1] != '.')
 			continue;
@@ -1751,7 +1751,7 @@ static int url_script_follows(const struct xs_url *u)
 		return 0;
 	if (strchr("\\%&#/", u->u[i]))
 		return 1;
-	if (!xr_is_alpha(u->u[i]))
+	if (!ch_is_alpha(u->u[i]))
 		return 0;
 	while (i < u->len && ident_char(u->u[i]))
 		i++;
@@ -1767,7 +1767,7 @@ static int url_may_script(const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		if (c <= 0x20 || c == '`' || c >= 0x80)
 			continue;
-		c = (unsigned char)xr_lower(c);
+		c = (unsigned char)ch_lower(c);
 		return c == 'j' || c == 'v' || c == 'l' || c == 'm' || c == 'd' || c == 'f';
 	}
 	return 0;
@@ -1795,8 +1795,8 @@ static int scan_whole(const char *s, size_t n, uint32_t chars, struct xs_found *
 	char id[32];
 	size_t len = 0;
 	int c;
-	while ((c = xr_peek(&r, 1)) != XR_EOF && xr_is_alpha(c) && len < sizeof(id) - 1) {
-		id[len++] = (char)xr_lower(c);
+	while ((c = xr_peek(&r, 1)) != XR_EOF && ch_is_alpha(c) && len < sizeof(id) - 1) {
+		id[len++] = (char)ch_lower(c);
 		xr_get(&r, 1);
 	}
 	id[len] = '\0';
@@ -1829,12 +1829,12 @@ static int css_trigger(const char *s, size_t n)
 		size_t b = i;
 		while (b > 0 && (is_space(p[b - 1]) || p[b - 1] == 0))
 			b--;
-		int c = b > 0 ? xr_lower(p[b - 1]) : 0;
+		int c = b > 0 ? ch_lower(p[b - 1]) : 0;
 		if (c != 't' && c != 'n' && c != 'l')
 			continue;
 		while (--b > 0 && (is_space(p[b - 1]) || p[b - 1] == 0))
 			;
-		if (css_trigger_pair(b > 0 ? xr_lower(p[b - 1]) : 0, c, p[i]))
+		if (css_trigger_pair(b > 0 ? ch_lower(p[b - 1]) : 0, c, p[i]))
 			return 1;
 	}
 	return 0;
@@ -1876,8 +1876,8 @@ static int css_trigger_decoded(const char *s, size_t n)
 					before = x;
 			}
 			if (last >= 0) {
-				q2 = before >= 0 ? xr_lower(before) : q1;
-				q1 = prev = xr_lower(last);
+				q2 = before >= 0 ? ch_lower(before) : q1;
+				q1 = prev = ch_lower(last);
 			}
 		}
 		if ((c = xr_get(&r, 1)) == XR_EOF)
@@ -1891,7 +1891,7 @@ static int css_trigger_decoded(const char *s, size_t n)
 				return 1;
 		}
 		if (c != 0 && !is_space(c)) {
-			prev = xr_lower(c);
+			prev = ch_lower(c);
 			if (c > 0) {
 				q2 = q1;
 				q1 = prev;

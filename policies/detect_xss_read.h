@@ -49,16 +49,6 @@ static const struct xr_named xr_names[] = {
     {"rpar", ')'},   {"rsqb", ']'},   {"semi", ';'},  {"sol", '/'},   {"tab", '\t'},
 };
 
-static int xr_is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int xr_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
 /* Decodes the reference at s[*p] == '&'; on success advances *p past it
  * and returns the character, else returns -1 and leaves *p. */
 static int xr_entity(const unsigned char *s, size_t n, size_t *p)
@@ -92,8 +82,8 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 	}
 	char name[8];
 	size_t k = 0;
-	while (q < n && k < sizeof(name) - 1 && xr_is_alpha(s[q]))
-		name[k++] = (char)xr_lower(s[q++]);
+	while (q < n && k < sizeof(name) - 1 && ch_is_alpha(s[q]))
+		name[k++] = (char)ch_lower(s[q++]);
 	name[k] = '\0';
 	for (size_t i = 0; k && i < sizeof(xr_names) / sizeof(xr_names[0]); i++) {
 		if (xr_names[i].name[0] != name[0] || xr_names[i].name[1] != name[1] ||
