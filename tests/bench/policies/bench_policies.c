@@ -32,6 +32,7 @@
  *
  * prints what each detector adds to the engine alone on the XML rows.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,16 +427,27 @@ static void adversarial(struct pol_engine *e, size_t sizes)
 
 /* --once DETECTOR [N]: one inspection of the varied event (or N of them,
  * for perf record), for callgrind; --once-xml: of the 1 MB XML event. */
-static int run_once(const char *name, unsigned times, int xml, size_t xml_size)
+/* A detector named on the command line, as engine_with_only takes it: its
+ * category, -1 for "none", -2 for "all" (when all_ok); -3, said on stderr,
+ * for anything else. */
+static int detector_arg(const char *name, bool all_ok)
 {
-	int keep = -1;
 	for (int k = 0; k <= POL_CAT_CODE_INJECTION; k++)
 		if (strcmp(name, pol_category_name((enum pol_category)k)) == 0)
-			keep = k;
-	if (keep < 0 && strcmp(name, "none") != 0) {
-		fprintf(stderr, "bench: no detector %s\n", name);
+			return k;
+	if (strcmp(name, "none") == 0)
+		return -1;
+	if (all_ok && strcmp(name, "all") == 0)
+		return -2;
+	fprintf(stderr, "bench: no detector %s\n", name);
+	return -3;
+}
+
+static int run_once(const char *name, unsigned times, int xml, size_t xml_size)
+{
+	int keep = detector_arg(name, false);
+	if (keep == -3)
 		return 2;
-	}
 	struct pol_engine *one = engine_with_only(keep);
 	if (!one)
 		return 1;
@@ -465,14 +477,9 @@ static int run_once(const char *name, unsigned times, int xml, size_t xml_size)
  * none, or all), the time budget lifted, at 16 KB and 256 KB. */
 static int run_adversarial(const char *name)
 {
-	int keep = strcmp(name, "all") == 0 ? -2 : -1;
-	for (int k = 0; k <= POL_CAT_CODE_INJECTION; k++)
-		if (strcmp(name, pol_category_name((enum pol_category)k)) == 0)
-			keep = k;
-	if (keep == -1 && strcmp(name, "none") != 0) {
-		fprintf(stderr, "bench: no detector %s\n", name);
+	int keep = detector_arg(name, true);
+	if (keep == -3)
 		return 2;
-	}
 	struct pol_engine *one = engine_with_only(keep);
 	if (!one)
 		return 1;
