@@ -128,4 +128,10 @@ int pol_detect_deserialization(const char *s, size_t n, const struct pol_ctx *ct
 int pol_detect_code_injection(const char *s, size_t n, const struct pol_ctx *ctx,
 			      struct pol_hit *hit);
 
+/* Whether the element name at the start of s[0..n) (any case) is one of
+ * HTML's: markup a browser renders, where "&lt;script&gt;" is text shown
+ * and "&nbsp;" a character, not XML data a parser hands the code (xxe's
+ * undeclared references, xml.c's sniffing). */
+int pol_html_element(const char *s, size_t n);
+
 #endif

@@ -420,20 +420,34 @@ static void xmlrpc_pingback(struct xxe_scan *x)
 		note(x, XXE_PINGBACK, b, i);
 }
 
-/* Elements a fragment of HTML starts with: their documents use HTML's
- * named references (&nbsp; &copy;), which no DTD of theirs declares. */
-static const char *const html_roots[] = {
-    "a",      "abbr",    "article", "aside",   "b",      "blockquote", "body",   "br",
-    "button", "caption", "center",  "cite",    "code",   "dd",         "del",    "details",
-    "dfn",    "div",     "dl",      "dt",      "em",     "figcaption", "figure", "font",
-    "footer", "form",    "h1",      "h2",      "h3",     "h4",         "h5",     "h6",
-    "head",   "header",  "hr",      "html",    "i",      "img",        "ins",    "kbd",
-    "label",  "li",      "main",    "mark",    "nav",    "ol",         "option", "p",
-    "pre",    "q",       "s",       "section", "select", "small",      "span",   "strike",
-    "strong", "sub",     "summary", "sup",     "table",  "tbody",      "td",     "textarea",
-    "tfoot",  "th",      "thead",   "time",    "title",  "tr",         "tt",     "u",
-    "ul",     "var",
-};
+int pol_html_element(const char *s, size_t n)
+{
+	static const char *const names[] = {
+	    "a",       "abbr",    "article", "aside", "b",      "blockquote", "body",     "br",
+	    "button",  "caption", "center",  "cite",  "code",   "dd",         "del",      "details",
+	    "dfn",     "div",     "dl",      "dt",    "em",     "figcaption", "figure",   "font",
+	    "footer",  "form",    "h1",      "h2",    "h3",     "h4",         "h5",       "h6",
+	    "head",    "header",  "hr",      "html",  "i",      "iframe",     "img",      "input",
+	    "ins",     "kbd",     "label",   "li",    "link",   "main",       "mark",     "meta",
+	    "nav",     "ol",      "option",  "p",     "pre",    "q",          "s",        "script",
+	    "section", "select",  "small",   "span",  "strike", "strong",     "style",    "sub",
+	    "summary", "sup",     "svg",     "table", "tbody",  "td",         "textarea", "tfoot",
+	    "th",      "thead",   "time",    "title", "tr",     "tt",         "u",        "ul",
+	    "var",
+	};
+	size_t k = 0;
+	char low[12];
+	while (k < n && k < sizeof(low) && name_char((unsigned char)s[k])) {
+		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] | 0x20 : s[k]);
+		k++;
+	}
+	if (k == 0 || k == sizeof(low))
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == k && memcmp(names[i], low, k) == 0)
+			return 1;
+	return 0;
+}
 
 /* HTML's named references that text carries (&nbsp;, &eacute;): a
  * document holding them is HTML pasted into XML, not an entity attack. */
@@ -515,10 +529,10 @@ static void undeclared_ref(struct xxe_scan *x)
 	}
 	if (r >= n || s[r] != '<' || r + 1 >= n || !ch_is_alpha((unsigned char)s[r + 1]))
 		return;
+	/* an HTML fragment: its named references (&nbsp; &copy;) are HTML's */
+	if (pol_html_element(s + r + 1, n - r - 1))
+		return;
 	size_t re = skip_name(x, r + 1);
-	for (size_t k = 0; k < sizeof(html_roots) / sizeof(html_roots[0]); k++)
-		if (strlen(html_roots[k]) == re - r - 1 && at(x, r + 1, html_roots[k]))
-			return;
 	if (find(x, re, "<!doctype") < n)
 		return;
 	int tag = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect.h"
 #include "vg_time.h"
 #include "xml.h"
 
@@ -500,35 +501,6 @@ static int read_doc(struct xml_rd *r)
 	}
 }
 
-/* Whether the element name at s[0..n) is one of HTML's: markup a browser
- * renders, where "&lt;script&gt;" is text shown, not data a parser hands
- * the code. */
-static bool html_element(const char *s, size_t n)
-{
-	static const char *const names[] = {
-	    "a",      "abbr",    "article", "aside",  "b",    "blockquote", "body",   "br",
-	    "button", "center",  "code",    "div",    "em",   "font",       "footer", "form",
-	    "h1",     "h2",      "h3",      "h4",     "h5",   "h6",         "head",   "header",
-	    "hr",     "html",    "i",       "iframe", "img",  "input",      "label",  "li",
-	    "link",   "main",    "meta",    "nav",    "ol",   "option",     "p",      "pre",
-	    "script", "section", "select",  "small",  "span", "strong",     "style",  "sub",
-	    "sup",    "svg",     "table",   "tbody",  "td",   "textarea",   "th",     "title",
-	    "tr",     "u",       "ul",
-	};
-	size_t k = 0;
-	char low[12];
-	while (k < n && k < sizeof(low) && name_char((unsigned char)s[k])) {
-		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] | 0x20 : s[k]);
-		k++;
-	}
-	if (k == 0 || k == sizeof(low))
-		return false;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == k && memcmp(names[i], low, k) == 0)
-			return true;
-	return false;
-}
-
 bool pol_xml_sniff(const char *s, size_t n)
 {
 	unsigned char c0 = n >= 4 ? (unsigned char)s[0] : 0;
@@ -548,7 +520,7 @@ bool pol_xml_sniff(const char *s, size_t n)
 		return b - a >= 5 && memcmp(s + a, "<?xml", 5) == 0;
 	if (c == '!')
 		return b - a < 14 || strncasecmp(s + a, "<!doctype html", 14) != 0;
-	return name_start(c) && !html_element(s + a + 1, b - a - 1);
+	return name_start(c) && !pol_html_element(s + a + 1, b - a - 1);
 }
 
 int pol_xml_each(const char *s, size_t n, unsigned depth_max, uint64_t deadline_ns, pol_xml_fn fn,
