@@ -438,7 +438,12 @@ START_TEST(overflow_drops_the_oldest_and_reports_it)
 	 * drain sends it. */
 	ck_assert_int_eq(tel_export_drain(x, in_ms(5000)), 0);
 	collect(fc, &got, false);
-	ck_assert_uint_eq(got.n, 6);
+	/* Six alerts, by id: a drain that ends while the report's request is
+	 * in flight cuts it (ABORTED keeps the batch), and the next drain sends
+	 * it again although the collector may have taken it; delivery is at
+	 * least once, and the collector keeps one row per alert id. */
+	ck_assert_uint_ge(got.n, 6);
+	ck_assert_uint_eq(distinct(&got), 6);
 	for (int i = 0; i < 8; i++) {
 		char id[33];
 		id_of(i, id);
