@@ -169,6 +169,11 @@ bool pol_globs_match(const struct pol_globs *g, const char *s);
 
 /* Score of a finding from its severity and confidence. */
 unsigned pol_score(enum pol_severity sev, unsigned confidence);
+/* Whether paranoia level 1..4 lets a detector's hit of this confidence
+ * through (50, 30, 15 and 1 at least), and the score of a hit it lets
+ * through: a level's signals count at least as a level-1 signal does. */
+bool pol_paranoia_admits(unsigned paranoia, unsigned confidence);
+unsigned pol_hit_score(enum pol_severity sev, unsigned confidence);
 
 /* Policy files (policy.c). Loads the file at path over pol. */
 int pol_policy_load(struct pol_policy *pol, const char *path, char *err, size_t errn);

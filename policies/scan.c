@@ -34,6 +34,20 @@ unsigned pol_score(enum pol_severity sev, unsigned confidence)
 	return (w * (confidence > 100 ? 100 : confidence) + 50) / 100;
 }
 
+bool pol_paranoia_admits(unsigned paranoia, unsigned confidence)
+{
+	return confidence >= paranoia_floor[paranoia < 1 ? 1 : paranoia > 4 ? 4 : paranoia];
+}
+
+/* A level counts the signals it lets through fully, as a rule set counts
+ * the rules of the levels it runs: below 50, a hit scores as a level-1
+ * signal would. At paranoia 1 nothing below 50 is admitted, so this only
+ * changes the higher levels. */
+unsigned pol_hit_score(enum pol_severity sev, unsigned confidence)
+{
+	return pol_score(sev, confidence < 50 ? 50 : confidence);
+}
+
 bool pol_glob(const char *p, const char *s)
 {
 	/* Iterative with one backtrack point: linear for patterns with one
@@ -422,12 +436,12 @@ static bool report_hit(struct pol_scan *sc, int c, const struct pol_hit *hit, co
                        size_t n)
 {
 	const struct pol_policy *p = sc->pol;
-	if (hit->confidence < paranoia_floor[p->paranoia <= 4 ? p->paranoia : 4])
+	if (!pol_paranoia_admits(p->paranoia, hit->confidence))
 		return false;
 	if (excluded(sc, hit->rule, hit->category))
 		return true;
 	add_finding(sc, hit->rule, hit->category, hit->severity, hit->confidence, p->det[c].action,
-	            pol_score(hit->severity, hit->confidence), s, n, hit->off, hit->len);
+	            pol_hit_score(hit->severity, hit->confidence), s, n, hit->off, hit->len);
 	return true;
 }
 
@@ -650,10 +664,11 @@ uint32_t pol_scan_input_skip(struct pol_scan *sc, const char *s, size_t n, uint3
 		struct pol_ctx pctx = {pol_charmask(tail, tn), POL_IN_PATH};
 		struct pol_hit hit = {0};
 		if (pol_detect_proto_pollution(tail, tn, &pctx, &hit) &&
+		    pol_paranoia_admits(p->paranoia, hit.confidence) &&
 		    !excluded(sc, hit.rule, hit.category))
 			add_finding(sc, hit.rule, hit.category, hit.severity, hit.confidence,
 			            p->det[POL_CAT_PROTO_POLLUTION].action,
-			            pol_score(hit.severity, hit.confidence), tail, tn, hit.off,
+			            pol_hit_score(hit.severity, hit.confidence), tail, tn, hit.off,
 			            hit.len);
 	}
 	if (p->nrules)

@@ -31,6 +31,13 @@
  *     and counts with the CRS negatives.
  * CRS detection is also printed per paranoia level of the test's rule.
  *
+ * Everything above is measured at the built-in policy (paranoia 1). CRS
+ * runs each of its regression tests at the paranoia level of the test's
+ * rule, and a rule of level 2-4 is one CRS itself leaves off by default;
+ * so detection is measured a second time with each CRS test judged at its
+ * rule's level ("at level"; other lists stay at level 1), and false
+ * positives at every level (reported, not asserted above level 1).
+ *
  *   quality [-v|-vv]   (-v: print misses and false positives; -vv: and the
  *                      events of the misses)
  */
@@ -47,29 +54,30 @@
 #define PER_FILE_MAX 600 /* payloads sampled per list file, evenly */
 
 static int verbose;
-static struct pol_engine *eng;
+static struct pol_engine *eng, *eng_at[5]; /* eng_at[N]: paranoia N; eng_at[1] is eng */
 static struct vg_buf ev = VG_BUF_INIT(1 << 26);
 
 /* ---- floors ---- */
 
 static const struct {
 	enum pol_category cat;
-	double min_pct; /* detection, any detector */
+	double min_pct;          /* detection, any detector */
+	double min_pct_at_level; /* the same, each CRS test at its rule's level */
 } det_floor[] = {
     /* measured with the detectors on main (2026-12-06, session 4: sqli
      * 91.3, xss 95.6, cmdi 95.4, path_traversal 98.0, ssrf 56.4 of 55
      * cases, nosqli 97.8, xxe 88.7 of 115, deserialization 99.1,
      * code_injection 99.8), minus about one point (a case or two for ssrf and
      * xxe, whose lists are short); raise them as detectors improve */
-    {POL_CAT_SQLI, 90.3},
-    {POL_CAT_XSS, 94.6},
-    {POL_CAT_CMDI, 94.4},
-    {POL_CAT_PATH_TRAVERSAL, 97},
-    {POL_CAT_SSRF, 52},
-    {POL_CAT_NOSQLI, 95},
-    {POL_CAT_XXE, 87},
-    {POL_CAT_DESERIALIZATION, 98},
-    {POL_CAT_CODE_INJECTION, 98.8},
+    {POL_CAT_SQLI, 90.3, 90.3},
+    {POL_CAT_XSS, 94.6, 94.6},
+    {POL_CAT_CMDI, 94.4, 94.4},
+    {POL_CAT_PATH_TRAVERSAL, 97, 97},
+    {POL_CAT_SSRF, 52, 52},
+    {POL_CAT_NOSQLI, 95, 95},
+    {POL_CAT_XXE, 87, 87},
+    {POL_CAT_DESERIALIZATION, 98, 98},
+    {POL_CAT_CODE_INJECTION, 98.8, 98.8},
 };
 
 static const struct {
@@ -85,6 +93,7 @@ static const struct {
 
 struct tally {
 	unsigned long n, hit, own;
+	unsigned long at_level; /* detected with CRS tests at their rule's level */
 };
 
 static struct tally by_class[POL_CAT__COUNT], by_source[POL_SRC__COUNT];
@@ -152,22 +161,49 @@ static void print_excerpt(const char *s, size_t n)
 
 /* Judges the event in ev, built for source src; shown is what a miss
  * prints. */
+static bool flagged(const struct pol_result *r)
+{
+	return pol_result_verdict(r) == POL_ALERT || pol_result_verdict(r) == POL_BLOCK;
+}
+
+/* Whether the event in ev alerts at paranoia level (2..4). */
+static int flagged_at(unsigned level)
+{
+	struct pol_result *r;
+	if (pol_inspect(eng_at[level], ev.data, ev.len, &r))
+		return 0;
+	int hit = flagged(r);
+	pol_result_free(r);
+	return hit;
+}
+
+/* Judges the event in ev, built for source src, at the built-in policy
+ * and, missed there, at paranoia level (1..4; 1 for cases not tied to a
+ * level); shown is what a miss prints. Returns detection at level 1 and
+ * sets *at_level. */
 static int judge_attack(enum pol_category cat, enum pol_source src, const char *label,
-                        const char *shown, size_t shown_n)
+                        unsigned level, const char *shown, size_t shown_n, int *at_level)
 {
 	struct pol_result *r;
 	int own = inspect(ev.data, ev.len, cat, &r);
 	if (own < 0)
 		return -1;
-	int hit = pol_result_verdict(r) == POL_ALERT || pol_result_verdict(r) == POL_BLOCK;
+	int hit = flagged(r);
+	int lv = hit || (level > 1 && level <= 4 && flagged_at(level));
 	struct tally *t[] = {&by_class[cat], &by_source[src], &by_class_source[cat][src]};
 	for (int i = 0; i < 3; i++) {
 		t[i]->n++;
 		t[i]->hit += hit;
 		t[i]->own += own;
+		t[i]->at_level += lv;
 	}
+	if (at_level)
+		*at_level = lv;
 	if (verbose && !hit) {
-		printf("  miss %s %s [%s]: ", pol_category_name(cat), pol_source_name(src), label);
+		printf("  miss %s %s [%s", pol_category_name(cat), pol_source_name(src), label);
+		if (level > 1)
+			printf(", PL%u: %s", level, lv ? "caught" : "missed");
+		printf("]: ");
 		print_excerpt(shown, shown_n);
 		if (verbose > 1)
 			printf("    event: %.*s\n", (int)(ev.len > 2000 ? 2000 : ev.len), ev.data);
@@ -197,7 +233,7 @@ static void attack(enum pol_category cat, const struct q_fields *f, unsigned idx
 	enum pol_source src = (enum pol_source)(idx % POL_SRC__COUNT);
 	s3_rule(src, f);
 	q_event(&ev, src, f, idx / POL_SRC__COUNT);
-	judge_attack(cat, src, label, f->v[f->n - 1], f->vn[f->n - 1]);
+	judge_attack(cat, src, label, 1, f->v[f->n - 1], f->vn[f->n - 1], NULL);
 }
 
 /* ---- payload lists ---- */
@@ -614,7 +650,7 @@ static size_t unquote(const char *v, size_t n, char *out, bool *escaped)
 struct crs_job {
 	enum pol_category cat;
 	unsigned long *idx;
-	unsigned long negatives, neg_fp;
+	unsigned long negatives, neg_fp, neg_fp_at_level;
 	unsigned rule;
 };
 
@@ -761,6 +797,7 @@ static void crs_case(struct crs_job *j, const char *method, char *uri, char *dat
 	bool form = !ct || strcasestr(ct, "x-www-form-urlencoded");
 
 	const struct crs_rule *rule = crs_rule_find(j->rule);
+	unsigned level = rule && rule->pl >= 1 && rule->pl <= 4 ? (unsigned)rule->pl : 1;
 	unsigned long i = positive ? (*j->idx)++ : j->negatives;
 	enum pol_source src = (enum pol_source)(i % POL_SRC__COUNT);
 	struct q_fields f = {0};
@@ -795,13 +832,14 @@ static void crs_case(struct crs_job *j, const char *method, char *uri, char *dat
 			vg_buf_printf(&shown, " | body %s", data);
 		char label[32];
 		snprintf(label, sizeof(label), "crs %u", j->rule);
-		int hit = judge_attack(j->cat, src, label, shown.data, shown.len);
+		int lv = 0,
+		    hit = judge_attack(j->cat, src, label, level, shown.data, shown.len, &lv);
 		vg_buf_fini(&shown);
 		if (hit >= 0) {
-			struct tally *t =
-			    &by_pl[rule && rule->pl >= 1 && rule->pl <= 4 ? rule->pl : 0];
+			struct tally *t = &by_pl[rule ? level : 0];
 			t->n++;
 			t->hit += (unsigned long)hit;
+			t->at_level += (unsigned long)lv;
 		}
 		goto out;
 	}
@@ -809,6 +847,8 @@ static void crs_case(struct crs_job *j, const char *method, char *uri, char *dat
 	if (pol_inspect(eng, ev.data, ev.len, &r) == 0) {
 		j->negatives++;
 		j->neg_fp += pol_result_verdict(r) != POL_PASS;
+		j->neg_fp_at_level +=
+		    pol_result_verdict(r) != POL_PASS || (level > 1 && flagged_at(level));
 		if (verbose && pol_result_verdict(r) != POL_PASS)
 			for (size_t x = 0; x < pol_result_count(r); x++) {
 				const struct pol_finding *fd = pol_result_finding(r, x);
@@ -941,28 +981,41 @@ static void run_crs(const char *path, void *arg)
 struct benign {
 	const char *name;
 	unsigned long n, fp, errors;
+	unsigned long fp_at[5]; /* flagged at paranoia N (fp_at[1] == fp) */
 };
 
+/* Judges a benign event at every paranoia level (a level flags all that
+ * the one below does, and more); -v prints the findings of an event first
+ * flagged at level 1 or 2, -vv at any level. */
 static void judge_benign(struct benign *b, const char *s, size_t n, const char *label)
 {
-	struct pol_result *r;
-	if (pol_inspect(eng, s, n, &r))
-		return;
-	if (pol_result_verdict(r) == POL_ERROR) {
-		b->errors++;
-	} else {
-		b->n++;
-		if (pol_result_verdict(r) != POL_PASS) {
-			b->fp++;
-			if (verbose)
-				for (size_t i = 0; i < pol_result_count(r); i++) {
-					const struct pol_finding *f = pol_result_finding(r, i);
+	bool below = false;
+	for (unsigned lv = 1; lv <= 4; lv++) {
+		struct pol_result *r;
+		if (pol_inspect(eng_at[lv], s, n, &r))
+			return;
+		if (pol_result_verdict(r) == POL_ERROR) {
+			b->errors += lv == 1;
+			pol_result_free(r);
+			return;
+		}
+		b->n += lv == 1;
+		bool fp = pol_result_verdict(r) != POL_PASS;
+		b->fp_at[lv] += fp;
+		if (fp && !below && verbose > (lv > 2))
+			for (size_t i = 0; i < pol_result_count(r); i++) {
+				const struct pol_finding *f = pol_result_finding(r, i);
+				if (lv == 1)
 					printf("  false positive %s [%s] %s at %s: %s\n", b->name,
 					       label, f->rule, f->path, f->excerpt);
-				}
-		}
+				else
+					printf("  false positive at PL%u %s [%s] %s at %s: %s\n",
+					       lv, b->name, label, f->rule, f->path, f->excerpt);
+			}
+		below |= fp;
+		pol_result_free(r);
 	}
-	pol_result_free(r);
+	b->fp = b->fp_at[1];
 }
 
 /* sam-cli's samples are mustache templates: fill {{{x}}} and {{x}} with
@@ -1080,6 +1133,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "quality: no engine: %s\n", err);
 		return 1;
 	}
+	eng_at[1] = eng;
+	for (unsigned lv = 2; lv <= 4; lv++) {
+		char level[1024];
+		snprintf(level, sizeof(level), "%s/tests/data/quality/paranoia-%u.json",
+		         root ? root : ".", lv);
+		const char *const at[] = {lifted, level};
+		if (pol_engine_new(&eng_at[lv], at, 2, POL_MODE_MONITOR, err, sizeof(err))) {
+			fprintf(stderr, "quality: no engine at paranoia %u: %s\n", lv, err);
+			return 1;
+		}
+	}
 	char dir[1024];
 	unsigned long idx = 0;
 	static const struct {
@@ -1116,7 +1180,7 @@ int main(int argc, char **argv)
 	    {"REQUEST-942", POL_CAT_SQLI},
 	    {"REQUEST-944", POL_CAT_DESERIALIZATION},
 	};
-	unsigned long crs_neg = 0, crs_neg_fp = 0;
+	unsigned long crs_neg = 0, crs_neg_fp = 0, crs_neg_fp_at_level = 0;
 	load_crs_rules();
 	for (int v = 0; v < 2; v++) {
 		snprintf(dir, sizeof(dir), "%s/%s/tests/regression/tests", c,
@@ -1133,6 +1197,7 @@ int main(int argc, char **argv)
 				each_file(fam, "", ".yaml", run_crs, &j);
 				crs_neg += j.negatives;
 				crs_neg_fp += j.neg_fp;
+				crs_neg_fp_at_level += j.neg_fp_at_level;
 			}
 			free(fams[i]);
 		}
@@ -1160,25 +1225,32 @@ int main(int argc, char **argv)
 	for (int i = 0; i < R__COUNT; i++)
 		printf("  %6lu  %s\n", rule_n[i], rule_text[i]);
 	printf("crs detection by paranoia level (the rule's paranoia-level/N tag, "
-	       "tests/data/quality/crs-rules.tsv; all levels count in the class figures)\n");
+	       "tests/data/quality/crs-rules.tsv; all levels count in the class figures; "
+	       "at level: judged at the rule's paranoia level)\n");
 	for (int i = 1; i <= 4; i++)
-		printf("  PL%d              %6lu tests     detected %5.1f%%\n", i, by_pl[i].n,
-		       pct(by_pl[i].hit, by_pl[i].n));
+		printf("  PL%d              %6lu tests     detected %5.1f%%  at level %5.1f%%\n", i,
+		       by_pl[i].n, pct(by_pl[i].hit, by_pl[i].n),
+		       pct(by_pl[i].at_level, by_pl[i].n));
 	printf("  %-16s %6lu tests     detected %5.1f%%\n", "rule not listed", by_pl[0].n,
 	       pct(by_pl[0].hit, by_pl[0].n));
-	printf("detection by class (verdict alert or block; own: the class's detector fired)\n");
+	printf("detection by class (verdict alert or block at the built-in policy, paranoia 1; "
+	       "own: the class's detector fired; at level: each CRS test judged at its rule's "
+	       "paranoia level, as CRS runs its own tests, the other lists at 1)\n");
 	for (int k = 0; k < POL_CAT__COUNT; k++)
 		if (by_class[k].n)
-			printf("  %-16s %6lu payloads  detected %5.1f%%  own %5.1f%%\n",
+			printf("  %-16s %6lu payloads  detected %5.1f%%  own %5.1f%%  at level "
+			       "%5.1f%%\n",
 			       pol_category_name((enum pol_category)k), by_class[k].n,
 			       pct(by_class[k].hit, by_class[k].n),
-			       pct(by_class[k].own, by_class[k].n));
+			       pct(by_class[k].own, by_class[k].n),
+			       pct(by_class[k].at_level, by_class[k].n));
 	printf("detection by source\n");
 	for (int s = 0; s < POL_SRC__COUNT; s++)
-		printf("  %-16s %6lu payloads  detected %5.1f%%\n",
+		printf("  %-16s %6lu payloads  detected %5.1f%%  at level %5.1f%%\n",
 		       pol_source_name((enum pol_source)s), by_source[s].n,
-		       pct(by_source[s].hit, by_source[s].n));
-	printf("false positives (verdict alert or block)\n");
+		       pct(by_source[s].hit, by_source[s].n),
+		       pct(by_source[s].at_level, by_source[s].n));
+	printf("false positives (verdict alert or block at the built-in policy, paranoia 1)\n");
 	struct benign *bs[] = {&samples, &fortunes, &words};
 	for (int i = 0; i < 3; i++)
 		printf(
@@ -1187,14 +1259,28 @@ int main(int argc, char **argv)
 	printf("  %-16s %6lu events    flagged %lu (%.2f%%)  (reported, not asserted: CRS's own "
 	       "negatives)\n",
 	       "crs-negatives", crs_neg, crs_neg_fp, pct(crs_neg_fp, crs_neg));
+	printf("false positives at paranoia 2, 3, 4 (reported, not asserted)\n");
+	for (int i = 0; i < 3; i++)
+		printf("  %-16s %6lu events    flagged %lu (%.2f%%), %lu (%.2f%%), %lu (%.2f%%)\n",
+		       bs[i]->name, bs[i]->n, bs[i]->fp_at[2], pct(bs[i]->fp_at[2], bs[i]->n),
+		       bs[i]->fp_at[3], pct(bs[i]->fp_at[3], bs[i]->n), bs[i]->fp_at[4],
+		       pct(bs[i]->fp_at[4], bs[i]->n));
+	printf("  %-16s %6lu events    flagged %lu (%.2f%%) each at its rule's level\n",
+	       "crs-negatives", crs_neg, crs_neg_fp_at_level, pct(crs_neg_fp_at_level, crs_neg));
 
 	int fail = 0;
 	for (size_t i = 0; i < sizeof(det_floor) / sizeof(det_floor[0]); i++) {
 		const struct tally *t = &by_class[det_floor[i].cat];
-		double got = pct(t->hit, t->n);
+		double got = pct(t->hit, t->n), at = pct(t->at_level, t->n);
 		if (t->n == 0 || got < det_floor[i].min_pct) {
 			printf("FLOOR: %s detection %.1f%% below %.1f%%\n",
 			       pol_category_name(det_floor[i].cat), got, det_floor[i].min_pct);
+			fail = 1;
+		}
+		if (at < det_floor[i].min_pct_at_level) {
+			printf("FLOOR: %s detection at level %.1f%% below %.1f%%\n",
+			       pol_category_name(det_floor[i].cat), at,
+			       det_floor[i].min_pct_at_level);
 			fail = 1;
 		}
 	}
@@ -1212,6 +1298,7 @@ int main(int argc, char **argv)
 	}
 	printf(fail ? "quality: floors not met\n" : "quality: all floors met\n");
 	vg_buf_fini(&ev);
-	pol_engine_free(eng);
+	for (unsigned lv = 1; lv <= 4; lv++)
+		pol_engine_free(eng_at[lv]);
 	return fail;
 }

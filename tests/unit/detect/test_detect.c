@@ -3,7 +3,9 @@
  * FILE holds one case a line: "+ input" must be detected, "- input" must not,
  * "! input" must be detected strongly enough to alert alone under the
  * built-in policy (its score reaches the policy's threshold), "~ input" may
- * be detected but only as a weak signal that cannot alert alone; "@ WHERE..."
+ * be detected but only as a weak signal that cannot alert alone; "2 input",
+ * "3 input" and "4 input" must be a signal of that paranoia level: it
+ * alerts alone at that level and is not reported at the level below; "@ WHERE..."
  * sets where the following inputs sit (query, path, key, header, cookie,
  * body, urlish, pathish; query until the first such line);
  * "#" starts a comment; \n \r \t \\ \xHH are decoded. Every case is run
@@ -55,10 +57,11 @@ int main(int argc, char **argv)
 					where |= places[k].bit;
 			continue;
 		}
-		if (len < 2 || line[0] == '#' || !strchr("+-!~", line[0]))
+		if (len < 2 || line[0] == '#' || !strchr("+-!~234", line[0]))
 			continue;
 		int weak = line[0] == '~', alone = line[0] == '!';
-		int want = line[0] == '+' || alone;
+		unsigned level = line[0] >= '2' && line[0] <= '4' ? (unsigned)(line[0] - '0') : 1;
+		int want = line[0] == '+' || alone || level > 1;
 		char *in = line + 2;
 		size_t n = detect_unescape(in, (size_t)len - 2);
 		struct pol_ctx ctx = {pol_charmask(in, n), where};
@@ -70,10 +73,13 @@ int main(int argc, char **argv)
 			return 2;
 		memcpy(exact, in, n);
 		int got = fn(exact, n, &ctx, &hit);
-		unsigned score = got ? pol_score(hit.severity, hit.confidence) : 0;
+		unsigned thr = pol_default_policy.threshold;
+		unsigned score = got && pol_paranoia_admits(level, hit.confidence)
+		                     ? pol_hit_score(hit.severity, hit.confidence)
+		                     : 0;
 		if (weak) {
 			neg++;
-			if (score >= pol_default_policy.threshold) {
+			if (score >= thr) {
 				bad++;
 				printf("%s:%u: alerts alone (%s, confidence %u): %s\n", argv[2],
 				       lineno, hit.rule, hit.confidence, line + 2);
@@ -90,10 +96,15 @@ int main(int argc, char **argv)
 		} else if (got && (hit.off > n || hit.len > n - hit.off || !hit.rule)) {
 			bad++;
 			printf("%s:%u: bad hit span or rule\n", argv[2], lineno);
-		} else if (alone && score < pol_default_policy.threshold) {
+		} else if ((alone || level > 1) && score < thr) {
 			bad++;
-			printf("%s:%u: too weak to alert alone (%s, confidence %u): %s\n", argv[2],
-			       lineno, hit.rule, hit.confidence, line + 2);
+			printf("%s:%u: too weak to alert alone at paranoia %u (%s, confidence %u): "
+			       "%s\n",
+			       argv[2], lineno, level, hit.rule, hit.confidence, line + 2);
+		} else if (level > 1 && pol_paranoia_admits(level - 1, hit.confidence)) {
+			bad++;
+			printf("%s:%u: reported below paranoia %u (%s, confidence %u): %s\n",
+			       argv[2], lineno, level, hit.rule, hit.confidence, line + 2);
 		}
 	}
 	free(line);

@@ -777,6 +777,43 @@ START_TEST(weak_signals_add_up)
 }
 END_TEST
 
+/* A detector's weak signal (a bare command name: cmdi.command, high,
+ * confidence 40) is dropped at paranoia 1; paranoia 2 admits it and counts
+ * it as a level-1 signal (8 x 50 %), so two of them reach a threshold of 7
+ * that their own confidence (3 each) would not. */
+START_TEST(paranoia_levels_count_their_signals)
+{
+	const char *ev = "{\"a\":\"base64\",\"b\":\"gzip\"}";
+	struct pol_engine *e;
+	struct pol_result *r;
+	char err[256];
+	const char *p = ptest_write_tmp("pl1.json", "{\"threshold\": 7}");
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
+	              err);
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_PASS);
+	ck_assert_uint_eq(pol_result_count(r), 0);
+	pol_result_free(r);
+	pol_engine_free(e);
+
+	p = ptest_write_tmp("pl2.json", "{\"threshold\": 7, \"paranoia\": 2}");
+	ck_assert_msg(pol_engine_new(&e, &p, 1, POL_MODE_MONITOR, err, sizeof(err)) == 0, "%s",
+	              err);
+	ck_assert_int_eq(pol_inspect(e, ev, strlen(ev), &r), 0);
+	ck_assert_int_eq(pol_result_verdict(r), POL_ALERT);
+	ck_assert_uint_eq(pol_result_count(r), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct pol_finding *f = pol_result_finding(r, i);
+		ck_assert_str_eq(f->rule, "cmdi.command");
+		ck_assert_uint_eq(f->confidence, 40);
+		ck_assert_uint_eq(f->score, 4);
+	}
+	ck_assert_uint_eq(pol_result_score(r), 8);
+	pol_result_free(r);
+	pol_engine_free(e);
+}
+END_TEST
+
 START_TEST(structural_findings_in_keys)
 {
 	struct pol_engine *e;
@@ -1196,6 +1233,7 @@ static Suite *policies_suite(void)
 	tcase_add_test(t, malformed_event_is_an_error_verdict);
 	tcase_add_test(t, block_responses_per_source);
 	tcase_add_test(t, weak_signals_add_up);
+	tcase_add_test(t, paranoia_levels_count_their_signals);
 	tcase_add_test(t, excerpts_are_redacted);
 	tcase_add_test(t, structural_findings_in_keys);
 	tcase_add_test(t, field_names_say_what_values_hold);
