@@ -29,6 +29,11 @@ static const struct var vars[] = {
      "`monitor`: inspect and alert; `block`: also refuse events whose verdict is block", 0, 0},
     {"VIGIL_POLICY", T_STRING, NULL, 0, 0, NULL, OFF(policy),
      "colon-separated policy files or folders, loaded over the built-in policy", 0, 0},
+    {"VIGIL_PARANOIA", T_INT, "1", 1, 4, NULL, OFF(paranoia),
+     "paranoia level of the built-in detectors: 1 alerts on likely attacks; 2 to 4 let ever "
+     "weaker signals alert alone (more attacks caught, more false positives); a policy "
+     "file's `paranoia` wins",
+     0, 0},
     {"VIGIL_PROXY_PORT", T_PORT, "9009", 1, 65535, NULL, OFF(proxy_port),
      "Runtime API proxy port on 127.0.0.1", 0, 0},
     {"VIGIL_TELEMETRY_PORT", T_PORT, "4243", 1, 65535, NULL, OFF(telemetry_port),

@@ -18,6 +18,7 @@ enum ext_fail { EXT_FAIL_OPEN = 0, EXT_FAIL_CLOSED };
 struct ext_config {
 	enum ext_mode mode;
 	const char *policy; /* NULL: the built-in policy only */
+	int64_t paranoia;   /* 1..4, under the policy files */
 	uint16_t proxy_port;
 	uint16_t telemetry_port;
 	const char *collector_url;          /* NULL: alerts go to stdout only */

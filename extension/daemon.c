@@ -405,6 +405,7 @@ static int start_alerts(struct daemon *d, char *err, size_t errn)
 
 	struct ext_inspector_opts io = {
 	    .policy = c->policy,
+	    .paranoia = (unsigned)c->paranoia,
 	    .block = c->mode == EXT_MODE_BLOCK,
 	    .sink = &d->sink,
 	    .flagged = flagged,

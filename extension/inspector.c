@@ -184,8 +184,8 @@ int ext_inspector_new(const struct ext_inspector_opts *o, struct ext_inspector *
 		         POLICY_PATHS_MAX);
 	if (r < 0)
 		goto err;
-	r = pol_engine_new(&x->eng, paths, n, o->block ? POL_MODE_BLOCK : POL_MODE_MONITOR, err,
-	                   errn);
+	r = pol_engine_new_at(&x->eng, o->paranoia ? o->paranoia : 1, paths, n,
+	                      o->block ? POL_MODE_BLOCK : POL_MODE_MONITOR, err, errn);
 	if (r < 0)
 		goto err;
 	free(store);

@@ -20,6 +20,7 @@ struct ext_inspector;
 
 struct ext_inspector_opts {
 	const char *policy; /* VIGIL_POLICY: colon-separated files or folders; NULL: built-in */
+	unsigned paranoia;  /* VIGIL_PARANOIA: 1..4, under the files; 0: the built-in level */
 	bool block;         /* VIGIL_MODE=block */
 	/* Where the alerts go. Borrowed; must outlive the inspector. */
 	const struct tel_sink *sink;

@@ -38,14 +38,26 @@ const struct pol_policy pol_default_policy = {
 int pol_engine_new(struct pol_engine **out, const char *const *paths, size_t n, enum pol_mode mode,
                    char *err, size_t errn)
 {
-	struct pol_engine *e = calloc(1, sizeof(*e));
-	int r = -ENOMEM;
+	return pol_engine_new_at(out, pol_default_policy.paranoia, paths, n, mode, err, errn);
+}
+
+int pol_engine_new_at(struct pol_engine **out, unsigned paranoia, const char *const *paths,
+                      size_t n, enum pol_mode mode, char *err, size_t errn)
+{
 	if (err && errn)
 		err[0] = '\0';
+	if (paranoia < 1 || paranoia > 4) {
+		if (err && errn)
+			snprintf(err, errn, "paranoia %u is not in 1..4", paranoia);
+		return -EINVAL;
+	}
+	struct pol_engine *e = calloc(1, sizeof(*e));
+	int r = -ENOMEM;
 	if (!e)
 		return -ENOMEM;
 	e->mode = mode;
 	e->pol = pol_default_policy; /* holds no rules of its own to copy */
+	e->pol.paranoia = (uint8_t)paranoia;
 	for (size_t i = 0; i < n; i++)
 		if ((r = pol_policy_load(&e->pol, paths[i], err, errn)))
 			goto fail;

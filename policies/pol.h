@@ -84,6 +84,10 @@ struct pol_finding {
  * receives "FILE:LINE: cause"), -ENOMEM. */
 int pol_engine_new(struct pol_engine **out, const char *const *paths, size_t n,
 		   enum pol_mode mode, char *err, size_t errn);
+/* The same with the built-in policy's paranoia level set to 1..4 before the
+ * files are layered (a file's "paranoia" still wins). -EINVAL out of range. */
+int pol_engine_new_at(struct pol_engine **out, unsigned paranoia, const char *const *paths,
+		      size_t n, enum pol_mode mode, char *err, size_t errn);
 void pol_engine_free(struct pol_engine *e);
 enum pol_mode pol_engine_mode(const struct pol_engine *e);
 

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@
 static const char *const all_vars[] = {
     "VIGIL_MODE",
     "VIGIL_POLICY",
+    "VIGIL_PARANOIA",
     "VIGIL_PROXY_PORT",
     "VIGIL_TELEMETRY_PORT",
     "VIGIL_COLLECTOR_URL",
@@ -81,6 +83,7 @@ START_TEST(config_defaults)
 	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), 0);
 	ck_assert_int_eq(c.mode, EXT_MODE_MONITOR);
 	ck_assert_ptr_null(c.policy);
+	ck_assert_int_eq(c.paranoia, 1);
 	ck_assert_uint_eq(c.proxy_port, 9009);
 	ck_assert_uint_eq(c.telemetry_port, 4243);
 	ck_assert_ptr_null(c.collector_url);
@@ -125,7 +128,9 @@ START_TEST(config_accepts_valid_values)
 	setenv("VIGIL_EXPORT_GZIP", "off", 1);
 	setenv("VIGIL_TEL_MEMORY_SHARE", "0.75", 1);
 	setenv("VIGIL_TEL_SURGE_WARMUP", "30", 1);
+	setenv("VIGIL_PARANOIA", "3", 1);
 	ck_assert_int_eq(ext_config_load(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.paranoia, 3);
 	ck_assert_int_eq(c.export_gzip, 0);
 	ck_assert(c.tel_memory_share == 0.75);
 	ck_assert_int_eq(c.tel_surge_warmup, 30);
@@ -148,6 +153,8 @@ static const struct {
     {"VIGIL_FAIL", "maybe", "VIGIL_FAIL=\"maybe\" is not one of open|closed"},
     {"VIGIL_LOG_LEVEL", "loud", "VIGIL_LOG_LEVEL"},
     {"VIGIL_PROXY_PORT", "0", "VIGIL_PROXY_PORT=\"0\" is not a whole number in 1..65535"},
+    {"VIGIL_PARANOIA", "5", "VIGIL_PARANOIA=\"5\" is not a whole number in 1..4"},
+    {"VIGIL_PARANOIA", "0", "1..4"},
     {"VIGIL_PROXY_PORT", "65536", "VIGIL_PROXY_PORT"},
     {"VIGIL_PROXY_PORT", "90 09", "VIGIL_PROXY_PORT"},
     {"VIGIL_TELEMETRY_PORT", "-4", "VIGIL_TELEMETRY_PORT"},
@@ -687,6 +694,45 @@ START_TEST(inspector_monitor_and_block)
 }
 END_TEST
 
+/* VIGIL_PARANOIA: two bare command names (cmdi's level-2 signals) pass at
+ * level 1 and alert at level 2; a policy file's level wins over it. */
+START_TEST(inspector_paranoia_level)
+{
+	static const char ev[] = "{\"a\":\"base64\",\"b\":\"gzip\"}";
+	struct caught c = {0};
+	struct tel_sink sink = {catch_alert, &c};
+	struct ext_inspector_opts o = {.sink = &sink, .flagged = catch_flag, .flagged_ctx = &c};
+	struct ext_inspector *x;
+	struct px_verdict v;
+	char err[256], doc[4096], et[64];
+
+	for (unsigned level = 1; level <= 2; level++) {
+		o.paranoia = level;
+		memset(&c, 0, sizeof(c));
+		ck_assert_int_eq(ext_inspector_new(&o, &x, err, sizeof(err)), 0);
+		ck_assert_int_eq(run_hook(x, ev, "r-1", 0, &v, doc, sizeof(doc), et, sizeof(et)),
+		                 0);
+		ck_assert_int_eq(v.action, (level == 1 ? PX_PASS : PX_ALERT));
+		ck_assert_uint_eq(c.n, (level == 1 ? 0 : 2));
+		ext_inspector_free(x);
+	}
+	char dir[] = "/tmp/vigil-pl-XXXXXX", path[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/one.json", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"paranoia\": 1}", f);
+	fclose(f);
+	o.policy = path;
+	ck_assert_int_eq(ext_inspector_new(&o, &x, err, sizeof(err)), 0);
+	ck_assert_int_eq(run_hook(x, ev, "r-2", 0, &v, doc, sizeof(doc), et, sizeof(et)), 0);
+	ck_assert_int_eq(v.action, PX_PASS);
+	ext_inspector_free(x);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(inspector_rejects_invalid_policy_with_file_and_line)
 {
 	char dir[512], file[600], list[1300], err[512];
@@ -857,6 +903,7 @@ static Suite *suite(void)
 	tcase_add_test(t, rhythm_waits_for_the_answer);
 	tcase_add_test(t, posture_names_each_secret_variable_never_its_value);
 	tcase_add_test(t, inspector_rejects_invalid_policy_with_file_and_line);
+	tcase_add_test(t, inspector_paranoia_level);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("process");
