@@ -1135,11 +1135,8 @@ int main(int argc, char **argv)
 	}
 	eng_at[1] = eng;
 	for (unsigned lv = 2; lv <= 4; lv++) {
-		char level[1024];
-		snprintf(level, sizeof(level), "%s/tests/data/quality/paranoia-%u.json",
-		         root ? root : ".", lv);
-		const char *const at[] = {lifted, level};
-		if (pol_engine_new(&eng_at[lv], at, 2, POL_MODE_MONITOR, err, sizeof(err))) {
+		if (pol_engine_new_at(&eng_at[lv], lv, layers, 1, POL_MODE_MONITOR, err,
+		                      sizeof(err))) {
 			fprintf(stderr, "quality: no engine at paranoia %u: %s\n", lv, err);
 			return 1;
 		}
