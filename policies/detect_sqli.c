@@ -2416,13 +2416,528 @@ static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 	return 1;
 }
 
-int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
-{
-	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
+/* Weak signals: the readings paranoia levels 2 and 3 add.
+ *
+ * The rules above want a whole injection. A probe of a filter, or the piece
+ * of one a scanner sends to learn how a value is parsed, is a fragment: a
+ * call opened and left open (substr(), operators alone (<>, rlike, is
+ * null), a condition left dangling (/3 or, && x !=), a clause with no query
+ * (order by, execute name), a quote and then punctuation and a number
+ * (":35, '0:0:6). Each is what a careful reviewer calls suspicious but
+ * possibly innocent, so each scores below level 1's floor: the level-2
+ * shapes with confidence 40-45, the level-3 probes with 25 (policies/
+ * scan.c's paranoia_floor). They are read only when no rule above found
+ * anything, and only over short inputs that are nothing but the fragment
+ * (a sentence that holds one is prose, not a probe), so that they never
+ * stand in for a stronger finding and cost little: one look at the first
+ * and last bytes turns most inputs away before the lexer runs.
+ */
+#define SQ_WEAK_MAX  256 /* longest input read for a fragment */
+#define SQ_WEAK_TOKS 48  /* tokens a fragment may hold */
 
-	/* Token offsets are 32-bit; the engine's event limit is far below. */
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
+/* Built-in SQL functions (MySQL, SQL Server, PostgreSQL, Oracle, SQLite)
+ * a probe opens with a '(' and nothing after it; sorted, lower case. */
+static const char *const sq_weak_fns[] = {
+    "abs",
+    "acos",
+    "ascii",
+    "asin",
+    "atan",
+    "atan2",
+    "avg",
+    "benchmark",
+    "bin",
+    "bit_length",
+    "cast",
+    "ceil",
+    "ceiling",
+    "char",
+    "char_length",
+    "charindex",
+    "chr",
+    "coalesce",
+    "compress",
+    "concat",
+    "concat_ws",
+    "conv",
+    "convert",
+    "cos",
+    "cot",
+    "count",
+    "crc32",
+    "curdate",
+    "curtime",
+    "database",
+    "date",
+    "date_add",
+    "date_format",
+    "date_sub",
+    "datediff",
+    "day",
+    "dayname",
+    "dayofmonth",
+    "dayofweek",
+    "dayofyear",
+    "db_name",
+    "decode",
+    "degrees",
+    "elt",
+    "encode",
+    "encrypt",
+    "exists",
+    "exp",
+    "extract",
+    "extractvalue",
+    "field",
+    "find_in_set",
+    "floor",
+    "format",
+    "from_base64",
+    "from_unixtime",
+    "greatest",
+    "group_concat",
+    "hex",
+    "hour",
+    "if",
+    "ifnull",
+    "iif",
+    "in",
+    "insert",
+    "instr",
+    "isnull",
+    "last_insert_id",
+    "lcase",
+    "least",
+    "left",
+    "len",
+    "length",
+    "ln",
+    "load_file",
+    "locate",
+    "log",
+    "log10",
+    "log2",
+    "lower",
+    "lpad",
+    "ltrim",
+    "make_set",
+    "max",
+    "md5",
+    "mid",
+    "min",
+    "minute",
+    "mod",
+    "month",
+    "monthname",
+    "now",
+    "nullif",
+    "nvl",
+    "oct",
+    "octet_length",
+    "ord",
+    "password",
+    "pg_sleep",
+    "pi",
+    "position",
+    "pow",
+    "power",
+    "quarter",
+    "radians",
+    "rand",
+    "repeat",
+    "replace",
+    "reverse",
+    "right",
+    "round",
+    "rpad",
+    "rtrim",
+    "schema",
+    "sec_to_time",
+    "second",
+    "sha1",
+    "sha2",
+    "sign",
+    "sin",
+    "sleep",
+    "soundex",
+    "sqrt",
+    "std",
+    "stddev",
+    "str_to_date",
+    "strcmp",
+    "substr",
+    "substring",
+    "substring_index",
+    "sum",
+    "sysdate",
+    "tan",
+    "time",
+    "timestamp",
+    "to_base64",
+    "to_char",
+    "to_days",
+    "trim",
+    "ucase",
+    "uncompress",
+    "unhex",
+    "unix_timestamp",
+    "updatexml",
+    "upper",
+    "user",
+    "utc_date",
+    "uuid",
+    "values",
+    "version",
+    "week",
+    "weekday",
+    "year",
+    "yearweek",
+};
+
+static int sq_weak_fn_cmp(const void *k, const void *e)
+{
+	return strcmp(k, *(const char *const *)e);
+}
+
+/* Is s[0..n) (any case) one of sq_weak_fns? */
+static int sq_weak_fn(const unsigned char *s, size_t n)
+{
+	char w[24];
+	if (n == 0 || n >= sizeof(w))
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		w[k] = (char)ch_lower(s[k]);
+	w[n] = '\0';
+	return bsearch(w, sq_weak_fns, sizeof(sq_weak_fns) / sizeof(sq_weak_fns[0]),
+	               sizeof(sq_weak_fns[0]), sq_weak_fn_cmp) != NULL;
+}
+
+static int sq_is_alnum_(unsigned char c)
+{
+	return sq_alnum[c] || c == '_';
+}
+
+/* substr(, concat (, length||!!$(, date]=(: a function's name and then,
+ * past punctuation alone, a '(' that ends the input; before the name only
+ * punctuation. s[0..n) is trimmed of blanks and ends with '('. */
+static int sq_weak_open_call(const unsigned char *s, size_t n)
+{
+	size_t b = n - 1;
+	while (b > 0 && !sq_is_alnum_(s[b - 1]))
+		b--;
+	size_t a = b;
+	while (a > 0 && sq_is_alnum_(s[a - 1]))
+		a--;
+	if (a == b || !sq_weak_fn(s + a, b - a))
+		return 0;
+	for (size_t k = 0; k < a; k++)
+		if (sq_is_alnum_(s[k]))
+			return 0;
+	return 1;
+}
+
+/* "'0:0:6, `>65, ":35, '1001'='10, ' ', 10: a quote opening the input,
+ * then digits or blanks, one mark that is neither, and past non-word
+ * bytes a number, with a quote or a digit somewhere after it: how a
+ * scanner probes the literal it tries to leave. A value that is one quoted
+ * literal ("10:35") is a quotation, not a probe. s[0..n) is trimmed and
+ * opens with a quote. */
+static int sq_weak_quote_probe(const unsigned char *s, size_t n)
+{
+	size_t p = 1;
+	while (p < n && (sq_is_digit(s[p]) || sq_blank[s[p]]))
+		p++;
+	if (p >= n || sq_is_alnum_(s[p]) || s[p] == '$')
+		return 0; /* "$7: a price */
+	for (p++; p < n && !sq_is_alnum_(s[p]) && !sq_is_digit(s[p]); p++)
+		;
+	if (p >= n || !sq_is_digit(s[p]))
+		return 0;
+	if (s[n - 1] == s[0] && !memchr(s + 1, s[0], n - 2))
+		return 0;
+	/* prose: two words of letters */
+	int words = 0;
+	for (size_t k = 0; k + 1 < n; k++)
+		if (ch_lower(s[k]) >= 'a' && ch_lower(s[k]) <= 'z' && ch_lower(s[k + 1]) >= 'a' &&
+		    ch_lower(s[k + 1]) <= 'z' && (k == 0 || !sq_is_alnum_(s[k - 1])) && ++words > 1)
+			return 0;
+	for (p++; p < n; p++)
+		if (sq_is_digit(s[p]) || s[p] == '\'' || s[p] == '"' || s[p] == '`')
+			return 1;
+	return 0;
+}
+
+/* The tokens of a short input, outside any literal; -1 past SQ_WEAK_TOKS. */
+static int sq_weak_lex(const unsigned char *s, size_t n, struct sq_tok *t)
+{
+	struct sq_lex lx;
+	int m = 0;
+	sq_lex_init(&lx, (const char *)s, n, 0);
+	while (sq_lex_next(&lx, &t[m]))
+		if (++m == SQ_WEAK_TOKS)
+			return -1;
+	return m;
+}
+
+static int sq_weak_word(const unsigned char *s, const struct sq_tok *t, const char *w)
+{
+	size_t l = strlen(w);
+	return t->len == l && t->type != SQ_STR && strncasecmp((const char *)s + t->off, w, l) == 0;
+}
+
+/* A token that stands for a value: a literal, a name or a variable. */
+static int sq_weak_operand(const struct sq_tok *t)
+{
+	return t->type == SQ_NUM || t->type == SQ_BARE || t->type == SQ_VAR;
+}
+
+/* A name shaped as an identifier, not a word: a '_' or a capital after a
+ * small letter (UpdateUserTypeTracking, old_sql_notes). */
+static int sq_weak_ident(const unsigned char *s, const struct sq_tok *t)
+{
+	for (uint32_t k = 1; k < t->len; k++) {
+		unsigned char c = s[t->off + k], p = s[t->off + k - 1];
+		if (c == '_' || (c >= 'A' && c <= 'Z' && p >= 'a' && p <= 'z'))
+			return 1;
+	}
+	return 0;
+}
+
+/* <>, >=, ->, xor, rlike: an operator SQL alone spells so (no '=' or '-'
+ * alone, no word English uses as one). */
+static int sq_weak_op_only(const unsigned char *s, const struct sq_tok *t)
+{
+	if (t->type != SQ_CMP && t->type != SQ_LOGIC && t->type != SQ_OP)
+		return 0;
+	if (!sq_alnum[s[t->off]])
+		return t->len >= 2 && !(t->len == 2 && s[t->off] == '-' && s[t->off + 1] == '-');
+	return sq_weak_word(s, t, "xor") || sq_weak_word(s, t, "rlike") ||
+	       sq_weak_word(s, t, "regexp");
+}
+
+/* in (0,1), in ( a, b ): in and then a parenthesized list of values with a
+ * comma, ending the input. */
+static int sq_weak_in_list(const unsigned char *s, const struct sq_tok *t, int m)
+{
+	if (m < 5 || !sq_weak_word(s, &t[0], "in") || t[1].type != SQ_LP || t[m - 1].type != SQ_RP)
+		return 0;
+	int commas = 0;
+	for (int k = 2; k < m - 1; k++) {
+		if (t[k].type == SQ_COMMA)
+			commas++;
+		else if (!sq_weak_operand(&t[k]) && t[k].type != SQ_STR && t[k].type != SQ_OP &&
+		         t[k].type != SQ_LOGIC)
+			return 0;
+	}
+	return commas > 0;
+}
+
+struct sq_weak {
+	const char *rule;
+	uint8_t conf;
+};
+
+/* The level-2 readings of a token stream t[0..m) of s. */
+static int sq_weak_tokens(const unsigned char *s, const struct sq_tok *t, int m, struct sq_weak *w)
+{
+	int k;
+	if (m == 0)
+		return 0;
+	/* an operator alone: <>, ||, <=>, xor, regexp */
+	if (m == 1 && sq_weak_op_only(s, &t[0])) {
+		w->rule = "sqli.operator", w->conf = 40;
+		return 1;
+	}
+	/* is null, like null, is not null */
+	if (m <= 3 && t[0].type == SQ_CMP && (t[0].flags & SQ_F_WORD) &&
+	    sq_weak_word(s, &t[m - 1], "null") && (m == 2 || t[1].type == SQ_NOT)) {
+		w->rule = "sqli.operator", w->conf = 40;
+		return 1;
+	}
+	if (sq_weak_in_list(s, t, m)) {
+		w->rule = "sqli.operator", w->conf = 40;
+		return 1;
+	}
+	/* /3 or, /Cm7 OR, /x and(: after a mark, a value and a logical
+	 * operator left dangling at the end */
+	k = 0;
+	if (t[0].type == SQ_OP || t[0].type == SQ_OTHER || t[0].type == SQ_CMP)
+		k = 1;
+	if (k == 1 && m - k >= 2 && m - k <= 3 && sq_weak_operand(&t[k]) &&
+	    t[k + 1].type == SQ_LOGIC && (m - k == 2 || t[k + 2].type == SQ_LP)) {
+		w->rule = "sqli.fragment", w->conf = 40;
+		return 1;
+	}
+	/* or x ==, && (d !==, AND backend_layout!=: a condition opened by a
+	 * logical operator and left without its right side, or with it */
+	if (t[0].type == SQ_LOGIC && m <= 8) {
+		for (k = 1; k < m && k < 3 && t[k].type == SQ_LP; k++)
+			;
+		if (k + 1 < m && sq_weak_operand(&t[k]) && t[k + 1].type == SQ_CMP &&
+		    !(t[k + 1].flags & SQ_F_WORD) && t[m - 1].type != SQ_BARE) {
+			w->rule = "sqli.fragment", w->conf = 40;
+			return 1;
+		}
+	}
+	/* ; UpdateUserTypeTracking: a procedure's name stacked alone */
+	if (m == 2 && t[0].type == SQ_SEMI && t[1].type == SQ_BARE && sq_weak_ident(s, &t[1])) {
+		w->rule = "sqli.stacked", w->conf = 40;
+		return 1;
+	}
+	for (k = 0; k + 1 < m; k++) {
+		/* set @old_sql_notes: a user variable assigned */
+		if (t[k].type == SQ_KW && t[k].role == SQW_SET && t[k + 1].type == SQ_VAR &&
+		    (k + 2 == m || t[k + 2].type == SQ_CMP || t[k + 2].type == SQ_OP)) {
+			w->rule = "sqli.fragment", w->conf = 45;
+			return 1;
+		}
+		/* =(select, = ( SELECT: a subquery opened as a value */
+		if (k + 2 < m && t[k].type == SQ_CMP && t[k + 1].type == SQ_LP &&
+		    t[k + 2].type == SQ_KW && t[k + 2].role == SQW_SELECT) {
+			w->rule = "sqli.fragment", w->conf = 45;
+			return 1;
+		}
+	}
+	/* order by, group by 2, order by id_x desc: the clause alone, its
+	 * column a number or an identifier ("order by date" is English) */
+	if (t[0].type == SQ_KW && t[0].role == SQW_ORDER && m >= 2 && m <= 4 &&
+	    t[1].type == SQ_KW && t[1].role == SQW_BY &&
+	    (m == 2 || (t[2].type == SQ_NUM && m == 3) ||
+	     (sq_weak_operand(&t[2]) &&
+	      (sq_weak_ident(s, &t[2]) ||
+	       (m == 4 && (sq_weak_word(s, &t[3], "asc") || sq_weak_word(s, &t[3], "desc"))))))) {
+		w->rule = "sqli.clause", w->conf = 40;
+		return 1;
+	}
+	/* from t group by c, from t where: clauses in SQL's order */
+	if (t[0].type == SQ_KW && t[0].role == SQW_FROM && m >= 4 && t[1].type == SQ_BARE &&
+	    t[2].type == SQ_KW &&
+	    ((t[2].role == SQW_ORDER && t[3].type == SQ_KW && t[3].role == SQW_BY) ||
+	     t[2].role == SQW_WHERE)) {
+		w->rule = "sqli.clause", w->conf = 40;
+		return 1;
+	}
+	/* select (case, select (select, select (1: a select list opened */
+	if (m >= 3 && t[0].type == SQ_KW && t[0].role == SQW_SELECT && t[1].type == SQ_LP &&
+	    ((t[2].type == SQ_KW && (t[2].role == SQW_CASE || t[2].role == SQW_SELECT)) ||
+	     t[2].type == SQ_NUM || t[2].type == SQ_FUNC)) {
+		w->rule = "sqli.clause", w->conf = 40;
+		return 1;
+	}
+	/* having 1=, having count(*)>: a having with its condition begun */
+	if (m >= 3 && t[0].type == SQ_KW && t[0].role == SQW_HAVING &&
+	    (sq_weak_operand(&t[1]) || t[1].type == SQ_FUNC)) {
+		for (k = 2; k < m && k < 8; k++)
+			if (t[k].type == SQ_CMP && !(t[k].flags & SQ_F_WORD)) {
+				w->rule = "sqli.clause", w->conf = 40;
+				return 1;
+			}
+	}
+	/* execute name: a prepared statement or a procedure run by name */
+	if (m == 2 && t[0].type == SQ_KW && t[0].role == SQW_EXEC && t[1].type == SQ_BARE) {
+		w->rule = "sqli.clause", w->conf = 40;
+		return 1;
+	}
+	return 0;
+}
+
+/* 'union a, " alter a, 'select h: a quote and then, right after it, a
+ * statement's first keyword and at most one short token more. s[0..n)
+ * is trimmed and opens with a quote. */
+static int sq_weak_quote_keyword(const unsigned char *s, size_t n, struct sq_tok *t)
+{
+	size_t p = 1;
+	while (p < n && sq_blank[s[p]])
+		p++;
+	int m = sq_weak_lex(s + p, n - p, t);
+	if (m < 1 || m > 2 || t[0].type != SQ_KW)
+		return 0;
+	switch (t[0].role) {
+	case SQW_UNION:
+	case SQW_SELECT:
+	case SQW_CREATE:
+	case SQW_DROP:
+	case SQW_DELETE:
+	case SQW_INSERT:
+	case SQW_UPDATE:
+		break;
+	default:
+		return 0;
+	}
+	return m == 1 ? t[0].off + t[0].len < n - p /* a mark glued on: 'union/ */
+	              : t[1].len <= 2 && t[1].type != SQ_STR;
+}
+
+/* Does the word opening s[0..n) open a fragment sq_weak_tokens reads:
+ * a logical or comparison word, or a clause's first keyword? */
+static int sq_weak_first_word(const unsigned char *s, size_t n)
+{
+	size_t e = 0;
+	while (e < n && e < SQ_WORD_MAX && sq_alnum[s[e]])
+		e++;
+	const struct sqw_word *kw = e < SQ_WORD_MAX ? sq_word_find(s, e) : NULL;
+	if (!kw)
+		return 0;
+	switch (kw->role) {
+	case SQW_LOGIC:
+	case SQW_CMP:
+	case SQW_ORDER:
+	case SQW_SELECT:
+	case SQW_FROM:
+	case SQW_HAVING:
+	case SQW_EXEC:
+	case SQW_SET:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Fills *hit with the weak signal s[0..n) is, when it is one. */
+static int sq_weak_scan(const char *str, size_t n, uint32_t chars, struct pol_hit *hit)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t a = 0, b = n;
+	while (a < b && (sq_blank[s[a]] || s[a] == '\n' || s[a] == '\r'))
+		a++;
+	while (b > a && (sq_blank[s[b - 1]] || s[b - 1] == '\n' || s[b - 1] == '\r'))
+		b--;
+	if (b - a < 2 || b - a > SQ_WEAK_MAX)
+		return 0;
+	const unsigned char *v = s + a;
+	size_t vn = b - a;
+	struct sq_weak w = {NULL, 0};
+	struct sq_tok t[SQ_WEAK_TOKS];
+	unsigned char c = v[0];
+	if (v[vn - 1] == '(' && sq_weak_open_call(v, vn))
+		w.rule = "sqli.fragment", w.conf = 40;
+	else if ((c == '\'' || c == '"' || c == '`') && sq_weak_quote_keyword(v, vn, t))
+		w.rule = "sqli.fragment", w.conf = 45;
+	else if (sq_alnum[c] && !(chars & (POL_CH_PAREN | POL_CH_AT)) && !sq_weak_first_word(v, vn))
+		; /* a word opening the input leads no fragment but these */
+	else {
+		int m = sq_weak_lex(v, vn, t);
+		if (m > 0)
+			sq_weak_tokens(v, t, m, &w);
+	}
+	if (!w.rule && (c == '\'' || c == '"' || c == '`') && sq_weak_quote_probe(v, vn))
+		w.rule = "sqli.probe", w.conf = 25;
+	if (!w.rule)
+		return 0;
+	hit->rule = w.rule;
+	hit->category = POL_CAT_SQLI;
+	hit->severity = POL_SEV_CRITICAL;
+	hit->confidence = w.conf;
+	hit->off = (uint32_t)a;
+	hit->len = (uint32_t)vn;
+	return 1;
+}
+
+/* The level-1 readings: the whole input, a form field's value, a path's
+ * segments. */
+static int sq_detect_strong(const char *s, size_t n, uint32_t chars, const struct pol_ctx *ctx,
+                            struct pol_hit *hit)
+{
 	if (!(chars & POL_CH_HIGH) ? scan_input(s, n, chars, hit) : scan_typed(s, n, chars, hit))
 		return 1;
 	/* pay=AND 1=2), q=' or 1=1--: a string that is one form field, key
@@ -2457,6 +2972,34 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 			return 1;
 		}
 		a = b + 1;
+	}
+	return 0;
+}
+
+int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+{
+	uint32_t chars = ctx ? ctx->chars : pol_charmask(s, n);
+
+	/* Token offsets are 32-bit; the engine's event limit is far below. */
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	if (sq_detect_strong(s, n, chars, ctx, hit))
+		return 1;
+	/* Only when no rule found anything: the weak signals, of the whole
+	 * input and of a form field's value (pay=/3 or). */
+	if (!s || sq_weak_scan(s, n, chars, hit))
+		return s != NULL;
+	if (chars & POL_CH_EQUALS) {
+		size_t k = 0;
+		while (k < n && k < 64 &&
+		       (sq_alnum[(unsigned char)s[k]] || s[k] == '_' || s[k] == '-' || s[k] == '.'))
+			k++;
+		if (k > 0 && k < n && s[k] == '=' && n - k > 2 && s[k + 1] != '=' &&
+		    n - k - 1 <= 2 * SQ_WEAK_MAX &&
+		    sq_weak_scan(s + k + 1, n - k - 1, pol_charmask(s + k + 1, n - k - 1), hit)) {
+			hit->off += (uint32_t)(k + 1);
+			return 1;
+		}
 	}
 	return 0;
 }
