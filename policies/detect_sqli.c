@@ -2653,18 +2653,38 @@ static int sq_weak_quote_probe(const unsigned char *s, size_t n)
 		;
 	if (p >= n || !sq_is_digit(s[p]))
 		return 0;
-	if (s[n - 1] == s[0] && !memchr(s + 1, s[0], n - 2))
-		return 0;
+	if (s[n - 1] == s[0] && !memchr(s + 1, s[0], n - 2)) {
+		/* one quoted literal: a probe only with SQL's marks in it */
+		int marks = 0;
+		for (size_t k = 1; k + 1 < n; k++)
+			marks |= s[k] == '(' || s[k] == ')' || s[k] == '<' || s[k] == '>' ||
+			         s[k] == '=' || s[k] == ';';
+		if (!marks)
+			return 0;
+	}
 	/* prose: two words of letters */
 	int words = 0;
 	for (size_t k = 0; k + 1 < n; k++)
 		if (ch_lower(s[k]) >= 'a' && ch_lower(s[k]) <= 'z' && ch_lower(s[k + 1]) >= 'a' &&
 		    ch_lower(s[k + 1]) <= 'z' && (k == 0 || !sq_is_alnum_(s[k - 1])) && ++words > 1)
 			return 0;
-	for (p++; p < n; p++)
+	/* a quote or a digit after the number, and no prose: a word after a
+	 * blank ("8 TRACK") that is no logical operator */
+	int tail = 0;
+	for (p++; p < n; p++) {
 		if (sq_is_digit(s[p]) || s[p] == '\'' || s[p] == '"' || s[p] == '`')
-			return 1;
-	return 0;
+			tail = 1;
+		if (sq_blank[s[p - 1]] && ch_lower(s[p]) >= 'a' && ch_lower(s[p]) <= 'z') {
+			size_t e = p;
+			while (e < n && sq_alnum[s[e]])
+				e++;
+			const struct sqw_word *kw =
+			    e - p < SQ_WORD_MAX ? sq_word_find(s + p, e - p) : NULL;
+			if (!kw || kw->role != SQW_LOGIC)
+				return 0;
+		}
+	}
+	return tail;
 }
 
 /* The tokens of a short input, outside any literal; -1 past SQ_WEAK_TOKS. */
@@ -2691,13 +2711,15 @@ static int sq_weak_operand(const struct sq_tok *t)
 	return t->type == SQ_NUM || t->type == SQ_BARE || t->type == SQ_VAR;
 }
 
-/* A name shaped as an identifier, not a word: a '_' or a capital after a
- * small letter (UpdateUserTypeTracking, old_sql_notes). */
+/* A name shaped as an identifier, not a word: a '_', a capital after a
+ * small letter or a digit after a letter (UpdateUserTypeTracking,
+ * old_sql_notes, tag1). */
 static int sq_weak_ident(const unsigned char *s, const struct sq_tok *t)
 {
 	for (uint32_t k = 1; k < t->len; k++) {
 		unsigned char c = s[t->off + k], p = s[t->off + k - 1];
-		if (c == '_' || (c >= 'A' && c <= 'Z' && p >= 'a' && p <= 'z'))
+		int lower = p >= 'a' && p <= 'z', letter = lower || (p >= 'A' && p <= 'Z');
+		if (c == '_' || (c >= 'A' && c <= 'Z' && lower) || (sq_is_digit(c) && letter))
 			return 1;
 	}
 	return 0;
@@ -2774,7 +2796,9 @@ static int sq_weak_tokens(const unsigned char *s, const struct sq_tok *t, int m,
 		for (k = 1; k < m && k < 3 && t[k].type == SQ_LP; k++)
 			;
 		if (k + 1 < m && sq_weak_operand(&t[k]) && t[k + 1].type == SQ_CMP &&
-		    !(t[k + 1].flags & SQ_F_WORD) && t[m - 1].type != SQ_BARE) {
+		    !(t[k + 1].flags & SQ_F_WORD) && t[m - 1].type != SQ_BARE &&
+		    (t[k + 1].len > 1 ||
+		     (k + 2 < m && (sq_weak_operand(&t[k + 2]) || t[k + 2].type == SQ_LP)))) {
 			w->rule = "sqli.fragment", w->conf = 40;
 			return 1;
 		}
@@ -2810,17 +2834,17 @@ static int sq_weak_tokens(const unsigned char *s, const struct sq_tok *t, int m,
 		return 1;
 	}
 	/* from t group by c, from t where: clauses in SQL's order */
-	if (t[0].type == SQ_KW && t[0].role == SQW_FROM && m >= 4 && t[1].type == SQ_BARE &&
-	    t[2].type == SQ_KW &&
-	    ((t[2].role == SQW_ORDER && t[3].type == SQ_KW && t[3].role == SQW_BY) ||
-	     t[2].role == SQW_WHERE)) {
+	if (t[0].type == SQ_KW && t[0].role == SQW_FROM && m == 5 && t[1].type == SQ_BARE &&
+	    (t[4].type == SQ_NUM || (t[4].type == SQ_BARE && sq_weak_ident(s, &t[4]))) &&
+	    t[2].type == SQ_KW && t[2].role == SQW_ORDER && t[3].type == SQ_KW &&
+	    t[3].role == SQW_BY) {
 		w->rule = "sqli.clause", w->conf = 40;
 		return 1;
 	}
 	/* select (case, select (select, select (1: a select list opened */
 	if (m >= 3 && t[0].type == SQ_KW && t[0].role == SQW_SELECT && t[1].type == SQ_LP &&
 	    ((t[2].type == SQ_KW && (t[2].role == SQW_CASE || t[2].role == SQW_SELECT)) ||
-	     t[2].type == SQ_NUM || t[2].type == SQ_FUNC)) {
+	     t[2].type == SQ_FUNC)) {
 		w->rule = "sqli.clause", w->conf = 40;
 		return 1;
 	}
@@ -2865,7 +2889,7 @@ static int sq_weak_quote_keyword(const unsigned char *s, size_t n, struct sq_tok
 		return 0;
 	}
 	return m == 1 ? t[0].off + t[0].len < n - p /* a mark glued on: 'union/ */
-	              : t[1].len <= 2 && t[1].type != SQ_STR;
+	              : t[1].len == 1 && t[1].type != SQ_STR;
 }
 
 /* Does the word opening s[0..n) open a fragment sq_weak_tokens reads:
