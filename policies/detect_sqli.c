@@ -2264,13 +2264,19 @@ static __attribute__((noinline)) int sq_lone_name(const char *s, size_t n, struc
 	return 1;
 }
 
+/* What the quick tests said of an input they turned away (scan_input's
+ * *quick): no token a rule starts from (which no weak signal lacks
+ * either), or prose of words, digits, commas and dots. */
+enum { SQ_QUICK_NONE, SQ_QUICK_INERT, SQ_QUICK_PROSE };
+
 /* The passes over one input; fills *hit on a finding. */
 static int scan_passes(const char *s, size_t n, uint32_t chars, struct pol_hit *hit);
 
 /* The passes over one input, past the quick tests; fills *hit on a
  * finding. Small, so that the inputs the quick tests turn away pay no
  * more than them. */
-static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
+static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol_hit *hit,
+                             int *quick)
 {
 	/* SQL needs at least two tokens, and a word, a digit or a quote. */
 	if (!s || n < 2 || !(chars & (POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SQUOTE | POL_CH_DQUOTE)))
@@ -2287,12 +2293,16 @@ static inline int scan_input(const char *s, size_t n, uint32_t chars, struct pol
 	 * commas and dots gets the reading that knows keywords' neighbours
 	 * (it also passes inputs with no SQL word at all), the rest the one
 	 * that looks for any token the rules start from. */
-	if (!(chars & (POL_CH_SQUOTE | POL_CH_DQUOTE)) &&
-	    (!(chars &
-	       ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SPACE | POL_CH_COMMA | POL_CH_DOT))
-	         ? sq_prose_inert((const unsigned char *)s, n)
-	         : sq_inert((const unsigned char *)s, n)))
-		return 0;
+	if (!(chars & (POL_CH_SQUOTE | POL_CH_DQUOTE))) {
+		int prose = !(chars & ~(uint32_t)(POL_CH_ALPHA | POL_CH_DIGIT | POL_CH_SPACE |
+		                                  POL_CH_COMMA | POL_CH_DOT));
+		if (prose ? sq_prose_inert((const unsigned char *)s, n)
+		          : sq_inert((const unsigned char *)s, n)) {
+			if (quick)
+				*quick = prose ? SQ_QUICK_PROSE : SQ_QUICK_INERT;
+			return 0;
+		}
+	}
 	return scan_passes(s, n, chars, hit);
 }
 
@@ -2379,9 +2389,9 @@ static char sq_typographic(const unsigned char *s, size_t n, size_t *len)
  * with ASCII in their place (inputs up to SQ_NORM_MAX bytes; the copy and
  * its offset map live on the stack). An en dash becomes "--", the line
  * comment it stands for. */
-static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *hit)
+static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *hit, int *quick)
 {
-	if (scan_input(s, n, chars, hit))
+	if (scan_input(s, n, chars, hit, quick))
 		return 1;
 	if (!(chars & POL_CH_HIGH) || n > SQ_NORM_MAX)
 		return 0;
@@ -2406,7 +2416,7 @@ static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *h
 		i += len;
 	}
 	from[m] = (uint16_t)n;
-	if (!changed || !scan_input(t, m, pol_charmask(t, m), hit))
+	if (!changed || !scan_input(t, m, pol_charmask(t, m), hit, NULL))
 		return 0;
 	size_t a = hit->off < m ? hit->off : m, b = (size_t)hit->off + hit->len;
 	if (b > m)
@@ -2432,8 +2442,9 @@ static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *h
  * stand in for a stronger finding and cost little: one look at the first
  * and last bytes turns most inputs away before the lexer runs.
  */
-#define SQ_WEAK_MAX  256 /* longest input read for a fragment */
-#define SQ_WEAK_TOKS 48  /* tokens a fragment may hold */
+#define SQ_WEAK_MAX   256 /* longest input read for a fragment */
+#define SQ_WEAK_TOKS  48  /* tokens a fragment may hold */
+#define SQ_WEAK_SHORT 48  /* longest fragment but a list or a subquery */
 
 /* Built-in SQL functions (MySQL, SQL Server, PostgreSQL, Oracle, SQLite)
  * a probe opens with a '(' and nothing after it; sorted, lower case. */
@@ -2687,14 +2698,15 @@ static int sq_weak_quote_probe(const unsigned char *s, size_t n)
 	return tail;
 }
 
-/* The tokens of a short input, outside any literal; -1 past SQ_WEAK_TOKS. */
-static int sq_weak_lex(const unsigned char *s, size_t n, struct sq_tok *t)
+/* The tokens of a short input, outside any literal, into t[0..max);
+ * -1 when there are max or more. */
+static int sq_weak_lex(const unsigned char *s, size_t n, struct sq_tok *t, int max)
 {
 	struct sq_lex lx;
 	int m = 0;
 	sq_lex_init(&lx, (const char *)s, n, 0);
 	while (sq_lex_next(&lx, &t[m]))
-		if (++m == SQ_WEAK_TOKS)
+		if (++m == max)
 			return -1;
 	return m;
 }
@@ -2873,7 +2885,7 @@ static int sq_weak_quote_keyword(const unsigned char *s, size_t n, struct sq_tok
 	size_t p = 1;
 	while (p < n && sq_blank[s[p]])
 		p++;
-	int m = sq_weak_lex(s + p, n - p, t);
+	int m = sq_weak_lex(s + p, n - p, t, 3);
 	if (m < 1 || m > 2 || t[0].type != SQ_KW)
 		return 0;
 	switch (t[0].role) {
@@ -2918,10 +2930,14 @@ static int sq_weak_first_word(const unsigned char *s, size_t n)
 }
 
 /* Fills *hit with the weak signal s[0..n) is, when it is one. */
-static int sq_weak_scan(const char *str, size_t n, uint32_t chars, struct pol_hit *hit)
+static int sq_weak_scan(const char *str, size_t n, uint32_t chars, int quick, struct pol_hit *hit)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t a = 0, b = n;
+	/* what the quick tests turned away holds no weak signal's token,
+	 * but for a backquote opening a probe (`.5) */
+	if (quick == SQ_QUICK_INERT && (n < 1 || s[0] != '`'))
+		return 0;
 	while (a < b && (sq_blank[s[a]] || s[a] == '\n' || s[a] == '\r'))
 		a++;
 	while (b > a && (sq_blank[s[b - 1]] || s[b - 1] == '\n' || s[b - 1] == '\r'))
@@ -2933,18 +2949,26 @@ static int sq_weak_scan(const char *str, size_t n, uint32_t chars, struct pol_hi
 	struct sq_weak w = {NULL, 0};
 	struct sq_tok t[SQ_WEAK_TOKS];
 	unsigned char c = v[0];
+	int quote = c == '\'' || c == '"' || c == '`';
+	/* Which inputs the token rules may fire on: a short one opening with
+	 * a mark or a word they start from, one opening with in (its list may
+	 * be long), and any with a comparison and a '(' (=(select). */
+	int sub = (chars & POL_CH_PAREN) && (chars & (POL_CH_EQUALS | POL_CH_LT | POL_CH_GT));
+	if (quick == SQ_QUICK_PROSE &&
+	    (vn > SQ_WEAK_SHORT || (sq_alnum[c] && !sq_weak_first_word(v, vn))))
+		return 0; /* prose: only a short one is a fragment */
 	if (v[vn - 1] == '(' && sq_weak_open_call(v, vn))
 		w.rule = "sqli.fragment", w.conf = 40;
-	else if ((c == '\'' || c == '"' || c == '`') && sq_weak_quote_keyword(v, vn, t))
+	else if (quote && sq_weak_quote_keyword(v, vn, t))
 		w.rule = "sqli.fragment", w.conf = 45;
-	else if (sq_alnum[c] && !(chars & (POL_CH_PAREN | POL_CH_AT)) && !sq_weak_first_word(v, vn))
-		; /* a word opening the input leads no fragment but these */
-	else {
-		int m = sq_weak_lex(v, vn, t);
+	else if (sub ||
+	         (!quote && vn <= SQ_WEAK_SHORT && (!sq_alnum[c] || sq_weak_first_word(v, vn))) ||
+	         ((c | 0x20) == 'i' && sq_weak_first_word(v, vn))) {
+		int m = sq_weak_lex(v, vn, t, SQ_WEAK_TOKS);
 		if (m > 0)
 			sq_weak_tokens(v, t, m, &w);
 	}
-	if (!w.rule && (c == '\'' || c == '"' || c == '`') && sq_weak_quote_probe(v, vn))
+	if (!w.rule && quote && sq_weak_quote_probe(v, vn))
 		w.rule = "sqli.probe", w.conf = 25;
 	if (!w.rule)
 		return 0;
@@ -2960,9 +2984,10 @@ static int sq_weak_scan(const char *str, size_t n, uint32_t chars, struct pol_hi
 /* The level-1 readings: the whole input, a form field's value, a path's
  * segments. */
 static int sq_detect_strong(const char *s, size_t n, uint32_t chars, const struct pol_ctx *ctx,
-                            struct pol_hit *hit)
+                            struct pol_hit *hit, int *quick)
 {
-	if (!(chars & POL_CH_HIGH) ? scan_input(s, n, chars, hit) : scan_typed(s, n, chars, hit))
+	if (!(chars & POL_CH_HIGH) ? scan_input(s, n, chars, hit, quick)
+	                           : scan_typed(s, n, chars, hit, quick))
 		return 1;
 	/* pay=AND 1=2), q=' or 1=1--: a string that is one form field, key
 	 * and value, the way an application that parses it sees the value;
@@ -2976,7 +3001,7 @@ static int sq_detect_strong(const char *s, size_t n, uint32_t chars, const struc
 		if (k > 0 && k < n && s[k] == '=' && n - k > 2 && s[k + 1] != '=') {
 			const char *v = s + k + 1;
 			size_t vn = n - k - 1;
-			if (scan_typed(v, vn, pol_charmask(v, vn), hit)) {
+			if (scan_typed(v, vn, pol_charmask(v, vn), hit, NULL)) {
 				hit->off += (uint32_t)(k + 1);
 				return 1;
 			}
@@ -2991,7 +3016,7 @@ static int sq_detect_strong(const char *s, size_t n, uint32_t chars, const struc
 		const char *e = memchr(s + a, '/', n - a);
 		size_t b = e ? (size_t)(e - s) : n;
 		if (b - a >= 2 && b - a < n &&
-		    scan_typed(s + a, b - a, pol_charmask(s + a, b - a), hit)) {
+		    scan_typed(s + a, b - a, pol_charmask(s + a, b - a), hit, NULL)) {
 			hit->off += (uint32_t)a;
 			return 1;
 		}
@@ -3007,11 +3032,12 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	/* Token offsets are 32-bit; the engine's event limit is far below. */
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
-	if (sq_detect_strong(s, n, chars, ctx, hit))
+	int quick = SQ_QUICK_NONE;
+	if (sq_detect_strong(s, n, chars, ctx, hit, &quick))
 		return 1;
 	/* Only when no rule found anything: the weak signals, of the whole
 	 * input and of a form field's value (pay=/3 or). */
-	if (!s || sq_weak_scan(s, n, chars, hit))
+	if (!s || sq_weak_scan(s, n, chars, quick, hit))
 		return s != NULL;
 	if (chars & POL_CH_EQUALS) {
 		size_t k = 0;
@@ -3020,7 +3046,8 @@ int pol_detect_sqli(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 			k++;
 		if (k > 0 && k < n && s[k] == '=' && n - k > 2 && s[k + 1] != '=' &&
 		    n - k - 1 <= 2 * SQ_WEAK_MAX &&
-		    sq_weak_scan(s + k + 1, n - k - 1, pol_charmask(s + k + 1, n - k - 1), hit)) {
+		    sq_weak_scan(s + k + 1, n - k - 1, pol_charmask(s + k + 1, n - k - 1),
+		                 SQ_QUICK_NONE, hit)) {
 			hit->off += (uint32_t)(k + 1);
 			return 1;
 		}
