@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "detect.h"
+#include "vec16.h"
 #include "vg_time.h"
 #include "xml.h"
 
@@ -64,16 +65,35 @@ static bool at(const struct xml_rd *r, const char *lit, size_t ln)
 }
 #define AT(r, lit) at((r), (lit), sizeof(lit) - 1)
 
-static void skip_blanks(struct xml_rd *r)
+static inline void skip_blanks(struct xml_rd *r)
 {
-	while (r->i < r->n && is_blank((unsigned char)r->s[r->i]))
-		r->i++;
+	const char *s = r->s;
+	size_t i = r->i, n = r->n;
+	while (i < n && is_blank((unsigned char)s[i]))
+		i++;
+	r->i = i;
+}
+
+/* The first lit (of ln >= 2 bytes) in [p, e), or NULL: memchr to each
+ * of its first byte, which the search moves past when the rest differs
+ * (as memmem finds, without its set-up for a needle this short). */
+static const char *find_lit(const char *p, const char *e, const char *lit, size_t ln)
+{
+	while ((size_t)(e - p) >= ln) {
+		p = memchr(p, lit[0], (size_t)(e - p) - (ln - 1));
+		if (!p)
+			return NULL;
+		if (memcmp(p + 1, lit + 1, ln - 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
 }
 
 /* Moves past the next lit; -EINVAL when there is none. */
 static int skip_past(struct xml_rd *r, const char *lit, size_t ln)
 {
-	const char *p = memmem(r->s + r->i, r->n - r->i, lit, ln);
+	const char *p = find_lit(r->s + r->i, r->s + r->n, lit, ln);
 	if (!p)
 		return -EINVAL;
 	r->i = (size_t)(p - r->s) + ln;
@@ -83,12 +103,14 @@ static int skip_past(struct xml_rd *r, const char *lit, size_t ln)
 /* A name at r->i: its length (0: none), r->i past it. */
 static size_t read_name(struct xml_rd *r)
 {
-	size_t a = r->i;
-	if (a >= r->n || !name_start((unsigned char)r->s[a]))
+	const unsigned char *s = (const unsigned char *)r->s;
+	size_t a = r->i, i = a + 1, n = r->n;
+	if (a >= n || !name_start(s[a]))
 		return 0;
-	while (r->i < r->n && name_char((unsigned char)r->s[r->i]))
-		r->i++;
-	return r->i - a;
+	while (i < n && name_char(s[i]))
+		i++;
+	r->i = i;
+	return i - a;
 }
 
 static bool xml_char(uint32_t c)
@@ -262,15 +284,44 @@ static const uint8_t stop_text[256] = {['<'] = 1, ['&'] = 1, ['\r'] = 1};
 static const uint8_t stop_attr[256] = {
     ['<'] = 1, ['&'] = 1, ['\r'] = 1, ['"'] = 1, ['\''] = 1, ['\t'] = 1, ['\n'] = 1};
 
-/* Copies the run of bytes from r->i up to the next one stop says to stop
- * at; returns that byte (or -1 at the end). */
-static int copy_run(struct xml_rd *r, const uint8_t *stop)
+/* The first byte in [p, e) that stop marks (e when none): sixteen bytes
+ * at a time against the three bytes of stop_text, or all seven of
+ * stop_attr when attr, then byte by byte. */
+static inline const char *find_stop(const char *p, const char *e, bool attr)
 {
-	const char *p = r->s + r->i, *e = r->s + r->n, *q = p;
-	while (q < e && !stop[(unsigned char)*q])
-		q++;
-	memcpy(r->out + r->on, p, (size_t)(q - p));
-	r->on += (size_t)(q - p);
+	const uint8_t *stop = attr ? stop_attr : stop_text;
+	const pol_v16 lt = v16_splat('<'), amp = v16_splat('&'), cr = v16_splat('\r');
+	const pol_v16 dq = v16_splat('"'), sq = v16_splat('\''), tab = v16_splat('\t'),
+	              lf = v16_splat('\n');
+	while (e - p >= 16) {
+		pol_v16 v = v16_load((const unsigned char *)p);
+		pol_m16 m = (pol_m16)(v == lt) | (pol_m16)(v == amp) | (pol_m16)(v == cr);
+		if (attr)
+			m |= (pol_m16)(v == dq) | (pol_m16)(v == sq) | (pol_m16)(v == tab) |
+			     (pol_m16)(v == lf);
+		unsigned bits = v16_bits(m);
+		if (bits)
+			return p + __builtin_ctz(bits);
+		p += 16;
+	}
+	while (p < e && !stop[(unsigned char)*p])
+		p++;
+	return p;
+}
+
+/* Copies the run of bytes from r->i up to the next one the value's loop
+ * stops at (attr: an attribute value's, else text's); returns that byte
+ * (or -1 at the end). The checking run only moves past them. */
+static int copy_run(struct xml_rd *r, bool attr)
+{
+	const char *p = r->s + r->i, *e = r->s + r->n;
+	/* most runs in markup are empty: a tag follows a tag */
+	const char *q =
+	    p < e && (attr ? stop_attr : stop_text)[(unsigned char)*p] ? p : find_stop(p, e, attr);
+	if (r->fn) {
+		memcpy(r->out + r->on, p, (size_t)(q - p));
+		r->on += (size_t)(q - p);
+	}
 	r->i = (size_t)(q - r->s);
 	return q < e ? (unsigned char)*q : -1;
 }
@@ -280,7 +331,7 @@ static int read_attr_value(struct xml_rd *r)
 	char q = r->s[r->i++];
 	r->on = 0;
 	for (;;) {
-		int c = copy_run(r, stop_attr);
+		int c = copy_run(r, true);
 		if (c < 0)
 			return -EINVAL;
 		if (c == q) {
@@ -420,6 +471,30 @@ static int skip_misc(struct xml_rd *r)
 	return 0;
 }
 
+/* Whether the '<' at r->i may open a comment, a processing instruction or
+ * a CDATA section: the byte after it is '!' or '?'. */
+static inline bool markup_decl(const struct xml_rd *r)
+{
+	return r->i + 1 < r->n && (r->s[r->i + 1] == '!' || r->s[r->i + 1] == '?');
+}
+
+/* A CDATA section's content, r->i up to end, appended to the value with
+ * its line ends normalised (CR LF and CR alone read as LF). */
+static void copy_cdata(struct xml_rd *r, const char *end)
+{
+	const char *p = r->s + r->i;
+	while (p < end) {
+		const char *cr = memchr(p, '\r', (size_t)(end - p));
+		const char *q = cr ? cr : end;
+		memcpy(r->out + r->on, p, (size_t)(q - p));
+		r->on += (size_t)(q - p);
+		if (!cr)
+			break;
+		r->out[r->on++] = '\n';
+		p = cr + 1 + (cr + 1 < end && cr[1] == '\n');
+	}
+}
+
 static int read_doc(struct xml_rd *r)
 {
 	int e;
@@ -452,7 +527,7 @@ static int read_doc(struct xml_rd *r)
 			if (r->deadline_ns && vg_mono_ns() > r->deadline_ns)
 				return -ETIME;
 		}
-		int c = copy_run(r, stop_text);
+		int c = copy_run(r, false);
 		if (c < 0)
 			return -EINVAL;
 		if (c == '&') {
@@ -462,21 +537,30 @@ static int read_doc(struct xml_rd *r)
 			if (r->i < r->n && r->s[r->i] == '\n')
 				r->i++;
 			r->out[r->on++] = '\n';
+		} else if (!markup_decl(r)) {
+			/* '<' and a name or '/': a tag (or not XML, said below) */
+			if ((e = flush_text(r)))
+				return e;
+			if (r->i + 1 < r->n && r->s[r->i + 1] == '/') {
+				r->i += 2;
+				e = read_end(r);
+			} else {
+				r->i++;
+				e = read_start(r);
+			}
+			if (e)
+				return e;
 		} else if ((e = skip_misc(r)) != 0) {
 			if (e < 0)
 				return e;
 		} else if (AT(r, "<![CDATA[")) {
 			r->i += 9;
-			const char *end = memmem(r->s + r->i, r->n - r->i, "]]>", 3);
+			const char *end = find_lit(r->s + r->i, r->s + r->n, "]]>", 3);
 			if (!end)
 				return -EINVAL;
-			for (; r->s + r->i < end; r->i++) {
-				char ch = r->s[r->i];
-				if (ch == '\r' && r->s + r->i + 1 < end && r->s[r->i + 1] == '\n')
-					continue; /* the '\n' comes next */
-				r->out[r->on++] = ch == '\r' ? '\n' : ch;
-			}
-			r->i += 3;
+			if (r->fn)
+				copy_cdata(r, end);
+			r->i = (size_t)(end - r->s) + 3;
 		} else {
 			if ((e = flush_text(r)))
 				return e;
