@@ -536,20 +536,49 @@ struct scan {
 	int final;          /* the window reaches the end of the input */
 	const char *s;      /* the value, for prose_value */
 	size_t n;
-	int prose;   /* the value is a sentence, not a request target; -1: not asked yet */
-	int escapes; /* the input holds a '%': a decoded byte may be coded() */
-	int at_sign; /* the input holds an '@', or an escape that may decode to one */
+	int prose;        /* the value is a sentence, not a request target; -1: not asked yet */
+	int escapes;      /* the input holds a '%': a decoded byte may be coded() */
+	int at_sign;      /* the input holds an '@', or an escape that may decode to one */
+	int plain;        /* the input holds no byte that ends a URL (ends_url) */
+	int offsite_host; /* judge_authority's last host: of a URL that starts the
+	                   * value's last window, in a place judge_offsite heeds,
+	                   * public, a dotted name or an address, not AWS's */
 };
 
+/* The paranoia level whose floor a confidence clears (policies/scan.c):
+ * 1 for 50 and up, 2 for 30-49, 3 for 15-29, 4 below. */
+static int conf_level(int conf)
+{
+	return conf >= 50 ? 1 : conf >= 30 ? 2 : conf >= 15 ? 3 : 4;
+}
+
 /* Severity follows confidence, except for what a remote fetch of the
- * function's choosing can do (high=1): a request to a raw address or a
- * file included from another host is high impact however likely. */
-static void report_as(struct scan *sc, const char *rule, int conf, int high, size_t from, size_t to)
+ * function's choosing can do (sev, when above what confidence gives): a
+ * request to a raw address or a file included from another host is high
+ * impact however likely. The finding kept is the one the lowest paranoia
+ * level sees; among level-1 findings the surest, as always; among weaker
+ * ones, which a level lets through as if they were sure, the most severe. */
+static inline void report_sev(struct scan *sc, const char *rule, int conf, enum pol_severity sev,
+                              size_t from, size_t to)
 {
 	if (conf > 100)
 		conf = 100;
-	if (conf <= 0 || (sc->found && sc->hit->confidence >= conf))
+	if (conf <= 0)
 		return;
+	enum pol_severity own = conf >= 90   ? POL_SEV_CRITICAL
+	                        : conf >= 70 ? POL_SEV_HIGH
+	                                     : POL_SEV_MEDIUM;
+	if (sev < own)
+		sev = own;
+	if (sc->found) {
+		int lv = conf_level(conf), had = conf_level(sc->hit->confidence);
+		if (lv > had || (lv == had && lv == 1 && sc->hit->confidence >= conf))
+			return;
+		if (lv == had && lv > 1 &&
+		    (sc->hit->severity > sev ||
+		     (sc->hit->severity == sev && sc->hit->confidence >= conf)))
+			return;
+	}
 	const struct window *w = sc->w;
 	if (to > w->m)
 		to = w->m;
@@ -557,13 +586,16 @@ static void report_as(struct scan *sc, const char *rule, int conf, int high, siz
 		from = to ? to - 1 : 0;
 	sc->hit->rule = rule;
 	sc->hit->category = POL_CAT_SSRF;
-	sc->hit->severity = conf >= 90           ? POL_SEV_CRITICAL
-	                    : conf >= 70 || high ? POL_SEV_HIGH
-	                                         : POL_SEV_MEDIUM;
+	sc->hit->severity = sev;
 	sc->hit->confidence = (uint8_t)conf;
 	sc->hit->off = w->at[from];
 	sc->hit->len = to > from ? w->at[to - 1] + 1 - w->at[from] : 1;
 	sc->found = 1;
+}
+
+static void report_as(struct scan *sc, const char *rule, int conf, int high, size_t from, size_t to)
+{
+	report_sev(sc, rule, conf, high ? POL_SEV_HIGH : POL_SEV_MEDIUM, from, to);
 }
 
 static void report(struct scan *sc, const char *rule, int conf, size_t from, size_t to)
@@ -844,6 +876,34 @@ static int scheme_mention(struct scan *sc, size_t from, int conf)
 	return sc->prose ? SSRF_MENTION : conf;
 }
 
+/* Does h[0..n) hold a dot? Looked for from the end, where a name's
+ * last label is short. */
+static inline int last_dot(const unsigned char *h, size_t n)
+{
+	while (n && h[n - 1] != '.')
+		n--;
+	return n != 0;
+}
+
+/* Is the host h[0..n) (lower case) one of AWS's own domains, the site a
+ * Lambda function's requests come to (execute-api.REGION.amazonaws.com,
+ * lambda-url.REGION.on.aws) and the events of its services point at
+ * (a custom resource's ResponseURL, S3 Object Lambda's inputS3Url)? */
+static inline int aws_host(const unsigned char *h, size_t n)
+{
+	static const char com[] = "amazonaws.com", aws[] = "on.aws";
+	if (n >= 3 && h[n - 1] == 'n' && h[n - 2] == 'c' && h[n - 3] == '.')
+		n -= 3; /* amazonaws.com.cn */
+	if (n >= 6 && h[n - 1] == 's')
+		return memcmp(h + n - 6, aws, 6) == 0 && (n == 6 || h[n - 7] == '.');
+	if (n < 10 || h[n - 1] != 'm' || h[n - 4] != '.' || (h[n - 5] != 'n' && h[n - 5] != 's'))
+		return 0; /* neither "amazon.com" nor "amazonaws.com" */
+	size_t l = n >= 13 && memcmp(h + n - 13, com, 13) == 0 ? 13
+	           : memcmp(h + n - 10, "amazon.com", 10) == 0 ? 10
+	                                                       : 0;
+	return l && (n == l || h[n - l - 1] == '.');
+}
+
 /* Reads the host and port starting at t[k] (after "//" or "@"), undoing
  * backslash escapes (\l\o\c\a\l\h\o\s\t); judges it and reports. Returns
  * the index after the authority. */
@@ -926,6 +986,12 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 	}
 	struct host_verdict hv = judge_host(h, hn, bracketed);
 	int urlish = (sc->where & POL_IN_URLISH) != 0;
+	/* for judge_offsite: a single label ("http://pre-signed-url") is a
+	 * placeholder no outside server answers to */
+	sc->offsite_host =
+	    hv.v == V_PUBLIC && url_from == sc->value_start && sc->final && hn &&
+	    !(sc->where & (POL_IN_HEADER | POL_IN_COOKIE | POL_IN_PATH | POL_IN_BODY)) &&
+	    (bracketed || last_dot(h, hn)) && !aws_host(h, hn);
 	if (hv.v != V_PUBLIC) {
 		int conf = verdict_conf[hv.v] + (urlish ? 5 : 0) + (hv.odd ? 10 : 0);
 		const char *rule = hv.rule ? hv.rule : verdict_rule[hv.v];
@@ -995,6 +1061,42 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 	return e;
 }
 
+/* A whole value that is an absolute web or FTP URL (x=https://foo.bar/):
+ * code that fetches or includes what a parameter names then takes another
+ * host's content, remote file inclusion as CRS's rule 931130 sees it at its
+ * paranoia level 2. That rule compares the host with the request's Host; a
+ * detector sees one value, and on Lambda the Host is AWS's, so every webhook
+ * or image URL elsewhere is "another host": a level-2 signal (30-49),
+ * critical so that it alerts alone where that level is asked for. Only in
+ * what a caller passes as arguments (a query or form value, a key, a value
+ * of an event whose shape is unknown), never a header, a cookie, a path or
+ * a raw body; the URL must be the whole value, so prose never qualifies;
+ * the host a name with a dot or an address ("http://pre-signed-url" is a
+ * placeholder, a single label no outside server answers to): judge_authority
+ * judges the place and the host into offsite_host. The URL starts at t[b], its authority ends at
+ * t[e]. */
+static void judge_offsite(struct scan *sc, size_t b, size_t e, int offsite_host)
+{
+	const unsigned char *t = sc->w->t;
+	size_t m = sc->w->m;
+	if (!offsite_host)
+		return;
+	/* the URL runs to the end of the value, but for closing quotes or
+	 * spaces; a value without any byte that ends a URL needs no look */
+	size_t u = m;
+	if (!sc->plain) {
+		u = e;
+		while (u < m && !ends_url(t[u]))
+			u++;
+		size_t end = u;
+		while (end < m && (t[end] == '"' || t[end] == '\'' || t[end] == ' '))
+			end++;
+		if (end != m)
+			return;
+	}
+	report_sev(sc, "ssrf.offsite_url", 40, POL_SEV_CRITICAL, b, u);
+}
+
 /* At t[i] == ':' : a URL's scheme ends here? */
 static void judge_url(struct scan *sc, size_t i)
 {
@@ -1050,8 +1152,11 @@ static void judge_url(struct scan *sc, size_t i)
 	}
 	if (slashes == 2 || (special && slashes <= 3) || (slashes == 3 && s < 0)) {
 		size_t e = judge_authority(sc, k, b, conf, rule, 1);
-		if (special || kind == K_FTP)
+		if (special || kind == K_FTP) {
+			int offsite_host = sc->offsite_host;
 			judge_rest(sc, b, k, e);
+			judge_offsite(sc, b, e, offsite_host);
+		}
 		/* parser differentials ("http://a.com:80 &@b.com# @127.0.0.1/"):
 		 * once the authority ended oddly, every later '@' starts a host
 		 * some parser will use */
@@ -1152,6 +1257,51 @@ static void scan_window(struct scan *sc, int first, size_t limit)
 	}
 }
 
+/* A whole value that is a scheme word and one '?' or more ("http?",
+ * "ftps??"), CRS's remote-file-inclusion probe of rule 931120: in
+ * include($x . ".php") the '?' turns the suffix the code appends into a
+ * query string the fetched server ignores, the trick that
+ * "http://evil/shell.txt?" plays in full (judge_rest). The words are the
+ * schemes PHP includes from; no sentence is a scheme's name and a question
+ * mark alone ("https?" is a regular expression's, not English). */
+static __attribute__((noinline)) int scheme_cut(const char *s, size_t n, struct pol_hit *hit)
+{
+	static const char *const words[] = {"file", "ftp", "ftps", "http", "https"};
+	size_t i = 0, e = n;
+	while (i < e && s[i] == ' ')
+		i++;
+	while (e > i && s[e - 1] == ' ')
+		e--;
+	char low[6];
+	size_t w = i;
+	for (; w < e && w - i < sizeof(low) && ch_is_alpha((unsigned char)s[w]); w++)
+		low[w - i] = (char)ch_lower((unsigned char)s[w]);
+	size_t q = w;
+	while (q < e && s[q] == '?')
+		q++;
+	if (q != e || q == w || w == i)
+		return 0;
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		if (strlen(words[k]) != w - i || memcmp(low, words[k], w - i) != 0)
+			continue;
+		hit->rule = "ssrf.suffix_truncation";
+		hit->category = POL_CAT_SSRF;
+		hit->severity = POL_SEV_HIGH;
+		hit->confidence = 60;
+		hit->off = (uint32_t)i;
+		hit->len = (uint32_t)(e - i);
+		return 1;
+	}
+	return 0;
+}
+
+/* What a value without a colon may still be: a scheme word cut by '?'. */
+static inline int colonless(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
+{
+	return (ctx->chars & POL_CH_QMARK) && (s[n - 1] == '?' || s[n - 1] == ' ') &&
+	       scheme_cut(s, n, hit);
+}
+
 /* Each byte as itself and lower-cased, for the window fill. */
 static uint8_t same_byte[256], lower_byte[256];
 
@@ -1165,19 +1315,23 @@ static void __attribute__((constructor)) fill_tables_init(void)
 
 int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
+	/* a scheme word cut by '?' holds no colon: judged where colonless
+	 * values return */
+	if (!ctx && scheme_cut(s, n, hit))
+		return 1;
 	/* a URL needs a colon; a bare address a digit, a dot or a bracket */
 	if (ctx &&
 	    !(ctx->chars & (POL_CH_COLON | POL_CH_DIGIT | POL_CH_DOT | POL_CH_BRACKET |
 	                    POL_CH_PERCENT | POL_CH_HIGH)) &&
 	    !(ctx->where & POL_IN_URLISH))
-		return 0;
+		return colonless(s, n, ctx, hit);
 	/* No colon, and no escape or wide character that could decode to
 	 * one: no URL; only a value that is one bare host can be judged (as
 	 * scan_window does on the first window, whose decodings change no
 	 * byte here but letters' case). Most text is not: return at once. */
 	if (ctx && !(ctx->chars & (POL_CH_COLON | POL_CH_PERCENT | POL_CH_HIGH)) &&
 	    !bare_host_first(s, n < SSRF_WIN ? n : SSRF_WIN, (ctx->where & POL_IN_URLISH) != 0))
-		return 0;
+		return colonless(s, n, ctx, hit);
 	/* without escapes or wide characters (an escape may decode to one),
 	 * decoding is lower-casing, done as the window fills */
 	int escapes = !ctx || (ctx->chars & POL_CH_PERCENT);
@@ -1191,7 +1345,10 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 	                  .n = n,
 	                  .prose = -1,
 	                  .escapes = escapes,
-	                  .at_sign = escapes || (ctx->chars & POL_CH_AT)};
+	                  .at_sign = escapes || (ctx->chars & POL_CH_AT),
+	                  .plain = !wide && !(ctx->chars & (POL_CH_SPACE | POL_CH_SQUOTE |
+	                                                    POL_CH_DQUOTE | POL_CH_LT | POL_CH_GT |
+	                                                    POL_CH_NEWLINE | POL_CH_BACKTICK))};
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
@@ -1213,6 +1370,7 @@ int pol_detect_ssrf(const char *s, size_t n, const struct pol_ctx *ctx, struct p
 		sc.final = final;
 		scan_window(&sc, first, limit);
 		first = 0;
+		sc.value_start = (size_t)-1; /* an index of the first window only */
 		if (final || (sc.found && hit->confidence >= SSRF_ENOUGH))
 			break;
 		if (limit < w.m)
