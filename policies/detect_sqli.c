@@ -2647,6 +2647,19 @@ static int sq_weak_open_call(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* Is s[0..n) one quoted literal with none of SQL's marks in it ("10:35",
+ * "And are you?"): a quotation, not a probe. */
+static int sq_weak_quoted(const unsigned char *s, size_t n)
+{
+	if (n < 2 || s[n - 1] != s[0] || memchr(s + 1, s[0], n - 2))
+		return 0;
+	for (size_t k = 1; k + 1 < n; k++)
+		if (s[k] == '(' || s[k] == ')' || s[k] == '<' || s[k] == '>' || s[k] == '=' ||
+		    s[k] == ';')
+			return 0;
+	return 1;
+}
+
 /* "'0:0:6, `>65, ":35, '1001'='10, ' ', 10: a quote opening the input,
  * then digits or blanks, one mark that is neither, and past non-word
  * bytes a number, with a quote or a digit somewhere after it: how a
@@ -2664,15 +2677,8 @@ static int sq_weak_quote_probe(const unsigned char *s, size_t n)
 		;
 	if (p >= n || !sq_is_digit(s[p]))
 		return 0;
-	if (s[n - 1] == s[0] && !memchr(s + 1, s[0], n - 2)) {
-		/* one quoted literal: a probe only with SQL's marks in it */
-		int marks = 0;
-		for (size_t k = 1; k + 1 < n; k++)
-			marks |= s[k] == '(' || s[k] == ')' || s[k] == '<' || s[k] == '>' ||
-			         s[k] == '=' || s[k] == ';';
-		if (!marks)
-			return 0;
-	}
+	if (sq_weak_quoted(s, n))
+		return 0;
 	/* prose: two words of letters */
 	int words = 0;
 	for (size_t k = 0; k + 1 < n; k++)
@@ -2766,6 +2772,21 @@ static int sq_weak_in_list(const unsigned char *s, const struct sq_tok *t, int m
 	return commas > 0;
 }
 
+/* Is t a closed literal in single quotes (SQL's strings; "..." names)? */
+static int sq_weak_squoted(const unsigned char *s, const struct sq_tok *t)
+{
+	return t->type == SQ_STR && !(t->flags & SQ_F_UNCLOSED) && s[t->off] == '\'';
+}
+
+/* Are t[a..b) numbers, single-quoted literals and commas alone? */
+static int sq_weak_literals(const unsigned char *s, const struct sq_tok *t, int a, int b)
+{
+	for (int k = a; k < b; k++)
+		if (t[k].type != SQ_NUM && t[k].type != SQ_COMMA && !sq_weak_squoted(s, &t[k]))
+			return 0;
+	return a < b;
+}
+
 struct sq_weak {
 	const char *rule;
 	uint8_t conf;
@@ -2846,7 +2867,7 @@ static int sq_weak_tokens(const unsigned char *s, const struct sq_tok *t, int m,
 		return 1;
 	}
 	/* from t group by c, from t where: clauses in SQL's order */
-	if (t[0].type == SQ_KW && t[0].role == SQW_FROM && m == 5 && t[1].type == SQ_BARE &&
+	if (t[0].type == SQ_KW && t[0].role == SQW_FROM && m >= 5 && t[1].type == SQ_BARE &&
 	    (t[4].type == SQ_NUM || (t[4].type == SQ_BARE && sq_weak_ident(s, &t[4]))) &&
 	    t[2].type == SQ_KW && t[2].role == SQW_ORDER && t[3].type == SQ_KW &&
 	    t[3].role == SQW_BY) {
@@ -2872,6 +2893,59 @@ static int sq_weak_tokens(const unsigned char *s, const struct sq_tok *t, int m,
 	/* execute name: a prepared statement or a procedure run by name */
 	if (m == 2 && t[0].type == SQ_KW && t[0].role == SQW_EXEC && t[1].type == SQ_BARE) {
 		w->rule = "sqli.clause", w->conf = 40;
+		return 1;
+	}
+	/* or 88, and '5'x: a logical operator opening the input, then a
+	 * literal that ends it or has a token glued on */
+	if (m >= 2 && t[0].type == SQ_LOGIC &&
+	    (t[1].type == SQ_NUM || (t[1].type == SQ_STR && !(t[1].flags & SQ_F_UNCLOSED))) &&
+	    (m == 2 || t[2].off == t[1].off + t[1].len)) {
+		w->rule = "sqli.fragment", w->conf = 40;
+		return 1;
+	}
+	/* values ('a', 1): the values clause alone */
+	if (m >= 5 && t[0].type == SQ_KW && t[0].role == SQW_VALUES && t[1].type == SQ_LP &&
+	    t[m - 1].type == SQ_RP && sq_weak_literals(s, t, 2, m - 1)) {
+		w->rule = "sqli.clause", w->conf = 40;
+		return 1;
+	}
+	/* hash = 'abc', 0x1a: a column set to a literal, and a list goes on */
+	if (m >= 5 && t[0].type == SQ_BARE && t[1].type == SQ_CMP && (t[1].flags & SQ_F_EQ) &&
+	    sq_weak_squoted(s, &t[2]) && t[3].type == SQ_COMMA &&
+	    (t[4].type == SQ_NUM || t[4].type == SQ_STR || t[4].type == SQ_LP ||
+	     t[4].type == SQ_VAR)) {
+		w->rule = "sqli.fragment", w->conf = 40;
+		return 1;
+	}
+	/* 'a', '1'='1': a list of literals ended by a comparison of two */
+	if (m >= 5 && t[m - 2].type == SQ_CMP && !(t[m - 2].flags & SQ_F_WORD) &&
+	    sq_weak_literals(s, t, 0, m - 2) && sq_weak_literals(s, t, m - 1, m)) {
+		for (k = 0; k < m - 2 && t[k].type != SQ_COMMA; k++)
+			;
+		if (k < m - 2) {
+			w->rule = "sqli.tautology", w->conf = 40;
+			return 1;
+		}
+	}
+	/* ) when 2 then: an arm of a case, after a mark */
+	if (m >= 4 && (t[0].type == SQ_RP || t[0].type == SQ_OP || t[0].type == SQ_OTHER) &&
+	    sq_weak_word(s, &t[1], "when") && (sq_weak_operand(&t[2]) || t[2].type == SQ_STR) &&
+	    sq_weak_word(s, &t[3], "then")) {
+		w->rule = "sqli.fragment", w->conf = 40;
+		return 1;
+	}
+	/* name like ': a pattern's literal opened and left to the query */
+	if (m == 3 && sq_weak_operand(&t[0]) && t[1].type == SQ_CMP && (t[1].flags & SQ_F_WORD) &&
+	    t[2].type == SQ_STR && t[2].len == 1) {
+		w->rule = "sqli.rejoin", w->conf = 40;
+		return 1;
+	}
+	/* except values(1, except select.1: a compound query's second half */
+	if (m >= 3 && t[0].type == SQ_KW && t[0].role == SQW_UNION &&
+	    (sq_weak_word(s, &t[1], "select") || sq_weak_word(s, &t[1], "values")) &&
+	    (t[2].type == SQ_NUM || t[2].type == SQ_LP || t[2].type == SQ_OP ||
+	     t[2].type == SQ_OTHER)) {
+		w->rule = "sqli.union", w->conf = 45;
 		return 1;
 	}
 	return 0;
@@ -2904,6 +2978,74 @@ static int sq_weak_quote_keyword(const unsigned char *s, size_t n, struct sq_tok
 	              : t[1].len == 1 && t[1].type != SQ_STR;
 }
 
+/* Is s[k..e) a letter word SQL gives a role (and, from, union...)? */
+static int sq_weak_role_word(const unsigned char *s, size_t k, size_t e)
+{
+	const struct sqw_word *kw = e - k < SQ_WORD_MAX ? sq_word_find(s + k, e - k) : NULL;
+	return kw && kw->role != SQW_NONE;
+}
+
+/* ' or homer 9, ' * from = 1 or '9, ' ? # = #, "' and = bar: quotes
+ * opening the input, then a logical operator and after it a number, a
+ * comparison or a variable, or an operator mark and after it another:
+ * the literal left and the query probed. After a mark every word must be
+ * SQL's. s[0..n) is trimmed and opens with a quote; at most 32 bytes. */
+static int sq_weak_quote_operator(const unsigned char *s, size_t n)
+{
+	static const char marks[] = "=<>!^?#~|&*";
+	size_t p = 1;
+	if (n > 32 || sq_weak_quoted(s, n))
+		return 0;
+	while (p < n && (sq_blank[s[p]] || s[p] == '\'' || s[p] == '"' || s[p] == '`'))
+		p++;
+	if (p >= n)
+		return 0;
+	int logic = 0;
+	size_t e = p;
+	while (e < n && sq_alnum[s[e]])
+		e++;
+	if (e > p) {
+		const struct sqw_word *kw = e - p < SQ_WORD_MAX ? sq_word_find(s + p, e - p) : NULL;
+		if (!kw || kw->role != SQW_LOGIC)
+			return 0;
+		logic = 1;
+	} else if (!memchr(marks, s[p], sizeof(marks) - 1)) {
+		return 0;
+	} else {
+		e = p + 1;
+	}
+	int more = 0;
+	for (size_t k = e; k < n; k++) {
+		if (logic ? sq_is_digit(s[k]) || s[k] == '=' || s[k] == '<' || s[k] == '>' ||
+		                s[k] == '@'
+		          : s[k] && memchr(marks, s[k], sizeof(marks) - 1))
+			more = 1;
+		if (!logic && sq_alnum[s[k]] && !sq_is_digit(s[k]) && !sq_alnum[s[k - 1]]) {
+			size_t b = k;
+			while (b < n && sq_alnum[s[b]])
+				b++;
+			if (!sq_weak_role_word(s, k, b))
+				return 0;
+			k = b - 1;
+		}
+	}
+	return more;
+}
+
+/* "', `': quotes alone, of two kinds (a probe of how the value is quoted;
+ * "" is an empty string written out). s[0..n) is trimmed and opens with a
+ * quote. */
+static int sq_weak_quotes_only(const unsigned char *s, size_t n)
+{
+	int kinds = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] != '\'' && s[k] != '"' && s[k] != '`')
+			return 0;
+		kinds |= s[k] == '\'' ? 1 : s[k] == '"' ? 2 : 4;
+	}
+	return n <= 4 && (kinds & (kinds - 1));
+}
+
 /* Does the word opening s[0..n) open a fragment sq_weak_tokens reads:
  * a logical or comparison word, or a clause's first keyword? */
 static int sq_weak_first_word(const unsigned char *s, size_t n)
@@ -2923,6 +3065,8 @@ static int sq_weak_first_word(const unsigned char *s, size_t n)
 	case SQW_HAVING:
 	case SQW_EXEC:
 	case SQW_SET:
+	case SQW_VALUES:
+	case SQW_UNION:
 		return 1;
 	default:
 		return 0;
@@ -2954,6 +3098,12 @@ static int sq_weak_scan(const char *str, size_t n, uint32_t chars, int quick, st
 	 * a mark or a word they start from, one opening with in (its list may
 	 * be long), and any with a comparison and a '(' (=(select). */
 	int sub = (chars & POL_CH_PAREN) && (chars & (POL_CH_EQUALS | POL_CH_LT | POL_CH_GT));
+	/* a list of literals and a comparison (h = 'a', 1; 'a', '1'='1'), or a
+	 * quote ending a short input (x like ') */
+	if (vn <= SQ_WEAK_SHORT && (chars & (POL_CH_SQUOTE | POL_CH_DQUOTE)) &&
+	    (((chars & POL_CH_COMMA) && (chars & (POL_CH_EQUALS | POL_CH_LT | POL_CH_GT))) ||
+	     v[vn - 1] == '\'' || v[vn - 1] == '"'))
+		sub = 1;
 	if (quick == SQ_QUICK_PROSE &&
 	    (vn > SQ_WEAK_SHORT || (sq_alnum[c] && !sq_weak_first_word(v, vn))))
 		return 0; /* prose: only a short one is a fragment */
@@ -2961,6 +3111,8 @@ static int sq_weak_scan(const char *str, size_t n, uint32_t chars, int quick, st
 		w.rule = "sqli.fragment", w.conf = 40;
 	else if (quote && sq_weak_quote_keyword(v, vn, t))
 		w.rule = "sqli.fragment", w.conf = 45;
+	else if (quote && (sq_weak_quotes_only(v, vn) || sq_weak_quote_operator(v, vn)))
+		w.rule = "sqli.probe", w.conf = 40;
 	else if (sub ||
 	         (!quote && vn <= SQ_WEAK_SHORT && (!sq_alnum[c] || sq_weak_first_word(v, vn))) ||
 	         ((c | 0x20) == 'i' && sq_weak_first_word(v, vn))) {
