@@ -988,10 +988,10 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
 	int urlish = (sc->where & POL_IN_URLISH) != 0;
 	/* for judge_offsite: a single label ("http://pre-signed-url") is a
 	 * placeholder no outside server answers to */
-	sc->offsite_host =
-	    hv.v == V_PUBLIC && url_from == sc->value_start && sc->final && hn &&
-	    !(sc->where & (POL_IN_HEADER | POL_IN_COOKIE | POL_IN_PATH | POL_IN_BODY)) &&
-	    (bracketed || last_dot(h, hn)) && !aws_host(h, hn);
+	sc->offsite_host = hv.v == V_PUBLIC && url_from == sc->value_start && sc->final && hn &&
+	                   !(sc->where & (POL_IN_HEADER | POL_IN_COOKIE | POL_IN_PATH |
+	                                  POL_IN_BODY | POL_IN_URLISH)) &&
+	                   (bracketed || last_dot(h, hn)) && !aws_host(h, hn);
 	if (hv.v != V_PUBLIC) {
 		int conf = verdict_conf[hv.v] + (urlish ? 5 : 0) + (hv.odd ? 10 : 0);
 		const char *rule = hv.rule ? hv.rule : verdict_rule[hv.v];
@@ -1070,7 +1070,10 @@ static size_t judge_authority(struct scan *sc, size_t k, size_t url_from, int sc
  * critical so that it alerts alone where that level is asked for. Only in
  * what a caller passes as arguments (a query or form value, a key, a value
  * of an event whose shape is unknown), never a header, a cookie, a path or
- * a raw body; the URL must be the whole value, so prose never qualifies;
+ * a raw body, nor a field whose name says it holds a URL (a webhook, an
+ * avatar: there a public URL is what the field is for, and the level-1
+ * judgements of its address still apply); the URL must be the whole value,
+ * so prose never qualifies;
  * the host a name with a dot or an address ("http://pre-signed-url" is a
  * placeholder, a single label no outside server answers to): judge_authority
  * judges the place and the host into offsite_host. The URL starts at t[b], its authority ends at
