@@ -24,6 +24,7 @@ enum xxe_kind {
 	XXE_ENTITY_DECL,  /* internal entity declared: a probe */
 	XXE_DTD_ENTITY,   /* the same, in a DOCTYPE's internal subset */
 	XXE_UNDECLARED,   /* &name; no DTD declares, in an XML document's text */
+	XXE_XPATH,        /* an XPath location step: injection into a query */
 	XXE_PINGBACK,     /* XML-RPC pingback.ping: the server fetches a URL */
 	XXE_CDATA_SPLIT,  /* a tag split by CDATA sections past a filter */
 	XXE_PI_IMPORT,    /* <?import implementation=...>: a fetched behaviour */
@@ -45,6 +46,7 @@ static const struct {
     [XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
     [XXE_DTD_ENTITY] = {"xxe.dtd_entity_declaration", POL_SEV_HIGH, 70},
     [XXE_UNDECLARED] = {"xxe.undeclared_entity", POL_SEV_HIGH, 65},
+    [XXE_XPATH] = {"xxe.xpath_axis", POL_SEV_HIGH, 70},
     [XXE_PINGBACK] = {"xxe.xmlrpc_pingback", POL_SEV_HIGH, 70},
     [XXE_CDATA_SPLIT] = {"xxe.cdata_split_tag", POL_SEV_HIGH, 75},
     [XXE_PI_IMPORT] = {"xxe.import_instruction", POL_SEV_HIGH, 80},
@@ -750,11 +752,123 @@ static __attribute__((noinline)) void scan_utf7(struct xxe_scan *x)
 	}
 }
 
+/* XPath's axes, which name a direction in the tree before "::" (in lower
+ * case: XPath's names are case-sensitive, Child::Node is Ruby's). Those with
+ * a hyphen cannot be a name of C++, PHP or Rust; "self" and "parent" are
+ * PHP's too (self::X, parent::__construct()). */
+static const struct {
+	const char *name;
+	uint8_t len, code_word;
+} xpath_axes[] = {
+    {"ancestor", 8, 0},  {"ancestor-or-self", 16, 0},  {"attribute", 9, 0},
+    {"child", 5, 0},     {"descendant", 10, 0},        {"descendant-or-self", 18, 0},
+    {"following", 9, 0}, {"following-sibling", 17, 0}, {"namespace", 9, 0},
+    {"parent", 6, 1},    {"preceding", 9, 0},          {"preceding-sibling", 17, 0},
+    {"self", 4, 1},
+};
+
+/* An XPath node-type test at s[i..) (i <= n): node(), text(), comment(),
+ * processing-instruction(, which no programming language's path reads. */
+static int xpath_node_type(const struct xxe_scan *x, size_t i)
+{
+	static const char *const tests[] = {"node", "text", "comment", "processing-instruction"};
+	for (size_t k = 0; k < sizeof(tests) / sizeof(tests[0]); k++) {
+		size_t l = strlen(tests[k]);
+		if (x->n - i >= l && memcmp(x->s + i, tests[k], l) == 0) {
+			size_t j = skip_space(x, i + l);
+			if (j < x->n && x->s[j] == '(')
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* XPath injection (count(/child::node()), //user[ancestor-or-self::*]):
+ * an axis step, "axis::" and a node test, is XPath's own grammar. It
+ * counts when the test is a node-type test, when the axis is one no
+ * language's names can spell (a hyphen), or when a '/', '[' or '|' of a
+ * location path leads to it; self and parent, PHP's words too, count only
+ * in a location path. A path of code (std::, self::node(), Foo::child::bar)
+ * stays clean. An injected step sits in the expression that breaks out of
+ * a string or a predicate (' or count(/child::node()) or ', x'] | //a[b::c),
+ * so the caller asks only of inputs holding a '(' or a '[': URLs, times and
+ * "key: value" text cost next to nothing. One pass over the colons. */
+static __attribute__((noinline)) void xpath_steps(struct xxe_scan *x)
+{
+	const char *s = x->s;
+	size_t n = x->n;
+	/* find() sifts sixteen bytes at a time: the colons of prefixed XML
+	 * names (soap:Body) cost nothing one by one */
+	for (size_t p = find(x, 0, "::"); p + 2 < n; p = find(x, p + 1, "::")) {
+		size_t b = p;
+		while (b > 0 && p - b < 18 &&
+		       (ch_is_alpha((unsigned char)s[b - 1]) || s[b - 1] == '-'))
+			b--;
+		if (b == p || (b > 0 && (name_char((unsigned char)s[b - 1]) || s[b - 1] == ':')))
+			continue;
+		int axis = -1;
+		for (size_t k = 0; k < sizeof(xpath_axes) / sizeof(xpath_axes[0]) && axis < 0; k++)
+			if (xpath_axes[k].len == p - b &&
+			    memcmp(s + b, xpath_axes[k].name, p - b) == 0)
+				axis = (int)k;
+		if (axis < 0)
+			continue;
+		size_t t = skip_space(x, p + 2);
+		if (t >= n)
+			break;
+		/* a name test right after the axis ("the child:: axis" is prose) */
+		int name_test =
+		    t == p + 2 && (s[t] == '*' || ch_is_alpha((unsigned char)s[t]) || s[t] == '_');
+		size_t lead = b;
+		while (lead > 0 && (s[lead - 1] == ' ' || s[lead - 1] == '\t'))
+			lead--;
+		int in_path =
+		    lead > 0 && (s[lead - 1] == '/' || s[lead - 1] == '[' || s[lead - 1] == '|');
+		int code_word = xpath_axes[axis].code_word;
+		if (code_word ? in_path && (name_test || xpath_node_type(x, t))
+		              : xpath_node_type(x, t) || (name_test && in_path) ||
+		                    (name_test &&
+		                     memchr(xpath_axes[axis].name, '-', xpath_axes[axis].len))) {
+			note(x, XXE_XPATH, b, t);
+			return;
+		}
+	}
+}
+
+/* Fills *hit with the scan's strongest finding; 0 when there is none. */
+static int xxe_report(const struct xxe_scan *x, struct pol_hit *hit)
+{
+	if (x->best == XXE_NONE)
+		return 0;
+	hit->rule = xxe_rules[x->best].rule;
+	hit->category = POL_CAT_XXE;
+	hit->severity = xxe_rules[x->best].sev;
+	hit->confidence = xxe_rules[x->best].conf;
+	hit->off = (uint32_t)x->off;
+	hit->len = (uint32_t)(x->end - x->off);
+	return 1;
+}
+
+/* Text without markup: only an XPath step can be found in it. Kept out of
+ * line, so that the detector's entry stays a few instructions. */
+static __attribute__((noinline)) int xpath_only(const char *s, size_t n, struct pol_hit *hit)
+{
+	struct xxe_scan x = {s, n, XXE_NONE, 0, 0, 0, 0, 0};
+	xpath_steps(&x);
+	return xxe_report(&x, hit);
+}
+
 int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
+	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL | POL_CH_COLON)))
+		return 0; /* no markup, plain or encoded, and no XPath step */
+	/* a step needs its "::" and a call's '(' or a predicate's '[' (the
+	 * colon is there when no markup is) */
 	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL)))
-		return 0; /* no markup, plain or encoded */
+		return (ctx->chars & (POL_CH_PAREN | POL_CH_BRACKET)) ? xpath_only(s, n, hit) : 0;
 	struct xxe_scan x = {s, n, XXE_NONE, 0, 0, 0, 0, 0};
+	if ((ctx->chars & POL_CH_COLON) && (ctx->chars & (POL_CH_PAREN | POL_CH_BRACKET)))
+		xpath_steps(&x);
 	if (ctx->chars & POL_CH_LT)
 		scan_markup(&x, ctx->chars);
 	if ((ctx->chars & POL_CH_PLUS) && x.best < XXE_EXTERNAL)
@@ -764,13 +878,5 @@ int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct po
 	if ((ctx->chars & POL_CH_CTRL) && x.best < XXE_EXTERNAL &&
 	    (lane = utf16_lane((const unsigned char *)s, n, &start)) >= 0)
 		scan_utf16(&x, lane, start);
-	if (x.best == XXE_NONE)
-		return 0;
-	hit->rule = xxe_rules[x.best].rule;
-	hit->category = POL_CAT_XXE;
-	hit->severity = xxe_rules[x.best].sev;
-	hit->confidence = xxe_rules[x.best].conf;
-	hit->off = (uint32_t)x.off;
-	hit->len = (uint32_t)(x.end - x.off);
-	return 1;
+	return xxe_report(&x, hit);
 }
