@@ -80,14 +80,37 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 		*p = q;
 		return v < 0x80 ? (int)v : XR_OTHER;
 	}
+	/* letters, lower-cased; 0 for the rest */
+	static const unsigned char letter[256] = {
+#define XR_L(c) [c] = c, [c - 32] = c
+	    XR_L('a'), XR_L('b'), XR_L('c'), XR_L('d'), XR_L('e'), XR_L('f'), XR_L('g'),
+	    XR_L('h'), XR_L('i'), XR_L('j'), XR_L('k'), XR_L('l'), XR_L('m'), XR_L('n'),
+	    XR_L('o'), XR_L('p'), XR_L('q'), XR_L('r'), XR_L('s'), XR_L('t'), XR_L('u'),
+	    XR_L('v'), XR_L('w'), XR_L('x'), XR_L('y'), XR_L('z'),
+#undef XR_L
+	};
 	char name[8];
 	size_t k = 0;
-	while (q < n && k < sizeof(name) - 1 && ch_is_alpha(s[q]))
-		name[k++] = (char)ch_lower(s[q++]);
+	while (q < n && k < sizeof(name) - 1 && letter[s[q]])
+		name[k++] = (char)letter[s[q++]];
 	name[k] = '\0';
-	for (size_t i = 0; k && i < sizeof(xr_names) / sizeof(xr_names[0]); i++) {
-		if (xr_names[i].name[0] != name[0] || xr_names[i].name[1] != name[1] ||
-		    strcmp(name, xr_names[i].name) != 0)
+	if (k < 2)
+		return -1; /* every name is two letters or more */
+	/* xr_names is in alphabetical order: the names that begin with
+	 * name's letter, from the first of them */
+	static const unsigned char first[26] = {
+	    ['a' - 'a'] = 0 + 1,  ['b' - 'a'] = 2 + 1,  ['c' - 'a'] = 3 + 1,  ['e' - 'a'] = 5 + 1,
+	    ['g' - 'a'] = 7 + 1,  ['l' - 'a'] = 9 + 1,  ['n' - 'a'] = 13 + 1, ['p' - 'a'] = 16 + 1,
+	    ['q' - 'a'] = 18 + 1, ['r' - 'a'] = 19 + 1, ['s' - 'a'] = 22 + 1, ['t' - 'a'] = 24 + 1,
+	};
+	size_t from = first[name[0] - 'a'];
+	for (size_t i = from ? from - 1 : sizeof(xr_names) / sizeof(xr_names[0]);
+	     i < sizeof(xr_names) / sizeof(xr_names[0]) && xr_names[i].name[0] == name[0]; i++) {
+		const char *nm = xr_names[i].name;
+		size_t j = 1;
+		while (name[j] && name[j] == nm[j])
+			j++;
+		if (name[j] != nm[j])
 			continue;
 		if (q < n && s[q] == ';')
 			q++;
