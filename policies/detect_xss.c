@@ -97,6 +97,14 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* Bytes that a reader returns as themselves and that nothing reading a
+ * tag or a value treats apart from other letters: letters but t (url(java
+ * script, @import end in it), digits, '-', '_', '.'. */
+static const unsigned char xs_quiet[256] = {
+    ['a' ... 's'] = 1, ['u' ... 'z'] = 1, ['A' ... 'S'] = 1, ['U' ... 'Z'] = 1,
+    ['0' ... '9'] = 1, ['-'] = 1,         ['_'] = 1,         ['.'] = 1,
+};
+
 /* letters, digits, _ $ and '.' */
 static const unsigned char xs_ident[256] = {
     ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['_'] = 1, ['$'] = 1, ['.'] = 1,
@@ -450,6 +458,26 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 	for (;;) {
 		size_t before = r->pos;
 		vend = before;
+		if (!r->u7on && before < r->n && xs_quiet[r->s[before]] && !win.esc &&
+		    !win.comment && !win.text) {
+			/* what the general case below, win_push() and url_push()
+			 * do with such a byte, nothing else */
+			c = r->s[r->pos++];
+			r->from_u7 = 0;
+			char lc = (char)ch_lower(c);
+			win.esc_pending_bs = 0;
+			win.prev_slash = 0;
+			win.w[win.len % sizeof(win.w)] = lc;
+			win.len++;
+			if (url.len < sizeof(url.u))
+				url.u[url.len++] = lc;
+			nonblank++;
+			if (c == '-' || c == '.')
+				plain = 0;
+			if (small_len < sizeof(small) - 1)
+				small[small_len++] = lc;
+			continue;
+		}
 		c = xr_peek(r, 1);
 		if (c == XR_EOF)
 			break;
@@ -650,6 +678,13 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 			if (!junk && !ch_is_alpha(c) && len < sizeof(attr) &&
 			    is_handler_name(attr, len - 1))
 				junk = 1;
+			/* letters read as themselves: kept, nothing else */
+			while (!r->u7on && r->pos < r->n && ch_is_alpha(r->s[r->pos])) {
+				if (len < sizeof(attr) - 1)
+					attr[len++] = (char)ch_lower(r->s[r->pos]);
+				r->pos++;
+				r->from_u7 = 0;
+			}
 			c = xr_peek(r, 0);
 		} while (c != XR_EOF && !is_space(c) && (c != '/' || junk) && c != '>' &&
 		         c != '=' && c != '<');
@@ -951,6 +986,22 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 		 * name is dropped, as a filter that decodes and strips them does */
 		while (c != XR_EOF && (!is_space(c) || ref_control(&r, c)) && c != '/' &&
 		       c != '>' && c != '<') {
+			/* bytes read as themselves, kept as the loop's general
+			 * case keeps them */
+			while (!r.u7on && r.pos < n &&
+			       (xs_quiet[r.s[r.pos]] || r.s[r.pos] == 't' || r.s[r.pos] == 'T' ||
+			        r.s[r.pos] == ':')) {
+				if (tag.name_len < sizeof(tag.name) - 1)
+					tag.name[tag.name_len++] = (char)ch_lower(r.s[r.pos]);
+				else
+					tag.name_len = sizeof(tag.name);
+				r.pos++;
+				r.from_u7 = 0;
+			}
+			c = xr_peek(&r, 0);
+			if (c == XR_EOF || (is_space(c) && !ref_control(&r, c)) || c == '/' ||
+			    c == '>' || c == '<')
+				break;
 			if (ref_control(&r, c))
 				c = 0;
 			xr_get(&r, 0);
@@ -1365,6 +1416,48 @@ static int member_second(const char *name)
 	}
 }
 
+/* Letters, digits, '_' and '$': a byte after which no name starts. */
+static const unsigned char member_word[256] = {
+    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['_'] = 1, ['$'] = 1,
+};
+
+/* Lanes of v in [lo, lo + len). */
+static inline pol_m16 v16_range(pol_v16 v, uint8_t lo, uint8_t len)
+{
+	return (pol_m16)((pol_v16)(v - v16_splat(lo)) < v16_splat(len));
+}
+
+/* The first i' >= i where a name scan_js_member() reads may start: a byte
+ * member_first marks, at the start or after one member_word does not
+ * (n when there is none). Sixteen bytes at a time, each against the one
+ * before it. */
+static size_t member_start(const unsigned char *p, size_t n, size_t i)
+{
+	if (i == 0) {
+		if (n && member_first[p[0]])
+			return 0;
+		i = 1;
+	}
+	while (n - i >= 16 && i <= n) {
+		pol_v16 v = v16_load(p + i), w = v16_load(p + i - 1);
+		pol_m16 first = (pol_m16)(v == v16_splat('t')) | (pol_m16)(v == v16_splat('s')) |
+		                (pol_m16)(v == v16_splat('w')) | (pol_m16)(v == v16_splat('p')) |
+		                (pol_m16)(v == v16_splat('f')) | (pol_m16)(v == v16_splat('g')) |
+		                (pol_m16)(v == v16_splat('d')) | (pol_m16)(v == v16_splat('c')) |
+		                (pol_m16)(v == v16_splat('o'));
+		pol_m16 word = v16_range(w | v16_splat(0x20), 'a', 26) | v16_range(w, '0', 10) |
+		               (pol_m16)(w == v16_splat('_')) | (pol_m16)(w == v16_splat('$'));
+		unsigned bits = v16_bits(first & ~word);
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+	for (; i < n; i++)
+		if (member_first[p[i]] && !member_word[p[i - 1]])
+			return i;
+	return n;
+}
+
 static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 {
 	static const char *const globals[] = {
@@ -1381,7 +1474,9 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 	    "opener",
 	};
 	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n; i++) {
+	/* only where member_start() stops can the loop below get past its
+	 * first test (and its skip of words member_first does not start) */
+	for (size_t i = 0; (i = member_start(p, n, i)) < n; i++) {
 		int dotted = i > 0 && p[i - 1] == '.';
 		if (!ch_is_alpha(p[i]) || (i > 0 && ident_char(p[i - 1]) && !dotted))
 			continue;
@@ -1393,6 +1488,11 @@ static int scan_js_member(const char *s, size_t n, struct xs_found *f)
 				i++;
 			continue;
 		}
+		/* member_second() reads the second letter: a name whose second
+		 * byte is not the one it wants is neither a window nor a global */
+		char two[3] = {(char)p[i], i + 1 < n ? (char)p[i + 1] : '\0', '\0'};
+		if (!member_second(two))
+			continue;
 		char name[24];
 		size_t b = i, len = 0;
 		while (i < n && ident_char(p[i]) && p[i] != '.' && len < sizeof(name) - 1)
