@@ -21,6 +21,7 @@
 /* Findings from strongest to weakest; the detector reports the strongest. */
 enum xxe_kind {
 	XXE_NONE,
+	XXE_ENTITY_PROBE, /* a value that is one entity reference: a level-3 probe */
 	XXE_ENTITY_DECL,  /* internal entity declared: a probe */
 	XXE_DTD_ENTITY,   /* the same, in a DOCTYPE's internal subset */
 	XXE_UNDECLARED,   /* &name; no DTD declares, in an XML document's text */
@@ -43,6 +44,7 @@ static const struct {
 	uint8_t conf;
 } xxe_rules[] = {
     [XXE_NONE] = {NULL, POL_SEV_INFO, 0},
+    [XXE_ENTITY_PROBE] = {"xxe.entity_probe", POL_SEV_CRITICAL, 20},
     [XXE_ENTITY_DECL] = {"xxe.entity_declaration", POL_SEV_MEDIUM, 65},
     [XXE_DTD_ENTITY] = {"xxe.dtd_entity_declaration", POL_SEV_HIGH, 70},
     [XXE_UNDECLARED] = {"xxe.undeclared_entity", POL_SEV_HIGH, 65},
@@ -849,23 +851,52 @@ static int xxe_report(const struct xxe_scan *x, struct pol_hit *hit)
 	return 1;
 }
 
-/* Text without markup: only an XPath step can be found in it. Kept out of
- * line, so that the detector's entry stays a few instructions. */
-static __attribute__((noinline)) int xpath_only(const char *s, size_t n, struct pol_hit *hit)
+/* A value that is one entity reference and nothing else ("&foo;",
+ * "%foo;"): outside a document it expands nothing, but it is how a probe
+ * asks whether a parser will resolve a declared entity, and where a value
+ * is pasted into an XML template, it is that. HTML's names and XML's five
+ * are text; a level-3 signal (15-29): suspicious, and it could be innocent. */
+static void entity_probe(struct xxe_scan *x)
+{
+	size_t i = skip_space(x, 0), e = x->n;
+	while (e > i && is_space((unsigned char)x->s[e - 1]))
+		e--;
+	if (e - i < 3 || (x->s[i] != '&' && x->s[i] != '%') || x->s[e - 1] != ';')
+		return;
+	size_t b = i + 1;
+	if (!ch_is_alpha((unsigned char)x->s[b]) && x->s[b] != '_')
+		return;
+	if (skip_name(x, b) != e - 1)
+		return;
+	if (x->s[i] == '&' && (predefined(x->s + b, e - 1 - b) || html_ref(x->s, b, e - 1)))
+		return;
+	note(x, XXE_ENTITY_PROBE, i, e);
+}
+
+/* Text without markup: only an XPath step or a lone entity reference can
+ * be found in it. Kept out of line, so that the detector's entry stays a
+ * few instructions. */
+static __attribute__((noinline)) int no_markup(const char *s, size_t n, uint32_t chars,
+                                               struct pol_hit *hit)
 {
 	struct xxe_scan x = {s, n, XXE_NONE, 0, 0, 0, 0, 0};
-	xpath_steps(&x);
+	if ((chars & POL_CH_COLON) && (chars & (POL_CH_PAREN | POL_CH_BRACKET)))
+		xpath_steps(&x);
+	if (x.best == XXE_NONE && (chars & POL_CH_SEMI) && (chars & (POL_CH_AMP | POL_CH_PERCENT)))
+		entity_probe(&x);
 	return xxe_report(&x, hit);
 }
 
 int pol_detect_xxe(const char *s, size_t n, const struct pol_ctx *ctx, struct pol_hit *hit)
 {
-	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL | POL_CH_COLON)))
-		return 0; /* no markup, plain or encoded, and no XPath step */
-	/* a step needs its "::" and a call's '(' or a predicate's '[' (the
-	 * colon is there when no markup is) */
+	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL | POL_CH_COLON | POL_CH_SEMI)))
+		return 0; /* no markup, plain or encoded, no XPath step, no reference */
+	/* a step needs its "::" and a call's '(' or a predicate's '[', a
+	 * reference its '&' or '%' */
 	if (!(ctx->chars & (POL_CH_LT | POL_CH_PLUS | POL_CH_CTRL)))
-		return (ctx->chars & (POL_CH_PAREN | POL_CH_BRACKET)) ? xpath_only(s, n, hit) : 0;
+		return (ctx->chars & (POL_CH_PAREN | POL_CH_BRACKET | POL_CH_AMP | POL_CH_PERCENT))
+		           ? no_markup(s, n, ctx->chars, hit)
+		           : 0;
 	struct xxe_scan x = {s, n, XXE_NONE, 0, 0, 0, 0, 0};
 	if ((ctx->chars & POL_CH_COLON) && (ctx->chars & (POL_CH_PAREN | POL_CH_BRACKET)))
 		xpath_steps(&x);
