@@ -20,6 +20,10 @@
  * (information_schema, xp_cmdshell), and an input opening with a backquote
  * is read once more as the end of a backquoted name, with one rule.
  *
+ * All of these are level-1 findings. When none fires, a short input that is
+ * nothing but a fragment of SQL (substr(, <>, order by, /3 or, ':35) is a
+ * weak signal of paranoia level 2 or 3 ("Weak signals" below).
+ *
  * English stays clean because the rules want shapes English does not make:
  * SQL never puts two plain words side by side in an expression, and a
  * select list is followed by from, a comma or the end, not by more words.
