@@ -80,6 +80,20 @@ static int xr_entity(const unsigned char *s, size_t n, size_t *p)
 		*p = q;
 		return v < 0x80 ? (int)v : XR_OTHER;
 	}
+	/* the references XML itself predefines, as the search below finds
+	 * them when written in lower case and closed */
+	if (n - q >= 3 && s[q + 2] == ';' && s[q + 1] == 't' && (s[q] == 'l' || s[q] == 'g')) {
+		*p = q + 3;
+		return s[q] == 'l' ? '<' : '>';
+	}
+	if (n - q >= 4 && memcmp(s + q, "amp;", 4) == 0) {
+		*p = q + 4;
+		return '&';
+	}
+	if (n - q >= 5 && (memcmp(s + q, "apos;", 5) == 0 || memcmp(s + q, "quot;", 5) == 0)) {
+		*p = q + 5;
+		return s[q] == 'a' ? '\'' : '"';
+	}
 	/* letters, lower-cased; 0 for the rest */
 	static const unsigned char letter[256] = {
 #define XR_L(c) [c] = c, [c - 32] = c
