@@ -864,9 +864,30 @@ static int ref_control(const struct xr *r, int c)
  * reading has exceptions, are read. */
 static size_t judged_tag_end(const struct xr *r, size_t off)
 {
-	static const unsigned char bad[256] = {
-	    ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1, ['`'] = 1, ['<'] = 1, [0] = 1,
+	/* JB_BAD: a byte that ends the test (see above); the others end a
+	 * tag's name (JB_NAME), an attribute's (JB_ATTR) or an unquoted
+	 * value (JB_UNQ), with JB_BAD */
+	enum { JB_BAD = 1, JB_NAME = 2, JB_ATTR = 4, JB_UNQ = 8, JB_ALL = 15 };
+#define JB_SP JB_NAME | JB_ATTR | JB_UNQ
+	static const unsigned char cls[256] = {
+	    ['&'] = JB_ALL,
+	    ['+'] = JB_ALL,
+	    ['%'] = JB_ALL,
+	    ['\\'] = JB_ALL,
+	    [0xef] = JB_ALL,
+	    ['`'] = JB_ALL,
+	    ['<'] = JB_ALL,
+	    [0] = JB_ALL,
+	    [' '] = JB_SP,
+	    ['\t'] = JB_SP,
+	    ['\n'] = JB_SP,
+	    ['\r'] = JB_SP,
+	    ['\f'] = JB_SP,
+	    ['/'] = JB_NAME | JB_ATTR,
+	    ['>'] = JB_NAME | JB_ATTR | JB_UNQ,
+	    ['='] = JB_ATTR,
 	};
+#undef JB_SP
 	const unsigned char *s = r->s;
 	size_t n = r->n, i = off + 1;
 	if (i < n && s[i] == '/')
@@ -877,12 +898,12 @@ static size_t judged_tag_end(const struct xr *r, size_t off)
 	    ch_is_alpha(s[i + 2]))
 		return 0; /* "</on...": the other pass may have read it in a tag */
 	size_t k = i;
-	while (k < n && !bad[s[k]] && !is_space(s[k]) && s[k] != '/' && s[k] != '>')
+	while (k < n && !(cls[s[k]] & (JB_BAD | JB_NAME)))
 		k++;
 	if ((k - i == 4 && strncasecmp((const char *)s + i, "math", 4) == 0) ||
 	    (k - i == 5 && strncasecmp((const char *)s + i, "style", 5) == 0))
 		return 0;
-	for (i = k; i < n && !bad[s[i]];) {
+	for (i = k; i < n && !(cls[s[i]] & JB_BAD);) {
 		unsigned char c = s[i];
 		if (is_space(c) || c == '/' || c == '"' || c == '\'') {
 			i++;
@@ -894,8 +915,7 @@ static size_t judged_tag_end(const struct xr *r, size_t off)
 		 * '/', '>' or '=' */
 		if ((c | 0x20) == 'o' && i + 1 < n && (s[i + 1] | 0x20) == 'n')
 			return 0;
-		for (i++; i < n && !bad[s[i]] && !is_space(s[i]) && s[i] != '/' && s[i] != '>' &&
-		          s[i] != '=';)
+		for (i++; i < n && !(cls[s[i]] & (JB_BAD | JB_ATTR));)
 			i++;
 		while (i < n && is_space(s[i]))
 			i++;
@@ -905,12 +925,12 @@ static size_t judged_tag_end(const struct xr *r, size_t off)
 			i++;
 		if (i < n && (s[i] == '"' || s[i] == '\'')) {
 			unsigned char q = s[i++];
-			while (i < n && !bad[s[i]] && s[i] != q)
+			while (i < n && !(cls[s[i]] & JB_BAD) && s[i] != q)
 				i++;
 			if (i < n && s[i] == q)
 				i++;
 		} else {
-			while (i < n && !bad[s[i]] && !is_space(s[i]) && s[i] != '>')
+			while (i < n && !(cls[s[i]] & (JB_BAD | JB_UNQ)))
 				i++;
 		}
 	}
@@ -988,9 +1008,11 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 		       c != '>' && c != '<') {
 			/* bytes read as themselves, kept as the loop's general
 			 * case keeps them */
-			while (!r.u7on && r.pos < n &&
-			       (xs_quiet[r.s[r.pos]] || r.s[r.pos] == 't' || r.s[r.pos] == 'T' ||
-			        r.s[r.pos] == ':')) {
+			static const unsigned char name_quiet[256] = {
+			    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['-'] = 1,
+			    ['_'] = 1,         ['.'] = 1,         [':'] = 1,
+			};
+			while (!r.u7on && r.pos < n && name_quiet[r.s[r.pos]]) {
 				if (tag.name_len < sizeof(tag.name) - 1)
 					tag.name[tag.name_len++] = (char)ch_lower(r.s[r.pos]);
 				else
