@@ -2057,6 +2057,36 @@ static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	return 0;
 }
 
+/* The bit of decoded_mask() that a character a reader returned sets. */
+static uint32_t decoded_bit(int c)
+{
+	switch (c) {
+	case '<':
+		return POL_CH_LT;
+	case '=':
+		return POL_CH_EQUALS;
+	case '"':
+		return POL_CH_DQUOTE;
+	case '\'':
+		return POL_CH_SQUOTE;
+	case '`':
+		return POL_CH_BACKTICK;
+	case ';':
+		return POL_CH_SEMI;
+	case '(':
+	case ')':
+		return POL_CH_PAREN;
+	case '}':
+		return POL_CH_RBRACE;
+	case '|':
+		return POL_CH_PIPE;
+	case '?':
+		return POL_CH_QMARK;
+	default:
+		return is_space(c) ? POL_CH_SPACE : 0;
+	}
+}
+
 /* The POL_CH_* bits the context scans test, of the text as a reader in
  * `mode` decodes it (every blank counts as POL_CH_SPACE, as is_space has
  * it). One cheap pass that spares the decoding pass the scans whose
@@ -2089,42 +2119,65 @@ static uint32_t decoded_mask(const char *s, size_t n, int mode)
 		}
 		if ((c = xr_get(&r, 1)) == XR_EOF)
 			break;
-		switch (c) {
-		case '<':
-			m |= POL_CH_LT;
-			break;
-		case '=':
-			m |= POL_CH_EQUALS;
-			break;
-		case '"':
-			m |= POL_CH_DQUOTE;
-			break;
-		case '\'':
-			m |= POL_CH_SQUOTE;
-			break;
-		case '`':
-			m |= POL_CH_BACKTICK;
-			break;
-		case ';':
+		m |= decoded_bit(c);
+	}
+	return m;
+}
+
+/* Whether a reader over s that decodes reads it as one that decodes
+ * references in values only does, for the characters it returns in
+ * values (xr_get(r, 1)): what decoding adds is +, %, \ and the lead byte
+ * of fullwidth forms (none here), and a reference that decodes to '&'
+ * and is followed by one more (&amp;lt;), looked for at every '&'. */
+static int decodes_as_values(const char *s, size_t n, uint32_t chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if ((chars & (POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH)) ||
+	    ((chars & POL_CH_HIGH) && memchr(s, 0xef, n)))
+		return 0;
+	for (const unsigned char *a = memchr(p, '&', n); a;
+	     a = memchr(a + 1, '&', n - (size_t)(a + 1 - p))) {
+		size_t q = (size_t)(a - p);
+		if (xr_entity(p, n, &q) != '&')
+			continue;
+		q--; /* as xr_get_slow reads "&amp;tab;" */
+		if (xr_entity(p, n, &q) >= 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* decoded_mask() of s for a reader that decodes, when
+ * decodes_as_values() says it reads s as raw bytes and references: the
+ * bits of the bytes no reference takes (chars has them, but for ';'
+ * which references end with, and blanks, which it counts in three
+ * classes), and those of what the references decode to. */
+static uint32_t values_mask(const char *s, size_t n, uint32_t chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t m =
+	    chars & (POL_CH_LT | POL_CH_EQUALS | POL_CH_DQUOTE | POL_CH_SQUOTE | POL_CH_BACKTICK |
+	             POL_CH_PAREN | POL_CH_RBRACE | POL_CH_PIPE | POL_CH_QMARK);
+	if ((chars & (POL_CH_SPACE | POL_CH_NEWLINE)) ||
+	    ((chars & POL_CH_CTRL) && memchr(s, '\f', n)))
+		m |= POL_CH_SPACE;
+	size_t semis = 0; /* the ';' references take */
+	for (const unsigned char *a = memchr(p, '&', n); a;
+	     a = memchr(a + 1, '&', n - (size_t)(a + 1 - p))) {
+		size_t q = (size_t)(a - p);
+		int c = xr_entity(p, n, &q);
+		if (c < 0)
+			continue; /* read as '&', then the bytes after it */
+		semis += p[q - 1] == ';';
+		m |= decoded_bit(c);
+	}
+	if (chars & POL_CH_SEMI) {
+		size_t all = 0;
+		for (const unsigned char *a = memchr(p, ';', n); a && all <= semis;
+		     a = memchr(a + 1, ';', n - (size_t)(a + 1 - p)))
+			all++;
+		if (all > semis)
 			m |= POL_CH_SEMI;
-			break;
-		case '(':
-		case ')':
-			m |= POL_CH_PAREN;
-			break;
-		case '}':
-			m |= POL_CH_RBRACE;
-			break;
-		case '|':
-			m |= POL_CH_PIPE;
-			break;
-		case '?':
-			m |= POL_CH_QMARK;
-			break;
-		default:
-			if (is_space(c))
-				m |= POL_CH_SPACE;
-		}
 	}
 	return m;
 }
@@ -2133,12 +2186,23 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 {
 	int refs = (chars &
 	            (POL_CH_AMP | POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH | POL_CH_HIGH)) != 0;
+	/* the break-out scans below read values only (xr_get(r, 1)): when
+	 * decoding changes none of those characters, the decoding pass's
+	 * run of a scan the pass as is ran (and found nothing) would read the
+	 * same and find nothing again. Bit k: the scan of quote k (' " `);
+	 * bit 3: scan_js_statement. */
+	unsigned ran = 0;
 	for (int decode = 0; decode <= refs; decode++) {
+		int same = decode && decodes_as_values(s, n, chars);
+		if (!same)
+			ran = 0;
 		int mode =
 		    decode && (chars & POL_CH_PERCENT) && (chars & POL_CH_PLUS) ? XR_FORM : decode;
 		/* decoding can produce any character: the decoding pass gates
 		 * its scans on what the decoded text holds */
-		uint32_t m = decode ? decoded_mask(s, n, mode) : chars;
+		uint32_t m = !decode ? chars
+		             : same  ? values_mask(s, n, chars)
+		                     : decoded_mask(s, n, mode);
 		/* the pass as is ran when the input holds a '<' (and found
 		 * nothing, or this one would not run) */
 		if ((m & POL_CH_LT) && scan_markup(s, n, mode, decode && (chars & POL_CH_LT), f))
@@ -2155,16 +2219,23 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 		/* the decoded mask is exact: a string break-out needs only its
 		 * quote (document.cookie is read without a call) */
 		if (decode || (m & (POL_CH_PAREN | POL_CH_BACKTICK | POL_CH_EQUALS))) {
-			if ((m & POL_CH_SQUOTE) && scan_js_breakout(s, n, '\'', mode, f))
-				return 1;
-			if ((m & POL_CH_DQUOTE) && scan_js_breakout(s, n, '"', mode, f))
-				return 1;
-			if ((m & POL_CH_BACKTICK) && scan_js_breakout(s, n, '`', mode, f))
-				return 1;
+			static const char quotes[3] = {'\'', '"', '`'};
+			static const uint32_t quote_bits[3] = {POL_CH_SQUOTE, POL_CH_DQUOTE,
+			                                       POL_CH_BACKTICK};
+			for (unsigned k = 0; k < 3; k++) {
+				if (!(m & quote_bits[k]) || (ran & 1u << k))
+					continue;
+				if (scan_js_breakout(s, n, quotes[k], mode, f))
+					return 1;
+				ran |= 1u << k;
+			}
 			if ((!decode || (m & (POL_CH_SEMI | POL_CH_PAREN | POL_CH_RBRACE |
 			                      POL_CH_PIPE | POL_CH_QMARK | POL_CH_EQUALS))) &&
-			    scan_js_statement(s, n, mode, f))
-				return 1;
+			    !(ran & 8)) {
+				if (scan_js_statement(s, n, mode, f))
+					return 1;
+				ran |= 8;
+			}
 		}
 	}
 	if (scan_whole(s, n, chars, f))
