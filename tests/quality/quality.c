@@ -64,18 +64,19 @@ static const struct {
 	double min_pct;          /* detection, any detector */
 	double min_pct_at_level; /* the same, each CRS test at its rule's level */
 } det_floor[] = {
-    /* measured with the detectors on main (2026-12-06, session 4: sqli
-     * 91.3, xss 95.6, cmdi 95.4, path_traversal 98.0, ssrf 56.4 of 55
-     * cases, nosqli 97.8, xxe 88.7 of 115, deserialization 99.1,
-     * code_injection 99.8), minus about one point (a case or two for ssrf and
-     * xxe, whose lists are short); raise them as detectors improve */
-    {POL_CAT_SQLI, 90.3, 90.3},
+    /* measured on main (2026-12-06, session 5), at paranoia 1 / at level:
+     * sqli 91.3 / 96.3, xss 95.6, cmdi 95.4, path_traversal 98.0, ssrf
+     * 74.5 / 96.4 of 55 cases, nosqli 97.8, xxe 90.4 of 115,
+     * deserialization 99.1, code_injection 99.8; minus about one point (a
+     * case or two for ssrf and xxe, whose lists are short); raise them as
+     * detectors improve */
+    {POL_CAT_SQLI, 90.3, 95.3},
     {POL_CAT_XSS, 94.6, 94.6},
     {POL_CAT_CMDI, 94.4, 94.4},
     {POL_CAT_PATH_TRAVERSAL, 97, 97},
-    {POL_CAT_SSRF, 52, 52},
+    {POL_CAT_SSRF, 72, 94},
     {POL_CAT_NOSQLI, 95, 95},
-    {POL_CAT_XXE, 87, 87},
+    {POL_CAT_XXE, 89.5, 89.5},
     {POL_CAT_DESERIALIZATION, 98, 98},
     {POL_CAT_CODE_INJECTION, 98.8, 98.8},
 };
