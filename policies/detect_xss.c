@@ -1449,34 +1449,40 @@ static inline pol_m16 v16_range(pol_v16 v, uint8_t lo, uint8_t len)
 	return (pol_m16)((pol_v16)(v - v16_splat(lo)) < v16_splat(len));
 }
 
-/* The first i' >= i where a name scan_js_member() reads may start: a byte
- * member_first marks, at the start or after one member_word does not
- * (n when there is none). Sixteen bytes at a time, each against the one
- * before it. */
+/* The first i' >= i where a name scan_js_member() reads may start (n
+ * when there is none): a byte after one member_word does not mark (or
+ * at the start) whose byte and the next pass member_second(). Sixteen
+ * bytes at a time, each against the byte before and the byte after it. */
 static size_t member_start(const unsigned char *p, size_t n, size_t i)
 {
 	if (i == 0) {
-		if (n && member_first[p[0]])
+		char two[3] = {n ? (char)p[0] : '\0', n > 1 ? (char)p[1] : '\0', '\0'};
+		if (n && member_second(two))
 			return 0;
 		i = 1;
 	}
-	while (n - i >= 16 && i <= n) {
-		pol_v16 v = v16_load(p + i), w = v16_load(p + i - 1);
-		pol_m16 first = (pol_m16)(v == v16_splat('t')) | (pol_m16)(v == v16_splat('s')) |
-		                (pol_m16)(v == v16_splat('w')) | (pol_m16)(v == v16_splat('p')) |
-		                (pol_m16)(v == v16_splat('f')) | (pol_m16)(v == v16_splat('g')) |
-		                (pol_m16)(v == v16_splat('d')) | (pol_m16)(v == v16_splat('c')) |
-		                (pol_m16)(v == v16_splat('o'));
+#define EQ(v, c) ((pol_m16)((v) == v16_splat(c)))
+	while (i <= n && n - i >= 17) {
+		pol_v16 v = v16_load(p + i), w = v16_load(p + i - 1), x = v16_load(p + i + 1);
+		pol_m16 pair = (EQ(v, 't') & (EQ(x, 'o') | EQ(x, 'h'))) |
+		               (EQ(v, 'd') & (EQ(x, 'o') | EQ(x, 'e'))) |
+		               (EQ(v, 's') & EQ(x, 'e')) | (EQ(v, 'w') & EQ(x, 'i')) |
+		               (EQ(v, 'p') & EQ(x, 'a')) | (EQ(v, 'f') & EQ(x, 'r')) |
+		               (EQ(v, 'g') & EQ(x, 'l')) | (EQ(v, 'c') & EQ(x, 'o')) |
+		               (EQ(v, 'o') & EQ(x, 'p'));
 		pol_m16 word = v16_range(w | v16_splat(0x20), 'a', 26) | v16_range(w, '0', 10) |
-		               (pol_m16)(w == v16_splat('_')) | (pol_m16)(w == v16_splat('$'));
-		unsigned bits = v16_bits(first & ~word);
+		               EQ(w, '_') | EQ(w, '$');
+		unsigned bits = v16_bits(pair & ~word);
 		if (bits)
 			return i + (size_t)__builtin_ctz(bits);
 		i += 16;
 	}
-	for (; i < n; i++)
-		if (member_first[p[i]] && !member_word[p[i - 1]])
+#undef EQ
+	for (; i < n; i++) {
+		char two[3] = {(char)p[i], i + 1 < n ? (char)p[i + 1] : '\0', '\0'};
+		if (!member_word[p[i - 1]] && member_second(two))
 			return i;
+	}
 	return n;
 }
 
