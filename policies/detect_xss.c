@@ -460,22 +460,29 @@ static int read_value(struct xr *r, const char *attr, size_t attr_len, struct xs
 		vend = before;
 		if (!r->u7on && before < r->n && xs_quiet[r->s[before]] && !win.esc &&
 		    !win.comment && !win.text) {
-			/* what the general case below, win_push() and url_push()
-			 * do with such a byte, nothing else */
-			c = r->s[r->pos++];
-			r->from_u7 = 0;
-			char lc = (char)ch_lower(c);
+			/* a run of such bytes: what the general case below,
+			 * win_push() and url_push() do with each, nothing else */
+			const unsigned char *vs = r->s;
+			size_t e = before, vn = r->n;
+			unsigned wl = win.len, ul = url.len;
+			while (e < vn && xs_quiet[vs[e]]) {
+				unsigned char b = vs[e++];
+				char lc = (char)ch_lower(b);
+				win.w[wl++ % sizeof(win.w)] = lc;
+				if (ul < sizeof(url.u))
+					url.u[ul++] = lc;
+				if (b == '-' || b == '.')
+					plain = 0;
+				if (small_len < sizeof(small) - 1)
+					small[small_len++] = lc;
+			}
+			win.len = wl;
+			url.len = ul;
+			nonblank += e - before;
 			win.esc_pending_bs = 0;
 			win.prev_slash = 0;
-			win.w[win.len % sizeof(win.w)] = lc;
-			win.len++;
-			if (url.len < sizeof(url.u))
-				url.u[url.len++] = lc;
-			nonblank++;
-			if (c == '-' || c == '.')
-				plain = 0;
-			if (small_len < sizeof(small) - 1)
-				small[small_len++] = lc;
+			r->pos = e;
+			r->from_u7 = 0;
 			continue;
 		}
 		c = xr_peek(r, 1);
@@ -679,10 +686,13 @@ static int read_attrs(struct xr *r, struct xs_tag *tag, struct xs_found *f, int 
 			    is_handler_name(attr, len - 1))
 				junk = 1;
 			/* letters read as themselves: kept, nothing else */
-			while (!r->u7on && r->pos < r->n && ch_is_alpha(r->s[r->pos])) {
-				if (len < sizeof(attr) - 1)
-					attr[len++] = (char)ch_lower(r->s[r->pos]);
-				r->pos++;
+			if (!r->u7on && r->pos < r->n && ch_is_alpha(r->s[r->pos])) {
+				const unsigned char *as = r->s;
+				size_t e = r->pos, an = r->n;
+				for (; e < an && ch_is_alpha(as[e]); e++)
+					if (len < sizeof(attr) - 1)
+						attr[len++] = (char)ch_lower(as[e]);
+				r->pos = e;
 				r->from_u7 = 0;
 			}
 			c = xr_peek(r, 0);
@@ -1012,12 +1022,15 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['-'] = 1,
 			    ['_'] = 1,         ['.'] = 1,         [':'] = 1,
 			};
-			while (!r.u7on && r.pos < n && name_quiet[r.s[r.pos]]) {
-				if (tag.name_len < sizeof(tag.name) - 1)
-					tag.name[tag.name_len++] = (char)ch_lower(r.s[r.pos]);
-				else
-					tag.name_len = sizeof(tag.name);
-				r.pos++;
+			if (!r.u7on && r.pos < n && name_quiet[r.s[r.pos]]) {
+				size_t e = r.pos, nl = tag.name_len;
+				for (; e < n && name_quiet[r.s[e]]; e++)
+					if (nl < sizeof(tag.name) - 1)
+						tag.name[nl++] = (char)ch_lower(r.s[e]);
+					else
+						nl = sizeof(tag.name);
+				tag.name_len = nl;
+				r.pos = e;
 				r.from_u7 = 0;
 			}
 			c = xr_peek(&r, 0);
@@ -2130,37 +2143,33 @@ static uint32_t decoded_mask(const char *s, size_t n, int mode)
 	return m;
 }
 
+/* How many bytes of s[0..n) are c, sixteen at a time. */
+static size_t count_byte(const unsigned char *s, size_t n, unsigned char c)
+{
+	size_t k = 0, i = 0;
+	for (; n - i >= 16; i += 16)
+		k += (size_t)__builtin_popcount(
+		    v16_bits((pol_m16)(v16_load(s + i) == v16_splat(c))));
+	for (; i < n; i++)
+		k += s[i] == c;
+	return k;
+}
+
 /* Whether a reader over s that decodes reads it as one that decodes
  * references in values only does, for the characters it returns in
  * values (xr_get(r, 1)): what decoding adds is +, %, \ and the lead byte
  * of fullwidth forms (none here), and a reference that decodes to '&'
- * and is followed by one more (&amp;lt;), looked for at every '&'. */
-static int decodes_as_values(const char *s, size_t n, uint32_t chars)
+ * and is followed by one more (&amp;lt;), looked for at every '&'.
+ * When it does, *mask is decoded_mask() of s for that reader: the bits
+ * of the bytes no reference takes (chars has them, but for ';' which
+ * references end with, and blanks, which it counts in three classes),
+ * and those of what the references decode to. */
+static int decodes_as_values(const char *s, size_t n, uint32_t chars, uint32_t *mask)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	if ((chars & (POL_CH_PLUS | POL_CH_PERCENT | POL_CH_BSLASH)) ||
 	    ((chars & POL_CH_HIGH) && memchr(s, 0xef, n)))
 		return 0;
-	for (const unsigned char *a = memchr(p, '&', n); a;
-	     a = memchr(a + 1, '&', n - (size_t)(a + 1 - p))) {
-		size_t q = (size_t)(a - p);
-		if (xr_entity(p, n, &q) != '&')
-			continue;
-		q--; /* as xr_get_slow reads "&amp;tab;" */
-		if (xr_entity(p, n, &q) >= 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* decoded_mask() of s for a reader that decodes, when
- * decodes_as_values() says it reads s as raw bytes and references: the
- * bits of the bytes no reference takes (chars has them, but for ';'
- * which references end with, and blanks, which it counts in three
- * classes), and those of what the references decode to. */
-static uint32_t values_mask(const char *s, size_t n, uint32_t chars)
-{
-	const unsigned char *p = (const unsigned char *)s;
 	uint32_t m =
 	    chars & (POL_CH_LT | POL_CH_EQUALS | POL_CH_DQUOTE | POL_CH_SQUOTE | POL_CH_BACKTICK |
 	             POL_CH_PAREN | POL_CH_RBRACE | POL_CH_PIPE | POL_CH_QMARK);
@@ -2176,16 +2185,16 @@ static uint32_t values_mask(const char *s, size_t n, uint32_t chars)
 			continue; /* read as '&', then the bytes after it */
 		semis += p[q - 1] == ';';
 		m |= decoded_bit(c);
+		if (c != '&')
+			continue;
+		q--; /* as xr_get_slow reads "&amp;tab;" */
+		if (xr_entity(p, n, &q) >= 0)
+			return 0;
 	}
-	if (chars & POL_CH_SEMI) {
-		size_t all = 0;
-		for (const unsigned char *a = memchr(p, ';', n); a && all <= semis;
-		     a = memchr(a + 1, ';', n - (size_t)(a + 1 - p)))
-			all++;
-		if (all > semis)
-			m |= POL_CH_SEMI;
-	}
-	return m;
+	if ((chars & POL_CH_SEMI) && count_byte(p, n, ';') > semis)
+		m |= POL_CH_SEMI;
+	*mask = m;
+	return 1;
 }
 
 static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
@@ -2198,17 +2207,16 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	 * same and find nothing again. Bit k: the scan of quote k (' " `);
 	 * bit 3: scan_js_statement. */
 	unsigned ran = 0;
+	uint32_t same_mask = 0;
 	for (int decode = 0; decode <= refs; decode++) {
-		int same = decode && decodes_as_values(s, n, chars);
+		int same = decode && decodes_as_values(s, n, chars, &same_mask);
 		if (!same)
 			ran = 0;
 		int mode =
 		    decode && (chars & POL_CH_PERCENT) && (chars & POL_CH_PLUS) ? XR_FORM : decode;
 		/* decoding can produce any character: the decoding pass gates
 		 * its scans on what the decoded text holds */
-		uint32_t m = !decode ? chars
-		             : same  ? values_mask(s, n, chars)
-		                     : decoded_mask(s, n, mode);
+		uint32_t m = !decode ? chars : same ? same_mask : decoded_mask(s, n, mode);
 		/* the pass as is ran when the input holds a '<' (and found
 		 * nothing, or this one would not run) */
 		if ((m & POL_CH_LT) && scan_markup(s, n, mode, decode && (chars & POL_CH_LT), f))
