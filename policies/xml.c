@@ -101,7 +101,7 @@ static int skip_past(struct xml_rd *r, const char *lit, size_t ln)
 }
 
 /* A name at r->i: its length (0: none), r->i past it. */
-static size_t read_name(struct xml_rd *r)
+static inline __attribute__((always_inline)) size_t read_name(struct xml_rd *r)
 {
 	const unsigned char *s = (const unsigned char *)r->s;
 	size_t a = r->i, i = a + 1, n = r->n;
@@ -312,7 +312,7 @@ static inline const char *find_stop(const char *p, const char *e, bool attr)
 /* Copies the run of bytes from r->i up to the next one the value's loop
  * stops at (attr: an attribute value's, else text's); returns that byte
  * (or -1 at the end). The checking run only moves past them. */
-static int copy_run(struct xml_rd *r, bool attr)
+static inline __attribute__((always_inline)) int copy_run(struct xml_rd *r, bool attr)
 {
 	const char *p = r->s + r->i, *e = r->s + r->n;
 	/* most runs in markup are empty: a tag follows a tag */
