@@ -88,12 +88,38 @@ static uint32_t scan_value(struct pol_scan *sc, const char *s, size_t n, uint32_
  * no interpreter whole. */
 #define XML_WHOLE (1u << POL_CAT_XXE | 1u << POL_CAT_XSS | 1u << POL_CAT_DESERIALIZATION)
 
+/* key_where() of the names a document repeats, remembered: the last
+ * eight distinct names, each kept whole. */
+struct xml_names {
+	struct {
+		char name[48];
+		uint8_t len; /* 0: empty */
+		uint32_t where;
+	} e[8];
+	unsigned next; /* the entry a new name takes */
+};
+
 struct xml_ctx {
 	struct pol_scan *sc;
 	uint32_t where;
 	uint32_t skip; /* detectors not to run on the values */
 	uint32_t done; /* detectors that reported on some value */
+	struct xml_names *names;
 };
+
+static uint32_t xml_key_where(struct xml_names *m, const char *k, size_t n)
+{
+	if (n < 3 || n > sizeof(m->e[0].name))
+		return key_where(k, n); /* at once: 0 */
+	for (unsigned i = 0; i < 8; i++)
+		if (m->e[i].len == n && m->e[i].name[n - 1] == k[n - 1] &&
+		    memcmp(m->e[i].name, k, n) == 0)
+			return m->e[i].where;
+	unsigned i = m->next++ & 7;
+	m->e[i].len = (uint8_t)n;
+	memcpy(m->e[i].name, k, n);
+	return m->e[i].where = key_where(k, n);
+}
 
 static int scan_xml_item(void *arg, const struct pol_xml_item *it)
 {
@@ -101,8 +127,8 @@ static int scan_xml_item(void *arg, const struct pol_xml_item *it)
 	struct pol_scan *sc = x->sc;
 	size_t old = pol_path_raw(sc, it->path);
 	/* the attribute's or element's name says what it holds, as a key does */
-	x->done |= scan_value(sc, it->val, it->len, x->where | key_where(it->name, it->name_len),
-	                      x->skip, false);
+	uint32_t kw = xml_key_where(x->names, it->name, it->name_len);
+	x->done |= scan_value(sc, it->val, it->len, x->where | kw, x->skip, false);
 	pol_path_pop(sc, old);
 	return sc->stop;
 }
@@ -119,7 +145,8 @@ static uint32_t scan_xml(struct pol_scan *sc, const char *s, size_t n, uint32_t 
 		pol_scan_limit(sc, POL_CAT_TOO_DEEP, "limit.layers");
 		return pol_scan_input_skip(sc, s, n, where, skip);
 	}
-	struct xml_ctx x = {sc, where & ~POL_IN_BODY, skip, 0};
+	struct xml_names names = {.next = 0};
+	struct xml_ctx x = {sc, where & ~POL_IN_BODY, skip, 0, &names};
 	bool too_deep;
 	sc->layers++;
 	size_t old = pol_path_raw(sc, ">");
