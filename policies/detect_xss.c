@@ -2042,14 +2042,81 @@ static int css_trigger_decoded(const char *s, size_t n)
 	return 0;
 }
 
-/* CSS expression() or a binding where a style value is injected. */
-static int scan_css(const char *s, size_t n, uint32_t chars, struct xs_found *f)
+/* css_trigger_decoded() of s when the decoding reader returns its bytes
+ * as they are but for the references it decodes (decodes_as_values()):
+ * its answer, or -1 when a reference may be one of the characters it
+ * reads back from a ':' or '(' (or is one), which it is left to. That
+ * answer is 1 at any '*' or '\\' read, else whether both its tests held
+ * somewhere; they are made here at each ':' and '(' with the two bytes
+ * before it that are not blank, sixteen bytes searched at a time. */
+static int css_trigger_values(const char *s, size_t n, uint32_t chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (chars & POL_CH_STAR)
+		return 1;
+	int one = 0, two = 0;
+	size_t ref_end = 0; /* the end of the last reference decoded */
+	for (size_t i = 0; i < n; i += 16) {
+		unsigned bits;
+		if (n - i >= 16) {
+			pol_v16 v = v16_load(p + i);
+			bits = v16_bits((pol_m16)(v == v16_splat('&')) |
+			                (pol_m16)(v == v16_splat(':')) |
+			                (pol_m16)(v == v16_splat('(')));
+		} else {
+			bits = 0;
+			for (size_t k = i; k < n; k++)
+				bits |= (unsigned)(p[k] == '&' || p[k] == ':' || p[k] == '(')
+				        << (k - i);
+		}
+		for (; bits; bits &= bits - 1) {
+			size_t at = i + (size_t)__builtin_ctz(bits), q = at;
+			if (p[at] == '&') {
+				/* no reference holds '&', ':' or '(': the search goes on
+				 * past it */
+				int d = xr_entity(p, n, &q);
+				if (d < 0)
+					continue; /* an '&' read as itself */
+				if (d == '\\' || d == '*')
+					return 1;
+				if (d == ':' || d == '(')
+					return -1;
+				ref_end = q;
+				continue;
+			}
+			/* the two bytes before that are not blank (or NUL) */
+			size_t b1 = at, b2;
+			while (b1 > 0 && (is_space(p[b1 - 1]) || p[b1 - 1] == 0))
+				b1--;
+			b2 = b1 ? b1 - 1 : 0;
+			while (b2 > 0 && (is_space(p[b2 - 1]) || p[b2 - 1] == 0))
+				b2--;
+			/* b1 - 1 and b2 - 1 are their places (none when 0) */
+			if ((b2 ? b2 - 1 : b1 ? b1 - 1 : at) < ref_end)
+				return -1;
+			int prev = b1 ? ch_lower(p[b1 - 1]) : 0, q2 = b2 ? ch_lower(p[b2 - 1]) : 0;
+			one |= prev == 't' || prev == 'n' || prev == 'l';
+			two |= css_trigger_pair(q2, prev, p[at]);
+			if (one && two)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* CSS expression() or a binding where a style value is injected; same:
+ * decodes_as_values() holds for s. */
+static int scan_css(const char *s, size_t n, uint32_t chars, int same, struct xs_found *f)
 {
 	/* Read as is (nothing to decode, no comments, no escapes), every
 	 * finding below sits at a ':' or '(' right after such a letter; the
 	 * blanks css_trigger skips are the ones the window drops. */
-	if (!(chars & (XS_DECODERS | POL_CH_STAR)) ? !css_trigger(s, n)
-	                                           : !css_trigger_decoded(s, n))
+	int t = !(chars & (XS_DECODERS | POL_CH_STAR)) ? css_trigger(s, n)
+	        : same                                 ? css_trigger_values(s, n, chars)
+	                                               : -1;
+	if (t < 0)
+		t = css_trigger_decoded(s, n);
+	if (!t)
 		return 0;
 	struct xs_win win = {0};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = 1};
@@ -2208,10 +2275,12 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	 * bit 3: scan_js_statement. */
 	unsigned ran = 0;
 	uint32_t same_mask = 0;
+	int same_all = 0; /* decodes_as_values(), when the decoding pass ran */
 	for (int decode = 0; decode <= refs; decode++) {
 		int same = decode && decodes_as_values(s, n, chars, &same_mask);
 		if (!same)
 			ran = 0;
+		same_all = same;
 		int mode =
 		    decode && (chars & POL_CH_PERCENT) && (chars & POL_CH_PLUS) ? XR_FORM : decode;
 		/* decoding can produce any character: the decoding pass gates
@@ -2273,7 +2342,7 @@ static int detect(const char *s, size_t n, uint32_t chars, struct xs_found *f)
 	    scan_js_entity(s, n, f))
 		return 1;
 	if ((chars & (POL_CH_PAREN | POL_CH_COLON | POL_CH_AMP | POL_CH_PERCENT)) &&
-	    scan_css(s, n, chars, f))
+	    scan_css(s, n, chars, same_all, f))
 		return 1;
 	return 0;
 }
