@@ -947,6 +947,140 @@ static size_t judged_tag_end(const struct xr *r, size_t off)
 	return 0;
 }
 
+/* A list of lower-case names, and for each length below 32 the first
+ * letters some name of that length has (bit k: 'a' + k), filled in at
+ * start: most words are told apart from the list by that alone. */
+struct xs_names {
+	const char *const *name;
+	size_t count;
+	uint32_t first[32];
+};
+
+/* The names plain_tag_end() leaves to the full reading: the elements
+ * tag_executable() and scan_markup_at() name, and the attributes
+ * read_value() tests by name. */
+static const char *const plain_tags[] = {
+    "script", "iframe", "frame", "frameset", "object",   "embed",  "applet",
+    "base",   "portal", "layer", "ilayer",   "xml",      "import", "vmlframe",
+    "meta",   "style",  "link",  "handler",  "listener", "math",
+};
+static const char *const plain_attrs[] = {
+    "style",      "charset",    "content",      "attributename", "formaction", "srcdoc", "values",
+    "http-equiv", "type",       "dataformatas", "rel",           "href",       "src",    "data",
+    "action",     "background", "poster",       "lowsrc",        "dynsrc",     "code",   "codebase",
+    "to",         "from",       "srcset",       "object",        "archive",    "ping",   "cite",
+    "event",      "handler",
+};
+static struct xs_names tag_names = {plain_tags, sizeof(plain_tags) / sizeof(plain_tags[0]), {0}};
+static struct xs_names attr_names = {
+    plain_attrs, sizeof(plain_attrs) / sizeof(plain_attrs[0]), {0}};
+
+static void names_init(struct xs_names *ns)
+{
+	for (size_t i = 0; i < ns->count; i++) {
+		size_t l = strlen(ns->name[i]);
+		ns->first[l] |= 1u << (ns->name[i][0] - 'a');
+	}
+}
+
+static void __attribute__((constructor)) xs_names_init(void)
+{
+	names_init(&tag_names);
+	names_init(&attr_names);
+}
+
+/* Whether lc[0..len) (lower case, NUL-terminated) is in ns. */
+static int names_has(const struct xs_names *ns, const char *lc, size_t len)
+{
+	unsigned f = (unsigned char)lc[0] - 'a';
+	if (len >= 32 || f >= 26 || !(ns->first[len] >> f & 1))
+		return 0;
+	for (size_t i = 0; i < ns->count; i++)
+		if (ns->name[i][0] == lc[0] && strcmp(ns->name[i], lc) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether the attribute name lc[0..len) (lower-cased) is one whose value
+ * read_value() or a tag's verdict looks at (or a handler's, "on..."):
+ * the names in its tests, a namespaced one (whose local name decides) or
+ * one longer than it keeps. */
+static int attr_named(const char *lc, size_t len)
+{
+	if (len < 2 || len > 30 || memchr(lc, ':', len) || (lc[0] == 'o' && lc[1] == 'n'))
+		return 1;
+	return names_has(&attr_names, lc, len);
+}
+
+/* For the pass as is: the end of the tag whose '<' is at s[off] when
+ * reading it can find nothing and changes nothing the pass keeps (0 when
+ * it may). That is a start or end tag written plainly: a name of letters,
+ * digits, '-', '_', '.' and ':' that none of the verdicts below names;
+ * attributes whose names no test reads, each with a quoted value of
+ * letters, digits, blanks and "-_.,#" (no scheme, no call, no
+ * reference); '>' or "/>". Everything else is read in full. */
+static size_t plain_tag_end(const unsigned char *s, size_t n, size_t off)
+{
+	static const unsigned char name_ok[256] = {
+	    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['-'] = 1,
+	    ['_'] = 1,         ['.'] = 1,         [':'] = 1,
+	};
+	static const unsigned char value_ok[256] = {
+	    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['-'] = 1, ['_'] = 1,
+	    ['.'] = 1,         [','] = 1,         ['#'] = 1,         [' '] = 1,
+	};
+	size_t i = off + 1;
+	int end = i < n && s[i] == '/';
+	i += (size_t)end;
+	if (i >= n || !ch_is_alpha(s[i]))
+		return 0;
+	char name[16];
+	size_t k = 0;
+	for (; i < n && name_ok[s[i]]; i++) {
+		if (k >= sizeof(name) - 1)
+			return 0;
+		name[k++] = (char)ch_lower(s[i]);
+	}
+	name[k] = '\0';
+	if (i >= n || (!is_space(s[i]) && s[i] != '/' && s[i] != '>'))
+		return 0;
+	/* tag_executable() reads the local name; the rest the whole one */
+	const char *local = memchr(name, ':', k);
+	local = local ? local + 1 : name;
+	if (names_has(&tag_names, local, k - (size_t)(local - name)) ||
+	    (local != name && names_has(&tag_names, name, k)))
+		return 0;
+	for (;;) {
+		while (i < n && (is_space(s[i]) || s[i] == '/'))
+			i++;
+		if (i >= n)
+			return 0;
+		if (s[i] == '>')
+			return i + 1;
+		if (end || !ch_is_alpha(s[i]))
+			return 0;
+		char attr[32];
+		size_t a = 0;
+		for (; i < n && name_ok[s[i]]; i++) {
+			if (a >= sizeof(attr) - 1)
+				return 0;
+			attr[a++] = (char)ch_lower(s[i]);
+		}
+		attr[a] = '\0';
+		if (i + 1 >= n || s[i] != '=' || (s[i + 1] != '"' && s[i + 1] != '\'') ||
+		    attr_named(attr, a))
+			return 0;
+		unsigned char q = s[i + 1];
+		for (i += 2; i < n && value_ok[s[i]]; i++)
+			;
+		if (i >= n || s[i] != q)
+			return 0;
+		i++;
+		if (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>')
+			return 0;
+	}
+}
+
 /* One pass over the input as markup; depth 1 for markup found inside a
  * value, which is not searched for more. judged: a pass as is over the
  * same input found nothing (see judged_tag_end). */
@@ -963,6 +1097,11 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			if (!lt)
 				return 0;
 			off = (size_t)(lt - r.s);
+			size_t e = plain_tag_end(r.s, n, off);
+			if (e) {
+				r.pos = e;
+				continue;
+			}
 			r.pos = off + 1;
 		} else {
 			/* bytes that read as themselves are no '<' but one */
@@ -2214,9 +2353,16 @@ static uint32_t decoded_mask(const char *s, size_t n, int mode)
 static size_t count_byte(const unsigned char *s, size_t n, unsigned char c)
 {
 	size_t k = 0, i = 0;
-	for (; n - i >= 16; i += 16)
-		k += (size_t)__builtin_popcount(
-		    v16_bits((pol_m16)(v16_load(s + i) == v16_splat(c))));
+	while (n - i >= 16) {
+		/* lanes count down from 0 (a match is -1), 255 blocks at most */
+		pol_v16 acc = v16_splat(0);
+		for (size_t b = 0; b < 255 && n - i >= 16; b++, i += 16)
+			acc += (pol_v16)(v16_load(s + i) == v16_splat(c));
+		uint8_t lane[16];
+		memcpy(lane, &acc, sizeof(lane));
+		for (size_t j = 0; j < 16; j++)
+			k += (uint8_t)(0u - lane[j]);
+	}
 	for (; i < n; i++)
 		k += s[i] == c;
 	return k;
