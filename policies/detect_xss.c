@@ -82,6 +82,7 @@ static inline __attribute__((always_inline)) size_t run_end16(const unsigned cha
 	while (n - p >= 16) {
 		pol_v16 v = v16_load(s + p);
 		pol_m16 m = (pol_m16)(v == set[0]);
+#pragma GCC unroll 16
 		for (size_t j = 1; j < k; j++)
 			m |= (pol_m16)(v == set[j]);
 		unsigned bits = v16_bits(m);
@@ -1108,8 +1109,12 @@ static int scan_markup_at(const char *s, size_t n, int decode, int depth, int ju
 			static const unsigned char lt_or_special[256] = {
 			    ['<'] = 1, ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1,
 			};
+			static const pol_v16 lt_or_special_v[] = {
+			    XS_V16('<'), XS_V16('&'),  XS_V16('+'),
+			    XS_V16('%'), XS_V16('\\'), XS_V16(0xef),
+			};
 			if (!r.u7on)
-				r.pos = run_end(r.s, n, r.pos, lt_or_special);
+				r.pos = run_end16(r.s, n, r.pos, lt_or_special, lt_or_special_v, 6);
 			off = r.pos;
 			size_t e;
 			if (judged && !math && !r.u7on && off < n && r.s[off] == '<' &&
@@ -1411,10 +1416,14 @@ static int scan_js_statement(const char *s, size_t n, int decode, struct xs_foun
 	    ['&'] = 1, ['+'] = 1, ['%'] = 1, ['\\'] = 1, [0xef] = 1, ['='] = 1,
 	    ['?'] = 1, [';'] = 1, [')'] = 1, ['}'] = 1,  ['|'] = 1,
 	};
+	static const pol_v16 stopv[] = {
+	    XS_V16('&'), XS_V16('+'), XS_V16('%'), XS_V16('\\'), XS_V16(0xef), XS_V16('='),
+	    XS_V16('?'), XS_V16(';'), XS_V16(')'), XS_V16('}'),  XS_V16('|'),
+	};
 	struct xr r = {.s = (const unsigned char *)s, .n = n, .decode = decode};
 	for (;;) {
 		if (!r.u7on)
-			r.pos = run_end(r.s, n, r.pos, stop);
+			r.pos = run_end16(r.s, n, r.pos, stop, stopv, 11);
 		int c = xr_get(&r, 1);
 		if (c == XR_EOF)
 			return 0;
