@@ -949,12 +949,13 @@ static size_t judged_tag_end(const struct xr *r, size_t off)
 }
 
 /* A list of lower-case names, and for each length below 32 the first
- * letters some name of that length has (bit k: 'a' + k), filled in at
- * start: most words are told apart from the list by that alone. */
+ * and the last letters some name of that length has (bit k: 'a' + k; the
+ * last byte of "http-equiv" is a letter too), filled in at start: most
+ * words are told apart from the list by those alone. */
 struct xs_names {
 	const char *const *name;
 	size_t count;
-	uint32_t first[32];
+	uint32_t first[32], last[32];
 };
 
 /* The names plain_tag_end() leaves to the full reading: the elements
@@ -972,15 +973,17 @@ static const char *const plain_attrs[] = {
     "to",         "from",       "srcset",       "object",        "archive",    "ping",   "cite",
     "event",      "handler",
 };
-static struct xs_names tag_names = {plain_tags, sizeof(plain_tags) / sizeof(plain_tags[0]), {0}};
+static struct xs_names tag_names = {
+    plain_tags, sizeof(plain_tags) / sizeof(plain_tags[0]), {0}, {0}};
 static struct xs_names attr_names = {
-    plain_attrs, sizeof(plain_attrs) / sizeof(plain_attrs[0]), {0}};
+    plain_attrs, sizeof(plain_attrs) / sizeof(plain_attrs[0]), {0}, {0}};
 
 static void names_init(struct xs_names *ns)
 {
 	for (size_t i = 0; i < ns->count; i++) {
 		size_t l = strlen(ns->name[i]);
 		ns->first[l] |= 1u << (ns->name[i][0] - 'a');
+		ns->last[l] |= 1u << (ns->name[i][l - 1] - 'a');
 	}
 }
 
@@ -993,8 +996,10 @@ static void __attribute__((constructor)) xs_names_init(void)
 /* Whether lc[0..len) (lower case, NUL-terminated) is in ns. */
 static int names_has(const struct xs_names *ns, const char *lc, size_t len)
 {
-	unsigned f = (unsigned char)lc[0] - 'a';
-	if (len >= 32 || f >= 26 || !(ns->first[len] >> f & 1))
+	if (len == 0 || len >= 32)
+		return 0;
+	unsigned f = (unsigned char)lc[0] - 'a', l = (unsigned char)lc[len - 1] - 'a';
+	if (f >= 26 || l >= 26 || !(ns->first[len] >> f & 1) || !(ns->last[len] >> l & 1))
 		return 0;
 	for (size_t i = 0; i < ns->count; i++)
 		if (ns->name[i][0] == lc[0] && strcmp(ns->name[i], lc) == 0)
