@@ -1050,12 +1050,12 @@ static size_t plain_tag_end(const unsigned char *s, size_t n, size_t off)
 	name[k] = '\0';
 	if (i >= n || (!is_space(s[i]) && s[i] != '/' && s[i] != '>'))
 		return 0;
-	/* tag_executable() reads the local name; the rest the whole one */
+	/* tag_executable() reads the local name; the rest the whole one,
+	 * which is the local one when it has no ':' */
 	const char *local = memchr(name, ':', k);
 	local = local ? local + 1 : name;
-	if (names_has(&tag_names, local, k - (size_t)(local - name)) ||
-	    (local != name && names_has(&tag_names, name, k)))
-		return 0;
+	if (names_has(&tag_names, local, k - (size_t)(local - name)))
+		return 0; /* the whole name, when it has a ':', is none of them */
 	for (;;) {
 		while (i < n && (is_space(s[i]) || s[i] == '/'))
 			i++;
