@@ -1,7 +1,7 @@
 /* Mutation test of every detector: detect-mutate DIR [ROUNDS].
  *
- * Reads every golden case of DIR/<class>.txt (all classes: an attack of one
- * class is the right raw material for another's parser), derives ROUNDS
+ * Reads every golden case of every DIR/NAME.txt (all classes and their level files:
+ * an attack of one class is the right raw material for another's parser), derives ROUNDS
  * mutants of each by a fixed-seed generator (cut, drop, insert a byte of
  * shell, SQL or markup syntax, duplicate a span, splice two cases, repeat a
  * span up to a few kilobytes) and hands every mutant to every detector, in
@@ -12,6 +12,7 @@
  * for a golden file) and fails the run. Deterministic: the same files give
  * the same mutants.
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,20 +42,20 @@ static uint32_t rnd(uint32_t below)
 	return below ? (uint32_t)(rng % below) : 0;
 }
 
-static int load(const char *dir, const char *cls)
+static int load(const char *dir, const char *name)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s.txt", dir, cls);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return 0; /* not every class has a file */
+		return 0;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	while ((len = getline(&line, &cap, f)) >= 0 && ncases < CASES_MAX) {
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
-		if (len < 2 || !strchr("+-!~", line[0]))
+		if (len < 2 || !strchr("+-!~234", line[0]))
 			continue;
 		size_t n = detect_unescape(line + 2, (size_t)len - 2);
 		if (n > CASE_MAX)
@@ -182,8 +183,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: detect-mutate DIR [ROUNDS]\n");
 		return 2;
 	}
-	for (size_t d = 0; d < ndet; d++)
-		load(argv[1], detect_table[d].name);
+	struct dirent **names;
+	int nn = scandir(argv[1], &names, NULL, alphasort); /* sorted: the same mutants each run */
+	for (int i = 0; i < nn; i++) {
+		size_t l = strlen(names[i]->d_name);
+		if (l > 4 && strcmp(names[i]->d_name + l - 4, ".txt") == 0)
+			load(argv[1], names[i]->d_name);
+		free(names[i]);
+	}
+	if (nn >= 0)
+		free(names);
 	if (ncases < 100) {
 		fprintf(stderr, "detect-mutate: only %zu golden cases under %s\n", ncases, argv[1]);
 		return 1;
