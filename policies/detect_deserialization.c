@@ -34,6 +34,7 @@
 #define DSR_GZ_IN      3072        /* bytes of a gzip stream fed to inflate */
 #define DSR_GZ_OUT     512         /* bytes inflated: enough to see a header */
 #define DSR_ARENA      (16 * 1024) /* zlib's state and a 512-byte window */
+#define DSR_VEC_MIN    64          /* shorter inputs are scanned a byte at a time */
 
 enum dsr_kind {
 	DSR_NONE,
@@ -408,8 +409,56 @@ static void b64_pair(const char *s, size_t i, size_t j, struct dsr_best *b)
 	}
 }
 
+/* One run s[i..j) of base64 digits holding the b64_class bits seen: judged
+ * whole, and as a name=value pair. Returns 1 when the scan may stop. */
+static inline __attribute__((always_inline)) int
+b64_judge(const char *s, size_t n, size_t i, size_t j, unsigned seen, struct dsr_best *b)
+{
+	/* a run of one letter case is a word or a hex string, not base64 */
+	if (j - i >= 5 && (seen & B64_UPPER) && (seen & (B64_LOWER | B64_NUM)))
+		b64_run(s + i, j - i, i, i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
+	if (b->kind >= DSR_JAVA)
+		return 1;
+	if ((seen & B64_PAD) && b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
+		b64_pair(s, i, j, b);
+	return 0;
+}
+
+/* b64_judge, when it can note anything: a run of five or more holding
+ * upper case and lower case or digits, or a run holding '='. The scan
+ * runs while b->kind < DSR_JAVA, which a run not judged leaves so. */
+static inline int b64_one(const char *s, size_t n, size_t i, size_t j, unsigned seen,
+                          struct dsr_best *b)
+{
+	if ((j - i >= 5 && (seen & B64_UPPER) && (seen & (B64_LOWER | B64_NUM))) ||
+	    (seen & B64_PAD))
+		return b64_judge(s, n, i, j, seen, b);
+	return 0;
+}
+
+/* The sixteen bytes from u + k (n >= 16) for a classifier: in place, or
+ * past the end the sixteen before the end, with *sh set to the bits to
+ * shift the classes right by so that bytes past the end are in none. */
+static inline const unsigned char *dsr_block(const unsigned char *u, size_t k, size_t n,
+                                             unsigned *sh)
+{
+	*sh = 0;
+	if (n - k >= 16)
+		return u + k;
+	*sh = (unsigned)(16 - (n - k));
+	return u + n - 16;
+}
+
+static void b64_scan_vec(const char *s, size_t n, struct dsr_best *b);
+
+/* Every run of base64 digits, in order: a short input a byte at a time,
+ * a longer one by b64_scan_vec. */
 static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 {
+	if (n >= DSR_VEC_MIN) {
+		b64_scan_vec(s, n, b);
+		return;
+	}
 	size_t i = 0;
 	while (i < n) {
 		if (!(b64_class[(unsigned char)s[i]] & B64_DIGIT)) {
@@ -420,15 +469,78 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 		unsigned seen = 0;
 		while (j < n && (b64_class[(unsigned char)s[j]] & B64_DIGIT))
 			seen |= b64_class[(unsigned char)s[j++]];
-		/* a run of one letter case is a word or a hex string, not base64 */
-		if (j - i >= 5 && (seen & B64_UPPER) && (seen & (B64_LOWER | B64_NUM)))
-			b64_run(s + i, j - i, i,
-			        i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
-		if (b->kind >= DSR_JAVA)
+		if (b64_one(s, n, i, j, seen, b))
 			return;
-		if ((seen & B64_PAD) && b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
-			b64_pair(s, i, j, b);
 		i = j;
+	}
+}
+
+/* b64_class of the sixteen bytes at p, a bit per byte for each class. */
+struct b64_bits {
+	unsigned digit, upper, lower, num, pad;
+};
+
+static inline struct b64_bits b64_classify(const unsigned char *p)
+{
+	pol_v16 v = v16_load(p);
+	pol_m16 lo = (pol_m16)((pol_v16)(v - v16_splat('a')) < v16_splat(26));
+	pol_m16 up = (pol_m16)((pol_v16)(v - v16_splat('A')) < v16_splat(26));
+	pol_m16 dg = (pol_m16)((pol_v16)(v - v16_splat('0')) < v16_splat(10));
+	pol_m16 pd = (pol_m16)(v == v16_splat('='));
+	pol_m16 other = (pol_m16)(v == v16_splat('+')) | (pol_m16)(v == v16_splat('-')) |
+	                (pol_m16)(v == v16_splat('/')) | (pol_m16)(v == v16_splat('_'));
+	struct b64_bits c;
+	c.digit = v16_bits(lo | up | dg | pd | other);
+	c.upper = v16_bits(up);
+	c.lower = v16_bits(lo);
+	c.num = v16_bits(dg);
+	c.pad = v16_bits(pd);
+	return c;
+}
+
+/* b64_scan of a longer input. Only a run holding an upper-case
+ * letter or '=' can be judged (b64_one), so the scan goes sixteen bytes at
+ * a time to the next such byte, and from it to the ends of its run. */
+static __attribute__((noinline)) void b64_scan_vec(const char *s, size_t n, struct dsr_best *b)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t k = 0; k < n;) {
+		unsigned sh;
+		struct b64_bits c = b64_classify(dsr_block(u, k, n, &sh));
+		if (sh) {
+			c.digit >>= sh;
+			c.upper >>= sh;
+			c.lower >>= sh;
+			c.num >>= sh;
+			c.pad >>= sh;
+		}
+		unsigned ev = c.upper | c.pad;
+		size_t next = k + 16;
+		while (ev) {
+			size_t q = k + (size_t)__builtin_ctz(ev), i = q, j;
+			while (i > 0 && (b64_class[u[i - 1]] & B64_DIGIT))
+				i--;
+			unsigned rest = ~c.digit >> (q - k) & (0xffffu >> (q - k));
+			unsigned seen = 0;
+			if (rest && i >= k) { /* the run lies in these sixteen bytes */
+				j = q + (size_t)__builtin_ctz(rest);
+				unsigned run = (0xffffu >> (16 - (j - i))) << (i - k);
+				seen = B64_DIGIT | (c.upper & run ? B64_UPPER : 0) |
+				       (c.lower & run ? B64_LOWER : 0) |
+				       (c.num & run ? B64_NUM : 0) | (c.pad & run ? B64_PAD : 0);
+			} else {
+				for (j = i; j < n && (b64_class[u[j]] & B64_DIGIT); j++)
+					seen |= b64_class[u[j]];
+			}
+			if (b64_one(s, n, i, j, seen, b))
+				return;
+			if (j >= next) {
+				next = j;
+				break;
+			}
+			ev &= ~0u << (j - k);
+		}
+		k = next;
 	}
 }
 
@@ -569,6 +681,8 @@ static uint8_t gadget_first[257]; /* gadget_order[first[c] .. first[c + 1]) */
 static uint8_t gadget_len[COUNT(gadgets)];
 /* bit (b & 63): some gadget starting with this byte has b second */
 static uint64_t gadget_second[256];
+/* some gadget_second[] has the bit of ':' */
+static int gadget_colon_second;
 
 static void __attribute__((constructor)) gadget_index(void)
 {
@@ -585,6 +699,8 @@ static void __attribute__((constructor)) gadget_index(void)
 				gadget_order[o++] = (uint8_t)k;
 	}
 	gadget_first[256] = (uint8_t)o;
+	for (unsigned c = 0; c < 256; c++)
+		gadget_colon_second |= (int)(gadget_second[c] >> (':' & 63) & 1);
 }
 
 /* Length of the gadget name starting at s[i], or 0. */
@@ -1001,6 +1117,26 @@ static int element_class(const char *s, size_t n, size_t i, size_t b, size_t e)
 	return !has(s, n, e, " object at 0x");
 }
 
+/* ch_ident_char() as a table (WB_WORD), with WB_UPPER for A-Z, filled
+ * before main() */
+enum {
+	WB_WORD = 1,
+	WB_UPPER = 2,
+	WB_TOKEN = 4, /* a first byte token() heeds */
+	WB_UNDER = 8, /* '_' */
+};
+static uint8_t word_byte[256];
+
+static void __attribute__((constructor)) word_byte_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		word_byte[c] =
+		    (uint8_t)((ch_ident_char(c) ? WB_WORD : 0) |
+		              (c >= 'A' && c <= 'Z' ? WB_UPPER | WB_TOKEN : 0) |
+		              (c == '_' || c == 'c' || c == '0' || c == 'a' ? WB_TOKEN : 0) |
+		              (c == '_' ? WB_UNDER : 0));
+}
+
 /* XMLDecoder and XStream: <java class="java.beans.XMLDecoder">,
  * <object class="java.lang.ProcessBuilder">, <dynamic-proxy>, elements
  * named after classes (<java.util.PriorityQueue>), class="a.b.C" attributes.
@@ -1008,11 +1144,16 @@ static int element_class(const char *s, size_t n, size_t i, size_t b, size_t e)
 static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span *sp,
                        struct dsr_best *b)
 {
-	if (has(s, n, i, "<dynamic-proxy") || has(s, n, i, "<java.beans.EventHandler")) {
+	int c1 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+	if ((c1 == 'd' && has(s, n, i, "<dynamic-proxy")) ||
+	    (c1 == 'j' && has(s, n, i, "<java.beans.EventHandler"))) {
 		note(b, DSR_GADGET_TYPED, sp, i, i + 14);
 		return;
 	}
-	size_t name = i + 1, cl = name < n ? class_name(s, n, name) : 0;
+	/* a class name starts with a word byte, '$' or '[' */
+	size_t name = i + 1, cl = name < n && (word_byte[c1] || c1 == '$' || c1 == '[')
+	                              ? class_name(s, n, name)
+	                              : 0;
 	if (cl && name + cl < n &&
 	    (s[name + cl] == '>' || s[name + cl] == ' ' || s[name + cl] == '/') &&
 	    (gadget_at(s, n, name) || element_class(s, n, i, name, name + cl)))
@@ -1033,7 +1174,7 @@ static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span 
 		}
 		if (s[k] == '>' || s[k] == '<')
 			break;
-		if (s[k] != ' ' || !has(s, n, k + 1, "class=\""))
+		if (s[k] != ' ' || s[k + 1] != 'c' || !has(s, n, k + 1, "class=\""))
 			continue;
 		size_t v = k + 8;
 		if (gadget_at(s, n, v) || has(s, n, v, "java.beans.XMLDecoder"))
@@ -1116,26 +1257,6 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 		note(best, DSR_JAVA_HEX, sp, h, h + 8);
 }
 
-/* ch_ident_char() as a table (WB_WORD), with WB_UPPER for A-Z, filled
- * before main() */
-enum {
-	WB_WORD = 1,
-	WB_UPPER = 2,
-	WB_TOKEN = 4, /* a first byte token() heeds */
-	WB_UNDER = 8, /* '_' */
-};
-static uint8_t word_byte[256];
-
-static void __attribute__((constructor)) word_byte_init(void)
-{
-	for (int c = 0; c < 256; c++)
-		word_byte[c] =
-		    (uint8_t)((ch_ident_char(c) ? WB_WORD : 0) |
-		              (c >= 'A' && c <= 'Z' ? WB_UPPER | WB_TOKEN : 0) |
-		              (c == '_' || c == 'c' || c == '0' || c == 'a' ? WB_TOKEN : 0) |
-		              (c == '_' ? WB_UNDER : 0));
-}
-
 /* Could token() note anything on the word s[b..e)? A superset of its
  * tests, each cut to a byte or two: a gadget name's first two bytes
  * (gadget_second), a dot beside the word, PHP's "O:" or "C:", a word
@@ -1156,10 +1277,60 @@ static inline int token_may(const char *s, size_t n, size_t b, size_t e)
 	return e - b >= 8 && (c == '0' || c == 'a' || c == 'A');
 }
 
-/* The text grammars, token by token: words are skipped in a tight loop and
- * only their boundaries and the punctuation that starts a grammar are
- * looked at. */
-static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
+/* One word s[t..e) of text_scan that starts with a byte token() heeds or
+ * touches a '.' or ':' (what text_scan stops at): token() on it if
+ * token_may() lets it. */
+static inline void text_word(const char *s, size_t n, size_t t, size_t e, const struct dsr_span *sp,
+                             struct dsr_best *b, size_t *reduce_cache)
+{
+	if (token_may(s, n, t, e))
+		token(s, n, t, e, sp, b, reduce_cache);
+}
+
+/* The punctuation that starts a grammar, at s[i]. */
+static inline __attribute__((always_inline)) void
+text_punct(const char *s, size_t n, size_t i, const struct dsr_span *sp, struct dsr_best *b)
+{
+	int c = (unsigned char)s[i];
+	switch (c) {
+	case '!':
+		if (yaml_tag(s, n, i))
+			note(b, DSR_YAML_TAG, sp, i, i + 2);
+		break;
+	case '"':
+	case '\'': {
+		/* every key below starts '@', '$', '_' or 'j' */
+		int k1 = i + 1 < n ? s[i + 1] : 0;
+		if (k1 != '@' && k1 != '$' && k1 != '_' && k1 != 'j')
+			break;
+		if (has(s, n, i + 1, "@type") || has(s, n, i + 1, "@class") ||
+		    has(s, n, i + 1, "$type") || has(s, n, i + 1, "__type") ||
+		    has(s, n, i + 1, "@c\"") || has(s, n, i + 1, "javaClass")) {
+			size_t k = i + 1;
+			while (k < n && k < i + 12 && s[k] != c)
+				k++;
+			if (k < n && s[k] == c)
+				type_hint(s, n, k + 1, sp, b);
+		}
+		break;
+	}
+	case '<':
+		xml_object(s, n, i, sp, b);
+		break;
+	case '[':
+		json_typed_array(s, n, i, sp, b);
+		break;
+	case '\\':
+		if (i + 1 < n && s[i + 1] == 'x' && hex_java(s, n, i))
+			note(b, DSR_JAVA_HEX, sp, i, i + 8);
+		break;
+	default:
+		break;
+	}
+}
+
+/* text_scan for a short input, a byte at a time. */
+static int text_scan_bytes(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
 {
 	size_t reduce_cache = (size_t)-1;
 	size_t i = 0;
@@ -1175,45 +1346,117 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 			}
 			/* token() looks only at names that start upper case, with
 			 * _ c 0 a (pickle, hex, node), or touch a '.' or ':' */
-			if (((word_byte[c] & WB_TOKEN) || (i < n && (s[i] == '.' || s[i] == ':')) ||
-			     (t && s[t - 1] == '.')) &&
-			    token_may(s, n, t, i))
-				token(s, n, t, i, sp, b, &reduce_cache);
+			if ((word_byte[c] & WB_TOKEN) || (i < n && (s[i] == '.' || s[i] == ':')) ||
+			    (t && s[t - 1] == '.'))
+				text_word(s, n, t, i, sp, b, &reduce_cache);
 			continue;
 		}
-		switch (c) {
-		case '!':
-			if (yaml_tag(s, n, i))
-				note(b, DSR_YAML_TAG, sp, i, i + 2);
-			break;
-		case '"':
-		case '\'':
-			if (has(s, n, i + 1, "@type") || has(s, n, i + 1, "@class") ||
-			    has(s, n, i + 1, "$type") || has(s, n, i + 1, "__type") ||
-			    has(s, n, i + 1, "@c\"") || has(s, n, i + 1, "javaClass")) {
-				size_t k = i + 1;
-				while (k < n && k < i + 12 && s[k] != c)
-					k++;
-				if (k < n && s[k] == c)
-					type_hint(s, n, k + 1, sp, b);
-			}
-			break;
-		case '<':
-			xml_object(s, n, i, sp, b);
-			break;
-		case '[':
-			json_typed_array(s, n, i, sp, b);
-			break;
-		case '\\':
-			if (i + 1 < n && s[i + 1] == 'x' && hex_java(s, n, i))
-				note(b, DSR_JAVA_HEX, sp, i, i + 8);
-			break;
-		default:
-			break;
-		}
+		if (c == '!' || c == '"' || c == '\'' || c == '<' || c == '[' || c == '\\')
+			text_punct(s, n, i, sp, b);
 		i++;
 	}
 	return (seen & WB_UPPER) != 0;
+}
+
+/* What text_scan looks at in the sixteen bytes at p, a bit per byte. */
+struct ts_bits {
+	unsigned word;  /* word_byte[] bytes: A-Z a-z 0-9 _ */
+	unsigned upper; /* A-Z */
+	unsigned tok;   /* WB_TOKEN bytes */
+	unsigned punct; /* ! " ' < [ \, the bytes text_punct heeds */
+	unsigned dot;   /* . */
+	unsigned colon; /* : */
+};
+
+static inline struct ts_bits ts_classify(const unsigned char *p)
+{
+	pol_v16 v = v16_load(p);
+	pol_m16 lo = (pol_m16)((pol_v16)(v - v16_splat('a')) < v16_splat(26));
+	pol_m16 up = (pol_m16)((pol_v16)(v - v16_splat('A')) < v16_splat(26));
+	pol_m16 dg = (pol_m16)((pol_v16)(v - v16_splat('0')) < v16_splat(10));
+	pol_m16 us = (pol_m16)(v == v16_splat('_'));
+	pol_m16 dot = (pol_m16)(v == v16_splat('.'));
+	struct ts_bits t;
+	t.word = v16_bits(lo | up | dg | us);
+	t.upper = v16_bits(up);
+	t.tok = v16_bits(up | us | (pol_m16)(v == v16_splat('c')) | (pol_m16)(v == v16_splat('0')) |
+	                 (pol_m16)(v == v16_splat('a')));
+	t.punct = v16_bits((pol_m16)(v == v16_splat('!')) | (pol_m16)(v == v16_splat('"')) |
+	                   (pol_m16)(v == v16_splat('\'')) | (pol_m16)(v == v16_splat('<')) |
+	                   (pol_m16)(v == v16_splat('[')) | (pol_m16)(v == v16_splat('\\')));
+	t.dot = v16_bits(dot);
+	t.colon = v16_bits((pol_m16)(v == v16_splat(':')));
+	return t;
+}
+
+/* The text grammars, word by word: sixteen bytes at a time, it stops only
+ * where something can start (a word token() may judge: one starting with
+ * a byte it heeds, one after a '.', one before a '.' or ':'; punctuation
+ * text_punct heeds), in the order of the input, so that findings of one
+ * kind are noted first-come as a byte-by-byte reading would. Returns
+ * whether the input holds an upper-case letter. */
+static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t reduce_cache = (size_t)-1;
+	size_t judged = (size_t)-1; /* end of the last word judged from its start */
+	unsigned upper = 0;
+	if (n < DSR_VEC_MIN)
+		return text_scan_bytes(s, n, sp, b);
+	for (size_t k = 0; k < n;) {
+		unsigned sh;
+		struct ts_bits t = ts_classify(dsr_block(u, k, n, &sh));
+		if (sh) {
+			t.word >>= sh;
+			t.upper >>= sh;
+			t.tok >>= sh;
+			t.punct >>= sh;
+			t.dot >>= sh;
+			t.colon >>= sh;
+		}
+		unsigned w1 = k && word_byte[u[k - 1]], w2 = k > 1 && word_byte[u[k - 2]];
+		unsigned wprev = (t.word << 1 | w1) & 0xffff;
+		unsigned dprev = (t.dot << 1 | (k && u[k - 1] == '.')) & 0xffff;
+		/* a word of one byte before a ':' (a namespace prefix, "o:")
+		 * not judged from its start can be spelled a gadget only if a
+		 * gadget has ':' second (token_may's bit test) */
+		unsigned w2prev =
+		    gadget_colon_second ? 0xffff : (t.word << 2 | w1 << 1 | w2) & 0xffff;
+		unsigned ev = (t.word & ~wprev & (t.tok | dprev)) | t.punct | (t.dot & wprev) |
+		              (t.colon & wprev & w2prev);
+		size_t next = k + 16;
+		upper |= t.upper;
+		while (ev) {
+			unsigned at = (unsigned)__builtin_ctz(ev);
+			size_t i = k + at, r = i + 1;
+			if (t.word >> at & 1) { /* a word starts */
+				unsigned rest = ~t.word >> at & (0xffffu >> at);
+				size_t e;
+				if (rest) {
+					e = i + (size_t)__builtin_ctz(rest);
+				} else {
+					for (e = next; e < n && word_byte[u[e]]; e++)
+						upper |= word_byte[u[e]] & WB_UPPER;
+				}
+				text_word(s, n, i, e, sp, b, &reduce_cache);
+				judged = r = e;
+			} else if (t.punct >> at & 1) {
+				text_punct(s, n, i, sp, b);
+			} else if (i != judged) { /* '.' or ':' after a word not judged yet */
+				size_t w = i;
+				while (w > 0 && word_byte[u[w - 1]])
+					w--;
+				text_word(s, n, w, i, sp, b, &reduce_cache);
+			}
+			if (r >= next) {
+				next = r;
+				break;
+			}
+			ev &= ~0u << (r - k);
+		}
+		k = next;
+	}
+	return upper != 0;
 }
 
 /* Bytes whose presence (in ctx->chars) sends an input to text_scan: the
