@@ -79,8 +79,10 @@ static void note(struct xxe_scan *x, enum xxe_kind k, size_t off, size_t end)
 	}
 }
 
-/* Does s[i..) start with the lowercase word w (case-insensitively)? */
-static int at(const struct xxe_scan *x, size_t i, const char *w)
+/* Does s[i..) start with the lowercase word w (case-insensitively)?
+ * Inline, so that w's length is known when it is compiled. */
+static inline __attribute__((always_inline)) int at(const struct xxe_scan *x, size_t i,
+                                                    const char *w)
 {
 	size_t k = strlen(w);
 	if (i > x->n || x->n - i < k)
@@ -114,6 +116,27 @@ static size_t find(const struct xxe_scan *x, size_t i, const char *w)
 		if (ch_lower((unsigned char)x->s[i]) == first && at(x, i, w))
 			return i;
 	return x->n;
+}
+
+/* find() for a needle of three bytes without letters ("]]>", "-->"), where
+ * case does not matter: sixteen starts at a time, each byte compared. */
+static size_t find3(const struct xxe_scan *x, size_t i, const char *w)
+{
+	const unsigned char *u = (const unsigned char *)x->s;
+	size_t n = x->n;
+	const pol_v16 a = v16_splat((uint8_t)w[0]), b = v16_splat((uint8_t)w[1]),
+	              c = v16_splat((uint8_t)w[2]);
+	for (; n >= 18 && i <= n - 18; i += 16) {
+		unsigned bits =
+		    v16_bits((pol_m16)(v16_load(u + i) == a) & (pol_m16)(v16_load(u + i + 1) == b) &
+		             (pol_m16)(v16_load(u + i + 2) == c));
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+	for (; n >= 3 && i <= n - 3; i++)
+		if (u[i] == (uint8_t)w[0] && u[i + 1] == (uint8_t)w[1] && u[i + 2] == (uint8_t)w[2])
+			return i;
+	return n;
 }
 
 static int is_space(int c)
@@ -345,7 +368,7 @@ static void svg_ref(struct xxe_scan *x, size_t i)
  * CDATA as text ("<![CDATA[<]]>script"). Returns where the section ends. */
 static size_t cdata(struct xxe_scan *x, size_t i)
 {
-	size_t b = i + 9, e = find(x, b, "]]>");
+	size_t b = i + 9, e = find3(x, b, "]]>");
 	if (e >= x->n)
 		return x->n;
 	size_t after = e + 3;
@@ -370,21 +393,63 @@ static void pi_import(struct xxe_scan *x, size_t i)
 		note(x, XXE_PI_IMPORT, i, lim);
 }
 
+/* What document_features looks for first, in one pass. */
+static const char *const doc_marks[] = {"2001/xinclude", "<xi:include", "xsl/transform", "<xsl:"};
+#define DOC_MARKS 4
+
+/* find() of each of doc_marks from 0 at once, into at[] (n: none); it
+ * stops at the first "2001/xinclude", which settles the rest. Sixteen
+ * starts at a time are sifted by the marks' first two bytes, as find()
+ * does. */
+static void find_doc_marks(const struct xxe_scan *x, size_t *pos)
+{
+	const unsigned char *u = (const unsigned char *)x->s;
+	size_t n = x->n, i = 0;
+	for (int m = 0; m < DOC_MARKS; m++)
+		pos[m] = n;
+	const pol_v16 fold = v16_splat(0x20);
+	/* "2001/..." and "<xi:" / "<xsl:" and "xsl/": three first pairs */
+	const pol_v16 a0 = v16_splat('2'), b0 = v16_splat('0'), a1 = v16_splat('<'),
+	              b1 = v16_splat('x'), a2 = v16_splat('x'), b2 = v16_splat('s');
+	size_t vec_end = n > 17 ? n - 17 : 0;
+	for (; i < n; i++) {
+		if (i < vec_end) {
+			pol_v16 a = v16_load(u + i) | fold, b = v16_load(u + i + 1) | fold;
+			unsigned bits = v16_bits((pol_m16)((a == a0) & (b == b0)) |
+			                         (pol_m16)((a == a1) & (b == b1)) |
+			                         (pol_m16)((a == a2) & (b == b2)));
+			if (!bits) {
+				i += 15;
+				continue;
+			}
+			i += (size_t)__builtin_ctz(bits);
+		}
+		for (int m = 0; m < DOC_MARKS; m++)
+			if (pos[m] == n && at(x, i, doc_marks[m])) {
+				pos[m] = i;
+				if (m == 0)
+					return;
+			}
+	}
+}
+
 /* Whole-document features: XInclude and XSLT reaching out. */
 static void document_features(struct xxe_scan *x)
 {
-	size_t p = find(x, 0, "2001/xinclude");
+	size_t pos[DOC_MARKS];
+	find_doc_marks(x, pos);
+	size_t p = pos[0];
 	if (p < x->n) {
 		note(x, XXE_XINCLUDE, p, p + 13);
 		return;
 	}
-	p = find(x, 0, "<xi:include");
+	p = pos[1];
 	if (p < x->n)
 		note(x, XXE_XINCLUDE, p, p + 11);
 
-	size_t xsl = find(x, 0, "xsl/transform");
+	size_t xsl = pos[2];
 	if (xsl >= x->n)
-		xsl = find(x, 0, "<xsl:");
+		xsl = pos[3];
 	if (xsl >= x->n)
 		return;
 	static const char *const reach[] = {
@@ -407,7 +472,22 @@ static void document_features(struct xxe_scan *x)
  * case-sensitive in XML, as XML-RPC servers read them. */
 static void xmlrpc_pingback(struct xxe_scan *x)
 {
-	const char *s = x->s, *m = memmem(s, x->n, "<methodName", 11);
+	const char *s = x->s, *m = NULL;
+	/* memmem, sifting sixteen starts at a time by "<m" first */
+	const unsigned char *u = (const unsigned char *)s;
+	const pol_v16 lt = v16_splat('<'), em = v16_splat('m');
+	size_t k = 0;
+	for (; x->n >= 17 && k <= x->n - 17 && !m; k += 16) {
+		unsigned bits = v16_bits((pol_m16)(v16_load(u + k) == lt) &
+		                         (pol_m16)(v16_load(u + k + 1) == em));
+		for (; bits && !m; bits &= bits - 1) {
+			size_t c = k + (size_t)__builtin_ctz(bits);
+			if (x->n - c >= 11 && memcmp(s + c, "<methodName", 11) == 0)
+				m = s + c;
+		}
+	}
+	if (!m && k < x->n)
+		m = memmem(s + k, x->n - k, "<methodName", 11);
 	if (!m)
 		return;
 	size_t i = (size_t)(m - s) + 11;
@@ -536,15 +616,28 @@ static void undeclared_ref(struct xxe_scan *x)
 	/* an HTML fragment: its named references (&nbsp; &copy;) are HTML's */
 	if (pol_html_element(s + r + 1, n - r - 1))
 		return;
+	/* a DOCTYPE after the root's name makes every reference declared,
+	 * as far as this test goes: asked only when one is found */
 	size_t re = skip_name(x, r + 1);
-	if (find(x, re, "<!doctype") < n)
-		return;
 	int tag = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	const pol_v16 lt = v16_splat('<'), gt = v16_splat('>'), amp = v16_splat('&');
 	for (size_t k = r; k < n; k++) {
+		if (n - k >= 16) { /* to the next '<', '>' or '&', sixteen at a time */
+			pol_v16 v = v16_load(u + k);
+			unsigned bits =
+			    v16_bits((pol_m16)(v == lt) | (pol_m16)(v == gt) | (pol_m16)(v == amp));
+			if (!bits) {
+				k += 15;
+				continue;
+			}
+			k += (size_t)__builtin_ctz(bits);
+		}
 		char c = s[k];
 		if (c == '<') {
-			if (at(x, k + 1, "![cdata[")) { /* CDATA expands nothing */
-				size_t e = find(x, k + 9, "]]>");
+			if (k + 1 < n && s[k + 1] == '!' &&
+			    at(x, k + 1, "![cdata[")) { /* CDATA expands nothing */
+				size_t e = find3(x, k + 9, "]]>");
 				k = e < n ? e + 2 : n;
 				continue;
 			}
@@ -557,7 +650,8 @@ static void undeclared_ref(struct xxe_scan *x)
 			if (e < k + 3 || e >= n || s[e] != ';' || e - k > 64)
 				continue;
 			if (!predefined(s + k + 1, e - k - 1) && !html_ref(s, k + 1, e)) {
-				note(x, XXE_UNDECLARED, k, e + 1);
+				if (find(x, re, "<!doctype") >= n)
+					note(x, XXE_UNDECLARED, k, e + 1);
 				return;
 			}
 		}
@@ -582,33 +676,49 @@ static void scan_xml(struct xxe_scan *x_)
 	size_t i = 0;
 	while (i < n) {
 		if (!subset) { /* outside a DTD only tags matter */
-			const char *lt = memchr(s + i, '<', n - i);
-			if (!lt)
-				break;
-			i = (size_t)(lt - s);
-			/* <xsl:...>, <xi:include>, <x:include xmlns:x=...XInclude> */
+			/* to the next '<': tags are near, so sixteen bytes at a
+			 * time inline before memchr's call */
+			const pol_v16 lt16 = v16_splat('<');
+			unsigned bits = 0;
+			while (n - i >= 16 &&
+			       !(bits = v16_bits(
+			             (pol_m16)(v16_load((const unsigned char *)s + i) == lt16))))
+				i += 16;
+			if (bits) {
+				i += (size_t)__builtin_ctz(bits);
+			} else {
+				const char *lt = i < n ? memchr(s + i, '<', n - i) : NULL;
+				if (!lt)
+					break;
+				i = (size_t)(lt - s);
+			}
+			/* <xsl:...>, <xi:include>, <x:include xmlns:x=...XInclude>
+			 * (once is enough) */
 			size_t t = i + 1;
-			while (t < n && t - i < 32 && name_char((unsigned char)s[t]) && s[t] != ':')
+			while (!xml_app && t < n && t - i < 32 && name_char((unsigned char)s[t]) &&
+			       s[t] != ':')
 				t++;
-			if (t < n && s[t] == ':' && t > i + 1)
+			if (!xml_app && t < n && s[t] == ':' && t > i + 1)
 				xml_app = 1;
 		}
 		char c = s[i];
 		if (c == '<' && i + 1 < n && s[i + 1] == '!') {
-			if (at(&x, i + 2, "doctype")) {
+			int l2 = i + 2 < n ? ch_lower((unsigned char)s[i + 2]) : 0;
+			if (l2 == 'd' && at(&x, i + 2, "doctype")) {
 				i = doctype_decl(&x, i, &subset);
 				continue;
 			}
-			if (at(&x, i + 2, "entity")) {
+			if (l2 == 'e' && at(&x, i + 2, "entity")) {
 				i = entity_decl(&x, i, subset);
 				continue;
 			}
-			if (at(&x, i + 2, "[cdata[")) {
+			if (l2 == '[' && at(&x, i + 2, "[cdata[")) {
 				i = cdata(&x, i);
 				continue;
 			}
-			if (at(&x, i + 2, "--")) { /* parsers skip comments: so do we */
-				size_t e = find(&x, i + 4, "-->");
+			if (l2 == '-' &&
+			    at(&x, i + 2, "--")) { /* parsers skip comments: so do we */
+				size_t e = find3(&x, i + 4, "-->");
 				i = e < n ? e + 3 : n;
 				continue;
 			}
