@@ -56,6 +56,13 @@ static int __attribute__((format(printf, 3, 4))) bad(struct loader *L, uint32_t 
 	return -EINVAL;
 }
 
+/* Whether a string value holds a NUL (JSON's \u0000): kept as a C string,
+ * a pattern, phrase or id would end there and lose the rest unsaid. */
+static bool holds_nul(const struct pol_jnode *nd)
+{
+	return nd->type == POL_J_STR && memchr(nd->str, '\0', nd->len) != NULL;
+}
+
 static bool key_is(const struct pol_jnode *nd, const char *k)
 {
 	return nd->key_len == strlen(k) && memcmp(nd->key, k, nd->key_len) == 0;
@@ -107,6 +114,8 @@ static int get_globs(struct loader *L, uint32_t i, struct pol_globs *g)
 	for (uint32_t c = first; c < end; c = J(L, c)->end) {
 		if (J(L, c)->type != POL_J_STR || J(L, c)->len == 0 || J(L, c)->len > 512)
 			return bad(L, c, "patterns must be non-empty strings of at most 512 bytes");
+		if (holds_nul(J(L, c)))
+			return bad(L, c, "a pattern must not hold a NUL byte (\\u0000)");
 		char **v = realloc(g->v, (g->n + 1) * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
@@ -253,6 +262,8 @@ static int load_phrases(struct loader *L, uint32_t a, struct pol_rule *rule)
 		const struct pol_jnode *nd = J(L, c);
 		if (nd->type != POL_J_STR || nd->len == 0 || nd->len > 256)
 			return bad(L, c, "a phrase is a string of 1 to 256 bytes");
+		if (holds_nul(nd))
+			return bad(L, c, "a phrase must not hold a NUL byte (\\u0000)");
 		char *p = strndup(nd->str, nd->len);
 		if (!p)
 			return -ENOMEM;
@@ -306,6 +317,8 @@ static int load_rule(struct loader *L, uint32_t o, struct pol_rule *rule)
 		if (key_is(nd, "id")) {
 			if (nd->type != POL_J_STR || nd->len == 0 || nd->len > 128)
 				return bad(L, c, "\"id\" must be a string of 1 to 128 bytes");
+			if (holds_nul(nd))
+				return bad(L, c, "\"id\" must not hold a NUL byte (\\u0000)");
 			if (!(rule->id = strndup(nd->str, nd->len)))
 				return -ENOMEM;
 		} else if (key_is(nd, "category")) {

@@ -1196,6 +1196,15 @@ START_TEST(policy_check_names_file_line_cause)
 	    {"{\n \"rules\": [{\"id\": \"x\", \"category\": \"xss\"}]}",
 	     ":2: rule \"x\" needs a \"regex\" or \"phrases\""},
 	    {"{\n \"rules\": [\n}", ":3: not valid JSON"},
+	    /* JSON's \u0000 would end a C string: refused, not cut short (a
+	     * phrase holding one was once read past its copy) */
+	    {"{\"rules\": [{\"id\": \"x\", \"category\": \"xss\",\n \"phrases\": "
+	     "[\"ab\\u0000cd\"]}]}",
+	     ":2: a phrase must not hold a NUL byte"},
+	    {"{\"rules\": [{\"id\": \"x\\u0000y\", \"category\": \"xss\", \"phrases\": [\"a\"]}]}",
+	     ":1: \"id\" must not hold a NUL byte"},
+	    {"{\"exclusions\": [{\"rules\": [\"sqli\"],\n \"paths\": [\"body>\\u0000*\"]}]}",
+	     ":2: a pattern must not hold a NUL byte"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *p = ptest_write_tmp("bad.json", cases[i].text);
