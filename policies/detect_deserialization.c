@@ -1141,8 +1141,41 @@ static void __attribute__((constructor)) word_byte_init(void)
  * <object class="java.lang.ProcessBuilder">, <dynamic-proxy>, elements
  * named after classes (<java.util.PriorityQueue>), class="a.b.C" attributes.
  * Looks at most 256 bytes into the tag. */
+/* Where the first " class=\"" at or after i is (n: none). *c remembers
+ * the last search (from where, found where), so that a scan moving
+ * forward searches each byte once. */
+struct dsr_attr_cache {
+	size_t from, at;
+};
+
+static size_t class_attr_next(const char *s, size_t n, size_t i, struct dsr_attr_cache *c)
+{
+	if (c->from <= i && c->at >= i)
+		return c->at;
+	/* memmem, sifting sixteen starts at a time by " c" first */
+	const unsigned char *u = (const unsigned char *)s;
+	const pol_v16 sp = v16_splat(' '), cc = v16_splat('c');
+	size_t k = i, at = n;
+	for (; n >= 17 && k <= n - 17 && at == n; k += 16) {
+		unsigned bits = v16_bits((pol_m16)(v16_load(u + k) == sp) &
+		                         (pol_m16)(v16_load(u + k + 1) == cc));
+		for (; bits && at == n; bits &= bits - 1) {
+			size_t q = k + (size_t)__builtin_ctz(bits);
+			if (n - q >= 8 && memcmp(s + q, " class=\"", 8) == 0)
+				at = q;
+		}
+	}
+	if (at == n && k < n) {
+		const char *p = memmem(s + k, n - k, " class=\"", 8);
+		at = p ? (size_t)(p - s) : n;
+	}
+	c->from = i;
+	c->at = at;
+	return at;
+}
+
 static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span *sp,
-                       struct dsr_best *b)
+                       struct dsr_best *b, struct dsr_attr_cache *attr)
 {
 	int c1 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
 	if ((c1 == 'd' && has(s, n, i, "<dynamic-proxy")) ||
@@ -1160,6 +1193,8 @@ static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span 
 		note(b, gadget_at(s, n, name) ? DSR_GADGET_TYPED : DSR_TYPE_HINT, sp, i, name + cl);
 	size_t lim = i + 256 < n ? i + 256 : n;
 	size_t end = lim > 7 ? lim - 7 : 0; /* k + 7 < lim */
+	if (class_attr_next(s, n, name, attr) >= end)
+		return; /* no " class=\"" the loop below could reach */
 	const pol_v16 lt = v16_splat('<'), gt = v16_splat('>'), sp16 = v16_splat(' ');
 	for (size_t k = name; k < end; k++) {
 		if (end - k >= 16) { /* to the next '<', '>' or ' ', sixteen at a time */
@@ -1261,7 +1296,8 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
  * tests, each cut to a byte or two: a gadget name's first two bytes
  * (gadget_second), a dot beside the word, PHP's "O:" or "C:", a word
  * starting '_' or 'c', hex of eight digits or more. */
-static inline int token_may(const char *s, size_t n, size_t b, size_t e)
+static inline __attribute__((always_inline)) int token_may(const char *s, size_t n, size_t b,
+                                                           size_t e)
 {
 	unsigned c = (unsigned char)s[b];
 	int dot_after = e < n && s[e] == '.', colon_after = e < n && s[e] == ':';
@@ -1272,7 +1308,9 @@ static inline int token_may(const char *s, size_t n, size_t b, size_t e)
 		return 1;
 	if (colon_after && (s[e - 1] == 'O' || s[e - 1] == 'C'))
 		return 1;
-	if (c == '_' || c == 'c')
+	/* a word starting 'c' is judged as a text pickle, which starts a
+	 * line or follows a MARK: its other grammars are tested above */
+	if (c == '_' || (c == 'c' && (b == 0 || s[b - 1] == '\n' || s[b - 1] == '(')))
 		return 1;
 	return e - b >= 8 && (c == '0' || c == 'a' || c == 'A');
 }
@@ -1280,23 +1318,31 @@ static inline int token_may(const char *s, size_t n, size_t b, size_t e)
 /* One word s[t..e) of text_scan that starts with a byte token() heeds or
  * touches a '.' or ':' (what text_scan stops at): token() on it if
  * token_may() lets it. */
-static inline void text_word(const char *s, size_t n, size_t t, size_t e, const struct dsr_span *sp,
-                             struct dsr_best *b, size_t *reduce_cache)
+static inline __attribute__((always_inline)) void text_word(const char *s, size_t n, size_t t,
+                                                            size_t e, const struct dsr_span *sp,
+                                                            struct dsr_best *b,
+                                                            size_t *reduce_cache)
 {
 	if (token_may(s, n, t, e))
 		token(s, n, t, e, sp, b, reduce_cache);
 }
 
 /* The punctuation that starts a grammar, at s[i]. */
-static inline __attribute__((always_inline)) void
-text_punct(const char *s, size_t n, size_t i, const struct dsr_span *sp, struct dsr_best *b)
+static inline __attribute__((always_inline)) void text_punct(const char *s, size_t n, size_t i,
+                                                             const struct dsr_span *sp,
+                                                             struct dsr_best *b,
+                                                             struct dsr_attr_cache *attr)
 {
 	int c = (unsigned char)s[i];
 	switch (c) {
-	case '!':
-		if (yaml_tag(s, n, i))
+	case '!': {
+		/* a tag goes on with '!', '<' or a language's first letter */
+		int t1 = i + 1 < n ? s[i + 1] : 0;
+		if ((t1 == '!' || t1 == '<' || t1 == 'p' || t1 == 'r' || t1 == 'j') &&
+		    yaml_tag(s, n, i))
 			note(b, DSR_YAML_TAG, sp, i, i + 2);
 		break;
+	}
 	case '"':
 	case '\'': {
 		/* every key below starts '@', '$', '_' or 'j' */
@@ -1315,7 +1361,7 @@ text_punct(const char *s, size_t n, size_t i, const struct dsr_span *sp, struct 
 		break;
 	}
 	case '<':
-		xml_object(s, n, i, sp, b);
+		xml_object(s, n, i, sp, b, attr);
 		break;
 	case '[':
 		json_typed_array(s, n, i, sp, b);
@@ -1333,6 +1379,7 @@ text_punct(const char *s, size_t n, size_t i, const struct dsr_span *sp, struct 
 static int text_scan_bytes(const char *s, size_t n, const struct dsr_span *sp, struct dsr_best *b)
 {
 	size_t reduce_cache = (size_t)-1;
+	struct dsr_attr_cache attr = {(size_t)-1, 0};
 	size_t i = 0;
 	unsigned seen = 0;
 	while (i < n) {
@@ -1352,7 +1399,7 @@ static int text_scan_bytes(const char *s, size_t n, const struct dsr_span *sp, s
 			continue;
 		}
 		if (c == '!' || c == '"' || c == '\'' || c == '<' || c == '[' || c == '\\')
-			text_punct(s, n, i, sp, b);
+			text_punct(s, n, i, sp, b, &attr);
 		i++;
 	}
 	return (seen & WB_UPPER) != 0;
@@ -1400,9 +1447,18 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 	const unsigned char *u = (const unsigned char *)s;
 	size_t reduce_cache = (size_t)-1;
 	size_t judged = (size_t)-1; /* end of the last word judged from its start */
+	struct dsr_attr_cache attr = {(size_t)-1, 0};
 	unsigned upper = 0;
 	if (n < DSR_VEC_MIN)
 		return text_scan_bytes(s, n, sp, b);
+	/* a word of one byte before a ':' (a namespace prefix, "o:") not
+	 * judged from its start can be spelled a gadget only if a gadget has
+	 * ':' second (token_may's bit test) */
+	const unsigned w2all = gadget_colon_second ? 0xffff : 0;
+	/* the two bytes before sixteen starting at carry_at: word bytes?
+	 * a '.'? (from the sixteen before, when the scan did not jump) */
+	size_t carry_at = 0;
+	unsigned cw1 = 0, cw2 = 0, cdot = 0;
 	for (size_t k = 0; k < n;) {
 		unsigned sh;
 		struct ts_bits t = ts_classify(dsr_block(u, k, n, &sh));
@@ -1414,14 +1470,14 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 			t.dot >>= sh;
 			t.colon >>= sh;
 		}
-		unsigned w1 = k && word_byte[u[k - 1]], w2 = k > 1 && word_byte[u[k - 2]];
-		unsigned wprev = (t.word << 1 | w1) & 0xffff;
-		unsigned dprev = (t.dot << 1 | (k && u[k - 1] == '.')) & 0xffff;
-		/* a word of one byte before a ':' (a namespace prefix, "o:")
-		 * not judged from its start can be spelled a gadget only if a
-		 * gadget has ':' second (token_may's bit test) */
-		unsigned w2prev =
-		    gadget_colon_second ? 0xffff : (t.word << 2 | w1 << 1 | w2) & 0xffff;
+		if (k != carry_at) {
+			cw1 = word_byte[u[k - 1]] != 0;
+			cw2 = k > 1 && word_byte[u[k - 2]];
+			cdot = u[k - 1] == '.';
+		}
+		unsigned wprev = (t.word << 1 | cw1) & 0xffff;
+		unsigned dprev = (t.dot << 1 | cdot) & 0xffff;
+		unsigned w2prev = ((t.word << 2 | cw1 << 1 | cw2) | w2all) & 0xffff;
 		unsigned ev = (t.word & ~wprev & (t.tok | dprev)) | t.punct | (t.dot & wprev) |
 		              (t.colon & wprev & w2prev);
 		size_t next = k + 16;
@@ -1441,7 +1497,7 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 				text_word(s, n, i, e, sp, b, &reduce_cache);
 				judged = r = e;
 			} else if (t.punct >> at & 1) {
-				text_punct(s, n, i, sp, b);
+				text_punct(s, n, i, sp, b, &attr);
 			} else if (i != judged) { /* '.' or ':' after a word not judged yet */
 				size_t w = i;
 				while (w > 0 && word_byte[u[w - 1]])
@@ -1453,6 +1509,12 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 				break;
 			}
 			ev &= ~0u << (r - k);
+		}
+		if (next == k + 16) {
+			carry_at = next;
+			cw1 = t.word >> 15 & 1;
+			cw2 = t.word >> 14 & 1;
+			cdot = t.dot >> 15 & 1;
 		}
 		k = next;
 	}
