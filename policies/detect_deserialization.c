@@ -277,7 +277,7 @@ static size_t b64_decode(const char *s, size_t n, unsigned char *out, size_t cap
 
 /* Base64 of AC ED 00 05 at the three byte alignments: a Java stream may be
  * embedded anywhere in a larger blob. */
-static int java_b64_inside(const char *s, size_t n)
+static inline __attribute__((always_inline)) int java_b64_inside(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 5 <= n; i++) {
 		switch (s[i]) {
@@ -305,7 +305,8 @@ static int b64_fragment(const char *s, size_t n);
 /* One base64-looking run s[0..n) at off of the input; whole: the run is
  * all the input holds, or all a quoted string or an element's text in it
  * holds. */
-static void b64_run(const char *s, size_t n, size_t off, int whole, struct dsr_best *b)
+static inline __attribute__((always_inline)) void b64_run_at(const char *s, size_t n, size_t off,
+                                                             int whole, struct dsr_best *b)
 {
 	struct dsr_span sp = {off, off + n, 1};
 	if (java_b64_inside(s, n)) {
@@ -409,6 +410,13 @@ static void b64_pair(const char *s, size_t i, size_t j, struct dsr_best *b)
 	}
 }
 
+/* b64_run_at, out of line: for b64_scan_vec. */
+static __attribute__((noinline)) void b64_run(const char *s, size_t n, size_t off, int whole,
+                                              struct dsr_best *b)
+{
+	b64_run_at(s, n, off, whole, b);
+}
+
 /* One run s[i..j) of base64 digits holding the b64_class bits seen: judged
  * whole, and as a name=value pair. Returns 1 when the scan may stop. */
 static inline __attribute__((always_inline)) int
@@ -469,8 +477,14 @@ static void b64_scan(const char *s, size_t n, struct dsr_best *b)
 		unsigned seen = 0;
 		while (j < n && (b64_class[(unsigned char)s[j]] & B64_DIGIT))
 			seen |= b64_class[(unsigned char)s[j++]];
-		if (b64_one(s, n, i, j, seen, b))
+		/* a run of one letter case is a word or a hex string, not base64 */
+		if (j - i >= 5 && (seen & B64_UPPER) && (seen & (B64_LOWER | B64_NUM)))
+			b64_run_at(s + i, j - i, i,
+			           i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
+		if (b->kind >= DSR_JAVA)
 			return;
+		if ((seen & B64_PAD) && b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
+			b64_pair(s, i, j, b);
 		i = j;
 	}
 }
