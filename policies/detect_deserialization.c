@@ -444,17 +444,21 @@ static inline int b64_one(const char *s, size_t n, size_t i, size_t j, unsigned 
 	return 0;
 }
 
-/* The sixteen bytes from u + k (n >= 16) for a classifier: in place, or
- * past the end the sixteen before the end, with *sh set to the bits to
+/* The scans below classify 32 bytes at a time (two sixteens), a bit per
+ * byte. */
+#define DSR_BLK 32
+
+/* The DSR_BLK bytes from u + k (n >= DSR_BLK) for a classifier: in place,
+ * or past the end the DSR_BLK before the end, with *sh set to the bits to
  * shift the classes right by so that bytes past the end are in none. */
 static inline const unsigned char *dsr_block(const unsigned char *u, size_t k, size_t n,
                                              unsigned *sh)
 {
 	*sh = 0;
-	if (n - k >= 16)
+	if (n - k >= DSR_BLK)
 		return u + k;
-	*sh = (unsigned)(16 - (n - k));
-	return u + n - 16;
+	*sh = (unsigned)(DSR_BLK - (n - k));
+	return u + n - DSR_BLK;
 }
 
 static void b64_scan_vec(const char *s, size_t n, struct dsr_best *b);
@@ -494,7 +498,7 @@ struct b64_bits {
 	unsigned digit, upper, lower, num, pad;
 };
 
-static inline struct b64_bits b64_classify(const unsigned char *p)
+static inline struct b64_bits b64_classify16(const unsigned char *p)
 {
 	pol_v16 v = v16_load(p);
 	pol_m16 lo = (pol_m16)((pol_v16)(v - v16_splat('a')) < v16_splat(26));
@@ -512,8 +516,19 @@ static inline struct b64_bits b64_classify(const unsigned char *p)
 	return c;
 }
 
+static inline struct b64_bits b64_classify(const unsigned char *p)
+{
+	struct b64_bits a = b64_classify16(p), h = b64_classify16(p + 16);
+	a.digit |= h.digit << 16;
+	a.upper |= h.upper << 16;
+	a.lower |= h.lower << 16;
+	a.num |= h.num << 16;
+	a.pad |= h.pad << 16;
+	return a;
+}
+
 /* b64_scan of a longer input. Only a run holding an upper-case
- * letter or '=' can be judged (b64_one), so the scan goes sixteen bytes at
+ * letter or '=' can be judged (b64_one), so the scan goes DSR_BLK bytes at
  * a time to the next such byte, and from it to the ends of its run. */
 static __attribute__((noinline)) void b64_scan_vec(const char *s, size_t n, struct dsr_best *b)
 {
@@ -529,16 +544,16 @@ static __attribute__((noinline)) void b64_scan_vec(const char *s, size_t n, stru
 			c.pad >>= sh;
 		}
 		unsigned ev = c.upper | c.pad;
-		size_t next = k + 16;
+		size_t next = k + DSR_BLK;
 		while (ev) {
 			size_t q = k + (size_t)__builtin_ctz(ev), i = q, j;
 			while (i > 0 && (b64_class[u[i - 1]] & B64_DIGIT))
 				i--;
-			unsigned rest = ~c.digit >> (q - k) & (0xffffu >> (q - k));
+			unsigned rest = ~c.digit >> (q - k) & (0xffffffffu >> (q - k));
 			unsigned seen = 0;
-			if (rest && i >= k) { /* the run lies in these sixteen bytes */
+			if (rest && i >= k) { /* the run lies in these DSR_BLK bytes */
 				j = q + (size_t)__builtin_ctz(rest);
-				unsigned run = (0xffffu >> (16 - (j - i))) << (i - k);
+				unsigned run = (0xffffffffu >> (DSR_BLK - (j - i))) << (i - k);
 				seen = B64_DIGIT | (c.upper & run ? B64_UPPER : 0) |
 				       (c.lower & run ? B64_LOWER : 0) |
 				       (c.num & run ? B64_NUM : 0) | (c.pad & run ? B64_PAD : 0);
@@ -1429,7 +1444,7 @@ struct ts_bits {
 	unsigned colon; /* : */
 };
 
-static inline struct ts_bits ts_classify(const unsigned char *p)
+static inline struct ts_bits ts_classify16(const unsigned char *p)
 {
 	pol_v16 v = v16_load(p);
 	pol_m16 lo = (pol_m16)((pol_v16)(v - v16_splat('a')) < v16_splat(26));
@@ -1450,7 +1465,19 @@ static inline struct ts_bits ts_classify(const unsigned char *p)
 	return t;
 }
 
-/* The text grammars, word by word: sixteen bytes at a time, it stops only
+static inline struct ts_bits ts_classify(const unsigned char *p)
+{
+	struct ts_bits a = ts_classify16(p), h = ts_classify16(p + 16);
+	a.word |= h.word << 16;
+	a.upper |= h.upper << 16;
+	a.tok |= h.tok << 16;
+	a.punct |= h.punct << 16;
+	a.dot |= h.dot << 16;
+	a.colon |= h.colon << 16;
+	return a;
+}
+
+/* The text grammars, word by word: DSR_BLK bytes at a time, it stops only
  * where something can start (a word token() may judge: one starting with
  * a byte it heeds, one after a '.', one before a '.' or ':'; punctuation
  * text_punct heeds), in the order of the input, so that findings of one
@@ -1468,9 +1495,9 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 	/* a word of one byte before a ':' (a namespace prefix, "o:") not
 	 * judged from its start can be spelled a gadget only if a gadget has
 	 * ':' second (token_may's bit test) */
-	const unsigned w2all = gadget_colon_second ? 0xffff : 0;
-	/* the two bytes before sixteen starting at carry_at: word bytes?
-	 * a '.'? (from the sixteen before, when the scan did not jump) */
+	const unsigned w2all = gadget_colon_second ? 0xffffffffu : 0;
+	/* the two bytes before the block at carry_at: word bytes?
+	 * a '.'? (from the block before, when the scan did not jump) */
 	size_t carry_at = 0;
 	unsigned cw1 = 0, cw2 = 0, cdot = 0;
 	for (size_t k = 0; k < n;) {
@@ -1489,18 +1516,18 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 			cw2 = k > 1 && word_byte[u[k - 2]];
 			cdot = u[k - 1] == '.';
 		}
-		unsigned wprev = (t.word << 1 | cw1) & 0xffff;
-		unsigned dprev = (t.dot << 1 | cdot) & 0xffff;
-		unsigned w2prev = ((t.word << 2 | cw1 << 1 | cw2) | w2all) & 0xffff;
+		unsigned wprev = t.word << 1 | cw1;
+		unsigned dprev = t.dot << 1 | cdot;
+		unsigned w2prev = t.word << 2 | cw1 << 1 | cw2 | w2all;
 		unsigned ev = (t.word & ~wprev & (t.tok | dprev)) | t.punct | (t.dot & wprev) |
 		              (t.colon & wprev & w2prev);
-		size_t next = k + 16;
+		size_t next = k + DSR_BLK;
 		upper |= t.upper;
 		while (ev) {
 			unsigned at = (unsigned)__builtin_ctz(ev);
 			size_t i = k + at, r = i + 1;
 			if (t.word >> at & 1) { /* a word starts */
-				unsigned rest = ~t.word >> at & (0xffffu >> at);
+				unsigned rest = ~t.word >> at & (0xffffffffu >> at);
 				size_t e;
 				if (rest) {
 					e = i + (size_t)__builtin_ctz(rest);
@@ -1524,11 +1551,11 @@ static int text_scan(const char *s, size_t n, const struct dsr_span *sp, struct 
 			}
 			ev &= ~0u << (r - k);
 		}
-		if (next == k + 16) {
+		if (next == k + DSR_BLK) {
 			carry_at = next;
-			cw1 = t.word >> 15 & 1;
-			cw2 = t.word >> 14 & 1;
-			cdot = t.dot >> 15 & 1;
+			cw1 = t.word >> 31 & 1;
+			cw2 = t.word >> 30 & 1;
+			cdot = t.dot >> 31 & 1;
 		}
 		k = next;
 	}
