@@ -1166,6 +1166,37 @@ static void __attribute__((constructor)) word_byte_init(void)
 		              (c == '_' ? WB_UNDER : 0));
 }
 
+/* xml_object's class="a.b.C" attribute: the tag at i, its name at name,
+ * read up to end; out of line, as most tags have none. */
+static __attribute__((noinline)) void xml_class_attr(const char *s, size_t n, size_t i, size_t name,
+                                                     size_t end, const struct dsr_span *sp,
+                                                     struct dsr_best *b)
+{
+	const pol_v16 lt = v16_splat('<'), gt = v16_splat('>'), sp16 = v16_splat(' ');
+	for (size_t k = name; k < end; k++) {
+		if (end - k >= 16) { /* to the next '<', '>' or ' ', sixteen at a time */
+			pol_v16 v = v16_load((const unsigned char *)s + k);
+			unsigned bits = v16_bits((pol_m16)(v == lt) | (pol_m16)(v == gt) |
+			                         (pol_m16)(v == sp16));
+			if (!bits) {
+				k += 15;
+				continue;
+			}
+			k += (size_t)__builtin_ctz(bits);
+		}
+		if (s[k] == '>' || s[k] == '<')
+			break;
+		if (s[k] != ' ' || s[k + 1] != 'c' || !has(s, n, k + 1, "class=\""))
+			continue;
+		size_t v = k + 8;
+		if (gadget_at(s, n, v) || has(s, n, v, "java.beans.XMLDecoder"))
+			note(b, DSR_GADGET_TYPED, sp, i, v);
+		else if (class_name(s, n, v))
+			note(b, DSR_TYPE_HINT, sp, i, v);
+		return;
+	}
+}
+
 /* XMLDecoder and XStream: <java class="java.beans.XMLDecoder">,
  * <object class="java.lang.ProcessBuilder">, <dynamic-proxy>, elements
  * named after classes (<java.util.PriorityQueue>), class="a.b.C" attributes.
@@ -1203,8 +1234,10 @@ static size_t class_attr_next(const char *s, size_t n, size_t i, struct dsr_attr
 	return at;
 }
 
-static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span *sp,
-                       struct dsr_best *b, struct dsr_attr_cache *attr)
+static inline __attribute__((always_inline)) void xml_object(const char *s, size_t n, size_t i,
+                                                             const struct dsr_span *sp,
+                                                             struct dsr_best *b,
+                                                             struct dsr_attr_cache *attr)
 {
 	int c1 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
 	if ((c1 == 'd' && has(s, n, i, "<dynamic-proxy")) ||
@@ -1224,29 +1257,7 @@ static void xml_object(const char *s, size_t n, size_t i, const struct dsr_span 
 	size_t end = lim > 7 ? lim - 7 : 0; /* k + 7 < lim */
 	if (class_attr_next(s, n, name, attr) >= end)
 		return; /* no " class=\"" the loop below could reach */
-	const pol_v16 lt = v16_splat('<'), gt = v16_splat('>'), sp16 = v16_splat(' ');
-	for (size_t k = name; k < end; k++) {
-		if (end - k >= 16) { /* to the next '<', '>' or ' ', sixteen at a time */
-			pol_v16 v = v16_load((const unsigned char *)s + k);
-			unsigned bits = v16_bits((pol_m16)(v == lt) | (pol_m16)(v == gt) |
-			                         (pol_m16)(v == sp16));
-			if (!bits) {
-				k += 15;
-				continue;
-			}
-			k += (size_t)__builtin_ctz(bits);
-		}
-		if (s[k] == '>' || s[k] == '<')
-			break;
-		if (s[k] != ' ' || s[k + 1] != 'c' || !has(s, n, k + 1, "class=\""))
-			continue;
-		size_t v = k + 8;
-		if (gadget_at(s, n, v) || has(s, n, v, "java.beans.XMLDecoder"))
-			note(b, DSR_GADGET_TYPED, sp, i, v);
-		else if (class_name(s, n, v))
-			note(b, DSR_TYPE_HINT, sp, i, v);
-		return;
-	}
+	xml_class_attr(s, n, i, name, end, sp, b);
 }
 
 /* Jackson's default typing as an array: ["com.acme.Type", {...}]. */
