@@ -478,6 +478,21 @@ static inline bool markup_decl(const struct xml_rd *r)
 	return r->i + 1 < r->n && (r->s[r->i + 1] == '!' || r->s[r->i + 1] == '?');
 }
 
+/* At '<' inside the root: the text before it ends, and a start or end
+ * tag is read. */
+static inline int read_tag(struct xml_rd *r)
+{
+	int e = flush_text(r);
+	if (e)
+		return e;
+	if (r->i + 1 < r->n && r->s[r->i + 1] == '/') {
+		r->i += 2;
+		return read_end(r);
+	}
+	r->i++;
+	return read_start(r);
+}
+
 /* A CDATA section's content, r->i up to end, appended to the value with
  * its line ends normalised (CR LF and CR alone read as LF). */
 static void copy_cdata(struct xml_rd *r, const char *end)
@@ -539,16 +554,7 @@ static int read_doc(struct xml_rd *r)
 			r->out[r->on++] = '\n';
 		} else if (!markup_decl(r)) {
 			/* '<' and a name or '/': a tag (or not XML, said below) */
-			if ((e = flush_text(r)))
-				return e;
-			if (r->i + 1 < r->n && r->s[r->i + 1] == '/') {
-				r->i += 2;
-				e = read_end(r);
-			} else {
-				r->i++;
-				e = read_start(r);
-			}
-			if (e)
+			if ((e = read_tag(r)))
 				return e;
 		} else if ((e = skip_misc(r)) != 0) {
 			if (e < 0)
@@ -561,18 +567,8 @@ static int read_doc(struct xml_rd *r)
 			if (r->fn)
 				copy_cdata(r, end);
 			r->i = (size_t)(end - r->s) + 3;
-		} else {
-			if ((e = flush_text(r)))
-				return e;
-			if (AT(r, "</")) {
-				r->i += 2;
-				e = read_end(r);
-			} else {
-				r->i++;
-				e = read_start(r);
-			}
-			if (e)
-				return e;
+		} else if ((e = read_tag(r))) {
+			return e; /* "<!" or "<?" that opens nothing XML knows */
 		}
 	}
 	/* after the root: blanks, comments, PIs */
