@@ -1,8 +1,13 @@
 /* A small XML reader: see xml.h. One function reads the whole document,
- * without recursion: it runs twice, first without a callback to check the
- * markup (so that a document that is not XML hands out nothing), then with
- * it. Each run is linear: every byte is looked at a bounded number of times
- * (a reference that does not decode is copied from its '&' on as text). */
+ * without recursion, linear: every byte is looked at a bounded number of
+ * times (a reference that does not decode is copied from its '&' on as
+ * text). A document that is not XML hands out nothing, so the values wait
+ * until the markup has been read whole: the read decodes them one after
+ * another into the value buffer (together never longer than the document)
+ * and logs each, with the tags that open and close the path and the points
+ * where the clock is read; the log is then replayed to the callback. A log
+ * that would outgrow XML_LOG_MAX is given up, and the document read a second
+ * time with the callback, as the replay would have handed out. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,12 +25,30 @@ struct open_el {
 	uint32_t plen; /* the path's length before this element */
 };
 
+/* One step of the log: an element opened or closed, a value handed out
+ * (its name and value as offsets into the document and the value buffer),
+ * a point where the clock is read. */
+enum { OP_PUSH, OP_POP, OP_ATTR, OP_TEXT, OP_CLOCK };
+struct xml_op {
+	uint32_t kind;
+	uint32_t name, name_len; /* PUSH, ATTR: in the document */
+	uint32_t val, len;       /* ATTR, TEXT: in the value buffer */
+};
+/* The log's most steps (20 bytes each); it starts at XML_LOG_MIN. */
+#define XML_LOG_MAX (1u << 18)
+#define XML_LOG_MIN 1024u
+
 struct xml_rd {
 	const char *s;
 	size_t n, i;
-	pol_xml_fn fn; /* NULL: the checking run */
+	pol_xml_fn fn; /* NULL: the logging run */
 	void *arg;
-	char *out; /* the value being decoded: room for n bytes, never more */
+	bool keep;          /* values are decoded (the callback's run or the log's) */
+	bool logging;       /* steps are logged (false once the log is given up) */
+	struct xml_op *ops; /* owned */
+	size_t nops, cap;
+	char *vals; /* the value buffer: values logged lie in vals[0..out) */
+	char *out;  /* the value being decoded: room for n bytes, never more */
 	size_t on;
 	char path[POL_XML_PATH_MAX + POL_XML_NAME_MAX + 16];
 	size_t plen;
@@ -204,10 +227,36 @@ static void read_ref(struct xml_rd *r)
 	r->i = i + 1;
 }
 
+/* Room for more steps: a log that would pass XML_LOG_MAX steps (or whose
+ * room cannot be had) is given up. */
+static __attribute__((noinline)) bool log_grow(struct xml_rd *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : XML_LOG_MIN;
+	struct xml_op *o = cap <= XML_LOG_MAX ? realloc(r->ops, cap * sizeof(*o)) : NULL;
+	if (!o) {
+		r->logging = false;
+		return false;
+	}
+	r->ops = o;
+	r->cap = cap;
+	return true;
+}
+
+/* Appends a step to the log. */
+static inline __attribute__((always_inline)) void log_op(struct xml_rd *r, uint32_t kind,
+                                                         const char *name, size_t name_len)
+{
+	if (r->nops == r->cap && !log_grow(r))
+		return;
+	r->ops[r->nops++] =
+	    (struct xml_op){kind, name ? (uint32_t)(name - r->s) : 0, (uint32_t)name_len,
+	                    (uint32_t)(r->out - r->vals), (uint32_t)r->on};
+}
+
 /* The item's path: the element's, then suffix and name (cut to
  * POL_XML_NAME_MAX), NUL-terminated after the element's path. */
-static int emit(struct xml_rd *r, const char *suffix, const char *name, size_t len, bool attr,
-                const char *el, size_t el_len)
+static int emit_fn(struct xml_rd *r, const char *suffix, const char *name, size_t len, bool attr,
+                   const char *el, size_t el_len)
 {
 	size_t p = r->plen, sn = strlen(suffix);
 	memcpy(r->path + p, suffix, sn);
@@ -229,12 +278,27 @@ static int emit(struct xml_rd *r, const char *suffix, const char *name, size_t l
 	return e;
 }
 
+/* The item handed out, or logged (its value kept where it was decoded)
+ * in the logging run. */
+static inline __attribute__((always_inline)) int emit(struct xml_rd *r, const char *suffix,
+                                                      const char *name, size_t len, bool attr,
+                                                      const char *el, size_t el_len)
+{
+	if (r->fn)
+		return emit_fn(r, suffix, name, len, attr, el, el_len);
+	if (r->logging) {
+		log_op(r, attr ? OP_ATTR : OP_TEXT, name, len);
+		r->out += r->on;
+	}
+	return 0;
+}
+
 /* The text read since the last tag, handed out unless blank. */
 static int flush_text(struct xml_rd *r)
 {
 	size_t on = r->on;
 	int e = 0;
-	if (!r->fn || on == 0)
+	if (!r->keep || on == 0)
 		goto out;
 	size_t b = 0;
 	while (b < on && is_blank((unsigned char)r->out[b]))
@@ -252,6 +316,8 @@ out:
 
 static void push(struct xml_rd *r, const char *name, size_t len)
 {
+	if (r->logging)
+		log_op(r, OP_PUSH, name, len);
 	if (r->depth < r->depth_max) {
 		r->stk[r->depth] = (struct open_el){name, (uint32_t)len, (uint32_t)r->plen};
 		if (r->plen + 1 + len <= POL_XML_PATH_MAX) {
@@ -271,6 +337,8 @@ static void push(struct xml_rd *r, const char *name, size_t len)
 
 static void pop(struct xml_rd *r)
 {
+	if (r->logging)
+		log_op(r, OP_POP, NULL, 0);
 	r->depth--;
 	if (r->depth < r->depth_max) {
 		r->plen = r->stk[r->depth].plen;
@@ -318,7 +386,7 @@ static inline __attribute__((always_inline)) int copy_run(struct xml_rd *r, bool
 	/* most runs in markup are empty: a tag follows a tag */
 	const char *q =
 	    p < e && (attr ? stop_attr : stop_text)[(unsigned char)*p] ? p : find_stop(p, e, attr);
-	if (r->fn) {
+	if (r->keep) {
 		memcpy(r->out + r->on, p, (size_t)(q - p));
 		r->on += (size_t)(q - p);
 	}
@@ -394,7 +462,7 @@ static int read_start(struct xml_rd *r)
 		int e = read_attr_value(r);
 		if (e)
 			return e;
-		if (r->fn && r->on && !is_xmlns(an, al) &&
+		if (r->keep && r->on && !is_xmlns(an, al) &&
 		    (e = emit(r, "/@", an, al, true, name, nl)))
 			return e;
 		r->on = 0;
@@ -541,6 +609,8 @@ static int read_doc(struct xml_rd *r)
 			r->clock_at = r->i + POL_XML_CLOCK_BYTES;
 			if (r->deadline_ns && vg_mono_ns() > r->deadline_ns)
 				return -ETIME;
+			if (r->logging)
+				log_op(r, OP_CLOCK, NULL, 0);
 		}
 		int c = copy_run(r, false);
 		if (c < 0)
@@ -564,7 +634,7 @@ static int read_doc(struct xml_rd *r)
 			const char *end = find_lit(r->s + r->i, r->s + r->n, "]]>", 3);
 			if (!end)
 				return -EINVAL;
-			if (r->fn)
+			if (r->keep)
 				copy_cdata(r, end);
 			r->i = (size_t)(end - r->s) + 3;
 		} else if ((e = read_tag(r))) {
@@ -603,28 +673,86 @@ bool pol_xml_sniff(const char *s, size_t n)
 	return name_start(c) && !pol_html_element(s + a + 1, b - a - 1);
 }
 
+/* The log replayed to the callback: the elements opened and closed as the
+ * read did, each value handed out in its turn, the clock read where the
+ * read read it. */
+static int replay(struct xml_rd *r)
+{
+	const struct xml_op *o = r->ops, *end = r->ops + r->nops;
+	for (; o < end; o++) {
+		switch (o->kind) {
+		case OP_PUSH:
+			push(r, r->s + o->name, o->name_len);
+			break;
+		case OP_POP:
+			pop(r);
+			break;
+		case OP_CLOCK:
+			if (r->deadline_ns && vg_mono_ns() > r->deadline_ns)
+				return -ETIME;
+			break;
+		default: {
+			int e;
+			r->out = r->vals + o->val;
+			r->on = o->len;
+			if (o->kind == OP_ATTR) {
+				e = emit(r, "/@", r->s + o->name, o->name_len, true, NULL, 0);
+			} else {
+				unsigned k = r->depth < r->depth_max ? r->depth : r->depth_max;
+				const struct open_el *top = k ? &r->stk[k - 1] : NULL;
+				e = emit(r, "/text()", NULL, 0, false, top ? top->name : "",
+				         top ? top->len : 0);
+			}
+			if (e)
+				return e;
+		}
+		}
+	}
+	return 0;
+}
+
+static void rd_start(struct xml_rd *r, const char *s, size_t n, unsigned depth_max,
+                     uint64_t deadline_ns, pol_xml_fn fn, void *arg)
+{
+	struct xml_op *ops = r->ops;
+	size_t nops = r->nops, cap = r->cap;
+	memset(r, 0, offsetof(struct xml_rd, stk));
+	r->ops = ops;
+	r->nops = nops;
+	r->cap = cap;
+	r->s = s;
+	r->n = n;
+	r->vals = r->out = (char *)(r + 1);
+	r->depth_max = depth_max < POL_XML_DEPTH_MAX ? depth_max : POL_XML_DEPTH_MAX;
+	r->fn = fn;
+	r->deadline_ns = deadline_ns;
+	r->arg = arg;
+}
+
 int pol_xml_each(const char *s, size_t n, unsigned depth_max, uint64_t deadline_ns, pol_xml_fn fn,
                  void *arg, bool *too_deep)
 {
 	*too_deep = false;
-	/* the reader and its value buffer in one block: a value is never
-	 * longer than the document */
+	/* the reader and its value buffer in one block: the values together
+	 * are never longer than the document */
 	struct xml_rd *r = malloc(sizeof(*r) + n + 1);
 	if (!r)
 		return -ENOMEM;
-	int e = 0;
-	for (int run = 0; run < 2 && e == 0; run++) {
-		memset(r, 0, offsetof(struct xml_rd, stk));
-		r->s = s;
-		r->n = n;
-		r->out = (char *)(r + 1);
-		r->depth_max = depth_max < POL_XML_DEPTH_MAX ? depth_max : POL_XML_DEPTH_MAX;
-		r->fn = run ? fn : NULL;
-		r->deadline_ns = deadline_ns;
-		r->arg = arg;
-		e = read_doc(r);
+	r->ops = NULL;
+	r->nops = r->cap = 0;
+	rd_start(r, s, n, depth_max, deadline_ns, NULL, arg);
+	r->keep = true;
+	/* offsets in the log are 32 bits */
+	r->logging = n <= UINT32_MAX;
+	int e = read_doc(r);
+	if (e == 0) {
+		bool logged = r->logging;
+		rd_start(r, s, n, depth_max, deadline_ns, fn, arg);
+		r->keep = true;
+		e = logged ? replay(r) : read_doc(r);
 	}
 	*too_deep = r->too_deep;
+	free(r->ops);
 	free(r);
 	return e;
 }

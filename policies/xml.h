@@ -1,8 +1,9 @@
 /* A small XML reader: the values a handler's XML parser hands its code.
  *
- * Non-validating and bounded: one pass to check the document's structure,
- * one to hand out its values, each linear in its length, no recursion (a
- * fixed stack of open elements, deeper ones read without their names).
+ * Non-validating and bounded: one pass, linear in the document's length,
+ * that checks its structure and keeps its values, handed out once it has
+ * read whole; no recursion (a fixed stack of open elements, deeper ones
+ * read without their names).
  * Attribute values and text nodes come out decoded as a parser delivers
  * them: the five predefined entities and numeric character references
  * replaced, CDATA sections unwrapped, line ends normalised (and, in
