@@ -743,7 +743,9 @@ static size_t gadget_at(const char *s, size_t n, size_t i)
 	for (size_t o = gadget_first[c]; o < gadget_first[c + 1]; o++) {
 		size_t k = gadget_order[o], len = gadget_len[k];
 		const char *g = gadgets[k];
-		if (n - i >= len && s[i + 1] == g[1] && memcmp(s + i, g, len) == 0)
+		/* every name is three bytes or more: the third is in the input */
+		if (n - i >= len && s[i + 1] == g[1] && s[i + 2] == g[2] &&
+		    memcmp(s + 3 + i, g + 3, len - 3) == 0)
 			return len;
 	}
 	return 0;
@@ -1334,8 +1336,9 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 
 /* Could token() note anything on the word s[b..e)? A superset of its
  * tests, each cut to a byte or two: a gadget name's first two bytes
- * (gadget_second), a dot beside the word, PHP's "O:" or "C:", a word
- * starting '_' or 'c', hex of eight digits or more. */
+ * (gadget_second), a dot beside a word of a class word's length and first
+ * letter, PHP's "O:" or "C:", a word starting '_' or 'c', hex of eight
+ * digits or more. */
 static inline __attribute__((always_inline)) int token_may(const char *s, size_t n, size_t b,
                                                            size_t e)
 {
@@ -1344,7 +1347,9 @@ static inline __attribute__((always_inline)) int token_may(const char *s, size_t
 	if (((c >= 'A' && c <= 'Z') || dot_after || colon_after) && b + 1 < n &&
 	    (gadget_second[c] >> ((unsigned char)s[b + 1] & 63) & 1))
 		return 1;
-	if (dot_after || (b && s[b - 1] == '.'))
+	/* beside a '.', what is left to find is a class word */
+	if ((dot_after || (b && s[b - 1] == '.')) && e - b < 32 &&
+	    (class_word_lens >> (e - b) & 1) && class_word_first[ch_lower(c)])
 		return 1;
 	if (colon_after && (s[e - 1] == 'O' || s[e - 1] == 'C'))
 		return 1;
