@@ -280,6 +280,8 @@ static size_t b64_decode(const char *s, size_t n, unsigned char *out, size_t cap
 static inline __attribute__((always_inline)) int java_b64_inside(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 5 <= n; i++) {
+		if (s[i + 3] != 'A') /* the fourth byte of all three */
+			continue;
 		switch (s[i]) {
 		case 'r':
 			if (memcmp(s + i, "rO0AB", 5) == 0)
@@ -427,7 +429,9 @@ b64_judge(const char *s, size_t n, size_t i, size_t j, unsigned seen, struct dsr
 		b64_run(s + i, j - i, i, i == 0 ? j == n : j < n && delimited(s[i - 1], s[j]), b);
 	if (b->kind >= DSR_JAVA)
 		return 1;
-	if ((seen & B64_PAD) && b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
+	/* pair_delimited() wants the run to end the input or at '&' or ';' */
+	if ((seen & B64_PAD) && (j >= n || s[j] == '&' || s[j] == ';') &&
+	    b->kind < DSR_GADGET_B64 && pair_delimited(s, n, i, j))
 		b64_pair(s, i, j, b);
 	return 0;
 }
