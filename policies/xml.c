@@ -258,7 +258,8 @@ static inline __attribute__((always_inline)) void log_op(struct xml_rd *r, uint3
 static int emit_fn(struct xml_rd *r, const char *suffix, const char *name, size_t len, bool attr,
                    const char *el, size_t el_len)
 {
-	size_t p = r->plen, sn = strlen(suffix);
+	/* "/@" for an attribute, "/text()" for text */
+	size_t p = r->plen, sn = attr ? 2 : 7;
 	memcpy(r->path + p, suffix, sn);
 	p += sn;
 	if (attr) {
@@ -320,7 +321,9 @@ static void push(struct xml_rd *r, const char *name, size_t len)
 		log_op(r, OP_PUSH, name, len);
 	if (r->depth < r->depth_max) {
 		r->stk[r->depth] = (struct open_el){name, (uint32_t)len, (uint32_t)r->plen};
-		if (r->plen + 1 + len <= POL_XML_PATH_MAX) {
+		if (!r->fn) {
+			/* the logging run hands out nothing: no path */
+		} else if (r->plen + 1 + len <= POL_XML_PATH_MAX) {
 			r->path[r->plen] = '/';
 			memcpy(r->path + r->plen + 1, name, len);
 			r->plen += 1 + len;
