@@ -714,6 +714,8 @@ static uint8_t gadget_first[257]; /* gadget_order[first[c] .. first[c + 1]) */
 static uint8_t gadget_len[COUNT(gadgets)];
 /* bit (b & 63): some gadget starting with this byte has b second */
 static uint64_t gadget_second[256];
+/* bit (b & 63): some gadget starting with this byte has b third */
+static uint64_t gadget_third[256];
 /* some gadget_second[] has the bit of ':' */
 static int gadget_colon_second;
 
@@ -724,6 +726,8 @@ static void __attribute__((constructor)) gadget_index(void)
 		gadget_len[k] = (uint8_t)strlen(gadgets[k]);
 		gadget_second[(unsigned char)gadgets[k][0]] |=
 		    1ull << ((unsigned char)gadgets[k][1] & 63);
+		gadget_third[(unsigned char)gadgets[k][0]] |=
+		    1ull << ((unsigned char)gadgets[k][2] & 63);
 	}
 	for (unsigned c = 0; c < 256; c++) {
 		gadget_first[c] = (uint8_t)o;
@@ -1339,8 +1343,8 @@ static void token(const char *s, size_t n, size_t b, size_t e, const struct dsr_
 }
 
 /* Could token() note anything on the word s[b..e)? A superset of its
- * tests, each cut to a byte or two: a gadget name's first two bytes
- * (gadget_second), a dot beside a word of a class word's length and first
+ * tests, each cut to a byte or two: a gadget name's first bytes
+ * (gadget_second, gadget_third), a dot beside a word of a class word's length and first
  * letter, PHP's "O:" or "C:", a word starting '_' or 'c', hex of eight
  * digits or more. */
 static inline __attribute__((always_inline)) int token_may(const char *s, size_t n, size_t b,
@@ -1348,8 +1352,9 @@ static inline __attribute__((always_inline)) int token_may(const char *s, size_t
 {
 	unsigned c = (unsigned char)s[b];
 	int dot_after = e < n && s[e] == '.', colon_after = e < n && s[e] == ':';
-	if (((c >= 'A' && c <= 'Z') || dot_after || colon_after) && b + 1 < n &&
-	    (gadget_second[c] >> ((unsigned char)s[b + 1] & 63) & 1))
+	if (((c >= 'A' && c <= 'Z') || dot_after || colon_after) && b + 2 < n &&
+	    (gadget_second[c] >> ((unsigned char)s[b + 1] & 63) & 1) &&
+	    (gadget_third[c] >> ((unsigned char)s[b + 2] & 63) & 1))
 		return 1;
 	/* beside a '.', what is left to find is a class word */
 	if ((dot_after || (b && s[b - 1] == '.')) && e - b < 32 &&
