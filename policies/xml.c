@@ -34,9 +34,12 @@ struct xml_op {
 	uint32_t name, name_len; /* PUSH, ATTR: in the document */
 	uint32_t val, len;       /* ATTR, TEXT: in the value buffer */
 };
-/* The log's most steps (20 bytes each); it starts at XML_LOG_MIN. */
-#define XML_LOG_MAX (1u << 18)
-#define XML_LOG_MIN 1024u
+/* The log's most steps (20 bytes each). It starts with room for a step
+ * per XML_LOG_BYTES bytes of the document (at least XML_LOG_MIN steps),
+ * about twice what markup-heavy documents need, and doubles. */
+#define XML_LOG_MAX   (1u << 18)
+#define XML_LOG_MIN   64u
+#define XML_LOG_BYTES 8u
 
 struct xml_rd {
 	const char *s;
@@ -231,8 +234,12 @@ static void read_ref(struct xml_rd *r)
  * room cannot be had) is given up. */
 static __attribute__((noinline)) bool log_grow(struct xml_rd *r)
 {
-	size_t cap = r->cap ? r->cap * 2 : XML_LOG_MIN;
-	struct xml_op *o = cap <= XML_LOG_MAX ? realloc(r->ops, cap * sizeof(*o)) : NULL;
+	size_t cap = r->cap ? r->cap * 2 : r->n / XML_LOG_BYTES;
+	if (cap < XML_LOG_MIN)
+		cap = XML_LOG_MIN;
+	if (cap > XML_LOG_MAX)
+		cap = XML_LOG_MAX;
+	struct xml_op *o = cap > r->cap ? realloc(r->ops, cap * sizeof(*o)) : NULL;
 	if (!o) {
 		r->logging = false;
 		return false;
