@@ -103,6 +103,18 @@ struct pol_hit {
 	uint32_t off, len;  /* the span of the input that matched, for the excerpt */
 };
 
+/* The paranoia level a hit of this confidence is a signal of: 1 from 50
+ * up, 2 for 30-49, 3 for 15-29, 4 for 1-14 (5 for 0: no signal). A policy
+ * at paranoia N reports the signals of levels 1 to N (policies/scan.c). */
+static inline unsigned pol_signal_level(unsigned confidence)
+{
+	return confidence >= 50   ? 1
+	       : confidence >= 30 ? 2
+	       : confidence >= 15 ? 3
+	       : confidence >= 1  ? 4
+	                          : 5;
+}
+
 /* Computes pol_ctx.chars for s[0..n). */
 uint32_t pol_charmask(const char *s, size_t n);
 

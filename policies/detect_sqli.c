@@ -2439,8 +2439,8 @@ static int scan_typed(const char *s, size_t n, uint32_t chars, struct pol_hit *h
  * (order by, execute name), a quote and then punctuation and a number
  * (":35, '0:0:6). Each is what a careful reviewer calls suspicious but
  * possibly innocent, so each scores below level 1's floor: the level-2
- * shapes with confidence 40-45, the level-3 probes with 25 (policies/
- * scan.c's paranoia_floor). They are read only when no rule above found
+ * shapes with confidence 40-45, the level-3 probes with 25 (detect.h's
+ * pol_signal_level). They are read only when no rule above found
  * anything, and only over short inputs that are nothing but the fragment
  * (a sentence that holds one is prose, not a probe), so that they never
  * stand in for a stronger finding and cost little: one look at the first

@@ -545,13 +545,6 @@ struct scan {
 	                   * public, a dotted name or an address, not AWS's */
 };
 
-/* The paranoia level whose floor a confidence clears (policies/scan.c):
- * 1 for 50 and up, 2 for 30-49, 3 for 15-29, 4 below. */
-static int conf_level(int conf)
-{
-	return conf >= 50 ? 1 : conf >= 30 ? 2 : conf >= 15 ? 3 : 4;
-}
-
 /* Severity follows confidence, except for what a remote fetch of the
  * function's choosing can do (sev, when above what confidence gives): a
  * request to a raw address or a file included from another host is high
@@ -571,7 +564,8 @@ static inline void report_sev(struct scan *sc, const char *rule, int conf, enum 
 	if (sev < own)
 		sev = own;
 	if (sc->found) {
-		int lv = conf_level(conf), had = conf_level(sc->hit->confidence);
+		unsigned lv = pol_signal_level((unsigned)conf),
+		         had = pol_signal_level(sc->hit->confidence);
 		if (lv > had || (lv == had && lv == 1 && sc->hit->confidence >= conf))
 			return;
 		if (lv == had && lv > 1 &&

@@ -23,10 +23,6 @@ static const pol_detector_fn detectors[POL_CAT_CODE_INJECTION + 1] = {
     [POL_CAT_CODE_INJECTION] = pol_detect_code_injection,
 };
 
-/* The lowest confidence a detector's hit needs at each paranoia level:
- * higher levels let weaker signals through. */
-static const uint8_t paranoia_floor[5] = {50, 50, 30, 15, 1};
-
 unsigned pol_score(enum pol_severity sev, unsigned confidence)
 {
 	static const unsigned weight[] = {0, 3, 5, 8, 10};
@@ -36,7 +32,7 @@ unsigned pol_score(enum pol_severity sev, unsigned confidence)
 
 bool pol_paranoia_admits(unsigned paranoia, unsigned confidence)
 {
-	return confidence >= paranoia_floor[paranoia < 1 ? 1 : paranoia > 4 ? 4 : paranoia];
+	return pol_signal_level(confidence) <= (paranoia < 1 ? 1 : paranoia > 4 ? 4 : paranoia);
 }
 
 /* A level counts the signals it lets through fully, as a rule set counts
