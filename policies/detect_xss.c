@@ -1018,6 +1018,23 @@ static int attr_named(const char *lc, size_t len)
 	return names_has(&attr_names, lc, len);
 }
 
+/* Reads the run of bytes ok[] allows at s[*i..), lower-cased, into buf
+ * (cap bytes, its NUL included) and moves *i past it; the run's length,
+ * or -1 when it does not fit. */
+static inline int lower_run(const unsigned char *s, size_t n, size_t *i,
+                            const unsigned char ok[256], char *buf, size_t cap)
+{
+	size_t k = 0, j = *i;
+	for (; j < n && ok[s[j]]; j++) {
+		if (k >= cap - 1)
+			return -1;
+		buf[k++] = (char)ch_lower(s[j]);
+	}
+	buf[k] = '\0';
+	*i = j;
+	return (int)k;
+}
+
 /* For the pass as is: the end of the tag whose '<' is at s[off] when
  * reading it can find nothing and changes nothing the pass keeps (0 when
  * it may). That is a start or end tag written plainly: a name of letters,
@@ -1041,13 +1058,10 @@ static size_t plain_tag_end(const unsigned char *s, size_t n, size_t off)
 	if (i >= n || !ch_is_alpha(s[i]))
 		return 0;
 	char name[16];
-	size_t k = 0;
-	for (; i < n && name_ok[s[i]]; i++) {
-		if (k >= sizeof(name) - 1)
-			return 0;
-		name[k++] = (char)ch_lower(s[i]);
-	}
-	name[k] = '\0';
+	int got = lower_run(s, n, &i, name_ok, name, sizeof(name));
+	if (got < 0)
+		return 0;
+	size_t k = (size_t)got;
 	if (i >= n || (!is_space(s[i]) && s[i] != '/' && s[i] != '>'))
 		return 0;
 	/* tag_executable() reads the local name; the rest the whole one,
@@ -1066,15 +1080,11 @@ static size_t plain_tag_end(const unsigned char *s, size_t n, size_t off)
 		if (end || !ch_is_alpha(s[i]))
 			return 0;
 		char attr[32];
-		size_t a = 0;
-		for (; i < n && name_ok[s[i]]; i++) {
-			if (a >= sizeof(attr) - 1)
-				return 0;
-			attr[a++] = (char)ch_lower(s[i]);
-		}
-		attr[a] = '\0';
+		int a = lower_run(s, n, &i, name_ok, attr, sizeof(attr));
+		if (a < 0)
+			return 0;
 		if (i + 1 >= n || s[i] != '=' || (s[i + 1] != '"' && s[i + 1] != '\'') ||
-		    attr_named(attr, a))
+		    attr_named(attr, (size_t)a))
 			return 0;
 		unsigned char q = s[i + 1];
 		for (i += 2; i < n && value_ok[s[i]]; i++)
