@@ -716,8 +716,8 @@ START_TEST(inspector_paranoia_level)
 		ck_assert_uint_eq(c.n, (level == 1 ? 0 : 2));
 		ext_inspector_free(x);
 	}
-	char dir[] = "/tmp/vigil-pl-XXXXXX", path[64];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char dir[512], path[600];
+	ck_assert_int_eq(th_tempdir(dir, sizeof(dir), "pl"), 0);
 	snprintf(path, sizeof(path), "%s/one.json", dir);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -728,8 +728,7 @@ START_TEST(inspector_paranoia_level)
 	ck_assert_int_eq(run_hook(x, ev, "r-2", 0, &v, doc, sizeof(doc), et, sizeof(et)), 0);
 	ck_assert_int_eq(v.action, PX_PASS);
 	ext_inspector_free(x);
-	unlink(path);
-	rmdir(dir);
+	th_rmtree(dir);
 }
 END_TEST
 
